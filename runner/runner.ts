@@ -1,0 +1,107 @@
+import type { HostToRunner, RunnerToHost, ScriptRunner } from './messages.js';
+import { watchSandboxRejections } from './rejection-guard.js';
+import { ScriptError } from './script-error.js';
+import { ScriptSandbox, type SandboxSettings } from './script-sandbox.js';
+
+export type RunnerSettings = SandboxSettings;
+
+/**
+ * Runs scripts in this process: one `ScriptSandbox` per script, loaded on its first render,
+ * and a map from each live page to the sandbox that holds it.
+ *
+ * It speaks only `HostToRunner` / `RunnerToHost` messages, so a worker-thread runner can
+ * replace it without the host noticing.
+ */
+export class InProcessRunner implements ScriptRunner {
+  readonly #settings: RunnerSettings;
+  readonly #sandboxes = new Map<string, ScriptSandbox>();
+  readonly #pages = new Map<string, ScriptSandbox>();
+  /** Renders in progress, renderId -> pageId, to forget pages that turn out not to be live. */
+  readonly #rendering = new Map<number, string>();
+  #listener: (message: RunnerToHost) => void = () => {};
+  #closing: Promise<void> | undefined;
+  readonly #stopWatching: () => void;
+
+  constructor(settings: RunnerSettings) {
+    this.#settings = settings;
+    this.#stopWatching = watchSandboxRejections((text) => this.#listener({ type: 'log', script: '', level: 'error', text }));
+  }
+
+  onMessage(listener: (message: RunnerToHost) => void): void {
+    this.#listener = listener;
+  }
+
+  post(message: HostToRunner): void {
+    switch (message.type) {
+      case 'render':
+        return this.#render(message.renderId, message.script, message.pageId, message);
+      case 'event':
+        if (!this.#pages.get(message.pageId)?.dispatch(message.pageId, message.name, message.data)) {
+          this.#emit({ type: 'page-closed', pageId: message.pageId, reason: 'closed-by-script' });
+        }
+        return;
+      case 'close-page':
+        if (!this.#pages.get(message.pageId)?.closePage(message.pageId, message.reason)) {
+          this.#emit({ type: 'page-closed', pageId: message.pageId, reason: message.reason });
+        }
+        return;
+      case 'deliver':
+        for (const sandbox of this.#sandboxes.values()) sandbox.deliver(message.channel, message.data);
+        return;
+      default: {
+        const unknown: never = message;
+        throw new Error(`unknown runner message ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#closeAll();
+    return this.#closing;
+  }
+
+  async #closeAll(): Promise<void> {
+    const open = new Set(this.#pages.keys());
+    if (open.size > 0) {
+      const allClosed = new Promise<void>((resolve) => {
+        const listener = this.#listener;
+        this.#listener = (message) => {
+          listener(message);
+          if (message.type === 'page-closed' && open.delete(message.pageId) && open.size === 0) resolve();
+        };
+      });
+      for (const pageId of [...open]) this.post({ type: 'close-page', pageId, reason: 'shutdown' });
+      await allClosed;
+    }
+    this.#sandboxes.clear();
+    this.#stopWatching();
+  }
+
+  #render(renderId: number, script: string, pageId: string, message: Extract<HostToRunner, { type: 'render' }>): void {
+    let sandbox = this.#sandboxes.get(script);
+    if (!sandbox) {
+      try {
+        sandbox = new ScriptSandbox(this.#settings, script, (out) => this.#emit(out));
+      } catch (error) {
+        const info = error instanceof ScriptError ? error.info : { code: 'LOAD_ERROR', name: 'Error', message: String(error), file: script };
+        this.#emit({ type: 'render-failed', renderId, error: info });
+        return;
+      }
+      this.#sandboxes.set(script, sandbox);
+    }
+    // Known before the render returns: a script may push, or close itself, while rendering.
+    this.#pages.set(pageId, sandbox);
+    this.#rendering.set(renderId, pageId);
+    sandbox.render(renderId, pageId, message.request);
+  }
+
+  #emit(message: RunnerToHost): void {
+    if (message.type === 'page-closed') this.#pages.delete(message.pageId);
+    if (message.type === 'rendered' || message.type === 'render-failed') {
+      const pageId = this.#rendering.get(message.renderId);
+      this.#rendering.delete(message.renderId);
+      if (pageId !== undefined && (message.type === 'render-failed' || !message.live)) this.#pages.delete(pageId);
+    }
+    this.#listener(message);
+  }
+}

@@ -1,0 +1,224 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { format } from 'node:util';
+import { NodeVM } from 'vm2';
+import { compileTypeScript, wrapModule, wrapScript, type WrappedCode } from './compile.js';
+import type { CloseReason, LogLevel, RequestData, RunnerToHost, ScriptErrorInfo } from './messages.js';
+import { preludeSource } from './prelude-source.js';
+import type { RawScriptError, SandboxApi, SandboxBoot } from './sandbox/api.js';
+import { ScriptError, codeFrame } from './script-error.js';
+
+export interface SandboxSettings {
+  /** The scripts folder, absolute. */
+  root: string;
+  /** Built-in modules a script may never load (without `node:`). */
+  forbiddenModules: readonly string[];
+  /** Event names a push may not use. */
+  reservedEvents: readonly string[];
+}
+
+/**
+ * One version of one script: a vm2 NodeVM holding the prelude, the script's per-page factory
+ * and the partials it imports. Pages are created by calling the factory, so a page costs a
+ * closure (kilobytes), not a VM (~270 KB and 2.4 ms: DESIGN.md §6).
+ */
+export class ScriptSandbox {
+  /** The script, relative to the scripts folder (`blog/[slug].ts`). */
+  readonly script: string;
+  readonly #settings: SandboxSettings;
+  readonly #emit: (message: RunnerToHost) => void;
+  readonly #vm: NodeVM;
+  readonly #api: SandboxApi;
+  /** Source and wrapper prefix of every file run in this VM, for positions and code frames. */
+  readonly #files = new Map<string, { source: string; prefixLength: number }>();
+
+  /** Loads and compiles `script`. Throws a `ScriptError` a developer can act on. */
+  constructor(settings: SandboxSettings, script: string, emit: (message: RunnerToHost) => void) {
+    this.script = script;
+    this.#settings = settings;
+    this.#emit = emit;
+    const boot: SandboxBoot = {
+      script,
+      port: (type, a, b, c) => this.#onPort(type, a, b, c),
+      resolvePartial: (fromFile, specifier) => this.#resolvePartial(fromFile, specifier),
+      runPartial: (file) => this.#runPartial(file),
+      forbiddenModules: [...settings.forbiddenModules],
+      reservedEvents: [...settings.reservedEvents],
+    };
+    this.#vm = new NodeVM({
+      console: 'redirect',
+      eval: false,
+      wasm: false,
+      strict: true,
+      sandbox: { __pagewireBoot: boot },
+      // `context: 'sandbox'` keeps modules inside the sandbox; `external: []` is required for
+      // vm2 to resolve anything (RUNTIME-NOTES.md). Relative partials are loaded by us.
+      require: { builtin: ['*'], external: [], context: 'sandbox' },
+    });
+    for (const level of ['debug', 'info', 'warn', 'error'] as const) {
+      this.#vm.on(`console.${level}`, (...parts: unknown[]) => this.#log(level, parts));
+    }
+    this.#vm.on('console.log', (...parts: unknown[]) => this.#log('info', parts));
+    this.#api = this.#vm.run(preludeSource(), 'pagewire:prelude') as SandboxApi;
+
+    const source = this.#read(script);
+    const compiled = compileTypeScript(source, script);
+    try {
+      this.#run(script, source, wrapScript(compiled, false));
+    } catch (error) {
+      // Top-level `await` needs the async factory; try it only when the sync one cannot parse.
+      if (!(error instanceof ScriptError) || !/\bawait\b/.test(compiled)) throw error;
+      this.#run(script, source, wrapScript(compiled, true));
+    }
+  }
+
+  get pageCount(): number {
+    return this.#api.pageCount();
+  }
+
+  /** Renders a page; `rendered` or `render-failed` is emitted now, or later for async scripts. */
+  render(renderId: number, pageId: string, request: RequestData): void {
+    const output = this.#api.render(pageId, renderId, JSON.stringify(request));
+    if (output !== '') this.#emitRender(renderId, output);
+  }
+
+  dispatch(pageId: string, name: string, data: string): boolean {
+    return this.#api.dispatch(pageId, name, data);
+  }
+
+  closePage(pageId: string, reason: CloseReason): boolean {
+    return this.#api.closePage(pageId, reason);
+  }
+
+  deliver(channel: string, data: string): void {
+    this.#api.deliver(channel, data);
+  }
+
+  #onPort(type: string, a: string, b: string, c: string): void {
+    switch (type) {
+      case 'push':
+        return this.#emit({ type: 'push', pageId: a, name: b, data: c });
+      case 'broadcast':
+        return this.#emit({ type: 'broadcast', script: this.script, name: a, data: b });
+      case 'publish':
+        return this.#emit({ type: 'publish', channel: a, data: b });
+      case 'closed':
+        return this.#emit({ type: 'page-closed', pageId: a, reason: b as CloseReason });
+      case 'error':
+        return this.#emit({
+          type: 'script-error',
+          script: this.script,
+          pageId: a || undefined,
+          error: this.#errorInfo(JSON.parse(c) as RawScriptError, b),
+        });
+      case 'log':
+        return this.#emit({ type: 'log', script: this.script, pageId: a || undefined, level: b as LogLevel, text: c });
+      case 'rendered':
+        return this.#emitRender(Number(a), b);
+      default:
+        throw new Error(`unknown sandbox message '${type}'`);
+    }
+  }
+
+  #emitRender(renderId: number, output: string): void {
+    if (output.startsWith('F')) {
+      const error = this.#errorInfo(JSON.parse(output.slice(1)) as RawScriptError, 'RENDER_ERROR');
+      this.#emit({ type: 'render-failed', renderId, error });
+      return;
+    }
+    const newline = output.indexOf('\n');
+    const meta = JSON.parse(output.slice(1, newline)) as { status: number; headers: Record<string, string | string[]>; live: boolean };
+    this.#emit({ type: 'rendered', renderId, ...meta, body: output.slice(newline + 1) });
+  }
+
+  #log(level: LogLevel, parts: unknown[]): void {
+    this.#emit({ type: 'log', script: this.script, level, text: format(...parts) });
+  }
+
+  /** Turns the sandbox's raw frames into `file:line:col`, a stack and a code frame. */
+  #errorInfo(raw: RawScriptError, code: string): ScriptErrorInfo {
+    const frames = raw.frames
+      .filter((frame) => this.#files.has(frame.file))
+      .map((frame) => {
+        const prefix = frame.line === 1 ? (this.#files.get(frame.file)?.prefixLength ?? 0) : 0;
+        return { ...frame, column: Math.max(1, frame.column - prefix) };
+      });
+    const top = frames[0];
+    const stack = [`${raw.name}: ${raw.message}`, ...frames.map((f) => `    at ${f.fn ? `${f.fn} (` : ''}${f.file}:${f.line}:${f.column}${f.fn ? ')' : ''}`)].join('\n');
+    const info: ScriptErrorInfo = { code, name: raw.name, message: raw.message, stack, file: top?.file ?? this.script };
+    if (top) {
+      info.line = top.line;
+      info.column = top.column;
+      const source = this.#files.get(top.file)?.source;
+      if (source) info.frame = codeFrame(source, top.line, top.column);
+    }
+    return info;
+  }
+
+  #read(file: string): string {
+    try {
+      return readFileSync(path.join(this.#settings.root, file), 'utf8');
+    } catch (error) {
+      throw new ScriptError({ code: 'SCRIPT_NOT_FOUND', name: 'Error', message: `cannot read ${file}: ${(error as Error).message}`, file });
+    }
+  }
+
+  /** Runs wrapped code in the VM; a syntax error becomes a ScriptError at the right position. */
+  #run(file: string, source: string, wrapped: WrappedCode): void {
+    this.#files.set(file, { source, prefixLength: wrapped.prefixLength });
+    try {
+      this.#vm.run(wrapped.code, file);
+    } catch (error) {
+      throw syntaxError(error, file, source, wrapped.prefixLength);
+    }
+  }
+
+  /** Returns the partial's name relative to the scripts folder, or `!` and a message. */
+  #resolvePartial(fromFile: string, specifier: string): string {
+    const wanted = path.posix.normalize(path.posix.join(path.posix.dirname(fromFile), specifier));
+    if (wanted.startsWith('../') || wanted === '..' || path.posix.isAbsolute(wanted)) {
+      return `!Cannot import '${specifier}' in ${fromFile}: it is outside the scripts folder`;
+    }
+    const candidates = wanted.endsWith('.ts') ? [wanted] : [`${wanted}.ts`, `${wanted}/index.ts`];
+    for (const candidate of candidates) {
+      const full = path.join(this.#settings.root, candidate);
+      if (existsSync(full) && statSync(full).isFile()) return candidate;
+    }
+    return `!Cannot import '${specifier}' in ${fromFile}: no file ${candidates.join(' or ')} in the scripts folder`;
+  }
+
+  /** Compiles and runs a partial; returns '' or a RawScriptError as JSON. */
+  #runPartial(file: string): string {
+    try {
+      const source = this.#read(file);
+      // Known before compiling, so a compile error still points into this file.
+      this.#files.set(file, { source, prefixLength: 0 });
+      this.#run(file, source, wrapModule(compileTypeScript(source, file), file));
+      return '';
+    } catch (error) {
+      const info = error instanceof ScriptError ? error.info : { name: 'Error', message: String(error), line: undefined, column: undefined };
+      const prefix = info.line === 1 ? (this.#files.get(file)?.prefixLength ?? 0) : 0;
+      const raw: RawScriptError = {
+        name: info.name,
+        message: info.message,
+        frames: info.line ? [{ file, line: info.line, column: (info.column ?? 1) + prefix }] : [],
+      };
+      return JSON.stringify(raw);
+    }
+  }
+}
+
+/** V8 reports a syntax error as `file:line`, the line, and a caret under the column. */
+function syntaxError(error: unknown, file: string, source: string, prefixLength: number): ScriptError {
+  if (error instanceof ScriptError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  const stack = error instanceof Error ? (error.stack ?? '') : '';
+  const match = /^[^\n]*:(\d+)\n([^\n]*)\n( *)\^/.exec(stack);
+  const line = match ? Number(match[1]) : undefined;
+  let column = match ? (match[3] as string).length + 1 : undefined;
+  if (line === 1 && column !== undefined) column = Math.max(1, column - prefixLength);
+  if (/await is only valid/.test(message) && file !== undefined) {
+    return new ScriptError({ code: 'COMPILE_ERROR', name: 'SyntaxError', message: `${message} (top-level await works in page scripts, not in partials)`, file, line, column }, source);
+  }
+  return new ScriptError({ code: 'COMPILE_ERROR', name: error instanceof Error ? error.name : 'SyntaxError', message, file, line, column }, source);
+}
