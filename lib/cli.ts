@@ -1,0 +1,62 @@
+import { createServer } from 'node:http';
+import { parseArgs } from 'node:util';
+import { pagewire } from './pagewire.js';
+
+const USAGE = `Usage: pagewire serve [dir] [--port N] [--host H] [--dev]
+
+  dir         the scripts folder (default: current folder)
+  --port N    port to listen on (default: $PORT, or 3000)
+  --host H    address to listen on (default: all addresses)
+  --dev       development mode: error details in the browser`;
+
+/** Runs the CLI with `argv` (without `node` and the script). Resolves when the server listens. */
+export async function main(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      port: { type: 'string', short: 'p' },
+      host: { type: 'string' },
+      dev: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const [command, dir = '.', ...extra] = positionals;
+  if (values.help || command !== 'serve' || extra.length > 0) {
+    console.log(USAGE);
+    process.exitCode = values.help ? 0 : 2;
+    return;
+  }
+  const port = Number(values.port ?? process.env.PORT ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`pagewire serve: --port must be a port number, got '${values.port ?? process.env.PORT}'`);
+
+  const wire = pagewire({ dir, dev: values.dev });
+  // The core handler straight on node:http: no Express per-request cost (DESIGN.md §4).
+  const server = createServer(wire.handler);
+  wire.attach(server);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, values.host, resolve);
+  });
+  const address = server.address();
+  const shown = typeof address === 'object' && address ? address.port : port;
+  console.log(`Pagewire is serving ${wire.options.dir} on http://${values.host ?? 'localhost'}:${shown}/${values.dev ? ' (dev)' : ''}`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: closing pages and sockets...`);
+    server.close();
+    server.closeAllConnections();
+    wire.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+}

@@ -1,0 +1,147 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import send from 'send';
+import { formatScriptError } from '../runner/script-error.js';
+import type { ScriptErrorInfo } from '../runner/messages.js';
+import { clientScript } from './client-script.js';
+import { devErrorPage, productionErrorPage } from './error-page.js';
+import { escapeHtml, injectAtStart } from './html.js';
+import type { ResolvedOptions } from './options.js';
+import type { PageRegistry, RenderResult } from './page-registry.js';
+import { BodyError, hasBody, readBody, requestData } from './request-data.js';
+import { REFUSED, type RouteTable } from './routes.js';
+import { randomId, sessionCookie, sessionOf } from './session.js';
+
+/** Where the browser runtime is served, under the mount path. */
+export const CLIENT_PATH = '/__pagewire/client.js';
+/** Where pages open their socket (absolute: `attach()` does not know the mount path). */
+export const SOCKET_PATH = '/__pagewire/socket';
+
+/** Express's `next`, or nothing when Pagewire serves on `node:http` alone. */
+export type NextFunction = (error?: unknown) => void;
+
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse, next?: NextFunction) => void;
+
+/**
+ * The core handler: plain `node:http` `(req, res)`, so the standalone server does not pay
+ * Express's per-request cost. Given `next` (Express), what it does not serve goes on to `next`.
+ */
+export function createRequestHandler(options: ResolvedOptions, routes: RouteTable, registry: PageRegistry): RequestHandler {
+  return (req, res, next) => {
+    const url = new URL(req.url ?? '/', 'http://pagewire.invalid');
+    if (url.pathname === CLIENT_PATH) return serveClient(req, res);
+    const route = routes.resolve(url.pathname);
+    if (route === REFUSED || route === undefined) return notFound(res, next);
+    if (route.kind === 'static') {
+      if (req.method !== 'GET' && req.method !== 'HEAD') return notFound(res, next);
+      send(req, route.file, { root: options.dir, dotfiles: 'deny', index: false })
+        .on('error', (error: { status?: number }) => (error.status === 404 ? notFound(res, next) : fail(res, next, error)))
+        .pipe(res);
+      return;
+    }
+    const render = (body: unknown) => renderPage(req, res, url, route.script, route.params, body).catch((error: unknown) => fail(res, next, error));
+    if (req.method === 'GET' || req.method === 'HEAD' || !hasBody(req)) {
+      void render(undefined);
+      return;
+    }
+    readBody(req, options.maxBodySize).then(render, (error: unknown) => {
+      if (error instanceof BodyError) sendText(res, error.status, error.message);
+      else fail(res, next, error);
+    });
+  };
+
+  async function renderPage(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    script: string,
+    params: Record<string, string>,
+    body: unknown,
+  ): Promise<void> {
+    const known = sessionOf(req, options.sessionCookie);
+    const session = known ?? randomId();
+    const pageId = randomId();
+    const result = await registry.render(script, pageId, session, requestData(req, url, params, body));
+    if (!result.ok) return renderFailed(res, result.error, pageId);
+    respond(req, res, result, pageId, known ? undefined : session);
+  }
+
+  function respond(
+    req: IncomingMessage,
+    res: ServerResponse,
+    result: Extract<RenderResult, { ok: true }>,
+    pageId: string,
+    newSession: string | undefined,
+  ): void {
+    res.statusCode = result.status;
+    for (const [name, value] of Object.entries(result.headers)) res.setHeader(name, value);
+    if (!res.hasHeader('content-type')) res.setHeader('content-type', 'text/html; charset=utf-8');
+    let body = result.body;
+    if (result.live && /^text\/html/i.test(String(res.getHeader('content-type')))) {
+      body = injectAtStart(body, clientTag(req, pageId));
+      if (newSession) {
+        const secure = (req.socket as { encrypted?: boolean }).encrypted === true;
+        res.appendHeader('set-cookie', sessionCookie(options.sessionCookie, newSession, secure));
+      }
+      // A live page is one conversation: never serve it from a cache.
+      res.setHeader('cache-control', 'no-store');
+    }
+    res.setHeader('content-length', Buffer.byteLength(body));
+    res.end(req.method === 'HEAD' ? undefined : body);
+  }
+
+  function clientTag(req: IncomingMessage, pageId: string): string {
+    const base = (req as { baseUrl?: string }).baseUrl ?? '';
+    const dev = options.dev ? ' data-pagewire-dev=""' : '';
+    return `<script src="${escapeHtml(base)}${CLIENT_PATH}?v=${clientScript().version}" data-pagewire-page="${pageId}" data-pagewire-socket="${SOCKET_PATH}"${dev}></script>`;
+  }
+
+  function renderFailed(res: ServerResponse, error: ScriptErrorInfo, requestId: string): void {
+    const detail = [error.stack, error.frame].filter(Boolean).join('\n');
+    options.logger.error(`request ${requestId}: ${formatScriptError(error)} (${error.code})${detail ? `\n${detail}` : ''}`);
+    res.statusCode = 500;
+    res.setHeader('content-type', 'text/html; charset=utf-8');
+    res.setHeader('cache-control', 'no-store');
+    res.end(options.dev ? devErrorPage(error) : productionErrorPage(500, requestId));
+  }
+
+  function fail(res: ServerResponse, next: NextFunction | undefined, error: unknown): void {
+    if (next) return next(error);
+    const requestId = randomId().slice(0, 10);
+    options.logger.error(`request ${requestId}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    res.statusCode = 500;
+    res.setHeader('content-type', 'text/html; charset=utf-8');
+    res.end(productionErrorPage(500, requestId));
+  }
+}
+
+function serveClient(req: IncomingMessage, res: ServerResponse): void {
+  const { body, version } = clientScript();
+  const etag = `"${version}"`;
+  res.setHeader('content-type', 'text/javascript; charset=utf-8');
+  res.setHeader('etag', etag);
+  // The URL carries the version, so a browser may keep it as long as it likes.
+  res.setHeader('cache-control', 'public, max-age=31536000, immutable');
+  if (req.headers['if-none-match'] === etag) {
+    res.statusCode = 304;
+    res.end();
+    return;
+  }
+  res.setHeader('content-length', Buffer.byteLength(body));
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+function notFound(res: ServerResponse, next: NextFunction | undefined): void {
+  if (next) return next();
+  sendText(res, 404, 'Not found');
+}
+
+function sendText(res: ServerResponse, status: number, text: string): void {
+  res.statusCode = status;
+  res.setHeader('content-type', 'text/plain; charset=utf-8');
+  res.setHeader('content-length', Buffer.byteLength(text));
+  res.end(text);
+}

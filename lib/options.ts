@@ -1,0 +1,88 @@
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import { consoleLogger, type Logger } from './logger.js';
+
+/** Options of `pagewire()`. Every one but `dir` has a default, given here. */
+export interface PagewireOptions {
+  /** The scripts folder, served like a PHP document root. */
+  dir: string;
+  /** Development mode: error details and code frames reach the browser. Default `false`. */
+  dev?: boolean;
+  /**
+   * Origins allowed to open the page socket, such as `'https://example.com'`. Default: only the
+   * origin whose host is the request's own `Host` (cross-site WebSocket hijacking is refused).
+   */
+  allowedOrigins?: readonly string[];
+  /** A live page that never connects is closed after this many ms. Default 15,000. */
+  connectTimeout?: number;
+  /** A page whose socket dropped is kept this many ms for it to come back. Default 30,000. */
+  disconnectGrace?: number;
+  /** Largest socket message accepted from a browser, in bytes. Default 65,536. */
+  maxMessageSize?: number;
+  /** Largest request body read for `request.body`, in bytes. Default 1,048,576. */
+  maxBodySize?: number;
+  /** Built-in modules scripts may not import. Default: `DEFAULT_FORBIDDEN_MODULES`. */
+  forbiddenModules?: readonly string[];
+  /** Name of the HttpOnly session cookie. Default `'pagewire_sid'`. */
+  sessionCookie?: string;
+  /** Where logs go. Default: the console, prefixed `[pagewire]`. */
+  logger?: Logger;
+}
+
+/**
+ * Modules that could stop the server or step outside the sandbox. vm2 also refuses some of
+ * them by itself; listing them here gives scripts a clear error instead of "Cannot find module".
+ */
+export const DEFAULT_FORBIDDEN_MODULES: readonly string[] = Object.freeze([
+  'child_process',
+  'cluster',
+  'worker_threads',
+  'vm',
+  'inspector',
+  'module',
+  'process',
+  'repl',
+  'trace_events',
+  'wasi',
+  'v8',
+]);
+
+export type ResolvedOptions = Readonly<Required<PagewireOptions>>;
+
+/** Checks `options` once and fills every default; throws at once on misuse. */
+export function resolveOptions(options: PagewireOptions): ResolvedOptions {
+  if (options === null || typeof options !== 'object' || typeof options.dir !== 'string' || options.dir === '') {
+    throw new TypeError("pagewire(): the 'dir' option is required: the folder of your scripts, e.g. pagewire({ dir: 'scripts' })");
+  }
+  const dir = path.resolve(options.dir);
+  let isDirectory = false;
+  try {
+    isDirectory = statSync(dir).isDirectory();
+  } catch {
+    // reported below
+  }
+  if (!isDirectory) throw new Error(`pagewire(): the scripts folder '${dir}' does not exist or is not a folder`);
+  for (const name of ['connectTimeout', 'disconnectGrace', 'maxMessageSize', 'maxBodySize'] as const) {
+    const value = options[name];
+    if (value !== undefined && !(Number.isFinite(value) && value > 0)) {
+      throw new RangeError(`pagewire(): '${name}' must be a positive number, got ${String(value)}`);
+    }
+  }
+  for (const origin of options.allowedOrigins ?? []) {
+    if (!/^https?:\/\/[^/]+$/.test(origin)) {
+      throw new TypeError(`pagewire(): allowedOrigins entries look like 'https://example.com' (scheme and host, no path), got '${origin}'`);
+    }
+  }
+  return Object.freeze({
+    dir,
+    dev: options.dev ?? false,
+    allowedOrigins: Object.freeze([...(options.allowedOrigins ?? [])]),
+    connectTimeout: options.connectTimeout ?? 15_000,
+    disconnectGrace: options.disconnectGrace ?? 30_000,
+    maxMessageSize: options.maxMessageSize ?? 64 * 1024,
+    maxBodySize: options.maxBodySize ?? 1024 * 1024,
+    forbiddenModules: Object.freeze([...(options.forbiddenModules ?? DEFAULT_FORBIDDEN_MODULES)]),
+    sessionCookie: options.sessionCookie ?? 'pagewire_sid',
+    logger: options.logger ?? consoleLogger,
+  });
+}

@@ -1,0 +1,69 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { RESERVED_EVENT_NAMES } from '../protocol/wire.js';
+import { InProcessRunner } from '../runner/runner.js';
+import { createRequestHandler, type NextFunction } from './http-handler.js';
+import { resolveOptions, type PagewireOptions, type ResolvedOptions } from './options.js';
+import { PageRegistry } from './page-registry.js';
+import { RouteTable } from './routes.js';
+import { SocketServer } from './socket-server.js';
+
+/**
+ * A Pagewire instance: Express middleware (or a `node:http` handler) that serves the scripts
+ * folder, plus the socket that keeps each rendered page wired to its script instance.
+ */
+export interface Pagewire {
+  /** Express middleware: what Pagewire does not serve goes on to `next`. */
+  (req: IncomingMessage, res: ServerResponse, next?: NextFunction): void;
+  /** For `http.createServer(wire.handler)`: answers 404 itself when nothing matches. */
+  readonly handler: (req: IncomingMessage, res: ServerResponse) => void;
+  /** The options in force, every default filled in. */
+  readonly options: ResolvedOptions;
+  /** Number of live pages (rendered, not yet closed). */
+  readonly pageCount: number;
+  /** Adds the WebSocket upgrade handler (path `/__pagewire/socket`) to a server. */
+  attach(server: Server): void;
+  /** Ends every page (close hooks run, resources released) and every socket. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/**
+ * Creates a Pagewire instance for a folder of scripts.
+ *
+ * @example
+ * const app = express();
+ * const wire = pagewire({ dir: 'scripts' });
+ * app.use(wire);
+ * wire.attach(app.listen(3000));
+ */
+export function pagewire(options: PagewireOptions): Pagewire {
+  const resolved = resolveOptions(options);
+  const runner = new InProcessRunner({
+    root: resolved.dir,
+    forbiddenModules: resolved.forbiddenModules,
+    reservedEvents: RESERVED_EVENT_NAMES,
+  });
+  const registry = new PageRegistry(runner, resolved);
+  const routes = new RouteTable(resolved.dir);
+  const sockets = new SocketServer(resolved, registry);
+  const handle = createRequestHandler(resolved, routes, registry);
+  let closing: Promise<void> | undefined;
+
+  const wire = ((req: IncomingMessage, res: ServerResponse, next?: NextFunction) => handle(req, res, next)) as Pagewire;
+  Object.defineProperties(wire, {
+    handler: { value: (req: IncomingMessage, res: ServerResponse) => handle(req, res) },
+    options: { value: resolved },
+    pageCount: { get: () => registry.size },
+    attach: { value: (server: Server) => sockets.attach(server) },
+    close: {
+      value: () => {
+        closing ??= (async () => {
+          // Pages first, while their sockets can still hear why they end; then the sockets.
+          await registry.close();
+          sockets.close();
+        })();
+        return closing;
+      },
+    },
+  });
+  return wire;
+}
