@@ -1,12 +1,28 @@
+import { TraceMap, decodedMappings, type SourceMapInput } from '@jridgewell/trace-mapping';
 import { transform } from 'sucrase';
 import { SCRIPT_PARAMETERS } from './sandbox/api.js';
 import { ScriptError } from './script-error.js';
 
-/** A script or partial, compiled and wrapped, ready for `NodeVM.run(code, file)`. */
+/**
+ * A script or partial, compiled and wrapped, ready for `NodeVM.run(code, file)`. The wrapper
+ * opens on a line of its own (vm2 adds its own wrapper before it), so the script's line N is
+ * line N + 1 of the code and its columns are untouched.
+ */
 export interface WrappedCode {
   code: string;
-  /** Characters the wrapper adds before the script's first line: columns on line 1 shift by it. */
-  prefixLength: number;
+}
+
+/** Lines the wrapper adds before the script's first line. */
+export const WRAPPER_LINES = 1;
+
+/** Compiled JavaScript, and a way back to the TypeScript's columns. */
+export interface CompiledCode {
+  code: string;
+  /**
+   * Maps a compiled position (1-based line and column) to the source column. Lines never move
+   * (sucrase keeps them), but removed types shift columns.
+   */
+  sourceColumn(line: number, column: number): number;
 }
 
 /**
@@ -14,13 +30,30 @@ export interface WrappedCode {
  * `require`, top-level `await` kept, every line on its original line number.
  * Throws a `ScriptError` (code `COMPILE_ERROR`) that names `file:line:col`.
  */
-export function compileTypeScript(source: string, file: string): string {
+export function compileTypeScript(source: string, file: string): CompiledCode {
   try {
-    return transform(source, {
+    const { code, sourceMap } = transform(source, {
       transforms: ['typescript', 'imports'],
       disableESTransforms: true,
       filePath: file,
-    }).code;
+      sourceMapOptions: { compiledFilename: file },
+    });
+    let map: TraceMap | undefined;
+    return {
+      code,
+      sourceColumn(line, column) {
+        // Parsed only when an error needs it: most scripts never throw.
+        map ??= new TraceMap(sourceMap as SourceMapInput);
+        // The last mapped token starting at or before the column, plus the offset into it.
+        let best: readonly number[] | undefined;
+        for (const segment of decodedMappings(map)[line - 1] ?? []) {
+          if ((segment[0] as number) > column - 1) break;
+          if (segment.length >= 4) best = segment;
+        }
+        if (!best || best[2] !== line - 1) return column;
+        return (best[3] as number) + (column - 1 - (best[0] as number)) + 1;
+      },
+    };
   } catch (error) {
     const { message, loc } = error as { message: string; loc?: { line: number; column: number } };
     const reason = message.replace(/^Error transforming .*?: /, '').replace(/ \(\d+:\d+\)$/, '');
@@ -36,13 +69,13 @@ export function compileTypeScript(source: string, file: string): string {
  * cheaper to call across vm2's bridge: RUNTIME-NOTES.md).
  */
 export function wrapScript(compiled: string, async: boolean): WrappedCode {
-  const prefix = `__pagewireScript(${async ? 'async ' : ''}function (${SCRIPT_PARAMETERS.join(', ')}) {{ `;
+  const prefix = `__pagewireScript(${async ? 'async ' : ''}function (${SCRIPT_PARAMETERS.join(', ')}) {{\n`;
   const suffix = `\n;__pagewireHook(typeof __serverSocketEvent === 'undefined' ? undefined : __serverSocketEvent);}});`;
-  return { code: prefix + compiled + suffix, prefixLength: prefix.length };
+  return { code: prefix + compiled + suffix };
 }
 
 /** Wraps a partial (a module imported by scripts) as a CommonJS-style factory. */
 export function wrapModule(compiled: string, file: string): WrappedCode {
-  const prefix = `__pagewireModule(${JSON.stringify(file)}, function (exports, require, module) { `;
-  return { code: `${prefix}${compiled}\n});`, prefixLength: prefix.length };
+  const prefix = `__pagewireModule(${JSON.stringify(file)}, function (exports, require, module) {\n`;
+  return { code: `${prefix}${compiled}\n});` };
 }

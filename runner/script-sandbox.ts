@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { format } from 'node:util';
 import { NodeVM } from 'vm2';
-import { compileTypeScript, wrapModule, wrapScript, type WrappedCode } from './compile.js';
+import { WRAPPER_LINES, compileTypeScript, wrapModule, wrapScript, type CompiledCode, type WrappedCode } from './compile.js';
 import type { CloseReason, LogLevel, RequestData, RunnerToHost, ScriptErrorInfo } from './messages.js';
 import { preludeSource } from './prelude-source.js';
 import type { RawScriptError, SandboxApi, SandboxBoot } from './sandbox/api.js';
@@ -29,8 +29,8 @@ export class ScriptSandbox {
   readonly #emit: (message: RunnerToHost) => void;
   readonly #vm: NodeVM;
   readonly #api: SandboxApi;
-  /** Source and wrapper prefix of every file run in this VM, for positions and code frames. */
-  readonly #files = new Map<string, { source: string; prefixLength: number }>();
+  /** Every file run in this VM, for positions and code frames. */
+  readonly #files = new Map<string, LoadedFile>();
 
   /** Loads and compiles `script`. Throws a `ScriptError` a developer can act on. */
   constructor(settings: SandboxSettings, script: string, emit: (message: RunnerToHost) => void) {
@@ -64,11 +64,11 @@ export class ScriptSandbox {
     const source = this.#read(script);
     const compiled = compileTypeScript(source, script);
     try {
-      this.#run(script, source, wrapScript(compiled, false));
+      this.#run(script, source, compiled, wrapScript(compiled.code, false));
     } catch (error) {
       // Top-level `await` needs the async factory; try it only when the sync one cannot parse.
-      if (!(error instanceof ScriptError) || !/\bawait\b/.test(compiled)) throw error;
-      this.#run(script, source, wrapScript(compiled, true));
+      if (!(error instanceof ScriptError) || !/\bawait\b/.test(compiled.code)) throw error;
+      this.#run(script, source, compiled, wrapScript(compiled.code, true));
     }
   }
 
@@ -139,10 +139,7 @@ export class ScriptSandbox {
   #errorInfo(raw: RawScriptError, code: string): ScriptErrorInfo {
     const frames = raw.frames
       .filter((frame) => this.#files.has(frame.file))
-      .map((frame) => {
-        const prefix = frame.line === 1 ? (this.#files.get(frame.file)?.prefixLength ?? 0) : 0;
-        return { ...frame, column: Math.max(1, frame.column - prefix) };
-      });
+      .map((frame) => ({ ...frame, ...(this.#files.get(frame.file) as LoadedFile).position(frame.line, frame.column) }));
     const top = frames[0];
     const stack = [`${raw.name}: ${raw.message}`, ...frames.map((f) => `    at ${f.fn ? `${f.fn} (` : ''}${f.file}:${f.line}:${f.column}${f.fn ? ')' : ''}`)].join('\n');
     const info: ScriptErrorInfo = { code, name: raw.name, message: raw.message, stack, file: top?.file ?? this.script };
@@ -164,12 +161,13 @@ export class ScriptSandbox {
   }
 
   /** Runs wrapped code in the VM; a syntax error becomes a ScriptError at the right position. */
-  #run(file: string, source: string, wrapped: WrappedCode): void {
-    this.#files.set(file, { source, prefixLength: wrapped.prefixLength });
+  #run(file: string, source: string, compiled: CompiledCode, wrapped: WrappedCode): void {
+    const loaded = loadedFile(source, compiled);
+    this.#files.set(file, loaded);
     try {
       this.#vm.run(wrapped.code, file);
     } catch (error) {
-      throw syntaxError(error, file, source, wrapped.prefixLength);
+      throw syntaxError(error, file, loaded);
     }
   }
 
@@ -191,34 +189,42 @@ export class ScriptSandbox {
   #runPartial(file: string): string {
     try {
       const source = this.#read(file);
-      // Known before compiling, so a compile error still points into this file.
-      this.#files.set(file, { source, prefixLength: 0 });
-      this.#run(file, source, wrapModule(compileTypeScript(source, file), file));
+      const compiled = compileTypeScript(source, file);
+      this.#run(file, source, compiled, wrapModule(compiled.code, file));
       return '';
     } catch (error) {
       const info = error instanceof ScriptError ? error.info : { name: 'Error', message: String(error), line: undefined, column: undefined };
-      const prefix = info.line === 1 ? (this.#files.get(file)?.prefixLength ?? 0) : 0;
-      const raw: RawScriptError = {
-        name: info.name,
-        message: info.message,
-        frames: info.line ? [{ file, line: info.line, column: (info.column ?? 1) + prefix }] : [],
-      };
+      // A position in the source already: the frame maps it onto itself.
+      this.#files.set(file, { source: this.#files.get(file)?.source ?? '', position: (line, column) => ({ line, column }) });
+      const raw: RawScriptError = { name: info.name, message: info.message, frames: info.line ? [{ file, line: info.line, column: info.column ?? 1 }] : [] };
       return JSON.stringify(raw);
     }
   }
 }
 
+/** A file run in a sandbox: its source, and positions in the VM -> positions in the source. */
+interface LoadedFile {
+  source: string;
+  position(line: number, column: number): { line: number; column: number };
+}
+
+function loadedFile(source: string, compiled: CompiledCode): LoadedFile {
+  return {
+    source,
+    position: (vmLine, column) => {
+      const line = Math.max(1, vmLine - WRAPPER_LINES);
+      return { line, column: compiled.sourceColumn(line, column) };
+    },
+  };
+}
+
 /** V8 reports a syntax error as `file:line`, the line, and a caret under the column. */
-function syntaxError(error: unknown, file: string, source: string, prefixLength: number): ScriptError {
+function syntaxError(error: unknown, file: string, loaded: LoadedFile): ScriptError {
   if (error instanceof ScriptError) return error;
   const message = error instanceof Error ? error.message : String(error);
   const stack = error instanceof Error ? (error.stack ?? '') : '';
   const match = /^[^\n]*:(\d+)\n([^\n]*)\n( *)\^/.exec(stack);
-  const line = match ? Number(match[1]) : undefined;
-  let column = match ? (match[3] as string).length + 1 : undefined;
-  if (line === 1 && column !== undefined) column = Math.max(1, column - prefixLength);
-  if (/await is only valid/.test(message) && file !== undefined) {
-    return new ScriptError({ code: 'COMPILE_ERROR', name: 'SyntaxError', message: `${message} (top-level await works in page scripts, not in partials)`, file, line, column }, source);
-  }
-  return new ScriptError({ code: 'COMPILE_ERROR', name: error instanceof Error ? error.name : 'SyntaxError', message, file, line, column }, source);
+  const position = match ? loaded.position(Number(match[1]), (match[3] as string).length + 1) : undefined;
+  const hint = /await is only valid/.test(message) ? ' (top-level await works in page scripts, not in partials)' : '';
+  return new ScriptError({ code: 'COMPILE_ERROR', name: error instanceof Error ? error.name : 'SyntaxError', message: message + hint, file, ...position }, loaded.source);
 }

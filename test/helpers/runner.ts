@@ -1,0 +1,53 @@
+import { InProcessRunner } from '../../runner/runner.js';
+import type { RequestData, RunnerToHost } from '../../runner/messages.js';
+import { DEFAULT_FORBIDDEN_MODULES } from '../../lib/options.js';
+import { RESERVED_EVENT_NAMES } from '../../protocol/wire.js';
+
+/** A real in-process runner over a scripts folder, with every message it sent kept in order. */
+export class RunnerHarness {
+  readonly runner: InProcessRunner;
+  readonly messages: RunnerToHost[] = [];
+  #renderId = 0;
+  #pageId = 0;
+
+  constructor(root: string) {
+    this.runner = new InProcessRunner({ root, forbiddenModules: DEFAULT_FORBIDDEN_MODULES, reservedEvents: RESERVED_EVENT_NAMES });
+    this.runner.onMessage((message) => this.messages.push(message));
+  }
+
+  /** Renders `script` for a new page; resolves with the page id and the render's answer. */
+  async render(script: string, request: Partial<RequestData> = {}): Promise<{ pageId: string; result: Extract<RunnerToHost, { type: 'rendered' | 'render-failed' }> }> {
+    const renderId = ++this.#renderId;
+    const pageId = `page${++this.#pageId}`.padEnd(22, 'x');
+    this.runner.post({
+      type: 'render',
+      renderId,
+      script,
+      pageId,
+      request: { method: 'GET', url: '/', path: '/', query: {}, params: {}, headers: {}, cookies: {}, body: undefined, ...request },
+    });
+    const result = await this.next((m): m is Extract<RunnerToHost, { type: 'rendered' | 'render-failed' }> => (m.type === 'rendered' || m.type === 'render-failed') && m.renderId === renderId);
+    return { pageId, result };
+  }
+
+  event(pageId: string, name: string, data: unknown = null): void {
+    this.runner.post({ type: 'event', pageId, name, data: JSON.stringify(data) });
+  }
+
+  /** Waits for the first message (already received or coming) that matches. */
+  async next<T extends RunnerToHost>(matches: (m: RunnerToHost) => m is T, timeoutMs?: number): Promise<T>;
+  async next(matches: (m: RunnerToHost) => boolean, timeoutMs?: number): Promise<RunnerToHost>;
+  async next(matches: (m: RunnerToHost) => boolean, timeoutMs = 3000): Promise<RunnerToHost> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.messages.find(matches);
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`no matching runner message; got ${JSON.stringify(this.messages, null, 1).slice(0, 2000)}`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
+  pushes(pageId: string): unknown[] {
+    return this.messages.filter((m) => m.type === 'push' && m.pageId === pageId).map((m) => JSON.parse((m as { data: string }).data));
+  }
+}

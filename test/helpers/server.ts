@@ -1,0 +1,113 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import express from 'express';
+import { WebSocket } from 'ws';
+import { pagewire, type Pagewire, type PagewireOptions } from '../../lib/index.js';
+import { memoryLogger } from './fixtures.js';
+
+export interface TestServer {
+  wire: Pagewire;
+  server: Server;
+  url: string;
+  origin: string;
+  log: ReturnType<typeof memoryLogger>;
+  close(): Promise<void>;
+}
+
+/** Pagewire mounted in a real Express app, listening on 127.0.0.1 with a free port. */
+export async function startServer(options: PagewireOptions): Promise<TestServer> {
+  const log = memoryLogger();
+  const wire = pagewire({ logger: log, ...options });
+  const app = express();
+  app.use(wire);
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  wire.attach(server);
+  const { port } = server.address() as AddressInfo;
+  const origin = `http://127.0.0.1:${port}`;
+  return {
+    wire,
+    server,
+    url: origin,
+    origin,
+    log,
+    close: async () => {
+      await wire.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/** The page id and the session cookie of a rendered live page. */
+export async function renderLive(base: string, path: string, cookie?: string): Promise<{ pageId: string; cookie: string; body: string }> {
+  const response = await fetch(base + path, { headers: cookie ? { cookie } : {} });
+  const body = await response.text();
+  const pageId = /data-pagewire-page="([^"]+)"/.exec(body)?.[1];
+  if (!pageId) throw new Error(`${path} did not render a live page (status ${response.status}): ${body.slice(0, 300)}`);
+  const setCookie = response.headers.get('set-cookie');
+  return { pageId, cookie: cookie ?? (setCookie ? (setCookie.split(';')[0] as string) : ''), body };
+}
+
+/** A page socket client: a real `ws` connection, with every frame it receives kept in order. */
+export class SocketClient {
+  readonly ws: WebSocket;
+  readonly frames: Array<Record<string, unknown>> = [];
+  #waiters: Array<() => void> = [];
+
+  private constructor(ws: WebSocket) {
+    this.ws = ws;
+    ws.on('message', (data) => {
+      this.frames.push(JSON.parse(String(data)) as Record<string, unknown>);
+      for (const wake of this.#waiters.splice(0)) wake();
+    });
+  }
+
+  static connect(origin: string, cookie: string, headers: Record<string, string> = {}): Promise<SocketClient> {
+    const ws = new WebSocket(`${origin.replace('http', 'ws')}/__pagewire/socket`, { headers: { cookie, origin, ...headers } });
+    return new Promise((resolve, reject) => {
+      ws.once('open', () => resolve(new SocketClient(ws)));
+      ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
+      ws.once('error', reject);
+    });
+  }
+
+  send(message: unknown): void {
+    this.ws.send(typeof message === 'string' ? message : JSON.stringify(message));
+  }
+
+  /** Resolves with the first frame (new or already received) that matches. */
+  async next(matches: (frame: Record<string, unknown>) => boolean, timeoutMs = 5000): Promise<Record<string, unknown>> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.frames.find(matches);
+      if (found) return found;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no matching frame; got ${JSON.stringify(this.frames)}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.#waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  close(): Promise<void> {
+    if (this.ws.readyState === WebSocket.CLOSED) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.ws.once('close', () => resolve());
+      this.ws.close();
+    });
+  }
+}
+
+/** Opens a socket and joins `pageId`; resolves once the server confirmed the join. */
+export async function joinPage(origin: string, pageId: string, cookie: string): Promise<SocketClient> {
+  const client = await SocketClient.connect(origin, cookie);
+  client.send({ t: 'join', p: pageId });
+  await client.next((f) => f.t === 'joined' && f.p === pageId);
+  return client;
+}
