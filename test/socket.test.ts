@@ -102,7 +102,7 @@ describe('page socket', () => {
         ws.once('error', reject);
       });
       ws.send('hi');
-      const [reply] = await new Promise<[unknown]>((resolve) => ws.once('message', (...args) => resolve(args as [unknown])));
+      const reply = await new Promise<unknown>((resolve) => ws.once('message', (data) => resolve(data)));
       assert.equal(String(reply), 'echo:hi');
       ws.close();
     } finally {
