@@ -1,0 +1,76 @@
+/**
+ * The globals a Pagewire server script sees. Reference this file from the scripts folder's
+ * tsconfig.json (`"types": ["pagewire/script-globals"]`, or a path to it) so editors complete them.
+ */
+
+/** A piece of HTML that `html` will not escape again: made by `html` or `raw()`. */
+interface PagewireHtml {
+  readonly value: string;
+  toString(): string;
+}
+
+/** Appends to the response body, as is (like PHP's echo). `html` values are written as HTML. */
+declare function echo(...parts: unknown[]): void;
+
+/**
+ * HTML template tag: every interpolation is HTML-escaped unless it is an `html` value or
+ * `raw()`. Arrays are joined; `null`, `undefined` and `false` write nothing.
+ */
+declare function html(strings: TemplateStringsArray, ...values: unknown[]): PagewireHtml;
+
+/** Marks text as HTML that must not be escaped. Only for text you trust. */
+declare function raw(text: unknown): PagewireHtml;
+
+/** The HTTP request that rendered this page. */
+declare const request: {
+  readonly method: string;
+  readonly url: string;
+  readonly path: string;
+  readonly query: Readonly<Record<string, string | string[] | undefined>>;
+  /** Values of `[name]` segments of the script's route. */
+  readonly params: Readonly<Record<string, string | undefined>>;
+  /** Lower-case header names. */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  readonly cookies: Readonly<Record<string, string | undefined>>;
+  /** A JSON body parsed, form fields, the text of another body, or undefined. */
+  readonly body: unknown;
+};
+
+/** The response, usable until the page is sent (the end of the top-level code). */
+declare const response: {
+  status: number;
+  readonly headers: Record<string, string | string[]>;
+  setHeader(name: string, value: string | number | string[]): void;
+  redirect(location: string, status?: number): void;
+};
+
+/** Pushes an event to this page. Data must be JSON-serializable. False once the page is closed. */
+declare function server_socket_event(name: string, data?: unknown): boolean;
+
+/** This page's instance of the script. */
+declare const page: {
+  /** 128 random bits, URL-safe. */
+  readonly id: string;
+  /** Runs `fn` once when the page dies (closed tab, page.close(), timeout, shutdown). */
+  onClose(fn: () => unknown): void;
+  /**
+   * Closes `resource` when the page dies: a function, or an object with `close()`, `destroy()`,
+   * `dispose()` or `Symbol.asyncDispose`. Returns it.
+   */
+  own<T>(resource: T): T;
+  /** Ends this page now: close hooks run, timers stop, owned resources close. */
+  close(): void;
+  /** Pushes an event to every live page of this script. */
+  broadcast(name: string, data?: unknown): void;
+  /** Publish/subscribe between pages of any script; subscriptions end when the page dies. */
+  channel(name: string): {
+    publish(data?: unknown): void;
+    subscribe(fn: (data: unknown) => unknown): () => void;
+  };
+};
+
+/**
+ * The hook a live page's script defines: called with each event the page sends with
+ * `document.serverSocket.send(name, data)`, one at a time, in order.
+ */
+declare function __serverSocketEvent(name: string, event: unknown): unknown;
