@@ -1,0 +1,62 @@
+// Event round trip: client event -> __serverSocketEvent -> server_socket_event -> client,
+// against a raw `ws` echo of the same JSON, sequentially, client in the same process
+// (as RUNTIME-NOTES.md measured the baselines).
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { WebSocket, WebSocketServer } from 'ws';
+import { startServer } from '../test/helpers/server.js';
+
+export interface LatencyFigures {
+  p50: number;
+  p99: number;
+  mean: number;
+}
+
+export async function measureRoundTrips(count: number): Promise<{ ws: LatencyFigures; pagewire: LatencyFigures }> {
+  const ws = await rawEcho(count);
+  const pw = await pagewireEcho(count);
+  return { ws, pagewire: pw };
+}
+
+async function rawEcho(count: number): Promise<LatencyFigures> {
+  const server = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false });
+  await new Promise((resolve) => server.once('listening', resolve));
+  server.on('connection', (socket) => socket.on('message', (data) => socket.send(String(data))));
+  const client = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`, { perMessageDeflate: false });
+  await new Promise((resolve) => client.once('open', resolve));
+  const figures = await sequential(count, (i) => client.send(JSON.stringify({ t: 'ev', n: 'echo', d: { i } })), client);
+  client.close();
+  server.close();
+  return figures;
+}
+
+async function pagewireEcho(count: number): Promise<LatencyFigures> {
+  const server = await startServer({ dir: path.join(import.meta.dirname, 'scripts') });
+  const response = await fetch(`${server.url}/live`);
+  const pageId = /data-pagewire-page="([^"]+)"/.exec(await response.text())?.[1] as string;
+  const cookie = (response.headers.get('set-cookie') ?? '').split(';')[0] as string;
+  const client = new WebSocket(`${server.url.replace('http', 'ws')}/__pagewire/socket`, { headers: { cookie, origin: server.origin }, perMessageDeflate: false });
+  await new Promise((resolve) => client.once('open', resolve));
+  client.send(JSON.stringify({ t: 'join', p: pageId }));
+  await new Promise((resolve) => client.once('message', resolve));
+  const figures = await sequential(count, (i) => client.send(JSON.stringify({ t: 'ev', p: pageId, n: 'echo', d: { i } })), client);
+  client.close();
+  await server.close();
+  return figures;
+}
+
+/** Sends, waits for the answer, `count` times after a warm-up; latencies in µs. */
+async function sequential(count: number, send: (i: number) => void, client: WebSocket): Promise<LatencyFigures> {
+  const warmup = Math.min(1000, count);
+  const times: number[] = [];
+  for (let i = 0; i < warmup + count; i++) {
+    const start = process.hrtime.bigint();
+    const answered = new Promise((resolve) => client.once('message', resolve));
+    send(i);
+    await answered;
+    if (i >= warmup) times.push(Number(process.hrtime.bigint() - start) / 1000);
+  }
+  times.sort((a, b) => a - b);
+  const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))] as number;
+  return { p50: at(0.5), p99: at(0.99), mean: times.reduce((a, b) => a + b, 0) / times.length };
+}

@@ -1,0 +1,108 @@
+// `npm run bench [-- --quick]`: runs each figure against its baseline in the same run, prints a
+// markdown table and writes bench/results/latest.json. Load generators run in their own processes.
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { measureRoundTrips } from './roundtrip.js';
+
+const quick = process.argv.includes('--quick');
+const root = path.join(import.meta.dirname, '..');
+
+interface Figure {
+  name: string;
+  value: number;
+  unit: string;
+  baseline?: { name: string; value: number };
+  ratio?: number;
+  target?: string;
+  met?: boolean;
+}
+const figures: Figure[] = [];
+
+// --- Render throughput -------------------------------------------------------------------
+const servers = spawn(process.execPath, ['--import', 'tsx', 'bench/servers.ts'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+const { ports } = await new Promise<{ ports: Record<string, number> }>((resolve, reject) => {
+  let out = '';
+  servers.stdout.on('data', (chunk) => {
+    out += chunk;
+    if (out.includes('\n')) resolve(JSON.parse(out));
+  });
+  servers.once('exit', (code) => reject(new Error(`bench servers exited (${code})`)));
+});
+
+interface Load {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+const load = (port: number): Promise<Load> =>
+  new Promise((resolve, reject) => {
+    const duration = quick ? 1 : 4;
+    const child = spawn(process.execPath, [path.join(root, 'node_modules/autocannon/autocannon.js'), '-c', '32', '-d', String(duration), '-j', `http://127.0.0.1:${port}/live`], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    child.once('exit', (code) => {
+      if (code !== 0) return reject(new Error(`autocannon exited ${code}`));
+      const r = JSON.parse(out) as { requests: { average: number }; latency: { p50: number; p99: number }; errors: number; non2xx: number };
+      resolve({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx });
+    });
+  });
+
+const render: Record<string, Load> = {};
+for (const [name, port] of Object.entries(ports)) {
+  render[name] = await load(port);
+  console.error(`render ${name}: ${Math.round(render[name].rps)} req/s`);
+}
+servers.kill();
+
+const rps = (name: string) => render[name]?.rps ?? 0;
+figures.push({
+  name: 'render, mounted in Express',
+  value: Math.round(rps('pagewire in express')),
+  unit: 'req/s',
+  baseline: { name: 'plain Express, same bytes', value: Math.round(rps('express')) },
+  ratio: rps('pagewire in express') / rps('express'),
+  target: '>= 0.9x',
+  met: rps('pagewire in express') / rps('express') >= 0.9,
+});
+figures.push({
+  name: 'render, pagewire serve',
+  value: Math.round(rps('pagewire serve')),
+  unit: 'req/s',
+  baseline: { name: 'bare node:http, same bytes', value: Math.round(rps('node:http')) },
+  ratio: rps('pagewire serve') / rps('node:http'),
+  target: '(PHP-FPM comparison: issue 5)',
+});
+for (const [name, r] of Object.entries(render)) {
+  figures.push({ name: `render latency p50/p99, ${name}`, value: r.p50, unit: `ms (p99 ${r.p99} ms, errors ${r.errors})` });
+}
+
+// --- Event round trip --------------------------------------------------------------------
+const trips = await measureRoundTrips(quick ? 500 : 10_000);
+for (const q of ['p50', 'p99'] as const) {
+  const ratio = trips.pagewire[q] / trips.ws[q];
+  figures.push({
+    name: `event round trip ${q}`,
+    value: Math.round(trips.pagewire[q]),
+    unit: 'µs',
+    baseline: { name: 'raw ws echo', value: Math.round(trips.ws[q]) },
+    ratio,
+    target: '<= 1.3x',
+    met: ratio <= 1.3,
+  });
+}
+
+// --- Report ------------------------------------------------------------------------------
+const table = [
+  '| figure | value | baseline | ratio | target | met |',
+  '| --- | --- | --- | --- | --- | --- |',
+  ...figures.map((f) =>
+    `| ${f.name} | ${f.value} ${f.unit} | ${f.baseline ? `${f.baseline.name}: ${f.baseline.value}` : ''} | ${f.ratio !== undefined ? `${f.ratio.toFixed(2)}x` : ''} | ${f.target ?? ''} | ${f.met === undefined ? '' : f.met ? 'yes' : 'no'} |`,
+  ),
+].join('\n');
+console.log(table);
+const machine = { cores: os.availableParallelism(), memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, cpu: os.cpus()[0]?.model };
+mkdirSync(path.join(root, 'bench/results'), { recursive: true });
+writeFileSync(path.join(root, 'bench/results/latest.json'), JSON.stringify({ date: new Date().toISOString(), quick, machine, figures }, null, 2));
