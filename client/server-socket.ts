@@ -7,14 +7,17 @@
  */
 import type { ClientMessage, ServerMessage } from '../protocol/wire.js';
 
-/** A server event, or one of the socket's own (`open`, `close`, `reconnecting`, `closed`, `error`). */
+/**
+ * A server event, or one of the socket's own: `open`, `close`, `reconnecting`, `closed`,
+ * `expired` (cancelable: `preventDefault()` stops the reload) and `error`.
+ */
 export class ServerSocketEvent extends Event {
   /** The event name, as given to `server_socket_event(name, data)`. */
   readonly name: string;
   readonly data: unknown;
 
-  constructor(name: string, data?: unknown) {
-    super(name);
+  constructor(name: string, data?: unknown, cancelable = false) {
+    super(name, { cancelable });
     this.name = name;
     this.data = data;
   }
@@ -29,12 +32,26 @@ export class ServerSocketEvent extends Event {
 
 type Listener = ((event: ServerSocketEvent) => void) | { handleEvent(event: ServerSocketEvent): void };
 
+/** Close reasons after which the page cannot go on as it was: it reloads, unless told not to. */
+const FINAL_REASONS = new Set(['closed-by-script', 'closed-by-client']);
+/** Pushes received before an acknowledgement is sent at once, rather than after ACK_DELAY ms. */
+const ACK_EVERY = 32;
+const ACK_DELAY = 25;
+
 /** The page's end of its script instance on the server: `document.serverSocket`. */
 export class ServerSocket extends EventTarget {
   /** The page id the server gave this document when it rendered it. */
   readonly pageId: string;
-  #connection: Connection;
+  readonly #connection: Connection;
   #closed = false;
+  #joined = false;
+  /** The last push received, in order (pushes are numbered from 1). */
+  #received = 0;
+  #unackedReceived = 0;
+  #ackTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The last event number given out, and the events the server has not acknowledged yet. */
+  #sent = 0;
+  readonly #unacked: Array<Extract<ClientMessage, { t: 'ev' }>> = [];
   // Native functions such as `alert` throw "Illegal invocation" when called with the target as
   // `this`: every listener is wrapped and called as `fn(event)`.
   readonly #wrapped = new WeakMap<object, EventListener>();
@@ -51,17 +68,22 @@ export class ServerSocket extends EventTarget {
     return this.#closed;
   }
 
-  /** Raises `__serverSocketEvent(name, data)` in the page's script instance. */
+  /**
+   * Raises `__serverSocketEvent(name, data)` in the page's script instance. While the socket is
+   * down the event waits here, and it is delivered once, in order, when the page is back.
+   */
   send(name: string, data?: unknown): void {
     if (typeof name !== 'string' || name === '') throw new TypeError('serverSocket.send(name, data): name must be a non-empty string');
     if (this.#closed) throw new Error(`serverSocket.send('${name}'): the page's server instance is closed`);
-    this.#connection.send({ t: 'ev', p: this.pageId, n: name, d: data });
+    const message: Extract<ClientMessage, { t: 'ev' }> = { t: 'ev', p: this.pageId, s: ++this.#sent, n: name, d: data };
+    this.#unacked.push(message);
+    if (this.#joined) this.#connection.write(message);
   }
 
   /** Ends the page's instance on the server now (its close hooks run). */
   close(): void {
     if (this.#closed) return;
-    this.#connection.send({ t: 'bye', p: this.pageId });
+    this.#connection.write({ t: 'bye', p: this.pageId });
     this.markClosed('closed-by-client');
   }
 
@@ -82,55 +104,130 @@ export class ServerSocket extends EventTarget {
     if (wrapped) super.removeEventListener(type, wrapped, options);
   }
 
-  /** @internal Called by the connection. */
-  emit(name: string, data?: unknown): void {
-    this.dispatchEvent(new ServerSocketEvent(name, data));
+  /** @internal Dispatches an event; false when a listener called `preventDefault()`. */
+  emit(name: string, data?: unknown, cancelable = false): boolean {
+    return this.dispatchEvent(new ServerSocketEvent(name, data, cancelable));
   }
 
-  /** @internal Called by the connection when the server ended the page. */
+  /** @internal The join message for a (re)connection: says which pushes arrived. */
+  joinMessage(): ClientMessage {
+    return { t: 'join', p: this.pageId, a: this.#received };
+  }
+
+  /** @internal The socket dropped: events wait until the page joins again. */
+  disconnected(): void {
+    this.#joined = false;
+  }
+
+  /** @internal The server bound the page: `acked` is its last event received; send the rest. */
+  joined(acked: number): void {
+    this.#dropAcked(acked);
+    this.#joined = true;
+    for (const message of this.#unacked) this.#connection.write(message);
+    this.emit('open');
+  }
+
+  /** @internal A push: each number once, in order. */
+  pushed(seq: number, name: string, data: unknown, acked: number | undefined): void {
+    if (acked !== undefined) this.#dropAcked(acked);
+    if (seq <= this.#received) return;
+    this.#received = seq;
+    if (++this.#unackedReceived >= ACK_EVERY) this.#ack();
+    else this.#ackTimer ??= setTimeout(() => this.#ack(), ACK_DELAY);
+    this.emit(name, data);
+  }
+
+  /** @internal The server acknowledged events up to `acked`. */
+  acked(acked: number): void {
+    this.#dropAcked(acked);
+  }
+
+  /** @internal The server ended the page. */
   markClosed(reason: string): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#joined = false;
+    clearTimeout(this.#ackTimer);
     this.#connection.remove(this);
     this.emit('closed', { reason });
+    if (FINAL_REASONS.has(reason)) return;
+    // The gap cannot be filled: the page reloads, unless a listener of `expired` prevents it.
+    if (this.emit('expired', { reason }, true)) this.#connection.reloadWhenReachable();
+  }
+
+  #ack(): void {
+    clearTimeout(this.#ackTimer);
+    this.#ackTimer = undefined;
+    this.#unackedReceived = 0;
+    if (this.#joined) this.#connection.write({ t: 'ack', p: this.pageId, a: this.#received });
+  }
+
+  #dropAcked(acked: number): void {
+    let drop = 0;
+    while (drop < this.#unacked.length && (this.#unacked[drop] as { s: number }).s <= acked) drop++;
+    if (drop > 0) this.#unacked.splice(0, drop);
   }
 }
 
-/** Options of `connect()`. */
+/** Options of a `Connection`. */
 export interface ConnectionOptions {
   /** The socket's URL, absolute (`ws://host/__pagewire/socket`) or a path. */
   url: string;
+  /** Where to ask which pages still live, when the socket cannot reconnect. */
+  statusUrl?: string;
+  /** Ping period, ms; the socket is dropped when nothing was heard for twice as long. */
+  heartbeat?: number;
   /** Reconnection backoff: first delay and cap, in ms. */
   minDelay?: number;
   maxDelay?: number;
+  /** The WebSocket class (tests pass the `ws` package's). */
+  WebSocket?: typeof WebSocket;
+  /** What an expired page does; by default it reloads the document. */
+  reload?: () => void;
 }
 
 /** One WebSocket shared by every `ServerSocket` of the document. */
 export class Connection {
   readonly #url: string;
+  readonly #statusUrl: string | undefined;
+  readonly #heartbeat: number;
   readonly #minDelay: number;
   readonly #maxDelay: number;
+  readonly #WebSocket: typeof WebSocket;
+  readonly #reload: () => void;
   readonly #sockets = new Map<string, ServerSocket>();
-  /** Messages sent while the socket was not open, in order. */
-  readonly #outbox: ClientMessage[] = [];
   #ws: WebSocket | undefined;
+  #opened = false;
   #attempt = 0;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  #heartbeatTimer: ReturnType<typeof setInterval> | undefined;
+  #lastHeard = 0;
   #stopped = false;
+  #reloading = false;
 
   constructor(options: ConnectionOptions) {
     this.#url = toSocketUrl(options.url);
+    this.#statusUrl = options.statusUrl;
+    this.#heartbeat = options.heartbeat ?? 10_000;
     this.#minDelay = options.minDelay ?? 250;
     this.#maxDelay = options.maxDelay ?? 10_000;
-    addEventListener('pagehide', (event) => {
-      // A page kept in the back/forward cache may come back: only a final pagehide ends it.
-      if (!event.persisted) this.#leave();
-    });
+    this.#WebSocket = options.WebSocket ?? WebSocket;
+    this.#reload = options.reload ?? (() => location.reload());
+    if (typeof addEventListener === 'function') {
+      addEventListener('pagehide', (event) => {
+        // Into the back/forward cache: let the socket go, keep the pages; they re-join on pageshow.
+        if (event.persisted) this.#suspend();
+        else this.#leave();
+      });
+      addEventListener('pageshow', (event) => {
+        if (event.persisted) this.#resume();
+      });
+    }
   }
 
   add(socket: ServerSocket): void {
     this.#sockets.set(socket.pageId, socket);
-    if (this.#ws?.readyState === WebSocket.OPEN) this.#write({ t: 'join', p: socket.pageId });
+    if (this.#opened) this.write(socket.joinMessage());
     else this.#open();
   }
 
@@ -139,35 +236,80 @@ export class Connection {
     if (this.#sockets.size === 0) this.#stop();
   }
 
-  send(message: ClientMessage): void {
-    if (this.#ws?.readyState === WebSocket.OPEN) this.#write(message);
-    else this.#outbox.push(message);
+  /** Writes now if the socket is open; callers keep what must survive a drop. */
+  write(message: ClientMessage): void {
+    if (this.#opened) this.#ws?.send(JSON.stringify(message));
+  }
+
+  /** Reloads the document once the server answers again (at once if it does now). */
+  reloadWhenReachable(): void {
+    if (this.#reloading) return;
+    this.#reloading = true;
+    this.#stop();
+    const probe = (attempt: number) => {
+      const retry = () => setTimeout(() => probe(attempt + 1), this.#delay(attempt));
+      if (!this.#statusUrl) return this.#reload();
+      fetch(this.#statusUrl, { cache: 'no-store' }).then((response) => (response.ok ? this.#reload() : retry()), retry);
+    };
+    probe(0);
   }
 
   #open(): void {
     if (this.#stopped || this.#ws || this.#retryTimer) return;
-    const ws = new WebSocket(this.#url);
+    const ws = new this.#WebSocket(this.#url);
     this.#ws = ws;
     ws.onopen = () => {
+      this.#opened = true;
       this.#attempt = 0;
-      for (const pageId of this.#sockets.keys()) this.#write({ t: 'join', p: pageId });
-      for (const message of this.#outbox.splice(0)) this.#write(message);
+      this.#lastHeard = Date.now();
+      this.#heartbeatTimer = setInterval(() => this.#beat(), this.#heartbeat);
+      for (const socket of this.#sockets.values()) this.write(socket.joinMessage());
     };
     ws.onmessage = (event) => this.#receive(event.data);
-    ws.onclose = () => {
-      this.#ws = undefined;
-      if (this.#stopped) return;
-      for (const socket of this.#sockets.values()) socket.emit('close');
-      this.#scheduleReconnect();
-    };
+    ws.onclose = () => this.#dropped(ws);
+  }
+
+  /** The socket is gone (closed, failed, or silent too long): reconnect, or find out why not. */
+  #dropped(ws: WebSocket): void {
+    if (this.#ws !== ws) return;
+    const wasOpen = this.#opened;
+    ws.onopen = ws.onmessage = ws.onclose = null;
+    this.#ws = undefined;
+    this.#opened = false;
+    clearInterval(this.#heartbeatTimer);
+    for (const socket of this.#sockets.values()) {
+      socket.disconnected();
+      if (wasOpen) socket.emit('close');
+    }
+    if (this.#stopped) return;
+    // Refused before it opened: the server may be down, or may no longer know these pages
+    // (the upgrade is refused without a live page). Ask, and expire the pages it forgot.
+    if (!wasOpen && this.#statusUrl) void this.#checkPages();
+    this.#scheduleReconnect();
+  }
+
+  async #checkPages(): Promise<void> {
+    const ids = [...this.#sockets.keys()];
+    let live: string[];
+    try {
+      const response = await fetch(`${this.#statusUrl}?ids=${ids.join(',')}`, { cache: 'no-store' });
+      if (!response.ok) return;
+      live = ((await response.json()) as { live: string[] }).live;
+    } catch {
+      return; // the server is down: keep trying to reconnect
+    }
+    for (const id of ids) if (!live.includes(id)) this.#sockets.get(id)?.markClosed('expired');
+  }
+
+  #delay(attempt: number): number {
+    // Exponential backoff with jitter, so a restarted server is not hit by every tab at once.
+    const ceiling = Math.min(this.#maxDelay, this.#minDelay * 2 ** attempt);
+    return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
   }
 
   #scheduleReconnect(): void {
-    if (this.#stopped || this.#sockets.size === 0) return;
-    // Exponential backoff with jitter, so a restarted server is not hit by every tab at once.
-    const ceiling = Math.min(this.#maxDelay, this.#minDelay * 2 ** this.#attempt);
-    const delay = Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
-    this.#attempt++;
+    if (this.#stopped || this.#sockets.size === 0 || this.#retryTimer) return;
+    const delay = this.#delay(this.#attempt++);
     for (const socket of this.#sockets.values()) socket.emit('reconnecting', { attempt: this.#attempt, delay });
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = undefined;
@@ -175,7 +317,21 @@ export class Connection {
     }, delay);
   }
 
+  #beat(): void {
+    // Heard nothing for two periods: a half-open connection. Drop it without waiting for a
+    // closing handshake that may never come.
+    if (Date.now() - this.#lastHeard > 2 * this.#heartbeat) {
+      const ws = this.#ws;
+      if (!ws) return;
+      this.#dropped(ws);
+      ws.close();
+      return;
+    }
+    this.write({ t: 'ping' });
+  }
+
   #receive(text: unknown): void {
+    this.#lastHeard = Date.now();
     let message: ServerMessage;
     try {
       message = JSON.parse(String(text)) as ServerMessage;
@@ -183,20 +339,25 @@ export class Connection {
       return;
     }
     switch (message.t) {
+      case 'pong':
+        return;
       case 'joined':
-        this.#sockets.get(message.p)?.emit('open');
+        this.#sockets.get(message.p)?.joined(message.a);
         return;
       case 'push':
-        this.#sockets.get(message.p)?.emit(message.n, message.d);
+        this.#sockets.get(message.p)?.pushed(message.s, message.n, message.d, message.a);
+        return;
+      case 'ack':
+        this.#sockets.get(message.p)?.acked(message.a);
         return;
       case 'closed':
         this.#sockets.get(message.p)?.markClosed(message.reason);
         return;
       case 'error': {
         const target = message.p ? this.#sockets.get(message.p) : undefined;
+        if (message.code === 'UNKNOWN_PAGE' && target) return target.markClosed('expired');
         console.error(`[pagewire] ${message.message}${message.detail ? `\n${message.detail}` : ''}`);
-        if (message.code === 'UNKNOWN_PAGE' && target) target.markClosed('expired');
-        else for (const socket of target ? [target] : this.#sockets.values()) socket.emit('error', message);
+        for (const socket of target ? [target] : this.#sockets.values()) socket.emit('error', message);
         return;
       }
       default: {
@@ -206,18 +367,33 @@ export class Connection {
     }
   }
 
-  #write(message: ClientMessage): void {
-    this.#ws?.send(JSON.stringify(message));
+  #leave(): void {
+    for (const pageId of this.#sockets.keys()) this.write({ t: 'bye', p: pageId });
+    this.#stop();
   }
 
-  #leave(): void {
-    for (const pageId of this.#sockets.keys()) this.send({ t: 'bye', p: pageId });
-    this.#stop();
+  #suspend(): void {
+    const ws = this.#ws;
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    this.#stopped = true;
+    if (ws) {
+      this.#dropped(ws);
+      ws.close(1000);
+    }
+  }
+
+  #resume(): void {
+    if (this.#reloading || this.#sockets.size === 0) return;
+    this.#stopped = false;
+    this.#attempt = 0;
+    this.#open();
   }
 
   #stop(): void {
     this.#stopped = true;
     clearTimeout(this.#retryTimer);
+    clearInterval(this.#heartbeatTimer);
     this.#ws?.close(1000);
   }
 }
@@ -238,6 +414,10 @@ declare global {
 // Started by the tag the server injects: <script src=".../client.js" data-pagewire-page="...">.
 const tag = typeof document === 'undefined' ? null : (document.currentScript as HTMLScriptElement | null);
 if (tag?.dataset.pagewirePage) {
-  const connection = new Connection({ url: tag.dataset.pagewireSocket ?? '/__pagewire/socket' });
+  const connection = new Connection({
+    url: tag.dataset.pagewireSocket ?? '/__pagewire/socket',
+    statusUrl: tag.dataset.pagewireStatus,
+    heartbeat: Number(tag.dataset.pagewireHeartbeat) || undefined,
+  });
   document.serverSocket = new ServerSocket(tag.dataset.pagewirePage, connection);
 }

@@ -15,6 +15,8 @@ import { randomId, sessionCookie, sessionOf } from './session.js';
 export const CLIENT_PATH = '/__pagewire/client.js';
 /** Where pages open their socket (absolute: `attach()` does not know the mount path). */
 export const SOCKET_PATH = '/__pagewire/socket';
+/** Where a client that cannot reconnect asks which of its pages still live, under the mount path. */
+export const STATUS_PATH = '/__pagewire/pages';
 
 /** Express's `next`, or nothing when Pagewire serves on `node:http` alone. */
 export type NextFunction = (error?: unknown) => void;
@@ -29,6 +31,7 @@ export function createRequestHandler(options: ResolvedOptions, routes: RouteTabl
   return (req, res, next) => {
     const url = new URL(req.url ?? '/', 'http://pagewire.invalid');
     if (url.pathname === CLIENT_PATH) return serveClient(req, res);
+    if (url.pathname === STATUS_PATH) return serveStatus(req, res, url);
     const route = routes.resolve(url.pathname);
     if (route === REFUSED || route === undefined) return notFound(res, next);
     if (route.kind === 'static') {
@@ -61,6 +64,11 @@ export function createRequestHandler(options: ResolvedOptions, routes: RouteTabl
     const session = known ?? randomId();
     const pageId = randomId();
     const result = await registry.render(script, pageId, session, requestData(req, url, params, body));
+    if (!result.ok && result.status) {
+      // A page limit, not a script error: say which, to whoever hit it.
+      options.logger.warn(`${script}: page refused: ${result.error.message}`);
+      return sendText(res, result.status, result.error.message);
+    }
     if (!result.ok) return renderFailed(res, result.error, pageId);
     respond(req, res, result, pageId, known ? undefined : session);
   }
@@ -92,7 +100,18 @@ export function createRequestHandler(options: ResolvedOptions, routes: RouteTabl
   function clientTag(req: IncomingMessage, pageId: string): string {
     const base = (req as { baseUrl?: string }).baseUrl ?? '';
     const dev = options.dev ? ' data-pagewire-dev=""' : '';
-    return `<script src="${escapeHtml(base)}${CLIENT_PATH}?v=${clientScript().version}" data-pagewire-page="${pageId}" data-pagewire-socket="${SOCKET_PATH}"${dev}></script>`;
+    return `<script src="${escapeHtml(base)}${CLIENT_PATH}?v=${clientScript().version}" data-pagewire-page="${pageId}" data-pagewire-socket="${SOCKET_PATH}" data-pagewire-status="${escapeHtml(base)}${STATUS_PATH}" data-pagewire-heartbeat="${options.heartbeatInterval}"${dev}></script>`;
+  }
+
+  /** `GET /__pagewire/pages?ids=a,b`: which of these pages still live for this browser session. */
+  function serveStatus(req: IncomingMessage, res: ServerResponse, url: URL): void {
+    const session = sessionOf(req, options.sessionCookie);
+    const ids = (url.searchParams.get('ids') ?? '').split(',').filter(Boolean).slice(0, 100);
+    const body = JSON.stringify({ live: session ? registry.livePages(session, ids) : [] });
+    res.setHeader('content-type', 'application/json');
+    res.setHeader('cache-control', 'no-store');
+    res.setHeader('content-length', Buffer.byteLength(body));
+    res.end(body);
   }
 
   function renderFailed(res: ServerResponse, error: ScriptErrorInfo, requestId: string): void {

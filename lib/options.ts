@@ -19,6 +19,29 @@ export interface PagewireOptions {
   disconnectGrace?: number;
   /** Largest socket message accepted from a browser, in bytes. Default 65,536. */
   maxMessageSize?: number;
+  /**
+   * Pushes kept for a page until its browser acknowledges them (while it is disconnected, or
+   * four times as many in flight while connected). Past either bound the page expires. Default 1,000.
+   */
+  maxBufferedPushes?: number;
+  /** The same bound in bytes. Default 1,048,576. */
+  maxBufferedBytes?: number;
+  /** Live pages one browser session may hold; past it its oldest unconnected page closes, else 429. Default 64. */
+  maxPagesPerSession?: number;
+  /** Live pages in all; past it the oldest unconnected, then disconnected, page closes, else 503. Default 100,000. */
+  maxPages?: number;
+  /** Pages rendered and never connected; past it the oldest closes (rendering never fails). Default 10,000. */
+  maxPendingPages?: number;
+  /** Disconnected pages kept for their browser to come back; past it the oldest closes. Default 10,000. */
+  maxDisconnectedPages?: number;
+  /** Client events per second on one socket; past it events are refused (RATE_LIMITED). Default 200. */
+  maxEventsPerSecond?: number;
+  /** Events waiting in one page's mailbox; past it events are refused (QUEUE_FULL). Default 100. */
+  maxQueuedEvents?: number;
+  /** A page with no client event for this many ms closes; 0 turns the limit off. Default 0. */
+  idleTimeout?: number;
+  /** Socket heartbeat, ms: server pings, client pings; a side that hears nothing reconnects or drops. Default 10,000. */
+  heartbeatInterval?: number;
   /** Largest request body read for `request.body`, in bytes. Default 1,048,576. */
   maxBodySize?: number;
   /** Built-in modules scripts may not import. Default: `DEFAULT_FORBIDDEN_MODULES`. */
@@ -49,6 +72,22 @@ export const DEFAULT_FORBIDDEN_MODULES: readonly string[] = Object.freeze([
 
 export type ResolvedOptions = Readonly<Required<PagewireOptions>>;
 
+const POSITIVE_NUMBERS = [
+  'connectTimeout',
+  'disconnectGrace',
+  'maxMessageSize',
+  'maxBodySize',
+  'maxBufferedPushes',
+  'maxBufferedBytes',
+  'maxPagesPerSession',
+  'maxPages',
+  'maxPendingPages',
+  'maxDisconnectedPages',
+  'maxEventsPerSecond',
+  'maxQueuedEvents',
+  'heartbeatInterval',
+] as const;
+
 /** Checks `options` once and fills every default; throws at once on misuse. */
 export function resolveOptions(options: PagewireOptions): ResolvedOptions {
   if (options === null || typeof options !== 'object' || typeof options.dir !== 'string' || options.dir === '') {
@@ -62,7 +101,7 @@ export function resolveOptions(options: PagewireOptions): ResolvedOptions {
     // reported below
   }
   if (!isDirectory) throw new Error(`pagewire(): the scripts folder '${dir}' does not exist or is not a folder`);
-  for (const name of ['connectTimeout', 'disconnectGrace', 'maxMessageSize', 'maxBodySize'] as const) {
+  for (const name of POSITIVE_NUMBERS) {
     const value = options[name];
     if (value !== undefined && !(Number.isFinite(value) && value > 0)) {
       throw new RangeError(`pagewire(): '${name}' must be a positive number, got ${String(value)}`);
@@ -73,6 +112,9 @@ export function resolveOptions(options: PagewireOptions): ResolvedOptions {
       throw new TypeError(`pagewire(): allowedOrigins entries look like 'https://example.com' (scheme and host, no path), got '${origin}'`);
     }
   }
+  if (options.idleTimeout !== undefined && !(Number.isFinite(options.idleTimeout) && options.idleTimeout >= 0)) {
+    throw new RangeError(`pagewire(): 'idleTimeout' must be 0 (off) or a positive number of ms, got ${String(options.idleTimeout)}`);
+  }
   return Object.freeze({
     dir,
     dev: options.dev ?? false,
@@ -80,6 +122,16 @@ export function resolveOptions(options: PagewireOptions): ResolvedOptions {
     connectTimeout: options.connectTimeout ?? 15_000,
     disconnectGrace: options.disconnectGrace ?? 30_000,
     maxMessageSize: options.maxMessageSize ?? 64 * 1024,
+    maxBufferedPushes: options.maxBufferedPushes ?? 1000,
+    maxBufferedBytes: options.maxBufferedBytes ?? 1024 * 1024,
+    maxPagesPerSession: options.maxPagesPerSession ?? 64,
+    maxPages: options.maxPages ?? 100_000,
+    maxPendingPages: options.maxPendingPages ?? 10_000,
+    maxDisconnectedPages: options.maxDisconnectedPages ?? 10_000,
+    maxEventsPerSecond: options.maxEventsPerSecond ?? 200,
+    maxQueuedEvents: options.maxQueuedEvents ?? 100,
+    idleTimeout: options.idleTimeout ?? 0,
+    heartbeatInterval: options.heartbeatInterval ?? 10_000,
     maxBodySize: options.maxBodySize ?? 1024 * 1024,
     forbiddenModules: Object.freeze([...(options.forbiddenModules ?? DEFAULT_FORBIDDEN_MODULES)]),
     sessionCookie: options.sessionCookie ?? 'pagewire_sid',

@@ -1,6 +1,6 @@
 import type { CloseReason, RequestData, RunnerToHost, ScriptErrorInfo, ScriptRunner } from '../runner/messages.js';
 import { formatScriptError } from '../runner/script-error.js';
-import type { Logger } from './logger.js';
+import type { ResolvedOptions } from './options.js';
 
 /** The one thing the registry needs of a socket: a way to send it a frame. */
 export interface PageSocket {
@@ -9,17 +9,34 @@ export interface PageSocket {
 
 export type RenderResult =
   | { ok: true; status: number; headers: Record<string, string | string[]>; body: string; live: boolean }
-  | { ok: false; error: ScriptErrorInfo };
+  /** `status` is set when a limit refused the page (429, 503): not a script error. */
+  | { ok: false; error: ScriptErrorInfo; status?: number };
 
-export interface RegistrySettings {
-  dev: boolean;
-  connectTimeout: number;
-  disconnectGrace: number;
-  logger: Logger;
-}
+export type RegistrySettings = Pick<
+  ResolvedOptions,
+  | 'dev'
+  | 'connectTimeout'
+  | 'disconnectGrace'
+  | 'logger'
+  | 'maxBufferedPushes'
+  | 'maxBufferedBytes'
+  | 'maxPagesPerSession'
+  | 'maxPages'
+  | 'maxPendingPages'
+  | 'maxDisconnectedPages'
+  | 'idleTimeout'
+>;
 
 /** Why a socket message about a page was refused. */
-export type JoinRefusal = 'UNKNOWN_PAGE' | 'NOT_JOINED';
+export type Refusal = 'UNKNOWN_PAGE' | 'NOT_JOINED' | 'BAD_SEQUENCE';
+
+/** How many pages are in each state, for monitoring and tests. */
+export interface PageStats {
+  pages: number;
+  pending: number;
+  connected: number;
+  disconnected: number;
+}
 
 interface PageEntry {
   id: string;
@@ -27,94 +44,181 @@ interface PageEntry {
   script: string;
   state: 'rendering' | 'pending' | 'connected' | 'disconnected' | 'closing';
   socket: PageSocket | undefined;
-  /** Frames pushed while no socket was bound, delivered in order on join. */
-  buffer: string[];
   /** The connect timeout (pending) or the grace period (disconnected). */
   timer: NodeJS.Timeout | undefined;
+  /** Pushes not yet acknowledged by the browser, in order: sent again after a reconnection. */
+  unacked: Array<{ seq: number; tail: string }>;
+  unackedBytes: number;
+  /** The last push number given out. */
+  outSeq: number;
+  /** The last client event number received, and the last one acknowledged to the browser. */
+  inSeq: number;
+  ackedIn: number;
+  /** ms to wait for the browser after the socket drops. */
+  grace: number;
+  lastActivity: number;
 }
 
-/** Pushes kept for a page with no socket; past it the oldest are dropped (and logged). */
-const MAX_BUFFERED = 1000;
+/** While connected, this many times `maxBufferedPushes` may be in flight, unacknowledged. */
+const IN_FLIGHT_FACTOR = 4;
 
 /**
  * The host's view of every page: id <-> browser session <-> socket, and each page's lifecycle
- * (rendering -> pending -> connected <-> disconnected -> closed). It turns runner messages into
- * socket frames and socket messages into runner messages.
+ * (rendering -> pending -> connected <-> disconnected -> closing -> gone). It turns runner
+ * messages into socket frames and socket messages into runner messages, numbers pushes and
+ * keeps them until the browser acknowledges them, and enforces the page limits.
  */
 export class PageRegistry {
   readonly #runner: ScriptRunner;
   readonly #settings: RegistrySettings;
+  /** Every page until its runner instance reported it closed. */
   readonly #pages = new Map<string, PageEntry>();
+  // Indexes of the pages not closing. Sets keep insertion order: the first is the oldest.
   readonly #byScript = new Map<string, Set<PageEntry>>();
   readonly #bySession = new Map<string, Set<PageEntry>>();
   readonly #bySocket = new Map<PageSocket, Set<PageEntry>>();
+  readonly #pending = new Set<PageEntry>();
+  readonly #disconnected = new Set<PageEntry>();
   readonly #renders = new Map<number, { entry: PageEntry; resolve: (result: RenderResult) => void }>();
+  readonly #acksDue = new Set<PageEntry>();
+  readonly #idleSweep: NodeJS.Timeout | undefined;
+  #ackFlush: NodeJS.Immediate | undefined;
   #nextRenderId = 1;
+  /** Pages in the indexes (not closing): what the limits count. */
+  #live = 0;
   #closing: Promise<void> | undefined;
 
   constructor(runner: ScriptRunner, settings: RegistrySettings) {
     this.#runner = runner;
     this.#settings = settings;
     runner.onMessage((message) => this.#onRunnerMessage(message));
+    if (settings.idleTimeout > 0) {
+      this.#idleSweep = setInterval(() => this.#closeIdle(), Math.max(50, Math.min(60_000, settings.idleTimeout / 4))).unref();
+    }
   }
 
-  /** Number of live pages (rendered, not yet closed). */
+  /** Number of live pages (rendered, not closed). */
   get size(): number {
-    return this.#pages.size;
+    return this.#live;
   }
 
-  /** Runs `script` for a new page owned by `session`. */
+  stats(): PageStats {
+    let connected = 0;
+    for (const pages of this.#bySocket.values()) connected += pages.size;
+    return { pages: this.size, pending: this.#pending.size, connected, disconnected: this.#disconnected.size };
+  }
+
+  /** Runs `script` for a new page owned by `session`, within the page limits. */
   render(script: string, pageId: string, session: string, request: RequestData): Promise<RenderResult> {
-    if (this.#closing) return Promise.resolve({ ok: false, error: { code: 'SHUTTING_DOWN', name: 'Error', message: 'the server is shutting down' } });
+    if (this.#closing) return Promise.resolve(refused(503, 'SHUTTING_DOWN', 'the server is shutting down'));
+    const limited = this.#makeRoom(session);
+    if (limited) return Promise.resolve(limited);
     const renderId = this.#nextRenderId++;
-    const entry: PageEntry = { id: pageId, session, script, state: 'rendering', socket: undefined, buffer: [], timer: undefined };
-    this.#add(entry);
+    const entry: PageEntry = {
+      id: pageId,
+      session,
+      script,
+      state: 'rendering',
+      socket: undefined,
+      timer: undefined,
+      unacked: [],
+      unackedBytes: 0,
+      outSeq: 0,
+      inSeq: 0,
+      ackedIn: 0,
+      grace: this.#settings.disconnectGrace,
+      lastActivity: Date.now(),
+    };
+    this.#pages.set(pageId, entry);
+    addTo(this.#byScript, script, entry);
+    addTo(this.#bySession, session, entry);
+    this.#live++;
     return new Promise((resolve) => {
       this.#renders.set(renderId, { entry, resolve });
       this.#runner.post({ type: 'render', renderId, script, pageId, request });
     });
   }
 
-  /** True while the session owns at least one page: only then may it open a socket. */
+  /** True while the session owns at least one live page: only then may it open a socket. */
   hasSession(session: string): boolean {
     return this.#bySession.has(session);
   }
 
-  /** Binds a page to a socket, then sends what was pushed meanwhile. */
-  join(socket: PageSocket, session: string, pageId: string): JoinRefusal | undefined {
+  /** Which of `pageIds` are still live for `session` (the client's reload failsafe asks). */
+  livePages(session: string, pageIds: readonly string[]): string[] {
+    return pageIds.filter((id) => {
+      const entry = this.#pages.get(id);
+      return entry !== undefined && entry.session === session && entry.state !== 'closing';
+    });
+  }
+
+  /**
+   * Binds a page to a socket. `acked`: the last push the browser received. Answers `joined`
+   * with the last event received, then sends every push the browser has not seen, in order.
+   */
+  join(socket: PageSocket, session: string, pageId: string, acked: number): Refusal | undefined {
     const entry = this.#pages.get(pageId);
     // One answer for "no such page" and "not yours": a guessed id learns nothing.
     if (!entry || entry.session !== session || entry.state === 'closing' || entry.state === 'rendering') return 'UNKNOWN_PAGE';
     if (entry.socket && entry.socket !== socket) this.#bySocket.get(entry.socket)?.delete(entry);
     clearTimeout(entry.timer);
     entry.timer = undefined;
+    this.#pending.delete(entry);
+    this.#disconnected.delete(entry);
     entry.socket = socket;
     entry.state = 'connected';
-    let pages = this.#bySocket.get(socket);
-    if (!pages) this.#bySocket.set(socket, (pages = new Set()));
-    pages.add(entry);
-    socket.send(`{"t":"joined","p":"${entry.id}"}`);
-    for (const frame of entry.buffer.splice(0)) socket.send(frame);
+    entry.lastActivity = Date.now();
+    addTo(this.#bySocket, socket, entry);
+    this.#dropAcknowledged(entry, acked);
+    entry.ackedIn = entry.inSeq;
+    socket.send(`{"t":"joined","p":"${entry.id}","a":${entry.inSeq}}`);
+    for (const push of entry.unacked) socket.send(pushFrame(entry.id, push.seq, undefined, push.tail));
     return undefined;
   }
 
-  /** A client event for a page bound to this socket. */
-  event(socket: PageSocket, pageId: string, name: string, data: string): JoinRefusal | undefined {
+  /** The browser received every push up to `acked`. */
+  ack(socket: PageSocket, pageId: string, acked: number): Refusal | undefined {
+    const entry = this.#pages.get(pageId);
+    if (!entry || entry.socket !== socket) return 'NOT_JOINED';
+    this.#dropAcknowledged(entry, acked);
+    return undefined;
+  }
+
+  /** Client event number `seq` for a page bound to this socket; one seen already is dropped. */
+  event(socket: PageSocket, pageId: string, seq: number, name: string, data: string): Refusal | undefined {
     const entry = this.#pages.get(pageId);
     if (!entry || entry.socket !== socket || entry.state !== 'connected') return 'NOT_JOINED';
-    this.#runner.post({ type: 'event', pageId, name, data });
+    if (seq > entry.inSeq + 1) return 'BAD_SEQUENCE';
+    if (seq > entry.inSeq) {
+      entry.inSeq = seq;
+      entry.lastActivity = Date.now();
+      this.#runner.post({ type: 'event', pageId, name, data });
+    }
+    // A push made by the handler carried the ack already; otherwise send one soon, batched.
+    if (entry.inSeq > entry.ackedIn) this.#scheduleAck(entry);
     return undefined;
+  }
+
+  /**
+   * Takes an event number without running it (the socket's rate limit refused it): the browser
+   * was told, and must not send it again after a reconnection.
+   */
+  skip(socket: PageSocket, pageId: string, seq: number): void {
+    const entry = this.#pages.get(pageId);
+    if (!entry || entry.socket !== socket || seq !== entry.inSeq + 1) return;
+    entry.inSeq = seq;
+    this.#scheduleAck(entry);
   }
 
   /** The browser left the page for good (`pagehide`): close it now. */
-  leave(socket: PageSocket, pageId: string): JoinRefusal | undefined {
+  leave(socket: PageSocket, pageId: string): Refusal | undefined {
     const entry = this.#pages.get(pageId);
     if (!entry || entry.socket !== socket) return 'NOT_JOINED';
     this.#close(entry, 'closed-by-client');
     return undefined;
   }
 
-  /** The socket is gone: its pages wait `disconnectGrace` ms for the browser to come back. */
+  /** The socket is gone: its pages wait their grace period for the browser to come back. */
   detach(socket: PageSocket): void {
     const pages = this.#bySocket.get(socket);
     this.#bySocket.delete(socket);
@@ -122,7 +226,9 @@ export class PageRegistry {
       if (entry.socket !== socket || entry.state !== 'connected') continue;
       entry.socket = undefined;
       entry.state = 'disconnected';
-      entry.timer = setTimeout(() => this.#close(entry, 'disconnected'), this.#settings.disconnectGrace).unref();
+      this.#disconnected.add(entry);
+      entry.timer = setTimeout(() => this.#close(entry, 'disconnected'), entry.grace).unref();
+      this.#enforce(this.#disconnected, this.#settings.maxDisconnectedPages, 'evicted');
     }
   }
 
@@ -133,6 +239,8 @@ export class PageRegistry {
   }
 
   async #closeAll(timeoutMs: number): Promise<void> {
+    clearInterval(this.#idleSweep);
+    if (this.#ackFlush) clearImmediate(this.#ackFlush);
     for (const entry of this.#pages.values()) {
       clearTimeout(entry.timer);
       entry.timer = undefined;
@@ -142,15 +250,51 @@ export class PageRegistry {
     const outcome = await Promise.race([this.#runner.close(), timeout]);
     clearTimeout(timer);
     if (outcome === 'timeout') this.#settings.logger.warn(`close hooks of ${this.#pages.size} page(s) did not finish within ${timeoutMs} ms`);
-    for (const entry of [...this.#pages.values()]) this.#remove(entry);
+    for (const entry of [...this.#pages.values()]) this.#forget(entry);
+  }
+
+  /**
+   * Frees room for one more page of `session`, closing the oldest pages nobody connected to
+   * (and, for the global cap, the oldest disconnected one). Returns a refusal when it cannot.
+   */
+  #makeRoom(session: string): RenderResult | undefined {
+    const own = this.#bySession.get(session);
+    if (own && own.size >= this.#settings.maxPagesPerSession) {
+      const oldestPending = [...own].find((entry) => entry.state === 'pending');
+      if (!oldestPending) {
+        return refused(429, 'TOO_MANY_PAGES_IN_SESSION', `this browser session has ${own.size} open pages, the most allowed (maxPagesPerSession); close some tabs`);
+      }
+      this.#close(oldestPending, 'evicted');
+    }
+    if (this.size >= this.#settings.maxPages) {
+      const victim = first(this.#pending) ?? first(this.#disconnected);
+      if (!victim) return refused(503, 'TOO_MANY_PAGES', `the server holds ${this.size} live pages, the most allowed (maxPages)`);
+      this.#close(victim, 'evicted');
+    }
+    return undefined;
+  }
+
+  /** Closes the oldest pages of `set` while it holds more than `max`. */
+  #enforce(set: Set<PageEntry>, max: number, reason: CloseReason): void {
+    while (set.size > max) this.#close(first(set) as PageEntry, reason);
   }
 
   #close(entry: PageEntry, reason: CloseReason): void {
     if (entry.state === 'closing') return;
     clearTimeout(entry.timer);
     entry.timer = undefined;
+    const wasRendering = entry.state === 'rendering';
     entry.state = 'closing';
-    this.#runner.post({ type: 'close-page', pageId: entry.id, reason });
+    // Out of every index now: limits, broadcasts and hasSession stop counting it at once.
+    this.#unindex(entry);
+    if (!wasRendering) this.#runner.post({ type: 'close-page', pageId: entry.id, reason });
+  }
+
+  #closeIdle(): void {
+    const deadline = Date.now() - this.#settings.idleTimeout;
+    for (const entry of this.#pages.values()) {
+      if (entry.state !== 'rendering' && entry.state !== 'closing' && entry.lastActivity < deadline) this.#close(entry, 'idle');
+    }
   }
 
   #onRunnerMessage(message: RunnerToHost): void {
@@ -160,12 +304,12 @@ export class PageRegistry {
         return this.#rendered(message);
       case 'push': {
         const entry = this.#pages.get(message.pageId);
-        if (entry) this.#deliver(entry, pushFrame(entry.id, message.name, message.data));
+        if (entry && entry.state !== 'closing') this.#deliver(entry, message.name, message.data);
         return;
       }
       case 'broadcast':
-        for (const entry of this.#byScript.get(message.script) ?? []) {
-          if (entry.state !== 'rendering') this.#deliver(entry, pushFrame(entry.id, message.name, message.data));
+        for (const entry of [...(this.#byScript.get(message.script) ?? [])]) {
+          if (entry.state !== 'rendering') this.#deliver(entry, message.name, message.data);
         }
         return;
       case 'publish':
@@ -176,7 +320,22 @@ export class PageRegistry {
         if (!entry) return;
         entry.socket?.send(JSON.stringify({ t: 'closed', p: entry.id, reason: message.reason }));
         // A page closed while rendering is forgotten when its render result arrives.
-        if (entry.state !== 'rendering') this.#remove(entry);
+        if (entry.state === 'rendering') return;
+        if (message.reason === 'overflow' || message.reason === 'evicted' || message.reason === 'idle') {
+          this.#settings.logger.warn(`${entry.script}: page ${entry.id.slice(0, 6)} closed (${message.reason})`);
+        }
+        this.#forget(entry);
+        return;
+      }
+      case 'event-refused': {
+        const socket = this.#pages.get(message.pageId)?.socket;
+        const text = `event '${message.name}' refused: the page already has the most events waiting (maxQueuedEvents)`;
+        socket?.send(JSON.stringify({ t: 'error', p: message.pageId, code: 'QUEUE_FULL', message: text }));
+        return;
+      }
+      case 'page-options': {
+        const entry = this.#pages.get(message.pageId);
+        if (entry) entry.grace = message.disconnectGrace;
         return;
       }
       case 'script-error':
@@ -199,18 +358,22 @@ export class PageRegistry {
     this.#renders.delete(message.renderId);
     const { entry, resolve } = render;
     if (message.type === 'render-failed') {
-      this.#remove(entry);
+      this.#forget(entry);
       resolve({ ok: false, error: message.error });
       return;
     }
-    if (!message.live) {
-      this.#remove(entry);
-    } else if (entry.state === 'rendering') {
+    if (!message.live || entry.state === 'closing') {
+      // Not live, or closed (a limit, shutdown) while it rendered: its instance must end too.
+      if (message.live) this.#runner.post({ type: 'close-page', pageId: entry.id, reason: 'evicted' });
+      else this.#forget(entry);
+    } else {
       // Rendered for a browser that may never connect (a crawler, curl, a load test).
       entry.state = 'pending';
+      this.#pending.add(entry);
       entry.timer = setTimeout(() => this.#close(entry, 'never-connected'), this.#settings.connectTimeout).unref();
+      this.#enforce(this.#pending, this.#settings.maxPendingPages, 'never-connected');
     }
-    resolve({ ok: true, status: message.status, headers: message.headers, body: message.body, live: message.live });
+    resolve({ ok: true, status: message.status, headers: message.headers, body: message.body, live: message.live && entry.state !== 'closing' });
   }
 
   #scriptError(script: string, pageId: string | undefined, error: ScriptErrorInfo): void {
@@ -221,37 +384,81 @@ export class PageRegistry {
     socket?.send(JSON.stringify({ t: 'error', p: pageId, code: error.code, message: formatScriptError(error), detail }));
   }
 
-  #deliver(entry: PageEntry, frame: string): void {
-    if (entry.socket) {
-      entry.socket.send(frame);
+  /** Numbers a push, keeps it until acknowledged, and sends it if the page is connected. */
+  #deliver(entry: PageEntry, name: string, data: string): void {
+    const seq = ++entry.outSeq;
+    // `data` is JSON already, made once by the sandbox: spliced in, not parsed again.
+    const tail = `,"n":${JSON.stringify(name)},"d":${data}}`;
+    entry.unacked.push({ seq, tail });
+    entry.unackedBytes += tail.length;
+    const factor = entry.socket ? IN_FLIGHT_FACTOR : 1;
+    if (entry.unacked.length > this.#settings.maxBufferedPushes * factor || entry.unackedBytes > this.#settings.maxBufferedBytes * factor) {
+      // The gap can no longer be filled: the page expires, and its browser reloads.
+      this.#close(entry, 'overflow');
       return;
     }
-    if (entry.buffer.push(frame) > MAX_BUFFERED) {
-      entry.buffer.shift();
-      this.#settings.logger.warn(`${entry.script}: page ${entry.id.slice(0, 6)} has no socket and ${MAX_BUFFERED} pushes waiting; the oldest was dropped`);
+    if (!entry.socket) return;
+    let ack: number | undefined;
+    if (entry.inSeq > entry.ackedIn) ack = entry.ackedIn = entry.inSeq;
+    entry.socket.send(pushFrame(entry.id, seq, ack, tail));
+  }
+
+  #dropAcknowledged(entry: PageEntry, acked: number): void {
+    let drop = 0;
+    while (drop < entry.unacked.length && (entry.unacked[drop] as { seq: number }).seq <= acked) {
+      entry.unackedBytes -= (entry.unacked[drop] as { tail: string }).tail.length;
+      drop++;
     }
+    if (drop > 0) entry.unacked.splice(0, drop);
   }
 
-  #add(entry: PageEntry): void {
-    this.#pages.set(entry.id, entry);
-    addTo(this.#byScript, entry.script, entry);
-    addTo(this.#bySession, entry.session, entry);
+  #scheduleAck(entry: PageEntry): void {
+    this.#acksDue.add(entry);
+    this.#ackFlush ??= setImmediate(() => {
+      this.#ackFlush = undefined;
+      for (const due of this.#acksDue) {
+        if (due.socket && due.inSeq > due.ackedIn) {
+          due.ackedIn = due.inSeq;
+          due.socket.send(`{"t":"ack","p":"${due.id}","a":${due.inSeq}}`);
+        }
+      }
+      this.#acksDue.clear();
+    });
   }
 
-  #remove(entry: PageEntry): void {
-    clearTimeout(entry.timer);
-    this.#pages.delete(entry.id);
+  #unindex(entry: PageEntry): void {
     removeFrom(this.#byScript, entry.script, entry);
-    removeFrom(this.#bySession, entry.session, entry);
-    if (entry.socket) this.#bySocket.get(entry.socket)?.delete(entry);
+    if (removeFrom(this.#bySession, entry.session, entry)) this.#live--;
+    this.#pending.delete(entry);
+    this.#disconnected.delete(entry);
+    this.#acksDue.delete(entry);
+  }
+
+  /** The page is gone for good: no index, timer, socket or buffer keeps anything of it. */
+  #forget(entry: PageEntry): void {
+    clearTimeout(entry.timer);
+    entry.timer = undefined;
+    this.#unindex(entry);
+    this.#pages.delete(entry.id);
+    if (entry.socket) removeFrom(this.#bySocket, entry.socket, entry);
     entry.socket = undefined;
-    entry.buffer.length = 0;
+    entry.unacked.length = 0;
+    entry.unackedBytes = 0;
+    entry.state = 'closing';
   }
 }
 
-function pushFrame(pageId: string, name: string, data: string): string {
-  // `data` is JSON already, made once by the sandbox: spliced in, not parsed again.
-  return `{"t":"push","p":"${pageId}","n":${JSON.stringify(name)},"d":${data}}`;
+function pushFrame(pageId: string, seq: number, ack: number | undefined, tail: string): string {
+  return `{"t":"push","p":"${pageId}","s":${seq}${ack === undefined ? '' : `,"a":${ack}`}${tail}`;
+}
+
+function refused(status: number, code: string, message: string): RenderResult {
+  return { ok: false, status, error: { code, name: 'Error', message } };
+}
+
+function first<T>(set: Set<T>): T | undefined {
+  for (const value of set) return value;
+  return undefined;
 }
 
 function addTo<K, V>(index: Map<K, Set<V>>, key: K, value: V): void {
@@ -260,9 +467,10 @@ function addTo<K, V>(index: Map<K, Set<V>>, key: K, value: V): void {
   set.add(value);
 }
 
-function removeFrom<K, V>(index: Map<K, Set<V>>, key: K, value: V): void {
+/** Removes `value` from the set at `key`; true when it was there. */
+function removeFrom<K, V>(index: Map<K, Set<V>>, key: K, value: V): boolean {
   const set = index.get(key);
-  if (!set) return;
-  set.delete(value);
+  if (!set?.delete(value)) return false;
   if (set.size === 0) index.delete(key);
+  return true;
 }

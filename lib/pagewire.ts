@@ -41,6 +41,7 @@ export function pagewire(options: PagewireOptions): Pagewire {
     root: resolved.dir,
     forbiddenModules: resolved.forbiddenModules,
     reservedEvents: RESERVED_EVENT_NAMES,
+    maxQueuedEvents: resolved.maxQueuedEvents,
   });
   const registry = new PageRegistry(runner, resolved);
   const routes = new RouteTable(resolved.dir);

@@ -7,9 +7,15 @@ import type { ResolvedOptions } from './options.js';
 import type { PageRegistry, PageSocket } from './page-registry.js';
 import { PAGE_ID, sessionOf } from './session.js';
 
-/** How often each socket is pinged; one that missed the previous pong is terminated. */
-const HEARTBEAT_MS = 30_000;
 const MAX_EVENT_NAME = 200;
+
+/** Per socket: a page-socket adapter, and a token bucket for the event rate limit. */
+interface Connection {
+  socket: PageSocket;
+  session: string;
+  tokens: number;
+  refilled: number;
+}
 
 /**
  * The page socket: claims upgrades of `SOCKET_PATH` only, checks Origin and session before
@@ -29,7 +35,9 @@ export class SocketServer {
     this.#options = options;
     this.#registry = registry;
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageSize, perMessageDeflate: false });
-    this.#heartbeat = setInterval(() => this.#beat(), HEARTBEAT_MS).unref();
+    // Each socket is pinged; one that did not answer the previous ping is dead (a half-open
+    // connection behind a proxy) and is terminated, so its pages start their grace period.
+    this.#heartbeat = setInterval(() => this.#beat(), options.heartbeatInterval).unref();
   }
 
   /** Number of open sockets. */
@@ -86,14 +94,19 @@ export class SocketServer {
         if (ws.readyState === WebSocket.OPEN) ws.send(frame);
       },
     };
+    const connection: Connection = { socket, session, tokens: this.#options.maxEventsPerSecond, refilled: Date.now() };
     this.#alive.add(ws);
     ws.on('pong', () => this.#alive.add(ws));
-    ws.on('message', (data, isBinary) => this.#message(socket, session, data, isBinary));
+    ws.on('message', (data, isBinary) => {
+      this.#alive.add(ws);
+      this.#message(connection, data, isBinary);
+    });
     ws.on('close', () => this.#registry.detach(socket));
     ws.on('error', (error) => this.#options.logger.warn(`page socket error: ${error.message}`));
   }
 
-  #message(socket: PageSocket, session: string, data: RawData, isBinary: boolean): void {
+  #message(connection: Connection, data: RawData, isBinary: boolean): void {
+    const { socket, session } = connection;
     const message = isBinary ? undefined : parseClientMessage(data.toString());
     if (typeof message === 'string' || message === undefined) {
       const reason = message ?? 'binary frames are not accepted';
@@ -102,11 +115,23 @@ export class SocketServer {
     }
     let refusal: string | undefined;
     switch (message.t) {
+      case 'ping':
+        socket.send('{"t":"pong"}');
+        return;
       case 'join':
-        refusal = this.#registry.join(socket, session, message.p);
+        refusal = this.#registry.join(socket, session, message.p, message.a);
+        break;
+      case 'ack':
+        refusal = this.#registry.ack(socket, message.p, message.a);
         break;
       case 'ev':
-        refusal = this.#registry.event(socket, message.p, message.n, JSON.stringify(message.d ?? null));
+        if (!this.#takeToken(connection)) {
+          this.#registry.skip(socket, message.p, message.s);
+          const text = `event '${message.n}' refused: more than ${this.#options.maxEventsPerSecond} events per second on this socket (maxEventsPerSecond)`;
+          socket.send(JSON.stringify({ t: 'error', p: message.p, code: 'RATE_LIMITED', message: text }));
+          return;
+        }
+        refusal = this.#registry.event(socket, message.p, message.s, message.n, JSON.stringify(message.d ?? null));
         break;
       case 'bye':
         refusal = this.#registry.leave(socket, message.p);
@@ -114,12 +139,21 @@ export class SocketServer {
       default: {
         const unknown: never = message;
         void unknown;
+        return;
       }
     }
-    if (refusal) {
-      const text = refusal === 'UNKNOWN_PAGE' ? 'no such live page for this browser session' : 'the page has not joined this socket';
-      socket.send(JSON.stringify({ t: 'error', p: message.p, code: refusal, message: text }));
-    }
+    if (refusal) socket.send(JSON.stringify({ t: 'error', p: message.p, code: refusal, message: REFUSALS[refusal as keyof typeof REFUSALS] }));
+  }
+
+  /** Token bucket: `maxEventsPerSecond` tokens, refilled continuously. */
+  #takeToken(connection: Connection): boolean {
+    const now = Date.now();
+    const rate = this.#options.maxEventsPerSecond;
+    connection.tokens = Math.min(rate, connection.tokens + ((now - connection.refilled) * rate) / 1000);
+    connection.refilled = now;
+    if (connection.tokens < 1) return false;
+    connection.tokens--;
+    return true;
   }
 
   #beat(): void {
@@ -134,6 +168,12 @@ export class SocketServer {
   }
 }
 
+const REFUSALS = {
+  UNKNOWN_PAGE: 'no such live page for this browser session (it expired, or the server restarted)',
+  NOT_JOINED: 'the page has not joined this socket',
+  BAD_SEQUENCE: 'event numbers must follow each other: an event was skipped',
+} as const;
+
 /** A valid client message, or the reason it is not one. */
 export function parseClientMessage(text: string): ClientMessage | string {
   let value: unknown;
@@ -143,18 +183,27 @@ export function parseClientMessage(text: string): ClientMessage | string {
     return 'not JSON';
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'not a JSON object';
-  const { t, p, n } = value as Record<string, unknown>;
+  const { t, p, n, s, a } = value as Record<string, unknown>;
+  if (t === 'ping') return { t };
   if (typeof p !== 'string' || !PAGE_ID.test(p)) return "'p' must be a page id";
   switch (t) {
-    case 'join':
     case 'bye':
       return { t, p };
+    case 'join':
+    case 'ack':
+      if (!isCount(a)) return "'a' must be the number of the last push received (an integer >= 0)";
+      return { t, p, a };
     case 'ev':
       if (typeof n !== 'string' || n === '' || n.length > MAX_EVENT_NAME) return `'n' must be an event name of 1 to ${MAX_EVENT_NAME} characters`;
-      return { t, p, n, d: (value as { d?: unknown }).d };
+      if (!isCount(s) || s === 0) return "'s' must be the event's number (an integer >= 1)";
+      return { t, p, s, n, d: (value as { d?: unknown }).d };
     default:
       return `unknown message type ${JSON.stringify(t)}`;
   }
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
 function refuse(socket: Duplex, status: number, reason: string): void {

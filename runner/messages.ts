@@ -47,7 +47,10 @@ export type CloseReason =
   | 'disconnected'
   | 'render-failed'
   | 'shutdown'
-  | 'reloaded';
+  | 'reloaded'
+  | 'idle'
+  | 'overflow'
+  | 'evicted';
 
 export type HostToRunner =
   /** Run a script's top-level code for a new page. Answered by `rendered` or `render-failed`. */
@@ -74,6 +77,10 @@ export type RunnerToHost =
   | { type: 'broadcast'; script: string; name: string; data: string }
   | { type: 'publish'; channel: string; data: string }
   | { type: 'page-closed'; pageId: string; reason: CloseReason }
+  /** A client event the page could not take: its mailbox was full. */
+  | { type: 'event-refused'; pageId: string; name: string; reason: 'queue-full' }
+  /** Settings a script chose for its page (`page.setDisconnectGrace(ms)`). */
+  | { type: 'page-options'; pageId: string; disconnectGrace: number }
   | { type: 'script-error'; script: string; pageId?: string; error: ScriptErrorInfo }
   | { type: 'log'; script: string; pageId?: string; level: LogLevel; text: string };
 

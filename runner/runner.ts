@@ -35,11 +35,13 @@ export class InProcessRunner implements ScriptRunner {
     switch (message.type) {
       case 'render':
         return this.#render(message.renderId, message.script, message.pageId, message);
-      case 'event':
-        if (!this.#pages.get(message.pageId)?.dispatch(message.pageId, message.name, message.data)) {
-          this.#emit({ type: 'page-closed', pageId: message.pageId, reason: 'closed-by-script' });
-        }
+      case 'event': {
+        const outcome = this.#pages.get(message.pageId)?.dispatch(message.pageId, message.name, message.data) ?? 'gone';
+        if (outcome === 'full') this.#emit({ type: 'event-refused', pageId: message.pageId, name: message.name, reason: 'queue-full' });
+        // The host thought the page alive: tell it otherwise.
+        if (outcome === 'gone') this.#emit({ type: 'page-closed', pageId: message.pageId, reason: 'closed-by-script' });
         return;
+      }
       case 'close-page':
         if (!this.#pages.get(message.pageId)?.closePage(message.pageId, message.reason)) {
           this.#emit({ type: 'page-closed', pageId: message.pageId, reason: message.reason });

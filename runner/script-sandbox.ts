@@ -15,6 +15,8 @@ export interface SandboxSettings {
   forbiddenModules: readonly string[];
   /** Event names a push may not use. */
   reservedEvents: readonly string[];
+  /** Events one page's mailbox may hold. */
+  maxQueuedEvents: number;
 }
 
 /**
@@ -44,6 +46,7 @@ export class ScriptSandbox {
       runPartial: (file) => this.#runPartial(file),
       forbiddenModules: [...settings.forbiddenModules],
       reservedEvents: [...settings.reservedEvents],
+      maxQueuedEvents: settings.maxQueuedEvents,
     };
     this.#vm = new NodeVM({
       console: 'redirect',
@@ -82,7 +85,7 @@ export class ScriptSandbox {
     if (output !== '') this.#emitRender(renderId, output);
   }
 
-  dispatch(pageId: string, name: string, data: string): boolean {
+  dispatch(pageId: string, name: string, data: string): 'ok' | 'gone' | 'full' {
     return this.#api.dispatch(pageId, name, data);
   }
 
@@ -115,6 +118,8 @@ export class ScriptSandbox {
         return this.#emit({ type: 'log', script: this.script, pageId: a || undefined, level: b as LogLevel, text: c });
       case 'rendered':
         return this.#emitRender(Number(a), b);
+      case 'options':
+        return this.#emit({ type: 'page-options', pageId: a, ...(JSON.parse(b) as { disconnectGrace: number }) });
       default:
         throw new Error(`unknown sandbox message '${type}'`);
     }

@@ -40,12 +40,12 @@ describe('page socket', () => {
   it('carries a client event to the hook and the push back, after what was pushed while rendering', async () => {
     const { pageId, cookie } = await renderLive(server.url, '/hello');
     const client = await joinPage(server.origin, pageId, cookie);
-    assert.deepEqual(await client.next((f) => f.n === 'rendered'), { t: 'push', p: pageId, n: 'rendered', d: 'pushed while rendering' });
-    client.send({ t: 'ev', p: pageId, n: 'test_click' });
-    client.send({ t: 'ev', p: pageId, n: 'test_click' });
+    assert.deepEqual(await client.next((f) => f.n === 'rendered'), { t: 'push', p: pageId, s: 1, n: 'rendered', d: 'pushed while rendering' });
+    client.event(pageId, 'test_click');
+    client.event(pageId, 'test_click');
     await client.next((f) => f.d === 'You clicked the button (2)');
     assert.deepEqual(client.frames.filter((f) => f.n === 'message').map((f) => f.d), ['You clicked the button (1)', 'You clicked the button (2)']);
-    client.send({ t: 'ev', p: pageId, n: 'echo', d: { nested: ['data', 1, null] } });
+    client.event(pageId, 'echo', { nested: ['data', 1, null] });
     assert.deepEqual((await client.next((f) => f.n === 'echo')).d, { nested: ['data', 1, null] });
     await client.close();
   });
@@ -54,11 +54,11 @@ describe('page socket', () => {
     const first = await renderLive(server.url, '/hello');
     const second = await renderLive(server.url, '/hello', first.cookie);
     const client = await joinPage(server.origin, first.pageId, first.cookie);
-    client.send({ t: 'join', p: second.pageId });
+    client.send({ t: 'join', p: second.pageId, a: 0 });
     await client.next((f) => f.t === 'joined' && f.p === second.pageId);
-    client.send({ t: 'ev', p: second.pageId, n: 'test_click' });
-    client.send({ t: 'ev', p: first.pageId, n: 'test_click' });
-    client.send({ t: 'ev', p: second.pageId, n: 'test_click' });
+    client.event(second.pageId, 'test_click');
+    client.event(first.pageId, 'test_click');
+    client.event(second.pageId, 'test_click');
     await client.next((f) => f.p === second.pageId && f.d === 'You clicked the button (2)');
     await client.next((f) => f.p === first.pageId && f.d === 'You clicked the button (1)');
     await client.close();
@@ -81,7 +81,7 @@ describe('page socket', () => {
       const { pageId, cookie } = await renderLive(other.url, '/hello');
       await assert.rejects(SocketClient.connect(other.origin, cookie), /upgrade refused: 403/);
       const client = await SocketClient.connect(other.origin, cookie, { origin: 'http://app.example' });
-      client.send({ t: 'join', p: pageId });
+      client.send({ t: 'join', p: pageId, a: 0 });
       await client.next((f) => f.t === 'joined');
       await client.close();
     } finally {
@@ -120,7 +120,7 @@ describe('page socket', () => {
     await waitFor(() => client.frames.filter((f) => f.code === 'BAD_MESSAGE').length === bad.length + 1, 'an error per bad frame');
     const messages = client.frames.filter((f) => f.code === 'BAD_MESSAGE').map((f) => f.message);
     assert.deepEqual(messages.slice(0, 3), ['message refused: not JSON', 'message refused: not a JSON object', "message refused: 'p' must be a page id"]);
-    client.send({ t: 'ev', p: pageId, n: 'test_click' });
+    client.event(pageId, 'test_click');
     await client.next((f) => f.n === 'message');
     await client.close();
   });
@@ -129,10 +129,10 @@ describe('page socket', () => {
     const { pageId, cookie } = await renderLive(server.url, '/hello');
     const client = await joinPage(server.origin, pageId, cookie);
     const closed = new Promise<number>((resolve) => client.ws.once('close', (code) => resolve(code)));
-    client.send({ t: 'ev', p: pageId, n: 'echo', d: 'x'.repeat(70 * 1024) });
+    client.event(pageId, 'echo', 'x'.repeat(70 * 1024));
     assert.equal(await closed, 1009);
     const again = await joinPage(server.origin, pageId, cookie);
-    again.send({ t: 'ev', p: pageId, n: 'test_click' });
+    again.event(pageId, 'test_click');
     await again.next((f) => f.n === 'message');
     await again.close();
   });
@@ -141,9 +141,9 @@ describe('page socket', () => {
     const mine = await renderLive(server.url, '/hello');
     const theirs = await renderLive(server.url, '/hello');
     const client = await SocketClient.connect(server.origin, mine.cookie);
-    client.send({ t: 'join', p: theirs.pageId });
+    client.send({ t: 'join', p: theirs.pageId, a: 0 });
     assert.equal((await client.next((f) => f.t === 'error')).code, 'UNKNOWN_PAGE');
-    client.send({ t: 'ev', p: mine.pageId, n: 'test_click' });
+    client.event(mine.pageId, 'test_click');
     assert.equal((await client.next((f) => f.code === 'NOT_JOINED')).p, mine.pageId);
     await client.close();
   });
@@ -151,15 +151,15 @@ describe('page socket', () => {
   it('survives a script that throws in a handler or a timer, or calls process.exit; in dev the page hears of it', async () => {
     const { pageId, cookie } = await renderLive(server.url, '/hello');
     const client = await joinPage(server.origin, pageId, cookie);
-    client.send({ t: 'ev', p: pageId, n: 'throw' });
+    client.event(pageId, 'throw');
     const thrown = await client.next((f) => f.t === 'error' && f.code === 'EVENT_ERROR');
     assert.match(String(thrown.message), /^hello\.ts:8:\d+ Error: handler broke/);
     assert.match(String(thrown.detail), />  8 \| {3}if \(name === 'throw'\)/);
-    client.send({ t: 'ev', p: pageId, n: 'timer' });
+    client.event(pageId, 'timer');
     await client.next((f) => f.code === 'TIMER_ERROR');
-    client.send({ t: 'ev', p: pageId, n: 'exit' });
+    client.event(pageId, 'exit');
     assert.match(String((await client.next((f) => f.code === 'EVENT_ERROR' && String(f.message).includes('process.exit'))).message), /process\.exit\(\) is not available/);
-    client.send({ t: 'ev', p: pageId, n: 'test_click' });
+    client.event(pageId, 'test_click');
     await client.next((f) => f.n === 'message');
     assert.ok(server.log.lines.some((line) => line.startsWith('error: hello.ts:8:')), 'logged with file:line');
     const res = await fetch(`${server.url}/news`);
@@ -177,11 +177,11 @@ describe('page socket', () => {
   it('keeps a disconnected page through the grace period, then closes it', async () => {
     const { pageId, cookie } = await renderLive(server.url, '/hello');
     const first = await joinPage(server.origin, pageId, cookie);
-    first.send({ t: 'ev', p: pageId, n: 'test_click' });
+    first.event(pageId, 'test_click');
     await first.next((f) => f.n === 'message');
     await first.close();
-    const second = await joinPage(server.origin, pageId, cookie);
-    second.send({ t: 'ev', p: pageId, n: 'test_click' });
+    const second = await joinPage(server.origin, pageId, cookie, 2);
+    second.send({ t: 'ev', p: pageId, s: 2, n: 'test_click' });
     assert.equal((await second.next((f) => f.n === 'message')).d, 'You clicked the button (2)', 'same instance, same state');
     await second.close();
     await waitFor(() => server.log.lines.some((line) => line.includes(`[page ${pageId.slice(0, 6)}]: hello closed`)), 'the close hook after the grace period');
@@ -194,8 +194,8 @@ describe('page socket', () => {
     assert.deepEqual(await client.next((f) => f.t === 'closed'), { t: 'closed', p: a.pageId, reason: 'closed-by-client' });
     assert.ok(server.log.lines.some((line) => line.includes(`[page ${a.pageId.slice(0, 6)}]: hello closed`)));
     const b = await renderLive(server.url, '/hello', a.cookie);
-    client.send({ t: 'join', p: b.pageId });
-    client.send({ t: 'ev', p: b.pageId, n: 'close' });
+    client.send({ t: 'join', p: b.pageId, a: 0 });
+    client.event(b.pageId, 'close');
     assert.equal((await client.next((f) => f.t === 'closed' && f.p === b.pageId)).reason, 'closed-by-script');
     await client.close();
   });
@@ -205,10 +205,10 @@ describe('page socket', () => {
     const b = await renderLive(server.url, '/news');
     const hello = await renderLive(server.url, '/hello', a.cookie);
     const ca = await joinPage(server.origin, a.pageId, a.cookie);
-    ca.send({ t: 'join', p: hello.pageId });
+    ca.send({ t: 'join', p: hello.pageId, a: 0 });
     await ca.next((f) => f.t === 'joined' && f.p === hello.pageId);
     const cb = await joinPage(server.origin, b.pageId, b.cookie);
-    ca.send({ t: 'ev', p: a.pageId, n: 'publish', d: 'extra!' });
+    ca.event(a.pageId, 'publish', 'extra!');
     assert.equal((await cb.next((f) => f.n === 'news')).d, 'extra!');
     assert.equal((await ca.next((f) => f.n === 'news')).p, a.pageId);
     assert.equal(ca.frames.some((f) => f.n === 'news' && f.p === hello.pageId), false);
@@ -220,7 +220,7 @@ describe('page socket', () => {
     const b = await renderLive(server.url, '/chat-b');
     const ca = await joinPage(server.origin, a.pageId, a.cookie);
     const cb = await joinPage(server.origin, b.pageId, b.cookie);
-    ca.send({ t: 'ev', p: a.pageId, n: 'say', d: { text: 'hi all' } });
+    ca.event(a.pageId, 'say', { text: 'hi all' });
     assert.deepEqual((await cb.next((f) => f.n === 'lobby')).d, { text: 'hi all' });
     assert.deepEqual((await ca.next((f) => f.n === 'lobby')).d, { text: 'hi all' });
     await Promise.all([ca.close(), cb.close()]);

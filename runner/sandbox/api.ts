@@ -31,6 +31,7 @@ export interface RawFrame {
  * - `error` (pageId or '', code, RawScriptError JSON)
  * - `log` (pageId or '', level, text)
  * - `rendered` (renderId, output): the end of an async render; `output` as `SandboxApi.render`
+ * - `options` (pageId, JSON `{ disconnectGrace }`): the page's own settings
  */
 export type SandboxPort = (type: string, a: string, b: string, c: string) => void;
 
@@ -53,6 +54,8 @@ export interface SandboxBoot {
   forbiddenModules: string[];
   /** Event names the client raises itself: a push may not use them. */
   reservedEvents: string[];
+  /** Events a page's mailbox may hold; `dispatch` answers `full` past it. */
+  maxQueuedEvents: number;
 }
 
 /**
@@ -64,7 +67,8 @@ export interface SandboxBoot {
  */
 export interface SandboxApi {
   render(pageId: string, renderId: number, requestJson: string): string;
-  dispatch(pageId: string, name: string, dataJson: string): boolean;
+  /** `ok`, `gone` (no such live page) or `full` (its mailbox holds maxQueuedEvents already). */
+  dispatch(pageId: string, name: string, dataJson: string): 'ok' | 'gone' | 'full';
   closePage(pageId: string, reason: string): boolean;
   deliver(channel: string, dataJson: string): void;
   pageCount(): number;

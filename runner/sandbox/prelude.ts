@@ -348,6 +348,10 @@ function makePageGlobals(page: PageState, request: unknown): unknown[] {
     close() {
       closePage(page, 'closed-by-script');
     },
+    setDisconnectGrace(ms: number) {
+      if (!(Number.isFinite(ms) && ms >= 0)) throw new RangeError(`page.setDisconnectGrace(ms): ms must be a number >= 0, got ${inspect(ms)}`);
+      port('options', page.id, JSON.stringify({ disconnectGrace: ms }), '');
+    },
     broadcast(name: string, data?: unknown) {
       checkEventName(name, 'page.broadcast()');
       port('broadcast', name, toJson(data, 'page.broadcast()'), '');
@@ -480,16 +484,17 @@ function failure(error: unknown): string {
   return `F${JSON.stringify(toRawError(error))}`;
 }
 
-function dispatch(pageId: string, name: string, dataJson: string): boolean {
+function dispatch(pageId: string, name: string, dataJson: string): 'ok' | 'gone' | 'full' {
   const page = pages.get(pageId);
-  if (!page || page.state !== 'live') return false;
+  if (!page || page.state !== 'live') return 'gone';
   const hook = page.hook;
   if (!hook) {
     port('log', page.id, 'warn', `event '${name}' ignored: ${mainScript} defines no __serverSocketEvent(name, event)`);
-    return true;
+    return 'ok';
   }
+  if (page.queue.length >= boot.maxQueuedEvents) return 'full';
   enqueue(page, () => hook(name, JSON.parse(dataJson)), 'EVENT_ERROR');
-  return true;
+  return 'ok';
 }
 
 /** The page's mailbox: one task at a time, in order, an async task finishing before the next. */

@@ -77,6 +77,15 @@ export class SocketClient {
     this.ws.send(typeof message === 'string' ? message : JSON.stringify(message));
   }
 
+  /** Sends a client event with the page's next event number. */
+  event(pageId: string, name: string, data?: unknown): void {
+    const seq = (this.#seq.get(pageId) ?? 0) + 1;
+    this.#seq.set(pageId, seq);
+    this.send({ t: 'ev', p: pageId, s: seq, n: name, d: data });
+  }
+
+  readonly #seq = new Map<string, number>();
+
   /** Resolves with the first frame (new or already received) that matches. */
   async next(matches: (frame: Record<string, unknown>) => boolean, timeoutMs = 5000): Promise<Record<string, unknown>> {
     const deadline = Date.now() + timeoutMs;
@@ -105,9 +114,9 @@ export class SocketClient {
 }
 
 /** Opens a socket and joins `pageId`; resolves once the server confirmed the join. */
-export async function joinPage(origin: string, pageId: string, cookie: string): Promise<SocketClient> {
+export async function joinPage(origin: string, pageId: string, cookie: string, acked = 0): Promise<SocketClient> {
   const client = await SocketClient.connect(origin, cookie);
-  client.send({ t: 'join', p: pageId });
+  client.send({ t: 'join', p: pageId, a: acked });
   await client.next((f) => f.t === 'joined' && f.p === pageId);
   return client;
 }
