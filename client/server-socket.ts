@@ -184,6 +184,8 @@ export interface ConnectionOptions {
   WebSocket?: typeof WebSocket;
   /** What an expired page does; by default it reloads the document. */
   reload?: () => void;
+  /** The fetch function (tests pass one that sends the session cookie). */
+  fetch?: typeof fetch;
 }
 
 /** One WebSocket shared by every `ServerSocket` of the document. */
@@ -195,6 +197,7 @@ export class Connection {
   readonly #maxDelay: number;
   readonly #WebSocket: typeof WebSocket;
   readonly #reload: () => void;
+  readonly #fetch: typeof fetch;
   readonly #sockets = new Map<string, ServerSocket>();
   #ws: WebSocket | undefined;
   #opened = false;
@@ -213,6 +216,7 @@ export class Connection {
     this.#maxDelay = options.maxDelay ?? 10_000;
     this.#WebSocket = options.WebSocket ?? WebSocket;
     this.#reload = options.reload ?? (() => location.reload());
+    this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
     if (typeof addEventListener === 'function') {
       addEventListener('pagehide', (event) => {
         // Into the back/forward cache: let the socket go, keep the pages; they re-join on pageshow.
@@ -249,7 +253,7 @@ export class Connection {
     const probe = (attempt: number) => {
       const retry = () => setTimeout(() => probe(attempt + 1), this.#delay(attempt));
       if (!this.#statusUrl) return this.#reload();
-      fetch(this.#statusUrl, { cache: 'no-store' }).then((response) => (response.ok ? this.#reload() : retry()), retry);
+      this.#fetch(this.#statusUrl, { cache: 'no-store' }).then((response) => (response.ok ? this.#reload() : retry()), retry);
     };
     probe(0);
   }
@@ -292,7 +296,7 @@ export class Connection {
     const ids = [...this.#sockets.keys()];
     let live: string[];
     try {
-      const response = await fetch(`${this.#statusUrl}?ids=${ids.join(',')}`, { cache: 'no-store' });
+      const response = await this.#fetch(`${this.#statusUrl}?ids=${ids.join(',')}`, { cache: 'no-store' });
       if (!response.ok) return;
       live = ((await response.json()) as { live: string[] }).live;
     } catch {

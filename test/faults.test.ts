@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { ServerSocketEvent } from '../client/server-socket.js';
+import { scriptsFolder, waitFor } from './helpers/fixtures.js';
+import { nodeServerSocket } from './helpers/node-client.js';
+import { CuttableProxy } from './helpers/proxy.js';
+import { renderLive, startServer, type TestServer } from './helpers/server.js';
+
+const MESSAGES = 10_000;
+const CUTS = 100;
+
+const folder = scriptsFolder({
+  // Pushes 1..MESSAGES at a steady pace; checks that client events arrive as 1, 2, 3, ...
+  'stream.ts': `let pushed = 0;
+let expected = 1;
+const wrong: string[] = [];
+const timer = setInterval(() => {
+  for (let i = 0; i < 8 && pushed < ${MESSAGES}; i++) server_socket_event('n', ++pushed);
+  if (pushed >= ${MESSAGES}) clearInterval(timer);
+}, 1);
+function __serverSocketEvent(name: string, event: unknown) {
+  if (event !== expected && wrong.length < 10) wrong.push(\`got \${String(event)}, expected \${expected}\`);
+  expected = (event as number) + 1;
+  if (event === ${MESSAGES}) server_socket_event('events-done', { wrong });
+}`,
+  'graceful.ts': `page.onClose(() => console.log('grace expired, hook ran'));
+function __serverSocketEvent() {}`,
+});
+
+describe('faults over real sockets', () => {
+  let server: TestServer;
+  let proxy: CuttableProxy;
+  before(async () => {
+    server = await startServer({ dir: folder.dir, maxEventsPerSecond: 1_000_000, disconnectGrace: 30_000 });
+    proxy = await CuttableProxy.start(Number(new URL(server.url).port));
+  });
+  after(async () => {
+    await proxy.close();
+    await server.close();
+    folder.remove();
+  });
+
+  it(`delivers ${MESSAGES} pushes and ${MESSAGES} events exactly once, in order, across ${CUTS} cuts`, async () => {
+    const { pageId, cookie } = await renderLive(proxy.url, '/stream');
+    const socket = nodeServerSocket(proxy.url, pageId, cookie);
+    const pushes: number[] = [];
+    let eventsDone: { wrong: string[] } | undefined;
+    let opens = 0;
+    socket.addEventListener('n', (event: ServerSocketEvent) => pushes.push(event.data as number));
+    socket.addEventListener('events-done', (event: ServerSocketEvent) => (eventsDone = event.data as { wrong: string[] }));
+    socket.addEventListener('open', () => opens++);
+    socket.addEventListener('expired', () => assert.fail('the page expired'));
+
+    let sent = 0;
+    const sender = setInterval(() => {
+      for (let i = 0; i < 8 && sent < MESSAGES; i++) socket.send('n', ++sent);
+      if (sent >= MESSAGES) clearInterval(sender);
+    }, 1);
+    let cuts = 0;
+    let connectionsCut = 0;
+    while (cuts < CUTS) {
+      await waitFor(() => opens > cuts, `re-join ${cuts}`, 10_000);
+      await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20));
+      connectionsCut += proxy.cut(cuts % 2 === 0 ? 'client' : 'server');
+      cuts++;
+    }
+    await waitFor(() => pushes.length >= MESSAGES && eventsDone !== undefined, 'every message', 60_000);
+    clearInterval(sender);
+
+    const duplicates = pushes.length - new Set(pushes).size;
+    const outOfOrder = pushes.filter((n, i) => n !== i + 1).length;
+    console.log(`fault test: ${cuts} cuts (${connectionsCut} connections), ${opens} joins, ${pushes.length} pushes received (${duplicates} duplicated, ${outOfOrder} out of place), ${sent} events sent, server saw ${eventsDone?.wrong.length} out of order`);
+    assert.equal(cuts, CUTS);
+    assert.deepEqual(pushes, Array.from({ length: MESSAGES }, (_, i) => i + 1));
+    assert.deepEqual(eventsDone?.wrong, []);
+    assert.ok(opens >= CUTS, `${opens} joins`);
+    socket.close();
+  });
+
+  it('an instance that outlives its grace period runs its close hook, and its client gets expired', async () => {
+    const short = await startServer({ dir: folder.dir, disconnectGrace: 200 });
+    const shortProxy = await CuttableProxy.start(Number(new URL(short.url).port));
+    try {
+      const { pageId, cookie } = await renderLive(shortProxy.url, '/graceful');
+      let reloads = 0;
+      const socket = nodeServerSocket(shortProxy.url, pageId, cookie, { minDelay: 50, maxDelay: 100, reload: () => reloads++ });
+      const events: string[] = [];
+      for (const name of ['open', 'close', 'closed', 'expired']) socket.addEventListener(name, () => events.push(name));
+      await waitFor(() => events.includes('open'), 'the page to join');
+      shortProxy.block(true);
+      shortProxy.cut('server');
+      await waitFor(() => short.log.lines.some((line) => line.endsWith('grace expired, hook ran')), 'the close hook after the grace period');
+      shortProxy.block(false);
+      await waitFor(() => events.includes('expired'), 'expired on the client');
+      assert.deepEqual(events, ['open', 'close', 'closed', 'expired']);
+      await waitFor(() => reloads === 1, 'the reload');
+    } finally {
+      await shortProxy.close();
+      await short.close();
+    }
+  });
+});

@@ -1,0 +1,33 @@
+import { WebSocket as NodeWebSocket } from 'ws';
+import { Connection, ServerSocket } from '../../client/server-socket.js';
+
+/**
+ * The real browser client (client/server-socket.ts) running in Node: the `ws` package stands in
+ * for the browser's WebSocket and sends the session cookie a browser would.
+ */
+export function nodeServerSocket(
+  base: string,
+  pageId: string,
+  cookie: string,
+  options: { minDelay?: number; maxDelay?: number; heartbeat?: number; reload?: () => void } = {},
+): ServerSocket {
+  class CookieWebSocket extends NodeWebSocket {
+    constructor(url: string) {
+      super(url, { headers: { cookie, origin: base } });
+      // A browser's WebSocket reports a failure as an `error` event, then `close`; an `error`
+      // nobody listens to would throw in Node. The client acts on `close`.
+      this.on('error', () => {});
+    }
+  }
+  const connection = new Connection({
+    url: `${base.replace('http', 'ws')}/__pagewire/socket`,
+    statusUrl: `${base}/__pagewire/pages`,
+    WebSocket: CookieWebSocket as unknown as typeof WebSocket,
+    reload: options.reload ?? (() => {}),
+    minDelay: options.minDelay ?? 10,
+    maxDelay: options.maxDelay ?? 100,
+    heartbeat: options.heartbeat,
+    fetch: (input, init) => fetch(input, { ...init, headers: { cookie } }),
+  });
+  return new ServerSocket(pageId, connection);
+}

@@ -1,0 +1,71 @@
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A TCP proxy in front of a server, whose connections a test can cut, from either side, and
+ * refuse for a while: a real dropped connection, as a flaky network or a proxy timeout makes.
+ */
+export class CuttableProxy {
+  readonly port: number;
+  readonly #server: Server;
+  readonly #pairs = new Set<{ client: Socket; upstream: Socket }>();
+  #blocked = false;
+
+  private constructor(server: Server) {
+    this.#server = server;
+    this.port = (server.address() as AddressInfo).port;
+  }
+
+  static async start(targetPort: number): Promise<CuttableProxy> {
+    const holder: { proxy?: CuttableProxy } = {};
+    const server = createServer((client) => holder.proxy?.accept(client, targetPort));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    holder.proxy = new CuttableProxy(server);
+    return holder.proxy;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Destroys every open connection, the `side` first. Returns how many were cut. */
+  cut(side: 'client' | 'server'): number {
+    const cut = this.#pairs.size;
+    for (const pair of this.#pairs) {
+      const [first, second] = side === 'client' ? [pair.client, pair.upstream] : [pair.upstream, pair.client];
+      first.destroy();
+      second.destroy();
+    }
+    this.#pairs.clear();
+    return cut;
+  }
+
+  /** While blocked, new connections are cut at once. */
+  block(blocked: boolean): void {
+    this.#blocked = blocked;
+  }
+
+  async close(): Promise<void> {
+    this.cut('client');
+    await new Promise((resolve) => this.#server.close(resolve));
+  }
+
+  private accept(client: Socket, targetPort: number): void {
+    if (this.#blocked) {
+      client.destroy();
+      return;
+    }
+    const upstream = connect(targetPort, '127.0.0.1');
+    const pair = { client, upstream };
+    this.#pairs.add(pair);
+    const end = () => {
+      this.#pairs.delete(pair);
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', end).on('close', end);
+    upstream.on('error', end).on('close', end);
+    client.pipe(upstream);
+    upstream.pipe(client);
+  }
+}
