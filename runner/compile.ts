@@ -76,6 +76,6 @@ export function wrapScript(compiled: string, async: boolean): WrappedCode {
 
 /** Wraps a partial (a module imported by scripts) as a CommonJS-style factory. */
 export function wrapModule(compiled: string, file: string): WrappedCode {
-  const prefix = `__pagewireModule(${JSON.stringify(file)}, function (exports, require, module) {\n`;
+  const prefix = `__pagewireModule(${JSON.stringify(file)}, function (exports, require, module, __filename, __dirname) {\n`;
   return { code: `${prefix}${compiled}\n});` };
 }

@@ -41,6 +41,7 @@ export class ScriptSandbox {
     this.#emit = emit;
     const boot: SandboxBoot = {
       script,
+      root: settings.root.split(path.sep).join('/'),
       port: (type, a, b, c) => this.#onPort(type, a, b, c),
       resolvePartial: (fromFile, specifier) => this.#resolvePartial(fromFile, specifier),
       runPartial: (file) => this.#runPartial(file),

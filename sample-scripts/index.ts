@@ -5,6 +5,7 @@ const samples = [
   ['/hello', 'hello.ts', 'the original 2008 proposal: a click raises an event on the server, which answers with an alert'],
   ['/counter', 'counter.ts', 'state in a top-level variable, one copy per open page, updated without a reload'],
   ['/clock', 'clock.ts', 'the server pushes the time from a per-page timer that stops when the page closes'],
+  ['/notes', 'notes.ts', 'a file lock held by the page while it lives: one editor at a time, the next one gets it live'],
 ];
 
 echo(layout('Samples', html`<h1>Pagewire samples</h1>

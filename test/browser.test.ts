@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
+import { rmSync } from 'node:fs';
 import { launchBrowser } from './helpers/browser.js';
-import { waitFor } from './helpers/fixtures.js';
+import { scriptsFolder, waitFor } from './helpers/fixtures.js';
+import { CuttableProxy } from './helpers/proxy.js';
 import { startServer, type TestServer } from './helpers/server.js';
 
 const samples = path.join(import.meta.dirname, '..', 'sample-scripts');
@@ -24,7 +26,7 @@ describe('in a real browser (Chromium), the samples', { timeout: 60_000 }, () =>
     const context = await browser.newContext();
     const page = await context.newPage();
     await page.goto(`${server.url}/`);
-    assert.deepEqual(await page.locator('li a').allTextContents(), ['hello.ts', 'counter.ts', 'clock.ts']);
+    assert.deepEqual(await page.locator('li a').allTextContents(), ['hello.ts', 'counter.ts', 'clock.ts', 'notes.ts']);
     assert.equal(await page.evaluate(() => 'serverSocket' in document), false);
     await context.close();
   });
@@ -89,5 +91,101 @@ describe('in a real browser (Chromium), the samples', { timeout: 60_000 }, () =>
     const stoppedAt = Number(/after (\d+) ticks/.exec(server.log.lines.find(closedLine) ?? '')?.[1]);
     assert.ok(stoppedAt >= 2);
     await context.close();
+  });
+});
+
+describe('in a real browser (Chromium), the notes lock', { timeout: 60_000 }, () => {
+  let server: TestServer;
+  let browser: Browser;
+  before(async () => {
+    rmSync(path.join(samples, '_data'), { recursive: true, force: true });
+    server = await startServer({ dir: samples });
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    rmSync(path.join(samples, '_data'), { recursive: true, force: true });
+  });
+
+  it('passes from one tab to the other the moment the first closes', async () => {
+    const context = await browser.newContext();
+    const first = await context.newPage();
+    await first.goto(`${server.url}/notes`);
+    assert.equal(await first.textContent('#status'), 'You are editing the notes.');
+    await first.fill('#notes', 'written by the first tab');
+    await first.click('#save');
+    await first.waitForFunction(() => document.getElementById('saved')?.textContent?.startsWith('Saved at'), undefined, { polling: 20 });
+
+    const second = await context.newPage();
+    await second.goto(`${server.url}/notes`);
+    assert.equal(await second.textContent('#status'), 'The notes are locked by another editor.');
+    assert.equal(await second.getAttribute('#notes', 'readonly'), '');
+    assert.equal(await second.inputValue('#notes'), 'written by the first tab');
+
+    await first.close({ runBeforeUnload: true });
+    await second.waitForFunction(() => document.getElementById('status')?.textContent === 'You are editing the notes.', undefined, { polling: 20, timeout: 5000 });
+    assert.equal(await second.getAttribute('#notes', 'readonly'), null);
+    assert.equal(await second.isDisabled('#save'), false);
+    await context.close();
+  });
+});
+
+describe('in a real browser (Chromium), a dropped connection', { timeout: 90_000 }, () => {
+  const folder = scriptsFolder({
+    'ticker.ts': `let n = 0;
+echo('<!doctype html><ol id="ticks"></ol><script>document.serverSocket.addEventListener("tick", (e) => { const li = document.createElement("li"); li.textContent = e.data; document.getElementById("ticks").append(li); });</script>');
+setInterval(() => server_socket_event('tick', ++n), 100);
+function __serverSocketEvent(name: string) { if (name === 'count') server_socket_event('count', n); }`,
+  });
+  let server: TestServer;
+  let proxy: CuttableProxy;
+  let browser: Browser;
+  before(async () => {
+    server = await startServer({ dir: folder.dir });
+    proxy = await CuttableProxy.start(Number(new URL(server.url).port));
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await proxy?.close();
+    await server?.close();
+    folder.remove();
+  });
+
+  const ticks = (page: import('playwright-core').Page) => page.$$eval('#ticks li', (items) => items.map((li) => Number(li.textContent)));
+
+  it('brings, when it comes back after 5 s, every push it missed, once and in order', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${proxy.url}/ticker`);
+    await page.waitForFunction(() => document.querySelectorAll('#ticks li').length >= 3, undefined, { polling: 20 });
+    proxy.block(true);
+    proxy.cut('server');
+    const cutAt = (await ticks(page)).length;
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    const duringCut = (await ticks(page)).length;
+    proxy.block(false);
+    // The ~50 ticks made during the cut, and more: only a replay can bring those.
+    await page.waitForFunction((n) => document.querySelectorAll('#ticks li').length >= n, cutAt + 60, { polling: 50, timeout: 20_000 });
+    const received = await ticks(page);
+    assert.ok(duringCut <= cutAt + 1, `nothing arrives while cut (${cutAt} -> ${duringCut})`);
+    assert.deepEqual(received, Array.from({ length: received.length }, (_, i) => i + 1));
+    await page.close();
+  });
+
+  it('re-joins its instance after the back/forward cache, with what was pushed meanwhile', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${proxy.url}/ticker`);
+    await page.waitForFunction(() => document.querySelectorAll('#ticks li').length >= 2, undefined, { polling: 20 });
+    // Playwright's Chromium runs with the bfcache off: the page goes through the same events.
+    await page.evaluate(() => dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true })));
+    const frozenAt = (await ticks(page)).length;
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    assert.ok((await ticks(page)).length <= frozenAt + 1, 'the socket was let go');
+    await page.evaluate(() => dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true })));
+    await page.waitForFunction((n) => document.querySelectorAll('#ticks li').length >= n, frozenAt + 8, { polling: 20, timeout: 10_000 });
+    const received = await ticks(page);
+    assert.deepEqual(received, Array.from({ length: received.length }, (_, i) => i + 1));
+    await page.close();
   });
 });

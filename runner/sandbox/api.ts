@@ -39,6 +39,8 @@ export type SandboxPort = (type: string, a: string, b: string, c: string) => voi
 export interface SandboxBoot {
   /** The main script, relative to the scripts folder. */
   script: string;
+  /** The scripts folder, absolute: scripts see `__dirname` and `__filename` in it. */
+  root: string;
   port: SandboxPort;
   /**
    * Resolves a relative `specifier` imported by `fromFile` to a script file's name, relative to
@@ -87,5 +89,7 @@ export const SCRIPT_PARAMETERS = [
   'clearInterval',
   'console',
   'require',
+  '__filename',
+  '__dirname',
   '__pagewireHook',
 ] as const;

@@ -14,7 +14,13 @@ type Hook = (name: string, event: unknown) => unknown;
 type Task = () => unknown;
 type Callback = (...args: unknown[]) => unknown;
 type ScriptFactory = (...args: unknown[]) => unknown;
-type ModuleFactory = (exports: object, require: (specifier: string) => unknown, module: { exports: unknown }) => void;
+type ModuleFactory = (
+  exports: object,
+  require: (specifier: string) => unknown,
+  module: { exports: unknown },
+  __filename: string,
+  __dirname: string,
+) => void;
 type Timer = ReturnType<typeof setTimeout>;
 
 interface Subscription {
@@ -46,6 +52,8 @@ const { port, script: mainScript } = boot;
 const forbidden = new Set(boot.forbiddenModules);
 const reserved = new Set(boot.reservedEvents);
 const sandboxRequire = require;
+const absolute = (file: string) => (file === '.' ? boot.root : `${boot.root}/${file}`);
+const dirnameOf = (file: string) => (file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '.');
 
 const pages = new Map<string, PageState>();
 const channels = new Map<string, Set<Subscription>>();
@@ -215,7 +223,7 @@ function loadModule(file: string): unknown {
   // Registered before it runs, as CommonJS does, so import cycles see a partial module.
   modules.set(file, module);
   try {
-    factory(module.exports as object, makeRequire(file), module);
+    factory(module.exports as object, makeRequire(file), module, absolute(file), absolute(dirnameOf(file)));
   } catch (error) {
     modules.delete(file);
     throw error;
@@ -424,6 +432,8 @@ function makePageGlobals(page: PageState, request: unknown): unknown[] {
     pageClearTimeout,
     pageConsole,
     makeRequire(mainScript),
+    absolute(mainScript),
+    absolute(dirnameOf(mainScript)),
     setHook,
   ];
 }
