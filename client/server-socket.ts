@@ -205,6 +205,8 @@ export class Connection {
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #heartbeatTimer: ReturnType<typeof setInterval> | undefined;
   #lastHeard = 0;
+  /** When the unanswered ping was sent, or 0. */
+  #pingSent = 0;
   #stopped = false;
   #reloading = false;
 
@@ -215,7 +217,8 @@ export class Connection {
     this.#minDelay = options.minDelay ?? 250;
     this.#maxDelay = options.maxDelay ?? 10_000;
     this.#WebSocket = options.WebSocket ?? WebSocket;
-    this.#reload = options.reload ?? (() => location.reload());
+    // A GET of the same address: `location.reload()` would post a form again.
+    this.#reload = options.reload ?? (() => location.replace(location.href));
     this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
     if (typeof addEventListener === 'function') {
       addEventListener('pagehide', (event) => {
@@ -266,6 +269,7 @@ export class Connection {
       this.#opened = true;
       this.#attempt = 0;
       this.#lastHeard = Date.now();
+      this.#pingSent = 0;
       this.#heartbeatTimer = setInterval(() => this.#beat(), this.#heartbeat);
       for (const socket of this.#sockets.values()) this.write(socket.joinMessage());
     };
@@ -322,15 +326,17 @@ export class Connection {
   }
 
   #beat(): void {
-    // Heard nothing for two periods: a half-open connection. Drop it without waiting for a
-    // closing handshake that may never come.
-    if (Date.now() - this.#lastHeard > 2 * this.#heartbeat) {
+    // The last ping got no answer, nor anything else since: a half-open connection. Drop it
+    // without waiting for a closing handshake that may never come. (Judged by the ping, not by
+    // the clock: a background tab's timers may run once a minute.)
+    if (this.#pingSent !== 0 && this.#lastHeard < this.#pingSent) {
       const ws = this.#ws;
       if (!ws) return;
       this.#dropped(ws);
       ws.close();
       return;
     }
+    this.#pingSent = Date.now();
     this.write({ t: 'ping' });
   }
 

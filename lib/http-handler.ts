@@ -7,7 +7,7 @@ import { devErrorPage, productionErrorPage } from './error-page.js';
 import { escapeHtml, injectAtStart } from './html.js';
 import type { ResolvedOptions } from './options.js';
 import type { PageRegistry, RenderResult } from './page-registry.js';
-import { BodyError, hasBody, readBody, requestData } from './request-data.js';
+import { BodyError, hasBody, readBody, requestData, type RequestTarget } from './request-data.js';
 import { REFUSED, type RouteTable } from './routes.js';
 import { randomId, sessionCookie, sessionOf } from './session.js';
 
@@ -29,7 +29,14 @@ export type RequestHandler = (req: IncomingMessage, res: ServerResponse, next?: 
  */
 export function createRequestHandler(options: ResolvedOptions, routes: RouteTable, registry: PageRegistry): RequestHandler {
   return (req, res, next) => {
-    const url = new URL(req.url ?? '/', 'http://pagewire.invalid');
+    // The path as sent, never parsed as a URL: `//host/secret` must not become `/secret`
+    // behind a proxy or middleware that matched the literal path.
+    const target = req.url ?? '/';
+    const queryStart = target.indexOf('?');
+    const url: RequestTarget = {
+      pathname: queryStart === -1 ? target : target.slice(0, queryStart),
+      searchParams: new URLSearchParams(queryStart === -1 ? '' : target.slice(queryStart + 1)),
+    };
     if (url.pathname === CLIENT_PATH) return serveClient(req, res);
     if (url.pathname === STATUS_PATH) return serveStatus(req, res, url);
     const route = routes.resolve(url.pathname);
@@ -55,7 +62,7 @@ export function createRequestHandler(options: ResolvedOptions, routes: RouteTabl
   async function renderPage(
     req: IncomingMessage,
     res: ServerResponse,
-    url: URL,
+    url: RequestTarget,
     script: string,
     params: Record<string, string>,
     body: unknown,
@@ -104,7 +111,7 @@ export function createRequestHandler(options: ResolvedOptions, routes: RouteTabl
   }
 
   /** `GET /__pagewire/pages?ids=a,b`: which of these pages still live for this browser session. */
-  function serveStatus(req: IncomingMessage, res: ServerResponse, url: URL): void {
+  function serveStatus(req: IncomingMessage, res: ServerResponse, url: RequestTarget): void {
     const session = sessionOf(req, options.sessionCookie);
     const ids = (url.searchParams.get('ids') ?? '').split(',').filter(Boolean).slice(0, 100);
     const body = JSON.stringify({ live: session ? registry.livePages(session, ids) : [] });

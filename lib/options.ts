@@ -15,6 +15,8 @@ export interface PagewireOptions {
   allowedOrigins?: readonly string[];
   /** A live page that never connects is closed after this many ms. Default 15,000. */
   connectTimeout?: number;
+  /** A render still running after this many ms answers 500 (an await that never settles). Default 30,000. */
+  renderTimeout?: number;
   /** A page whose socket dropped is kept this many ms for it to come back. Default 30,000. */
   disconnectGrace?: number;
   /** Largest socket message accepted from a browser, in bytes. Default 65,536. */
@@ -74,6 +76,7 @@ export type ResolvedOptions = Readonly<Required<PagewireOptions>>;
 
 const POSITIVE_NUMBERS = [
   'connectTimeout',
+  'renderTimeout',
   'disconnectGrace',
   'maxMessageSize',
   'maxBodySize',
@@ -87,6 +90,10 @@ const POSITIVE_NUMBERS = [
   'maxQueuedEvents',
   'heartbeatInterval',
 ] as const;
+
+/** Node's timers fire at once past 2^31 - 1 ms: durations are checked against it. */
+export const MAX_TIMER = 2 ** 31 - 1;
+const DURATIONS = new Set<string>(['connectTimeout', 'renderTimeout', 'disconnectGrace', 'heartbeatInterval']);
 
 /** Checks `options` once and fills every default; throws at once on misuse. */
 export function resolveOptions(options: PagewireOptions): ResolvedOptions {
@@ -106,20 +113,24 @@ export function resolveOptions(options: PagewireOptions): ResolvedOptions {
     if (value !== undefined && !(Number.isFinite(value) && value > 0)) {
       throw new RangeError(`pagewire(): '${name}' must be a positive number, got ${String(value)}`);
     }
+    if (value !== undefined && DURATIONS.has(name) && value > MAX_TIMER) {
+      throw new RangeError(`pagewire(): '${name}' is at most ${MAX_TIMER} ms (about 24.8 days: Node's timer limit), got ${value}`);
+    }
   }
   for (const origin of options.allowedOrigins ?? []) {
     if (!/^https?:\/\/[^/]+$/.test(origin)) {
       throw new TypeError(`pagewire(): allowedOrigins entries look like 'https://example.com' (scheme and host, no path), got '${origin}'`);
     }
   }
-  if (options.idleTimeout !== undefined && !(Number.isFinite(options.idleTimeout) && options.idleTimeout >= 0)) {
-    throw new RangeError(`pagewire(): 'idleTimeout' must be 0 (off) or a positive number of ms, got ${String(options.idleTimeout)}`);
+  if (options.idleTimeout !== undefined && !(Number.isFinite(options.idleTimeout) && options.idleTimeout >= 0 && options.idleTimeout <= MAX_TIMER)) {
+    throw new RangeError(`pagewire(): 'idleTimeout' must be 0 (off) or a number of ms up to ${MAX_TIMER}, got ${String(options.idleTimeout)}`);
   }
   return Object.freeze({
     dir,
     dev: options.dev ?? false,
     allowedOrigins: Object.freeze([...(options.allowedOrigins ?? [])]),
     connectTimeout: options.connectTimeout ?? 15_000,
+    renderTimeout: options.renderTimeout ?? 30_000,
     disconnectGrace: options.disconnectGrace ?? 30_000,
     maxMessageSize: options.maxMessageSize ?? 64 * 1024,
     maxBufferedPushes: options.maxBufferedPushes ?? 1000,

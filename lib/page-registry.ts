@@ -25,6 +25,7 @@ export type RegistrySettings = Pick<
   | 'maxPendingPages'
   | 'maxDisconnectedPages'
   | 'idleTimeout'
+  | 'renderTimeout'
 >;
 
 /** Why a socket message about a page was refused. */
@@ -59,6 +60,13 @@ interface PageEntry {
   lastActivity: number;
 }
 
+interface Render {
+  entry: PageEntry;
+  resolve: (result: RenderResult) => void;
+  timer: NodeJS.Timeout | undefined;
+  timedOut?: boolean;
+}
+
 /** While connected, this many times `maxBufferedPushes` may be in flight, unacknowledged. */
 const IN_FLIGHT_FACTOR = 4;
 
@@ -79,7 +87,7 @@ export class PageRegistry {
   readonly #bySocket = new Map<PageSocket, Set<PageEntry>>();
   readonly #pending = new Set<PageEntry>();
   readonly #disconnected = new Set<PageEntry>();
-  readonly #renders = new Map<number, { entry: PageEntry; resolve: (result: RenderResult) => void }>();
+  readonly #renders = new Map<number, Render>();
   readonly #acksDue = new Set<PageEntry>();
   readonly #idleSweep: NodeJS.Timeout | undefined;
   #ackFlush: NodeJS.Immediate | undefined;
@@ -134,8 +142,25 @@ export class PageRegistry {
     addTo(this.#bySession, session, entry);
     this.#live++;
     return new Promise((resolve) => {
-      this.#renders.set(renderId, { entry, resolve });
-      this.#runner.post({ type: 'render', renderId, script, pageId, request });
+      const render: Render = { entry, resolve, timer: undefined };
+      this.#renders.set(renderId, render);
+      render.timer = setTimeout(() => this.#renderTimedOut(render), this.#settings.renderTimeout).unref();
+      try {
+        this.#runner.post({ type: 'render', renderId, script, pageId, request });
+      } catch (error) {
+        this.#rendered({ type: 'render-failed', renderId, error: { code: 'RENDER_ERROR', name: 'Error', message: String(error), file: script } });
+      }
+    });
+  }
+
+  /** A render that never ends (an `await` that never settles): answer now, end the page when it does. */
+  #renderTimedOut(render: Render): void {
+    render.timedOut = true;
+    const { entry } = render;
+    this.#close(entry, 'render-failed');
+    render.resolve({
+      ok: false,
+      error: { code: 'RENDER_TIMEOUT', name: 'Error', message: `${entry.script} did not finish rendering within ${this.#settings.renderTimeout} ms (renderTimeout): an await that never settles?`, file: entry.script },
     });
   }
 
@@ -222,6 +247,7 @@ export class PageRegistry {
   detach(socket: PageSocket): void {
     const pages = this.#bySocket.get(socket);
     this.#bySocket.delete(socket);
+    if (this.#closing) return;
     for (const entry of pages ?? []) {
       if (entry.socket !== socket || entry.state !== 'connected') continue;
       entry.socket = undefined;
@@ -313,7 +339,10 @@ export class PageRegistry {
         }
         return;
       case 'publish':
-        this.#runner.post({ type: 'deliver', channel: message.channel, data: message.data });
+        // Later, never inside the handler that published: its own page may be a subscriber.
+        setImmediate(() => {
+          if (!this.#closing) this.#runner.post({ type: 'deliver', channel: message.channel, data: message.data });
+        });
         return;
       case 'page-closed': {
         const entry = this.#pages.get(message.pageId);
@@ -356,7 +385,14 @@ export class PageRegistry {
     const render = this.#renders.get(message.renderId);
     if (!render) return;
     this.#renders.delete(message.renderId);
+    clearTimeout(render.timer);
     const { entry, resolve } = render;
+    if (render.timedOut) {
+      // Answered already; a live instance that finished late must end too.
+      if (message.type === 'rendered' && message.live) this.#runner.post({ type: 'close-page', pageId: entry.id, reason: 'render-failed' });
+      else this.#forget(entry);
+      return;
+    }
     if (message.type === 'render-failed') {
       this.#forget(entry);
       resolve({ ok: false, error: message.error });

@@ -3,7 +3,7 @@ import { RESERVED_EVENT_NAMES } from '../protocol/wire.js';
 import { InProcessRunner } from '../runner/runner.js';
 import { createRequestHandler, type NextFunction } from './http-handler.js';
 import { resolveOptions, type PagewireOptions, type ResolvedOptions } from './options.js';
-import { PageRegistry } from './page-registry.js';
+import { PageRegistry, type PageStats } from './page-registry.js';
 import { RouteTable } from './routes.js';
 import { SocketServer } from './socket-server.js';
 
@@ -20,6 +20,8 @@ export interface Pagewire {
   readonly options: ResolvedOptions;
   /** Number of live pages (rendered, not yet closed). */
   readonly pageCount: number;
+  /** Live pages by state: pending (never connected), connected, disconnected. */
+  stats(): PageStats;
   /** Adds the WebSocket upgrade handler (path `/__pagewire/socket`) to a server. */
   attach(server: Server): void;
   /** Ends every page (close hooks run, resources released) and every socket. Safe to call twice. */
@@ -54,6 +56,7 @@ export function pagewire(options: PagewireOptions): Pagewire {
     handler: { value: (req: IncomingMessage, res: ServerResponse) => handle(req, res) },
     options: { value: resolved },
     pageCount: { get: () => registry.size },
+    stats: { value: () => registry.stats() },
     attach: { value: (server: Server) => sockets.attach(server) },
     close: {
       value: () => {

@@ -2,14 +2,21 @@ import type { IncomingMessage } from 'node:http';
 import { parse as parseCookies } from 'cookie';
 import type { RequestData } from '../runner/messages.js';
 
+/** The request target split once: the literal path, and the query. */
+export interface RequestTarget {
+  pathname: string;
+  searchParams: URLSearchParams;
+}
+
 /** Everything a script sees as `request`, as plain data. */
 export function requestData(
   req: IncomingMessage,
-  url: URL,
+  url: RequestTarget,
   params: Record<string, string>,
   body: unknown,
 ): RequestData {
-  const query: Record<string, string | string[]> = {};
+  // No prototype: `?constructor=x` or `?__proto__=x` are fields like any other.
+  const query: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
   for (const [name, value] of url.searchParams) addField(query, name, value);
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
@@ -68,7 +75,7 @@ export async function readBody(req: IncomingMessage & { body?: unknown }, limit:
     }
   }
   if (type === 'application/x-www-form-urlencoded') {
-    const fields: Record<string, string | string[]> = {};
+    const fields: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
     for (const [name, value] of new URLSearchParams(text)) addField(fields, name, value);
     return fields;
   }

@@ -49,7 +49,7 @@ export class SocketServer {
   attach(server: Server): void {
     if (this.#closed) throw new Error('wire.attach(): this Pagewire instance is closed');
     if (this.#servers.has(server)) return;
-    const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => this.#upgrade(req, socket, head);
+    const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => this.#upgrade(req, socket, head, server);
     this.#servers.set(server, onUpgrade);
     server.on('upgrade', onUpgrade);
   }
@@ -65,9 +65,13 @@ export class SocketServer {
     this.#wss.close();
   }
 
-  #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, server: Server): void {
     const path = (req.url ?? '').split('?')[0];
-    if (path !== SOCKET_PATH) return;
+    if (path !== SOCKET_PATH) {
+      // Another listener may own this path; if none does, nobody would ever answer it.
+      if (server.listenerCount('upgrade') === 1) refuse(socket, 404, 'no WebSocket endpoint here');
+      return;
+    }
     if (this.#closed) return refuse(socket, 503, 'the server is shutting down');
     const origin = req.headers.origin;
     if (origin !== undefined && !this.#originAllowed(origin, req.headers.host)) {
@@ -99,7 +103,13 @@ export class SocketServer {
     ws.on('pong', () => this.#alive.add(ws));
     ws.on('message', (data, isBinary) => {
       this.#alive.add(ws);
-      this.#message(connection, data, isBinary);
+      try {
+        this.#message(connection, data, isBinary);
+      } catch (error) {
+        // Whatever a browser sends, the server stays up: refuse the message, keep the socket.
+        this.#options.logger.warn(`page socket message refused: ${error instanceof Error ? error.message : String(error)}`);
+        socket.send(JSON.stringify({ t: 'error', code: 'BAD_MESSAGE', message: 'message refused: it could not be processed' }));
+      }
     });
     ws.on('close', () => this.#registry.detach(socket));
     ws.on('error', (error) => this.#options.logger.warn(`page socket error: ${error.message}`));
@@ -198,7 +208,7 @@ export function parseClientMessage(text: string): ClientMessage | string {
       if (!isCount(s) || s === 0) return "'s' must be the event's number (an integer >= 1)";
       return { t, p, s, n, d: (value as { d?: unknown }).d };
     default:
-      return `unknown message type ${JSON.stringify(t)}`;
+      return `unknown message type '${String(t).slice(0, 40)}'`;
   }
 }
 
@@ -207,7 +217,7 @@ function isCount(value: unknown): value is number {
 }
 
 function refuse(socket: Duplex, status: number, reason: string): void {
-  const statusText = { 401: 'Unauthorized', 403: 'Forbidden', 503: 'Service Unavailable' }[status] ?? 'Error';
+  const statusText = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 503: 'Service Unavailable' }[status] ?? 'Error';
   socket.once('finish', () => socket.destroy());
   socket.end(`HTTP/1.1 ${status} ${statusText}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`);
 }

@@ -1,5 +1,5 @@
 import type { HostToRunner, RunnerToHost, ScriptRunner } from './messages.js';
-import { watchSandboxRejections } from './rejection-guard.js';
+import { watchSandboxFailures } from './failure-guard.js';
 import { ScriptError } from './script-error.js';
 import { ScriptSandbox, type SandboxSettings } from './script-sandbox.js';
 
@@ -24,7 +24,16 @@ export class InProcessRunner implements ScriptRunner {
 
   constructor(settings: RunnerSettings) {
     this.#settings = settings;
-    this.#stopWatching = watchSandboxRejections((text) => this.#listener({ type: 'log', script: '', level: 'error', text }));
+    this.#stopWatching = watchSandboxFailures({
+      report: (text) => this.#listener({ type: 'log', script: '', level: 'error', text }),
+      sourceStack: (stack) => {
+        for (const sandbox of this.#sandboxes.values()) {
+          const mapped = sandbox.sourceStack(stack);
+          if (mapped !== undefined) return mapped;
+        }
+        return undefined;
+      },
+    });
   }
 
   onMessage(listener: (message: RunnerToHost) => void): void {
@@ -38,8 +47,8 @@ export class InProcessRunner implements ScriptRunner {
       case 'event': {
         const outcome = this.#pages.get(message.pageId)?.dispatch(message.pageId, message.name, message.data) ?? 'gone';
         if (outcome === 'full') this.#emit({ type: 'event-refused', pageId: message.pageId, name: message.name, reason: 'queue-full' });
-        // The host thought the page alive: tell it otherwise.
-        if (outcome === 'gone') this.#emit({ type: 'page-closed', pageId: message.pageId, reason: 'closed-by-script' });
+        // The host thought the page alive: tell it otherwise (unless it is closing, and will say so).
+        if (outcome === 'gone' && !this.#pages.has(message.pageId)) this.#emit({ type: 'page-closed', pageId: message.pageId, reason: 'closed-by-script' });
         return;
       }
       case 'close-page':
@@ -75,6 +84,7 @@ export class InProcessRunner implements ScriptRunner {
       for (const pageId of [...open]) this.post({ type: 'close-page', pageId, reason: 'shutdown' });
       await allClosed;
     }
+    for (const sandbox of this.#sandboxes.values()) sandbox.dispose();
     this.#sandboxes.clear();
     this.#stopWatching();
   }
@@ -94,7 +104,13 @@ export class InProcessRunner implements ScriptRunner {
     // Known before the render returns: a script may push, or close itself, while rendering.
     this.#pages.set(pageId, sandbox);
     this.#rendering.set(renderId, pageId);
-    sandbox.render(renderId, pageId, message.request);
+    try {
+      sandbox.render(renderId, pageId, message.request);
+    } catch (error) {
+      // Not the script's fault (a request too deeply nested to serialize, say): still an answer.
+      const text = error instanceof Error ? error.message : String(error);
+      this.#emit({ type: 'render-failed', renderId, error: { code: 'RENDER_ERROR', name: 'Error', message: `the request could not be handed to ${script}: ${text}`, file: script } });
+    }
   }
 
   #emit(message: RunnerToHost): void {

@@ -57,7 +57,7 @@ export class ScriptSandbox {
       sandbox: { __pagewireBoot: boot },
       // `context: 'sandbox'` keeps modules inside the sandbox; `external: []` is required for
       // vm2 to resolve anything (RUNTIME-NOTES.md). Relative partials are loaded by us.
-      require: { builtin: ['*'], external: [], context: 'sandbox' },
+      require: { builtin: ['*', ...settings.forbiddenModules.map((name) => `-${name}`)], external: [], context: 'sandbox' },
     });
     for (const level of ['debug', 'info', 'warn', 'error'] as const) {
       this.#vm.on(`console.${level}`, (...parts: unknown[]) => this.#log(level, parts));
@@ -96,6 +96,27 @@ export class ScriptSandbox {
 
   deliver(channel: string, data: string): void {
     this.#api.deliver(channel, data);
+  }
+
+  /** Stops what module code started; the sandbox is then left to the garbage collector. */
+  dispose(): void {
+    this.#api.dispose();
+  }
+
+  /**
+   * A stack formatted in this sandbox, its positions mapped back to the sources; `undefined`
+   * when no frame is in a file of this sandbox.
+   */
+  sourceStack(stack: string): string | undefined {
+    let owned = false;
+    const mapped = stack.replace(/([^\s()]+\.ts):(\d+):(\d+)/g, (whole, file: string, line: string, column: string) => {
+      const loaded = this.#files.get(file);
+      if (!loaded) return whole;
+      owned = true;
+      const position = loaded.position(Number(line), Number(column));
+      return `${file}:${position.line}:${position.column}`;
+    });
+    return owned ? mapped : undefined;
   }
 
   #onPort(type: string, a: string, b: string, c: string): void {

@@ -74,6 +74,7 @@ function __serverSocketEvent(name: string) {
   if (name === 'echo') echo('too late');
   if (name === 'reserved') server_socket_event('open', 1);
   if (name === 'ping') server_socket_event('pong', 1);
+  if (name === 'callback') require('node:fs').readFile('/no/such/file', () => { throw new Error('callback broke'); });
 }`,
   'broadcast.ts': `function __serverSocketEvent(name: string, event: unknown) {
   if (name === 'all') page.broadcast('news', event);
@@ -250,11 +251,12 @@ describe('runner: containment', () => {
     assert.deepEqual([error.error.message, error.error.line], ['timer broke', 4]);
   });
 
-  it('reports a rejection nobody awaited, and the process lives on', () => {
+  it('reports a rejection nobody awaited and a throw in a Node callback, and the process lives on', () => {
     const child = spawnSync(process.execPath, ['--import', 'tsx', 'test/helpers/rejection-child.ts', folder.dir], { encoding: 'utf8', timeout: 20_000 });
     assert.equal(child.status, 0, child.stderr);
-    const { log, alive } = JSON.parse(child.stdout.trim().split('\n').at(-1) as string) as { log: { text: string }; alive: boolean };
-    assert.match(log.text, /unhandled rejection in a script: Error: nobody awaited this/);
+    const { rejection, exception, alive } = JSON.parse(child.stdout.trim().split('\n').at(-1) as string) as Record<string, { text: string }> & { alive: boolean };
+    assert.match(rejection?.text ?? '', /unhandled rejection in a script: Error: nobody awaited this/);
+    assert.match(exception?.text ?? '', /uncaught exception in a script callback \(catch errors inside callbacks given to Node APIs\): Error: callback broke\n(.*\n)*.*throws\.ts:9:\d+/);
     assert.equal(alive, true);
   });
 

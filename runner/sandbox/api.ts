@@ -74,6 +74,8 @@ export interface SandboxApi {
   closePage(pageId: string, reason: string): boolean;
   deliver(channel: string, dataJson: string): void;
   pageCount(): number;
+  /** Stops the timers module code started (partials): the sandbox is being let go. */
+  dispose(): void;
 }
 
 /** The parameters of a compiled script's factory, in order (see `compile.ts`). */
@@ -89,6 +91,8 @@ export const SCRIPT_PARAMETERS = [
   'clearInterval',
   'console',
   'require',
+  'exports',
+  'module',
   '__filename',
   '__dirname',
   '__pagewireHook',

@@ -32,6 +32,8 @@ interface Subscription {
 interface PageState {
   id: string;
   state: 'rendering' | 'live' | 'closed';
+  /** True until the render ended: echo and response work until then, even after page.close(). */
+  rendering: boolean;
   hook: Hook | undefined;
   out: string[];
   status: number;
@@ -56,6 +58,10 @@ const absolute = (file: string) => (file === '.' ? boot.root : `${boot.root}/${f
 const dirnameOf = (file: string) => (file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '.');
 
 const pages = new Map<string, PageState>();
+/** Node's timers fire at once past 2^31 - 1 ms. */
+const MAX_TIMER = 2 ** 31 - 1;
+/** A close hook or disposer still running after this long no longer holds the page's end. */
+const CLOSE_TIMEOUT = 10_000;
 const channels = new Map<string, Set<Subscription>>();
 const modules = new Map<string, { exports: unknown }>();
 const moduleFactories = new Map<string, ModuleFactory>();
@@ -153,8 +159,32 @@ const hostSetInterval = setInterval;
 const hostClearTimeout = clearTimeout;
 const hostClearInterval = clearInterval;
 const sandboxGlobals = globalThis as unknown as Record<string, unknown>;
-sandboxGlobals.setTimeout = (fn: Callback, ms?: number, ...args: unknown[]) => hostSetTimeout(() => guard(undefined, 'TIMER_ERROR', () => fn(...args)), ms);
-sandboxGlobals.setInterval = (fn: Callback, ms?: number, ...args: unknown[]) => hostSetInterval(() => guard(undefined, 'TIMER_ERROR', () => fn(...args)), ms);
+// Tracked, so that disposing of the sandbox (shutdown, a new version of the script) stops them.
+const moduleTimers = new Set<Timer>();
+const moduleIntervals = new Set<Timer>();
+sandboxGlobals.setTimeout = (fn: Callback, ms?: number, ...args: unknown[]) => {
+  const timer: Timer = hostSetTimeout(() => {
+    moduleTimers.delete(timer);
+    guard(undefined, 'TIMER_ERROR', () => fn(...args));
+  }, ms);
+  moduleTimers.add(timer);
+  return timer;
+};
+sandboxGlobals.setInterval = (fn: Callback, ms?: number, ...args: unknown[]) => {
+  const timer: Timer = hostSetInterval(() => guard(undefined, 'TIMER_ERROR', () => fn(...args)), ms);
+  moduleIntervals.add(timer);
+  return timer;
+};
+sandboxGlobals.clearTimeout = (timer: Timer | undefined) => {
+  if (timer === undefined) return;
+  moduleTimers.delete(timer);
+  hostClearTimeout(timer);
+};
+sandboxGlobals.clearInterval = (timer: Timer | undefined) => {
+  if (timer === undefined) return;
+  moduleIntervals.delete(timer);
+  hostClearInterval(timer);
+};
 if (typeof setImmediate === 'function') {
   const hostSetImmediate = setImmediate;
   sandboxGlobals.setImmediate = (fn: Callback, ...args: unknown[]) => hostSetImmediate(() => guard(undefined, 'TIMER_ERROR', () => fn(...args)));
@@ -297,8 +327,10 @@ function isLive(page: PageState): boolean {
 }
 
 function makePageGlobals(page: PageState, request: unknown): unknown[] {
+  // vm2's own `module` would offer `module.require`, around the forbidden-module check.
+  const scriptExports = {};
   const ensureRendering = (what: string) => {
-    if (page.state !== 'rendering') {
+    if (!page.rendering) {
       throw new Error(`${what} was used after the page was sent; a live page changes through server_socket_event(name, data)`);
     }
   };
@@ -357,7 +389,9 @@ function makePageGlobals(page: PageState, request: unknown): unknown[] {
       closePage(page, 'closed-by-script');
     },
     setDisconnectGrace(ms: number) {
-      if (!(Number.isFinite(ms) && ms >= 0)) throw new RangeError(`page.setDisconnectGrace(ms): ms must be a number >= 0, got ${inspect(ms)}`);
+      if (!(Number.isFinite(ms) && ms >= 0 && ms <= MAX_TIMER)) {
+        throw new RangeError(`page.setDisconnectGrace(ms): ms must be a number from 0 to ${MAX_TIMER}, got ${inspect(ms)}`);
+      }
       port('options', page.id, JSON.stringify({ disconnectGrace: ms }), '');
     },
     broadcast(name: string, data?: unknown) {
@@ -384,8 +418,13 @@ function makePageGlobals(page: PageState, request: unknown): unknown[] {
     },
   });
 
+  const whileOpen = (what: string) => {
+    // A timer started after the page died could never be cleared: refuse it.
+    if (page.state === 'closed') throw new Error(`${what}: this page is closed`);
+  };
   const pageSetTimeout = (fn: Callback, ms?: number, ...args: unknown[]): Timer => {
     if (typeof fn !== 'function') throw new TypeError('setTimeout() needs a function');
+    whileOpen('setTimeout()');
     const timer: Timer = hostSetTimeout(() => {
       page.timers.delete(timer);
       guard(page, 'TIMER_ERROR', () => fn(...args));
@@ -395,6 +434,7 @@ function makePageGlobals(page: PageState, request: unknown): unknown[] {
   };
   const pageSetInterval = (fn: Callback, ms?: number, ...args: unknown[]): Timer => {
     if (typeof fn !== 'function') throw new TypeError('setInterval() needs a function');
+    whileOpen('setInterval()');
     const timer: Timer = hostSetInterval(() => guard(page, 'TIMER_ERROR', () => fn(...args)), ms);
     page.intervals.add(timer);
     return timer;
@@ -432,6 +472,8 @@ function makePageGlobals(page: PageState, request: unknown): unknown[] {
     pageClearTimeout,
     pageConsole,
     makeRequire(mainScript),
+    scriptExports,
+    { exports: scriptExports },
     absolute(mainScript),
     absolute(dirnameOf(mainScript)),
     setHook,
@@ -446,6 +488,7 @@ function render(pageId: string, renderId: number, requestJson: string): string {
   const page: PageState = {
     id: pageId,
     state: 'rendering',
+    rendering: true,
     hook: undefined,
     out: [],
     status: 200,
@@ -462,30 +505,35 @@ function render(pageId: string, renderId: number, requestJson: string): string {
   let result: unknown;
   try {
     result = scriptFactory(...makePageGlobals(page, JSON.parse(requestJson)));
+    if (!isThenable(result)) return finish(page);
   } catch (error) {
     return renderFailed(page, error);
   }
-  if (!isThenable(result)) return finish(page);
-  Promise.resolve(result).then(
-    () => port('rendered', String(renderId), finish(page), ''),
-    (error: unknown) => port('rendered', String(renderId), renderFailed(page, error), ''),
-  );
+  Promise.resolve(result)
+    .then(() => finish(page))
+    .then(
+      (output) => port('rendered', String(renderId), output, ''),
+      (error: unknown) => port('rendered', String(renderId), renderFailed(page, error), ''),
+    );
   return '';
 }
 
+/** Ends the render: the page is live or closed from now on. Throws when the result cannot be sent. */
 function finish(page: PageState): string {
+  page.rendering = false;
+  const meta = JSON.stringify({ status: page.status, headers: page.headers, live: page.state !== 'closed' && isLive(page) });
   // A script may call page.close() while rendering: it is then a plain page after all.
-  const live = page.state !== 'closed' && isLive(page);
-  if (live) page.state = 'live';
+  if (page.state !== 'closed' && isLive(page)) page.state = 'live';
   else closePage(page, 'closed-by-script', false);
   Object.freeze(page.headers);
   const body = page.out.join('');
   page.out = [];
-  return `R${JSON.stringify({ status: page.status, headers: page.headers, live })}\n${body}`;
+  return `R${meta}\n${body}`;
 }
 
 function renderFailed(page: PageState, error: unknown): string {
   // Whatever the script opened before it threw is released now, not leaked.
+  page.rendering = false;
   closePage(page, 'render-failed', false);
   return failure(error);
 }
@@ -510,15 +558,18 @@ function dispatch(pageId: string, name: string, dataJson: string): 'ok' | 'gone'
 /** The page's mailbox: one task at a time, in order, an async task finishing before the next. */
 function enqueue(page: PageState, task: Task, code: string): void {
   page.queue.push(() => guard(page, code, task));
-  if (!page.busy) drain(page);
+  drain(page);
 }
 
 function drain(page: PageState): void {
+  // Busy during sync tasks too: a task that publishes to its own page's channel, or pushes
+  // into its own mailbox, only queues; it never runs a task inside another.
+  if (page.busy) return;
+  page.busy = true;
   while (page.queue.length > 0 && page.state !== 'closed') {
     const task = page.queue.shift() as Task;
     const result = task();
     if (isThenable(result)) {
-      page.busy = true;
       result.then(() => {
         page.busy = false;
         drain(page);
@@ -526,6 +577,7 @@ function drain(page: PageState): void {
       return;
     }
   }
+  page.busy = false;
 }
 
 function unsubscribe(subscription: Subscription): void {
@@ -569,8 +621,18 @@ function closePage(page: PageState, reason: string, notify = true): void {
   }
   if (!notify) return;
   const settle = () => port('closed', page.id, reason, '');
-  if (pending.some(isThenable)) void Promise.allSettled(pending).then(settle);
-  else settle();
+  if (!pending.some(isThenable)) return settle();
+  let timer: Timer | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = hostSetTimeout(() => {
+      report(page, 'CLOSE_ERROR', new Error(`a close hook or owned resource of this page did not finish within ${CLOSE_TIMEOUT} ms`));
+      resolve();
+    }, CLOSE_TIMEOUT);
+  });
+  void Promise.race([Promise.allSettled(pending), late]).then(() => {
+    hostClearTimeout(timer);
+    settle();
+  });
 }
 
 function deliver(channel: string, dataJson: string): void {
@@ -592,5 +654,11 @@ const api: SandboxApi = {
   },
   deliver,
   pageCount: () => pages.size,
+  dispose() {
+    for (const timer of moduleTimers) hostClearTimeout(timer);
+    for (const timer of moduleIntervals) hostClearInterval(timer);
+    moduleTimers.clear();
+    moduleIntervals.clear();
+  },
 };
 module.exports = api;

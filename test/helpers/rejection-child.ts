@@ -1,13 +1,16 @@
 // Run in a child process by runner.test.ts: the test runner itself listens for unhandled
-// rejections (and fails the test on one), so the guard is tested where nothing else listens.
+// rejections and uncaught exceptions (and fails the test on one), so the guard is tested where
+// nothing else listens.
 import { RunnerHarness } from './runner.js';
 
 const harness = new RunnerHarness(process.argv[2] as string);
 const { pageId } = await harness.render('throws.ts');
 harness.event(pageId, 'reject');
-const log = await harness.next((m) => m.type === 'log' && m.level === 'error');
+const rejection = await harness.next((m) => m.type === 'log' && m.level === 'error' && m.text.includes('nobody awaited'));
+harness.event(pageId, 'callback');
+const exception = await harness.next((m) => m.type === 'log' && m.level === 'error' && m.text.includes('callback broke'));
 await new Promise((resolve) => setTimeout(resolve, 50));
 harness.event(pageId, 'ping');
 await harness.next((m) => m.type === 'push' && m.name === 'pong');
-console.log(JSON.stringify({ log, alive: true }));
+console.log(JSON.stringify({ rejection, exception, alive: true }));
 await harness.runner.close();

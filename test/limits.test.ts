@@ -1,0 +1,178 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readlinkSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import type { PagewireOptions } from '../lib/index.js';
+import { scriptsFolder, waitFor } from './helpers/fixtures.js';
+import { SocketClient, joinPage, renderLive, startServer } from './helpers/server.js';
+
+const folder = scriptsFolder({
+  'live.ts': `page.onClose(() => console.log('closed ' + page.id));
+function __serverSocketEvent(name: string) {
+  if (name === 'burst') for (let i = 0; i < 10; i++) server_socket_event('n', i);
+  if (name === 'ping') server_socket_event('pong');
+}`,
+  'ticker.ts': `page.onClose(() => console.log('closed ' + page.id));
+setInterval(() => server_socket_event('tick'), 10);`,
+  'slow.ts': `async function __serverSocketEvent(name: string) {
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  server_socket_event('done', name);
+}`,
+  'resources.ts': `import fs from 'node:fs';
+import path from 'node:path';
+const file = page.own(await fs.promises.open(path.join(__dirname, 'held.txt'), 'w'));
+setInterval(() => void file, 1000);
+setTimeout(() => {}, 60_000);
+function __serverSocketEvent() {}`,
+});
+
+async function withServer(options: Partial<PagewireOptions>, run: (server: Awaited<ReturnType<typeof startServer>>) => Promise<void>): Promise<void> {
+  const server = await startServer({ dir: folder.dir, ...options });
+  try {
+    await run(server);
+  } finally {
+    await server.close();
+  }
+}
+
+const closedHook = (server: { log: { lines: string[] } }, pageId: string) => server.log.lines.some((line) => line.endsWith(`closed ${pageId}`));
+
+describe('limits: each gives a clear error to whoever exceeded it, and no one else', () => {
+  it('pages per session: the oldest unconnected page makes room; with none, 429', async () => {
+    await withServer({ maxPagesPerSession: 2 }, async (server) => {
+      const a = await renderLive(server.url, '/live');
+      const b = await renderLive(server.url, '/live', a.cookie);
+      const c = await renderLive(server.url, '/live', a.cookie);
+      await waitFor(() => closedHook(server, a.pageId), 'the oldest pending page to close');
+      const sockets = [await joinPage(server.origin, b.pageId, a.cookie), await joinPage(server.origin, c.pageId, a.cookie)];
+      const refused = await fetch(`${server.url}/live`, { headers: { cookie: a.cookie } });
+      assert.equal(refused.status, 429);
+      assert.match(await refused.text(), /this browser session has 2 open pages, the most allowed \(maxPagesPerSession\)/);
+      assert.equal((await fetch(`${server.url}/live`)).status, 200, 'another session is not affected');
+      await Promise.all(sockets.map((s) => s.close()));
+    });
+  });
+
+  it('total pages: the oldest unconnected page makes room; with none, 503', async () => {
+    await withServer({ maxPages: 2 }, async (server) => {
+      const a = await renderLive(server.url, '/live');
+      const b = await renderLive(server.url, '/live');
+      const c = await renderLive(server.url, '/live');
+      await waitFor(() => closedHook(server, a.pageId), 'the oldest pending page to close');
+      const sockets = [await joinPage(server.origin, b.pageId, b.cookie), await joinPage(server.origin, c.pageId, c.cookie)];
+      const refused = await fetch(`${server.url}/live`);
+      assert.equal(refused.status, 503);
+      assert.match(await refused.text(), /the most allowed \(maxPages\)/);
+      sockets[0]?.event(b.pageId, 'ping');
+      await sockets[0]?.next((f) => f.n === 'pong');
+      await Promise.all(sockets.map((s) => s.close()));
+    });
+  });
+
+  it('pending pages: past the cap the oldest closes, and rendering never fails', async () => {
+    await withServer({ maxPendingPages: 3 }, async (server) => {
+      const pages: Array<{ pageId: string }> = [];
+      for (let i = 0; i < 6; i++) pages.push(await renderLive(server.url, '/live'));
+      await waitFor(() => pages.slice(0, 3).every((p) => closedHook(server, p.pageId)), 'the three oldest to close');
+      assert.equal(pages.slice(3).some((p) => closedHook(server, p.pageId)), false);
+      assert.equal(server.wire.stats().pending, 3);
+    });
+  });
+
+  it('disconnected pages: past the cap the oldest is evicted', async () => {
+    await withServer({ maxDisconnectedPages: 1 }, async (server) => {
+      const a = await renderLive(server.url, '/live');
+      const b = await renderLive(server.url, '/live');
+      const ca = await joinPage(server.origin, a.pageId, a.cookie);
+      const cb = await joinPage(server.origin, b.pageId, b.cookie);
+      await ca.close();
+      await waitFor(() => server.wire.stats().disconnected === 1, 'a disconnected');
+      await cb.close();
+      await waitFor(() => closedHook(server, a.pageId), 'the oldest disconnected page to be evicted');
+      assert.equal(closedHook(server, b.pageId), false);
+      assert.ok(server.log.lines.some((line) => line.includes(`page ${a.pageId.slice(0, 6)} closed (evicted)`)));
+    });
+  });
+
+  it('events per second on a socket: RATE_LIMITED, and the event is not sent again', async () => {
+    await withServer({ maxEventsPerSecond: 5 }, async (server) => {
+      const a = await renderLive(server.url, '/live');
+      const b = await renderLive(server.url, '/live');
+      const ca = await joinPage(server.origin, a.pageId, a.cookie);
+      const cb = await joinPage(server.origin, b.pageId, b.cookie);
+      for (let i = 0; i < 10; i++) ca.event(a.pageId, 'ping');
+      await waitFor(() => ca.frames.filter((f) => f.n === 'pong').length + ca.frames.filter((f) => f.code === 'RATE_LIMITED').length === 10, 'an answer to each event');
+      assert.equal(ca.frames.filter((f) => f.n === 'pong').length, 5);
+      assert.match(String(ca.frames.find((f) => f.code === 'RATE_LIMITED')?.message), /more than 5 events per second on this socket \(maxEventsPerSecond\)/);
+      assert.deepEqual(await ca.next((f) => f.t === 'ack' && f.a === 10), { t: 'ack', p: a.pageId, a: 10 });
+      cb.event(b.pageId, 'ping');
+      await cb.next((f) => f.n === 'pong');
+      await Promise.all([ca.close(), cb.close()]);
+    });
+  });
+
+  it('queued events per page: QUEUE_FULL', async () => {
+    await withServer({ maxQueuedEvents: 2 }, async (server) => {
+      const { pageId, cookie } = await renderLive(server.url, '/slow');
+      const client = await joinPage(server.origin, pageId, cookie);
+      for (let i = 0; i < 5; i++) client.event(pageId, `e${i}`);
+      const full = await client.next((f) => f.code === 'QUEUE_FULL');
+      assert.match(String(full.message), /event 'e\d' refused: the page already has the most events waiting \(maxQueuedEvents\)/);
+      // The first runs, two wait: three are done; the other two were refused.
+      await waitFor(() => client.frames.filter((f) => f.n === 'done').length === 3, 'three events to run', 3000);
+      assert.equal(client.frames.filter((f) => f.code === 'QUEUE_FULL').length, 2);
+      await client.close();
+    });
+  });
+
+  it('pushes buffered while disconnected: past the bound the page expires', async () => {
+    await withServer({ maxBufferedPushes: 5 }, async (server) => {
+      const { pageId, cookie } = await renderLive(server.url, '/ticker');
+      const client = await joinPage(server.origin, pageId, cookie);
+      await client.next((f) => f.n === 'tick');
+      await client.close();
+      // Ticks every 10 ms, nobody to acknowledge them: past 5 the gap cannot be filled.
+      await waitFor(() => closedHook(server, pageId), 'the page to expire');
+      assert.ok(server.log.lines.some((line) => line.includes(`page ${pageId.slice(0, 6)} closed (overflow)`)));
+      await assert.rejects(SocketClient.connect(server.origin, cookie), /upgrade refused: 401/);
+    });
+  });
+
+  it('idle pages close after idleTimeout', async () => {
+    await withServer({ idleTimeout: 200 }, async (server) => {
+      const { pageId, cookie } = await renderLive(server.url, '/live');
+      const client = await joinPage(server.origin, pageId, cookie);
+      assert.equal((await client.next((f) => f.t === 'closed', 3000)).reason, 'idle');
+      assert.ok(closedHook(server, pageId));
+      await client.close();
+    });
+  });
+});
+
+describe('shutdown', () => {
+  it('after wire.close(), a page that had opened a file and timers leaves no open handle', async () => {
+    const held = path.join(folder.dir, 'held.txt');
+    // Which files this process holds open, read from the kernel.
+    const holds = () => readdirSync('/proc/self/fd').some((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`) === held;
+      } catch {
+        return false;
+      }
+    });
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const server = await startServer({ dir: folder.dir });
+    // fetch keeps a timer of its own for its connection pool: let it exist before counting.
+    await (await fetch(`${server.url}/nothing`)).text();
+    const timersBefore = timers();
+    const { pageId, cookie } = await renderLive(server.url, '/resources');
+    const client = await joinPage(server.origin, pageId, cookie);
+    assert.equal(holds(), true, 'the page holds its file');
+    assert.ok(timers() > timersBefore, 'and its timers');
+    await server.close();
+    await client.close();
+    assert.equal(holds(), false, 'the file was closed');
+    // ws keeps a closing-handshake timer until the TCP connection ends: wait for that, not longer.
+    await waitFor(() => timers() <= timersBefore, 'every timer to end', 2000);
+  });
+});
