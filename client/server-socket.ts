@@ -186,6 +186,8 @@ export interface ConnectionOptions {
   reload?: () => void;
   /** The fetch function (tests pass one that sends the session cookie). */
   fetch?: typeof fetch;
+  /** Dev: show script errors in an overlay on the page. */
+  dev?: boolean;
 }
 
 /** One WebSocket shared by every `ServerSocket` of the document. */
@@ -198,6 +200,7 @@ export class Connection {
   readonly #WebSocket: typeof WebSocket;
   readonly #reload: () => void;
   readonly #fetch: typeof fetch;
+  readonly #dev: boolean;
   readonly #sockets = new Map<string, ServerSocket>();
   #ws: WebSocket | undefined;
   #opened = false;
@@ -220,6 +223,7 @@ export class Connection {
     // A GET of the same address: `location.reload()` would post a form again.
     this.#reload = options.reload ?? (() => location.replace(location.href));
     this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
+    this.#dev = options.dev ?? false;
     if (typeof addEventListener === 'function') {
       addEventListener('pagehide', (event) => {
         // Into the back/forward cache: let the socket go, keep the pages; they re-join on pageshow.
@@ -368,6 +372,7 @@ export class Connection {
         if (message.code === 'UNKNOWN_PAGE' && target) return target.markClosed('expired');
         console.error(`[pagewire] ${message.message}${message.detail ? `\n${message.detail}` : ''}`);
         for (const socket of target ? [target] : this.#sockets.values()) socket.emit('error', message);
+        if (this.#dev && target && typeof document !== 'undefined') showErrorOverlay(message.message, message.detail);
         return;
       }
       default: {
@@ -408,6 +413,25 @@ export class Connection {
   }
 }
 
+/** Dev: the error, where it happened and the code around it, over the page, until dismissed. */
+function showErrorOverlay(message: string, detail = ''): void {
+  const host = document.createElement('pagewire-error-overlay');
+  // A shadow root: the page's styles do not reach the overlay, nor its styles the page.
+  const root = host.attachShadow({ mode: 'open' });
+  root.innerHTML = `<style>
+    .box { position: fixed; inset: 1rem 1rem auto 1rem; max-height: 80vh; overflow: auto; z-index: 2147483647;
+      background: #fff; color: #222; border-top: 4px solid #d33; box-shadow: 0 4px 24px #0004; padding: 1rem 1.2rem;
+      font: 14px/1.5 system-ui, sans-serif; }
+    h2 { margin: 0 2rem .5rem 0; font-size: 1rem; color: #b00; }
+    pre { margin: 0; font: 12px/1.45 ui-monospace, monospace; white-space: pre-wrap; }
+    button { position: absolute; top: .5rem; right: .6rem; font: inherit; border: 0; background: none; cursor: pointer; font-size: 1.3rem; }
+  </style><div class="box" role="alert"><button title="Dismiss" aria-label="Dismiss">×</button><h2></h2><pre></pre></div>`;
+  (root.querySelector('h2') as HTMLElement).textContent = message;
+  (root.querySelector('pre') as HTMLElement).textContent = detail;
+  (root.querySelector('button') as HTMLElement).onclick = () => host.remove();
+  document.documentElement.append(host);
+}
+
 function toSocketUrl(url: string): string {
   if (/^wss?:/.test(url)) return url;
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
@@ -428,6 +452,7 @@ if (tag?.dataset.pagewirePage) {
     url: tag.dataset.pagewireSocket ?? '/__pagewire/socket',
     statusUrl: tag.dataset.pagewireStatus,
     heartbeat: Number(tag.dataset.pagewireHeartbeat) || undefined,
+    dev: tag.dataset.pagewireDev !== undefined,
   });
   document.serverSocket = new ServerSocket(tag.dataset.pagewirePage, connection);
 }

@@ -76,7 +76,7 @@ export function createRequestHandler(options: ResolvedOptions, routes: RouteTabl
       options.logger.warn(`${script}: page refused: ${result.error.message}`);
       return sendText(res, result.status, result.error.message);
     }
-    if (!result.ok) return renderFailed(res, result.error, pageId);
+    if (!result.ok) return renderFailed(req, res, result.error, pageId, session, known === undefined);
     respond(req, res, result, pageId, known ? undefined : session);
   }
 
@@ -93,10 +93,7 @@ export function createRequestHandler(options: ResolvedOptions, routes: RouteTabl
     let body = result.body;
     if (result.live && /^text\/html/i.test(String(res.getHeader('content-type')))) {
       body = injectAtStart(body, clientTag(req, pageId));
-      if (newSession) {
-        const secure = (req.socket as { encrypted?: boolean }).encrypted === true;
-        res.appendHeader('set-cookie', sessionCookie(options.sessionCookie, newSession, secure));
-      }
+      if (newSession) setSessionCookie(req, res, newSession);
       // A live page is one conversation: never serve it from a cache.
       res.setHeader('cache-control', 'no-store');
     }
@@ -121,13 +118,22 @@ export function createRequestHandler(options: ResolvedOptions, routes: RouteTabl
     res.end(body);
   }
 
-  function renderFailed(res: ServerResponse, error: ScriptErrorInfo, requestId: string): void {
+  function setSessionCookie(req: IncomingMessage, res: ServerResponse, session: string): void {
+    const secure = (req.socket as { encrypted?: boolean }).encrypted === true;
+    res.appendHeader('set-cookie', sessionCookie(options.sessionCookie, session, secure));
+  }
+
+  function renderFailed(req: IncomingMessage, res: ServerResponse, error: ScriptErrorInfo, requestId: string, session: string, newSession: boolean): void {
     const detail = [error.stack, error.frame].filter(Boolean).join('\n');
     options.logger.error(`request ${requestId}: ${formatScriptError(error)} (${error.code})${detail ? `\n${detail}` : ''}`);
     res.statusCode = 500;
     res.setHeader('content-type', 'text/html; charset=utf-8');
     res.setHeader('cache-control', 'no-store');
-    res.end(options.dev ? devErrorPage(error) : productionErrorPage(500, requestId));
+    if (!options.dev) return void res.end(productionErrorPage(500, requestId));
+    // The error page reloads by itself once a file is saved, the fix with it.
+    registry.watch(requestId, session, error.file ?? '');
+    if (newSession) setSessionCookie(req, res, session);
+    res.end(injectAtStart(devErrorPage(error), clientTag(req, requestId)));
   }
 
   function fail(res: ServerResponse, next: NextFunction | undefined, error: unknown): void {

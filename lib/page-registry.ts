@@ -1,4 +1,4 @@
-import type { CloseReason, RequestData, RunnerToHost, ScriptErrorInfo, ScriptRunner } from '../runner/messages.js';
+import type { CloseReason, FileChange, RequestData, RunnerToHost, ScriptErrorInfo, ScriptRunner } from '../runner/messages.js';
 import { formatScriptError } from '../runner/script-error.js';
 import type { ResolvedOptions } from './options.js';
 
@@ -40,6 +40,8 @@ export interface PageStats {
 }
 
 interface PageEntry {
+  /** A script instance, or (dev) an error page waiting for a file to change: no instance. */
+  kind: 'page' | 'watcher';
   id: string;
   session: string;
   script: string;
@@ -90,15 +92,18 @@ export class PageRegistry {
   readonly #renders = new Map<number, Render>();
   readonly #acksDue = new Set<PageEntry>();
   readonly #idleSweep: NodeJS.Timeout | undefined;
+  readonly #onFilesChanged: (changes: FileChange[]) => void;
+  readonly #watchers = new Set<PageEntry>();
   #ackFlush: NodeJS.Immediate | undefined;
   #nextRenderId = 1;
   /** Pages in the indexes (not closing): what the limits count. */
   #live = 0;
   #closing: Promise<void> | undefined;
 
-  constructor(runner: ScriptRunner, settings: RegistrySettings) {
+  constructor(runner: ScriptRunner, settings: RegistrySettings, onFilesChanged: (changes: FileChange[]) => void = () => {}) {
     this.#runner = runner;
     this.#settings = settings;
+    this.#onFilesChanged = onFilesChanged;
     runner.onMessage((message) => this.#onRunnerMessage(message));
     if (settings.idleTimeout > 0) {
       this.#idleSweep = setInterval(() => this.#closeIdle(), Math.max(50, Math.min(60_000, settings.idleTimeout / 4))).unref();
@@ -122,7 +127,32 @@ export class PageRegistry {
     const limited = this.#makeRoom(session);
     if (limited) return Promise.resolve(limited);
     const renderId = this.#nextRenderId++;
+    const entry = this.#newEntry('page', pageId, session, script);
+    return new Promise((resolve) => {
+      const render: Render = { entry, resolve, timer: undefined };
+      this.#renders.set(renderId, render);
+      render.timer = setTimeout(() => this.#renderTimedOut(render), this.#settings.renderTimeout).unref();
+      try {
+        this.#runner.post({ type: 'render', renderId, script, pageId, request });
+      } catch (error) {
+        this.#rendered({ type: 'render-failed', renderId, error: { code: 'RENDER_ERROR', name: 'Error', message: String(error), file: script } });
+      }
+    });
+  }
+
+  /**
+   * Dev: a page with no script instance, for an error page, that reloads when any file of the
+   * folder changes (the fix may be in a partial). It joins like a page: Origin and session apply.
+   */
+  watch(pageId: string, session: string, script: string): void {
+    const entry = this.#newEntry('watcher', pageId, session, script);
+    this.#watchers.add(entry);
+    this.#pend(entry);
+  }
+
+  #newEntry(kind: PageEntry['kind'], pageId: string, session: string, script: string): PageEntry {
     const entry: PageEntry = {
+      kind,
       id: pageId,
       session,
       script,
@@ -141,16 +171,15 @@ export class PageRegistry {
     addTo(this.#byScript, script, entry);
     addTo(this.#bySession, session, entry);
     this.#live++;
-    return new Promise((resolve) => {
-      const render: Render = { entry, resolve, timer: undefined };
-      this.#renders.set(renderId, render);
-      render.timer = setTimeout(() => this.#renderTimedOut(render), this.#settings.renderTimeout).unref();
-      try {
-        this.#runner.post({ type: 'render', renderId, script, pageId, request });
-      } catch (error) {
-        this.#rendered({ type: 'render-failed', renderId, error: { code: 'RENDER_ERROR', name: 'Error', message: String(error), file: script } });
-      }
-    });
+    return entry;
+  }
+
+  /** Rendered for a browser that may never connect (a crawler, curl, a load test). */
+  #pend(entry: PageEntry): void {
+    entry.state = 'pending';
+    this.#pending.add(entry);
+    entry.timer = setTimeout(() => this.#close(entry, 'never-connected'), this.#settings.connectTimeout).unref();
+    this.#enforce(this.#pending, this.#settings.maxPendingPages, 'never-connected');
   }
 
   /** A render that never ends (an `await` that never settles): answer now, end the page when it does. */
@@ -212,7 +241,7 @@ export class PageRegistry {
   /** Client event number `seq` for a page bound to this socket; one seen already is dropped. */
   event(socket: PageSocket, pageId: string, seq: number, name: string, data: string): Refusal | undefined {
     const entry = this.#pages.get(pageId);
-    if (!entry || entry.socket !== socket || entry.state !== 'connected') return 'NOT_JOINED';
+    if (!entry || entry.socket !== socket || entry.state !== 'connected' || entry.kind === 'watcher') return 'NOT_JOINED';
     if (seq > entry.inSeq + 1) return 'BAD_SEQUENCE';
     if (seq > entry.inSeq) {
       entry.inSeq = seq;
@@ -313,6 +342,12 @@ export class PageRegistry {
     entry.state = 'closing';
     // Out of every index now: limits, broadcasts and hasSession stop counting it at once.
     this.#unindex(entry);
+    if (entry.kind === 'watcher') {
+      // No instance to end: the page hears of it now.
+      entry.socket?.send(JSON.stringify({ t: 'closed', p: entry.id, reason }));
+      this.#forget(entry);
+      return;
+    }
     if (!wasRendering) this.#runner.post({ type: 'close-page', pageId: entry.id, reason });
   }
 
@@ -335,7 +370,7 @@ export class PageRegistry {
       }
       case 'broadcast':
         for (const entry of [...(this.#byScript.get(message.script) ?? [])]) {
-          if (entry.state !== 'rendering') this.#deliver(entry, message.name, message.data);
+          if (entry.state !== 'rendering' && entry.kind === 'page') this.#deliver(entry, message.name, message.data);
         }
         return;
       case 'publish':
@@ -369,6 +404,11 @@ export class PageRegistry {
       }
       case 'script-error':
         return this.#scriptError(message.script, message.pageId, message.error);
+      case 'files-changed':
+        this.#onFilesChanged(message.changes);
+        // Error pages reload: the fix may be in any file.
+        for (const entry of [...this.#watchers]) this.#close(entry, 'reloaded');
+        return;
       case 'log': {
         const where = message.script ? `${message.script}${message.pageId ? ` [page ${message.pageId.slice(0, 6)}]` : ''}: ` : '';
         this.#settings.logger[message.level](`${where}${message.text}`);
@@ -403,11 +443,7 @@ export class PageRegistry {
       if (message.live) this.#runner.post({ type: 'close-page', pageId: entry.id, reason: 'evicted' });
       else this.#forget(entry);
     } else {
-      // Rendered for a browser that may never connect (a crawler, curl, a load test).
-      entry.state = 'pending';
-      this.#pending.add(entry);
-      entry.timer = setTimeout(() => this.#close(entry, 'never-connected'), this.#settings.connectTimeout).unref();
-      this.#enforce(this.#pending, this.#settings.maxPendingPages, 'never-connected');
+      this.#pend(entry);
     }
     resolve({ ok: true, status: message.status, headers: message.headers, body: message.body, live: message.live && entry.state !== 'closing' });
   }
@@ -468,6 +504,7 @@ export class PageRegistry {
     this.#pending.delete(entry);
     this.#disconnected.delete(entry);
     this.#acksDue.delete(entry);
+    this.#watchers.delete(entry);
   }
 
   /** The page is gone for good: no index, timer, socket or buffer keeps anything of it. */

@@ -22,6 +22,8 @@ export interface Pagewire {
   readonly pageCount: number;
   /** Live pages by state: pending (never connected), connected, disconnected. */
   stats(): PageStats;
+  /** Resolves when Pagewire is ready; in dev, when the watcher has scanned the scripts folder. */
+  ready(): Promise<void>;
   /** Adds the WebSocket upgrade handler (path `/__pagewire/socket`) to a server. */
   attach(server: Server): void;
   /** Ends every page (close hooks run, resources released) and every socket. Safe to call twice. */
@@ -44,9 +46,13 @@ export function pagewire(options: PagewireOptions): Pagewire {
     forbiddenModules: resolved.forbiddenModules,
     reservedEvents: RESERVED_EVENT_NAMES,
     maxQueuedEvents: resolved.maxQueuedEvents,
+    watch: resolved.dev,
   });
-  const registry = new PageRegistry(runner, resolved);
   const routes = new RouteTable(resolved.dir);
+  const registry = new PageRegistry(runner, resolved, (changes) => {
+    // Files or folders came or went: routes change. Edits alone change no route.
+    if (changes.some((change) => change.kind !== 'change')) routes.refresh();
+  });
   const sockets = new SocketServer(resolved, registry);
   const handle = createRequestHandler(resolved, routes, registry);
   let closing: Promise<void> | undefined;
@@ -57,6 +63,7 @@ export function pagewire(options: PagewireOptions): Pagewire {
     options: { value: resolved },
     pageCount: { get: () => registry.size },
     stats: { value: () => registry.stats() },
+    ready: { value: () => runner.ready() },
     attach: { value: (server: Server) => sockets.attach(server) },
     close: {
       value: () => {

@@ -31,6 +31,28 @@ export interface CompiledCode {
  * Throws a `ScriptError` (code `COMPILE_ERROR`) that names `file:line:col`.
  */
 export function compileTypeScript(source: string, file: string): CompiledCode {
+  const key = `${file}\0${source}`;
+  const cached = cache.get(key);
+  if (cached) {
+    // Most recently used last: the first entry is the one to evict.
+    cache.delete(key);
+    cache.set(key, cached);
+    return cached;
+  }
+  const compiled = compile(source, file);
+  cache.set(key, compiled);
+  if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+  return compiled;
+}
+
+/**
+ * Compiled code by file and content: a script whose partial changed gets a new sandbox, but its
+ * own unchanged source is not compiled again. Bounded, least recently used out first.
+ */
+const cache = new Map<string, CompiledCode>();
+const CACHE_SIZE = 200;
+
+function compile(source: string, file: string): CompiledCode {
   try {
     const { code, sourceMap } = transform(source, {
       transforms: ['typescript', 'imports'],

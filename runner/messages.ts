@@ -48,6 +48,7 @@ export type CloseReason =
   | 'render-failed'
   | 'shutdown'
   | 'reloaded'
+  | 'deleted'
   | 'idle'
   | 'overflow'
   | 'evicted';
@@ -82,15 +83,25 @@ export type RunnerToHost =
   /** Settings a script chose for its page (`page.setDisconnectGrace(ms)`). */
   | { type: 'page-options'; pageId: string; disconnectGrace: number }
   | { type: 'script-error'; script: string; pageId?: string; error: ScriptErrorInfo }
-  | { type: 'log'; script: string; pageId?: string; level: LogLevel; text: string };
+  | { type: 'log'; script: string; pageId?: string; level: LogLevel; text: string }
+  /** In dev: files changed; pages of changed scripts are closing (`reloaded`, `deleted`). */
+  | { type: 'files-changed'; changes: FileChange[] };
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** One file system change in the scripts folder, relative to it (posix separators). */
+export interface FileChange {
+  file: string;
+  kind: 'add' | 'change' | 'unlink' | 'addDir' | 'unlinkDir';
+}
 
 /** A runner, in this process or another thread: post messages in, listen for messages out. */
 export interface ScriptRunner {
   post(message: HostToRunner): void;
   /** Sets the one listener for the runner's messages. */
   onMessage(listener: (message: RunnerToHost) => void): void;
+  /** Resolves when the runner is ready (in dev, when its watcher has scanned the folder). */
+  ready(): Promise<void>;
   /** Ends every page (reason `shutdown`) and releases every sandbox. Safe to call twice. */
   close(): Promise<void>;
 }

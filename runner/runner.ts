@@ -1,9 +1,16 @@
-import type { HostToRunner, RunnerToHost, ScriptRunner } from './messages.js';
+import type { CloseReason, FileChange, HostToRunner, RunnerToHost, ScriptRunner } from './messages.js';
+import { ScriptWatcher } from './watcher.js';
 import { watchSandboxFailures } from './failure-guard.js';
 import { ScriptError } from './script-error.js';
 import { ScriptSandbox, type SandboxSettings } from './script-sandbox.js';
 
-export type RunnerSettings = SandboxSettings;
+export interface RunnerSettings extends SandboxSettings {
+  /** Dev: watch the scripts folder; a changed script gets a new sandbox and its pages reload. */
+  watch: boolean;
+}
+
+/** How long a file found empty is given to be written before it counts as changed. */
+const EMPTY_FILE_RETRY_MS = 50;
 
 /**
  * Runs scripts in this process: one `ScriptSandbox` per script, loaded on its first render,
@@ -21,9 +28,11 @@ export class InProcessRunner implements ScriptRunner {
   #listener: (message: RunnerToHost) => void = () => {};
   #closing: Promise<void> | undefined;
   readonly #stopWatching: () => void;
+  readonly #watcher: ScriptWatcher | undefined;
 
   constructor(settings: RunnerSettings) {
     this.#settings = settings;
+    this.#watcher = settings.watch ? new ScriptWatcher(settings.root, (changes) => this.#filesChanged(changes)) : undefined;
     this.#stopWatching = watchSandboxFailures({
       report: (text) => this.#listener({ type: 'log', script: '', level: 'error', text }),
       sourceStack: (stack) => {
@@ -71,6 +80,45 @@ export class InProcessRunner implements ScriptRunner {
     return this.#closing;
   }
 
+  /** Resolves when the watcher (dev) has scanned the folder: later changes will be seen. */
+  ready(): Promise<void> {
+    return this.#watcher?.ready ?? Promise.resolve();
+  }
+
+  /**
+   * Dev: every sandbox that runs a changed file (the script, or a partial it imports at any
+   * depth) is let go; its pages close (`reloaded`, or `deleted`) and their browsers reload
+   * with the new code. A file saved with the same content changes nothing.
+   */
+  #filesChanged(changes: FileChange[], retried = false): void {
+    if (this.#closing) return;
+    for (const change of changes) {
+      if (!change.file.endsWith('.ts')) continue;
+      for (const [script, sandbox] of [...this.#sandboxes]) {
+        if (!sandbox.uses(change.file)) continue;
+        if (change.kind === 'change') {
+          const now = sandbox.compare(change.file);
+          if (now === 'same') continue;
+          // Truncated, maybe about to be written: look again in a moment before reloading.
+          if (now === 'empty' && !retried) {
+            setTimeout(() => this.#filesChanged([change], true), EMPTY_FILE_RETRY_MS).unref();
+            continue;
+          }
+        }
+        this.#retire(script, sandbox, change.kind === 'unlink' && change.file === script ? 'deleted' : 'reloaded');
+      }
+    }
+    this.#emit({ type: 'files-changed', changes });
+  }
+
+  #retire(script: string, sandbox: ScriptSandbox, reason: CloseReason): void {
+    this.#sandboxes.delete(script);
+    for (const [pageId, owner] of [...this.#pages]) {
+      if (owner === sandbox) this.post({ type: 'close-page', pageId, reason });
+    }
+    sandbox.dispose();
+  }
+
   async #closeAll(): Promise<void> {
     const open = new Set(this.#pages.keys());
     if (open.size > 0) {
@@ -87,6 +135,7 @@ export class InProcessRunner implements ScriptRunner {
     for (const sandbox of this.#sandboxes.values()) sandbox.dispose();
     this.#sandboxes.clear();
     this.#stopWatching();
+    await this.#watcher?.close();
   }
 
   #render(renderId: number, script: string, pageId: string, message: Extract<HostToRunner, { type: 'render' }>): void {

@@ -103,6 +103,27 @@ export class ScriptSandbox {
     this.#api.dispose();
   }
 
+  /** True when `file` (relative) is this script or one of the partials it loaded. */
+  uses(file: string): boolean {
+    return this.#files.has(file);
+  }
+
+  /**
+   * What `file` holds now compared with what this sandbox runs: `same`, `changed`, or `empty`
+   * (an editor may truncate a file an instant before writing it).
+   */
+  compare(file: string): 'same' | 'changed' | 'empty' {
+    let now: string;
+    try {
+      now = readFileSync(path.join(this.#settings.root, file), 'utf8');
+    } catch {
+      return 'changed';
+    }
+    const loaded = this.#files.get(file)?.source;
+    if (now === loaded) return 'same';
+    return now === '' ? 'empty' : 'changed';
+  }
+
   /**
    * A stack formatted in this sandbox, its positions mapped back to the sources; `undefined`
    * when no frame is in a file of this sandbox.

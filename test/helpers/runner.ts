@@ -11,7 +11,7 @@ export class RunnerHarness {
   #pageId = 0;
 
   constructor(root: string) {
-    this.runner = new InProcessRunner({ root, forbiddenModules: DEFAULT_FORBIDDEN_MODULES, reservedEvents: RESERVED_EVENT_NAMES, maxQueuedEvents: 100 });
+    this.runner = new InProcessRunner({ root, forbiddenModules: DEFAULT_FORBIDDEN_MODULES, reservedEvents: RESERVED_EVENT_NAMES, maxQueuedEvents: 100, watch: false });
     this.runner.onMessage((message) => this.messages.push(message));
   }
 
