@@ -189,3 +189,62 @@ function __serverSocketEvent(name: string) { if (name === 'count') server_socket
     await page.close();
   });
 });
+
+describe('in a real browser (Chromium), hot reload', { timeout: 60_000 }, () => {
+  const folder = scriptsFolder({
+    'page.ts': `echo('<!doctype html><h1 id="text">version 1</h1>');\nfunction __serverSocketEvent() {}\n`,
+    'counter.ts': `let count = 0;
+echo('<!doctype html><output id="count">0</output><button id="add">+1</button><script>document.getElementById("add").onclick = () => document.serverSocket.send("add"); document.serverSocket.addEventListener("count", (e) => { document.getElementById("count").textContent = e.data; });</script>');
+function __serverSocketEvent() { server_socket_event('count', ++count); }`,
+  });
+  let server: TestServer;
+  let browser: Browser;
+  before(async () => {
+    server = await startServer({ dir: folder.dir, dev: true });
+    await server.wire.ready();
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    folder.remove();
+  });
+
+  it('shows the new text after a save, and an open page of another script keeps its state', async () => {
+    const context = await browser.newContext();
+    const counter = await context.newPage();
+    await counter.goto(`${server.url}/counter`);
+    await counter.click('#add');
+    await counter.click('#add');
+    await counter.waitForFunction(() => document.getElementById('count')?.textContent === '2', undefined, { polling: 20 });
+    const page = await context.newPage();
+    await page.goto(`${server.url}/page`);
+    await page.waitForFunction(() => document.serverSocket !== undefined);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    folder.write('page.ts', `echo('<!doctype html><h1 id="text">version 2</h1>');\nfunction __serverSocketEvent() {}\n`);
+    await page.waitForFunction(() => document.getElementById('text')?.textContent === 'version 2', undefined, { polling: 20, timeout: 5000 });
+    assert.equal(await counter.textContent('#count'), '2');
+    await counter.bringToFront();
+    await counter.click('#add');
+    await counter.waitForFunction(() => document.getElementById('count')?.textContent === '3', undefined, { polling: 20 });
+    await context.close();
+  });
+
+  it('shows a syntax error at its line, and reloads by itself when the file is fixed', async () => {
+    folder.write('broken.ts', `echo('<p>before</p>');\n\nconst broken = ;\n`);
+    const page = await browser.newPage();
+    let response = await page.goto(`${server.url}/broken`);
+    for (let i = 0; response?.status() !== 500 && i < 50; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      response = await page.goto(`${server.url}/broken`);
+    }
+    assert.equal(response?.status(), 500);
+    assert.match((await page.textContent('h1')) ?? '', /^broken\.ts:3:16 SyntaxError: Unexpected token/);
+    assert.match((await page.textContent('.pagewire-frame')) ?? '', /> 3 \| const broken = ;/);
+    await page.waitForFunction(() => document.serverSocket !== undefined);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    folder.write('broken.ts', `echo('<p id="fixed">fixed</p>');\n`);
+    await page.waitForSelector('#fixed', { timeout: 5000 });
+    await page.close();
+  });
+});
