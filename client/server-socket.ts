@@ -33,7 +33,7 @@ export class ServerSocketEvent extends Event {
 type Listener = ((event: ServerSocketEvent) => void) | { handleEvent(event: ServerSocketEvent): void };
 
 /** Close reasons after which the page cannot go on as it was: it reloads, unless told not to. */
-const FINAL_REASONS = new Set(['closed-by-script', 'closed-by-client']);
+const FINAL_REASONS = new Set(['closed-by-script', 'closed-by-client', 'idle']);
 /** Pushes received before an acknowledgement is sent at once, rather than after ACK_DELAY ms. */
 const ACK_EVERY = 32;
 const ACK_DELAY = 25;
@@ -75,7 +75,14 @@ export class ServerSocket extends EventTarget {
   send(name: string, data?: unknown): void {
     if (typeof name !== 'string' || name === '') throw new TypeError('serverSocket.send(name, data): name must be a non-empty string');
     if (this.#closed) throw new Error(`serverSocket.send('${name}'): the page's server instance is closed`);
-    const message: Extract<ClientMessage, { t: 'ev' }> = { t: 'ev', p: this.pageId, s: ++this.#sent, n: name, d: data };
+    const message: Extract<ClientMessage, { t: 'ev' }> = { t: 'ev', p: this.pageId, s: this.#sent + 1, n: name, d: data };
+    // Refused here, not by the server: a message it must refuse would be sent again after
+    // every reconnection, for ever.
+    const size = new TextEncoder().encode(JSON.stringify(message)).length;
+    if (size > this.#connection.maxMessageSize) {
+      throw new RangeError(`serverSocket.send('${name}'): ${size} bytes is more than the server accepts (${this.#connection.maxMessageSize})`);
+    }
+    this.#sent++;
     this.#unacked.push(message);
     if (this.#joined) this.#connection.write(message);
   }
@@ -188,10 +195,13 @@ export interface ConnectionOptions {
   fetch?: typeof fetch;
   /** Dev: show script errors in an overlay on the page. */
   dev?: boolean;
+  /** The largest message the server accepts, in bytes. */
+  maxMessageSize?: number;
 }
 
 /** One WebSocket shared by every `ServerSocket` of the document. */
 export class Connection {
+  readonly maxMessageSize: number;
   readonly #url: string;
   readonly #statusUrl: string | undefined;
   readonly #heartbeat: number;
@@ -224,6 +234,7 @@ export class Connection {
     this.#reload = options.reload ?? (() => location.replace(location.href));
     this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
     this.#dev = options.dev ?? false;
+    this.maxMessageSize = options.maxMessageSize ?? 64 * 1024;
     if (typeof addEventListener === 'function') {
       addEventListener('pagehide', (event) => {
         // Into the back/forward cache: let the socket go, keep the pages; they re-join on pageshow.
@@ -369,6 +380,8 @@ export class Connection {
         return;
       case 'error': {
         const target = message.p ? this.#sockets.get(message.p) : undefined;
+        // About a page this document no longer has (it closed meanwhile): nothing to do.
+        if (message.p && !target) return;
         if (message.code === 'UNKNOWN_PAGE' && target) return target.markClosed('expired');
         console.error(`[pagewire] ${message.message}${message.detail ? `\n${message.detail}` : ''}`);
         for (const socket of target ? [target] : this.#sockets.values()) socket.emit('error', message);
@@ -453,6 +466,7 @@ if (tag?.dataset.pagewirePage) {
     statusUrl: tag.dataset.pagewireStatus,
     heartbeat: Number(tag.dataset.pagewireHeartbeat) || undefined,
     dev: tag.dataset.pagewireDev !== undefined,
+    maxMessageSize: Number(tag.dataset.pagewireMaxMessage) || undefined,
   });
   document.serverSocket = new ServerSocket(tag.dataset.pagewirePage, connection);
 }

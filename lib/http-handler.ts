@@ -104,11 +104,13 @@ export function createRequestHandler(options: ResolvedOptions, routes: RouteTabl
   function clientTag(req: IncomingMessage, pageId: string): string {
     const base = (req as { baseUrl?: string }).baseUrl ?? '';
     const dev = options.dev ? ' data-pagewire-dev=""' : '';
-    return `<script src="${escapeHtml(base)}${CLIENT_PATH}?v=${clientScript().version}" data-pagewire-page="${pageId}" data-pagewire-socket="${SOCKET_PATH}" data-pagewire-status="${escapeHtml(base)}${STATUS_PATH}" data-pagewire-heartbeat="${options.heartbeatInterval}"${dev}></script>`;
+    return `<script src="${escapeHtml(base)}${CLIENT_PATH}?v=${clientScript().version}" data-pagewire-page="${pageId}" data-pagewire-socket="${SOCKET_PATH}" data-pagewire-status="${escapeHtml(base)}${STATUS_PATH}" data-pagewire-heartbeat="${options.heartbeatInterval}" data-pagewire-max-message="${options.maxMessageSize}"${dev}></script>`;
   }
 
   /** `GET /__pagewire/pages?ids=a,b`: which of these pages still live for this browser session. */
   function serveStatus(req: IncomingMessage, res: ServerResponse, url: RequestTarget): void {
+    // Shutting down: not yet "reachable", or a page that reloads now would find no server.
+    if (registry.closing) return sendText(res, 503, 'the server is shutting down');
     const session = sessionOf(req, options.sessionCookie);
     const ids = (url.searchParams.get('ids') ?? '').split(',').filter(Boolean).slice(0, 100);
     const body = JSON.stringify({ live: session ? registry.livePages(session, ids) : [] });

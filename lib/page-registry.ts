@@ -59,6 +59,9 @@ interface PageEntry {
   ackedIn: number;
   /** ms to wait for the browser after the socket drops. */
   grace: number;
+  /** Unacknowledged pushes and bytes when the socket dropped: the bound applies to what came after. */
+  inFlightAtDrop: number;
+  bytesAtDrop: number;
   lastActivity: number;
 }
 
@@ -69,7 +72,7 @@ interface Render {
   timedOut?: boolean;
 }
 
-/** While connected, this many times `maxBufferedPushes` may be in flight, unacknowledged. */
+/** While connected, this many times `maxBufferedBytes` may be in flight, unacknowledged. */
 const IN_FLIGHT_FACTOR = 4;
 
 /**
@@ -165,6 +168,8 @@ export class PageRegistry {
       inSeq: 0,
       ackedIn: 0,
       grace: this.#settings.disconnectGrace,
+      inFlightAtDrop: 0,
+      bytesAtDrop: 0,
       lastActivity: Date.now(),
     };
     this.#pages.set(pageId, entry);
@@ -198,6 +203,11 @@ export class PageRegistry {
     return this.#bySession.has(session);
   }
 
+  /** True once `close()` was called. */
+  get closing(): boolean {
+    return this.#closing !== undefined;
+  }
+
   /** Which of `pageIds` are still live for `session` (the client's reload failsafe asks). */
   livePages(session: string, pageIds: readonly string[]): string[] {
     return pageIds.filter((id) => {
@@ -215,6 +225,8 @@ export class PageRegistry {
     // One answer for "no such page" and "not yours": a guessed id learns nothing.
     if (!entry || entry.session !== session || entry.state === 'closing' || entry.state === 'rendering') return 'UNKNOWN_PAGE';
     if (entry.socket && entry.socket !== socket) this.#bySocket.get(entry.socket)?.delete(entry);
+    // Joined on this socket already: everything was sent on it, nothing to send again.
+    const replay = entry.socket !== socket;
     clearTimeout(entry.timer);
     entry.timer = undefined;
     this.#pending.delete(entry);
@@ -224,18 +236,19 @@ export class PageRegistry {
     entry.lastActivity = Date.now();
     addTo(this.#bySocket, socket, entry);
     this.#dropAcknowledged(entry, acked);
+    entry.inFlightAtDrop = 0;
+    entry.bytesAtDrop = 0;
     entry.ackedIn = entry.inSeq;
     socket.send(`{"t":"joined","p":"${entry.id}","a":${entry.inSeq}}`);
-    for (const push of entry.unacked) socket.send(pushFrame(entry.id, push.seq, undefined, push.tail));
+    if (replay) for (const push of entry.unacked) socket.send(pushFrame(entry.id, push.seq, undefined, push.tail));
     return undefined;
   }
 
   /** The browser received every push up to `acked`. */
-  ack(socket: PageSocket, pageId: string, acked: number): Refusal | undefined {
+  ack(socket: PageSocket, pageId: string, acked: number): void {
+    // An ack for a page that just closed, or moved to another socket, needs no answer.
     const entry = this.#pages.get(pageId);
-    if (!entry || entry.socket !== socket) return 'NOT_JOINED';
-    this.#dropAcknowledged(entry, acked);
-    return undefined;
+    if (entry?.socket === socket) this.#dropAcknowledged(entry, acked);
   }
 
   /** Client event number `seq` for a page bound to this socket; one seen already is dropped. */
@@ -251,17 +264,6 @@ export class PageRegistry {
     // A push made by the handler carried the ack already; otherwise send one soon, batched.
     if (entry.inSeq > entry.ackedIn) this.#scheduleAck(entry);
     return undefined;
-  }
-
-  /**
-   * Takes an event number without running it (the socket's rate limit refused it): the browser
-   * was told, and must not send it again after a reconnection.
-   */
-  skip(socket: PageSocket, pageId: string, seq: number): void {
-    const entry = this.#pages.get(pageId);
-    if (!entry || entry.socket !== socket || seq !== entry.inSeq + 1) return;
-    entry.inSeq = seq;
-    this.#scheduleAck(entry);
   }
 
   /** The browser left the page for good (`pagehide`): close it now. */
@@ -281,6 +283,8 @@ export class PageRegistry {
       if (entry.socket !== socket || entry.state !== 'connected') continue;
       entry.socket = undefined;
       entry.state = 'disconnected';
+      entry.inFlightAtDrop = entry.unacked.length;
+      entry.bytesAtDrop = entry.unackedBytes;
       this.#disconnected.add(entry);
       entry.timer = setTimeout(() => this.#close(entry, 'disconnected'), entry.grace).unref();
       this.#enforce(this.#disconnected, this.#settings.maxDisconnectedPages, 'evicted');
@@ -338,7 +342,6 @@ export class PageRegistry {
     if (entry.state === 'closing') return;
     clearTimeout(entry.timer);
     entry.timer = undefined;
-    const wasRendering = entry.state === 'rendering';
     entry.state = 'closing';
     // Out of every index now: limits, broadcasts and hasSession stop counting it at once.
     this.#unindex(entry);
@@ -348,7 +351,8 @@ export class PageRegistry {
       this.#forget(entry);
       return;
     }
-    if (!wasRendering) this.#runner.post({ type: 'close-page', pageId: entry.id, reason });
+    // Also while rendering: the instance ends (its render then reports it not live).
+    this.#runner.post({ type: 'close-page', pageId: entry.id, reason });
   }
 
   #closeIdle(): void {
@@ -370,7 +374,8 @@ export class PageRegistry {
       }
       case 'broadcast':
         for (const entry of [...(this.#byScript.get(message.script) ?? [])]) {
-          if (entry.state !== 'rendering' && entry.kind === 'page') this.#deliver(entry, message.name, message.data);
+          // Pages still rendering keep it too: they may have read the state it updates.
+          if (entry.kind === 'page') this.#deliver(entry, message.name, message.data);
         }
         return;
       case 'publish':
@@ -463,8 +468,7 @@ export class PageRegistry {
     const tail = `,"n":${JSON.stringify(name)},"d":${data}}`;
     entry.unacked.push({ seq, tail });
     entry.unackedBytes += tail.length;
-    const factor = entry.socket ? IN_FLIGHT_FACTOR : 1;
-    if (entry.unacked.length > this.#settings.maxBufferedPushes * factor || entry.unackedBytes > this.#settings.maxBufferedBytes * factor) {
+    if (this.#overflows(entry)) {
       // The gap can no longer be filled: the page expires, and its browser reloads.
       this.#close(entry, 'overflow');
       return;
@@ -473,6 +477,19 @@ export class PageRegistry {
     let ack: number | undefined;
     if (entry.inSeq > entry.ackedIn) ack = entry.ackedIn = entry.inSeq;
     entry.socket.send(pushFrame(entry.id, seq, ack, tail));
+  }
+
+  /**
+   * While connected the browser acknowledges as it reads: only bytes in flight are bounded (a
+   * handler may push thousands of small messages at once). Without a socket, what was pushed
+   * since the drop is bounded in count and bytes.
+   */
+  #overflows(entry: PageEntry): boolean {
+    const { maxBufferedPushes, maxBufferedBytes } = this.#settings;
+    if (entry.socket || entry.state === 'rendering' || entry.state === 'pending') {
+      return entry.unackedBytes > maxBufferedBytes * IN_FLIGHT_FACTOR;
+    }
+    return entry.unacked.length - entry.inFlightAtDrop > maxBufferedPushes || entry.unackedBytes - entry.bytesAtDrop > maxBufferedBytes;
   }
 
   #dropAcknowledged(entry: PageEntry, acked: number): void {

@@ -9,12 +9,17 @@ import { PAGE_ID, sessionOf } from './session.js';
 
 const MAX_EVENT_NAME = 200;
 
-/** Per socket: a page-socket adapter, and a token bucket for the event rate limit. */
+/** Per socket: a page-socket adapter, and a token bucket for the message rate limit. */
 interface Connection {
+  ws: WebSocket;
   socket: PageSocket;
   session: string;
   tokens: number;
   refilled: number;
+  /** Messages read but waiting for the bucket to refill, in order. */
+  backlog: ClientMessage[];
+  /** Set while the backlog waits: reading from the socket is paused meanwhile. */
+  timer: NodeJS.Timeout | undefined;
 }
 
 /**
@@ -93,12 +98,21 @@ export class SocketServer {
   }
 
   #connected(ws: WebSocket, session: string): void {
+    const maxBuffered = 4 * this.#options.maxBufferedBytes;
     const socket: PageSocket = {
       send: (frame) => {
-        if (ws.readyState === WebSocket.OPEN) ws.send(frame);
+        if (ws.readyState !== WebSocket.OPEN) return;
+        // A browser that does not read what it is sent gets no more: pushes stay buffered for
+        // the page (bounded), and the socket ends; the page re-joins when the browser is back.
+        if (ws.bufferedAmount > maxBuffered) {
+          this.#options.logger.warn(`page socket terminated: more than ${maxBuffered} bytes waiting to be sent to a browser that does not read them`);
+          ws.terminate();
+          return;
+        }
+        ws.send(frame);
       },
     };
-    const connection: Connection = { socket, session, tokens: this.#options.maxEventsPerSecond, refilled: Date.now() };
+    const connection: Connection = { ws, socket, session, tokens: this.#options.maxEventsPerSecond, refilled: Date.now(), backlog: [], timer: undefined };
     this.#alive.add(ws);
     ws.on('pong', () => this.#alive.add(ws));
     ws.on('message', (data, isBinary) => {
@@ -106,12 +120,15 @@ export class SocketServer {
       try {
         this.#message(connection, data, isBinary);
       } catch (error) {
-        // Whatever a browser sends, the server stays up: refuse the message, keep the socket.
-        this.#options.logger.warn(`page socket message refused: ${error instanceof Error ? error.message : String(error)}`);
-        socket.send(JSON.stringify({ t: 'error', code: 'BAD_MESSAGE', message: 'message refused: it could not be processed' }));
+        this.#refuseBroken(socket, error);
       }
     });
-    ws.on('close', () => this.#registry.detach(socket));
+    ws.on('close', () => {
+      // What waited in the backlog was never acknowledged: the browser sends it again.
+      clearTimeout(connection.timer);
+      connection.backlog.length = 0;
+      this.#registry.detach(socket);
+    });
     ws.on('error', (error) => this.#options.logger.warn(`page socket error: ${error.message}`));
   }
 
@@ -123,6 +140,19 @@ export class SocketServer {
       socket.send(JSON.stringify({ t: 'error', code: 'BAD_MESSAGE', message: `message refused: ${reason}` }));
       return;
     }
+    if (message.t === 'ack') return this.#registry.ack(socket, message.p, message.a);
+    connection.backlog.push(message);
+    this.#drain(connection);
+  }
+
+  /** Whatever a browser sends, the server stays up: refuse the message, keep the socket. */
+  #refuseBroken(socket: PageSocket, error: unknown): void {
+    this.#options.logger.warn(`page socket message refused: ${error instanceof Error ? error.message : String(error)}`);
+    socket.send(JSON.stringify({ t: 'error', code: 'BAD_MESSAGE', message: 'message refused: it could not be processed' }));
+  }
+
+  #handle(connection: Connection, message: ClientMessage): void {
+    const { socket, session } = connection;
     let refusal: string | undefined;
     switch (message.t) {
       case 'ping':
@@ -132,15 +162,8 @@ export class SocketServer {
         refusal = this.#registry.join(socket, session, message.p, message.a);
         break;
       case 'ack':
-        refusal = this.#registry.ack(socket, message.p, message.a);
-        break;
+        return this.#registry.ack(socket, message.p, message.a);
       case 'ev':
-        if (!this.#takeToken(connection)) {
-          this.#registry.skip(socket, message.p, message.s);
-          const text = `event '${message.n}' refused: more than ${this.#options.maxEventsPerSecond} events per second on this socket (maxEventsPerSecond)`;
-          socket.send(JSON.stringify({ t: 'error', p: message.p, code: 'RATE_LIMITED', message: text }));
-          return;
-        }
         refusal = this.#registry.event(socket, message.p, message.s, message.n, JSON.stringify(message.d ?? null));
         break;
       case 'bye':
@@ -155,15 +178,40 @@ export class SocketServer {
     if (refusal) socket.send(JSON.stringify({ t: 'error', p: message.p, code: refusal, message: REFUSALS[refusal as keyof typeof REFUSALS] }));
   }
 
-  /** Token bucket: `maxEventsPerSecond` tokens, refilled continuously. */
-  #takeToken(connection: Connection): boolean {
+  /**
+   * Token bucket of `maxEventsPerSecond` messages. Past it, messages wait in order and the
+   * socket's reading pauses until the bucket refills: a fast sender is slowed down, nothing it
+   * sent is dropped (a backlog replayed after a reconnection must arrive whole), and it is
+   * told once per pause.
+   */
+  #drain(connection: Connection): void {
+    if (connection.timer) return;
     const now = Date.now();
     const rate = this.#options.maxEventsPerSecond;
     connection.tokens = Math.min(rate, connection.tokens + ((now - connection.refilled) * rate) / 1000);
     connection.refilled = now;
-    if (connection.tokens < 1) return false;
-    connection.tokens--;
-    return true;
+    while (connection.backlog.length > 0 && connection.tokens >= 1) {
+      connection.tokens--;
+      try {
+        this.#handle(connection, connection.backlog.shift() as ClientMessage);
+      } catch (error) {
+        this.#refuseBroken(connection.socket, error);
+      }
+    }
+    if (connection.backlog.length === 0) {
+      if (connection.ws.isPaused) connection.ws.resume();
+      return;
+    }
+    const wait = Math.ceil(((1 - connection.tokens) * 1000) / rate);
+    if (!connection.ws.isPaused) {
+      connection.ws.pause();
+      const text = `more than ${rate} messages per second on this socket (maxEventsPerSecond): reading paused for ${wait} ms`;
+      connection.socket.send(JSON.stringify({ t: 'error', code: 'RATE_LIMITED', message: text }));
+    }
+    connection.timer = setTimeout(() => {
+      connection.timer = undefined;
+      this.#drain(connection);
+    }, wait);
   }
 
   #beat(): void {

@@ -48,7 +48,7 @@ describe('HTTP, mounted in Express', () => {
 
   it('injects the client after the doctype of a live page, and sets an HttpOnly session cookie', async () => {
     const res = await request(app(wire)).get('/live').expect(200);
-    assert.match(res.text, /^<!doctype html><script src="\/__pagewire\/client\.js\?v=[\w-]+" data-pagewire-page="[\w-]{22}" data-pagewire-socket="\/__pagewire\/socket" data-pagewire-status="\/__pagewire\/pages" data-pagewire-heartbeat="10000"><\/script><title>live/);
+    assert.match(res.text, /^<!doctype html><script src="\/__pagewire\/client\.js\?v=[\w-]+" data-pagewire-page="[\w-]{22}" data-pagewire-socket="\/__pagewire\/socket" data-pagewire-status="\/__pagewire\/pages" data-pagewire-heartbeat="10000" data-pagewire-max-message="65536"><\/script><title>live/);
     const cookie = String(res.headers['set-cookie']);
     assert.match(cookie, /^pagewire_sid=[\w-]{22}; Path=\/; HttpOnly; SameSite=Lax$/);
     assert.equal(res.headers['cache-control'], 'no-store');

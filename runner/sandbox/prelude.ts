@@ -649,6 +649,16 @@ const api: SandboxApi = {
   closePage(pageId, reason) {
     const page = pages.get(pageId);
     if (!page) return false;
+    if (reason === 'closed-by-client' && (page.busy || page.queue.length > 0)) {
+      // The browser left after sending events: they run first (a save before the tab closed),
+      // unless they take too long.
+      const timer = hostSetTimeout(() => closePage(page, reason), CLOSE_TIMEOUT);
+      page.queue.push(() => {
+        hostClearTimeout(timer);
+        closePage(page, reason);
+      });
+      return true;
+    }
     closePage(page, reason);
     return true;
   },
