@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { measureEditMemory, measureHotReload } from './hot-reload.js';
 import { measureRoundTrips } from './roundtrip.js';
 
 const quick = process.argv.includes('--quick');
@@ -93,6 +94,21 @@ for (const q of ['p50', 'p99'] as const) {
     met: ratio <= 1.3,
   });
 }
+
+// --- Hot reload --------------------------------------------------------------------------
+const reloads = (await measureHotReload(quick ? 5 : 50)).sort((a, b) => a - b);
+const quantile = (values: number[], q: number) => values[Math.min(values.length - 1, Math.floor(q * values.length))] as number;
+for (const [q, name] of [[0.5, 'p50'], [0.95, 'p95']] as const) {
+  const value = quantile(reloads, q);
+  figures.push({ name: `hot reload ${name} (write -> reloaded page loaded, Chromium)`, value: Math.round(value), unit: 'ms', target: '<= 150 ms', met: value <= 150 });
+}
+const memory = await measureEditMemory(quick ? [10, 30] : [100, 1000]);
+const [early, late] = memory as [{ cycles: number; heapUsed: number }, { cycles: number; heapUsed: number }];
+figures.push({
+  name: `heap growth across edits ${early.cycles} -> ${late.cycles} of one script`,
+  value: Math.round((late.heapUsed - early.heapUsed) / 1024),
+  unit: `KiB (${((late.heapUsed - early.heapUsed) / (late.cycles - early.cycles)).toFixed(0)} B per edit; heap ${(late.heapUsed / 2 ** 20).toFixed(1)} MiB)`,
+});
 
 // --- Report ------------------------------------------------------------------------------
 const table = [

@@ -11,6 +11,8 @@ export interface RunnerSettings extends SandboxSettings {
 
 /** How long a file found empty is given to be written before it counts as changed. */
 const EMPTY_FILE_RETRY_MS = 50;
+/** When a changed file is looked at a second time. */
+const RECHECK_MS = 120;
 
 /**
  * Runs scripts in this process: one `ScriptSandbox` per script, loaded on its first render,
@@ -92,6 +94,7 @@ export class InProcessRunner implements ScriptRunner {
    */
   #filesChanged(changes: FileChange[], retried = false): void {
     if (this.#closing) return;
+    let retired = false;
     for (const change of changes) {
       if (!change.file.endsWith('.ts')) continue;
       for (const [script, sandbox] of [...this.#sandboxes]) {
@@ -106,7 +109,15 @@ export class InProcessRunner implements ScriptRunner {
           }
         }
         this.#retire(script, sandbox, change.kind === 'unlink' && change.file === script ? 'deleted' : 'reloaded');
+        retired = true;
       }
+    }
+    if (retried && !retired) return;
+    if (!retried) {
+      // chokidar drops a change that follows another within 50 ms (and the first may have seen
+      // the file half written): look once more, a little later.
+      const edits = changes.filter((change) => change.kind === 'change' || change.kind === 'add');
+      if (edits.length > 0) setTimeout(() => this.#filesChanged(edits, true), RECHECK_MS).unref();
     }
     this.#emit({ type: 'files-changed', changes });
   }
