@@ -78,6 +78,29 @@ describe('faults over real sockets', () => {
     socket.close();
   });
 
+  it('heartbeats end a half-open connection within seconds on both sides; the page re-joins', async () => {
+    const quick = await startServer({ dir: folder.dir, heartbeatInterval: 200 });
+    const quickProxy = await CuttableProxy.start(Number(new URL(quick.url).port));
+    try {
+      const { pageId, cookie } = await renderLive(quickProxy.url, '/graceful');
+      const socket = nodeServerSocket(quickProxy.url, pageId, cookie, { heartbeat: 200 });
+      const events: string[] = [];
+      for (const name of ['open', 'close']) socket.addEventListener(name, () => events.push(name));
+      await waitFor(() => events.includes('open'), 'the page to join');
+      const frozenAt = Date.now();
+      quickProxy.freeze();
+      // The client hears no pong and drops the socket; it reconnects through a live connection.
+      await waitFor(() => events.join() === 'open,close,open', 'the client to drop the silent socket and re-join', 3000);
+      assert.ok(Date.now() - frozenAt < 2000, `detected in ${Date.now() - frozenAt} ms`);
+      // The server's end of the frozen connection missed its pongs: terminated, not kept.
+      await waitFor(() => quick.wire.stats().connected === 1 && quick.wire.stats().disconnected === 0, 'one connection for the page', 3000);
+      socket.close();
+    } finally {
+      await quickProxy.close();
+      await quick.close();
+    }
+  });
+
   it('an instance that outlives its grace period runs its close hook, and its client gets expired', async () => {
     const short = await startServer({ dir: folder.dir, disconnectGrace: 200 });
     const shortProxy = await CuttableProxy.start(Number(new URL(short.url).port));

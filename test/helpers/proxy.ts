@@ -9,6 +9,7 @@ export class CuttableProxy {
   readonly port: number;
   readonly #server: Server;
   readonly #pairs = new Set<{ client: Socket; upstream: Socket }>();
+  readonly #frozen = new Set<{ client: Socket; upstream: Socket }>();
   #blocked = false;
 
   private constructor(server: Server) {
@@ -40,6 +41,21 @@ export class CuttableProxy {
     return cut;
   }
 
+  /**
+   * Stops forwarding on every open connection without closing it: a half-open connection, as a
+   * proxy or a sleeping laptop leaves behind. New connections are forwarded as usual.
+   */
+  freeze(): void {
+    for (const pair of this.#pairs) {
+      pair.client.unpipe(pair.upstream);
+      pair.upstream.unpipe(pair.client);
+      pair.client.pause();
+      pair.upstream.pause();
+      this.#frozen.add(pair);
+    }
+    this.#pairs.clear();
+  }
+
   /** While blocked, new connections are cut at once. */
   block(blocked: boolean): void {
     this.#blocked = blocked;
@@ -47,6 +63,10 @@ export class CuttableProxy {
 
   async close(): Promise<void> {
     this.cut('client');
+    for (const pair of this.#frozen) {
+      pair.client.destroy();
+      pair.upstream.destroy();
+    }
     await new Promise((resolve) => this.#server.close(resolve));
   }
 
