@@ -122,6 +122,9 @@ export function resolveOptions(options: PagewireOptions): ResolvedOptions {
       throw new TypeError(`pagewire(): allowedOrigins entries look like 'https://example.com' (scheme and host, no path), got '${origin}'`);
     }
   }
+  if (options.sessionCookie !== undefined && !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(options.sessionCookie)) {
+    throw new TypeError(`pagewire(): 'sessionCookie' must be a cookie name (letters, digits and !#$%&'*+-.^_\`|~), got '${options.sessionCookie}'`);
+  }
   if (options.idleTimeout !== undefined && !(Number.isFinite(options.idleTimeout) && options.idleTimeout >= 0 && options.idleTimeout <= MAX_TIMER)) {
     throw new RangeError(`pagewire(): 'idleTimeout' must be 0 (off) or a number of ms up to ${MAX_TIMER}, got ${String(options.idleTimeout)}`);
   }

@@ -57,6 +57,8 @@ interface PageEntry {
   /** The last client event number received, and the last one acknowledged to the browser. */
   inSeq: number;
   ackedIn: number;
+  /** When it started waiting for its first connection (ms), while pending. */
+  pendingSince: number;
   /** ms to wait for the browser after the socket drops. */
   grace: number;
   /** Unacknowledged pushes and bytes when the socket dropped: the bound applies to what came after. */
@@ -98,6 +100,7 @@ export class PageRegistry {
   readonly #onFilesChanged: (changes: FileChange[]) => void;
   readonly #watchers = new Set<PageEntry>();
   #ackFlush: NodeJS.Immediate | undefined;
+  #pendingSweep: NodeJS.Timeout | undefined;
   #nextRenderId = 1;
   /** Pages in the indexes (not closing): what the limits count. */
   #live = 0;
@@ -134,12 +137,13 @@ export class PageRegistry {
     return new Promise((resolve) => {
       const render: Render = { entry, resolve, timer: undefined };
       this.#renders.set(renderId, render);
-      render.timer = setTimeout(() => this.#renderTimedOut(render), this.#settings.renderTimeout).unref();
       try {
         this.#runner.post({ type: 'render', renderId, script, pageId, request });
       } catch (error) {
         this.#rendered({ type: 'render-failed', renderId, error: { code: 'RENDER_ERROR', name: 'Error', message: String(error), file: script } });
       }
+      // Most renders are answered within post(): only those still running need a deadline.
+      if (this.#renders.has(renderId)) render.timer = setTimeout(() => this.#renderTimedOut(render), this.#settings.renderTimeout).unref();
     });
   }
 
@@ -167,6 +171,7 @@ export class PageRegistry {
       outSeq: 0,
       inSeq: 0,
       ackedIn: 0,
+      pendingSince: 0,
       grace: this.#settings.disconnectGrace,
       inFlightAtDrop: 0,
       bytesAtDrop: 0,
@@ -182,9 +187,26 @@ export class PageRegistry {
   /** Rendered for a browser that may never connect (a crawler, curl, a load test). */
   #pend(entry: PageEntry): void {
     entry.state = 'pending';
+    entry.pendingSince = Date.now();
     this.#pending.add(entry);
-    entry.timer = setTimeout(() => this.#close(entry, 'never-connected'), this.#settings.connectTimeout).unref();
     this.#enforce(this.#pending, this.#settings.maxPendingPages, 'never-connected');
+    this.#pendingSweep ??= setTimeout(() => this.#closeNeverConnected(), this.#settings.connectTimeout).unref();
+  }
+
+  /**
+   * One timer for every pending page rather than one each (a load test renders thousands a
+   * second): pages wait in the order they were rendered, so the expired ones are at the front.
+   */
+  #closeNeverConnected(): void {
+    this.#pendingSweep = undefined;
+    const deadline = Date.now() - this.#settings.connectTimeout;
+    for (const entry of this.#pending) {
+      if (entry.pendingSince > deadline) {
+        this.#pendingSweep = setTimeout(() => this.#closeNeverConnected(), entry.pendingSince - deadline).unref();
+        return;
+      }
+      this.#close(entry, 'never-connected');
+    }
   }
 
   /** A render that never ends (an `await` that never settles): answer now, end the page when it does. */
@@ -299,6 +321,7 @@ export class PageRegistry {
 
   async #closeAll(timeoutMs: number): Promise<void> {
     clearInterval(this.#idleSweep);
+    clearTimeout(this.#pendingSweep);
     if (this.#ackFlush) clearImmediate(this.#ackFlush);
     for (const entry of this.#pages.values()) {
       clearTimeout(entry.timer);

@@ -1,6 +1,6 @@
 import { randomFillSync } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { parse as parseCookies, serialize } from 'cookie';
+import { parse as parseCookies } from 'cookie';
 
 /**
  * The browser session that owns pages: a random id in an HttpOnly cookie. Page scripts can
@@ -13,9 +13,13 @@ export function sessionOf(req: IncomingMessage, cookieName: string): string | un
   return value && SESSION_ID.test(value) ? value : undefined;
 }
 
-/** A `Set-Cookie` value for a new session. `Secure` when the request came over TLS. */
+/**
+ * A `Set-Cookie` value for a new session. `Secure` when the request came over TLS. Written by
+ * hand (it runs on every render for a new browser): the name is checked once, in the options,
+ * and the value is URL-safe base64 by construction.
+ */
 export function sessionCookie(cookieName: string, session: string, secure: boolean): string {
-  return serialize(cookieName, session, { path: '/', httpOnly: true, sameSite: 'lax', secure });
+  return `${cookieName}=${session}; Path=/; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
 }
 
 /** 128 random bits, URL-safe: for session and page ids. */
