@@ -101,6 +101,7 @@ export class PageRegistry {
   readonly #watchers = new Set<PageEntry>();
   #ackFlush: NodeJS.Immediate | undefined;
   #pendingSweep: NodeJS.Timeout | undefined;
+  readonly #endBatch = new Map<CloseReason, string[]>();
   #nextRenderId = 1;
   /** Pages in the indexes (not closing): what the limits count. */
   #live = 0;
@@ -375,7 +376,23 @@ export class PageRegistry {
       return;
     }
     // Also while rendering: the instance ends (its render then reports it not live).
-    this.#runner.post({ type: 'close-page', pageId: entry.id, reason });
+    this.#endInstance(entry.id, reason);
+  }
+
+  /**
+   * Asks the runner to end an instance. Batched until the current task ends: a sweep or an
+   * eviction closing thousands of pages makes one message, and one call into each sandbox.
+   */
+  #endInstance(pageId: string, reason: CloseReason): void {
+    let batch = this.#endBatch.get(reason);
+    if (!batch) this.#endBatch.set(reason, (batch = []));
+    batch.push(pageId);
+    if (this.#endBatch.size === 1 && batch.length === 1) {
+      queueMicrotask(() => {
+        for (const [why, pageIds] of this.#endBatch) this.#runner.post({ type: 'close-pages', pageIds, reason: why });
+        this.#endBatch.clear();
+      });
+    }
   }
 
   #closeIdle(): void {
@@ -457,7 +474,7 @@ export class PageRegistry {
     const { entry, resolve } = render;
     if (render.timedOut) {
       // Answered already; a live instance that finished late must end too.
-      if (message.type === 'rendered' && message.live) this.#runner.post({ type: 'close-page', pageId: entry.id, reason: 'render-failed' });
+      if (message.type === 'rendered' && message.live) this.#endInstance(entry.id, 'render-failed');
       else this.#forget(entry);
       return;
     }
@@ -468,7 +485,7 @@ export class PageRegistry {
     }
     if (!message.live || entry.state === 'closing') {
       // Not live, or closed (a limit, shutdown) while it rendered: its instance must end too.
-      if (message.live) this.#runner.post({ type: 'close-page', pageId: entry.id, reason: 'evicted' });
+      if (message.live) this.#endInstance(entry.id, 'evicted');
       else this.#forget(entry);
     } else {
       this.#pend(entry);

@@ -58,8 +58,8 @@ export type HostToRunner =
   | { type: 'render'; renderId: number; script: string; pageId: string; request: RequestData }
   /** A client event for a live page: queued in the page's mailbox. */
   | { type: 'event'; pageId: string; name: string; data: string }
-  /** End a page: close hooks, timers and owned resources. Answered by `page-closed`. */
-  | { type: 'close-page'; pageId: string; reason: CloseReason }
+  /** End pages: close hooks, timers and owned resources. Each is answered by `page-closed`. */
+  | { type: 'close-pages'; pageIds: string[]; reason: CloseReason }
   /** A `page.channel(name).publish(data)` from any page, to be handed to every subscriber. */
   | { type: 'deliver'; channel: string; data: string };
 

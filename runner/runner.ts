@@ -62,11 +62,8 @@ export class InProcessRunner implements ScriptRunner {
         if (outcome === 'gone' && !this.#pages.has(message.pageId)) this.#emit({ type: 'page-closed', pageId: message.pageId, reason: 'closed-by-script' });
         return;
       }
-      case 'close-page':
-        if (!this.#pages.get(message.pageId)?.closePage(message.pageId, message.reason)) {
-          this.#emit({ type: 'page-closed', pageId: message.pageId, reason: message.reason });
-        }
-        return;
+      case 'close-pages':
+        return this.#closePages(message.pageIds, message.reason);
       case 'deliver':
         for (const sandbox of this.#sandboxes.values()) sandbox.deliver(message.channel, message.data);
         return;
@@ -124,9 +121,8 @@ export class InProcessRunner implements ScriptRunner {
 
   #retire(script: string, sandbox: ScriptSandbox, reason: CloseReason): void {
     this.#sandboxes.delete(script);
-    for (const [pageId, owner] of [...this.#pages]) {
-      if (owner === sandbox) this.post({ type: 'close-page', pageId, reason });
-    }
+    const pageIds = [...this.#pages].filter(([, owner]) => owner === sandbox).map(([pageId]) => pageId);
+    if (pageIds.length > 0) this.#closePages(pageIds, reason);
     sandbox.dispose();
   }
 
@@ -140,13 +136,31 @@ export class InProcessRunner implements ScriptRunner {
           if (message.type === 'page-closed' && open.delete(message.pageId) && open.size === 0) resolve();
         };
       });
-      for (const pageId of [...open]) this.post({ type: 'close-page', pageId, reason: 'shutdown' });
+      this.#closePages([...open], 'shutdown');
       await allClosed;
     }
     for (const sandbox of this.#sandboxes.values()) sandbox.dispose();
     this.#sandboxes.clear();
     this.#stopWatching();
     await this.#watcher?.close();
+  }
+
+  /** One call into each sandbox for all its pages; unknown pages are reported closed at once. */
+  #closePages(pageIds: readonly string[], reason: CloseReason): void {
+    const bySandbox = new Map<ScriptSandbox, string[]>();
+    for (const pageId of pageIds) {
+      const sandbox = this.#pages.get(pageId);
+      if (!sandbox) {
+        this.#emit({ type: 'page-closed', pageId, reason });
+        continue;
+      }
+      const ids = bySandbox.get(sandbox);
+      if (ids) ids.push(pageId);
+      else bySandbox.set(sandbox, [pageId]);
+    }
+    for (const [sandbox, ids] of bySandbox) {
+      for (const pageId of sandbox.closePages(ids, reason)) this.#emit({ type: 'page-closed', pageId, reason });
+    }
   }
 
   #render(renderId: number, script: string, pageId: string, message: Extract<HostToRunner, { type: 'render' }>): void {

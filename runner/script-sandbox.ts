@@ -90,8 +90,10 @@ export class ScriptSandbox {
     return this.#api.dispatch(pageId, name, data);
   }
 
-  closePage(pageId: string, reason: CloseReason): boolean {
-    return this.#api.closePage(pageId, reason);
+  /** Closes pages; returns those closed now (the others report when their hooks settle). */
+  closePages(pageIds: string[], reason: CloseReason): string[] {
+    const done = this.#api.closePages(pageIds.join(','), reason);
+    return done === '' ? [] : done.split(',');
   }
 
   deliver(channel: string, data: string): void {

@@ -213,7 +213,7 @@ describe('runner: death of a page', () => {
       const ticks = harness.pushes(pageId).length;
       await new Promise((resolve) => setTimeout(resolve, 40));
       assert.equal(harness.pushes(pageId).length, ticks, 'the interval stopped');
-      harness.runner.post({ type: 'close-page', pageId, reason: 'shutdown' });
+      harness.runner.post({ type: 'close-pages', pageIds: [pageId], reason: 'shutdown' });
       await new Promise((resolve) => setTimeout(resolve, 10));
       assert.equal(readFileSync(path.join(dir.dir, 'closed.log'), 'utf8').trim().split('\n').length, 6, 'hooks ran once');
     } finally {
@@ -289,7 +289,7 @@ describe('runner: broadcast and channels', () => {
     harness.runner.post({ type: 'deliver', channel: 'room', data: publish.data });
     await harness.next(is('push', (m) => m.pageId === b.pageId && m.name === 'said'));
     assert.deepEqual(harness.pushes(a.pageId), ['hello']);
-    harness.runner.post({ type: 'close-page', pageId: b.pageId, reason: 'closed-by-client' });
+    harness.runner.post({ type: 'close-pages', pageIds: [b.pageId], reason: 'closed-by-client' });
     await harness.next(is('page-closed', (m) => m.pageId === b.pageId));
     harness.runner.post({ type: 'deliver', channel: 'room', data: '"again"' });
     await harness.next(is('push', (m) => m.pageId === a.pageId && m.data === '"again"'));

@@ -71,7 +71,12 @@ export interface SandboxApi {
   render(pageId: string, renderId: number, requestJson: string): string;
   /** `ok`, `gone` (no such live page) or `full` (its mailbox holds maxQueuedEvents already). */
   dispatch(pageId: string, name: string, dataJson: string): 'ok' | 'gone' | 'full';
-  closePage(pageId: string, reason: string): boolean;
+  /**
+   * Closes pages (ids joined by `,`; one call for many, a crossing of the bridge each would
+   * cost). Returns the ids that are closed now, or unknown; the others report `closed` through
+   * the port when their async close hooks settle.
+   */
+  closePages(pageIds: string, reason: string): string;
   deliver(channel: string, dataJson: string): void;
   pageCount(): number;
   /** Stops the timers module code started (partials): the sandbox is being let go. */

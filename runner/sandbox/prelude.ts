@@ -386,7 +386,7 @@ function makePageGlobals(page: PageState, request: unknown): unknown[] {
       return resource;
     },
     close() {
-      closePage(page, 'closed-by-script');
+      closeAndTell(page, 'closed-by-script');
     },
     setDisconnectGrace(ms: number) {
       if (!(Number.isFinite(ms) && ms >= 0 && ms <= MAX_TIMER)) {
@@ -524,7 +524,7 @@ function finish(page: PageState): string {
   const meta = JSON.stringify({ status: page.status, headers: page.headers, live: page.state !== 'closed' && isLive(page) });
   // A script may call page.close() while rendering: it is then a plain page after all.
   if (page.state !== 'closed' && isLive(page)) page.state = 'live';
-  else closePage(page, 'closed-by-script', false);
+  else closePage(page, 'closed-by-script');
   Object.freeze(page.headers);
   const body = page.out.join('');
   page.out = [];
@@ -534,7 +534,7 @@ function finish(page: PageState): string {
 function renderFailed(page: PageState, error: unknown): string {
   // Whatever the script opened before it threw is released now, not leaked.
   page.rendering = false;
-  closePage(page, 'render-failed', false);
+  closePage(page, 'render-failed');
   return failure(error);
 }
 
@@ -601,10 +601,11 @@ function disposerOf(resource: unknown): Task | undefined {
 
 /**
  * Ends a page once: timers cleared, subscriptions ended, close hooks run in order, owned
- * resources closed last-in first-out. `closed` reaches the host when every async hook settled.
+ * resources closed last-in first-out. Returns true when that is all done now; otherwise
+ * `closed` reaches the host through the port once every async hook settled.
  */
-function closePage(page: PageState, reason: string, notify = true): void {
-  if (page.state === 'closed' && !pages.has(page.id)) return;
+function closePage(page: PageState, reason: string): boolean {
+  if (page.state === 'closed' && !pages.has(page.id)) return true;
   page.state = 'closed';
   pages.delete(page.id);
   page.queue.length = 0;
@@ -619,9 +620,7 @@ function closePage(page: PageState, reason: string, notify = true): void {
     const dispose = disposerOf(resource);
     if (dispose) pending.push(guard(page, 'CLOSE_ERROR', dispose));
   }
-  if (!notify) return;
-  const settle = () => port('closed', page.id, reason, '');
-  if (!pending.some(isThenable)) return settle();
+  if (!pending.some(isThenable)) return true;
   let timer: Timer | undefined;
   const late = new Promise<void>((resolve) => {
     timer = hostSetTimeout(() => {
@@ -631,8 +630,14 @@ function closePage(page: PageState, reason: string, notify = true): void {
   });
   void Promise.race([Promise.allSettled(pending), late]).then(() => {
     hostClearTimeout(timer);
-    settle();
+    port('closed', page.id, reason, '');
   });
+  return false;
+}
+
+/** Closes a page and tells the host, now or when its async hooks settled. */
+function closeAndTell(page: PageState, reason: string): void {
+  if (closePage(page, reason)) port('closed', page.id, reason, '');
 }
 
 function deliver(channel: string, dataJson: string): void {
@@ -646,21 +651,25 @@ function deliver(channel: string, dataJson: string): void {
 const api: SandboxApi = {
   render,
   dispatch,
-  closePage(pageId, reason) {
-    const page = pages.get(pageId);
-    if (!page) return false;
-    if (reason === 'closed-by-client' && (page.busy || page.queue.length > 0)) {
-      // The browser left after sending events: they run first (a save before the tab closed),
-      // unless they take too long.
-      const timer = hostSetTimeout(() => closePage(page, reason), CLOSE_TIMEOUT);
-      page.queue.push(() => {
-        hostClearTimeout(timer);
-        closePage(page, reason);
-      });
-      return true;
+  closePages(pageIds, reason) {
+    const done: string[] = [];
+    for (const pageId of pageIds.split(',')) {
+      const page = pages.get(pageId);
+      if (!page) {
+        done.push(pageId);
+      } else if (reason === 'closed-by-client' && (page.busy || page.queue.length > 0)) {
+        // The browser left after sending events: they run first (a save before the tab
+        // closed), unless they take too long.
+        const timer = hostSetTimeout(() => closeAndTell(page, reason), CLOSE_TIMEOUT);
+        page.queue.push(() => {
+          hostClearTimeout(timer);
+          closeAndTell(page, reason);
+        });
+      } else if (closePage(page, reason)) {
+        done.push(pageId);
+      }
     }
-    closePage(page, reason);
-    return true;
+    return done.join(',');
   },
   deliver,
   pageCount: () => pages.size,
