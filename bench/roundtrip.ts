@@ -12,10 +12,11 @@ export interface LatencyFigures {
   mean: number;
 }
 
-export async function measureRoundTrips(count: number): Promise<{ ws: LatencyFigures; pagewire: LatencyFigures }> {
+export async function measureRoundTrips(count: number): Promise<{ ws: LatencyFigures; pagewire: LatencyFigures; socketIo: LatencyFigures }> {
   const ws = await rawEcho(count);
   const pw = await pagewireEcho(count);
-  return { ws, pagewire: pw };
+  const socketIo = await measureSocketIo(count);
+  return { ws, pagewire: pw, socketIo };
 }
 
 async function rawEcho(count: number): Promise<LatencyFigures> {
@@ -56,6 +57,31 @@ async function sequential(count: number, send: (i: number) => void, client: WebS
     await answered;
     if (i >= warmup) times.push(Number(process.hrtime.bigint() - start) / 1000);
   }
+  times.sort((a, b) => a - b);
+  const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))] as number;
+  return { p50: at(0.5), p99: at(0.99), mean: times.reduce((a, b) => a + b, 0) / times.length };
+}
+
+/** Socket.IO 4 emit with an acknowledgement, over the WebSocket transport only. */
+export async function measureSocketIo(count: number): Promise<LatencyFigures> {
+  const { createServer } = await import('node:http');
+  const { Server } = await import('socket.io');
+  const { io } = await import('socket.io-client');
+  const http = createServer();
+  const server = new Server(http, { transports: ['websocket'], perMessageDeflate: false });
+  server.on('connection', (socket) => socket.on('ev', (data: unknown, ack: (reply: unknown) => void) => ack(data)));
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const client = io(`http://127.0.0.1:${(http.address() as AddressInfo).port}`, { transports: ['websocket'] });
+  await new Promise<void>((resolve) => client.once('connect', () => resolve()));
+  const warmup = Math.min(1000, count);
+  const times: number[] = [];
+  for (let i = 0; i < warmup + count; i++) {
+    const start = process.hrtime.bigint();
+    await client.emitWithAck('ev', { i });
+    if (i >= warmup) times.push(Number(process.hrtime.bigint() - start) / 1000);
+  }
+  client.close();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
   times.sort((a, b) => a - b);
   const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))] as number;
   return { p50: at(0.5), p99: at(0.99), mean: times.reduce((a, b) => a + b, 0) / times.length };

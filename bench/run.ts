@@ -5,6 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { measureFirstRender } from './first-render.js';
+import { findPhp, startPhp } from './php.js';
 import { measureEditMemory, measureHotReload } from './hot-reload.js';
 import { measureRoundTrips } from './roundtrip.js';
 import { measureScale, type ScalePoint } from './scale.js';
@@ -25,7 +26,7 @@ const figures: Figure[] = [];
 
 // --- Render throughput -------------------------------------------------------------------
 const servers = spawn(process.execPath, ['--import', 'tsx', 'bench/servers.ts'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-const { ports } = await new Promise<{ ports: Record<string, number> }>((resolve, reject) => {
+const { ports, page } = await new Promise<{ ports: Record<string, number>; page: string }>((resolve, reject) => {
   let out = '';
   servers.stdout.on('data', (chunk) => {
     out += chunk;
@@ -40,10 +41,10 @@ interface Load {
   p99: number;
   errors: number;
 }
-const load = (port: number): Promise<Load> =>
+const load = (base: string): Promise<Load> =>
   new Promise((resolve, reject) => {
     const duration = quick ? 1 : 4;
-    const child = spawn(process.execPath, [path.join(root, 'node_modules/autocannon/autocannon.js'), '-c', '32', '-d', String(duration), '-j', `http://127.0.0.1:${port}/live`], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn(process.execPath, [path.join(root, 'node_modules/autocannon/autocannon.js'), '-c', '32', '-d', String(duration), '-j', `${base}/live`], { stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
     child.stdout.on('data', (chunk) => (out += chunk));
     child.once('exit', (code) => {
@@ -55,10 +56,22 @@ const load = (port: number): Promise<Load> =>
 
 const render: Record<string, Load> = {};
 for (const [name, port] of Object.entries(ports)) {
-  render[name] = await load(port);
+  render[name] = await load(`http://127.0.0.1:${port}`);
   console.error(`render ${name}: ${Math.round(render[name].rps)} req/s`);
 }
 servers.kill();
+const php = findPhp();
+if (typeof php === 'string') {
+  console.error(`render PHP-FPM: not measured. ${php}`);
+} else {
+  const server = await startPhp(page);
+  try {
+    render['php-fpm behind nginx'] = await load(server.url);
+    console.error(`render php-fpm behind nginx: ${Math.round(render['php-fpm behind nginx'].rps)} req/s`);
+  } finally {
+    await server.stop();
+  }
+}
 
 const rps = (name: string) => render[name]?.rps ?? 0;
 figures.push({
@@ -74,9 +87,17 @@ figures.push({
   name: 'render, pagewire serve',
   value: Math.round(rps('pagewire serve')),
   unit: 'req/s',
-  baseline: { name: 'bare node:http, same bytes', value: Math.round(rps('node:http')) },
-  ratio: rps('pagewire serve') / rps('node:http'),
-  target: '(PHP-FPM comparison: issue 5)',
+  baseline: render['php-fpm behind nginx']
+    ? { name: 'PHP 8.2 php-fpm (4 children) behind nginx, same page', value: Math.round(rps('php-fpm behind nginx')) }
+    : { name: `PHP-FPM not measured (${String(php)})`, value: Number.NaN },
+  ratio: rps('pagewire serve') / rps('php-fpm behind nginx'),
+  target: '>= 1.5x',
+  met: rps('pagewire serve') / rps('php-fpm behind nginx') >= 1.5,
+});
+figures.push({
+  name: 'render ceiling: bare node:http, same bytes',
+  value: Math.round(rps('node:http')),
+  unit: 'req/s',
 });
 for (const [name, r] of Object.entries(render)) {
   figures.push({ name: `render latency p50/p99, ${name}`, value: r.p50, unit: `ms (p99 ${r.p99} ms, errors ${r.errors})` });
@@ -94,6 +115,15 @@ for (const q of ['p50', 'p99'] as const) {
     ratio,
     target: '<= 1.3x',
     met: ratio <= 1.3,
+  });
+  figures.push({
+    name: `event round trip ${q} against Socket.IO`,
+    value: Math.round(trips.pagewire[q]),
+    unit: 'µs',
+    baseline: { name: 'Socket.IO 4 emitWithAck', value: Math.round(trips.socketIo[q]) },
+    ratio: trips.pagewire[q] / trips.socketIo[q],
+    target: 'ahead (< 1x)',
+    met: trips.pagewire[q] < trips.socketIo[q],
   });
 }
 

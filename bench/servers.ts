@@ -42,6 +42,6 @@ const ports = {
   'pagewire in express': await listen(createServer(mounted)),
   'pagewire serve': await listen(createServer(standalone.handler)),
 };
-console.log(JSON.stringify({ ports, bytes: bytes.length }));
+console.log(JSON.stringify({ ports, page: bytes.toString() }));
 // Exit normally on a signal, so --cpu-prof can write its profile.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(0));
