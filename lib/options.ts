@@ -50,6 +50,15 @@ export interface PagewireOptions {
   forbiddenModules?: readonly string[];
   /** Name of the HttpOnly session cookie. Default `'pagewire_sid'`. */
   sessionCookie?: string;
+  /**
+   * Worker threads that run the scripts: a script stuck in a loop, or crashing, ends its worker,
+   * not the server. 0 runs scripts in this thread (no containment). Default 0 for now.
+   */
+  workers?: number;
+  /** With workers: a render or handler holding its worker longer than this (ms) ends it. Default 2,000. */
+  watchdog?: number;
+  /** With workers: the heap limit of each worker, in MB. Default 512. */
+  workerMemory?: number;
   /** Where logs go. Default: the console, prefixed `[pagewire]`. */
   logger?: Logger;
 }
@@ -89,6 +98,8 @@ const POSITIVE_NUMBERS = [
   'maxEventsPerSecond',
   'maxQueuedEvents',
   'heartbeatInterval',
+  'watchdog',
+  'workerMemory',
 ] as const;
 
 /** Node's timers fire at once past 2^31 - 1 ms: durations are checked against it. */
@@ -125,6 +136,9 @@ export function resolveOptions(options: PagewireOptions): ResolvedOptions {
   if (options.sessionCookie !== undefined && !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(options.sessionCookie)) {
     throw new TypeError(`pagewire(): 'sessionCookie' must be a cookie name (letters, digits and !#$%&'*+-.^_\`|~), got '${options.sessionCookie}'`);
   }
+  if (options.workers !== undefined && !(Number.isInteger(options.workers) && options.workers >= 0)) {
+    throw new RangeError(`pagewire(): 'workers' must be 0 (scripts in this thread) or a number of worker threads, got ${String(options.workers)}`);
+  }
   if (options.idleTimeout !== undefined && !(Number.isFinite(options.idleTimeout) && options.idleTimeout >= 0 && options.idleTimeout <= MAX_TIMER)) {
     throw new RangeError(`pagewire(): 'idleTimeout' must be 0 (off) or a number of ms up to ${MAX_TIMER}, got ${String(options.idleTimeout)}`);
   }
@@ -146,6 +160,9 @@ export function resolveOptions(options: PagewireOptions): ResolvedOptions {
     maxQueuedEvents: options.maxQueuedEvents ?? 100,
     idleTimeout: options.idleTimeout ?? 0,
     heartbeatInterval: options.heartbeatInterval ?? 10_000,
+    workers: options.workers ?? 0,
+    watchdog: options.watchdog ?? 2000,
+    workerMemory: options.workerMemory ?? 512,
     maxBodySize: options.maxBodySize ?? 1024 * 1024,
     forbiddenModules: Object.freeze([...(options.forbiddenModules ?? DEFAULT_FORBIDDEN_MODULES)]),
     sessionCookie: options.sessionCookie ?? 'pagewire_sid',

@@ -1,6 +1,8 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { RESERVED_EVENT_NAMES } from '../protocol/wire.js';
+import type { ScriptRunner } from '../runner/messages.js';
 import { InProcessRunner } from '../runner/runner.js';
+import { WorkerPool } from '../runner/worker-pool.js';
 import { createRequestHandler, type NextFunction } from './http-handler.js';
 import { resolveOptions, type PagewireOptions, type ResolvedOptions } from './options.js';
 import { PageRegistry, type PageStats } from './page-registry.js';
@@ -41,13 +43,17 @@ export interface Pagewire {
  */
 export function pagewire(options: PagewireOptions): Pagewire {
   const resolved = resolveOptions(options);
-  const runner = new InProcessRunner({
+  const settings = {
     root: resolved.dir,
     forbiddenModules: resolved.forbiddenModules,
     reservedEvents: RESERVED_EVENT_NAMES,
     maxQueuedEvents: resolved.maxQueuedEvents,
     watch: resolved.dev,
-  });
+  };
+  const runner: ScriptRunner =
+    resolved.workers > 0
+      ? new WorkerPool({ ...settings, workers: resolved.workers, watchdog: resolved.watchdog, workerMemory: resolved.workerMemory })
+      : new InProcessRunner(settings);
   const routes = new RouteTable(resolved.dir);
   const registry = new PageRegistry(runner, resolved, (changes) => {
     // Files or folders came or went: routes change. Edits alone change no route.

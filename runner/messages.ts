@@ -51,7 +51,8 @@ export type CloseReason =
   | 'deleted'
   | 'idle'
   | 'overflow'
-  | 'evicted';
+  | 'evicted'
+  | 'crashed';
 
 export type HostToRunner =
   /** Run a script's top-level code for a new page. Answered by `rendered` or `render-failed`. */

@@ -79,6 +79,14 @@ export class InProcessRunner implements ScriptRunner {
     return this.#closing;
   }
 
+  /**
+   * Files changed, as a watcher elsewhere saw them (the worker pool watches once for all its
+   * workers): handled as this runner's own watcher's changes are.
+   */
+  filesChanged(changes: FileChange[]): void {
+    this.#filesChanged(changes);
+  }
+
   /** Resolves when the watcher (dev) has scanned the folder: later changes will be seen. */
   ready(): Promise<void> {
     return this.#watcher?.ready ?? Promise.resolve();

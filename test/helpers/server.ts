@@ -17,7 +17,8 @@ export interface TestServer {
 /** Pagewire mounted in a real Express app, listening on 127.0.0.1 with a free port. */
 export async function startServer(options: PagewireOptions): Promise<TestServer> {
   const log = memoryLogger();
-  const wire = pagewire({ logger: log, ...options });
+  // PAGEWIRE_TEST_WORKERS=2 runs a suite with scripts in worker threads.
+  const wire = pagewire({ logger: log, workers: Number(process.env.PAGEWIRE_TEST_WORKERS ?? 0), ...options });
   const app = express();
   app.use(wire);
   const server = await new Promise<Server>((resolve) => {

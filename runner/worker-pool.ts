@@ -1,0 +1,228 @@
+import { Worker } from 'node:worker_threads';
+import type { CloseReason, FileChange, HostToRunner, RunnerToHost, ScriptRunner } from './messages.js';
+import type { RunnerSettings } from './runner.js';
+import { ScriptWatcher } from './watcher.js';
+import type { FromWorker, ToWorker, WorkerData } from './worker-protocol.js';
+
+export interface PoolSettings extends RunnerSettings {
+  /** Worker threads; each hosts sandboxes, and a page lives in one worker for its whole life. */
+  workers: number;
+  /** A render or an event handler that holds its worker longer than this (ms) ends the worker. */
+  watchdog: number;
+  /** Heap limit of each worker, in MB (V8's old generation). */
+  workerMemory: number;
+}
+
+/** How often a worker says it is alive, and the pool checks. */
+const ALIVE_INTERVAL = 100;
+/** How long a closing worker is given to run its pages' close hooks. */
+const CLOSE_WAIT = 5000;
+
+interface Slot {
+  worker: Worker;
+  /** Pages living in this worker, with their script. */
+  pages: Map<string, string>;
+  /** Renders in flight: renderId -> page id. */
+  renders: Map<number, string>;
+  lastAlive: number;
+  /** What the pool last asked of it, for the log when it has to be stopped. */
+  lastTask: string;
+  closed: Promise<void> | undefined;
+}
+
+/**
+ * Runs scripts in a pool of worker threads, behind the same messages as the in-process runner.
+ * A worker stuck in a script (`while (true) {}`) or crashed is terminated and replaced; its pages
+ * are told (`closed`, reason `crashed`: their browsers reload) and pages in other workers never
+ * notice. Pages are spread over the workers, so every core renders.
+ */
+export class WorkerPool implements ScriptRunner {
+  readonly #settings: PoolSettings;
+  readonly #slots: Slot[] = [];
+  readonly #pageSlot = new Map<string, Slot>();
+  readonly #watcher: ScriptWatcher | undefined;
+  readonly #watchdog: NodeJS.Timeout;
+  #listener: (message: RunnerToHost) => void = () => {};
+  #closing: Promise<void> | undefined;
+  #next = 0;
+
+  constructor(settings: PoolSettings) {
+    if (!(Number.isInteger(settings.workers) && settings.workers > 0)) throw new RangeError(`WorkerPool: workers must be a positive integer, got ${settings.workers}`);
+    this.#settings = settings;
+    for (let i = 0; i < settings.workers; i++) this.#slots.push(this.#start());
+    this.#watcher = settings.watch ? new ScriptWatcher(settings.root, (changes) => this.#filesChanged(changes)) : undefined;
+    this.#watchdog = setInterval(() => this.#check(), ALIVE_INTERVAL).unref();
+  }
+
+  onMessage(listener: (message: RunnerToHost) => void): void {
+    this.#listener = listener;
+  }
+
+  ready(): Promise<void> {
+    return this.#watcher?.ready ?? Promise.resolve();
+  }
+
+  post(message: HostToRunner): void {
+    switch (message.type) {
+      case 'render': {
+        const slot = this.#pick();
+        slot.pages.set(message.pageId, message.script);
+        slot.renders.set(message.renderId, message.pageId);
+        this.#pageSlot.set(message.pageId, slot);
+        return this.#send(slot, message, `rendering ${message.script}`);
+      }
+      case 'event': {
+        const slot = this.#pageSlot.get(message.pageId);
+        if (!slot) return this.#listener({ type: 'page-closed', pageId: message.pageId, reason: 'crashed' });
+        return this.#send(slot, message, `event '${message.name}' of ${slot.pages.get(message.pageId)}`);
+      }
+      case 'close-pages': {
+        const bySlot = new Map<Slot, string[]>();
+        for (const pageId of message.pageIds) {
+          const slot = this.#pageSlot.get(pageId);
+          if (!slot) {
+            this.#listener({ type: 'page-closed', pageId, reason: message.reason });
+            continue;
+          }
+          const ids = bySlot.get(slot);
+          if (ids) ids.push(pageId);
+          else bySlot.set(slot, [pageId]);
+        }
+        for (const [slot, pageIds] of bySlot) this.#send(slot, { ...message, pageIds }, `closing ${pageIds.length} page(s)`);
+        return;
+      }
+      case 'deliver':
+        // Subscribers may live in any worker.
+        for (const slot of this.#slots) this.#send(slot, message, `channel '${message.channel}'`);
+        return;
+      default: {
+        const unknown: never = message;
+        throw new Error(`unknown runner message ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      clearInterval(this.#watchdog);
+      await this.#watcher?.close();
+      await Promise.all(this.#slots.map((slot) => this.#closeSlot(slot)));
+    })();
+    return this.#closing;
+  }
+
+  #start(): Slot {
+    const data: WorkerData = { settings: { ...this.#settings, watch: false }, aliveInterval: ALIVE_INTERVAL };
+    const options = { workerData: data, resourceLimits: { maxOldGenerationSizeMb: this.#settings.workerMemory } };
+    const worker = import.meta.url.endsWith('.ts')
+      ? // Run from source (tests, tsx): a worker does not inherit tsx's loader, so it registers
+        // it before it loads the TypeScript entry.
+        new Worker(
+          `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then(({ register }) => { register(); return import(${JSON.stringify(new URL('./worker-entry.ts', import.meta.url).href)}); })`,
+          { ...options, eval: true },
+        )
+      : new Worker(new URL('./worker-entry.js', import.meta.url), options);
+    const slot: Slot = { worker, pages: new Map(), renders: new Map(), lastAlive: Date.now(), lastTask: 'starting', closed: undefined };
+    worker.on('message', (message: FromWorker) => this.#receive(slot, message));
+    worker.on('error', (error) => this.#fail(slot, `it failed: ${error.message}`));
+    worker.on('exit', (code) => {
+      if (!this.#closing && this.#slots.includes(slot)) this.#fail(slot, `it exited (code ${code})`);
+    });
+    worker.unref();
+    return slot;
+  }
+
+  /** The worker with the fewest pages; ties in turn. */
+  #pick(): Slot {
+    let best = this.#slots[this.#next++ % this.#slots.length] as Slot;
+    for (const slot of this.#slots) if (slot.pages.size < best.pages.size) best = slot;
+    return best;
+  }
+
+  #send(slot: Slot, message: HostToRunner, task: string): void {
+    slot.lastTask = task;
+    const out: ToWorker = { kind: 'message', message };
+    slot.worker.postMessage(out);
+  }
+
+  #receive(slot: Slot, incoming: FromWorker): void {
+    slot.lastAlive = Date.now();
+    if (incoming.kind !== 'message') return;
+    const message = incoming.message;
+    switch (message.type) {
+      case 'rendered':
+      case 'render-failed': {
+        const pageId = slot.renders.get(message.renderId);
+        slot.renders.delete(message.renderId);
+        if (pageId !== undefined && (message.type === 'render-failed' || !message.live)) this.#forget(pageId);
+        break;
+      }
+      case 'page-closed':
+        this.#forget(message.pageId);
+        break;
+      case 'files-changed':
+        // The pool reports changes once, not once per worker.
+        return;
+      default:
+        break;
+    }
+    this.#listener(message);
+  }
+
+  #forget(pageId: string): void {
+    this.#pageSlot.get(pageId)?.pages.delete(pageId);
+    this.#pageSlot.delete(pageId);
+  }
+
+  #filesChanged(changes: FileChange[]): void {
+    for (const slot of this.#slots) slot.worker.postMessage({ kind: 'files', changes } satisfies ToWorker);
+    this.#listener({ type: 'files-changed', changes });
+  }
+
+  /** The watchdog: a worker silent for longer than the limit is stuck in a script. */
+  #check(): void {
+    const now = Date.now();
+    for (const slot of [...this.#slots]) {
+      if (now - slot.lastAlive > this.#settings.watchdog) {
+        this.#fail(slot, `a script held it for more than ${this.#settings.watchdog} ms without yielding (${slot.lastTask}): an endless loop?`);
+      }
+    }
+  }
+
+  /** Ends a worker that is stuck or gone, tells its pages, and starts another in its place. */
+  #fail(slot: Slot, why: string): void {
+    const index = this.#slots.indexOf(slot);
+    if (index === -1 || this.#closing) return;
+    this.#slots[index] = this.#start();
+    void slot.worker.terminate();
+    const scripts = [...new Set(slot.pages.values())].join(', ') || 'no page';
+    this.#listener({ type: 'log', script: '', level: 'error', text: `worker stopped and replaced: ${why}. Its pages (${scripts}) reload.` });
+    for (const [renderId, pageId] of slot.renders) {
+      const script = slot.pages.get(pageId) ?? '';
+      this.#listener({ type: 'render-failed', renderId, error: { code: 'WORKER_STOPPED', name: 'Error', message: `the worker rendering ${script} was stopped: ${why}`, file: script } });
+    }
+    const rendering = new Set(slot.renders.values());
+    for (const pageId of slot.pages.keys()) {
+      this.#pageSlot.delete(pageId);
+      if (!rendering.has(pageId)) this.#listener({ type: 'page-closed', pageId, reason: 'crashed' satisfies CloseReason });
+    }
+    slot.pages.clear();
+    slot.renders.clear();
+  }
+
+  #closeSlot(slot: Slot): Promise<void> {
+    slot.closed ??= new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => void slot.worker.terminate().then(done), CLOSE_WAIT);
+      slot.worker.on('message', (message: FromWorker) => {
+        if (message.kind === 'closed') void slot.worker.terminate().then(done);
+      });
+      slot.worker.once('exit', done);
+      slot.worker.postMessage({ kind: 'close' } satisfies ToWorker);
+    });
+    return slot.closed;
+  }
+}

@@ -1,0 +1,20 @@
+import type { FileChange, HostToRunner, RunnerToHost } from './messages.js';
+import type { RunnerSettings } from './runner.js';
+
+/** What the pool sends a worker. */
+export type ToWorker =
+  | { kind: 'message'; message: HostToRunner }
+  | { kind: 'files'; changes: FileChange[] }
+  | { kind: 'close' };
+
+/** What a worker sends the pool. */
+export type FromWorker =
+  | { kind: 'message'; message: RunnerToHost }
+  /** Sent on a timer: a worker that stops sending it is stuck in a script. */
+  | { kind: 'alive' }
+  | { kind: 'closed' };
+
+export interface WorkerData {
+  settings: RunnerSettings;
+  aliveInterval: number;
+}

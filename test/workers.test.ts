@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { scriptsFolder, waitFor } from './helpers/fixtures.js';
+import { joinPage, renderLive, startServer, type TestServer } from './helpers/server.js';
+
+const folder = scriptsFolder({
+  'loop.ts': `echo('loop');
+function __serverSocketEvent(name: string) {
+  if (name === 'spin') while (true) {}
+  if (name === 'ping') server_socket_event('pong');
+}`,
+  'other.ts': `let n = 0;
+echo('other');
+function __serverSocketEvent(name: string) {
+  if (name === 'ping') server_socket_event('pong', ++n);
+  if (name === 'reject') (async () => { await null; throw new Error('nobody awaited this'); })();
+  if (name === 'timer') setTimeout(() => { throw new Error('timer broke'); }, 1);
+}`,
+  'hog.ts': `const hoard: number[][] = [];
+echo('hog');
+function __serverSocketEvent(name: string) {
+  if (name === 'eat') for (;;) hoard.push(new Array(1e6).fill(1));
+}`,
+});
+
+describe('scripts in worker threads', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startServer({ dir: folder.dir, workers: 2, watchdog: 500, workerMemory: 64 });
+  });
+  after(async () => {
+    await server.close();
+    folder.remove();
+  });
+
+  it('a script stuck in a loop ends its worker; pages in the other worker keep answering; the page reloads', async () => {
+    const loop = await renderLive(server.url, '/loop');
+    const other = await renderLive(server.url, '/other');
+    const loopClient = await joinPage(server.origin, loop.pageId, loop.cookie);
+    const otherClient = await joinPage(server.origin, other.pageId, other.cookie);
+    loopClient.event(loop.pageId, 'spin');
+    // While the loop holds its worker, the other worker answers.
+    for (let i = 1; i <= 3; i++) {
+      otherClient.event(other.pageId, 'ping');
+      assert.equal((await otherClient.next((f) => f.n === 'pong' && f.d === i, 400)).p, other.pageId);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.equal((await loopClient.next((f) => f.t === 'closed', 3000)).reason, 'crashed');
+    assert.ok(server.log.lines.some((line) => /worker stopped and replaced: a script held it for more than 500 ms without yielding \(event 'spin' of loop\.ts\)/.test(line)), server.log.lines.join('\n'));
+    // The replacement worker serves the script again.
+    assert.match((await renderLive(server.url, '/loop')).body, /loop/);
+    otherClient.event(other.pageId, 'ping');
+    await otherClient.next((f) => f.n === 'pong' && f.d === 4);
+    await Promise.all([loopClient.close(), otherClient.close()]);
+  });
+
+  it('an unhandled rejection or a throw in a timer affects neither the host nor other pages', async () => {
+    const other = await renderLive(server.url, '/other');
+    const client = await joinPage(server.origin, other.pageId, other.cookie);
+    client.event(other.pageId, 'reject');
+    client.event(other.pageId, 'timer');
+    await waitFor(() => server.log.lines.some((line) => line.includes('nobody awaited this')) && server.log.lines.some((line) => line.includes('timer broke')), 'both reported');
+    client.event(other.pageId, 'ping');
+    await client.next((f) => f.n === 'pong' && f.d === 1);
+    assert.equal((await fetch(`${server.url}/other`)).status, 200);
+    await client.close();
+  });
+
+  it('a worker that runs out of memory is replaced; its pages reload', async () => {
+    const hog = await renderLive(server.url, '/hog');
+    const client = await joinPage(server.origin, hog.pageId, hog.cookie);
+    client.event(hog.pageId, 'eat');
+    assert.equal((await client.next((f) => f.t === 'closed', 10_000)).reason, 'crashed');
+    assert.ok(server.log.lines.some((line) => line.includes('worker stopped and replaced')));
+    assert.equal((await fetch(`${server.url}/other`)).status, 200);
+    await client.close();
+  });
+});
