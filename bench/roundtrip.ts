@@ -14,7 +14,7 @@ export interface LatencyFigures {
 
 export async function measureRoundTrips(count: number): Promise<{ ws: LatencyFigures; pagewire: LatencyFigures; socketIo: LatencyFigures }> {
   const ws = await rawEcho(count);
-  const pw = await pagewireEcho(count);
+  const pw = await measurePagewireTrips(count, 0);
   const socketIo = await measureSocketIo(count);
   return { ws, pagewire: pw, socketIo };
 }
@@ -31,8 +31,9 @@ async function rawEcho(count: number): Promise<LatencyFigures> {
   return figures;
 }
 
-async function pagewireEcho(count: number): Promise<LatencyFigures> {
-  const server = await startServer({ dir: path.join(import.meta.dirname, 'scripts') });
+/** Pagewire's round trip, with scripts in this thread (`workers` 0) or in worker threads. */
+export async function measurePagewireTrips(count: number, workers: number): Promise<LatencyFigures> {
+  const server = await startServer({ dir: path.join(import.meta.dirname, 'scripts'), workers });
   const response = await fetch(`${server.url}/live`);
   const pageId = /data-pagewire-page="([^"]+)"/.exec(await response.text())?.[1] as string;
   const cookie = (response.headers.get('set-cookie') ?? '').split(';')[0] as string;

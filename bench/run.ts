@@ -5,9 +5,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { measureFirstRender } from './first-render.js';
+import { measureLatencyDuringLoop } from './loop-latency.js';
 import { findPhp, startPhp } from './php.js';
 import { measureEditMemory, measureHotReload } from './hot-reload.js';
-import { measureRoundTrips } from './roundtrip.js';
+import { measurePagewireTrips, measureRoundTrips } from './roundtrip.js';
 import { measureScale, type ScalePoint } from './scale.js';
 
 const quick = process.argv.includes('--quick');
@@ -95,6 +96,15 @@ figures.push({
   met: rps('pagewire serve') / rps('php-fpm behind nginx') >= 1.5,
 });
 figures.push({
+  name: 'render, pagewire serve with 2 workers',
+  value: Math.round(rps('pagewire serve, 2 workers')),
+  unit: 'req/s (load generator on the same 2 cores)',
+  baseline: { name: '1 worker', value: Math.round(rps('pagewire serve, 1 worker')) },
+  ratio: rps('pagewire serve, 2 workers') / rps('pagewire serve, 1 worker'),
+  target: '>= 1.6x',
+  met: rps('pagewire serve, 2 workers') / rps('pagewire serve, 1 worker') >= 1.6,
+});
+figures.push({
   name: 'render ceiling: bare node:http, same bytes',
   value: Math.round(rps('node:http')),
   unit: 'req/s',
@@ -105,6 +115,14 @@ for (const [name, r] of Object.entries(render)) {
 
 // --- Event round trip --------------------------------------------------------------------
 const trips = await measureRoundTrips(quick ? 500 : 10_000);
+const hop = await measurePagewireTrips(quick ? 500 : 10_000, 1);
+figures.push({
+  name: 'event round trip p50 through a worker thread',
+  value: Math.round(hop.p50),
+  unit: `µs (p99 ${Math.round(hop.p99)} µs)`,
+  baseline: { name: 'in this thread, µs', value: Math.round(trips.pagewire.p50) },
+  ratio: hop.p50 / trips.pagewire.p50,
+});
 for (const q of ['p50', 'p99'] as const) {
   const ratio = trips.pagewire[q] / trips.ws[q];
   figures.push({
@@ -126,6 +144,16 @@ for (const q of ['p50', 'p99'] as const) {
     met: trips.pagewire[q] < trips.socketIo[q],
   });
 }
+
+const duringLoop = (await measureLatencyDuringLoop()).sort((a, b) => a - b);
+const loopP99 = duringLoop[Math.min(duringLoop.length - 1, Math.floor(0.99 * duringLoop.length))] as number;
+figures.push({
+  name: `round trip p99 of a page while a script in another worker loops (${duringLoop.length} events)`,
+  value: Math.round(loopP99 * 100) / 100,
+  unit: 'ms',
+  target: '< 100 ms',
+  met: loopP99 < 100,
+});
 
 // --- Memory per page, broadcast ----------------------------------------------------------
 const scale = await measureScale(quick ? [200, 1000] : [1000, 10_000]);

@@ -32,6 +32,8 @@ const inExpress = pagewire(options);
 mounted.use(inExpress);
 
 const standalone = pagewire(options);
+const oneWorker = pagewire({ ...options, workers: 1 });
+const twoWorkers = pagewire({ ...options, workers: 2 });
 
 const ports = {
   'node:http': await listen(createServer((_req, res) => {
@@ -41,6 +43,8 @@ const ports = {
   express: await listen(createServer(plain)),
   'pagewire in express': await listen(createServer(mounted)),
   'pagewire serve': await listen(createServer(standalone.handler)),
+  'pagewire serve, 1 worker': await listen(createServer(oneWorker.handler)),
+  'pagewire serve, 2 workers': await listen(createServer(twoWorkers.handler)),
 };
 console.log(JSON.stringify({ ports, page: bytes.toString() }));
 // Exit normally on a signal, so --cpu-prof can write its profile.

@@ -18,7 +18,7 @@ describe('benchmarks (smoke: npm run bench -- --quick)', () => {
     };
     assert.equal(quick, true);
     assert.ok(machine.cores > 0 && machine.node.startsWith('v'));
-    for (const name of ['render, mounted in Express', 'render, pagewire serve', 'event round trip p50', 'event round trip p50 against Socket.IO', 'memory per idle live page', 'broadcast to', 'first render of a new script', 'hot reload p50', 'heap growth across edits']) {
+    for (const name of ['render, mounted in Express', 'render, pagewire serve', 'event round trip p50', 'event round trip p50 against Socket.IO', 'event round trip p50 through a worker thread', 'render, pagewire serve with 2 workers', 'round trip p99 of a page while a script in another worker loops', 'memory per idle live page', 'broadcast to', 'first render of a new script', 'hot reload p50', 'heap growth across edits']) {
       const figure = figures.find((f) => f.name.startsWith(name));
       assert.ok(figure, `${name} is measured`);
       assert.ok(Number.isFinite(figure.value), `${name}: ${figure.value}`);
