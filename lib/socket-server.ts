@@ -133,7 +133,7 @@ export class SocketServer {
   }
 
   #message(connection: Connection, data: RawData, isBinary: boolean): void {
-    const { socket, session } = connection;
+    const { socket } = connection;
     const message = isBinary ? undefined : parseClientMessage(data.toString());
     if (typeof message === 'string' || message === undefined) {
       const reason = message ?? 'binary frames are not accepted';
