@@ -188,7 +188,7 @@ export class PageRegistry {
   /** Rendered for a browser that may never connect (a crawler, curl, a load test). */
   #pend(entry: PageEntry): void {
     entry.state = 'pending';
-    entry.pendingSince = Date.now();
+    entry.pendingSince = performance.now();
     this.#pending.add(entry);
     this.#enforce(this.#pending, this.#settings.maxPendingPages, 'never-connected');
     this.#pendingSweep ??= setTimeout(() => this.#closeNeverConnected(), this.#settings.connectTimeout).unref();
@@ -200,7 +200,8 @@ export class PageRegistry {
    */
   #closeNeverConnected(): void {
     this.#pendingSweep = undefined;
-    const deadline = Date.now() - this.#settings.connectTimeout;
+    // A monotonic clock: a wall clock stepped back would put the next sweep off.
+    const deadline = performance.now() - this.#settings.connectTimeout;
     for (const entry of this.#pending) {
       if (entry.pendingSince > deadline) {
         this.#pendingSweep = setTimeout(() => this.#closeNeverConnected(), entry.pendingSince - deadline).unref();
@@ -334,6 +335,12 @@ export class PageRegistry {
     clearTimeout(timer);
     if (outcome === 'timeout') this.#settings.logger.warn(`close hooks of ${this.#pages.size} page(s) did not finish within ${timeoutMs} ms`);
     for (const entry of [...this.#pages.values()]) this.#forget(entry);
+    // Renders still running (an await) will not finish now: answer them.
+    for (const render of this.#renders.values()) {
+      clearTimeout(render.timer);
+      render.resolve(refused(503, 'SHUTTING_DOWN', 'the server is shutting down'));
+    }
+    this.#renders.clear();
   }
 
   /**
@@ -389,8 +396,16 @@ export class PageRegistry {
     batch.push(pageId);
     if (this.#endBatch.size === 1 && batch.length === 1) {
       queueMicrotask(() => {
-        for (const [why, pageIds] of this.#endBatch) this.#runner.post({ type: 'close-pages', pageIds, reason: why });
+        // Taken before posting: a close hook run by post() may end more pages, in a new batch.
+        const batches = [...this.#endBatch];
         this.#endBatch.clear();
+        for (const [why, pageIds] of batches) {
+          try {
+            this.#runner.post({ type: 'close-pages', pageIds, reason: why });
+          } catch (error) {
+            this.#settings.logger.error(`closing ${pageIds.length} page(s) failed: ${error instanceof Error ? error.message : String(error)}`);
+          }
+        }
       });
     }
   }

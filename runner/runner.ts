@@ -196,7 +196,11 @@ export class InProcessRunner implements ScriptRunner {
   }
 
   #emit(message: RunnerToHost): void {
-    if (message.type === 'page-closed') this.#pages.delete(message.pageId);
+    if (message.type === 'page-closed') {
+      this.#pages.delete(message.pageId);
+      // A render that never finished (timed out in the host) is over too.
+      for (const [renderId, pageId] of this.#rendering) if (pageId === message.pageId) this.#rendering.delete(renderId);
+    }
     if (message.type === 'rendered' || message.type === 'render-failed') {
       const pageId = this.#rendering.get(message.renderId);
       this.#rendering.delete(message.renderId);

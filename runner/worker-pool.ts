@@ -15,11 +15,15 @@ export interface PoolSettings extends RunnerSettings {
 
 /** How often a worker says it is alive, and the pool checks. */
 const ALIVE_INTERVAL = 100;
+/** Workers failing before their first sign of life, in a row, before the pool stops replacing them. */
+const MAX_BOOT_FAILURES = 3;
 /** How long a closing worker is given to run its pages' close hooks. */
 const CLOSE_WAIT = 5000;
 
 interface Slot {
   worker: Worker;
+  /** False until the worker's first `alive`: booting (tsx, vm2) is not a stuck script. */
+  started: boolean;
   /** Pages living in this worker, with their script. */
   pages: Map<string, string>;
   /** Renders in flight: renderId -> page id. */
@@ -45,6 +49,9 @@ export class WorkerPool implements ScriptRunner {
   #listener: (message: RunnerToHost) => void = () => {};
   #closing: Promise<void> | undefined;
   #next = 0;
+  #lastCheck = performance.now();
+  /** Workers that failed before they ever said they were alive, in a row: restarts back off. */
+  #bootFailures = 0;
 
   constructor(settings: PoolSettings) {
     if (!(Number.isInteger(settings.workers) && settings.workers > 0)) throw new RangeError(`WorkerPool: workers must be a positive integer, got ${settings.workers}`);
@@ -66,6 +73,10 @@ export class WorkerPool implements ScriptRunner {
     switch (message.type) {
       case 'render': {
         const slot = this.#pick();
+        if (!slot) {
+          const error = { code: 'NO_WORKER', name: 'Error', message: 'no worker thread is running: they could not start (see the log)', file: message.script };
+          return this.#listener({ type: 'render-failed', renderId: message.renderId, error });
+        }
         slot.pages.set(message.pageId, message.script);
         slot.renders.set(message.renderId, message.pageId);
         this.#pageSlot.set(message.pageId, slot);
@@ -122,7 +133,7 @@ export class WorkerPool implements ScriptRunner {
           { ...options, eval: true },
         )
       : new Worker(new URL('./worker-entry.js', import.meta.url), options);
-    const slot: Slot = { worker, pages: new Map(), renders: new Map(), lastAlive: Date.now(), lastTask: 'starting', closed: undefined };
+    const slot: Slot = { worker, started: false, pages: new Map(), renders: new Map(), lastAlive: performance.now(), lastTask: 'starting', closed: undefined };
     worker.on('message', (message: FromWorker) => this.#receive(slot, message));
     worker.on('error', (error) => this.#fail(slot, `it failed: ${error.message}`));
     worker.on('exit', (code) => {
@@ -133,7 +144,8 @@ export class WorkerPool implements ScriptRunner {
   }
 
   /** The worker with the fewest pages; ties in turn. */
-  #pick(): Slot {
+  #pick(): Slot | undefined {
+    if (this.#slots.length === 0) return undefined;
     let best = this.#slots[this.#next++ % this.#slots.length] as Slot;
     for (const slot of this.#slots) if (slot.pages.size < best.pages.size) best = slot;
     return best;
@@ -146,7 +158,11 @@ export class WorkerPool implements ScriptRunner {
   }
 
   #receive(slot: Slot, incoming: FromWorker): void {
-    slot.lastAlive = Date.now();
+    slot.lastAlive = performance.now();
+    if (!slot.started) {
+      slot.started = true;
+      this.#bootFailures = 0;
+    }
     if (incoming.kind !== 'message') return;
     const message = incoming.message;
     switch (message.type) {
@@ -159,10 +175,13 @@ export class WorkerPool implements ScriptRunner {
       }
       case 'page-closed':
         this.#forget(message.pageId);
+        // A render that never finished (timed out in the host) is over too.
+        for (const [renderId, pageId] of slot.renders) if (pageId === message.pageId) slot.renders.delete(renderId);
         break;
       case 'files-changed':
-        // The pool reports changes once, not once per worker.
-        return;
+        // Every worker sees the same changes (and looks again later the same way): one reports.
+        if (slot !== this.#slots[0]) return;
+        break;
       default:
         break;
     }
@@ -176,14 +195,21 @@ export class WorkerPool implements ScriptRunner {
 
   #filesChanged(changes: FileChange[]): void {
     for (const slot of this.#slots) slot.worker.postMessage({ kind: 'files', changes } satisfies ToWorker);
-    this.#listener({ type: 'files-changed', changes });
   }
 
   /** The watchdog: a worker silent for longer than the limit is stuck in a script. */
   #check(): void {
-    const now = Date.now();
+    const now = performance.now();
+    const late = now - this.#lastCheck > 2 * ALIVE_INTERVAL;
+    this.#lastCheck = now;
+    if (late) {
+      // This thread was held (a long GC, host work): the workers' messages wait in the queue
+      // behind this timer. Their silence says nothing this round.
+      for (const slot of this.#slots) slot.lastAlive = now;
+      return;
+    }
     for (const slot of [...this.#slots]) {
-      if (now - slot.lastAlive > this.#settings.watchdog) {
+      if (slot.started && now - slot.lastAlive > this.#settings.watchdog) {
         this.#fail(slot, `a script held it for more than ${this.#settings.watchdog} ms without yielding (${slot.lastTask}): an endless loop?`);
       }
     }
@@ -193,7 +219,15 @@ export class WorkerPool implements ScriptRunner {
   #fail(slot: Slot, why: string): void {
     const index = this.#slots.indexOf(slot);
     if (index === -1 || this.#closing) return;
-    this.#slots[index] = this.#start();
+    if (!slot.started) this.#bootFailures++;
+    if (this.#bootFailures > MAX_BOOT_FAILURES) {
+      // Workers that cannot even start (too little workerMemory, say) are not restarted in a
+      // loop: the pool shrinks, and says why.
+      this.#slots.splice(index, 1);
+      this.#listener({ type: 'log', script: '', level: 'error', text: `a worker could not start (${why}); ${this.#slots.length} worker(s) left` });
+    } else {
+      this.#slots[index] = this.#start();
+    }
     void slot.worker.terminate();
     const scripts = [...new Set(slot.pages.values())].join(', ') || 'no page';
     this.#listener({ type: 'log', script: '', level: 'error', text: `worker stopped and replaced: ${why}. Its pages (${scripts}) reload.` });
