@@ -16,6 +16,13 @@ function __serverSocketEvent(name: string) {
   if (name === 'reject') (async () => { await null; throw new Error('nobody awaited this'); })();
   if (name === 'timer') setTimeout(() => { throw new Error('timer broke'); }, 1);
 }`,
+  'busy.ts': `let handled = 0;
+echo('busy');
+function __serverSocketEvent(name: string) {
+  const until = Date.now() + 5;
+  while (Date.now() < until) {}
+  if (++handled % 100 === 0) server_socket_event('handled', handled);
+}`,
   'hog.ts': `const hoard: number[][] = [];
 echo('hog');
 function __serverSocketEvent(name: string) {
@@ -26,7 +33,7 @@ function __serverSocketEvent(name: string) {
 describe('scripts in worker threads', () => {
   let server: TestServer;
   before(async () => {
-    server = await startServer({ dir: folder.dir, workers: 2, watchdog: 500, workerMemory: 64 });
+    server = await startServer({ dir: folder.dir, workers: 2, watchdog: 500, workerMemory: 64, maxEventsPerSecond: 100_000 });
   });
   after(async () => {
     await server.close();
@@ -63,6 +70,22 @@ describe('scripts in worker threads', () => {
     client.event(other.pageId, 'ping');
     await client.next((f) => f.n === 'pong' && f.d === 1);
     assert.equal((await fetch(`${server.url}/other`)).status, 200);
+    await client.close();
+  });
+
+  it('the watchdog is not fooled by a held server thread, nor by a long queue of quick handlers', async () => {
+    const busy = await renderLive(server.url, '/busy');
+    const client = await joinPage(server.origin, busy.pageId, busy.cookie);
+    // The server's own thread held for longer than the watchdog: the workers did nothing wrong.
+    const until = Date.now() + 800;
+    while (Date.now() < until) {
+      // the test and the server share this thread
+    }
+    // 300 handlers of 5 ms each: 1.5 s of work in a queue, three times the watchdog, and no stuck script.
+    for (let i = 0; i < 300; i++) client.event(busy.pageId, 'tick');
+    assert.equal((await client.next((f) => f.n === 'handled' && f.d === 300, 10_000)).p, busy.pageId);
+    assert.equal(client.frames.some((f) => f.t === 'closed'), false);
+    assert.equal(server.log.lines.some((line) => line.includes('worker stopped') && line.includes('busy.ts')), false);
     await client.close();
   });
 
