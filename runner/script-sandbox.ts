@@ -17,6 +17,11 @@ export interface SandboxSettings {
   reservedEvents: readonly string[];
   /** Events one page's mailbox may hold. */
   maxQueuedEvents: number;
+  /**
+   * Reads a script file (relative to `root`). Default: from disk. The worker pool reads through
+   * its main thread, so that every worker runs the same version of a file.
+   */
+  readSource?: (file: string) => string;
 }
 
 /**
@@ -117,7 +122,7 @@ export class ScriptSandbox {
   compare(file: string): 'same' | 'changed' | 'empty' {
     let now: string;
     try {
-      now = readFileSync(path.join(this.#settings.root, file), 'utf8');
+      now = this.#readSource(file);
     } catch {
       return 'changed';
     }
@@ -202,9 +207,13 @@ export class ScriptSandbox {
     return info;
   }
 
+  #readSource(file: string): string {
+    return this.#settings.readSource ? this.#settings.readSource(file) : readFileSync(path.join(this.#settings.root, file), 'utf8');
+  }
+
   #read(file: string): string {
     try {
-      return readFileSync(path.join(this.#settings.root, file), 'utf8');
+      return this.#readSource(file);
     } catch (error) {
       throw new ScriptError({ code: 'SCRIPT_NOT_FOUND', name: 'Error', message: `cannot read ${file}: ${(error as Error).message}`, file });
     }

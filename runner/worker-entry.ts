@@ -1,15 +1,30 @@
 // A worker thread of the pool: an in-process runner, spoken to through messages.
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { InProcessRunner } from './runner.js';
-import type { FromWorker, ToWorker, WorkerData } from './worker-protocol.js';
+import type { FromWorker, SourceAnswer, ToWorker, WorkerData } from './worker-protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('runner/worker-entry runs in a worker thread');
-const { settings, aliveInterval } = workerData as WorkerData;
+const { settings, aliveInterval, sources, signal } = workerData as WorkerData;
 const send = (message: FromWorker) => port.postMessage(message);
+const flag = new Int32Array(signal);
+
+/**
+ * Scripts are read through the pool, synchronously (compiling is synchronous): every worker
+ * then runs the same version of a file, even one edited on a production server.
+ */
+function readSource(file: string): string {
+  Atomics.store(flag, 0, 0);
+  sources.postMessage(file);
+  Atomics.wait(flag, 0, 0, 10_000);
+  const answer = receiveMessageOnPort(sources)?.message as SourceAnswer | undefined;
+  if (!answer) throw new Error(`reading ${file}: the server did not answer`);
+  if ('error' in answer) throw new Error(answer.error);
+  return answer.source;
+}
 
 // The pool watches files once for all its workers.
-const runner = new InProcessRunner({ ...settings, watch: false });
+const runner = new InProcessRunner({ ...settings, watch: false, readSource });
 runner.onMessage((message) => send({ kind: 'message', message }));
 // A timer that cannot fire while a script holds the thread: its silence is the alarm.
 let lastAlive = Date.now();

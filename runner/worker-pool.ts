@@ -1,8 +1,10 @@
-import { Worker } from 'node:worker_threads';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import type { CloseReason, FileChange, HostToRunner, RunnerToHost, ScriptRunner } from './messages.js';
 import type { RunnerSettings } from './runner.js';
 import { ScriptWatcher } from './watcher.js';
-import type { FromWorker, ToWorker, WorkerData } from './worker-protocol.js';
+import type { FromWorker, SourceAnswer, ToWorker, WorkerData } from './worker-protocol.js';
 
 export interface PoolSettings extends RunnerSettings {
   /** Worker threads; each hosts sandboxes, and a page lives in one worker for its whole life. */
@@ -50,8 +52,10 @@ export class WorkerPool implements ScriptRunner {
   #closing: Promise<void> | undefined;
   #next = 0;
   #lastCheck = performance.now();
-  /** Workers that failed before they ever said they were alive, in a row: restarts back off. */
+  /** Workers that failed before they ever said they were alive, in a row. */
   #bootFailures = 0;
+  /** Production: script sources as first read, so a file is one version for every worker. */
+  readonly #sources = new Map<string, SourceAnswer>();
 
   constructor(settings: PoolSettings) {
     if (!(Number.isInteger(settings.workers) && settings.workers > 0)) throw new RangeError(`WorkerPool: workers must be a positive integer, got ${settings.workers}`);
@@ -123,8 +127,18 @@ export class WorkerPool implements ScriptRunner {
   }
 
   #start(): Slot {
-    const data: WorkerData = { settings: { ...this.#settings, watch: false }, aliveInterval: ALIVE_INTERVAL };
-    const options = { workerData: data, resourceLimits: { maxOldGenerationSizeMb: this.#settings.workerMemory } };
+    const { port1, port2 } = new MessageChannel();
+    const signal = new SharedArrayBuffer(4);
+    const flag = new Int32Array(signal);
+    port1.on('message', (file: string) => {
+      port1.postMessage(this.#source(file));
+      Atomics.store(flag, 0, 1);
+      Atomics.notify(flag, 0);
+    });
+    port1.unref();
+    const { readSource: _own, ...settings } = this.#settings;
+    const data: WorkerData = { settings: { ...settings, watch: false }, aliveInterval: ALIVE_INTERVAL, sources: port2, signal };
+    const options = { workerData: data, transferList: [port2], resourceLimits: { maxOldGenerationSizeMb: this.#settings.workerMemory } };
     const worker = import.meta.url.endsWith('.ts')
       ? // Run from source (tests, tsx): a worker does not inherit tsx's loader, so it registers
         // it before it loads the TypeScript entry.
@@ -191,6 +205,21 @@ export class WorkerPool implements ScriptRunner {
   #forget(pageId: string): void {
     this.#pageSlot.get(pageId)?.pages.delete(pageId);
     this.#pageSlot.delete(pageId);
+  }
+
+  #source(file: string): SourceAnswer {
+    let answer = this.#sources.get(file);
+    if (!answer) {
+      try {
+        answer = { source: readFileSync(path.join(this.#settings.root, file), 'utf8') };
+      } catch (error) {
+        answer = { error: error instanceof Error ? error.message : String(error) };
+      }
+      // Kept in production only: a file that could not be read is asked again next time, and in
+      // dev the watcher's second looks (a half-written file) must see the disk.
+      if ('source' in answer && !this.#settings.watch) this.#sources.set(file, answer);
+    }
+    return answer;
   }
 
   #filesChanged(changes: FileChange[]): void {

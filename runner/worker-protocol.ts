@@ -1,3 +1,4 @@
+import type { MessagePort } from 'node:worker_threads';
 import type { FileChange, HostToRunner, RunnerToHost } from './messages.js';
 import type { RunnerSettings } from './runner.js';
 
@@ -15,6 +16,12 @@ export type FromWorker =
   | { kind: 'closed' };
 
 export interface WorkerData {
-  settings: RunnerSettings;
+  settings: Omit<RunnerSettings, 'readSource'>;
   aliveInterval: number;
+  /** Where the worker asks for a file's source, and waits on `signal` for the answer. */
+  sources: MessagePort;
+  signal: SharedArrayBuffer;
 }
+
+/** The pool's answer to a source request. */
+export type SourceAnswer = { source: string } | { error: string };

@@ -99,3 +99,19 @@ describe('scripts in worker threads', () => {
     await client.close();
   });
 });
+
+describe('scripts in worker threads, in production', () => {
+  it('every worker runs the version of a script first read, even after an edit on the server', async () => {
+    const site = scriptsFolder({ 'page.ts': `echo('version 1');\nfunction __serverSocketEvent() {}\n` });
+    const server = await startServer({ dir: site.dir, workers: 2 });
+    try {
+      assert.match(await (await fetch(`${server.url}/page`)).text(), /version 1$/);
+      site.write('page.ts', `echo('version 2');\nfunction __serverSocketEvent() {}\n`);
+      // Pages spread over both workers; the second compiles the script now, from the pool's copy.
+      for (let i = 0; i < 4; i++) assert.match(await (await fetch(`${server.url}/page`)).text(), /version 1$/);
+    } finally {
+      await server.close();
+      site.remove();
+    }
+  });
+});
