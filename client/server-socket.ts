@@ -32,6 +32,8 @@ export class ServerSocketEvent extends Event {
 
 type Listener = ((event: ServerSocketEvent) => void) | { handleEvent(event: ServerSocketEvent): void };
 
+const utf8 = new TextEncoder();
+
 /** Close reasons after which the page cannot go on as it was: it reloads, unless told not to. */
 const FINAL_REASONS = new Set(['closed-by-script', 'closed-by-client', 'idle']);
 /** Pushes received before an acknowledgement is sent at once, rather than after ACK_DELAY ms. */
@@ -78,10 +80,11 @@ export class ServerSocket extends EventTarget {
     const message: Extract<ClientMessage, { t: 'ev' }> = { t: 'ev', p: this.pageId, s: this.#sent + 1, n: name, d: data };
     // Refused here, not by the server: a message it must refuse would be sent again after
     // every reconnection, for ever.
-    const size = new TextEncoder().encode(JSON.stringify(message)).length;
-    if (size > this.#connection.maxMessageSize) {
-      throw new RangeError(`serverSocket.send('${name}'): ${size} bytes is more than the server accepts (${this.#connection.maxMessageSize})`);
-    }
+    const max = this.#connection.maxMessageSize;
+    const json = JSON.stringify(message);
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: most events need no encoding to be measured.
+    const size = json.length * 3 <= max ? 0 : utf8.encode(json).length;
+    if (size > max) throw new RangeError(`serverSocket.send('${name}'): ${size} bytes is more than the server accepts (${max})`);
     this.#sent++;
     this.#unacked.push(message);
     if (this.#joined) this.#connection.write(message);

@@ -45,11 +45,6 @@ export class SocketServer {
     this.#heartbeat = setInterval(() => this.#beat(), options.heartbeatInterval).unref();
   }
 
-  /** Number of open sockets. */
-  get size(): number {
-    return this.#wss.clients.size;
-  }
-
   /** Adds the upgrade listener to `server`; other paths' upgrades are left to their owners. */
   attach(server: Server): void {
     if (this.#closed) throw new Error('wire.attach(): this Pagewire instance is closed');

@@ -17,7 +17,7 @@ export function formatScriptError(info: ScriptErrorInfo): string {
   return `${locationOf(info)}${info.name}: ${info.message}`;
 }
 
-export function locationOf(info: ScriptErrorInfo): string {
+function locationOf(info: ScriptErrorInfo): string {
   if (!info.file) return '';
   return `${info.file}${info.line ? `:${info.line}${info.column ? `:${info.column}` : ''}` : ''} `;
 }

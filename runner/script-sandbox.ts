@@ -81,10 +81,6 @@ export class ScriptSandbox {
     }
   }
 
-  get pageCount(): number {
-    return this.#api.pageCount();
-  }
-
   /** Renders a page; `rendered` or `render-failed` is emitted now, or later for async scripts. */
   render(renderId: number, pageId: string, request: RequestData): void {
     const output = this.#api.render(pageId, renderId, JSON.stringify(request));

@@ -78,7 +78,6 @@ export interface SandboxApi {
    */
   closePages(pageIds: string, reason: string): string;
   deliver(channel: string, dataJson: string): void;
-  pageCount(): number;
   /** Stops the timers module code started (partials): the sandbox is being let go. */
   dispose(): void;
 }

@@ -672,7 +672,6 @@ const api: SandboxApi = {
     return done.join(',');
   },
   deliver,
-  pageCount: () => pages.size,
   dispose() {
     for (const timer of moduleTimers) hostClearTimeout(timer);
     for (const timer of moduleIntervals) hostClearInterval(timer);
