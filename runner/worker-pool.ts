@@ -3,6 +3,8 @@ import path from 'node:path';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import type { CloseReason, FileChange, HostToRunner, RunnerToHost, ScriptRunner } from './messages.js';
 import type { RunnerSettings } from './runner.js';
+import { ScriptError } from './script-error.js';
+import { whereStuck } from './stuck-stack.js';
 import { ScriptWatcher } from './watcher.js';
 import type { FromWorker, SourceAnswer, ToWorker, WorkerData } from './worker-protocol.js';
 
@@ -21,6 +23,20 @@ const ALIVE_INTERVAL = 100;
 const MAX_BOOT_FAILURES = 3;
 /** How long a closing worker is given to run its pages' close hooks. */
 const CLOSE_WAIT = 5000;
+/** How long a stuck worker is given to pause for the inspector, so the log can name the line. */
+const PAUSE_WAIT = 1000;
+
+/** What the pool last asked of a worker, for the log when it has to be stopped. */
+interface Task {
+  /** `event 'save'`, `the render`, `channel 'chat'`. */
+  what: string;
+  script?: string;
+  pageId?: string;
+}
+
+function describe(task: Task): string {
+  return task.script ? `${task.what} of ${task.script}` : task.what;
+}
 
 interface Slot {
   worker: Worker;
@@ -31,8 +47,9 @@ interface Slot {
   /** Renders in flight: renderId -> page id. */
   renders: Map<number, string>;
   lastAlive: number;
-  /** What the pool last asked of it, for the log when it has to be stopped. */
-  lastTask: string;
+  lastTask: Task;
+  /** The watchdog found it stuck: it is being stopped. */
+  stuck: boolean;
   closed: Promise<void> | undefined;
 }
 
@@ -84,12 +101,12 @@ export class WorkerPool implements ScriptRunner {
         slot.pages.set(message.pageId, message.script);
         slot.renders.set(message.renderId, message.pageId);
         this.#pageSlot.set(message.pageId, slot);
-        return this.#send(slot, message, `rendering ${message.script}`);
+        return this.#send(slot, message, { what: 'the render', script: message.script, pageId: message.pageId });
       }
       case 'event': {
         const slot = this.#pageSlot.get(message.pageId);
         if (!slot) return this.#listener({ type: 'page-closed', pageId: message.pageId, reason: 'crashed' });
-        return this.#send(slot, message, `event '${message.name}' of ${slot.pages.get(message.pageId)}`);
+        return this.#send(slot, message, { what: `event '${message.name}'`, script: slot.pages.get(message.pageId), pageId: message.pageId });
       }
       case 'close-pages': {
         const bySlot = new Map<Slot, string[]>();
@@ -103,12 +120,12 @@ export class WorkerPool implements ScriptRunner {
           if (ids) ids.push(pageId);
           else bySlot.set(slot, [pageId]);
         }
-        for (const [slot, pageIds] of bySlot) this.#send(slot, { ...message, pageIds }, `closing ${pageIds.length} page(s)`);
+        for (const [slot, pageIds] of bySlot) this.#send(slot, { ...message, pageIds }, { what: `closing ${pageIds.length} page(s)` });
         return;
       }
       case 'deliver':
         // Subscribers may live in any worker.
-        for (const slot of this.#slots) this.#send(slot, message, `channel '${message.channel}'`);
+        for (const slot of this.#slots) this.#send(slot, message, { what: `channel '${message.channel}'` });
         return;
       default: {
         const unknown: never = message;
@@ -147,7 +164,7 @@ export class WorkerPool implements ScriptRunner {
           { ...options, eval: true },
         )
       : new Worker(new URL('./worker-entry.js', import.meta.url), options);
-    const slot: Slot = { worker, started: false, pages: new Map(), renders: new Map(), lastAlive: performance.now(), lastTask: 'starting', closed: undefined };
+    const slot: Slot = { worker, started: false, pages: new Map(), renders: new Map(), lastAlive: performance.now(), lastTask: { what: 'starting' }, stuck: false, closed: undefined };
     worker.on('message', (message: FromWorker) => this.#receive(slot, message));
     worker.on('error', (error) => this.#fail(slot, `it failed: ${error.message}`));
     worker.on('exit', (code) => {
@@ -157,15 +174,17 @@ export class WorkerPool implements ScriptRunner {
     return slot;
   }
 
-  /** The worker with the fewest pages; ties in turn. */
+  /** The worker with the fewest pages, ties in turn; one being stopped only when all are. */
   #pick(): Slot | undefined {
-    if (this.#slots.length === 0) return undefined;
-    let best = this.#slots[this.#next++ % this.#slots.length] as Slot;
-    for (const slot of this.#slots) if (slot.pages.size < best.pages.size) best = slot;
+    const running = this.#slots.filter((slot) => !slot.stuck);
+    const slots = running.length > 0 ? running : this.#slots;
+    if (slots.length === 0) return undefined;
+    let best = slots[this.#next++ % slots.length] as Slot;
+    for (const slot of slots) if (slot.pages.size < best.pages.size) best = slot;
     return best;
   }
 
-  #send(slot: Slot, message: HostToRunner, task: string): void {
+  #send(slot: Slot, message: HostToRunner, task: Task): void {
     slot.lastTask = task;
     const out: ToWorker = { kind: 'message', message };
     slot.worker.postMessage(out);
@@ -238,10 +257,29 @@ export class WorkerPool implements ScriptRunner {
       return;
     }
     for (const slot of [...this.#slots]) {
-      if (slot.started && now - slot.lastAlive > this.#settings.watchdog) {
-        this.#fail(slot, `a script held it for more than ${this.#settings.watchdog} ms without yielding (${slot.lastTask}): an endless loop?`);
-      }
+      if (slot.started && !slot.stuck && now - slot.lastAlive > this.#settings.watchdog) void this.#stopStuck(slot);
     }
+  }
+
+  /** Reads where the stuck worker is, reports it against the script's line, and replaces the worker. */
+  async #stopStuck(slot: Slot): Promise<void> {
+    slot.stuck = true;
+    const task = slot.lastTask;
+    const held = `held its worker for more than ${this.#settings.watchdog} ms without yielding`;
+    const frames = await whereStuck(slot.worker, PAUSE_WAIT);
+    const at = frames[0];
+    if (at) {
+      // The page's own script is the outermost frame; the loop itself may be in a partial.
+      const script = (frames.at(-1) ?? at).file;
+      const ours = task.script === script;
+      const stack = frames.map((frame) => `    at ${frame.functionName || '<top level>'} (${frame.file}:${frame.line})`).join('\n');
+      const source = this.#source(at.file);
+      const info = { code: 'SCRIPT_STUCK', name: 'Error', message: `${ours ? task.what : 'a script'} ${held}: an endless loop? Its worker was stopped and its pages reload`, file: at.file, line: at.line, stack };
+      const error = new ScriptError(info, 'source' in source ? source.source : undefined).info;
+      this.#listener({ type: 'script-error', script, pageId: ours ? task.pageId : undefined, error });
+    }
+    const where = at ? `, at ${at.file}:${at.line}` : '';
+    this.#fail(slot, `a script held it for more than ${this.#settings.watchdog} ms without yielding (${describe(task)}${where})`);
   }
 
   /** Ends a worker that is stuck or gone, tells its pages, and starts another in its place. */
@@ -259,7 +297,7 @@ export class WorkerPool implements ScriptRunner {
     }
     void slot.worker.terminate();
     const scripts = [...new Set(slot.pages.values())].join(', ') || 'no page';
-    this.#listener({ type: 'log', script: '', level: 'error', text: `worker stopped and replaced: ${why}. Its pages (${scripts}) reload.` });
+    this.#listener({ type: 'log', script: '', level: 'error', text: `worker stopped and replaced: ${why}; its pages (${scripts}) reload.` });
     for (const [renderId, pageId] of slot.renders) {
       const script = slot.pages.get(pageId) ?? '';
       this.#listener({ type: 'render-failed', renderId, error: { code: 'WORKER_STOPPED', name: 'Error', message: `the worker rendering ${script} was stopped: ${why}`, file: script } });

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { launchBrowser } from './helpers/browser.js';
 import { scriptsFolder, waitFor } from './helpers/fixtures.js';
+import { killOneWorker } from './helpers/kill-worker.js';
 import { joinPage, renderLive, startServer, type TestServer } from './helpers/server.js';
 
 const folder = scriptsFolder({
@@ -53,7 +57,12 @@ describe('scripts in worker threads', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     assert.equal((await loopClient.next((f) => f.t === 'closed', 3000)).reason, 'crashed');
-    assert.ok(server.log.lines.some((line) => /worker stopped and replaced: a script held it for more than 500 ms without yielding \(event 'spin' of loop\.ts\)/.test(line)), server.log.lines.join('\n'));
+    // The log names the script and the line of the loop.
+    const log = server.log.lines.join('\n');
+    assert.match(log, /loop\.ts:3 Error: event 'spin' held its worker for more than 500 ms without yielding: an endless loop\?/);
+    assert.match(log, /at __serverSocketEvent \(loop\.ts:3\)/);
+    assert.match(log, />\s+3 \|   if \(name === 'spin'\) while \(true\) \{\}/);
+    assert.match(log, /worker stopped and replaced: a script held it for more than 500 ms without yielding \(event 'spin' of loop\.ts, at loop\.ts:3\)/);
     // The replacement worker serves the script again.
     assert.match((await renderLive(server.url, '/loop')).body, /loop/);
     otherClient.event(other.pageId, 'ping');
@@ -112,6 +121,51 @@ describe('scripts in worker threads, in production', () => {
     } finally {
       await server.close();
       site.remove();
+    }
+  });
+});
+
+describe('a worker killed from outside, in a real browser (Chromium)', { timeout: 60_000 }, () => {
+  it('the tab whose page lived in it reloads and works again; the tab in the other worker keeps its state', async () => {
+    const server = await startServer({ dir: path.join(import.meta.dirname, '..', 'sample-scripts'), workers: 2 });
+    const browser = await launchBrowser();
+    try {
+      const context = await browser.newContext();
+      // Two pages, one in each worker: pages go to the worker with the fewest.
+      const tabs = [await context.newPage(), await context.newPage()] as const;
+      const navigations = [0, 0];
+      for (const [i, tab] of tabs.entries()) {
+        await tab.goto(`${server.url}/counter`);
+        tab.on('framenavigated', () => navigations[i]!++);
+      }
+      const count = (tab: Page, value: string) =>
+        tab.waitForFunction((v) => document.getElementById('count')?.textContent === v, value, { polling: 20 });
+      for (const tab of tabs) {
+        await tab.bringToFront();
+        await tab.click('#increment');
+        await tab.click('#increment');
+        await count(tab, '2');
+      }
+      const threadId = await killOneWorker(7);
+      await waitFor(() => navigations.some((n) => n > 0), 'a tab to reload');
+      const reloaded = navigations.findIndex((n) => n > 0);
+      const kept = tabs[1 - reloaded] as Page;
+      const fresh = tabs[reloaded] as Page;
+      // The reloaded tab has a new instance, in a live worker.
+      await fresh.bringToFront();
+      await count(fresh, '0');
+      await fresh.click('#increment');
+      await count(fresh, '1');
+      // The other tab never noticed.
+      await kept.bringToFront();
+      await kept.click('#increment');
+      await count(kept, '3');
+      assert.equal(navigations[1 - reloaded], 0);
+      assert.ok(server.log.lines.some((line) => line.includes('worker stopped and replaced: it exited (code 7); its pages (counter.ts) reload.')), `thread ${threadId}: ${server.log.lines.join('\n')}`);
+      await context.close();
+    } finally {
+      await browser.close();
+      await server.close();
     }
   });
 });
