@@ -41,17 +41,25 @@ interface Load {
   p50: number;
   p99: number;
   errors: number;
+  /** Cores the load generator kept busy, on average: what it took from the server. */
+  loadCores: number;
 }
 const load = (base: string): Promise<Load> =>
   new Promise((resolve, reject) => {
     const duration = quick ? 1 : 4;
-    const child = spawn(process.execPath, [path.join(root, 'node_modules/autocannon/autocannon.js'), '-c', '32', '-d', String(duration), '-j', `${base}/live`], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const args = ['--import', path.join(root, 'bench/report-cpu.mjs'), path.join(root, 'node_modules/autocannon/autocannon.js'), '-c', '32', '-d', String(duration), '-j', `${base}/live`];
+    const started = performance.now();
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
+    let err = '';
     child.stdout.on('data', (chunk) => (out += chunk));
+    child.stderr.on('data', (chunk) => (err += chunk));
     child.once('exit', (code) => {
-      if (code !== 0) return reject(new Error(`autocannon exited ${code}`));
+      if (code !== 0) return reject(new Error(`autocannon exited ${code}: ${err}`));
       const r = JSON.parse(out) as { requests: { average: number }; latency: { p50: number; p99: number }; errors: number; non2xx: number };
-      resolve({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx });
+      const cpuMs = Number(/cpu-ms (\d+)/.exec(err)?.[1] ?? Number.NaN);
+      const loadCores = cpuMs / (performance.now() - started);
+      resolve({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx, loadCores });
     });
   });
 
@@ -75,8 +83,8 @@ if (typeof php === 'string') {
 }
 
 const rps = (name: string) => render[name]?.rps ?? 0;
-/** A render throughput against a baseline server of the same run, with a minimum ratio. */
-const compareRender = (name: string, server: string, baseline: string, baselineName: string, minimum: number, unit = 'req/s') => {
+/** A render throughput against a baseline server of the same run, with a minimum ratio if it has a target. */
+const compareRender = (name: string, server: string, baseline: string, baselineName: string, minimum: number | undefined, unit = 'req/s') => {
   const ratio = rps(server) / rps(baseline);
   const measured = render[baseline] !== undefined;
   figures.push({
@@ -85,21 +93,30 @@ const compareRender = (name: string, server: string, baseline: string, baselineN
     unit,
     baseline: { name: measured ? baselineName : `${baselineName}: not measured`, value: measured ? Math.round(rps(baseline)) : Number.NaN },
     ratio,
-    target: `>= ${minimum}x`,
-    met: ratio >= minimum,
+    ...(minimum === undefined ? {} : { target: `>= ${minimum}x`, met: ratio >= minimum }),
   });
 };
 compareRender('render, mounted in Express', 'pagewire in express', 'express', 'plain Express, same bytes', 0.9);
 if (typeof php === 'string') console.error(`render, pagewire serve: no PHP baseline (${php})`);
 compareRender('render, pagewire serve', 'pagewire serve', 'php-fpm behind nginx', 'PHP 8.2 php-fpm (4 children) behind nginx, same page', 1.5);
-compareRender('render, pagewire serve with 2 workers', 'pagewire serve, 2 workers', 'pagewire serve, 1 worker', '1 worker', 1.6, 'req/s (load generator on the same 2 cores)');
+const cores = os.availableParallelism();
+const loadCores = (name: string) => (render[name]?.loadCores ?? Number.NaN).toFixed(2);
+compareRender(
+  'render, pagewire serve with 2 workers',
+  'pagewire serve, 2 workers',
+  'pagewire serve, 1 worker',
+  '1 worker',
+  1.6,
+  `req/s (the load generator kept ${loadCores('pagewire serve, 2 workers')} of the ${cores} cores busy; ${loadCores('pagewire serve, 1 worker')} against 1 worker)`,
+);
+compareRender('render, pagewire serve, scripts in its thread (workers: 0)', 'pagewire serve, scripts in its thread', 'pagewire serve', 'the default, a worker per core', undefined);
 figures.push({
   name: 'render ceiling: bare node:http, same bytes',
   value: Math.round(rps('node:http')),
   unit: 'req/s',
 });
 for (const [name, r] of Object.entries(render)) {
-  figures.push({ name: `render latency p50/p99, ${name}`, value: r.p50, unit: `ms (p99 ${r.p99} ms, errors ${r.errors})` });
+  figures.push({ name: `render latency p50/p99, ${name}`, value: r.p50, unit: `ms (p99 ${r.p99} ms, errors ${r.errors}; load generator on ${r.loadCores.toFixed(2)} cores)` });
 }
 
 // --- Event round trip --------------------------------------------------------------------

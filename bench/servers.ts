@@ -31,7 +31,9 @@ const mounted = express();
 const inExpress = pagewire(options);
 mounted.use(inExpress);
 
+// The default: a worker thread per core.
 const standalone = pagewire(options);
+const inThread = pagewire({ ...options, workers: 0 });
 const oneWorker = pagewire({ ...options, workers: 1 });
 const twoWorkers = pagewire({ ...options, workers: 2 });
 
@@ -43,6 +45,7 @@ const ports = {
   express: await listen(createServer(plain)),
   'pagewire in express': await listen(createServer(mounted)),
   'pagewire serve': await listen(createServer(standalone.handler)),
+  'pagewire serve, scripts in its thread': await listen(createServer(inThread.handler)),
   'pagewire serve, 1 worker': await listen(createServer(oneWorker.handler)),
   'pagewire serve, 2 workers': await listen(createServer(twoWorkers.handler)),
 };

@@ -9,7 +9,7 @@ const USAGE = `Usage: pagewire serve [dir] [--port N] [--host H] [--dev] [--work
   --host H      address to listen on (default: all addresses)
   --dev         development mode: hot reload, error details in the browser
   --workers N   run scripts in N worker threads: a stuck or crashing script ends its worker,
-                not the server (default: 0, scripts in the main thread)`;
+                not the server (default: one per core; 0 runs them in the server's thread)`;
 
 /** Runs the CLI with `argv` (without `node` and the script). Resolves when the server listens. */
 export async function main(argv: string[]): Promise<void> {
@@ -20,7 +20,7 @@ export async function main(argv: string[]): Promise<void> {
       port: { type: 'string', short: 'p' },
       host: { type: 'string' },
       dev: { type: 'boolean', default: false },
-      workers: { type: 'string', default: '0' },
+      workers: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -33,7 +33,7 @@ export async function main(argv: string[]): Promise<void> {
   const port = Number(values.port ?? process.env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`pagewire serve: --port must be a port number, got '${values.port ?? process.env.PORT}'`);
 
-  const wire = pagewire({ dir, dev: values.dev, workers: Number(values.workers) });
+  const wire = pagewire({ dir, dev: values.dev, ...(values.workers === undefined ? {} : { workers: Number(values.workers) }) });
   // The core handler straight on node:http: no Express per-request cost (DESIGN.md §4).
   const server = createServer(wire.handler);
   wire.attach(server);

@@ -1,4 +1,5 @@
 import { statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { consoleLogger, type Logger } from './logger.js';
 
@@ -52,7 +53,8 @@ export interface PagewireOptions {
   sessionCookie?: string;
   /**
    * Worker threads that run the scripts: a script stuck in a loop, or crashing, ends its worker,
-   * not the server. 0 runs scripts in this thread (no containment). Default 0 for now.
+   * not the server, and pages spread over them. 0 runs scripts in this thread, for debugging:
+   * the same behaviour, without the containment. Default: the number of cores.
    */
   workers?: number;
   /** With workers: a render or handler holding its worker longer than this (ms) ends it. Default 2,000. */
@@ -160,7 +162,7 @@ export function resolveOptions(options: PagewireOptions): ResolvedOptions {
     maxQueuedEvents: options.maxQueuedEvents ?? 100,
     idleTimeout: options.idleTimeout ?? 0,
     heartbeatInterval: options.heartbeatInterval ?? 10_000,
-    workers: options.workers ?? 0,
+    workers: options.workers ?? availableParallelism(),
     watchdog: options.watchdog ?? 2000,
     workerMemory: options.workerMemory ?? 512,
     maxBodySize: options.maxBodySize ?? 1024 * 1024,

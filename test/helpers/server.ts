@@ -17,8 +17,10 @@ export interface TestServer {
 /** Pagewire mounted in a real Express app, listening on 127.0.0.1 with a free port. */
 export async function startServer(options: PagewireOptions): Promise<TestServer> {
   const log = memoryLogger();
-  // PAGEWIRE_TEST_WORKERS=2 runs a suite with scripts in worker threads.
-  const wire = pagewire({ logger: log, workers: Number(process.env.PAGEWIRE_TEST_WORKERS ?? 0), ...options });
+  // Scripts run as by default (a worker thread per core); PAGEWIRE_TEST_WORKERS=0 runs a suite
+  // with them in this thread instead.
+  const workers = process.env.PAGEWIRE_TEST_WORKERS ? { workers: Number(process.env.PAGEWIRE_TEST_WORKERS) } : {};
+  const wire = pagewire({ logger: log, ...workers, ...options });
   const app = express();
   app.use(wire);
   const server = await new Promise<Server>((resolve) => {
