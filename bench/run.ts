@@ -26,7 +26,13 @@ interface Figure {
 const figures: Figure[] = [];
 
 // --- Render throughput -------------------------------------------------------------------
-const servers = spawn(process.execPath, ['--import', 'tsx', 'bench/servers.ts'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+const servers = spawn(process.execPath, ['--import', 'tsx', 'bench/servers.ts'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+/** CPU time the servers' process has used so far (all its threads), in ms. */
+const serversCpuMs = () =>
+  new Promise<number>((resolve) => {
+    servers.once('message', (ms) => resolve(Number(ms)));
+    servers.send('cpu');
+  });
 const { ports, page } = await new Promise<{ ports: Record<string, number>; page: string }>((resolve, reject) => {
   let out = '';
   servers.stdout.on('data', (chunk) => {
@@ -43,6 +49,8 @@ interface Load {
   errors: number;
   /** Cores the load generator kept busy, on average: what it took from the server. */
   loadCores: number;
+  /** Cores the server kept busy, on average (every thread), when it is ours to ask. */
+  serverCores?: number;
 }
 const load = (base: string): Promise<Load> =>
   new Promise((resolve, reject) => {
@@ -65,8 +73,10 @@ const load = (base: string): Promise<Load> =>
 
 const render: Record<string, Load> = {};
 for (const [name, port] of Object.entries(ports)) {
-  render[name] = await load(`http://127.0.0.1:${port}`);
-  console.error(`render ${name}: ${Math.round(render[name].rps)} req/s`);
+  const [cpuBefore, started] = [await serversCpuMs(), performance.now()];
+  const result = await load(`http://127.0.0.1:${port}`);
+  render[name] = { ...result, serverCores: ((await serversCpuMs()) - cpuBefore) / (performance.now() - started) };
+  console.error(`render ${name}: ${Math.round(result.rps)} req/s`);
 }
 servers.kill();
 const php = findPhp();
@@ -101,13 +111,14 @@ if (typeof php === 'string') console.error(`render, pagewire serve: no PHP basel
 compareRender('render, pagewire serve', 'pagewire serve', 'php-fpm behind nginx', 'PHP 8.2 php-fpm (4 children) behind nginx, same page', 1.5);
 const cores = os.availableParallelism();
 const loadCores = (name: string) => (render[name]?.loadCores ?? Number.NaN).toFixed(2);
+const serverCores = (name: string) => (render[name]?.serverCores ?? Number.NaN).toFixed(2);
 compareRender(
   'render, pagewire serve with 2 workers',
   'pagewire serve, 2 workers',
   'pagewire serve, 1 worker',
   '1 worker',
   1.6,
-  `req/s (the load generator kept ${loadCores('pagewire serve, 2 workers')} of the ${cores} cores busy; ${loadCores('pagewire serve, 1 worker')} against 1 worker)`,
+  `req/s (of the ${cores} cores, the server kept ${serverCores('pagewire serve, 2 workers')} busy and the load generator ${loadCores('pagewire serve, 2 workers')}; with 1 worker ${serverCores('pagewire serve, 1 worker')} and ${loadCores('pagewire serve, 1 worker')})`,
 );
 compareRender('render, pagewire serve, scripts in its thread (workers: 0)', 'pagewire serve, scripts in its thread', 'pagewire serve', 'the default, a worker per core', undefined);
 figures.push({
@@ -116,7 +127,7 @@ figures.push({
   unit: 'req/s',
 });
 for (const [name, r] of Object.entries(render)) {
-  figures.push({ name: `render latency p50/p99, ${name}`, value: r.p50, unit: `ms (p99 ${r.p99} ms, errors ${r.errors}; load generator on ${r.loadCores.toFixed(2)} cores)` });
+  figures.push({ name: `render latency p50/p99, ${name}`, value: r.p50, unit: `ms (p99 ${r.p99} ms, errors ${r.errors}; cores busy: server ${r.serverCores?.toFixed(2) ?? 'n/a'}, load generator ${r.loadCores.toFixed(2)})` });
 }
 
 // --- Event round trip --------------------------------------------------------------------

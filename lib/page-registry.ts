@@ -357,7 +357,7 @@ export class PageRegistry {
       this.#close(oldestPending, 'evicted');
     }
     if (this.size >= this.#settings.maxPages) {
-      const victim = first(this.#pending) ?? first(this.#disconnected);
+      const victim = oldest(this.#pending) ?? oldest(this.#disconnected);
       if (!victim) return refused(503, 'TOO_MANY_PAGES', `the server holds ${this.size} live pages, the most allowed (maxPages)`);
       this.#close(victim, 'evicted');
     }
@@ -366,7 +366,7 @@ export class PageRegistry {
 
   /** Closes the oldest pages of `set` while it holds more than `max`. */
   #enforce(set: Set<PageEntry>, max: number, reason: CloseReason): void {
-    while (set.size > max) this.#close(first(set) as PageEntry, reason);
+    while (set.size > max) this.#close(oldest(set) as PageEntry, reason);
   }
 
   #close(entry: PageEntry, reason: CloseReason): void {
@@ -601,9 +601,25 @@ function refused(status: number, code: string, message: string): RenderResult {
   return { ok: false, status, error: { code, name: 'Error', message } };
 }
 
-function first<T>(set: Set<T>): T | undefined {
-  for (const value of set) return value;
-  return undefined;
+const cursors = new WeakMap<Set<unknown>, Iterator<unknown>>();
+
+/**
+ * The oldest value of `set`, which the caller then removes. Not `for (v of set) return v`: a
+ * Set keeps the slots of deleted values until it is rebuilt, and a fresh iteration steps over
+ * every one of them, so taking the front again and again (a load test filling maxPendingPages)
+ * costs more and more. A kept iterator stays past them; Sets keep iterators valid through
+ * deletes, adds and rebuilds.
+ */
+function oldest<T>(set: Set<T>): T | undefined {
+  let cursor = cursors.get(set) as Iterator<T> | undefined;
+  let next = cursor?.next();
+  if (!cursor || !next || next.done) {
+    // Done for good once it reached the end, even if values were added since: start again.
+    cursor = set.values();
+    cursors.set(set, cursor);
+    next = cursor.next();
+  }
+  return next.done ? undefined : next.value;
 }
 
 function addTo<K, V>(index: Map<K, Set<V>>, key: K, value: V): void {

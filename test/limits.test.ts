@@ -79,6 +79,23 @@ describe('limits: each gives a clear error to whoever exceeded it, and no one el
     });
   });
 
+  it('pending pages: a page that connected meanwhile is not counted, the next oldest closes', async () => {
+    await withServer({ maxPendingPages: 3 }, async (server) => {
+      const [a, b, c] = [await renderLive(server.url, '/live'), await renderLive(server.url, '/live'), await renderLive(server.url, '/live')];
+      const first = await renderLive(server.url, '/live');
+      await waitFor(() => closedHook(server, a.pageId), 'the oldest to close');
+      const client = await joinPage(server.origin, c.pageId, c.cookie);
+      const later = [await renderLive(server.url, '/live'), await renderLive(server.url, '/live'), await renderLive(server.url, '/live')];
+      // Pending: b, first, later[0]; then later[1] closes b, later[2] closes first. c left the
+      // pending pages when it connected: it stays.
+      await waitFor(() => closedHook(server, b.pageId) && closedHook(server, first.pageId), 'the next two oldest to close');
+      assert.equal([c, ...later].some((p) => closedHook(server, p.pageId)), false);
+      client.event(c.pageId, 'ping');
+      await client.next((f) => f.n === 'pong');
+      await client.close();
+    });
+  });
+
   it('disconnected pages: past the cap the oldest is evicted', async () => {
     await withServer({ maxDisconnectedPages: 1 }, async (server) => {
       const a = await renderLive(server.url, '/live');
@@ -142,7 +159,8 @@ describe('limits: each gives a clear error to whoever exceeded it, and no one el
   });
 
   it('idle pages close after idleTimeout', async () => {
-    await withServer({ idleTimeout: 200 }, async (server) => {
+    // Long enough for the page to be joined first on a busy machine: the clock runs from the render.
+    await withServer({ idleTimeout: 600 }, async (server) => {
       const { pageId, cookie } = await renderLive(server.url, '/live');
       const client = await joinPage(server.origin, pageId, cookie);
       assert.equal((await client.next((f) => f.t === 'closed', 3000)).reason, 'idle');
