@@ -43,7 +43,9 @@ export async function measureEditMemory(checkpoints: number[]): Promise<Array<{ 
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('run with node --expose-gc');
   const folder = scriptsFolder({ 'page.ts': page(0) });
-  const server = await startServer({ dir: folder.dir, dev: true });
+  // Scripts in this thread: the heap measured must be the one that holds the sandboxes. (In a
+  // worker, the same runner code lets them go.)
+  const server = await startServer({ dir: folder.dir, dev: true, workers: 0 });
   await server.wire.ready();
   const results: Array<{ cycles: number; heapUsed: number }> = [];
   try {

@@ -1,18 +1,21 @@
 // A server for the scale figures, in its own process (`node --expose-gc --import tsx`):
-// `pagewire` serves bench/scripts through `pagewire serve`'s handler; `ws` is a raw ws server,
-// the baseline. It answers `memory` over IPC with its memory after a full GC.
+// `pagewire` serves bench/scripts through `pagewire serve`'s handler, its scripts in worker
+// threads as by default; `pagewire-in-thread` with `workers: 0`; `ws` is a raw ws server, the
+// baseline. It answers `memory` over IPC with its memory after a full GC in every thread.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { WebSocketServer } from 'ws';
 import { pagewire } from '../lib/index.js';
+import { collectGarbageEverywhere } from './collect-garbage.js';
 
 const kind = process.argv[2];
 const server = createServer();
 let close = async () => {};
-if (kind === 'pagewire') {
+if (kind === 'pagewire' || kind === 'pagewire-in-thread') {
   const quiet = { debug() {}, info() {}, warn() {}, error: (m: string) => console.error(m) };
-  const wire = pagewire({ dir: path.join(import.meta.dirname, 'scripts'), logger: quiet, maxPendingPages: 20_000 });
+  const workers = kind === 'pagewire-in-thread' ? { workers: 0 } : {};
+  const wire = pagewire({ dir: path.join(import.meta.dirname, 'scripts'), logger: quiet, maxPendingPages: 20_000, ...workers });
   server.on('request', wire.handler);
   wire.attach(server);
   close = () => wire.close();
@@ -22,12 +25,11 @@ if (kind === 'pagewire') {
 }
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 
-const gc = (globalThis as { gc?: () => void }).gc as () => void;
 process.on('message', async (message: string) => {
   if (message === 'memory') {
-    gc();
+    await collectGarbageEverywhere();
     await new Promise((resolve) => setTimeout(resolve, 100));
-    gc();
+    await collectGarbageEverywhere();
     const { rss, heapUsed } = process.memoryUsage();
     process.send?.({ memory: { rss, heapUsed } });
   } else if (message === 'exit') {

@@ -13,19 +13,24 @@ export interface ScalePoint {
 }
 
 export interface ScaleFigures {
+  /** Scripts in worker threads, the default. */
   pagewire: ScalePoint[];
+  /** Scripts in the server's thread (`workers: 0`). */
+  inThread: ScalePoint[];
   ws: ScalePoint[];
   /** ms from the event that broadcasts to the last page receiving it, at the largest count. */
   broadcastMs: number;
+  broadcastMsInThread: number;
 }
 
 export async function measureScale(counts: number[]): Promise<ScaleFigures> {
   const ws = await measure('ws', counts);
   const pagewire = await measure('pagewire', counts);
-  return { ws: ws.points, pagewire: pagewire.points, broadcastMs: pagewire.broadcastMs };
+  const inThread = await measure('pagewire-in-thread', counts);
+  return { ws: ws.points, pagewire: pagewire.points, inThread: inThread.points, broadcastMs: pagewire.broadcastMs, broadcastMsInThread: inThread.broadcastMs };
 }
 
-async function measure(kind: 'pagewire' | 'ws', counts: number[]): Promise<{ points: ScalePoint[]; broadcastMs: number }> {
+async function measure(kind: 'pagewire' | 'pagewire-in-thread' | 'ws', counts: number[]): Promise<{ points: ScalePoint[]; broadcastMs: number }> {
   const server = fork('bench/scale-server.ts', [kind], ['--expose-gc']);
   const clients: ChildProcess[] = [];
   try {
@@ -38,7 +43,7 @@ async function measure(kind: 'pagewire' | 'ws', counts: number[]): Promise<{ poi
     for (const count of counts) {
       const ready: Array<Promise<unknown>> = [];
       for (let left = count - total; left > 0; left -= PER_PROCESS) {
-        const child = fork('bench/scale-clients.ts', [kind, base, String(Math.min(PER_PROCESS, left)), clients.length === 0 ? 'leader' : '']);
+        const child = fork('bench/scale-clients.ts', [kind === 'ws' ? 'ws' : 'pagewire', base, String(Math.min(PER_PROCESS, left)), clients.length === 0 ? 'leader' : '']);
         clients.push(child);
         ready.push(next(child, 'ready'));
       }
@@ -48,7 +53,7 @@ async function measure(kind: 'pagewire' | 'ws', counts: number[]): Promise<{ poi
       points.push({ pages: total, rssPerPage: (now.rss - start.rss) / total, heapPerPage: (now.heapUsed - start.heapUsed) / total });
     }
     let broadcastMs = Number.NaN;
-    if (kind === 'pagewire') {
+    if (kind !== 'ws') {
       const arrivals = clients.map((child) => next(child, 'arrived'));
       const sent = next(clients[0] as ChildProcess, 'sentAt');
       clients[0]?.send('broadcast');
