@@ -159,6 +159,12 @@ export class ServerSocket extends EventTarget {
     this.#joined = false;
     clearTimeout(this.#ackTimer);
     this.#connection.remove(this);
+    if (reason === 'crashed') {
+      // Not the script's doing: its worker thread was stopped (stuck, crashed, out of memory).
+      const message = "this page's server instance stopped: its worker thread was ended (the server log says why); the page reloads";
+      console.error(`[pagewire] ${message}`);
+      this.emit('error', { t: 'error', p: this.pageId, code: 'INSTANCE_CRASHED', message });
+    }
     this.emit('closed', { reason });
     if (FINAL_REASONS.has(reason)) return;
     // The gap cannot be filled: the page reloads, unless a listener of `expired` prevents it.

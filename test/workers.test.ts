@@ -134,9 +134,13 @@ describe('a worker killed from outside, in a real browser (Chromium)', { timeout
       // Two pages, one in each worker: pages go to the worker with the fewest.
       const tabs = [await context.newPage(), await context.newPage()] as const;
       const navigations = [0, 0];
+      const errors: string[][] = [[], []];
       for (const [i, tab] of tabs.entries()) {
         await tab.goto(`${server.url}/counter`);
         tab.on('framenavigated', () => navigations[i]!++);
+        tab.on('console', (message) => {
+          if (message.type() === 'error') errors[i]!.push(message.text());
+        });
       }
       const count = (tab: Page, value: string) =>
         tab.waitForFunction((v) => document.getElementById('count')?.textContent === v, value, { polling: 20 });
@@ -161,6 +165,9 @@ describe('a worker killed from outside, in a real browser (Chromium)', { timeout
       await kept.click('#increment');
       await count(kept, '3');
       assert.equal(navigations[1 - reloaded], 0);
+      // The page said why before it reloaded; the other one had nothing to say.
+      assert.deepEqual(errors[reloaded], ["[pagewire] this page's server instance stopped: its worker thread was ended (the server log says why); the page reloads"]);
+      assert.deepEqual(errors[1 - reloaded], []);
       assert.ok(server.log.lines.some((line) => line.includes('worker stopped and replaced: it exited (code 7); its pages (counter.ts) reload.')), `thread ${threadId}: ${server.log.lines.join('\n')}`);
       await context.close();
     } finally {
