@@ -29,12 +29,13 @@ export async function measureFirstRender(count: number): Promise<{ first: number
   };
   try {
     // The prelude and the client script compile once per thread: not a script's cost.
-    for (let w = 0; w < server.wire.options.workers; w++) await time('/s0');
+    const threads = Math.max(1, server.wire.options.workers);
+    for (let w = 0; w < threads; w++) await time('/s0');
     for (let i = 1; i < count; i++) {
       first.push(await time(`/s${i}`));
       // Pages spread over the workers, and each compiles a script the first time it renders it:
       // warm is once every worker has.
-      for (let w = 1; w < server.wire.options.workers; w++) await time(`/s${i}`);
+      for (let w = 1; w < threads; w++) await time(`/s${i}`);
       warm.push(await time(`/s${i}`));
     }
   } finally {

@@ -47,8 +47,11 @@ interface Load {
   p50: number;
   p99: number;
   errors: number;
-  /** Cores the load generator kept busy, on average: what it took from the server. */
+  /** Cores the load generator kept busy, on average over its life: what it took from the server. */
   loadCores: number;
+  /** When the load ran (autocannon's own start and finish), ms since the epoch. */
+  start: number;
+  finish: number;
   /** Cores the server kept busy, on average (every thread), when it is ours to ask. */
   serverCores?: number;
 }
@@ -64,18 +67,19 @@ const load = (base: string): Promise<Load> =>
     child.stderr.on('data', (chunk) => (err += chunk));
     child.once('exit', (code) => {
       if (code !== 0) return reject(new Error(`autocannon exited ${code}: ${err}`));
-      const r = JSON.parse(out) as { requests: { average: number }; latency: { p50: number; p99: number }; errors: number; non2xx: number };
+      const r = JSON.parse(out) as { requests: { average: number }; latency: { p50: number; p99: number }; errors: number; non2xx: number; start: string; finish: string };
       const cpuMs = Number(/cpu-ms (\d+)/.exec(err)?.[1] ?? Number.NaN);
       const loadCores = cpuMs / (performance.now() - started);
-      resolve({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx, loadCores });
+      resolve({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx, loadCores, start: Date.parse(r.start), finish: Date.parse(r.finish) });
     });
   });
 
 const render: Record<string, Load> = {};
 for (const [name, port] of Object.entries(ports)) {
-  const [cpuBefore, started] = [await serversCpuMs(), performance.now()];
+  const cpuBefore = await serversCpuMs();
   const result = await load(`http://127.0.0.1:${port}`);
-  render[name] = { ...result, serverCores: ((await serversCpuMs()) - cpuBefore) / (performance.now() - started) };
+  // Over the time the load ran: the server is idle while autocannon starts and exits.
+  render[name] = { ...result, serverCores: ((await serversCpuMs()) - cpuBefore) / (result.finish - result.start) };
   console.error(`render ${name}: ${Math.round(result.rps)} req/s`);
 }
 servers.kill();

@@ -161,7 +161,7 @@ export class ServerSocket extends EventTarget {
     this.#connection.remove(this);
     if (reason === 'crashed') {
       // Not the script's doing: its worker thread was stopped (stuck, crashed, out of memory).
-      const message = "this page's server instance stopped: its worker thread was ended (the server log says why); the page reloads";
+      const message = "this page's server instance stopped: its worker thread was ended (the server log says why)";
       console.error(`[pagewire] ${message}`);
       this.emit('error', { t: 'error', p: this.pageId, code: 'INSTANCE_CRASHED', message });
     }

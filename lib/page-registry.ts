@@ -1,6 +1,7 @@
 import type { CloseReason, FileChange, RequestData, RunnerToHost, ScriptErrorInfo, ScriptRunner } from '../runner/messages.js';
 import { formatScriptError } from '../runner/script-error.js';
 import type { ResolvedOptions } from './options.js';
+import { OldestFirst } from './oldest-first.js';
 
 /** The one thing the registry needs of a socket: a way to send it a frame. */
 export interface PageSocket {
@@ -92,8 +93,8 @@ export class PageRegistry {
   readonly #byScript = new Map<string, Set<PageEntry>>();
   readonly #bySession = new Map<string, Set<PageEntry>>();
   readonly #bySocket = new Map<PageSocket, Set<PageEntry>>();
-  readonly #pending = new Set<PageEntry>();
-  readonly #disconnected = new Set<PageEntry>();
+  readonly #pending = new OldestFirst<PageEntry>();
+  readonly #disconnected = new OldestFirst<PageEntry>();
   readonly #renders = new Map<number, Render>();
   readonly #acksDue = new Set<PageEntry>();
   readonly #idleSweep: NodeJS.Timeout | undefined;
@@ -357,7 +358,7 @@ export class PageRegistry {
       this.#close(oldestPending, 'evicted');
     }
     if (this.size >= this.#settings.maxPages) {
-      const victim = oldest(this.#pending) ?? oldest(this.#disconnected);
+      const victim = this.#pending.oldest() ?? this.#disconnected.oldest();
       if (!victim) return refused(503, 'TOO_MANY_PAGES', `the server holds ${this.size} live pages, the most allowed (maxPages)`);
       this.#close(victim, 'evicted');
     }
@@ -365,8 +366,8 @@ export class PageRegistry {
   }
 
   /** Closes the oldest pages of `set` while it holds more than `max`. */
-  #enforce(set: Set<PageEntry>, max: number, reason: CloseReason): void {
-    while (set.size > max) this.#close(oldest(set) as PageEntry, reason);
+  #enforce(set: OldestFirst<PageEntry>, max: number, reason: CloseReason): void {
+    while (set.size > max) this.#close(set.oldest() as PageEntry, reason);
   }
 
   #close(entry: PageEntry, reason: CloseReason): void {
@@ -599,27 +600,6 @@ function pushFrame(pageId: string, seq: number, ack: number | undefined, tail: s
 
 function refused(status: number, code: string, message: string): RenderResult {
   return { ok: false, status, error: { code, name: 'Error', message } };
-}
-
-const cursors = new WeakMap<Set<unknown>, Iterator<unknown>>();
-
-/**
- * The oldest value of `set`, which the caller then removes. Not `for (v of set) return v`: a
- * Set keeps the slots of deleted values until it is rebuilt, and a fresh iteration steps over
- * every one of them, so taking the front again and again (a load test filling maxPendingPages)
- * costs more and more. A kept iterator stays past them; Sets keep iterators valid through
- * deletes, adds and rebuilds.
- */
-function oldest<T>(set: Set<T>): T | undefined {
-  let cursor = cursors.get(set) as Iterator<T> | undefined;
-  let next = cursor?.next();
-  if (!cursor || !next || next.done) {
-    // Done for good once it reached the end, even if values were added since: start again.
-    cursor = set.values();
-    cursors.set(set, cursor);
-    next = cursor.next();
-  }
-  return next.done ? undefined : next.value;
 }
 
 function addTo<K, V>(index: Map<K, Set<V>>, key: K, value: V): void {

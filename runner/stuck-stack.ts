@@ -1,4 +1,3 @@
-import { Session } from 'node:inspector/promises';
 import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { WRAPPER_LINES } from './compile.js';
@@ -31,8 +30,11 @@ interface WorkerReply {
  * a worker paused in the debugger could not be terminated.
  */
 export async function whereStuck(worker: Worker, timeoutMs: number): Promise<StuckFrame[]> {
-  const session = new Session();
+  let session: import('node:inspector/promises').Session;
   try {
+    // Loaded here: a Node built without the inspector still runs Pagewire, without the line.
+    const { Session } = await import('node:inspector/promises');
+    session = new Session();
     session.connect();
   } catch {
     return [];
@@ -81,7 +83,8 @@ export async function whereStuck(worker: Worker, timeoutMs: number): Promise<Stu
   } catch {
     return [];
   } finally {
-    // Resumes the worker (and drops a pause still requested) before the session goes.
+    // Resumes the worker (and drops a pause still requested), and must come before the session
+    // goes: a worker left paused by a closed session cannot be terminated, nor exit.
     if (sessionId) await within(call('Debugger.disable'), performance.now() + 200).catch(() => {});
     session.disconnect();
   }
@@ -90,7 +93,7 @@ export async function whereStuck(worker: Worker, timeoutMs: number): Promise<Stu
 function within<T>(promise: Promise<T>, deadline: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error('the worker did not answer the inspector in time')), Math.max(0, deadline - performance.now()));
+    timer = setTimeout(() => reject(new Error('the worker did not answer the inspector in time')), Math.max(0, deadline - performance.now())).unref();
   });
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }

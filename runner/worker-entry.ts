@@ -5,9 +5,11 @@ import type { FromWorker, SourceAnswer, ToWorker, WorkerData } from './worker-pr
 
 const port = parentPort;
 if (!port) throw new Error('runner/worker-entry runs in a worker thread');
-const { settings, aliveInterval, sources, signal } = workerData as WorkerData;
+const { settings, aliveInterval, sources, signal, progress } = workerData as WorkerData;
 const send = (message: FromWorker) => port.postMessage(message);
 const flag = new Int32Array(signal);
+const [RUNNING, STARTED] = [0, 1];
+const tasks = new Int32Array(progress);
 
 /**
  * Scripts are read through the pool, synchronously (compiling is synchronous): every worker
@@ -39,7 +41,14 @@ port.on('message', (incoming: ToWorker) => {
   if (Date.now() - lastAlive > aliveInterval) sayAlive();
   switch (incoming.kind) {
     case 'message':
-      return runner.post(incoming.message);
+      Atomics.store(tasks, STARTED, incoming.task);
+      Atomics.store(tasks, RUNNING, incoming.task);
+      try {
+        return runner.post(incoming.message);
+      } finally {
+        // What runs later (a timer, code after an await) is no message's.
+        Atomics.store(tasks, RUNNING, 0);
+      }
     case 'files':
       return runner.filesChanged(incoming.changes);
     case 'close':

@@ -47,7 +47,12 @@ interface Slot {
   /** Renders in flight: renderId -> page id. */
   renders: Map<number, string>;
   lastAlive: number;
-  lastTask: Task;
+  /** Tasks sent and maybe not started yet, by number, oldest first. */
+  tasks: Map<number, Task>;
+  /** The number of the last task sent. */
+  lastNumber: number;
+  /** Written by the worker: the task it runs (0 if none), the last it started (worker-protocol). */
+  progress: Int32Array;
   /** The watchdog found it stuck: it is being stopped. */
   stuck: boolean;
   closed: Promise<void> | undefined;
@@ -154,7 +159,8 @@ export class WorkerPool implements ScriptRunner {
     });
     port1.unref();
     const { readSource: _own, ...settings } = this.#settings;
-    const data: WorkerData = { settings: { ...settings, watch: false }, aliveInterval: ALIVE_INTERVAL, sources: port2, signal };
+    const progress = new SharedArrayBuffer(8);
+    const data: WorkerData = { settings: { ...settings, watch: false }, aliveInterval: ALIVE_INTERVAL, sources: port2, signal, progress };
     const options = { workerData: data, transferList: [port2], resourceLimits: { maxOldGenerationSizeMb: this.#settings.workerMemory } };
     const worker = import.meta.url.endsWith('.ts')
       ? // Run from source (tests, tsx): a worker does not inherit tsx's loader, so it registers
@@ -164,7 +170,7 @@ export class WorkerPool implements ScriptRunner {
           { ...options, eval: true },
         )
       : new Worker(new URL('./worker-entry.js', import.meta.url), options);
-    const slot: Slot = { worker, started: false, pages: new Map(), renders: new Map(), lastAlive: performance.now(), lastTask: { what: 'starting' }, stuck: false, closed: undefined };
+    const slot: Slot = { worker, started: false, pages: new Map(), renders: new Map(), lastAlive: performance.now(), tasks: new Map(), lastNumber: 0, progress: new Int32Array(progress), stuck: false, closed: undefined };
     worker.on('message', (message: FromWorker) => this.#receive(slot, message));
     worker.on('error', (error) => this.#fail(slot, `it failed: ${error.message}`));
     worker.on('exit', (code) => {
@@ -185,9 +191,21 @@ export class WorkerPool implements ScriptRunner {
   }
 
   #send(slot: Slot, message: HostToRunner, task: Task): void {
-    slot.lastTask = task;
-    const out: ToWorker = { kind: 'message', message };
+    // int32, wrapping, never 0 (0 is "no task" in `progress`).
+    const number = (slot.lastNumber = ((slot.lastNumber + 1) | 0) || 1);
+    slot.tasks.set(number, task);
+    const out: ToWorker = { kind: 'message', task: number, message };
     slot.worker.postMessage(out);
+  }
+
+  /** Forgets the tasks a worker has gone past: it takes them in order. */
+  #pruneTasks(slot: Slot): void {
+    const started = Atomics.load(slot.progress, 1);
+    for (const number of slot.tasks.keys()) {
+      // Compared as serial numbers: the count wraps around.
+      if (((number - started) | 0) >= 0) return;
+      slot.tasks.delete(number);
+    }
   }
 
   #receive(slot: Slot, incoming: FromWorker): void {
@@ -257,6 +275,7 @@ export class WorkerPool implements ScriptRunner {
       return;
     }
     for (const slot of [...this.#slots]) {
+      this.#pruneTasks(slot);
       if (slot.started && !slot.stuck && now - slot.lastAlive > this.#settings.watchdog) void this.#stopStuck(slot);
     }
   }
@@ -264,22 +283,27 @@ export class WorkerPool implements ScriptRunner {
   /** Reads where the stuck worker is, reports it against the script's line, and replaces the worker. */
   async #stopStuck(slot: Slot): Promise<void> {
     slot.stuck = true;
-    const task = slot.lastTask;
-    const held = `held its worker for more than ${this.#settings.watchdog} ms without yielding`;
-    const frames = await whereStuck(slot.worker, PAUSE_WAIT);
-    const at = frames[0];
-    if (at) {
-      // The page's own script is the outermost frame; the loop itself may be in a partial.
-      const script = (frames.at(-1) ?? at).file;
-      const ours = task.script === script;
-      const stack = frames.map((frame) => `    at ${frame.functionName || '<top level>'} (${frame.file}:${frame.line})`).join('\n');
-      const source = this.#source(at.file);
-      const info = { code: 'SCRIPT_STUCK', name: 'Error', message: `${ours ? task.what : 'a script'} ${held}: an endless loop? Its worker was stopped and its pages reload`, file: at.file, line: at.line, stack };
-      const error = new ScriptError(info, 'source' in source ? source.source : undefined).info;
-      this.#listener({ type: 'script-error', script, pageId: ours ? task.pageId : undefined, error });
+    // The message it is stuck in; none when it is stuck in a timer, or in code after an await.
+    const task = slot.tasks.get(Atomics.load(slot.progress, 0)) ?? { what: 'a timer, or code after an await' };
+    let where = '';
+    try {
+      const frames = await whereStuck(slot.worker, PAUSE_WAIT);
+      const at = frames[0];
+      if (at && !this.#closing) {
+        where = `, at ${at.file}:${at.line}`;
+        // The page's own script is the outermost frame; the loop itself may be in a partial.
+        const script = (frames.at(-1) ?? at).file;
+        const ours = task.script === script;
+        const stack = frames.map((frame) => `    at ${frame.functionName || '<top level>'} (${frame.file}:${frame.line})`).join('\n');
+        const source = this.#source(at.file);
+        const held = `held its worker for more than ${this.#settings.watchdog} ms without yielding`;
+        const message = `${ours ? task.what : 'a script'} ${held}: an endless loop? Its worker was stopped and its pages reload`;
+        const error = new ScriptError({ code: 'SCRIPT_STUCK', name: 'Error', message, file: at.file, line: at.line, stack }, 'source' in source ? source.source : undefined).info;
+        this.#listener({ type: 'script-error', script, pageId: ours ? task.pageId : undefined, error });
+      }
+    } finally {
+      this.#fail(slot, `a script held it for more than ${this.#settings.watchdog} ms without yielding (${describe(task)}${where})`);
     }
-    const where = at ? `, at ${at.file}:${at.line}` : '';
-    this.#fail(slot, `a script held it for more than ${this.#settings.watchdog} ms without yielding (${describe(task)}${where})`);
   }
 
   /** Ends a worker that is stuck or gone, tells its pages, and starts another in its place. */

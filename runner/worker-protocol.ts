@@ -4,7 +4,8 @@ import type { RunnerSettings } from './runner.js';
 
 /** What the pool sends a worker. */
 export type ToWorker =
-  | { kind: 'message'; message: HostToRunner }
+  /** `task` numbers the message (int32, never 0) for `WorkerData.progress`. */
+  | { kind: 'message'; task: number; message: HostToRunner }
   | { kind: 'files'; changes: FileChange[] }
   | { kind: 'close' };
 
@@ -21,6 +22,11 @@ export interface WorkerData {
   /** Where the worker asks for a file's source, and waits on `signal` for the answer. */
   sources: MessagePort;
   signal: SharedArrayBuffer;
+  /**
+   * Two int32s the worker keeps up to date for the pool: the task it is running (0 between
+   * tasks), and the last it started. A stuck worker cannot say what it is stuck in; this can.
+   */
+  progress: SharedArrayBuffer;
 }
 
 /** The pool's answer to a source request. */

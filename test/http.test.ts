@@ -4,6 +4,7 @@ import express from 'express';
 import request from 'supertest';
 import { pagewire, type Pagewire } from '../lib/index.js';
 import { memoryLogger, scriptsFolder } from './helpers/fixtures.js';
+import { testWorkers } from './helpers/server.js';
 
 const folder = scriptsFolder({
   'index.ts': `echo('<!doctype html><title>home</title><h1>home</h1>');`,
@@ -35,7 +36,7 @@ describe('HTTP, mounted in Express', () => {
   const log = memoryLogger();
   let wire: Pagewire;
   before(() => {
-    wire = pagewire({ dir: folder.dir, logger: log });
+    wire = pagewire({ dir: folder.dir, logger: log, ...testWorkers() });
   });
   after(() => wire.close());
 
@@ -86,7 +87,7 @@ describe('HTTP, mounted in Express', () => {
   });
 
   it('refuses a body over maxBodySize with 413', async () => {
-    const small = pagewire({ dir: folder.dir, logger: log, maxBodySize: 10 });
+    const small = pagewire({ dir: folder.dir, logger: log, maxBodySize: 10, ...testWorkers() });
     try {
       await request(app(small)).post('/form').type('form').send('a=12345678901234567890').expect(413);
     } finally {
@@ -123,7 +124,7 @@ describe('HTTP, mounted in Express', () => {
 
 describe('HTTP, dev mode', () => {
   it('shows the error, its file:line:col and a code frame', async () => {
-    const wire = pagewire({ dir: folder.dir, dev: true, logger: memoryLogger() });
+    const wire = pagewire({ dir: folder.dir, dev: true, logger: memoryLogger(), ...testWorkers() });
     try {
       const res = await request(app(wire)).get('/broken').expect(500);
       assert.match(res.text, /broken\.ts:2:59 TypeError: Cannot read properties of undefined \(reading &#39;z&#39;\)/);
@@ -136,7 +137,7 @@ describe('HTTP, dev mode', () => {
 
 describe('HTTP, standalone handler', () => {
   it('answers 404 itself', async () => {
-    const wire = pagewire({ dir: folder.dir, logger: memoryLogger() });
+    const wire = pagewire({ dir: folder.dir, logger: memoryLogger(), ...testWorkers() });
     try {
       const { createServer } = await import('node:http');
       const server = createServer(wire.handler);

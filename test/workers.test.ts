@@ -109,6 +109,63 @@ describe('scripts in worker threads', () => {
   });
 });
 
+describe('a stuck script in dev, reported to the page that ran it', () => {
+  const site = scriptsFolder({
+    'loop.ts': `echo('loop');
+function __serverSocketEvent(name: string) {
+  if (name === 'spin') while (true) {}
+  if (name === 'ping') server_socket_event('pong');
+}`,
+    '_spin.ts': `export function spin() {
+  for (;;) {}
+}`,
+    'deep.ts': `import { spin } from './_spin.ts';
+echo('deep');
+function __serverSocketEvent(name: string) {
+  if (name === 'spin') spin();
+}`,
+  });
+  let server: TestServer;
+  before(async () => {
+    server = await startServer({ dir: site.dir, workers: 1, watchdog: 500, dev: true });
+  });
+  after(async () => {
+    await server.close();
+    site.remove();
+  });
+
+  it('names the page whose event is stuck, not the page whose event waits behind it', async () => {
+    const a = await renderLive(server.url, '/loop');
+    const b = await renderLive(server.url, '/loop', a.cookie);
+    const clientA = await joinPage(server.origin, a.pageId, a.cookie);
+    const clientB = await joinPage(server.origin, b.pageId, b.cookie);
+    clientA.event(a.pageId, 'spin');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Sent last, and queued behind the loop in the same worker.
+    clientB.event(b.pageId, 'ping');
+    const error = await clientA.next((f) => f.t === 'error', 5000);
+    assert.equal(error.code, 'SCRIPT_STUCK');
+    assert.match(String(error.message), /^loop\.ts:3 Error: event 'spin' held its worker/);
+    assert.equal((await clientA.next((f) => f.t === 'closed')).reason, 'crashed');
+    assert.equal((await clientB.next((f) => f.t === 'closed')).reason, 'crashed');
+    assert.equal(clientB.frames.some((f) => f.t === 'error'), false);
+    assert.ok(server.log.lines.some((line) => line.includes("(event 'spin' of loop.ts, at loop.ts:3)")), server.log.lines.join('\n'));
+    await Promise.all([clientA.close(), clientB.close()]);
+  });
+
+  it('a loop in a partial: the line in the partial, the page of the script that imported it', async () => {
+    const deep = await renderLive(server.url, '/deep');
+    const client = await joinPage(server.origin, deep.pageId, deep.cookie);
+    client.event(deep.pageId, 'spin');
+    const error = await client.next((f) => f.t === 'error', 5000);
+    assert.match(String(error.message), /^_spin\.ts:2 Error: event 'spin' held its worker/);
+    assert.match(String(error.detail), /at spin \(_spin\.ts:2\)\n {4}at __serverSocketEvent \(deep\.ts:4\)/);
+    assert.match(String(error.detail), />\s*2 \|   for \(;;\) \{\}/);
+    assert.equal((await client.next((f) => f.t === 'closed')).reason, 'crashed');
+    await client.close();
+  });
+});
+
 describe('scripts in worker threads, in production', () => {
   it('every worker runs the version of a script first read, even after an edit on the server', async () => {
     const site = scriptsFolder({ 'page.ts': `echo('version 1');\nfunction __serverSocketEvent() {}\n` });
@@ -139,7 +196,8 @@ describe('a worker killed from outside, in a real browser (Chromium)', { timeout
         await tab.goto(`${server.url}/counter`);
         tab.on('framenavigated', () => navigations[i]!++);
         tab.on('console', (message) => {
-          if (message.type() === 'error') errors[i]!.push(message.text());
+          // Pagewire's own lines: Chromium also logs the 404 of /favicon.ico, at any time.
+          if (message.type() === 'error' && message.text().startsWith('[pagewire]')) errors[i]!.push(message.text());
         });
       }
       const count = (tab: Page, value: string) =>
@@ -166,7 +224,7 @@ describe('a worker killed from outside, in a real browser (Chromium)', { timeout
       await count(kept, '3');
       assert.equal(navigations[1 - reloaded], 0);
       // The page said why before it reloaded; the other one had nothing to say.
-      assert.deepEqual(errors[reloaded], ["[pagewire] this page's server instance stopped: its worker thread was ended (the server log says why); the page reloads"]);
+      assert.deepEqual(errors[reloaded], ["[pagewire] this page's server instance stopped: its worker thread was ended (the server log says why)"]);
       assert.deepEqual(errors[1 - reloaded], []);
       assert.ok(server.log.lines.some((line) => line.includes('worker stopped and replaced: it exited (code 7); its pages (counter.ts) reload.')), `thread ${threadId}: ${server.log.lines.join('\n')}`);
       await context.close();

@@ -14,13 +14,18 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+/**
+ * The `workers` option of a test server: as by default (a worker thread per core), unless
+ * PAGEWIRE_TEST_WORKERS says how many (0: the scripts in this thread).
+ */
+export function testWorkers(): Pick<PagewireOptions, 'workers'> {
+  return process.env.PAGEWIRE_TEST_WORKERS ? { workers: Number(process.env.PAGEWIRE_TEST_WORKERS) } : {};
+}
+
 /** Pagewire mounted in a real Express app, listening on 127.0.0.1 with a free port. */
 export async function startServer(options: PagewireOptions): Promise<TestServer> {
   const log = memoryLogger();
-  // Scripts run as by default (a worker thread per core); PAGEWIRE_TEST_WORKERS=0 runs a suite
-  // with them in this thread instead.
-  const workers = process.env.PAGEWIRE_TEST_WORKERS ? { workers: Number(process.env.PAGEWIRE_TEST_WORKERS) } : {};
-  const wire = pagewire({ logger: log, ...workers, ...options });
+  const wire = pagewire({ logger: log, ...testWorkers(), ...options });
   const app = express();
   app.use(wire);
   const server = await new Promise<Server>((resolve) => {
