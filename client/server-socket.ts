@@ -168,7 +168,8 @@ export class ServerSocket extends EventTarget {
     this.emit('closed', { reason });
     if (FINAL_REASONS.has(reason)) return;
     // The gap cannot be filled: the page reloads, unless a listener of `expired` prevents it.
-    if (this.emit('expired', { reason }, true)) this.#connection.reloadWhenReachable();
+    // A crash's error is the only account of it the developer gets in the page: kept readable.
+    if (this.emit('expired', { reason }, true)) this.#connection.reloadWhenReachable(reason === 'crashed');
   }
 
   #ack(): void {
@@ -273,10 +274,22 @@ export class Connection {
   }
 
   /** Reloads the document once the server answers again (at once if it does now). */
-  reloadWhenReachable(): void {
+  reloadWhenReachable(afterOverlay = false): void {
     if (this.#reloading) return;
     this.#reloading = true;
     this.#stop();
+    // Dev, `afterOverlay`: an error shown over the page (a stuck script, say) stays readable; the
+    // reload waits until it is dismissed. (A page reloaded for an edit goes at once.)
+    const overlay = afterOverlay && this.#dev && typeof document !== 'undefined' ? document.querySelector('pagewire-error-overlay') : null;
+    if (overlay) {
+      overlay.shadowRoot?.querySelector('.after')?.append('The page reloads when you dismiss this.');
+      overlay.addEventListener('dismiss', () => this.#reloadNow(), { once: true });
+      return;
+    }
+    this.#reloadNow();
+  }
+
+  #reloadNow(): void {
     const probe = (attempt: number) => {
       const retry = () => setTimeout(() => probe(attempt + 1), this.#delay(attempt));
       if (!this.#statusUrl) return this.#reload();
@@ -435,7 +448,10 @@ export class Connection {
   }
 }
 
-/** Dev: the error, where it happened and the code around it, over the page, until dismissed. */
+/**
+ * Dev: the error, where it happened and the code around it, over the page, until dismissed
+ * (the element then fires `dismiss`).
+ */
 function showErrorOverlay(message: string, detail = ''): void {
   const host = document.createElement('pagewire-error-overlay');
   // A shadow root: the page's styles do not reach the overlay, nor its styles the page.
@@ -447,10 +463,15 @@ function showErrorOverlay(message: string, detail = ''): void {
     h2 { margin: 0 2rem .5rem 0; font-size: 1rem; color: #b00; }
     pre { margin: 0; font: 12px/1.45 ui-monospace, monospace; white-space: pre-wrap; }
     button { position: absolute; top: .5rem; right: .6rem; font: inherit; border: 0; background: none; cursor: pointer; font-size: 1.3rem; }
-  </style><div class="box" role="alert"><button title="Dismiss" aria-label="Dismiss">×</button><h2></h2><pre></pre></div>`;
+    .after:empty { display: none; }
+    .after { margin: .6rem 0 0; color: #555; }
+  </style><div class="box" role="alert"><button title="Dismiss" aria-label="Dismiss">×</button><h2></h2><pre></pre><p class="after"></p></div>`;
   (root.querySelector('h2') as HTMLElement).textContent = message;
   (root.querySelector('pre') as HTMLElement).textContent = detail;
-  (root.querySelector('button') as HTMLElement).onclick = () => host.remove();
+  (root.querySelector('button') as HTMLElement).onclick = () => {
+    host.remove();
+    host.dispatchEvent(new Event('dismiss'));
+  };
   document.documentElement.append(host);
 }
 

@@ -166,6 +166,69 @@ function __serverSocketEvent(name: string) {
   });
 });
 
+describe('the dev error overlay, in a real browser (Chromium)', { timeout: 60_000 }, () => {
+  it('a stuck script: its error stays on the page until it is dismissed; then the page reloads', async () => {
+    const site = scriptsFolder({
+      'button.ts': `echo('<button id="spin" onclick="document.serverSocket.send(\\'spin\\')">spin</button>');
+function __serverSocketEvent(name: string) {
+  if (name === 'spin') while (true) {}
+}`,
+    });
+    const server = await startServer({ dir: site.dir, workers: 1, watchdog: 500, dev: true });
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${server.url}/button`);
+      let navigations = 0;
+      page.on('framenavigated', () => navigations++);
+      await page.click('#spin');
+      const overlay = (part: string) =>
+        page.evaluate((selector) => document.querySelector('pagewire-error-overlay')?.shadowRoot?.querySelector(selector)?.textContent ?? '', part);
+      // Written when the page would have reloaded: it waits instead.
+      await page.waitForFunction(
+        () => document.querySelector('pagewire-error-overlay')?.shadowRoot?.querySelector('.after')?.textContent === 'The page reloads when you dismiss this.',
+        undefined,
+        { polling: 50, timeout: 10_000 },
+      );
+      assert.match(await overlay('h2'), /^button\.ts:3 Error: event 'spin' held its worker for more than 500 ms without yielding/);
+      assert.match(await overlay('pre'), /> 3 \|   if \(name === 'spin'\) while \(true\) \{\}/);
+      assert.equal(navigations, 0);
+      await page.evaluate(() => (document.querySelector('pagewire-error-overlay')?.shadowRoot?.querySelector('button') as HTMLElement).click());
+      await waitFor(() => navigations > 0, 'the reload');
+      await page.waitForSelector('#spin');
+      assert.equal(await page.evaluate(() => document.querySelector('pagewire-error-overlay')), null);
+    } finally {
+      await browser.close();
+      await server.close();
+      site.remove();
+    }
+  });
+
+  it('an error overlay does not hold back the reload after an edit', async () => {
+    const site = scriptsFolder({
+      'thrower.ts': `echo('<button id="go" onclick="document.serverSocket.send(\\'go\\')">go</button>');
+function __serverSocketEvent(name: string) {
+  throw new Error('broken handler');
+}`,
+    });
+    const server = await startServer({ dir: site.dir, dev: true });
+    await server.wire.ready();
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${server.url}/thrower`);
+      await page.click('#go');
+      await page.waitForFunction(() => document.querySelector('pagewire-error-overlay')?.shadowRoot?.querySelector('h2')?.textContent?.includes('broken handler'), undefined, { polling: 50 });
+      site.write('thrower.ts', `echo('<p id="fixed">fixed</p>');\nfunction __serverSocketEvent() {}\n`);
+      await page.waitForSelector('#fixed', { timeout: 10_000 });
+    } finally {
+      await browser.close();
+      await server.close();
+      site.remove();
+    }
+  });
+});
+
 describe('scripts in worker threads, in production', () => {
   it('every worker runs the version of a script first read, even after an edit on the server', async () => {
     const site = scriptsFolder({ 'page.ts': `echo('version 1');\nfunction __serverSocketEvent() {}\n` });
