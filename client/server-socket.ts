@@ -93,7 +93,7 @@ export class ServerSocket extends EventTarget {
   /** Ends the page's instance on the server now (its close hooks run). */
   close(): void {
     if (this.#closed) return;
-    this.#connection.write({ t: 'bye', p: this.pageId });
+    this.#connection.bye([this.pageId]);
     this.markClosed('closed-by-client');
   }
 
@@ -203,6 +203,8 @@ export interface ConnectionOptions {
   reload?: () => void;
   /** The fetch function (tests pass one that sends the session cookie). */
   fetch?: typeof fetch;
+  /** `navigator.sendBeacon` (tests pass their own): says goodbye while the socket is down. */
+  sendBeacon?: (url: string) => boolean;
   /** Dev: show script errors in an overlay on the page. */
   dev?: boolean;
   /** The largest message the server accepts, in bytes. */
@@ -220,6 +222,7 @@ export class Connection {
   readonly #WebSocket: typeof WebSocket;
   readonly #reload: () => void;
   readonly #fetch: typeof fetch;
+  readonly #sendBeacon: ((url: string) => boolean) | undefined;
   readonly #dev: boolean;
   readonly #sockets = new Map<string, ServerSocket>();
   #ws: WebSocket | undefined;
@@ -243,6 +246,7 @@ export class Connection {
     // A GET of the same address: `location.reload()` would post a form again.
     this.#reload = options.reload ?? (() => location.replace(location.href));
     this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
+    this.#sendBeacon = options.sendBeacon ?? (typeof navigator !== 'undefined' && 'sendBeacon' in navigator ? (url) => navigator.sendBeacon(url) : undefined);
     this.#dev = options.dev ?? false;
     this.maxMessageSize = options.maxMessageSize ?? 64 * 1024;
     if (typeof addEventListener === 'function') {
@@ -271,6 +275,23 @@ export class Connection {
   /** Writes now if the socket is open; callers keep what must survive a drop. */
   write(message: ClientMessage): void {
     if (this.#opened) this.#ws?.send(JSON.stringify(message));
+  }
+
+  /**
+   * The document is done with `pageIds`: their instances end now. Over the socket; while it is
+   * down (reconnecting), with a beacon, or the pages would hold what they opened on the server
+   * until their grace runs out.
+   */
+  bye(pageIds: readonly string[]): void {
+    if (this.#opened) {
+      for (const pageId of pageIds) this.write({ t: 'bye', p: pageId });
+      return;
+    }
+    if (!this.#statusUrl || !this.#sendBeacon) return;
+    // The server reads at most 100 ids a request.
+    for (let i = 0; i < pageIds.length; i += 100) {
+      this.#sendBeacon(`${this.#statusUrl}?leave=${pageIds.slice(i, i + 100).map(encodeURIComponent).join(',')}`);
+    }
   }
 
   /** Reloads the document once the server answers again (at once if it does now). */
@@ -418,7 +439,7 @@ export class Connection {
   }
 
   #leave(): void {
-    for (const pageId of this.#sockets.keys()) this.write({ t: 'bye', p: pageId });
+    this.bye([...this.#sockets.keys()]);
     this.#stop();
   }
 

@@ -5,6 +5,7 @@ import type { ScriptErrorInfo } from '../runner/messages.js';
 import { clientScript } from './client-script.js';
 import { devErrorPage, productionErrorPage } from './error-page.js';
 import { escapeHtml, injectAtStart } from './html.js';
+import { originAllowed } from './origin.js';
 import type { ResolvedOptions } from './options.js';
 import type { PageRegistry, RenderResult } from './page-registry.js';
 import { BodyError, hasBody, readBody, requestData, type RequestTarget } from './request-data.js';
@@ -15,8 +16,14 @@ import { randomId, sessionCookie, sessionOf } from './session.js';
 export const CLIENT_PATH = '/__pagewire/client.js';
 /** Where pages open their socket (absolute: `attach()` does not know the mount path). */
 export const SOCKET_PATH = '/__pagewire/socket';
-/** Where a client that cannot reconnect asks which of its pages still live, under the mount path. */
+/**
+ * Under the mount path: where a client that cannot reconnect asks which of its pages still live
+ * (GET `?ids=`), and where a client whose socket is down says it left pages (POST `?leave=`,
+ * sent with `navigator.sendBeacon`).
+ */
 export const STATUS_PATH = '/__pagewire/pages';
+/** Page ids a status request may name. */
+const MAX_IDS = 100;
 
 /** Express's `next`, or nothing when Pagewire serves on `node:http` alone. */
 export type NextFunction = (error?: unknown) => void;
@@ -109,15 +116,30 @@ export function createRequestHandler(options: ResolvedOptions, routes: RouteTabl
 
   /** `GET /__pagewire/pages?ids=a,b`: which of these pages still live for this browser session. */
   function serveStatus(req: IncomingMessage, res: ServerResponse, url: RequestTarget): void {
+    if (req.method === 'POST') return leavePages(req, res, url);
     // Shutting down: not yet "reachable", or a page that reloads now would find no server.
     if (registry.closing) return sendText(res, 503, 'the server is shutting down');
     const session = sessionOf(req, options.sessionCookie);
-    const ids = (url.searchParams.get('ids') ?? '').split(',').filter(Boolean).slice(0, 100);
+    const ids = (url.searchParams.get('ids') ?? '').split(',').filter(Boolean).slice(0, MAX_IDS);
     const body = JSON.stringify({ live: session ? registry.livePages(session, ids) : [] });
     res.setHeader('content-type', 'application/json');
     res.setHeader('cache-control', 'no-store');
     res.setHeader('content-length', Buffer.byteLength(body));
     res.end(body);
+  }
+
+  /** A beacon from a document that went away while its socket was down: its pages close now. */
+  function leavePages(req: IncomingMessage, res: ServerResponse, url: RequestTarget): void {
+    // The beacon carries nothing else; whatever came is read and let go.
+    req.resume();
+    if (!originAllowed(options, req.headers.origin, req.headers.host)) return sendText(res, 403, 'origin not allowed');
+    const session = sessionOf(req, options.sessionCookie);
+    const ids = (url.searchParams.get('leave') ?? '').split(',').filter(Boolean).slice(0, MAX_IDS);
+    // Pages of another session are not this browser's to close: left alone, and not told apart.
+    if (session) registry.leaveWithoutSocket(session, ids);
+    res.statusCode = 204;
+    res.setHeader('cache-control', 'no-store');
+    res.end();
   }
 
   function setSessionCookie(req: IncomingMessage, res: ServerResponse, session: string): void {

@@ -299,6 +299,16 @@ export class PageRegistry {
     return undefined;
   }
 
+  /**
+   * The browser left these pages while its socket was down (it says so with a beacon): those of
+   * `session` close now rather than at the end of their grace. Returns how many closed.
+   */
+  leaveWithoutSocket(session: string, pageIds: readonly string[]): number {
+    const live = this.livePages(session, pageIds);
+    for (const id of live) this.#close(this.#pages.get(id) as PageEntry, 'closed-by-client');
+    return live.length;
+  }
+
   /** The socket is gone: its pages wait their grace period for the browser to come back. */
   detach(socket: PageSocket): void {
     const pages = this.#bySocket.get(socket);

@@ -4,6 +4,7 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { ClientMessage } from '../protocol/wire.js';
 import { SOCKET_PATH } from './http-handler.js';
 import type { ResolvedOptions } from './options.js';
+import { originAllowed } from './origin.js';
 import type { PageRegistry, PageSocket } from './page-registry.js';
 import { PAGE_ID, sessionOf } from './session.js';
 
@@ -74,22 +75,13 @@ export class SocketServer {
     }
     if (this.#closed) return refuse(socket, 503, 'the server is shutting down');
     const origin = req.headers.origin;
-    if (origin !== undefined && !this.#originAllowed(origin, req.headers.host)) {
+    if (!originAllowed(this.#options, origin, req.headers.host)) {
       this.#options.logger.warn(`refused a page socket from origin ${origin} (allow it with pagewire({ allowedOrigins: [...] }))`);
       return refuse(socket, 403, 'origin not allowed');
     }
     const session = sessionOf(req, this.#options.sessionCookie);
     if (!session || !this.#registry.hasSession(session)) return refuse(socket, 401, 'no live page for this session');
     this.#wss.handleUpgrade(req, socket, head, (ws) => this.#connected(ws, session));
-  }
-
-  #originAllowed(origin: string, host: string | undefined): boolean {
-    if (this.#options.allowedOrigins.length > 0) return this.#options.allowedOrigins.includes(origin);
-    try {
-      return new URL(origin).host === host;
-    } catch {
-      return false;
-    }
   }
 
   #connected(ws: WebSocket, session: string): void {

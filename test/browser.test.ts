@@ -137,6 +137,9 @@ describe('in a real browser (Chromium), a dropped connection', { timeout: 90_000
 echo('<!doctype html><ol id="ticks"></ol><script>document.serverSocket.addEventListener("tick", (e) => { const li = document.createElement("li"); li.textContent = e.data; document.getElementById("ticks").append(li); });</script>');
 setInterval(() => server_socket_event('tick', ++n), 100);
 function __serverSocketEvent(name: string) { if (name === 'count') server_socket_event('count', n); }`,
+    'held.ts': `page.onClose(() => console.log('left ' + page.id));
+echo('<!doctype html><p>held</p><script>for (const [name, open] of [["open", "1"], ["close", "0"]]) document.serverSocket.addEventListener(name, () => { document.body.dataset.open = open; });</script>');
+function __serverSocketEvent() {}`,
   });
   let server: TestServer;
   let proxy: CuttableProxy;
@@ -171,6 +174,24 @@ function __serverSocketEvent(name: string) { if (name === 'count') server_socket
     assert.ok(duringCut <= cutAt + 1, `nothing arrives while cut (${cutAt} -> ${duringCut})`);
     assert.deepEqual(received, Array.from({ length: received.length }, (_, i) => i + 1));
     await page.close();
+  });
+
+  it('says goodbye with a beacon when the tab closes while its socket is down: the instance ends now', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${proxy.url}/held`);
+    await page.waitForFunction(() => document.body.dataset.open === '1', undefined, { polling: 20 });
+    const pageId = await page.evaluate(() => document.serverSocket?.pageId);
+    // Sockets cannot get through; plain HTTP (the beacon) can.
+    proxy.refuseSockets(true);
+    try {
+      proxy.cut('server');
+      await page.waitForFunction(() => document.body.dataset.open === '0', undefined, { polling: 20 });
+      await page.close();
+      // The grace after a dropped socket is 30 s: only the beacon ends the instance this soon.
+      await waitFor(() => server.log.lines.some((line) => line.includes(`left ${pageId}`)), 'the close hook', 5000);
+    } finally {
+      proxy.refuseSockets(false);
+    }
   });
 
   it('re-joins its instance after the back/forward cache, with what was pushed meanwhile', async () => {

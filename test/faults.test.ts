@@ -78,6 +78,22 @@ describe('faults over real sockets', () => {
     socket.close();
   });
 
+  it('a page closed while its socket is down says goodbye with a beacon: it ends now, not after its grace', async () => {
+    const { pageId, cookie } = await renderLive(proxy.url, '/graceful');
+    // A long backoff: the socket stays down while the page closes.
+    const socket = nodeServerSocket(proxy.url, pageId, cookie, { minDelay: 10_000, maxDelay: 10_000 });
+    const events: string[] = [];
+    for (const name of ['open', 'close']) socket.addEventListener(name, () => events.push(name));
+    await waitFor(() => events.includes('open'), 'the page to join');
+    const hooksBefore = server.log.lines.filter((line) => line.includes('grace expired, hook ran')).length;
+    proxy.cut('server');
+    await waitFor(() => events.includes('close'), 'the socket to drop');
+    socket.close();
+    // The grace is 30 s: only the beacon can end it this soon.
+    await waitFor(() => server.log.lines.filter((line) => line.includes('grace expired, hook ran')).length === hooksBefore + 1, 'the close hook', 3000);
+    assert.equal(events.join(), 'open,close');
+  });
+
   it('heartbeats end a half-open connection within seconds on both sides; the page re-joins', async () => {
     const quick = await startServer({ dir: folder.dir, heartbeatInterval: 200 });
     const quickProxy = await CuttableProxy.start(Number(new URL(quick.url).port));

@@ -57,6 +57,23 @@ describe('HTTP, mounted in Express', () => {
     assert.equal(again.headers['set-cookie'], undefined, 'a known session keeps its cookie');
   });
 
+  it('a beacon (POST ?leave=) closes pages of its own session only, and only from this site', async () => {
+    const res = await request(app(wire)).get('/live').expect(200);
+    const cookie = String(res.headers['set-cookie']).split(';')[0] as string;
+    const pageId = /data-pagewire-page="([^"]+)"/.exec(res.text)?.[1] as string;
+    const otherCookie = String((await request(app(wire)).get('/live').expect(200)).headers['set-cookie']).split(';')[0] as string;
+    const live = async () => ((await request(app(wire)).get(`/__pagewire/pages?ids=${pageId}`).set('cookie', cookie).expect(200)).body as { live: string[] }).live;
+    // Another browser's session cannot close it, and is not told whether the page exists.
+    await request(app(wire)).post(`/__pagewire/pages?leave=${pageId}`).set('cookie', otherCookie).expect(204);
+    assert.deepEqual(await live(), [pageId]);
+    // Nor can a page of another site, even with the right cookie.
+    const refused = await request(app(wire)).post(`/__pagewire/pages?leave=${pageId}`).set('cookie', cookie).set('origin', 'https://elsewhere.example').expect(403);
+    assert.equal(refused.text, 'origin not allowed');
+    assert.deepEqual(await live(), [pageId]);
+    await request(app(wire)).post(`/__pagewire/pages?leave=${pageId}`).set('cookie', cookie).set('content-type', 'text/plain').send('ignored').expect(204);
+    assert.deepEqual(await live(), []);
+  });
+
   it('injects at the very start when there is no doctype', async () => {
     const res = await request(app(wire)).get('/no-doctype').expect(200);
     assert.match(res.text, /^<script src=[^>]+><\/script><p>first<\/p>$/);

@@ -28,6 +28,11 @@ export function nodeServerSocket(
     maxDelay: options.maxDelay ?? 100,
     heartbeat: options.heartbeat,
     fetch: (input, init) => fetch(input, { ...init, headers: { cookie } }),
+    // What a browser's beacon is: a POST with the cookies and the page's Origin, unanswered.
+    sendBeacon: (url) => {
+      fetch(url, { method: 'POST', headers: { cookie, origin: base } }).catch(() => {});
+      return true;
+    },
   });
   return new ServerSocket(pageId, connection);
 }

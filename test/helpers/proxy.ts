@@ -11,6 +11,7 @@ export class CuttableProxy {
   readonly #pairs = new Set<{ client: Socket; upstream: Socket }>();
   readonly #frozen = new Set<{ client: Socket; upstream: Socket }>();
   #blocked = false;
+  #refuseSockets = false;
 
   private constructor(server: Server) {
     this.#server = server;
@@ -61,6 +62,11 @@ export class CuttableProxy {
     this.#blocked = blocked;
   }
 
+  /** While set, new page-socket upgrades are cut at once; plain HTTP still goes through. */
+  refuseSockets(refused: boolean): void {
+    this.#refuseSockets = refused;
+  }
+
   async close(): Promise<void> {
     this.cut('client');
     for (const pair of this.#frozen) {
@@ -75,6 +81,20 @@ export class CuttableProxy {
       client.destroy();
       return;
     }
+    if (this.#refuseSockets) {
+      // The request line says what the connection is for.
+      client.once('data', (first: Buffer) => {
+        if (first.toString('latin1').startsWith('GET /__pagewire/socket')) return void client.destroy();
+        client.pause();
+        client.unshift(first);
+        this.#forward(client, targetPort);
+      });
+      return;
+    }
+    this.#forward(client, targetPort);
+  }
+
+  #forward(client: Socket, targetPort: number): void {
     const upstream = connect(targetPort, '127.0.0.1');
     const pair = { client, upstream };
     this.#pairs.add(pair);
