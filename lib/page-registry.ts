@@ -79,6 +79,22 @@ interface Render {
 const IN_FLIGHT_FACTOR = 4;
 
 /**
+ * What is left of a page its script ended (`page.close()`, or `idleTimeout`) while pushes to it
+ * were unacknowledged: a browser that was away, or whose socket dropped with the last frames in
+ * flight, re-joins and gets them, then `closed`, instead of an unknown page and a reload.
+ */
+interface Tombstone {
+  session: string;
+  inSeq: number;
+  unacked: Array<{ seq: number; tail: string }>;
+  reason: CloseReason;
+  timer: NodeJS.Timeout;
+}
+
+/** Reasons a page hears and stays as it is (no reload): worth bringing it its last pushes. */
+const FAREWELL_REASONS: ReadonlySet<CloseReason> = new Set(['closed-by-script', 'idle']);
+
+/**
  * The host's view of every page: id <-> browser session <-> socket, and each page's lifecycle
  * (rendering -> pending -> connected <-> disconnected -> closing -> gone). It turns runner
  * messages into socket frames and socket messages into runner messages, numbers pushes and
@@ -100,6 +116,9 @@ export class PageRegistry {
   readonly #idleSweep: NodeJS.Timeout | undefined;
   readonly #onFilesChanged: (changes: FileChange[]) => void;
   readonly #watchers = new Set<PageEntry>();
+  readonly #tombstones = new Map<string, Tombstone>();
+  /** Tombstones per session: a browser with only those still gets its socket. */
+  readonly #tombstonesBySession = new Map<string, number>();
   #ackFlush: NodeJS.Immediate | undefined;
   #pendingSweep: NodeJS.Timeout | undefined;
   readonly #endBatch = new Map<CloseReason, string[]>();
@@ -225,7 +244,7 @@ export class PageRegistry {
 
   /** True while the session owns at least one live page: only then may it open a socket. */
   hasSession(session: string): boolean {
-    return this.#bySession.has(session);
+    return this.#bySession.has(session) || this.#tombstonesBySession.has(session);
   }
 
   /** True once `close()` was called. */
@@ -247,6 +266,8 @@ export class PageRegistry {
    */
   join(socket: PageSocket, session: string, pageId: string, acked: number): Refusal | undefined {
     const entry = this.#pages.get(pageId);
+    const tombstone = entry ? undefined : this.#tombstones.get(pageId);
+    if (tombstone && tombstone.session === session) return this.#farewell(socket, pageId, tombstone, acked);
     // One answer for "no such page" and "not yours": a guessed id learns nothing.
     if (!entry || entry.session !== session || entry.state === 'closing' || entry.state === 'rendering') return 'UNKNOWN_PAGE';
     if (entry.socket && entry.socket !== socket) this.#bySocket.get(entry.socket)?.delete(entry);
@@ -334,6 +355,7 @@ export class PageRegistry {
 
   async #closeAll(timeoutMs: number): Promise<void> {
     clearInterval(this.#idleSweep);
+    for (const id of [...this.#tombstones.keys()]) this.#unbury(id);
     clearTimeout(this.#pendingSweep);
     if (this.#ackFlush) clearImmediate(this.#ackFlush);
     for (const entry of this.#pages.values()) {
@@ -456,6 +478,7 @@ export class PageRegistry {
         entry.socket?.send(JSON.stringify({ t: 'closed', p: entry.id, reason: message.reason }));
         // A page closed while rendering is forgotten when its render result arrives.
         if (entry.state === 'rendering') return;
+        if (FAREWELL_REASONS.has(message.reason) && entry.unacked.length > 0 && !this.#closing) this.#bury(entry, message.reason);
         if (message.reason === 'overflow' || message.reason === 'evicted' || message.reason === 'idle') {
           this.#settings.logger.warn(`${entry.script}: page ${entry.id.slice(0, 6)} closed (${message.reason})`);
         }
@@ -591,6 +614,38 @@ export class PageRegistry {
   }
 
   /** The page is gone for good: no index, timer, socket or buffer keeps anything of it. */
+  /** Keeps the unacknowledged pushes of a page that closed, for the page's grace period. */
+  #bury(entry: PageEntry, reason: CloseReason): void {
+    const timer = setTimeout(() => this.#unbury(entry.id), entry.grace).unref();
+    this.#tombstones.set(entry.id, { session: entry.session, inSeq: entry.inSeq, unacked: [...entry.unacked], reason, timer });
+    this.#tombstonesBySession.set(entry.session, (this.#tombstonesBySession.get(entry.session) ?? 0) + 1);
+    // As many as disconnected pages may be; the oldest go first.
+    for (const id of this.#tombstones.keys()) {
+      if (this.#tombstones.size <= this.#settings.maxDisconnectedPages) break;
+      this.#unbury(id);
+    }
+  }
+
+  #unbury(pageId: string): Tombstone | undefined {
+    const tombstone = this.#tombstones.get(pageId);
+    if (!tombstone) return undefined;
+    clearTimeout(tombstone.timer);
+    this.#tombstones.delete(pageId);
+    const left = (this.#tombstonesBySession.get(tombstone.session) ?? 1) - 1;
+    if (left > 0) this.#tombstonesBySession.set(tombstone.session, left);
+    else this.#tombstonesBySession.delete(tombstone.session);
+    return tombstone;
+  }
+
+  /** A browser re-joins a page that has closed: the pushes it missed, then why it closed. */
+  #farewell(socket: PageSocket, pageId: string, tombstone: Tombstone, acked: number): undefined {
+    this.#unbury(pageId);
+    socket.send(`{"t":"joined","p":"${pageId}","a":${tombstone.inSeq}}`);
+    for (const push of tombstone.unacked) if (push.seq > acked) socket.send(pushFrame(pageId, push.seq, undefined, push.tail));
+    socket.send(JSON.stringify({ t: 'closed', p: pageId, reason: tombstone.reason }));
+    return undefined;
+  }
+
   #forget(entry: PageEntry): void {
     clearTimeout(entry.timer);
     entry.timer = undefined;

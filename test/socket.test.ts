@@ -17,6 +17,10 @@ function __serverSocketEvent(name: string, event: unknown) {
   if (name === 'exit') process.exit(1);
   if (name === 'close') page.close();
 }`,
+  'farewell.ts': `page.onClose(() => console.log('farewell closed'));
+function __serverSocketEvent(name: string) {
+  if (name === 'later') setTimeout(() => { server_socket_event('last', 'see you'); page.close(); }, 100);
+}`,
   'news.ts': `echo('<p>news</p>');
 function __serverSocketEvent(name: string, event: unknown) {
   if (name === 'publish') page.broadcast('news', event);
@@ -198,6 +202,26 @@ describe('page socket', () => {
     client.event(b.pageId, 'close');
     assert.equal((await client.next((f) => f.t === 'closed' && f.p === b.pageId)).reason, 'closed-by-script');
     await client.close();
+  });
+
+  it('a page its script closed while the browser was away: on re-join, the pushes it missed, then closed', async () => {
+    const { pageId, cookie } = await renderLive(server.url, '/farewell');
+    const first = await joinPage(server.origin, pageId, cookie);
+    first.event(pageId, 'later');
+    // The browser goes away; 100 ms later the script says goodbye and ends the page.
+    await first.close();
+    await waitFor(() => server.log.lines.some((line) => line.includes('farewell closed')), 'the page to close');
+    const again = await SocketClient.connect(server.origin, cookie);
+    again.send({ t: 'join', p: pageId, a: 0 });
+    assert.equal((await again.next((f) => f.t === 'closed')).reason, 'closed-by-script');
+    assert.deepEqual(
+      again.frames.map((f) => [f.t, f.n, f.d]),
+      [['joined', undefined, undefined], ['push', 'last', 'see you'], ['closed', undefined, undefined]],
+    );
+    // Given once: the page is gone now.
+    again.send({ t: 'join', p: pageId, a: 0 });
+    assert.equal((await again.next((f) => f.t === 'error')).code, 'UNKNOWN_PAGE');
+    await again.close();
   });
 
   it('broadcasts to every page of the script, whatever its session', async () => {
