@@ -29,6 +29,11 @@ export interface PagewireOptions {
   maxBufferedPushes?: number;
   /** The same bound in bytes. Default 1,048,576. */
   maxBufferedBytes?: number;
+  /**
+   * Bytes of pushes kept for every page together. Past it, a page without a socket that pushes
+   * more expires (connected pages' pushes are only in flight). Default 268,435,456 (256 MiB).
+   */
+  maxTotalBufferedBytes?: number;
   /** Live pages one browser session may hold; past it its oldest unconnected page closes, else 429. Default 64. */
   maxPagesPerSession?: number;
   /** Live pages in all; past it the oldest unconnected, then disconnected, page closes, else 503. Default 100,000. */
@@ -93,6 +98,7 @@ const POSITIVE_NUMBERS = [
   'maxBodySize',
   'maxBufferedPushes',
   'maxBufferedBytes',
+  'maxTotalBufferedBytes',
   'maxPagesPerSession',
   'maxPages',
   'maxPendingPages',
@@ -154,6 +160,7 @@ export function resolveOptions(options: PagewireOptions): ResolvedOptions {
     maxMessageSize: options.maxMessageSize ?? 64 * 1024,
     maxBufferedPushes: options.maxBufferedPushes ?? 1000,
     maxBufferedBytes: options.maxBufferedBytes ?? 1024 * 1024,
+    maxTotalBufferedBytes: options.maxTotalBufferedBytes ?? 256 * 1024 * 1024,
     maxPagesPerSession: options.maxPagesPerSession ?? 64,
     maxPages: options.maxPages ?? 100_000,
     maxPendingPages: options.maxPendingPages ?? 10_000,

@@ -21,6 +21,7 @@ export type RegistrySettings = Pick<
   | 'logger'
   | 'maxBufferedPushes'
   | 'maxBufferedBytes'
+  | 'maxTotalBufferedBytes'
   | 'maxPagesPerSession'
   | 'maxPages'
   | 'maxPendingPages'
@@ -87,6 +88,7 @@ interface Tombstone {
   session: string;
   inSeq: number;
   unacked: Array<{ seq: number; tail: string }>;
+  unackedBytes: number;
   reason: CloseReason;
   timer: NodeJS.Timeout;
 }
@@ -117,6 +119,9 @@ export class PageRegistry {
   readonly #onFilesChanged: (changes: FileChange[]) => void;
   readonly #watchers = new Set<PageEntry>();
   readonly #tombstones = new Map<string, Tombstone>();
+  /** Bytes of pushes kept, every page and tombstone together (`maxTotalBufferedBytes`). */
+  #bufferedBytes = 0;
+  #budgetWarnedAt = -Infinity;
   /** Tombstones per session: a browser with only those still gets its socket. */
   readonly #tombstonesBySession = new Map<string, number>();
   #ackFlush: NodeJS.Immediate | undefined;
@@ -557,6 +562,7 @@ export class PageRegistry {
     const tail = `,"n":${JSON.stringify(name)},"d":${data}}`;
     entry.unacked.push({ seq, tail });
     entry.unackedBytes += tail.length;
+    this.#bufferedBytes += tail.length;
     if (this.#overflows(entry)) {
       // The gap can no longer be filled: the page expires, and its browser reloads.
       this.#close(entry, 'overflow');
@@ -575,6 +581,15 @@ export class PageRegistry {
    */
   #overflows(entry: PageEntry): boolean {
     const { maxBufferedPushes, maxBufferedBytes } = this.#settings;
+    // The budget of all pages: kept for browsers that are away, the pushes grow it for good.
+    if (!entry.socket && entry.state !== 'rendering' && this.#bufferedBytes > this.#settings.maxTotalBufferedBytes) {
+      // Once a minute at most: the pages themselves are logged as they close.
+      if (performance.now() - this.#budgetWarnedAt > 60_000) {
+        this.#budgetWarnedAt = performance.now();
+        this.#settings.logger.warn(`pushes kept for pages take more than maxTotalBufferedBytes (${this.#settings.maxTotalBufferedBytes} bytes): pages without a socket that push more expire`);
+      }
+      return true;
+    }
     if (entry.socket || entry.state === 'rendering' || entry.state === 'pending') {
       return entry.unackedBytes > maxBufferedBytes * IN_FLIGHT_FACTOR;
     }
@@ -584,7 +599,9 @@ export class PageRegistry {
   #dropAcknowledged(entry: PageEntry, acked: number): void {
     let drop = 0;
     while (drop < entry.unacked.length && (entry.unacked[drop] as { seq: number }).seq <= acked) {
-      entry.unackedBytes -= (entry.unacked[drop] as { tail: string }).tail.length;
+      const bytes = (entry.unacked[drop] as { tail: string }).tail.length;
+      entry.unackedBytes -= bytes;
+      this.#bufferedBytes -= bytes;
       drop++;
     }
     if (drop > 0) entry.unacked.splice(0, drop);
@@ -617,7 +634,8 @@ export class PageRegistry {
   /** Keeps the unacknowledged pushes of a page that closed, for the page's grace period. */
   #bury(entry: PageEntry, reason: CloseReason): void {
     const timer = setTimeout(() => this.#unbury(entry.id), entry.grace).unref();
-    this.#tombstones.set(entry.id, { session: entry.session, inSeq: entry.inSeq, unacked: [...entry.unacked], reason, timer });
+    this.#tombstones.set(entry.id, { session: entry.session, inSeq: entry.inSeq, unacked: [...entry.unacked], unackedBytes: entry.unackedBytes, reason, timer });
+    this.#bufferedBytes += entry.unackedBytes;
     this.#tombstonesBySession.set(entry.session, (this.#tombstonesBySession.get(entry.session) ?? 0) + 1);
     // As many as disconnected pages may be; the oldest go first.
     for (const id of this.#tombstones.keys()) {
@@ -631,6 +649,7 @@ export class PageRegistry {
     if (!tombstone) return undefined;
     clearTimeout(tombstone.timer);
     this.#tombstones.delete(pageId);
+    this.#bufferedBytes -= tombstone.unackedBytes;
     const left = (this.#tombstonesBySession.get(tombstone.session) ?? 1) - 1;
     if (left > 0) this.#tombstonesBySession.set(tombstone.session, left);
     else this.#tombstonesBySession.delete(tombstone.session);
@@ -654,6 +673,7 @@ export class PageRegistry {
     if (entry.socket) removeFrom(this.#bySocket, entry.socket, entry);
     entry.socket = undefined;
     entry.unacked.length = 0;
+    this.#bufferedBytes -= entry.unackedBytes;
     entry.unackedBytes = 0;
     entry.state = 'closing';
   }

@@ -158,6 +158,21 @@ describe('limits: each gives a clear error to whoever exceeded it, and no one el
     });
   });
 
+  it('pushes buffered for every page together: past maxTotalBufferedBytes, a disconnected page that pushes expires', async () => {
+    // Each page alone may keep a megabyte; all of them together, a kilobyte.
+    await withServer({ maxTotalBufferedBytes: 1000, maxBufferedBytes: 1024 * 1024, maxBufferedPushes: 100_000 }, async (server) => {
+      const { pageId, cookie } = await renderLive(server.url, '/ticker');
+      const client = await joinPage(server.origin, pageId, cookie);
+      await client.next((f) => f.n === 'tick');
+      await client.close();
+      // Ticks of some 20 bytes every 10 ms: the budget is full within a second, the page's own
+      // bound would take minutes.
+      await waitFor(() => closedHook(server, pageId), 'the page to expire', 5000);
+      assert.ok(server.log.lines.some((line) => line.includes(`page ${pageId.slice(0, 6)} closed (overflow)`)));
+      assert.ok(server.log.lines.some((line) => line.includes('more than maxTotalBufferedBytes (1000 bytes)')));
+    });
+  });
+
   it('idle pages close after idleTimeout', async () => {
     // Long enough for the page to be joined first on a busy machine: the clock runs from the render.
     await withServer({ idleTimeout: 600 }, async (server) => {
