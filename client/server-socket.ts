@@ -129,9 +129,13 @@ export class ServerSocket extends EventTarget {
     this.#joined = false;
   }
 
-  /** @internal The server bound the page: `acked` is its last event received; send the rest. */
-  joined(acked: number): void {
+  /**
+   * @internal The server bound the page: `acked` is its last event received; send the rest.
+   * `final`: the page closed while this browser was away; only its last pushes and `closed` follow.
+   */
+  joined(acked: number, final = false): void {
     this.#dropAcked(acked);
+    if (final) return;
     this.#joined = true;
     for (const message of this.#unacked) this.#connection.write(message);
     this.emit('open');
@@ -285,7 +289,9 @@ export class Connection {
   bye(pageIds: readonly string[]): void {
     if (this.#opened) {
       for (const pageId of pageIds) this.write({ t: 'bye', p: pageId });
-      return;
+      // Heard from lately: the socket carries it. Otherwise it may be dead without knowing yet
+      // (the heartbeat would tell in a while): the beacon goes too; a second goodbye is harmless.
+      if (Date.now() - this.#lastHeard < 2 * this.#heartbeat) return;
     }
     if (!this.#statusUrl || !this.#sendBeacon) return;
     // The server reads at most 100 ids a request.
@@ -410,7 +416,7 @@ export class Connection {
       case 'pong':
         return;
       case 'joined':
-        this.#sockets.get(message.p)?.joined(message.a);
+        this.#sockets.get(message.p)?.joined(message.a, message.final);
         return;
       case 'push':
         this.#sockets.get(message.p)?.pushed(message.s, message.n, message.d, message.a);

@@ -117,6 +117,10 @@ export function createRequestHandler(options: ResolvedOptions, routes: RouteTabl
   /** `GET /__pagewire/pages?ids=a,b`: which of these pages still live for this browser session. */
   function serveStatus(req: IncomingMessage, res: ServerResponse, url: RequestTarget): void {
     if (req.method === 'POST') return leavePages(req, res, url);
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('allow', 'GET, HEAD, POST');
+      return sendText(res, 405, `${req.method} is not a method of ${STATUS_PATH}: GET asks which pages live, POST ?leave= closes pages`);
+    }
     // Shutting down: not yet "reachable", or a page that reloads now would find no server.
     if (registry.closing) return sendText(res, 503, 'the server is shutting down');
     const session = sessionOf(req, options.sessionCookie);
@@ -130,9 +134,16 @@ export function createRequestHandler(options: ResolvedOptions, routes: RouteTabl
 
   /** A beacon from a document that went away while its socket was down: its pages close now. */
   function leavePages(req: IncomingMessage, res: ServerResponse, url: RequestTarget): void {
-    // The beacon carries nothing else; whatever came is read and let go.
-    req.resume();
-    if (!originAllowed(options, req.headers.origin, req.headers.host)) return sendText(res, 403, 'origin not allowed');
+    if (registry.closing) return sendText(res, 503, 'the server is shutting down');
+    // The beacon carries no body (Content-Length: 0); one that does is not ours, and is not read.
+    if (Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined) {
+      res.shouldKeepAlive = false;
+      return sendText(res, 400, 'a leave request has no body: the page ids go in ?leave=');
+    }
+    // A site sent with `Referrer-Policy: no-referrer` makes the beacon's Origin "null"; the
+    // browser's own Sec-Fetch-Site, which no page can set, still says it came from this site.
+    const sameSite = req.headers['sec-fetch-site'] === 'same-origin';
+    if (!sameSite && !originAllowed(options, req.headers.origin, req.headers.host)) return sendText(res, 403, 'origin not allowed');
     const session = sessionOf(req, options.sessionCookie);
     const ids = (url.searchParams.get('leave') ?? '').split(',').filter(Boolean).slice(0, MAX_IDS);
     // Pages of another session are not this browser's to close: left alone, and not told apart.

@@ -30,8 +30,10 @@ export interface PagewireOptions {
   /** The same bound in bytes. Default 1,048,576. */
   maxBufferedBytes?: number;
   /**
-   * Bytes of pushes kept for every page together. Past it, a page without a socket that pushes
-   * more expires (connected pages' pushes are only in flight). Default 268,435,456 (256 MiB).
+   * Pushes kept for every page together, in bytes (counted as JSON text, like
+   * `maxBufferedBytes`). Past it, what closed pages kept for their browser is dropped first, then
+   * a disconnected page that pushes more expires. Pages connected or not yet connected are never
+   * expired by it. Default 268,435,456 (256 MiB).
    */
   maxTotalBufferedBytes?: number;
   /** Live pages one browser session may hold; past it its oldest unconnected page closes, else 429. Default 64. */

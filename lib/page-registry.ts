@@ -332,6 +332,8 @@ export class PageRegistry {
   leaveWithoutSocket(session: string, pageIds: readonly string[]): number {
     const live = this.livePages(session, pageIds);
     for (const id of live) this.#close(this.#pages.get(id) as PageEntry, 'closed-by-client');
+    // Nobody will come back for their last pushes.
+    for (const id of pageIds) if (this.#tombstones.get(id)?.session === session) this.#unbury(id);
     return live.length;
   }
 
@@ -483,7 +485,8 @@ export class PageRegistry {
         entry.socket?.send(JSON.stringify({ t: 'closed', p: entry.id, reason: message.reason }));
         // A page closed while rendering is forgotten when its render result arrives.
         if (entry.state === 'rendering') return;
-        if (FAREWELL_REASONS.has(message.reason) && entry.unacked.length > 0 && !this.#closing) this.#bury(entry, message.reason);
+        // A connected page was just sent its pushes and `closed`; a page without its browser keeps them.
+        if (FAREWELL_REASONS.has(message.reason) && !entry.socket && entry.unacked.length > 0 && !this.#closing) this.#bury(entry, message.reason);
         if (message.reason === 'overflow' || message.reason === 'evicted' || message.reason === 'idle') {
           this.#settings.logger.warn(`${entry.script}: page ${entry.id.slice(0, 6)} closed (${message.reason})`);
         }
@@ -581,8 +584,15 @@ export class PageRegistry {
    */
   #overflows(entry: PageEntry): boolean {
     const { maxBufferedPushes, maxBufferedBytes } = this.#settings;
-    // The budget of all pages: kept for browsers that are away, the pushes grow it for good.
-    if (!entry.socket && entry.state !== 'rendering' && this.#bufferedBytes > this.#settings.maxTotalBufferedBytes) {
+    // The budget of all pages, for pages whose browser is away: their pushes grow it for good.
+    // Tombstones (pages already closed) give way first; a page not yet connected never has to.
+    if (entry.state === 'disconnected' && this.#bufferedBytes > this.#settings.maxTotalBufferedBytes) {
+      for (const id of this.#tombstones.keys()) {
+        if (this.#bufferedBytes <= this.#settings.maxTotalBufferedBytes) return false;
+        this.#unbury(id);
+      }
+    }
+    if (entry.state === 'disconnected' && this.#bufferedBytes > this.#settings.maxTotalBufferedBytes) {
       // Once a minute at most: the pages themselves are logged as they close.
       if (performance.now() - this.#budgetWarnedAt > 60_000) {
         this.#budgetWarnedAt = performance.now();
@@ -659,7 +669,8 @@ export class PageRegistry {
   /** A browser re-joins a page that has closed: the pushes it missed, then why it closed. */
   #farewell(socket: PageSocket, pageId: string, tombstone: Tombstone, acked: number): undefined {
     this.#unbury(pageId);
-    socket.send(`{"t":"joined","p":"${pageId}","a":${tombstone.inSeq}}`);
+    // `final`: the page is not back, only its last pushes; the browser sends it nothing more.
+    socket.send(`{"t":"joined","p":"${pageId}","a":${tombstone.inSeq},"final":true}`);
     for (const push of tombstone.unacked) if (push.seq > acked) socket.send(pushFrame(pageId, push.seq, undefined, push.tail));
     socket.send(JSON.stringify({ t: 'closed', p: pageId, reason: tombstone.reason }));
     return undefined;

@@ -27,7 +27,8 @@ export type ClientMessage =
 /** Sent by the server. */
 export type ServerMessage =
   /** The page is bound to this socket; `a`: the last client event received. Replays follow. */
-  | { t: 'joined'; p: string; a: number }
+  /** `final`: the page closed while the browser was away; its last pushes and `closed` follow. */
+  | { t: 'joined'; p: string; a: number; final?: true }
   /** A server event, from `server_socket_event(n, d)` or `page.broadcast(n, d)`; `a` acks events. */
   | { t: 'push'; p: string; s: number; n: string; d: unknown; a?: number }
   /** Acknowledges client events up to `a`. */

@@ -25,6 +25,11 @@ function __serverSocketEvent(name: string, event: unknown) {
 }`,
   'graceful.ts': `page.onClose(() => console.log('grace expired, hook ran'));
 function __serverSocketEvent() {}`,
+  'farewell.ts': `function __serverSocketEvent(name: string) {
+  if (name !== 'later') return;
+  server_socket_event('started');
+  setTimeout(() => { server_socket_event('last', 'see you'); page.close(); }, 200);
+}`,
 });
 
 describe('faults over real sockets', () => {
@@ -92,6 +97,29 @@ describe('faults over real sockets', () => {
     // The grace is 30 s: only the beacon can end it this soon.
     await waitFor(() => server.log.lines.filter((line) => line.includes('grace expired, hook ran')).length === hooksBefore + 1, 'the close hook', 3000);
     assert.equal(events.join(), 'open,close');
+  });
+
+  it('a page its script closed while the connection was down: the client gets its last push and closed, and does not reload', async () => {
+    const { pageId, cookie } = await renderLive(proxy.url, '/farewell');
+    let reloads = 0;
+    const socket = nodeServerSocket(proxy.url, pageId, cookie, { reload: () => reloads++ });
+    const events: string[] = [];
+    for (const name of ['open', 'close', 'started', 'last', 'closed', 'expired']) {
+      socket.addEventListener(name, (event: ServerSocketEvent) => events.push(name === 'closed' ? `closed:${(event.data as { reason: string }).reason}` : name));
+    }
+    await waitFor(() => events.includes('open'), 'the page to join');
+    socket.send('later');
+    await waitFor(() => events.includes('started'), 'the script to start its goodbye');
+    proxy.block(true);
+    proxy.cut('server');
+    // Sent while down: it waits in the browser, for a page that will not come back.
+    socket.send('unanswered');
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    proxy.block(false);
+    await waitFor(() => events.some((e) => e.startsWith('closed')), 'the page to hear it closed', 5000);
+    // One `open`: the page did not come back, only its last push did.
+    assert.deepEqual(events, ['open', 'started', 'close', 'last', 'closed:closed-by-script']);
+    assert.equal(reloads, 0);
   });
 
   it('heartbeats end a half-open connection within seconds on both sides; the page re-joins', async () => {

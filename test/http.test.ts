@@ -70,8 +70,38 @@ describe('HTTP, mounted in Express', () => {
     const refused = await request(app(wire)).post(`/__pagewire/pages?leave=${pageId}`).set('cookie', cookie).set('origin', 'https://elsewhere.example').expect(403);
     assert.equal(refused.text, 'origin not allowed');
     assert.deepEqual(await live(), [pageId]);
-    await request(app(wire)).post(`/__pagewire/pages?leave=${pageId}`).set('cookie', cookie).set('content-type', 'text/plain').send('ignored').expect(204);
+    // A body is not a beacon's; other methods are not the endpoint's.
+    await request(app(wire)).post(`/__pagewire/pages?leave=${pageId}`).set('cookie', cookie).set('content-type', 'text/plain').send('ids').expect(400);
+    await request(app(wire)).put(`/__pagewire/pages?leave=${pageId}`).set('cookie', cookie).expect(405);
+    assert.deepEqual(await live(), [pageId]);
+    await request(app(wire)).post(`/__pagewire/pages?leave=${pageId}`).set('cookie', cookie).expect(204);
     assert.deepEqual(await live(), []);
+  });
+
+  it('a beacon from this site is taken with its Origin, or with Origin "null" when the browser says same-origin', async () => {
+    const server = app(wire).listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    try {
+      const page = async () => {
+        const res = await request(server).get('/live').expect(200);
+        return { cookie: String(res.headers['set-cookie']).split(';')[0] as string, pageId: /data-pagewire-page="([^"]+)"/.exec(res.text)?.[1] as string };
+      };
+      const live = async (p: { cookie: string; pageId: string }) =>
+        ((await request(server).get(`/__pagewire/pages?ids=${p.pageId}`).set('cookie', p.cookie)).body as { live: string[] }).live;
+      const a = await page();
+      await request(server).post(`/__pagewire/pages?leave=${a.pageId}`).set('cookie', a.cookie).set('origin', origin).expect(204);
+      assert.deepEqual(await live(a), []);
+      // `Referrer-Policy: no-referrer` makes a beacon's Origin "null".
+      const b = await page();
+      await request(server).post(`/__pagewire/pages?leave=${b.pageId}`).set('cookie', b.cookie).set('origin', 'null').expect(403);
+      assert.deepEqual(await live(b), [b.pageId]);
+      await request(server).post(`/__pagewire/pages?leave=${b.pageId}`).set('cookie', b.cookie).set('origin', 'null').set('sec-fetch-site', 'same-origin').expect(204);
+      assert.deepEqual(await live(b), []);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('injects at the very start when there is no doctype', async () => {

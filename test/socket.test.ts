@@ -17,7 +17,8 @@ function __serverSocketEvent(name: string, event: unknown) {
   if (name === 'exit') process.exit(1);
   if (name === 'close') page.close();
 }`,
-  'farewell.ts': `page.onClose(() => console.log('farewell closed'));
+  'farewell.ts': `page.onClose(() => console.log('farewell closed ' + page.id));
+page.setDisconnectGrace(5000);
 function __serverSocketEvent(name: string) {
   if (name === 'later') setTimeout(() => { server_socket_event('last', 'see you'); page.close(); }, 100);
 }`,
@@ -210,18 +211,29 @@ describe('page socket', () => {
     first.event(pageId, 'later');
     // The browser goes away; 100 ms later the script says goodbye and ends the page.
     await first.close();
-    await waitFor(() => server.log.lines.some((line) => line.includes('farewell closed')), 'the page to close');
+    await waitFor(() => server.log.lines.some((line) => line.includes(`farewell closed ${pageId}`)), 'the page to close');
     const again = await SocketClient.connect(server.origin, cookie);
     again.send({ t: 'join', p: pageId, a: 0 });
     assert.equal((await again.next((f) => f.t === 'closed')).reason, 'closed-by-script');
     assert.deepEqual(
-      again.frames.map((f) => [f.t, f.n, f.d]),
-      [['joined', undefined, undefined], ['push', 'last', 'see you'], ['closed', undefined, undefined]],
+      again.frames.map((f) => [f.t, f.final, f.n, f.d]),
+      [['joined', true, undefined, undefined], ['push', undefined, 'last', 'see you'], ['closed', undefined, undefined, undefined]],
     );
     // Given once: the page is gone now.
     again.send({ t: 'join', p: pageId, a: 0 });
     assert.equal((await again.next((f) => f.t === 'error')).code, 'UNKNOWN_PAGE');
     await again.close();
+  });
+
+  it('a page its script closes while connected keeps nothing: it was sent its pushes and closed', async () => {
+    const { pageId, cookie } = await renderLive(server.url, '/farewell');
+    const client = await joinPage(server.origin, pageId, cookie);
+    client.event(pageId, 'later');
+    assert.equal((await client.next((f) => f.t === 'closed')).reason, 'closed-by-script');
+    assert.ok(client.frames.some((f) => f.n === 'last'));
+    await client.close();
+    // No tombstone keeps the session: its only page is gone.
+    await assert.rejects(SocketClient.connect(server.origin, cookie), /upgrade refused: 401/);
   });
 
   it('broadcasts to every page of the script, whatever its session', async () => {
