@@ -80,9 +80,9 @@ interface Render {
 const IN_FLIGHT_FACTOR = 4;
 
 /**
- * What is left of a page its script ended (`page.close()`, or `idleTimeout`) while pushes to it
- * were unacknowledged: a browser that was away, or whose socket dropped with the last frames in
- * flight, re-joins and gets them, then `closed`, instead of an unknown page and a reload.
+ * What is left of a page its script ended (`page.close()`, or `idleTimeout`) while its browser
+ * was away, with pushes it was not sent: the browser re-joins and gets them, then `closed`,
+ * instead of an unknown page and a reload.
  */
 interface Tombstone {
   session: string;
@@ -596,7 +596,7 @@ export class PageRegistry {
       // Once a minute at most: the pages themselves are logged as they close.
       if (performance.now() - this.#budgetWarnedAt > 60_000) {
         this.#budgetWarnedAt = performance.now();
-        this.#settings.logger.warn(`pushes kept for pages take more than maxTotalBufferedBytes (${this.#settings.maxTotalBufferedBytes} bytes): pages without a socket that push more expire`);
+        this.#settings.logger.warn(`pushes kept for pages take more than maxTotalBufferedBytes (${this.#settings.maxTotalBufferedBytes} bytes): disconnected pages that push more expire`);
       }
       return true;
     }
@@ -640,7 +640,6 @@ export class PageRegistry {
     this.#watchers.delete(entry);
   }
 
-  /** The page is gone for good: no index, timer, socket or buffer keeps anything of it. */
   /** Keeps the unacknowledged pushes of a page that closed, for the page's grace period. */
   #bury(entry: PageEntry, reason: CloseReason): void {
     const timer = setTimeout(() => this.#unbury(entry.id), entry.grace).unref();
@@ -676,6 +675,7 @@ export class PageRegistry {
     return undefined;
   }
 
+  /** The page is gone for good: no index, timer, socket or buffer keeps anything of it. */
   #forget(entry: PageEntry): void {
     clearTimeout(entry.timer);
     entry.timer = undefined;
