@@ -7,12 +7,15 @@ import { scriptsFolder, waitFor } from './helpers/fixtures.js';
 import { killOneWorker } from './helpers/kill-worker.js';
 import { joinPage, renderLive, startServer, type TestServer } from './helpers/server.js';
 
-const folder = scriptsFolder({
-  'loop.ts': `echo('loop');
+/** Stuck in its event handler on 'spin', at line 3. */
+const LOOP_SCRIPT = `echo('loop');
 function __serverSocketEvent(name: string) {
   if (name === 'spin') while (true) {}
   if (name === 'ping') server_socket_event('pong');
-}`,
+}`;
+
+const folder = scriptsFolder({
+  'loop.ts': LOOP_SCRIPT,
   'other.ts': `let n = 0;
 echo('other');
 function __serverSocketEvent(name: string) {
@@ -111,11 +114,7 @@ describe('scripts in worker threads', () => {
 
 describe('a stuck script in dev, reported to the page that ran it', () => {
   const site = scriptsFolder({
-    'loop.ts': `echo('loop');
-function __serverSocketEvent(name: string) {
-  if (name === 'spin') while (true) {}
-  if (name === 'ping') server_socket_event('pong');
-}`,
+    'loop.ts': LOOP_SCRIPT,
     '_spin.ts': `export function spin() {
   for (;;) {}
 }`,
