@@ -1,13 +1,13 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { RESERVED_EVENT_NAMES } from '../protocol/wire.js';
 import type { ScriptRunner } from '../runner/messages.js';
-import { InProcessRunner } from '../runner/runner.js';
-import { WorkerPool } from '../runner/worker-pool.js';
-import { createRequestHandler, type NextFunction } from './http-handler.js';
+import { InProcessRunner } from '../runner/in-process-runner.js';
+import { WorkerPool } from '../runner/pool/worker-pool.js';
+import { createRequestHandler, type NextFunction } from './http/request-handler.js';
 import { resolveOptions, type PagewireOptions, type ResolvedOptions } from './options.js';
-import { PageRegistry, type PageStats } from './page-registry.js';
-import { RouteTable } from './routes.js';
-import { SocketServer } from './socket-server.js';
+import { PageRegistry, type PageStats } from './pages/page-registry.js';
+import { RouteTable } from './http/routes.js';
+import { SocketServer } from './socket/socket-server.js';
 
 /**
  * A Pagewire instance: Express middleware (or a `node:http` handler) that serves the scripts

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { OldestFirst } from '../lib/oldest-first.js';
+import { OldestFirst } from '../lib/pages/oldest-first.js';
 
 describe('OldestFirst (the order pages are evicted in)', () => {
   it('gives the oldest member, skipping deleted ones, and a member added again is newest', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { REFUSED, RouteTable } from '../lib/routes.js';
+import { REFUSED, RouteTable } from '../lib/http/routes.js';
 import { scriptsFolder } from './helpers/fixtures.js';
 
 describe('RouteTable', () => {

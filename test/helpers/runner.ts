@@ -1,4 +1,4 @@
-import { InProcessRunner } from '../../runner/runner.js';
+import { InProcessRunner } from '../../runner/in-process-runner.js';
 import type { RequestData, RunnerToHost } from '../../runner/messages.js';
 import { DEFAULT_FORBIDDEN_MODULES } from '../../lib/options.js';
 import { RESERVED_EVENT_NAMES } from '../../protocol/wire.js';

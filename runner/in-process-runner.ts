@@ -2,7 +2,7 @@ import type { CloseReason, FileChange, HostToRunner, RunnerToHost, ScriptRunner 
 import { ScriptWatcher } from './watcher.js';
 import { watchSandboxFailures } from './failure-guard.js';
 import { ScriptError } from './script-error.js';
-import { ScriptSandbox, type SandboxSettings } from './script-sandbox.js';
+import { ScriptSandbox, type SandboxSettings } from './sandbox/script-sandbox.js';
 
 export interface RunnerSettings extends SandboxSettings {
   /** Dev: watch the scripts folder; a changed script gets a new sandbox and its pages reload. */

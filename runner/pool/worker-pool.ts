@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { MessageChannel, Worker } from 'node:worker_threads';
-import type { CloseReason, FileChange, HostToRunner, RunnerToHost, ScriptRunner } from './messages.js';
-import type { RunnerSettings } from './runner.js';
-import { ScriptError } from './script-error.js';
+import type { CloseReason, FileChange, HostToRunner, RunnerToHost, ScriptRunner } from '../messages.js';
+import type { RunnerSettings } from '../in-process-runner.js';
+import { ScriptError } from '../script-error.js';
 import { whereStuck } from './stuck-stack.js';
-import { ScriptWatcher } from './watcher.js';
+import { ScriptWatcher } from '../watcher.js';
 import type { FromWorker, SourceAnswer, ToWorker, WorkerData } from './worker-protocol.js';
 
 export interface PoolSettings extends RunnerSettings {

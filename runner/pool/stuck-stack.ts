@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
-import { WRAPPER_LINES } from './compile.js';
+import { WRAPPER_LINES } from '../compile.js';
 
 /** A frame in a script file (relative to the scripts folder), at its line in the source. */
 export interface StuckFrame {

@@ -2,11 +2,11 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { format } from 'node:util';
 import { NodeVM } from 'vm2';
-import { WRAPPER_LINES, compileTypeScript, wrapModule, wrapScript, type CompiledCode, type WrappedCode } from './compile.js';
-import type { CloseReason, LogLevel, RequestData, RunnerToHost, ScriptErrorInfo } from './messages.js';
+import { WRAPPER_LINES, compileTypeScript, wrapModule, wrapScript, type CompiledCode, type WrappedCode } from '../compile.js';
+import type { CloseReason, LogLevel, RequestData, RunnerToHost, ScriptErrorInfo } from '../messages.js';
 import { preludeSource } from './prelude-source.js';
-import type { RawScriptError, SandboxApi, SandboxBoot } from './sandbox/api.js';
-import { ScriptError, codeFrame } from './script-error.js';
+import type { RawScriptError, SandboxApi, SandboxBoot } from './api.js';
+import { ScriptError, codeFrame } from '../script-error.js';
 
 export interface SandboxSettings {
   /** The scripts folder, absolute. */

@@ -1,6 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
-import type { FileChange, HostToRunner, RunnerToHost } from './messages.js';
-import type { RunnerSettings } from './runner.js';
+import type { FileChange, HostToRunner, RunnerToHost } from '../messages.js';
+import type { RunnerSettings } from '../in-process-runner.js';
 
 /** What the pool sends a worker. */
 export type ToWorker =

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { parse as parseCookies } from 'cookie';
-import type { RequestData } from '../runner/messages.js';
+import type { RequestData } from '../../runner/messages.js';
 
 /** The request target split once: the literal path, and the query. */
 export interface RequestTarget {

@@ -1,13 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import send from 'send';
-import { formatScriptError } from '../runner/script-error.js';
-import type { ScriptErrorInfo } from '../runner/messages.js';
+import { formatScriptError } from '../../runner/script-error.js';
+import type { ScriptErrorInfo } from '../../runner/messages.js';
 import { clientScript } from './client-script.js';
 import { devErrorPage, productionErrorPage } from './error-page.js';
 import { escapeHtml, injectAtStart } from './html.js';
 import { originAllowed } from './origin.js';
-import type { ResolvedOptions } from './options.js';
-import type { PageRegistry, RenderResult } from './page-registry.js';
+import type { ResolvedOptions } from '../options.js';
+import type { PageRegistry, RenderResult } from '../pages/page-registry.js';
 import { BodyError, hasBody, readBody, requestData, type RequestTarget } from './request-data.js';
 import { REFUSED, type RouteTable } from './routes.js';
 import { randomId, sessionCookie, sessionOf } from './session.js';

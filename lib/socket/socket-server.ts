@@ -1,12 +1,12 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
-import type { ClientMessage } from '../protocol/wire.js';
-import { SOCKET_PATH } from './http-handler.js';
-import type { ResolvedOptions } from './options.js';
-import { originAllowed } from './origin.js';
-import type { PageRegistry, PageSocket } from './page-registry.js';
-import { PAGE_ID, sessionOf } from './session.js';
+import type { ClientMessage } from '../../protocol/wire.js';
+import { SOCKET_PATH } from '../http/request-handler.js';
+import type { ResolvedOptions } from '../options.js';
+import { originAllowed } from '../http/origin.js';
+import type { PageRegistry, PageSocket } from '../pages/page-registry.js';
+import { PAGE_ID, sessionOf } from '../http/session.js';
 
 const MAX_EVENT_NAME = 200;
 

@@ -9,7 +9,7 @@ let cached: string | undefined;
  */
 export function preludeSource(): string {
   if (cached === undefined) {
-    const source = readFileSync(new URL('./sandbox/prelude.ts', import.meta.url), 'utf8');
+    const source = readFileSync(new URL('./prelude.ts', import.meta.url), 'utf8');
     cached = transform(source, { transforms: ['typescript'], disableESTransforms: true }).code;
   }
   return cached;

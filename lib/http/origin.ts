@@ -1,4 +1,4 @@
-import type { ResolvedOptions } from './options.js';
+import type { ResolvedOptions } from '../options.js';
 
 /**
  * Whether a request from `origin` may act on this server's pages: the page socket's upgrade,

@@ -1,6 +1,6 @@
-import type { CloseReason, FileChange, RequestData, RunnerToHost, ScriptErrorInfo, ScriptRunner } from '../runner/messages.js';
-import { formatScriptError } from '../runner/script-error.js';
-import type { ResolvedOptions } from './options.js';
+import type { CloseReason, FileChange, RequestData, RunnerToHost, ScriptErrorInfo, ScriptRunner } from '../../runner/messages.js';
+import { formatScriptError } from '../../runner/script-error.js';
+import type { ResolvedOptions } from '../options.js';
 import { OldestFirst } from './oldest-first.js';
 
 /** The one thing the registry needs of a socket: a way to send it a frame. */

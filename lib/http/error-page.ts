@@ -1,5 +1,5 @@
-import type { ScriptErrorInfo } from '../runner/messages.js';
-import { formatScriptError } from '../runner/script-error.js';
+import type { ScriptErrorInfo } from '../../runner/messages.js';
+import { formatScriptError } from '../../runner/script-error.js';
 import { escapeHtml } from './html.js';
 
 /** In dev: the error, where it happened and the code around it. */

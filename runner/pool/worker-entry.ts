@@ -1,6 +1,6 @@
 // A worker thread of the pool: an in-process runner, spoken to through messages.
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { InProcessRunner } from './runner.js';
+import { InProcessRunner } from '../in-process-runner.js';
 import type { FromWorker, SourceAnswer, ToWorker, WorkerData } from './worker-protocol.js';
 
 const port = parentPort;

@@ -17,7 +17,7 @@ let cached: ClientScript | undefined;
  */
 export function clientScript(): ClientScript {
   if (cached) return cached;
-  const source = readFileSync(new URL('../client/server-socket.ts', import.meta.url), 'utf8');
+  const source = readFileSync(new URL('../../client/server-socket.ts', import.meta.url), 'utf8');
   const code = transform(source, { transforms: ['typescript', 'imports'], disableESTransforms: true }).code;
   const body = `(function () {\nvar exports = {};\n${code}\n})();\n`;
   cached = { body, version: createHash('sha256').update(body).digest('base64url').slice(0, 12) };
