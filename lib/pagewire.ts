@@ -3,10 +3,12 @@ import { RESERVED_EVENT_NAMES } from '../protocol/wire.js';
 import type { ScriptRunner } from '../runner/messages.js';
 import { InProcessRunner } from '../runner/in-process-runner.js';
 import { WorkerPool } from '../runner/pool/worker-pool.js';
+import { ScriptWatcher } from './dev/script-watcher.js';
 import { createRequestHandler, type NextFunction } from './http/request-handler.js';
+import { RouteTable } from './http/routes.js';
 import { resolveOptions, type PagewireOptions, type ResolvedOptions } from './options.js';
 import { PageRegistry, type PageStats } from './pages/page-registry.js';
-import { RouteTable } from './http/routes.js';
+import { routeRunnerMessages } from './runner-messages.js';
 import { SocketServer } from './socket/socket-server.js';
 
 /**
@@ -48,17 +50,29 @@ export function pagewire(options: PagewireOptions): Pagewire {
     forbiddenModules: resolved.forbiddenModules,
     reservedEvents: RESERVED_EVENT_NAMES,
     maxQueuedEvents: resolved.maxQueuedEvents,
-    watch: resolved.dev,
   };
   const runner: ScriptRunner =
     resolved.workers > 0
-      ? new WorkerPool({ ...settings, workers: resolved.workers, watchdog: resolved.watchdog, workerMemory: resolved.workerMemory })
+      ? new WorkerPool({
+          ...settings,
+          workers: resolved.workers,
+          watchdog: resolved.watchdog,
+          workerMemory: resolved.workerMemory,
+          pinSources: !resolved.dev,
+        })
       : new InProcessRunner(settings);
   const routes = new RouteTable(resolved.dir);
-  const registry = new PageRegistry(runner, resolved, (changes) => {
-    // Files or folders came or went: routes change. Edits alone change no route.
-    if (changes.some((change) => change.kind !== 'change')) routes.refresh();
-  });
+  const registry = new PageRegistry(runner, resolved);
+  routeRunnerMessages(runner, registry, resolved);
+  // Dev: the host watches the folder and tells each part what an edit means to it.
+  const watcher = resolved.dev
+    ? new ScriptWatcher(resolved.dir, (changes, recheck) => {
+        // Files or folders came or went: routes change. Edits alone change no route.
+        if (changes.some((change) => change.kind !== 'change')) routes.refresh();
+        runner.post({ type: 'files-changed', changes, recheck });
+        registry.reloadErrorPages();
+      })
+    : undefined;
   const sockets = new SocketServer(resolved, registry);
   const handle = createRequestHandler(resolved, routes, registry);
   let closing: Promise<void> | undefined;
@@ -69,11 +83,12 @@ export function pagewire(options: PagewireOptions): Pagewire {
     options: { value: resolved },
     pageCount: { get: () => registry.size },
     stats: { value: () => registry.stats() },
-    ready: { value: () => runner.ready() },
+    ready: { value: () => watcher?.ready ?? Promise.resolve() },
     attach: { value: (server: Server) => sockets.attach(server) },
     close: {
       value: () => {
         closing ??= (async () => {
+          await watcher?.close();
           // Pages first, while their sockets can still hear why they end; then the sockets.
           await registry.close();
           sockets.close();

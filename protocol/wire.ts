@@ -8,8 +8,60 @@
  * sends for a page (`s`, from 1) and keeps them until the other side acknowledges them (`a`:
  * the highest number received, in order). On reconnection the client re-joins with what it
  * received, the server answers with what it received, and each side sends again what the
- * other has not seen; a receiver drops any number it has seen already.
+ * other has not seen; a receiver drops any number it has seen already (`sequence.ts`).
  */
+
+/** Why a page's script instance ended. */
+export type CloseReason =
+  | 'closed-by-script'
+  | 'closed-by-client'
+  | 'never-connected'
+  | 'disconnected'
+  | 'render-failed'
+  | 'shutdown'
+  | 'reloaded'
+  | 'deleted'
+  | 'idle'
+  | 'overflow'
+  | 'evicted'
+  | 'crashed'
+  /** Said by the client itself: the server no longer knows the page (it expired, or restarted). */
+  | 'expired';
+
+/**
+ * Reasons after which the page stays as it is: the script or the person meant it to end. After
+ * any other reason the page cannot go on as it was, and reloads (unless a listener of `expired`
+ * prevents it).
+ */
+export const FINAL_CLOSE_REASONS: ReadonlySet<CloseReason> = new Set<CloseReason>([
+  'closed-by-script',
+  'closed-by-client',
+  'idle',
+]);
+
+/** Why the server refused a socket message. */
+export type RefusalCode = 'UNKNOWN_PAGE' | 'NOT_JOINED' | 'BAD_SEQUENCE' | 'BAD_MESSAGE' | 'RATE_LIMITED' | 'QUEUE_FULL';
+
+/** A script error's code: where in a script's life it happened. */
+export type ScriptErrorCode =
+  | 'COMPILE_ERROR'
+  | 'LOAD_ERROR'
+  | 'SCRIPT_NOT_FOUND'
+  | 'RENDER_ERROR'
+  | 'RENDER_TIMEOUT'
+  | 'EVENT_ERROR'
+  | 'TIMER_ERROR'
+  | 'CLOSE_ERROR'
+  | 'CHANNEL_ERROR'
+  | 'SCRIPT_STUCK'
+  | 'NO_WORKER'
+  | 'WORKER_STOPPED';
+
+/** Raised by the client itself: the page's worker thread was ended. */
+export type ClientErrorCode = 'INSTANCE_CRASHED';
+
+/** Every code an `error` event of `document.serverSocket` may carry. */
+export type ErrorCode = RefusalCode | ScriptErrorCode | ClientErrorCode;
 
 /** Sent by the browser. */
 export type ClientMessage =
@@ -24,20 +76,25 @@ export type ClientMessage =
   /** Heartbeat: the server answers `pong`. A client that hears nothing reconnects. */
   | { t: 'ping' };
 
+/** A client event, as sent and as kept until the server acknowledges it. */
+export type EventMessage = Extract<ClientMessage, { t: 'ev' }>;
+
 /** Sent by the server. */
 export type ServerMessage =
-  /** The page is bound to this socket; `a`: the last client event received. Replays follow. */
-  /** `final`: the page closed while the browser was away; its last pushes and `closed` follow. */
+  /**
+   * The page is bound to this socket; `a`: the last client event received. Replays follow.
+   * `final`: the page closed while the browser was away; its last pushes and `closed` follow.
+   */
   | { t: 'joined'; p: string; a: number; final?: true }
   /** A server event, from `server_socket_event(n, d)` or `page.broadcast(n, d)`; `a` acks events. */
   | { t: 'push'; p: string; s: number; n: string; d: unknown; a?: number }
   /** Acknowledges client events up to `a`. */
   | { t: 'ack'; p: string; a: number }
   /** The page's instance is gone; `reason` says why. */
-  | { t: 'closed'; p: string; reason: string }
+  | { t: 'closed'; p: string; reason: CloseReason }
   | { t: 'pong' }
   /** Something went wrong: a refused message, or (in dev) an error in the page's script. */
-  | { t: 'error'; p?: string; code: string; message: string; detail?: string };
+  | { t: 'error'; p?: string; code: ErrorCode; message: string; detail?: string };
 
 /** Event names a server push cannot use, because the client raises them itself. */
 export const RESERVED_EVENT_NAMES: readonly string[] = ['open', 'close', 'reconnecting', 'error', 'closed', 'expired'];

@@ -4,7 +4,14 @@
  * Every message is plain, JSON-serializable data, so the runner can move into a worker thread
  * and speak the same messages over `postMessage`. Event payloads travel as JSON text (`data`):
  * the sandbox serializes a push once and the host splices it into the socket frame as it is.
+ *
+ * Timing: a runner never answers inside `post()`. Its messages reach the listener later, in the
+ * order it sent them, whether it runs in this thread or in worker threads: the host is never
+ * re-entered while it is posting.
  */
+import type { CloseReason, ScriptErrorCode } from '../protocol/wire.js';
+
+export type { CloseReason, ScriptErrorCode };
 
 /** What a script sees as `request`. */
 export interface RequestData {
@@ -26,7 +33,7 @@ export interface RequestData {
 /** Where a script error happened, and what it said. */
 export interface ScriptErrorInfo {
   /** A stable code: `COMPILE_ERROR`, `RENDER_ERROR`, `EVENT_ERROR`, `TIMER_ERROR`, ... */
-  code: string;
+  code: ScriptErrorCode;
   name: string;
   message: string;
   /** The script file, relative to the scripts folder, when known. */
@@ -39,42 +46,33 @@ export interface ScriptErrorInfo {
   frame?: string;
 }
 
-/** Why a page instance ended. */
-export type CloseReason =
-  | 'closed-by-script'
-  | 'closed-by-client'
-  | 'never-connected'
-  | 'disconnected'
-  | 'render-failed'
-  | 'shutdown'
-  | 'reloaded'
-  | 'deleted'
-  | 'idle'
-  | 'overflow'
-  | 'evicted'
-  | 'crashed';
-
 export type HostToRunner =
   /** Run a script's top-level code for a new page. Answered by `rendered` or `render-failed`. */
-  | { type: 'render'; renderId: number; script: string; pageId: string; request: RequestData }
+  | { type: 'render'; script: string; pageId: string; request: RequestData }
   /** A client event for a live page: queued in the page's mailbox. */
   | { type: 'event'; pageId: string; name: string; data: string }
   /** End pages: close hooks, timers and owned resources. Each is answered by `page-closed`. */
   | { type: 'close-pages'; pageIds: string[]; reason: CloseReason }
   /** A `page.channel(name).publish(data)` from any page, to be handed to every subscriber. */
-  | { type: 'deliver'; channel: string; data: string };
+  | { type: 'deliver'; channel: string; data: string }
+  /**
+   * Dev: files changed in the scripts folder. Sandboxes that run a changed file are let go and
+   * their pages close (`reloaded`, `deleted`). `recheck`: the same files, looked at again a moment
+   * later (a first look may have seen a file half written); a file still empty then is an edit.
+   */
+  | { type: 'files-changed'; changes: FileChange[]; recheck: boolean };
 
 export type RunnerToHost =
   | {
       type: 'rendered';
-      renderId: number;
+      pageId: string;
       status: number;
       headers: Record<string, string | string[]>;
       body: string;
       /** True when the page stays alive and gets a socket; false for a plain, PHP-style page. */
       live: boolean;
     }
-  | { type: 'render-failed'; renderId: number; error: ScriptErrorInfo }
+  | { type: 'render-failed'; pageId: string; error: ScriptErrorInfo }
   | { type: 'push'; pageId: string; name: string; data: string }
   | { type: 'broadcast'; script: string; name: string; data: string }
   | { type: 'publish'; channel: string; data: string }
@@ -84,9 +82,7 @@ export type RunnerToHost =
   /** Settings a script chose for its page (`page.setDisconnectGrace(ms)`). */
   | { type: 'page-options'; pageId: string; disconnectGrace: number }
   | { type: 'script-error'; script: string; pageId?: string; error: ScriptErrorInfo }
-  | { type: 'log'; script: string; pageId?: string; level: LogLevel; text: string }
-  /** In dev: files changed; pages of changed scripts are closing (`reloaded`, `deleted`). */
-  | { type: 'files-changed'; changes: FileChange[] };
+  | { type: 'log'; script: string; pageId?: string; level: LogLevel; text: string };
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -101,8 +97,23 @@ export interface ScriptRunner {
   post(message: HostToRunner): void;
   /** Sets the one listener for the runner's messages. */
   onMessage(listener: (message: RunnerToHost) => void): void;
-  /** Resolves when the runner is ready (in dev, when its watcher has scanned the folder). */
-  ready(): Promise<void>;
   /** Ends every page (reason `shutdown`) and releases every sandbox. Safe to call twice. */
   close(): Promise<void>;
+}
+
+/**
+ * The page a runner message says is gone, if any: its render failed, it rendered as a plain
+ * (not live) page, or its instance closed. Every place that keeps pages (the host's page table,
+ * the runners' maps of where each page lives) forgets a page by this one rule.
+ */
+export function pageGone(message: RunnerToHost): string | undefined {
+  switch (message.type) {
+    case 'render-failed':
+    case 'page-closed':
+      return message.pageId;
+    case 'rendered':
+      return message.live ? undefined : message.pageId;
+    default:
+      return undefined;
+  }
 }

@@ -78,10 +78,10 @@ export function createRequestHandler(options: ResolvedOptions, routes: RouteTabl
     const session = known ?? randomId();
     const pageId = randomId();
     const result = await registry.render(script, pageId, session, requestData(req, url, params, body));
-    if (!result.ok && result.status) {
+    if (!result.ok && 'refused' in result) {
       // A page limit, not a script error: say which, to whoever hit it.
-      options.logger.warn(`${script}: page refused: ${result.error.message}`);
-      return sendText(res, result.status, result.error.message);
+      options.logger.warn(`${script}: page refused: ${result.refused.message}`);
+      return sendText(res, result.refused.status, result.refused.message);
     }
     if (!result.ok) return renderFailed(req, res, result.error, pageId, session, known === undefined);
     respond(req, res, result, pageId, known ? undefined : session);

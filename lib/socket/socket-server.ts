@@ -2,21 +2,21 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { ClientMessage } from '../../protocol/wire.js';
-import { SOCKET_PATH } from '../http/request-handler.js';
-import type { ResolvedOptions } from '../options.js';
 import { originAllowed } from '../http/origin.js';
-import type { PageRegistry, PageSocket } from '../pages/page-registry.js';
-import { PAGE_ID, sessionOf } from '../http/session.js';
-
-const MAX_EVENT_NAME = 200;
+import { SOCKET_PATH } from '../http/request-handler.js';
+import { sessionOf } from '../http/session.js';
+import type { ResolvedOptions } from '../options.js';
+import type { PageRegistry, PageSocket, Refusal } from '../pages/page-registry.js';
+import { parseClientMessage } from './client-message.js';
+import { frame } from './frames.js';
+import { TokenBucket } from './rate-limit.js';
 
 /** Per socket: a page-socket adapter, and a token bucket for the message rate limit. */
 interface Connection {
   ws: WebSocket;
   socket: PageSocket;
   session: string;
-  tokens: number;
-  refilled: number;
+  bucket: TokenBucket;
   /** Messages read but waiting for the bucket to refill, in order. */
   backlog: ClientMessage[];
   /** Set while the backlog waits: reading from the socket is paused meanwhile. */
@@ -99,7 +99,8 @@ export class SocketServer {
         ws.send(frame);
       },
     };
-    const connection: Connection = { ws, socket, session, tokens: this.#options.maxEventsPerSecond, refilled: Date.now(), backlog: [], timer: undefined };
+    const bucket = new TokenBucket(this.#options.maxEventsPerSecond);
+    const connection: Connection = { ws, socket, session, bucket, backlog: [], timer: undefined };
     this.#alive.add(ws);
     ws.on('pong', () => this.#alive.add(ws));
     ws.on('message', (data, isBinary) => {
@@ -124,7 +125,7 @@ export class SocketServer {
     const message = isBinary ? undefined : parseClientMessage(data.toString());
     if (typeof message === 'string' || message === undefined) {
       const reason = message ?? 'binary frames are not accepted';
-      socket.send(JSON.stringify({ t: 'error', code: 'BAD_MESSAGE', message: `message refused: ${reason}` }));
+      socket.send(frame({ t: 'error', code: 'BAD_MESSAGE', message: `message refused: ${reason}` }));
       return;
     }
     if (message.t === 'ack') return this.#registry.ack(socket, message.p, message.a);
@@ -135,15 +136,15 @@ export class SocketServer {
   /** Whatever a browser sends, the server stays up: refuse the message, keep the socket. */
   #refuseBroken(socket: PageSocket, error: unknown): void {
     this.#options.logger.warn(`page socket message refused: ${error instanceof Error ? error.message : String(error)}`);
-    socket.send(JSON.stringify({ t: 'error', code: 'BAD_MESSAGE', message: 'message refused: it could not be processed' }));
+    socket.send(frame({ t: 'error', code: 'BAD_MESSAGE', message: 'message refused: it could not be processed' }));
   }
 
   #handle(connection: Connection, message: ClientMessage): void {
     const { socket, session } = connection;
-    let refusal: string | undefined;
+    let refusal: Refusal | undefined;
     switch (message.t) {
       case 'ping':
-        socket.send('{"t":"pong"}');
+        socket.send(PONG);
         return;
       case 'join':
         refusal = this.#registry.join(socket, session, message.p, message.a);
@@ -162,7 +163,7 @@ export class SocketServer {
         return;
       }
     }
-    if (refusal) socket.send(JSON.stringify({ t: 'error', p: message.p, code: refusal, message: REFUSALS[refusal as keyof typeof REFUSALS] }));
+    if (refusal) socket.send(frame({ t: 'error', p: message.p, code: refusal, message: REFUSALS[refusal] }));
   }
 
   /**
@@ -173,12 +174,8 @@ export class SocketServer {
    */
   #drain(connection: Connection): void {
     if (connection.timer) return;
-    const now = Date.now();
-    const rate = this.#options.maxEventsPerSecond;
-    connection.tokens = Math.min(rate, connection.tokens + ((now - connection.refilled) * rate) / 1000);
-    connection.refilled = now;
-    while (connection.backlog.length > 0 && connection.tokens >= 1) {
-      connection.tokens--;
+    const { bucket } = connection;
+    while (connection.backlog.length > 0 && bucket.take()) {
       try {
         this.#handle(connection, connection.backlog.shift() as ClientMessage);
       } catch (error) {
@@ -189,11 +186,11 @@ export class SocketServer {
       if (connection.ws.isPaused) connection.ws.resume();
       return;
     }
-    const wait = Math.ceil(((1 - connection.tokens) * 1000) / rate);
+    const wait = bucket.wait();
     if (!connection.ws.isPaused) {
       connection.ws.pause();
-      const text = `more than ${rate} messages per second on this socket (maxEventsPerSecond): reading paused for ${wait} ms`;
-      connection.socket.send(JSON.stringify({ t: 'error', code: 'RATE_LIMITED', message: text }));
+      const text = `more than ${bucket.rate} messages per second on this socket (maxEventsPerSecond): reading paused for ${wait} ms`;
+      connection.socket.send(frame({ t: 'error', code: 'RATE_LIMITED', message: text }));
     }
     connection.timer = setTimeout(() => {
       connection.timer = undefined;
@@ -213,43 +210,13 @@ export class SocketServer {
   }
 }
 
-const REFUSALS = {
+const REFUSALS: Record<Refusal, string> = {
   UNKNOWN_PAGE: 'no such live page for this browser session (it expired, or the server restarted)',
   NOT_JOINED: 'the page has not joined this socket',
   BAD_SEQUENCE: 'event numbers must follow each other: an event was skipped',
-} as const;
+};
 
-/** A valid client message, or the reason it is not one. */
-export function parseClientMessage(text: string): ClientMessage | string {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return 'not JSON';
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'not a JSON object';
-  const { t, p, n, s, a } = value as Record<string, unknown>;
-  if (t === 'ping') return { t };
-  if (typeof p !== 'string' || !PAGE_ID.test(p)) return "'p' must be a page id";
-  switch (t) {
-    case 'bye':
-      return { t, p };
-    case 'join':
-    case 'ack':
-      if (!isCount(a)) return "'a' must be the number of the last push received (an integer >= 0)";
-      return { t, p, a };
-    case 'ev':
-      if (typeof n !== 'string' || n === '' || n.length > MAX_EVENT_NAME) return `'n' must be an event name of 1 to ${MAX_EVENT_NAME} characters`;
-      if (!isCount(s) || s === 0) return "'s' must be the event's number (an integer >= 1)";
-      return { t, p, s, n, d: (value as { d?: unknown }).d };
-    default:
-      return `unknown message type '${String(t).slice(0, 40)}'`;
-  }
-}
-
-function isCount(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
-}
+const PONG = frame({ t: 'pong' });
 
 function refuse(socket: Duplex, status: number, reason: string): void {
   const statusText = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 503: 'Service Unavailable' }[status] ?? 'Error';

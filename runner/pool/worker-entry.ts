@@ -25,8 +25,7 @@ function readSource(file: string): string {
   return answer.source;
 }
 
-// The pool watches files once for all its workers.
-const runner = new InProcessRunner({ ...settings, watch: false, readSource });
+const runner = new InProcessRunner({ ...settings, readSource });
 runner.onMessage((message) => send({ kind: 'message', message }));
 // A timer that cannot fire while a script holds the thread: its silence is the alarm.
 let lastAlive = Date.now();
@@ -49,8 +48,6 @@ port.on('message', (incoming: ToWorker) => {
         // What runs later (a timer, code after an await) is no message's.
         Atomics.store(tasks, RUNNING, 0);
       }
-    case 'files':
-      return runner.filesChanged(incoming.changes);
     case 'close':
       clearInterval(alive);
       void runner.close().then(() => {

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { MessageChannel, Worker } from 'node:worker_threads';
-import type { CloseReason, FileChange, HostToRunner, RunnerToHost, ScriptRunner } from '../messages.js';
+import type { HostToRunner, RunnerToHost, ScriptRunner } from '../messages.js';
 import type { RunnerSettings } from '../in-process-runner.js';
+import { PageHomes } from '../page-homes.js';
 import { ScriptError } from '../script-error.js';
 import { whereStuck } from './stuck-stack.js';
-import { ScriptWatcher } from '../watcher.js';
 import type { FromWorker, SourceAnswer, ToWorker, WorkerData } from './worker-protocol.js';
 
 export interface PoolSettings extends RunnerSettings {
@@ -15,6 +15,11 @@ export interface PoolSettings extends RunnerSettings {
   watchdog: number;
   /** Heap limit of each worker, in MB (V8's old generation). */
   workerMemory: number;
+  /**
+   * Production: a script's source is read once, and every worker runs that version, even after
+   * an edit on the server. Off in dev, where edits are reloaded.
+   */
+  pinSources: boolean;
 }
 
 /** How often a worker says it is alive, and the pool checks. */
@@ -42,10 +47,6 @@ interface Slot {
   worker: Worker;
   /** False until the worker's first `alive`: booting (tsx, vm2) is not a stuck script. */
   started: boolean;
-  /** Pages living in this worker, with their script. */
-  pages: Map<string, string>;
-  /** Renders in flight: renderId -> page id. */
-  renders: Map<number, string>;
   lastAlive: number;
   /** Tasks sent and maybe not started yet, by number, oldest first. */
   tasks: Map<number, Task>;
@@ -67,8 +68,7 @@ interface Slot {
 export class WorkerPool implements ScriptRunner {
   readonly #settings: PoolSettings;
   readonly #slots: Slot[] = [];
-  readonly #pageSlot = new Map<string, Slot>();
-  readonly #watcher: ScriptWatcher | undefined;
+  readonly #homes = new PageHomes<Slot>();
   readonly #watchdog: NodeJS.Timeout;
   #listener: (message: RunnerToHost) => void = () => {};
   #closing: Promise<void> | undefined;
@@ -83,7 +83,6 @@ export class WorkerPool implements ScriptRunner {
     if (!(Number.isInteger(settings.workers) && settings.workers > 0)) throw new RangeError(`WorkerPool: workers must be a positive integer, got ${settings.workers}`);
     this.#settings = settings;
     for (let i = 0; i < settings.workers; i++) this.#slots.push(this.#start());
-    this.#watcher = settings.watch ? new ScriptWatcher(settings.root, (changes) => this.#filesChanged(changes)) : undefined;
     this.#watchdog = setInterval(() => this.#check(), ALIVE_INTERVAL).unref();
   }
 
@@ -91,46 +90,39 @@ export class WorkerPool implements ScriptRunner {
     this.#listener = listener;
   }
 
-  ready(): Promise<void> {
-    return this.#watcher?.ready ?? Promise.resolve();
-  }
-
   post(message: HostToRunner): void {
     switch (message.type) {
       case 'render': {
         const slot = this.#pick();
         if (!slot) {
-          const error = { code: 'NO_WORKER', name: 'Error', message: 'no worker thread is running: they could not start (see the log)', file: message.script };
-          return this.#listener({ type: 'render-failed', renderId: message.renderId, error });
+          const message_ = 'no worker thread is running: they could not start (see the log)';
+          const error = { code: 'NO_WORKER' as const, name: 'Error', message: message_, file: message.script };
+          return this.#answerLater({ type: 'render-failed', pageId: message.pageId, error });
         }
-        slot.pages.set(message.pageId, message.script);
-        slot.renders.set(message.renderId, message.pageId);
-        this.#pageSlot.set(message.pageId, slot);
+        this.#homes.place(message.pageId, slot, message.script);
         return this.#send(slot, message, { what: 'the render', script: message.script, pageId: message.pageId });
       }
       case 'event': {
-        const slot = this.#pageSlot.get(message.pageId);
-        if (!slot) return this.#listener({ type: 'page-closed', pageId: message.pageId, reason: 'crashed' });
-        return this.#send(slot, message, { what: `event '${message.name}'`, script: slot.pages.get(message.pageId), pageId: message.pageId });
+        const slot = this.#homes.homeOf(message.pageId);
+        if (!slot) return this.#answerLater({ type: 'page-closed', pageId: message.pageId, reason: 'crashed' });
+        const script = this.#homes.scriptOf(message.pageId);
+        return this.#send(slot, message, { what: `event '${message.name}'`, script, pageId: message.pageId });
       }
       case 'close-pages': {
-        const bySlot = new Map<Slot, string[]>();
-        for (const pageId of message.pageIds) {
-          const slot = this.#pageSlot.get(pageId);
-          if (!slot) {
-            this.#listener({ type: 'page-closed', pageId, reason: message.reason });
-            continue;
-          }
-          const ids = bySlot.get(slot);
-          if (ids) ids.push(pageId);
-          else bySlot.set(slot, [pageId]);
+        const { byHome, homeless } = this.#homes.group(message.pageIds);
+        for (const pageId of homeless) this.#answerLater({ type: 'page-closed', pageId, reason: message.reason });
+        for (const [slot, pageIds] of byHome) {
+          this.#send(slot, { ...message, pageIds }, { what: `closing ${pageIds.length} page(s)` });
         }
-        for (const [slot, pageIds] of bySlot) this.#send(slot, { ...message, pageIds }, { what: `closing ${pageIds.length} page(s)` });
         return;
       }
       case 'deliver':
         // Subscribers may live in any worker.
         for (const slot of this.#slots) this.#send(slot, message, { what: `channel '${message.channel}'` });
+        return;
+      case 'files-changed':
+        // Every worker may run a sandbox of a changed file.
+        for (const slot of this.#slots) this.#send(slot, message, { what: 'files changed' });
         return;
       default: {
         const unknown: never = message;
@@ -142,7 +134,6 @@ export class WorkerPool implements ScriptRunner {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       clearInterval(this.#watchdog);
-      await this.#watcher?.close();
       await Promise.all(this.#slots.map((slot) => this.#closeSlot(slot)));
     })();
     return this.#closing;
@@ -158,9 +149,10 @@ export class WorkerPool implements ScriptRunner {
       Atomics.notify(flag, 0);
     });
     port1.unref();
-    const { readSource: _own, ...settings } = this.#settings;
+    const { root, forbiddenModules, reservedEvents, maxQueuedEvents } = this.#settings;
+    const settings = { root, forbiddenModules, reservedEvents, maxQueuedEvents };
     const progress = new SharedArrayBuffer(8);
-    const data: WorkerData = { settings: { ...settings, watch: false }, aliveInterval: ALIVE_INTERVAL, sources: port2, signal, progress };
+    const data: WorkerData = { settings, aliveInterval: ALIVE_INTERVAL, sources: port2, signal, progress };
     const options = { workerData: data, transferList: [port2], resourceLimits: { maxOldGenerationSizeMb: this.#settings.workerMemory } };
     const worker = import.meta.url.endsWith('.ts')
       ? // Run from source (tests, tsx): a worker does not inherit tsx's loader, so it registers
@@ -170,7 +162,7 @@ export class WorkerPool implements ScriptRunner {
           { ...options, eval: true },
         )
       : new Worker(new URL('./worker-entry.js', import.meta.url), options);
-    const slot: Slot = { worker, started: false, pages: new Map(), renders: new Map(), lastAlive: performance.now(), tasks: new Map(), lastNumber: 0, progress: new Int32Array(progress), stuck: false, closed: undefined };
+    const slot: Slot = { worker, started: false, lastAlive: performance.now(), tasks: new Map(), lastNumber: 0, progress: new Int32Array(progress), stuck: false, closed: undefined };
     worker.on('message', (message: FromWorker) => this.#receive(slot, message));
     worker.on('error', (error) => this.#fail(slot, `it failed: ${error.message}`));
     worker.on('exit', (code) => {
@@ -186,7 +178,7 @@ export class WorkerPool implements ScriptRunner {
     const slots = running.length > 0 ? running : this.#slots;
     if (slots.length === 0) return undefined;
     let best = slots[this.#next++ % slots.length] as Slot;
-    for (const slot of slots) if (slot.pages.size < best.pages.size) best = slot;
+    for (const slot of slots) if (this.#homes.count(slot) < this.#homes.count(best)) best = slot;
     return best;
   }
 
@@ -215,33 +207,17 @@ export class WorkerPool implements ScriptRunner {
       this.#bootFailures = 0;
     }
     if (incoming.kind !== 'message') return;
-    const message = incoming.message;
-    switch (message.type) {
-      case 'rendered':
-      case 'render-failed': {
-        const pageId = slot.renders.get(message.renderId);
-        slot.renders.delete(message.renderId);
-        if (pageId !== undefined && (message.type === 'render-failed' || !message.live)) this.#forget(pageId);
-        break;
-      }
-      case 'page-closed':
-        this.#forget(message.pageId);
-        // A render that never finished (timed out in the host) is over too.
-        for (const [renderId, pageId] of slot.renders) if (pageId === message.pageId) slot.renders.delete(renderId);
-        break;
-      case 'files-changed':
-        // Every worker sees the same changes (and looks again later the same way): one reports.
-        if (slot !== this.#slots[0]) return;
-        break;
-      default:
-        break;
-    }
+    this.#emit(incoming.message);
+  }
+
+  #emit(message: RunnerToHost): void {
+    this.#homes.settle(message);
     this.#listener(message);
   }
 
-  #forget(pageId: string): void {
-    this.#pageSlot.get(pageId)?.pages.delete(pageId);
-    this.#pageSlot.delete(pageId);
+  /** An answer the pool gives itself: never inside `post()`, as a worker's would not be. */
+  #answerLater(message: RunnerToHost): void {
+    queueMicrotask(() => this.#emit(message));
   }
 
   #source(file: string): SourceAnswer {
@@ -254,13 +230,9 @@ export class WorkerPool implements ScriptRunner {
       }
       // Kept in production only: a file that could not be read is asked again next time, and in
       // dev the watcher's second looks (a half-written file) must see the disk.
-      if ('source' in answer && !this.#settings.watch) this.#sources.set(file, answer);
+      if ('source' in answer && this.#settings.pinSources) this.#sources.set(file, answer);
     }
     return answer;
-  }
-
-  #filesChanged(changes: FileChange[]): void {
-    for (const slot of this.#slots) slot.worker.postMessage({ kind: 'files', changes } satisfies ToWorker);
   }
 
   /** The watchdog: a worker silent for longer than the limit is stuck in a script. */
@@ -299,7 +271,7 @@ export class WorkerPool implements ScriptRunner {
         const held = `held its worker for more than ${this.#settings.watchdog} ms without yielding`;
         const message = `${ours ? task.what : 'a script'} ${held}: an endless loop? Its worker was stopped and its pages reload`;
         const error = new ScriptError({ code: 'SCRIPT_STUCK', name: 'Error', message, file: at.file, line: at.line, stack }, 'source' in source ? source.source : undefined).info;
-        this.#listener({ type: 'script-error', script, pageId: ours ? task.pageId : undefined, error });
+        this.#emit({ type: 'script-error', script, pageId: ours ? task.pageId : undefined, error });
       }
     } finally {
       this.#fail(slot, `a script held it for more than ${this.#settings.watchdog} ms without yielding (${describe(task)}${where})`);
@@ -315,24 +287,24 @@ export class WorkerPool implements ScriptRunner {
       // Workers that cannot even start (too little workerMemory, say) are not restarted in a
       // loop: the pool shrinks, and says why.
       this.#slots.splice(index, 1);
-      this.#listener({ type: 'log', script: '', level: 'error', text: `a worker could not start (${why}); ${this.#slots.length} worker(s) left` });
+      const text = `a worker could not start (${why}); ${this.#slots.length} worker(s) left`;
+      this.#emit({ type: 'log', script: '', level: 'error', text });
     } else {
       this.#slots[index] = this.#start();
     }
     void slot.worker.terminate();
-    const scripts = [...new Set(slot.pages.values())].join(', ') || 'no page';
-    this.#listener({ type: 'log', script: '', level: 'error', text: `worker stopped and replaced: ${why}; its pages (${scripts}) reload.` });
-    for (const [renderId, pageId] of slot.renders) {
-      const script = slot.pages.get(pageId) ?? '';
-      this.#listener({ type: 'render-failed', renderId, error: { code: 'WORKER_STOPPED', name: 'Error', message: `the worker rendering ${script} was stopped: ${why}`, file: script } });
+    const pages = this.#homes.pagesIn(slot);
+    const scripts = [...new Set(pages.map((pageId) => this.#homes.scriptOf(pageId)))].join(', ') || 'no page';
+    const text = `worker stopped and replaced: ${why}; its pages (${scripts}) reload.`;
+    this.#emit({ type: 'log', script: '', level: 'error', text });
+    const scriptOf = new Map(pages.map((pageId) => [pageId, this.#homes.scriptOf(pageId) ?? '']));
+    const { rendering, live } = this.#homes.evict(slot);
+    for (const pageId of rendering) {
+      const script = scriptOf.get(pageId) ?? '';
+      const message = `the worker rendering ${script} was stopped: ${why}`;
+      this.#emit({ type: 'render-failed', pageId, error: { code: 'WORKER_STOPPED', name: 'Error', message, file: script } });
     }
-    const rendering = new Set(slot.renders.values());
-    for (const pageId of slot.pages.keys()) {
-      this.#pageSlot.delete(pageId);
-      if (!rendering.has(pageId)) this.#listener({ type: 'page-closed', pageId, reason: 'crashed' satisfies CloseReason });
-    }
-    slot.pages.clear();
-    slot.renders.clear();
+    for (const pageId of live) this.#emit({ type: 'page-closed', pageId, reason: 'crashed' });
   }
 
   #closeSlot(slot: Slot): Promise<void> {

@@ -1,12 +1,11 @@
 import type { MessagePort } from 'node:worker_threads';
-import type { FileChange, HostToRunner, RunnerToHost } from '../messages.js';
+import type { HostToRunner, RunnerToHost } from '../messages.js';
 import type { RunnerSettings } from '../in-process-runner.js';
 
 /** What the pool sends a worker. */
 export type ToWorker =
   /** `task` numbers the message (int32, never 0) for `WorkerData.progress`. */
   | { kind: 'message'; task: number; message: HostToRunner }
-  | { kind: 'files'; changes: FileChange[] }
   | { kind: 'close' };
 
 /** What a worker sends the pool. */

@@ -30,7 +30,7 @@ export interface RawFrame {
  * - `closed` (pageId, reason)
  * - `error` (pageId or '', code, RawScriptError JSON)
  * - `log` (pageId or '', level, text)
- * - `rendered` (renderId, output): the end of an async render; `output` as `SandboxApi.render`
+ * - `rendered` (pageId, output): the end of an async render; `output` as `SandboxApi.render`
  * - `options` (pageId, JSON `{ disconnectGrace }`): the page's own settings
  */
 export type SandboxPort = (type: string, a: string, b: string, c: string) => void;
@@ -68,7 +68,7 @@ export interface SandboxBoot {
  * the port as `rendered`). Meta is `{ status, headers, live }`.
  */
 export interface SandboxApi {
-  render(pageId: string, renderId: number, requestJson: string): string;
+  render(pageId: string, requestJson: string): string;
   /** `ok`, `gone` (no such live page) or `full` (its mailbox holds maxQueuedEvents already). */
   dispatch(pageId: string, name: string, dataJson: string): 'ok' | 'gone' | 'full';
   /**

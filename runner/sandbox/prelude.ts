@@ -483,7 +483,7 @@ function makePageGlobals(page: PageState, request: unknown): unknown[] {
 // ---------------------------------------------------------------------------------------------
 // Render, events, close.
 
-function render(pageId: string, renderId: number, requestJson: string): string {
+function render(pageId: string, requestJson: string): string {
   if (!scriptFactory) return failure(new Error(`${mainScript} did not register itself`));
   const page: PageState = {
     id: pageId,
@@ -512,8 +512,8 @@ function render(pageId: string, renderId: number, requestJson: string): string {
   Promise.resolve(result)
     .then(() => finish(page))
     .then(
-      (output) => port('rendered', String(renderId), output, ''),
-      (error: unknown) => port('rendered', String(renderId), renderFailed(page, error), ''),
+      (output) => port('rendered', pageId, output, ''),
+      (error: unknown) => port('rendered', pageId, renderFailed(page, error), ''),
     );
   return '';
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { format } from 'node:util';
 import { NodeVM } from 'vm2';
 import { WRAPPER_LINES, compileTypeScript, wrapModule, wrapScript, type CompiledCode, type WrappedCode } from '../compile.js';
-import type { CloseReason, LogLevel, RequestData, RunnerToHost, ScriptErrorInfo } from '../messages.js';
+import type { CloseReason, LogLevel, RequestData, RunnerToHost, ScriptErrorCode, ScriptErrorInfo } from '../messages.js';
 import { preludeSource } from './prelude-source.js';
 import type { RawScriptError, SandboxApi, SandboxBoot } from './api.js';
 import { ScriptError, codeFrame } from '../script-error.js';
@@ -82,9 +82,9 @@ export class ScriptSandbox {
   }
 
   /** Renders a page; `rendered` or `render-failed` is emitted now, or later for async scripts. */
-  render(renderId: number, pageId: string, request: RequestData): void {
-    const output = this.#api.render(pageId, renderId, JSON.stringify(request));
-    if (output !== '') this.#emitRender(renderId, output);
+  render(pageId: string, request: RequestData): void {
+    const output = this.#api.render(pageId, JSON.stringify(request));
+    if (output !== '') this.#emitRender(pageId, output);
   }
 
   dispatch(pageId: string, name: string, data: string): 'ok' | 'gone' | 'full' {
@@ -158,12 +158,12 @@ export class ScriptSandbox {
           type: 'script-error',
           script: this.script,
           pageId: a || undefined,
-          error: this.#errorInfo(JSON.parse(c) as RawScriptError, b),
+          error: this.#errorInfo(JSON.parse(c) as RawScriptError, b as ScriptErrorCode),
         });
       case 'log':
         return this.#emit({ type: 'log', script: this.script, pageId: a || undefined, level: b as LogLevel, text: c });
       case 'rendered':
-        return this.#emitRender(Number(a), b);
+        return this.#emitRender(a, b);
       case 'options':
         return this.#emit({ type: 'page-options', pageId: a, ...(JSON.parse(b) as { disconnectGrace: number }) });
       default:
@@ -171,15 +171,15 @@ export class ScriptSandbox {
     }
   }
 
-  #emitRender(renderId: number, output: string): void {
+  #emitRender(pageId: string, output: string): void {
     if (output.startsWith('F')) {
       const error = this.#errorInfo(JSON.parse(output.slice(1)) as RawScriptError, 'RENDER_ERROR');
-      this.#emit({ type: 'render-failed', renderId, error });
+      this.#emit({ type: 'render-failed', pageId, error });
       return;
     }
     const newline = output.indexOf('\n');
     const meta = JSON.parse(output.slice(1, newline)) as { status: number; headers: Record<string, string | string[]>; live: boolean };
-    this.#emit({ type: 'rendered', renderId, ...meta, body: output.slice(newline + 1) });
+    this.#emit({ type: 'rendered', pageId, ...meta, body: output.slice(newline + 1) });
   }
 
   #log(level: LogLevel, parts: unknown[]): void {
@@ -187,7 +187,7 @@ export class ScriptSandbox {
   }
 
   /** Turns the sandbox's raw frames into `file:line:col`, a stack and a code frame. */
-  #errorInfo(raw: RawScriptError, code: string): ScriptErrorInfo {
+  #errorInfo(raw: RawScriptError, code: ScriptErrorCode): ScriptErrorInfo {
     const frames = raw.frames
       .filter((frame) => this.#files.has(frame.file))
       .map((frame) => ({ ...frame, ...(this.#files.get(frame.file) as LoadedFile).position(frame.line, frame.column) }));

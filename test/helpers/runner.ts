@@ -7,26 +7,23 @@ import { RESERVED_EVENT_NAMES } from '../../protocol/wire.js';
 export class RunnerHarness {
   readonly runner: InProcessRunner;
   readonly messages: RunnerToHost[] = [];
-  #renderId = 0;
   #pageId = 0;
 
   constructor(root: string) {
-    this.runner = new InProcessRunner({ root, forbiddenModules: DEFAULT_FORBIDDEN_MODULES, reservedEvents: RESERVED_EVENT_NAMES, maxQueuedEvents: 100, watch: false });
+    this.runner = new InProcessRunner({ root, forbiddenModules: DEFAULT_FORBIDDEN_MODULES, reservedEvents: RESERVED_EVENT_NAMES, maxQueuedEvents: 100 });
     this.runner.onMessage((message) => this.messages.push(message));
   }
 
   /** Renders `script` for a new page; resolves with the page id and the render's answer. */
   async render(script: string, request: Partial<RequestData> = {}): Promise<{ pageId: string; result: Extract<RunnerToHost, { type: 'rendered' | 'render-failed' }> }> {
-    const renderId = ++this.#renderId;
     const pageId = `page${++this.#pageId}`.padEnd(22, 'x');
     this.runner.post({
       type: 'render',
-      renderId,
       script,
       pageId,
       request: { method: 'GET', url: '/', path: '/', query: {}, params: {}, headers: {}, cookies: {}, body: undefined, ...request },
     });
-    const result = await this.next((m): m is Extract<RunnerToHost, { type: 'rendered' | 'render-failed' }> => (m.type === 'rendered' || m.type === 'render-failed') && m.renderId === renderId);
+    const result = await this.next((m): m is Extract<RunnerToHost, { type: 'rendered' | 'render-failed' }> => (m.type === 'rendered' || m.type === 'render-failed') && m.pageId === pageId);
     return { pageId, result };
   }
 

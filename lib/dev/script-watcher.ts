@@ -1,26 +1,37 @@
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
-import type { FileChange } from './messages.js';
+import type { FileChange } from '../../runner/messages.js';
 
 /** Settle time: editors write a file in several steps (truncate, write, rename). */
 const DEBOUNCE_MS = 15;
+/**
+ * When edited files are reported a second time. chokidar drops a change that follows another
+ * within 50 ms, and once missed a write just after an atomic rename; the first report may also
+ * have seen a file half written (truncated, not yet filled).
+ */
+const RECHECK_MS = 120;
 const IGNORED = /(^|[/\\])(node_modules|\.git)([/\\]|$)/;
 
+/** Hears a batch of changes; `recheck` when it is the second report of edited files. */
+export type ChangesListener = (changes: FileChange[], recheck: boolean) => void;
+
 /**
- * Watches the scripts folder (chokidar 5) and reports changes in batches: a burst of writes to
- * one file becomes one change, an editor's write-temp-then-rename becomes a `change` (chokidar's
- * `atomic`).
+ * Dev: watches the scripts folder (chokidar 5) and reports changes in batches: a burst of writes
+ * to one file becomes one change, an editor's write-temp-then-rename becomes a `change` (chokidar's
+ * `atomic`). Edited and added files are reported once more a moment later (`recheck`), so a
+ * listener that compares contents sees the file as finally written.
  */
 export class ScriptWatcher {
   readonly ready: Promise<void>;
   readonly #root: string;
   readonly #watcher: FSWatcher;
   readonly #pending = new Map<string, FileChange['kind']>();
-  readonly #onChanges: (changes: FileChange[]) => void;
+  readonly #onChanges: ChangesListener;
   #timer: NodeJS.Timeout | undefined;
+  readonly #rechecks = new Set<NodeJS.Timeout>();
   #closing: Promise<void> | undefined;
 
-  constructor(root: string, onChanges: (changes: FileChange[]) => void) {
+  constructor(root: string, onChanges: ChangesListener) {
     this.#root = root;
     this.#onChanges = onChanges;
     this.#watcher = watch(root, { ignoreInitial: true, atomic: true, ignored: (file) => IGNORED.test(file) });
@@ -33,6 +44,8 @@ export class ScriptWatcher {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       clearTimeout(this.#timer);
+      for (const timer of this.#rechecks) clearTimeout(timer);
+      this.#rechecks.clear();
       this.#pending.clear();
       await this.#watcher.close();
     })();
@@ -54,6 +67,15 @@ export class ScriptWatcher {
   #flush(): void {
     const changes = [...this.#pending].map(([file, kind]) => ({ file, kind }));
     this.#pending.clear();
-    if (changes.length > 0) this.#onChanges(changes);
+    if (changes.length === 0) return;
+    this.#onChanges(changes, false);
+    const edits = changes.filter((change) => change.kind === 'change' || change.kind === 'add');
+    if (edits.length === 0) return;
+    const timer = setTimeout(() => {
+      this.#rechecks.delete(timer);
+      if (!this.#closing) this.#onChanges(edits, true);
+    }, RECHECK_MS);
+    timer.unref();
+    this.#rechecks.add(timer);
   }
 }

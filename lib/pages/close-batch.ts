@@ -1,0 +1,32 @@
+import type { CloseReason } from '../../protocol/wire.js';
+
+/**
+ * Instances to end, batched until the current task ends: a sweep, an eviction or a shutdown
+ * closing thousands of pages makes one runner message per reason, and one call into each sandbox.
+ */
+export class CloseBatch {
+  readonly #post: (pageIds: string[], reason: CloseReason) => void;
+  readonly #batches = new Map<CloseReason, string[]>();
+  #scheduled = false;
+
+  constructor(post: (pageIds: string[], reason: CloseReason) => void) {
+    this.#post = post;
+  }
+
+  add(pageId: string, reason: CloseReason): void {
+    let batch = this.#batches.get(reason);
+    if (!batch) this.#batches.set(reason, (batch = []));
+    batch.push(pageId);
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    queueMicrotask(() => this.#flush());
+  }
+
+  #flush(): void {
+    this.#scheduled = false;
+    // Taken before posting: what posting leads to may close more pages, in a new batch.
+    const batches = [...this.#batches];
+    this.#batches.clear();
+    for (const [reason, pageIds] of batches) this.#post(pageIds, reason);
+  }
+}

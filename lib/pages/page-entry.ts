@@ -1,0 +1,68 @@
+import { Inbox, Outbox } from '../../protocol/sequence.js';
+import type { Frame, PushTail } from '../socket/frames.js';
+
+/** The one thing the pages need of a socket: a way to send it a frame. */
+export interface PageSocket {
+  send(frame: Frame): void;
+}
+
+/**
+ * rendering -> pending -> connected <-> disconnected -> closing -> gone. `closing`: out of every
+ * index (limits and broadcasts no longer count it), its instance ending in the runner.
+ */
+export type PageState = 'rendering' | 'pending' | 'connected' | 'disconnected' | 'closing';
+
+/** The host's record of one page. */
+export interface PageEntry {
+  /** A script instance, or (dev) an error page waiting for a file to change: no instance. */
+  readonly kind: 'page' | 'watcher';
+  readonly id: string;
+  readonly session: string;
+  readonly script: string;
+  state: PageState;
+  socket: PageSocket | undefined;
+  /** The grace period's timer, while disconnected. */
+  graceTimer: NodeJS.Timeout | undefined;
+  /** Pushes numbered and kept until the browser acknowledges them. */
+  readonly pushes: Outbox<PushTail>;
+  /** Client events taken, each number once. */
+  readonly events: Inbox;
+  /** The last client event acknowledged to the browser. */
+  ackedEvents: number;
+  /** When it started waiting for its first connection (`performance.now()`), while pending. */
+  pendingSince: number;
+  /** ms to wait for the browser after the socket drops. */
+  grace: number;
+  /** Pushes and bytes kept when the socket dropped: the bound applies to what came after. */
+  pushesAtDrop: number;
+  bytesAtDrop: number;
+  /** `Date.now()` of its last client event (or join), for `idleTimeout`. */
+  lastActivity: number;
+}
+
+export function newPageEntry(
+  kind: PageEntry['kind'],
+  id: string,
+  session: string,
+  script: string,
+  grace: number,
+  onPushBytes: (delta: number) => void,
+): PageEntry {
+  return {
+    kind,
+    id,
+    session,
+    script,
+    state: 'rendering',
+    socket: undefined,
+    graceTimer: undefined,
+    pushes: new Outbox<PushTail>(onPushBytes),
+    events: new Inbox(),
+    ackedEvents: 0,
+    pendingSince: 0,
+    grace,
+    pushesAtDrop: 0,
+    bytesAtDrop: 0,
+    lastActivity: Date.now(),
+  };
+}

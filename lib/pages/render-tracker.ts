@@ -1,0 +1,86 @@
+import type { ScriptErrorInfo } from '../../runner/messages.js';
+import { OldestFirst } from './oldest-first.js';
+import type { PageEntry } from './page-entry.js';
+
+export type RenderResult =
+  | { ok: true; status: number; headers: Record<string, string | string[]>; body: string; live: boolean }
+  /** The script failed. */
+  | { ok: false; error: ScriptErrorInfo }
+  /** No script ran: a limit, or the shutdown, refused the page. */
+  | { ok: false; refused: PageRefusal };
+
+/** Why a page was refused before any script ran, as an HTTP status and a message. */
+export interface PageRefusal {
+  status: 429 | 503;
+  code: 'TOO_MANY_PAGES_IN_SESSION' | 'TOO_MANY_PAGES' | 'SHUTTING_DOWN';
+  message: string;
+}
+
+export interface Render {
+  readonly entry: PageEntry;
+  readonly resolve: (result: RenderResult) => void;
+  /** `performance.now()` when it started. */
+  readonly startedAt: number;
+}
+
+/**
+ * Renders waiting for the runner's answer, by page id, each with a deadline (`renderTimeout`).
+ * One timer serves every deadline: renders start in order and share one timeout, so the next to
+ * expire is always the oldest.
+ */
+export class RenderTracker {
+  readonly #timeoutMs: number;
+  readonly #onTimeout: (render: Render) => void;
+  readonly #byPage = new Map<string, Render>();
+  readonly #order = new OldestFirst<Render>();
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(timeoutMs: number, onTimeout: (render: Render) => void) {
+    this.#timeoutMs = timeoutMs;
+    this.#onTimeout = onTimeout;
+  }
+
+  get size(): number {
+    return this.#byPage.size;
+  }
+
+  start(entry: PageEntry, resolve: (result: RenderResult) => void): void {
+    const render = { entry, resolve, startedAt: performance.now() };
+    this.#byPage.set(entry.id, render);
+    this.#order.add(render);
+    this.#timer ??= setTimeout(() => this.#expire(), this.#timeoutMs).unref();
+  }
+
+  /** The render of `pageId`, no longer tracked; undefined when it was answered already (timed out). */
+  take(pageId: string): Render | undefined {
+    const render = this.#byPage.get(pageId);
+    if (!render) return undefined;
+    this.#byPage.delete(pageId);
+    this.#order.delete(render);
+    return render;
+  }
+
+  /** Every render still waiting, no longer tracked (shutdown answers them). */
+  takeAll(): Render[] {
+    const renders = [...this.#byPage.values()];
+    this.#byPage.clear();
+    for (const render of renders) this.#order.delete(render);
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    return renders;
+  }
+
+  #expire(): void {
+    this.#timer = undefined;
+    // A monotonic clock: a wall clock stepped back would put deadlines off.
+    const deadline = performance.now() - this.#timeoutMs;
+    for (let render = this.#order.oldest(); render; render = this.#order.oldest()) {
+      if (render.startedAt > deadline) {
+        this.#timer = setTimeout(() => this.#expire(), render.startedAt - deadline).unref();
+        return;
+      }
+      this.take(render.entry.id);
+      this.#onTimeout(render);
+    }
+  }
+}

@@ -1,0 +1,99 @@
+import type { Outbox } from '../../protocol/sequence.js';
+import type { CloseReason } from '../../protocol/wire.js';
+import type { PushTail } from '../socket/frames.js';
+import type { PageEntry } from './page-entry.js';
+
+/**
+ * What is left of a page its script ended (`page.close()`, or `idleTimeout`) while its browser
+ * was away, with pushes it was not sent: the browser re-joins and gets them, then `closed`,
+ * instead of an unknown page and a reload.
+ */
+export interface Tombstone {
+  readonly id: string;
+  readonly session: string;
+  /** The last client event the page took. */
+  readonly lastEvent: number;
+  /** The page's own outbox, handed over: its bytes stay counted in the push budget. */
+  readonly pushes: Outbox<PushTail>;
+  readonly reason: CloseReason;
+  readonly timer: NodeJS.Timeout;
+}
+
+/** Reasons a page hears and stays as it is (no reload): worth bringing it its last pushes. */
+const FAREWELL_REASONS: ReadonlySet<CloseReason> = new Set<CloseReason>(['closed-by-script', 'idle']);
+
+/**
+ * Tombstones, oldest first, at most `max` (as many as disconnected pages may be), each for its
+ * page's grace period. Dropping one releases its pushes.
+ */
+export class Tombstones {
+  readonly #max: number;
+  readonly #byId = new Map<string, Tombstone>();
+  readonly #perSession = new Map<string, number>();
+
+  constructor(max: number) {
+    this.#max = max;
+  }
+
+  /** True when a page whose browser is away, and missed pushes, leaves a tombstone if it ended for `reason`. */
+  static wanted(reason: CloseReason): boolean {
+    return FAREWELL_REASONS.has(reason);
+  }
+
+  /** Keeps the page's unacknowledged pushes (its outbox, taken over) for its grace period. */
+  bury(entry: PageEntry, reason: CloseReason): void {
+    const timer = setTimeout(() => this.drop(entry.id), entry.grace).unref();
+    const { id, session, pushes } = entry;
+    this.#byId.set(id, { id, session, lastEvent: entry.events.lastSeq, pushes, reason, timer });
+    this.#perSession.set(session, (this.#perSession.get(session) ?? 0) + 1);
+    for (const oldest of this.#byId.keys()) {
+      if (this.#byId.size <= this.#max) break;
+      this.drop(oldest);
+    }
+  }
+
+  /** Takes the tombstone of `pageId` if it is `session`'s; its pushes are the caller's to send, then clear. */
+  take(pageId: string, session: string): Tombstone | undefined {
+    const tombstone = this.#byId.get(pageId);
+    if (!tombstone || tombstone.session !== session) return undefined;
+    this.#remove(tombstone);
+    return tombstone;
+  }
+
+  /** Drops a tombstone, releasing its pushes. */
+  drop(pageId: string): void {
+    const tombstone = this.#byId.get(pageId);
+    if (!tombstone) return;
+    this.#remove(tombstone);
+    tombstone.pushes.clear();
+  }
+
+  /** Drops the oldest tombstones while `exceeded()` says the push budget is over. */
+  shed(exceeded: () => boolean): void {
+    for (const id of this.#byId.keys()) {
+      if (!exceeded()) return;
+      this.drop(id);
+    }
+  }
+
+  /** A session with only tombstones left still gets its socket, to come for them. */
+  hasSession(session: string): boolean {
+    return this.#perSession.has(session);
+  }
+
+  get size(): number {
+    return this.#byId.size;
+  }
+
+  clear(): void {
+    for (const id of [...this.#byId.keys()]) this.drop(id);
+  }
+
+  #remove(tombstone: Tombstone): void {
+    clearTimeout(tombstone.timer);
+    this.#byId.delete(tombstone.id);
+    const left = (this.#perSession.get(tombstone.session) ?? 1) - 1;
+    if (left > 0) this.#perSession.set(tombstone.session, left);
+    else this.#perSession.delete(tombstone.session);
+  }
+}

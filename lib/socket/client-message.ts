@@ -1,0 +1,42 @@
+import type { ClientMessage } from '../../protocol/wire.js';
+import { PAGE_ID } from '../http/session.js';
+
+/** Event names longer than this are refused. */
+export const MAX_EVENT_NAME = 200;
+
+/**
+ * Validates one frame from a browser: a `ClientMessage`, or the reason it is not one. Nothing a
+ * browser sends reaches a script before it passed here.
+ */
+export function parseClientMessage(text: string): ClientMessage | string {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return 'not JSON';
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'not a JSON object';
+  const { t, p, n, s, a, d } = value as Record<string, unknown>;
+  if (t === 'ping') return { t };
+  if (typeof p !== 'string' || !PAGE_ID.test(p)) return "'p' must be a page id";
+  switch (t) {
+    case 'bye':
+      return { t, p };
+    case 'join':
+    case 'ack':
+      if (!isCount(a)) return "'a' must be the number of the last push received (an integer >= 0)";
+      return { t, p, a };
+    case 'ev':
+      if (typeof n !== 'string' || n === '' || n.length > MAX_EVENT_NAME) {
+        return `'n' must be an event name of 1 to ${MAX_EVENT_NAME} characters`;
+      }
+      if (!isCount(s) || s === 0) return "'s' must be the event's number (an integer >= 1)";
+      return { t, p, s, n, d };
+    default:
+      return `unknown message type '${String(t).slice(0, 40)}'`;
+  }
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
