@@ -1,14 +1,16 @@
 import type { CloseReason, RefusalCode } from '../../protocol/wire.js';
 import { pageGone, type RequestData, type RunnerToHost, type ScriptRunner } from '../../runner/messages.js';
 import type { ResolvedOptions } from '../options.js';
-import { frame, pushFrame, pushTail, type Frame } from '../socket/frames.js';
+import { frame, type Frame } from '../socket/frames.js';
 import { AckBatch } from './ack-batch.js';
 import { CloseBatch } from './close-batch.js';
+import { DeadlineSweep } from './deadline-sweep.js';
 import { newPageEntry, type PageEntry, type PageSocket } from './page-entry.js';
 import type { OldestFirst } from './oldest-first.js';
 import { makeRoom } from './page-limits.js';
 import { PageTable, type PageStats } from './page-table.js';
 import { PushBudget } from './push-budget.js';
+import { PushDelivery } from './push-delivery.js';
 import { RenderTracker, type PageRefusal, type Render, type RenderResult } from './render-tracker.js';
 import { Tombstones } from './tombstones.js';
 
@@ -33,8 +35,6 @@ export type RegistrySettings = Pick<
 /** Why a socket message about a page was refused. */
 export type Refusal = Extract<RefusalCode, 'UNKNOWN_PAGE' | 'NOT_JOINED' | 'BAD_SEQUENCE'>;
 
-/** While connected, this many times `maxBufferedBytes` may be in flight, unacknowledged. */
-const IN_FLIGHT_FACTOR = 4;
 /** Reasons worth a line in the log: a page ended by a limit, not by its script or its browser. */
 const LOGGED_REASONS: ReadonlySet<CloseReason> = new Set<CloseReason>(['overflow', 'evicted', 'idle']);
 
@@ -56,8 +56,10 @@ export class PageRegistry {
   readonly #budget: PushBudget;
   readonly #acks = new AckBatch();
   readonly #closes: CloseBatch;
+  readonly #delivery: PushDelivery;
+  /** Pages rendered and never connected close after `connectTimeout`. */
+  readonly #pendingSweep: DeadlineSweep<PageEntry>;
   readonly #idleSweep: NodeJS.Timeout | undefined;
-  #pendingSweep: NodeJS.Timeout | undefined;
   #closing: Promise<void> | undefined;
 
   constructor(runner: ScriptRunner, settings: RegistrySettings) {
@@ -67,6 +69,10 @@ export class PageRegistry {
     this.#tombstones = new Tombstones(settings.maxDisconnectedPages);
     this.#budget = new PushBudget(settings.maxTotalBufferedBytes, settings.logger);
     this.#closes = new CloseBatch((pageIds, reason) => this.#postClose(pageIds, reason));
+    this.#delivery = new PushDelivery(settings, this.#budget, this.#tombstones, this.#acks);
+    const neverConnected = (entry: PageEntry) => this.#close(entry, 'never-connected');
+    const since = (entry: PageEntry) => entry.pendingSince;
+    this.#pendingSweep = new DeadlineSweep(settings.connectTimeout, this.#table.pending, since, neverConnected);
     if (settings.idleTimeout > 0) {
       const every = Math.max(50, Math.min(60_000, settings.idleTimeout / 4));
       this.#idleSweep = setInterval(() => this.#closeIdle(), every).unref();
@@ -141,7 +147,7 @@ export class PageRegistry {
       if (!tombstone) return 'UNKNOWN_PAGE';
       // `final`: the page is not back, only its last pushes; the browser sends it nothing more.
       socket.send(frame({ t: 'joined', p: pageId, a: tombstone.lastEvent, final: true }));
-      this.#replay(socket, pageId, tombstone.pushes, acked);
+      this.#delivery.replay(socket, pageId, tombstone.pushes, acked);
       tombstone.pushes.clear();
       socket.send(frame({ t: 'closed', p: pageId, reason: tombstone.reason }));
       return undefined;
@@ -159,7 +165,7 @@ export class PageRegistry {
     entry.bytesAtDrop = 0;
     entry.ackedEvents = entry.events.lastSeq;
     socket.send(frame({ t: 'joined', p: entry.id, a: entry.events.lastSeq }));
-    if (replay) this.#replay(socket, entry.id, entry.pushes, acked);
+    if (replay) this.#delivery.replay(socket, entry.id, entry.pushes, acked);
     return undefined;
   }
 
@@ -268,7 +274,7 @@ export class PageRegistry {
 
   async #closeAll(timeoutMs: number): Promise<void> {
     clearInterval(this.#idleSweep);
-    clearTimeout(this.#pendingSweep);
+    this.#pendingSweep.stop();
     this.#tombstones.clear();
     this.#acks.clear();
     for (const entry of this.#table.all()) clearTimeout(entry.graceTimer);
@@ -294,25 +300,7 @@ export class PageRegistry {
   #pend(entry: PageEntry): void {
     this.#table.setPending(entry);
     this.#enforce(this.#table.pending, this.#settings.maxPendingPages, 'never-connected');
-    this.#pendingSweep ??= setTimeout(() => this.#closeNeverConnected(), this.#settings.connectTimeout).unref();
-  }
-
-  /**
-   * One timer for every pending page rather than one each (a load test renders thousands a
-   * second): pages wait in the order they were rendered, so the expired ones are at the front.
-   */
-  #closeNeverConnected(): void {
-    this.#pendingSweep = undefined;
-    // A monotonic clock: a wall clock stepped back would put the next sweep off.
-    const deadline = performance.now() - this.#settings.connectTimeout;
-    for (const entry of this.#table.pending) {
-      if (entry.pendingSince > deadline) {
-        const wait = entry.pendingSince - deadline;
-        this.#pendingSweep = setTimeout(() => this.#closeNeverConnected(), wait).unref();
-        return;
-      }
-      this.#close(entry, 'never-connected');
-    }
+    this.#pendingSweep.arm();
   }
 
   /** A render that never ends (an `await` that never settles): answer now, end the page too. */
@@ -381,42 +369,9 @@ export class PageRegistry {
     }
   }
 
-  /** Numbers a push, keeps it until acknowledged, and sends it if the page is connected. */
-  #deliver(entry: PageEntry, name: string, data: string): void {
-    const tail = pushTail(name, data);
-    const { seq } = entry.pushes.add(() => tail, tail.length);
-    if (this.#overflows(entry)) {
-      // The gap can no longer be filled: the page expires, and its browser reloads.
-      this.#close(entry, 'overflow');
-      return;
-    }
-    if (entry.socket) entry.socket.send(pushFrame(entry.id, seq, this.#acks.takeDue(entry), tail));
-  }
-
-  #replay(socket: PageSocket, pageId: string, pushes: PageEntry['pushes'], acked: number): void {
-    for (const push of pushes.after(acked)) socket.send(pushFrame(pageId, push.seq, undefined, push.item));
-  }
-
-  /**
-   * While connected the browser acknowledges as it reads: only bytes in flight are bounded (a
-   * handler may push thousands of small messages at once). Without a socket, what was pushed
-   * since the drop is bounded in count and bytes, and by the budget of all pages together.
-   */
-  #overflows(entry: PageEntry): boolean {
-    if (entry.state === 'disconnected' && this.#budget.exceeded) {
-      // Pushes kept for pages whose browser is away grow the budget for good. Tombstones (pages
-      // already closed) give way first; a page not yet connected never has to.
-      this.#tombstones.shed(() => this.#budget.exceeded);
-      if (this.#budget.exceeded) {
-        this.#budget.warnExceeded();
-        return true;
-      }
-    }
-    const { maxBufferedPushes, maxBufferedBytes } = this.#settings;
-    if (entry.state !== 'disconnected') return entry.pushes.bytes > maxBufferedBytes * IN_FLIGHT_FACTOR;
-    return (
-      entry.pushes.size - entry.pushesAtDrop > maxBufferedPushes || entry.pushes.bytes - entry.bytesAtDrop > maxBufferedBytes
-    );
+  #deliver(entry: PageEntry, name: string, dataJson: string): void {
+    // The gap can no longer be filled: the page expires, and its browser reloads.
+    if (!this.#delivery.deliver(entry, name, dataJson)) this.#close(entry, 'overflow');
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { ScriptErrorInfo } from '../../runner/messages.js';
+import { DeadlineSweep } from './deadline-sweep.js';
 import { OldestFirst } from './oldest-first.js';
 import type { PageEntry } from './page-entry.js';
 
@@ -23,21 +24,18 @@ export interface Render {
   readonly startedAt: number;
 }
 
-/**
- * Renders waiting for the runner's answer, by page id, each with a deadline (`renderTimeout`).
- * One timer serves every deadline: renders start in order and share one timeout, so the next to
- * expire is always the oldest.
- */
+/** Renders waiting for the runner's answer, by page id, each with a deadline (`renderTimeout`). */
 export class RenderTracker {
-  readonly #timeoutMs: number;
-  readonly #onTimeout: (render: Render) => void;
   readonly #byPage = new Map<string, Render>();
   readonly #order = new OldestFirst<Render>();
-  #timer: NodeJS.Timeout | undefined;
+  readonly #deadlines: DeadlineSweep<Render>;
 
   constructor(timeoutMs: number, onTimeout: (render: Render) => void) {
-    this.#timeoutMs = timeoutMs;
-    this.#onTimeout = onTimeout;
+    const expire = (render: Render) => {
+      this.take(render.entry.id);
+      onTimeout(render);
+    };
+    this.#deadlines = new DeadlineSweep(timeoutMs, this.#order, (render) => render.startedAt, expire);
   }
 
   get size(): number {
@@ -48,7 +46,7 @@ export class RenderTracker {
     const render = { entry, resolve, startedAt: performance.now() };
     this.#byPage.set(entry.id, render);
     this.#order.add(render);
-    this.#timer ??= setTimeout(() => this.#expire(), this.#timeoutMs).unref();
+    this.#deadlines.arm();
   }
 
   /** The render of `pageId`, no longer tracked; undefined when it was answered already (timed out). */
@@ -65,22 +63,7 @@ export class RenderTracker {
     const renders = [...this.#byPage.values()];
     this.#byPage.clear();
     for (const render of renders) this.#order.delete(render);
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#deadlines.stop();
     return renders;
-  }
-
-  #expire(): void {
-    this.#timer = undefined;
-    // A monotonic clock: a wall clock stepped back would put deadlines off.
-    const deadline = performance.now() - this.#timeoutMs;
-    for (let render = this.#order.oldest(); render; render = this.#order.oldest()) {
-      if (render.startedAt > deadline) {
-        this.#timer = setTimeout(() => this.#expire(), render.startedAt - deadline).unref();
-        return;
-      }
-      this.take(render.entry.id);
-      this.#onTimeout(render);
-    }
   }
 }
