@@ -10,17 +10,25 @@ export class DeadlineSweep<T> {
   readonly #queue: OldestFirst<T>;
   readonly #startedAt: (item: T) => number;
   readonly #expire: (item: T) => void;
+  readonly #now: () => number;
   #timer: NodeJS.Timeout | undefined;
 
   /**
-   * `startedAt` is read on the monotonic clock (`performance.now()`): a wall clock stepped back
-   * would put deadlines off. `expire` is expected to take the item out of `queue`.
+   * `startedAt` is read on the clock `now`, monotonic by default (`performance.now()`): a wall
+   * clock stepped back would put deadlines off. `expire` may take the item out of `queue`.
    */
-  constructor(timeoutMs: number, queue: OldestFirst<T>, startedAt: (item: T) => number, expire: (item: T) => void) {
+  constructor(
+    timeoutMs: number,
+    queue: OldestFirst<T>,
+    startedAt: (item: T) => number,
+    expire: (item: T) => void,
+    now: () => number = () => performance.now(),
+  ) {
     this.#timeoutMs = timeoutMs;
     this.#queue = queue;
     this.#startedAt = startedAt;
     this.#expire = expire;
+    this.#now = now;
   }
 
   /** An item was added to the queue: makes sure a sweep is due. */
@@ -35,7 +43,7 @@ export class DeadlineSweep<T> {
 
   #sweep(): void {
     this.#timer = undefined;
-    const deadline = performance.now() - this.#timeoutMs;
+    const deadline = this.#now() - this.#timeoutMs;
     for (let item = this.#queue.oldest(); item !== undefined; item = this.#queue.oldest()) {
       const startedAt = this.#startedAt(item);
       if (startedAt > deadline) {

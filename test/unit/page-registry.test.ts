@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { resolveOptions } from '../../lib/options.js';
+import { PageRegistry, type PageSocket } from '../../lib/pages/page-registry.js';
+import { routeRunnerMessages } from '../../lib/runner-messages.js';
+import type { ServerMessage } from '../../protocol/wire.js';
+import { RESERVED_EVENT_NAMES } from '../../protocol/wire.js';
+import { InProcessRunner } from '../../runner/in-process-runner.js';
+import type { RequestData } from '../../runner/messages.js';
+import { memoryLogger, scriptsFolder } from '../helpers/fixtures.js';
+
+/** A page socket that keeps every frame it is sent, and wakes whoever waits for one. */
+class RecordingSocket implements PageSocket {
+  readonly frames: ServerMessage[] = [];
+  #waiters: Array<() => void> = [];
+
+  send(frame: string): void {
+    this.frames.push(JSON.parse(frame) as ServerMessage);
+    for (const wake of this.#waiters.splice(0)) wake();
+  }
+
+  async next(matches: (frame: ServerMessage) => boolean): Promise<ServerMessage> {
+    for (;;) {
+      const found = this.frames.find(matches);
+      if (found) return found;
+      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    }
+  }
+}
+
+const folder = scriptsFolder({
+  'live.ts': `let n = 0;
+echo('live');
+page.channel('stop').subscribe(() => { server_socket_event('last', n); page.close(); });
+function __serverSocketEvent(name: string) {
+  if (name === 'inc') server_socket_event('count', ++n);
+  if (name === 'stop') page.channel('stop').publish(null);
+}`,
+  'plain.ts': `echo('plain');`,
+  'slow.ts': `await new Promise(() => {}); echo('never');`,
+});
+const request: RequestData = { method: 'GET', url: '/', path: '/', query: {}, params: {}, headers: {}, cookies: {}, body: undefined };
+const PAGE = (n: number) => `page${n}`.padEnd(22, 'x');
+
+function start(overrides: Parameters<typeof resolveOptions>[0] extends infer O ? Partial<O> : never = {}) {
+  const options = resolveOptions({ dir: folder.dir, logger: memoryLogger(), workers: 0, ...overrides });
+  const runner = new InProcessRunner({ root: options.dir, forbiddenModules: options.forbiddenModules, reservedEvents: RESERVED_EVENT_NAMES, maxQueuedEvents: 100 });
+  const registry = new PageRegistry(runner, options);
+  routeRunnerMessages(runner, registry, options);
+  return registry;
+}
+
+describe('PageRegistry, with a real runner and no socket', () => {
+  // The registry's timers are unref'd, as a library's should be: this keeps the tests' loop alive.
+  let keepAlive: NodeJS.Timeout;
+  before(() => (keepAlive = setInterval(() => {}, 60_000)));
+  after(() => {
+    clearInterval(keepAlive);
+    folder.remove();
+  });
+
+  it('a live page: pending until joined, events numbered, pushes acknowledged, replayed after a drop', async () => {
+    const registry = start();
+    const result = await registry.render('live.ts', PAGE(1), 'session1', request);
+    assert.ok(result.ok && result.live && result.body === 'live');
+    assert.deepEqual(registry.stats(), { pages: 1, pending: 1, connected: 0, disconnected: 0 });
+    assert.equal(registry.join(new RecordingSocket(), 'session2', PAGE(1), 0), 'UNKNOWN_PAGE', 'not its session');
+
+    const socket = new RecordingSocket();
+    assert.equal(registry.join(socket, 'session1', PAGE(1), 0), undefined);
+    assert.deepEqual(socket.frames[0], { t: 'joined', p: PAGE(1), a: 0 });
+    assert.equal(registry.event(socket, PAGE(1), 1, 'inc', 'null'), undefined);
+    assert.equal(registry.event(socket, PAGE(1), 1, 'inc', 'null'), undefined, 'a repeated event is dropped');
+    assert.equal(registry.event(socket, PAGE(1), 3, 'inc', 'null'), 'BAD_SEQUENCE');
+    assert.deepEqual(await socket.next((f) => f.t === 'push'), { t: 'push', p: PAGE(1), s: 1, a: 1, n: 'count', d: 1 });
+
+    registry.detach(socket);
+    assert.deepEqual(registry.stats(), { pages: 1, pending: 0, connected: 0, disconnected: 1 });
+    const again = new RecordingSocket();
+    // The browser had not acknowledged push 1: it comes again after `joined`.
+    assert.equal(registry.join(again, 'session1', PAGE(1), 0), undefined);
+    assert.deepEqual(again.frames.map((f) => f.t), ['joined', 'push']);
+    assert.equal(registry.event(again, PAGE(1), 2, 'inc', 'null'), undefined);
+    assert.deepEqual(await again.next((f) => f.t === 'push' && f.s === 2), { t: 'push', p: PAGE(1), s: 2, a: 2, n: 'count', d: 2 });
+    await registry.close();
+  });
+
+  it('a page its script closes while its browser is away keeps its last pushes for it (tombstone)', async () => {
+    const registry = start();
+    await registry.render('live.ts', PAGE(2), 's', request);
+    await registry.render('live.ts', PAGE(9), 's', request);
+    const away = new RecordingSocket();
+    registry.join(away, 's', PAGE(2), 0);
+    registry.detach(away);
+    // Another page of the browser tells every page of the script to stop: PAGE(2) pushes, then closes.
+    const other = new RecordingSocket();
+    registry.join(other, 's', PAGE(9), 0);
+    registry.event(other, PAGE(9), 1, 'stop', 'null');
+    await other.next((f) => f.t === 'closed');
+    assert.deepEqual(registry.livePages('s', [PAGE(2), PAGE(9)]), []);
+    assert.equal(registry.hasSession('s'), true, 'the tombstone keeps the session');
+    const back = new RecordingSocket();
+    assert.equal(registry.join(back, 's', PAGE(2), 0), undefined);
+    assert.deepEqual(back.frames, [
+      { t: 'joined', p: PAGE(2), a: 0, final: true },
+      { t: 'push', p: PAGE(2), s: 1, n: 'last', d: 0 },
+      { t: 'closed', p: PAGE(2), reason: 'closed-by-script' },
+    ]);
+    assert.equal(registry.hasSession('s'), false);
+    assert.equal(registry.join(new RecordingSocket(), 's', PAGE(2), 0), 'UNKNOWN_PAGE', 'a farewell is said once');
+    await registry.close();
+  });
+
+  it('a plain page is not kept; a render that never ends is answered at its deadline and its page ends', async () => {
+    const registry = start({ renderTimeout: 50 });
+    const plain = await registry.render('plain.ts', PAGE(3), 's', request);
+    assert.ok(plain.ok && !plain.live);
+    assert.equal(registry.size, 0);
+    const slow = await registry.render('slow.ts', PAGE(4), 's', request);
+    assert.ok(!slow.ok && 'error' in slow && slow.error.code === 'RENDER_TIMEOUT');
+    assert.equal(registry.size, 0);
+    await registry.close();
+  });
+
+  it('past maxPagesPerSession the oldest page nobody opened gives way; with none, 429', async () => {
+    const registry = start({ maxPagesPerSession: 2 });
+    await registry.render('live.ts', PAGE(5), 's', request);
+    await registry.render('live.ts', PAGE(6), 's', request);
+    const third = await registry.render('live.ts', PAGE(7), 's', request);
+    assert.ok(third.ok && third.live);
+    assert.deepEqual(registry.livePages('s', [PAGE(5), PAGE(6), PAGE(7)]), [PAGE(6), PAGE(7)]);
+    registry.join(new RecordingSocket(), 's', PAGE(6), 0);
+    registry.join(new RecordingSocket(), 's', PAGE(7), 0);
+    const refused = await registry.render('live.ts', PAGE(8), 's', request);
+    assert.ok(!refused.ok && 'refused' in refused && refused.refused.status === 429);
+    await registry.close();
+  });
+});
