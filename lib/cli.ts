@@ -34,7 +34,8 @@ export async function main(argv: string[]): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`pagewire serve: --port must be a port number, got '${values.port ?? process.env.PORT}'`);
 
   const wire = pagewire({ dir, dev: values.dev, ...(values.workers === undefined ? {} : { workers: Number(values.workers) }) });
-  // The core handler straight on node:http: no Express per-request cost (DESIGN.md §4).
+  // The core handler straight on node:http: the standalone server does not pay Express's
+  // per-request cost (routing, request and response decoration).
   const server = createServer(wire.handler);
   wire.attach(server);
   await new Promise<void>((resolve, reject) => {
