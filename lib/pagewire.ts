@@ -42,6 +42,20 @@ export interface Pagewire {
  * wire.attach(app.listen(3000));
  */
 export function pagewire(options: PagewireOptions): Pagewire {
+  return startPagewire(options, { ownsProcess: false });
+}
+
+/** What only the one who starts the process knows (the CLI), never a library's caller. */
+export interface ProcessOwnership {
+  /**
+   * Pagewire owns this process: with `workers: 0`, it may listen process-wide for scripts' stray
+   * failures. A library never does in the host app's process (as `ws`, hono and chokidar never do).
+   */
+  ownsProcess: boolean;
+}
+
+/** `pagewire()`, for a caller that may own the process (the CLI). */
+export function startPagewire(options: PagewireOptions, ownership: ProcessOwnership): Pagewire {
   const resolved = resolveOptions(options);
   const settings = {
     root: resolved.dir,
@@ -49,10 +63,16 @@ export function pagewire(options: PagewireOptions): Pagewire {
     reservedEvents: RESERVED_EVENT_NAMES,
     maxQueuedEvents: resolved.maxQueuedEvents,
     watch: resolved.dev,
+    guardProcess: ownership.ownsProcess,
   };
   const runner: ScriptRunner =
     resolved.workers > 0
-      ? new WorkerPool({ ...settings, workers: resolved.workers, watchdog: resolved.watchdog, workerMemory: resolved.workerMemory })
+      ? new WorkerPool({
+          ...settings,
+          workers: resolved.workers,
+          watchdogTimeout: resolved.watchdogTimeout,
+          maxWorkerHeapBytes: resolved.maxWorkerHeapBytes,
+        })
       : new InProcessRunner(settings);
   const routes = new RouteTable(resolved.dir);
   const registry = new PageRegistry(runner, resolved, (changes) => {

@@ -7,6 +7,11 @@ import { ScriptSandbox, type SandboxSettings } from './sandbox/script-sandbox.js
 export interface RunnerSettings extends SandboxSettings {
   /** Dev: watch the scripts folder; a changed script gets a new sandbox and its pages reload. */
   watch: boolean;
+  /**
+   * Catch scripts' stray failures (a rejection nobody handled, a throw in a Node callback) with
+   * process-wide listeners. Only for whoever owns the process or thread: a worker, the CLI.
+   */
+  guardProcess: boolean;
 }
 
 /** How long a file found empty is given to be written before it counts as changed. */
@@ -35,8 +40,12 @@ export class InProcessRunner implements ScriptRunner {
   constructor(settings: RunnerSettings) {
     this.#settings = settings;
     this.#watcher = settings.watch ? new ScriptWatcher(settings.root, (changes) => this.#filesChanged(changes)) : undefined;
-    this.#stopWatching = watchSandboxFailures({
-      report: (text) => this.#listener({ type: 'log', script: '', level: 'error', text }),
+    this.#stopWatching = settings.guardProcess ? this.#guardProcess() : () => {};
+  }
+
+  #guardProcess(): () => void {
+    return watchSandboxFailures({
+      report: (text, error) => this.#listener({ type: 'log', script: '', level: 'error', text, error }),
       sourceStack: (stack) => {
         for (const sandbox of this.#sandboxes.values()) {
           const mapped = sandbox.sourceStack(stack);

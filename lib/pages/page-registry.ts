@@ -1,5 +1,6 @@
 import type { CloseReason, FileChange, RequestData, RunnerToHost, ScriptErrorInfo, ScriptRunner } from '../../runner/messages.js';
 import { formatScriptError } from '../../runner/script-error.js';
+import { createErrorReporter } from '../errors.js';
 import type { ResolvedOptions } from '../options.js';
 import { OldestFirst } from './oldest-first.js';
 
@@ -17,8 +18,9 @@ export type RegistrySettings = Pick<
   ResolvedOptions,
   | 'dev'
   | 'connectTimeout'
-  | 'disconnectGrace'
+  | 'disconnectTimeout'
   | 'logger'
+  | 'onError'
   | 'maxBufferedPushes'
   | 'maxBufferedBytes'
   | 'maxTotalBufferedBytes'
@@ -105,6 +107,7 @@ const FAREWELL_REASONS: ReadonlySet<CloseReason> = new Set(['closed-by-script', 
 export class PageRegistry {
   readonly #runner: ScriptRunner;
   readonly #settings: RegistrySettings;
+  readonly #report: ReturnType<typeof createErrorReporter>;
   /** Every page until its runner instance reported it closed. */
   readonly #pages = new Map<string, PageEntry>();
   // Indexes of the pages not closing. Sets keep insertion order: the first is the oldest.
@@ -135,9 +138,10 @@ export class PageRegistry {
   constructor(runner: ScriptRunner, settings: RegistrySettings, onFilesChanged: (changes: FileChange[]) => void = () => {}) {
     this.#runner = runner;
     this.#settings = settings;
+    this.#report = createErrorReporter(settings);
     this.#onFilesChanged = onFilesChanged;
     runner.onMessage((message) => this.#onRunnerMessage(message));
-    if (settings.idleTimeout > 0) {
+    if (Number.isFinite(settings.idleTimeout)) {
       this.#idleSweep = setInterval(() => this.#closeIdle(), Math.max(50, Math.min(60_000, settings.idleTimeout / 4))).unref();
     }
   }
@@ -198,7 +202,7 @@ export class PageRegistry {
       inSeq: 0,
       ackedIn: 0,
       pendingSince: 0,
-      grace: this.#settings.disconnectGrace,
+      grace: this.#settings.disconnectTimeout,
       inFlightAtDrop: 0,
       bytesAtDrop: 0,
       lastActivity: Date.now(),
@@ -443,7 +447,7 @@ export class PageRegistry {
           try {
             this.#runner.post({ type: 'close-pages', pageIds, reason: why });
           } catch (error) {
-            this.#settings.logger.error(`closing ${pageIds.length} page(s) failed: ${error instanceof Error ? error.message : String(error)}`);
+            this.#report.failure(error, { code: 'CLOSE_FAILED', doing: `closing ${pageIds.length} page(s)` });
           }
         }
       });
@@ -488,7 +492,8 @@ export class PageRegistry {
         // A connected page was just sent its pushes and `closed`; a page without its browser keeps them.
         if (FAREWELL_REASONS.has(message.reason) && !entry.socket && entry.unacked.length > 0 && !this.#closing) this.#bury(entry, message.reason);
         if (message.reason === 'overflow' || message.reason === 'evicted' || message.reason === 'idle') {
-          this.#settings.logger.warn(`${entry.script}: page ${entry.id.slice(0, 6)} closed (${message.reason})`);
+          const text = `${entry.script}: page ${entry.id.slice(0, 6)} closed (${message.reason})`;
+          this.#settings.logger.warn(text, { script: entry.script, pageId: entry.id });
         }
         this.#forget(entry);
         return;
@@ -511,11 +516,8 @@ export class PageRegistry {
         // Error pages reload: the fix may be in any file.
         for (const entry of [...this.#watchers]) this.#close(entry, 'reloaded');
         return;
-      case 'log': {
-        const where = message.script ? `${message.script}${message.pageId ? ` [page ${message.pageId.slice(0, 6)}]` : ''}: ` : '';
-        this.#settings.logger[message.level](`${where}${message.text}`);
-        return;
-      }
+      case 'log':
+        return this.#report.runnerLog(message);
       default: {
         const unknown: never = message;
         throw new Error(`unknown runner message ${JSON.stringify(unknown)}`);
@@ -551,9 +553,9 @@ export class PageRegistry {
   }
 
   #scriptError(script: string, pageId: string | undefined, error: ScriptErrorInfo): void {
-    const detail = [error.stack, error.frame].filter(Boolean).join('\n\n');
-    this.#settings.logger.error(`${formatScriptError(error)} (${error.code}, ${script})${detail ? `\n${detail}` : ''}`);
+    this.#report.scriptError(error, { script, pageId });
     if (!this.#settings.dev || !pageId) return;
+    const detail = [error.stack, error.frame].filter(Boolean).join('\n\n');
     const socket = this.#pages.get(pageId)?.socket;
     socket?.send(JSON.stringify({ t: 'error', p: pageId, code: error.code, message: formatScriptError(error), detail }));
   }

@@ -25,8 +25,9 @@ function readSource(file: string): string {
   return answer.source;
 }
 
-// The pool watches files once for all its workers.
-const runner = new InProcessRunner({ ...settings, watch: false, readSource });
+// The pool watches files once for all its workers. The worker owns its thread: a script's
+// stray rejection is caught here, whatever the host app does in its own thread.
+const runner = new InProcessRunner({ ...settings, watch: false, guardProcess: true, readSource });
 runner.onMessage((message) => send({ kind: 'message', message }));
 // A timer that cannot fire while a script holds the thread: its silence is the alarm.
 let lastAlive = Date.now();

@@ -12,9 +12,9 @@ export interface PoolSettings extends RunnerSettings {
   /** Worker threads; each hosts sandboxes, and a page lives in one worker for its whole life. */
   workers: number;
   /** A render or an event handler that holds its worker longer than this (ms) ends the worker. */
-  watchdog: number;
-  /** Heap limit of each worker, in MB (V8's old generation). */
-  workerMemory: number;
+  watchdogTimeout: number;
+  /** Heap limit of each worker, in bytes (V8's old generation). */
+  maxWorkerHeapBytes: number;
 }
 
 /** How often a worker says it is alive, and the pool checks. */
@@ -25,6 +25,8 @@ const MAX_BOOT_FAILURES = 3;
 const CLOSE_WAIT = 5000;
 /** How long a stuck worker is given to pause for the inspector, so the log can name the line. */
 const PAUSE_WAIT = 1000;
+/** Worker's resource limits are in MB (2^20 bytes; fractions are kept). */
+const MB = 1024 * 1024;
 
 /** What the pool last asked of a worker, for the log when it has to be stopped. */
 interface Task {
@@ -161,7 +163,8 @@ export class WorkerPool implements ScriptRunner {
     const { readSource: _own, ...settings } = this.#settings;
     const progress = new SharedArrayBuffer(8);
     const data: WorkerData = { settings: { ...settings, watch: false }, aliveInterval: ALIVE_INTERVAL, sources: port2, signal, progress };
-    const options = { workerData: data, transferList: [port2], resourceLimits: { maxOldGenerationSizeMb: this.#settings.workerMemory } };
+    const resourceLimits = { maxOldGenerationSizeMb: this.#settings.maxWorkerHeapBytes / MB };
+    const options = { workerData: data, transferList: [port2], resourceLimits };
     const worker = import.meta.url.endsWith('.ts')
       ? // Run from source (tests, tsx): a worker does not inherit tsx's loader, so it registers
         // it before it loads the TypeScript entry.
@@ -276,7 +279,8 @@ export class WorkerPool implements ScriptRunner {
     }
     for (const slot of [...this.#slots]) {
       this.#pruneTasks(slot);
-      if (slot.started && !slot.stuck && now - slot.lastAlive > this.#settings.watchdog) void this.#stopStuck(slot);
+      const silent = now - slot.lastAlive;
+      if (slot.started && !slot.stuck && silent > this.#settings.watchdogTimeout) void this.#stopStuck(slot);
     }
   }
 
@@ -296,13 +300,14 @@ export class WorkerPool implements ScriptRunner {
         const ours = task.script === script;
         const stack = frames.map((frame) => `    at ${frame.functionName || '<top level>'} (${frame.file}:${frame.line})`).join('\n');
         const source = this.#source(at.file);
-        const held = `held its worker for more than ${this.#settings.watchdog} ms without yielding`;
+        const held = `held its worker for more than ${this.#settings.watchdogTimeout} ms without yielding`;
         const message = `${ours ? task.what : 'a script'} ${held}: an endless loop? Its worker was stopped and its pages reload`;
         const error = new ScriptError({ code: 'SCRIPT_STUCK', name: 'Error', message, file: at.file, line: at.line, stack }, 'source' in source ? source.source : undefined).info;
         this.#listener({ type: 'script-error', script, pageId: ours ? task.pageId : undefined, error });
       }
     } finally {
-      this.#fail(slot, `a script held it for more than ${this.#settings.watchdog} ms without yielding (${describe(task)}${where})`);
+      const held = `a script held it for more than ${this.#settings.watchdogTimeout} ms without yielding`;
+      this.#fail(slot, `${held} (${describe(task)}${where})`);
     }
   }
 
@@ -312,16 +317,20 @@ export class WorkerPool implements ScriptRunner {
     if (index === -1 || this.#closing) return;
     if (!slot.started) this.#bootFailures++;
     if (this.#bootFailures > MAX_BOOT_FAILURES) {
-      // Workers that cannot even start (too little workerMemory, say) are not restarted in a
+      // Workers that cannot even start (too little maxWorkerHeapBytes, say) are not restarted in a
       // loop: the pool shrinks, and says why.
       this.#slots.splice(index, 1);
-      this.#listener({ type: 'log', script: '', level: 'error', text: `a worker could not start (${why}); ${this.#slots.length} worker(s) left` });
+      const text = `a worker could not start (${why}); ${this.#slots.length} worker(s) left`;
+      const error = { code: 'WORKER_START_FAILED', name: 'Error', message: text };
+      this.#listener({ type: 'log', script: '', level: 'error', text, error });
     } else {
       this.#slots[index] = this.#start();
     }
     void slot.worker.terminate();
     const scripts = [...new Set(slot.pages.values())].join(', ') || 'no page';
-    this.#listener({ type: 'log', script: '', level: 'error', text: `worker stopped and replaced: ${why}; its pages (${scripts}) reload.` });
+    const text = `worker stopped and replaced: ${why}; its pages (${scripts}) reload.`;
+    const error = { code: 'WORKER_STOPPED', name: 'Error', message: text };
+    this.#listener({ type: 'log', script: '', level: 'error', text, error });
     for (const [renderId, pageId] of slot.renders) {
       const script = slot.pages.get(pageId) ?? '';
       this.#listener({ type: 'render-failed', renderId, error: { code: 'WORKER_STOPPED', name: 'Error', message: `the worker rendering ${script} was stopped: ${why}`, file: script } });
