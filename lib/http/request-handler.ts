@@ -8,7 +8,8 @@ import { escapeHtml, injectAtStart } from './html.js';
 import { originAllowed } from './origin.js';
 import type { ResolvedOptions } from '../options.js';
 import type { PageRegistry, RenderResult } from '../pages/page-registry.js';
-import { BodyError, hasBody, readBody, requestData, type RequestTarget } from './request-data.js';
+import { BodyError, hasBody, readBody } from './request-body.js';
+import { requestData, type RequestTarget } from './request-data.js';
 import { REFUSED, type RouteTable } from './routes.js';
 import { randomId, sessionCookie, sessionOf } from './session.js';
 
@@ -65,8 +66,12 @@ export function createRequestHandler(options: ResolvedOptions, routes: RouteTabl
       return;
     }
     readBody(req, options.maxBodyBytes).then(render, (error: unknown) => {
-      if (error instanceof BodyError) sendText(res, error.status, error.message);
-      else fail(res, next, error);
+      if (!(error instanceof BodyError)) return fail(res, next, error);
+      // What is left of the body is not read: the connection ends with this answer, the rest
+      // discarded meanwhile so the client can read it.
+      res.shouldKeepAlive = false;
+      req.resume();
+      sendText(res, error.status, error.message);
     });
   };
 
