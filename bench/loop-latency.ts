@@ -4,7 +4,8 @@ import { joinPage, renderLive, startServer } from '../test/helpers/server.js';
 
 /** Round trips (ms) of another page's events during the watchdog window of a looping script. */
 export async function measureLatencyDuringLoop(): Promise<number[]> {
-  const server = await startServer({ dir: path.join(import.meta.dirname, 'scripts'), workers: 2, watchdog: 2000 });
+  const dir = path.join(import.meta.dirname, 'scripts');
+  const server = await startServer({ dir, workers: 2, watchdogTimeout: 2000 });
   const times: number[] = [];
   try {
     const spin = await renderLive(server.url, '/spin');

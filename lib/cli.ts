@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
-import { pagewire } from './pagewire.js';
+import { startPagewire } from './pagewire.js';
 
 const USAGE = `Usage: pagewire serve [dir] [--port N] [--host H] [--dev] [--workers N]
 
@@ -33,7 +33,13 @@ export async function main(argv: string[]): Promise<void> {
   const port = Number(values.port ?? process.env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`pagewire serve: --port must be a port number, got '${values.port ?? process.env.PORT}'`);
 
-  const wire = pagewire({ dir, dev: values.dev, ...(values.workers === undefined ? {} : { workers: Number(values.workers) }) });
+  const workers = values.workers === undefined ? {} : { workers: Number(values.workers) };
+  if (workers.workers !== undefined && !(Number.isInteger(workers.workers) && workers.workers >= 0)) {
+    const got = `got '${values.workers}'`;
+    throw new Error(`pagewire serve: --workers must be a whole number (0 runs scripts in the server's thread), ${got}`);
+  }
+  // The CLI owns its process: with --workers 0, a script's stray rejection must not end it.
+  const wire = startPagewire({ dir, dev: values.dev, ...workers }, { ownsProcess: true });
   // The core handler straight on node:http: the standalone server does not pay Express's
   // per-request cost (routing, request and response decoration).
   const server = createServer(wire.handler);

@@ -44,20 +44,35 @@ export interface Pagewire {
  * wire.attach(app.listen(3000));
  */
 export function pagewire(options: PagewireOptions): Pagewire {
+  return startPagewire(options, { ownsProcess: false });
+}
+
+/** What only the one who starts the process knows (the CLI), never a library's caller. */
+export interface ProcessOwnership {
+  /**
+   * Pagewire owns this process: with `workers: 0`, it may listen process-wide for scripts' stray
+   * failures. A library never does in the host app's process (as `ws`, hono and chokidar never do).
+   */
+  ownsProcess: boolean;
+}
+
+/** `pagewire()`, for a caller that may own the process (the CLI). */
+export function startPagewire(options: PagewireOptions, ownership: ProcessOwnership): Pagewire {
   const resolved = resolveOptions(options);
   const settings = {
     root: resolved.dir,
     forbiddenModules: resolved.forbiddenModules,
     reservedEvents: RESERVED_EVENT_NAMES,
     maxQueuedEvents: resolved.maxQueuedEvents,
+    guardProcess: ownership.ownsProcess,
   };
   const runner: ScriptRunner =
     resolved.workers > 0
       ? new WorkerPool({
           ...settings,
           workers: resolved.workers,
-          watchdog: resolved.watchdog,
-          workerMemory: resolved.workerMemory,
+          watchdogTimeout: resolved.watchdogTimeout,
+          maxWorkerHeapBytes: resolved.maxWorkerHeapBytes,
           pinSources: !resolved.dev,
         })
       : new InProcessRunner(settings);

@@ -1,18 +1,21 @@
-import type { RunnerToHost, ScriptErrorInfo, ScriptRunner } from '../runner/messages.js';
+import type { RunnerToHost, ScriptRunner } from '../runner/messages.js';
 import { formatScriptError } from '../runner/script-error.js';
+import { createErrorReporter } from './errors.js';
 import type { ResolvedOptions } from './options.js';
 import type { PageRegistry } from './pages/page-registry.js';
 import { frame } from './socket/frames.js';
 
 /**
  * Takes every message the runner sends: those about pages go to the registry, the rest (logs,
- * script errors, channel publications) are handled here.
+ * script errors, channel publications) are handled here. Script errors are logged and handed to
+ * `onError`; in dev, the page whose script failed shows them too.
  */
 export function routeRunnerMessages(
   runner: ScriptRunner,
   registry: PageRegistry,
-  options: Pick<ResolvedOptions, 'dev' | 'logger'>,
+  options: Pick<ResolvedOptions, 'dev' | 'logger' | 'onError'>,
 ): void {
+  const report = createErrorReporter(options);
   runner.onMessage((message: RunnerToHost) => {
     if (registry.receive(message)) return;
     switch (message.type) {
@@ -22,14 +25,17 @@ export function routeRunnerMessages(
           if (!registry.closing) runner.post({ type: 'deliver', channel: message.channel, data: message.data });
         });
         return;
-      case 'script-error':
-        return scriptError(registry, options, message.script, message.pageId, message.error);
-      case 'log': {
-        const page = message.pageId ? ` [page ${message.pageId.slice(0, 6)}]` : '';
-        const where = message.script ? `${message.script}${page}: ` : '';
-        options.logger[message.level](`${where}${message.text}`);
+      case 'script-error': {
+        const { script, pageId, error } = message;
+        report.scriptError(error, { script, pageId });
+        if (!options.dev || !pageId) return;
+        const detail = [error.stack, error.frame].filter(Boolean).join('\n\n');
+        const text = formatScriptError(error);
+        registry.sendToPage(pageId, frame({ t: 'error', p: pageId, code: error.code, message: text, detail }));
         return;
       }
+      case 'log':
+        return report.runnerLog(message);
       case 'rendered':
       case 'render-failed':
       case 'push':
@@ -45,18 +51,4 @@ export function routeRunnerMessages(
       }
     }
   });
-}
-
-/** Logged with its code frame; in dev, also shown in the page whose script failed. */
-function scriptError(
-  registry: PageRegistry,
-  options: Pick<ResolvedOptions, 'dev' | 'logger'>,
-  script: string,
-  pageId: string | undefined,
-  error: ScriptErrorInfo,
-): void {
-  const detail = [error.stack, error.frame].filter(Boolean).join('\n\n');
-  options.logger.error(`${formatScriptError(error)} (${error.code}, ${script})${detail ? `\n${detail}` : ''}`);
-  if (!options.dev || !pageId) return;
-  registry.sendToPage(pageId, frame({ t: 'error', p: pageId, code: error.code, message: formatScriptError(error), detail }));
 }

@@ -54,8 +54,11 @@ export type ScriptErrorCode =
   | 'CLOSE_ERROR'
   | 'CHANNEL_ERROR'
   | 'SCRIPT_STUCK'
+  | 'UNHANDLED_REJECTION'
+  | 'UNCAUGHT_EXCEPTION'
   | 'NO_WORKER'
-  | 'WORKER_STOPPED';
+  | 'WORKER_STOPPED'
+  | 'WORKER_START_FAILED';
 
 /** Raised by the client itself: the page's worker thread was ended. */
 export type ClientErrorCode = 'INSTANCE_CRASHED';

@@ -1,7 +1,10 @@
+import type { ScriptErrorCode, ScriptErrorInfo } from './messages.js';
+
 /**
  * Failures of script code that escape every `try` the prelude can put around it, caught at the
- * process, so that a script cannot end the server. The worker-thread runner will make this
- * unnecessary: a worker can fail alone.
+ * process, so that a script cannot end the server. Only where Pagewire owns the process or the
+ * thread: in each worker thread, and in the CLI's process. A library in the host app's thread
+ * (`workers: 0`) installs no process-wide listener: the app's own policy applies there.
  *
  * - A rejection script code never handled (`(async () => { await null; throw e })()`) reaches
  *   the host process through vm2 (RUNTIME-NOTES.md). A promise made inside a sandbox belongs to
@@ -13,7 +16,8 @@
  * (the process ends) unless the application listens for them itself.
  */
 export interface FailureWatcher {
-  report(text: string): void;
+  /** `text` for the log; `error`, the same as data (code, file:line where a script frame says). */
+  report(text: string, error: ScriptErrorInfo): void;
   /** The stack with script positions, when it has a frame in one of the watcher's scripts. */
   sourceStack(stack: string): string | undefined;
 }
@@ -21,14 +25,15 @@ export interface FailureWatcher {
 const watchers = new Set<FailureWatcher>();
 
 function onUnhandledRejection(reason: unknown, promise: Promise<unknown>): void {
-  const { owner } = ownerOf(stackOf(reason));
+  const { owner, stack } = ownerOf(stackOf(reason));
   if (promise instanceof Promise && !owner) {
     // The host's own rejection: behave as if we were not listening.
     if (process.listenerCount('unhandledRejection') === 1) rethrow(reason);
     return;
   }
   const text = `unhandled rejection in a script: ${describe(reason)} (await the promise, or add .catch())`;
-  for (const watcher of owner ? [owner] : watchers) watcher.report(text);
+  const error = failureInfo('UNHANDLED_REJECTION', reason, stack);
+  for (const watcher of owner ? [owner] : watchers) watcher.report(text, error);
 }
 
 function onUncaughtException(error: unknown): void {
@@ -37,7 +42,9 @@ function onUncaughtException(error: unknown): void {
     if (process.listenerCount('uncaughtException') === 1) crash(error);
     return;
   }
-  owner.report(`uncaught exception in a script callback (catch errors inside callbacks given to Node APIs): ${describe(error)}\n${stack}`);
+  const advice = 'catch errors inside callbacks given to Node APIs';
+  const text = `uncaught exception in a script callback (${advice}): ${describe(error)}\n${stack}`;
+  owner.report(text, failureInfo('UNCAUGHT_EXCEPTION', error, stack));
 }
 
 function ownerOf(stack: string): { owner?: FailureWatcher; stack?: string } {
@@ -47,6 +54,16 @@ function ownerOf(stack: string): { owner?: FailureWatcher; stack?: string } {
     if (mapped !== undefined) return { owner: watcher, stack: mapped };
   }
   return {};
+}
+
+/** The failure as data: where its first frame in a script file is, when it has one. */
+function failureInfo(code: ScriptErrorCode, reason: unknown, stack: string | undefined): ScriptErrorInfo {
+  const { name, message } = nameAndMessage(reason);
+  const info: ScriptErrorInfo = { code, name, message };
+  if (stack) info.stack = stack;
+  const at = stack ? /([^\s()]+\.ts):(\d+):(\d+)/.exec(stack) : null;
+  if (at) Object.assign(info, { file: at[1], line: Number(at[2]), column: Number(at[3]) });
+  return info;
 }
 
 function stackOf(value: unknown): string {
@@ -60,10 +77,18 @@ function stackOf(value: unknown): string {
 
 function describe(reason: unknown): string {
   if (reason !== null && typeof reason === 'object' && 'message' in reason) {
-    const { name, message } = reason as { name?: unknown; message?: unknown };
-    return `${typeof name === 'string' ? name : 'Error'}: ${String(message)}`;
+    const { name, message } = nameAndMessage(reason);
+    return `${name}: ${message}`;
   }
   return String(reason);
+}
+
+function nameAndMessage(reason: unknown): { name: string; message: string } {
+  if (reason !== null && typeof reason === 'object' && 'message' in reason) {
+    const { name, message } = reason as { name?: unknown; message?: unknown };
+    return { name: typeof name === 'string' ? name : 'Error', message: String(message) };
+  }
+  return { name: 'Error', message: String(reason) };
 }
 
 function rethrow(reason: unknown): void {

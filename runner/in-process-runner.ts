@@ -4,7 +4,13 @@ import { PageHomes } from './page-homes.js';
 import { ScriptError } from './script-error.js';
 import { ScriptSandbox, type SandboxSettings } from './sandbox/script-sandbox.js';
 
-export type RunnerSettings = SandboxSettings;
+export interface RunnerSettings extends SandboxSettings {
+  /**
+   * Catch scripts' stray failures (a rejection nobody handled, a throw in a Node callback) with
+   * process-wide listeners. Only for whoever owns the process or thread: a worker, the CLI.
+   */
+  guardProcess: boolean;
+}
 
 /**
  * Runs scripts in this thread: one `ScriptSandbox` per script, loaded on its first render, and
@@ -26,8 +32,12 @@ export class InProcessRunner implements ScriptRunner {
 
   constructor(settings: RunnerSettings) {
     this.#settings = settings;
-    this.#stopWatching = watchSandboxFailures({
-      report: (text) => this.#emit({ type: 'log', script: '', level: 'error', text }),
+    this.#stopWatching = settings.guardProcess ? this.#guardProcess() : () => {};
+  }
+
+  #guardProcess(): () => void {
+    return watchSandboxFailures({
+      report: (text, error) => this.#emit({ type: 'log', script: '', level: 'error', text, error }),
       sourceStack: (stack) => {
         for (const sandbox of this.#sandboxes.values()) {
           const mapped = sandbox.sourceStack(stack);

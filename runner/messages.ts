@@ -82,7 +82,11 @@ export type RunnerToHost =
   /** Settings a script chose for its page (`page.setDisconnectGrace(ms)`). */
   | { type: 'page-options'; pageId: string; disconnectGrace: number }
   | { type: 'script-error'; script: string; pageId?: string; error: ScriptErrorInfo }
-  | { type: 'log'; script: string; pageId?: string; level: LogLevel; text: string };
+  /**
+   * A line for the host's logger. `error`: the failure the line reports (a stray rejection, a
+   * worker stopped), as data, for `onError`; absent for a script's own output.
+   */
+  | { type: 'log'; script: string; pageId?: string; level: LogLevel; text: string; error?: ScriptErrorInfo };
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 

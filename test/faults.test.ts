@@ -37,7 +37,7 @@ describe('faults over real sockets', () => {
   let proxy: CuttableProxy;
   before(async () => {
     // Below the rate the client sends at: the throttle (which must drop nothing) is in play too.
-    server = await startServer({ dir: folder.dir, maxEventsPerSecond: 4000, disconnectGrace: 30_000 });
+    server = await startServer({ dir: folder.dir, maxEventsPerSecond: 4000, disconnectTimeout: 30_000 });
     proxy = await CuttableProxy.start(Number(new URL(server.url).port));
   });
   after(async () => {
@@ -146,7 +146,7 @@ describe('faults over real sockets', () => {
   });
 
   it('an instance that outlives its grace period runs its close hook, and its client gets expired', async () => {
-    const short = await startServer({ dir: folder.dir, disconnectGrace: 200 });
+    const short = await startServer({ dir: folder.dir, disconnectTimeout: 200 });
     const shortProxy = await CuttableProxy.start(Number(new URL(short.url).port));
     try {
       const { pageId, cookie } = await renderLive(shortProxy.url, '/graceful');

@@ -133,8 +133,8 @@ describe('HTTP, mounted in Express', () => {
     await request(app(wire)).post('/form').set('content-type', 'application/json').send('{oops').expect(400, /not valid JSON/);
   });
 
-  it('refuses a body over maxBodySize with 413', async () => {
-    const small = pagewire({ dir: folder.dir, logger: log, maxBodySize: 10, ...testWorkers() });
+  it('refuses a body over maxBodyBytes with 413', async () => {
+    const small = pagewire({ dir: folder.dir, logger: log, maxBodyBytes: 10, ...testWorkers() });
     try {
       await request(app(small)).post('/form').type('form').send('a=12345678901234567890').expect(413);
     } finally {

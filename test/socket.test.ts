@@ -35,7 +35,7 @@ function __serverSocketEvent() {}`,
 describe('page socket', () => {
   let server: TestServer;
   before(async () => {
-    server = await startServer({ dir: folder.dir, dev: true, connectTimeout: 300, disconnectGrace: 300 });
+    server = await startServer({ dir: folder.dir, dev: true, connectTimeout: 300, disconnectTimeout: 300 });
   });
   after(async () => {
     await server.close();
@@ -130,7 +130,7 @@ describe('page socket', () => {
     await client.close();
   });
 
-  it('closes a socket that sends a message over maxMessageSize (1009), and keeps serving', async () => {
+  it('closes a socket that sends a message over maxMessageBytes (1009), and keeps serving', async () => {
     const { pageId, cookie } = await renderLive(server.url, '/hello');
     const client = await joinPage(server.origin, pageId, cookie);
     const closed = new Promise<number>((resolve) => client.ws.once('close', (code) => resolve(code)));

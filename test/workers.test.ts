@@ -40,7 +40,8 @@ function __serverSocketEvent(name: string) {
 describe('scripts in worker threads', () => {
   let server: TestServer;
   before(async () => {
-    server = await startServer({ dir: folder.dir, workers: 2, watchdog: 500, workerMemory: 64, maxEventsPerSecond: 100_000 });
+    const maxWorkerHeapBytes = 64 * 1024 * 1024;
+    server = await startServer({ dir: folder.dir, workers: 2, watchdogTimeout: 500, maxWorkerHeapBytes, maxEventsPerSecond: 100_000 });
   });
   after(async () => {
     await server.close();
@@ -126,7 +127,7 @@ function __serverSocketEvent(name: string) {
   });
   let server: TestServer;
   before(async () => {
-    server = await startServer({ dir: site.dir, workers: 1, watchdog: 500, dev: true });
+    server = await startServer({ dir: site.dir, workers: 1, watchdogTimeout: 500, dev: true });
   });
   after(async () => {
     await server.close();
@@ -173,7 +174,7 @@ function __serverSocketEvent(name: string) {
   if (name === 'spin') while (true) {}
 }`,
     });
-    const server = await startServer({ dir: site.dir, workers: 1, watchdog: 500, dev: true });
+    const server = await startServer({ dir: site.dir, workers: 1, watchdogTimeout: 500, dev: true });
     const browser = await launchBrowser();
     try {
       const page = await browser.newPage();

@@ -34,55 +34,8 @@ export function requestData(
   };
 }
 
-/** The reason a body could not be read, with the HTTP status to answer. */
-export class BodyError extends Error {
-  readonly status: number;
-  constructor(status: number, message: string) {
-    super(message);
-    this.status = status;
-  }
-}
-
-/** True when the request may carry a body that `readBody` should read. */
-export function hasBody(req: IncomingMessage & { body?: unknown }): boolean {
-  if (req.body !== undefined) return true;
-  return req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
-}
-
-/**
- * Reads and parses the body: JSON, URL-encoded form fields, or text. A body already parsed by
- * the host application (Express's `express.json()`) is used as it is.
- */
-export async function readBody(req: IncomingMessage & { body?: unknown }, limit: number): Promise<unknown> {
-  if (req.body !== undefined) return req.body;
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limit) throw new BodyError(413, `the request body is larger than ${limit} bytes (maxBodySize)`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw new BodyError(413, `the request body is larger than ${limit} bytes (maxBodySize)`);
-    chunks.push(chunk);
-  }
-  if (size === 0) return undefined;
-  const text = Buffer.concat(chunks).toString('utf8');
-  const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-  if (type === 'application/json' || type.endsWith('+json')) {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch (error) {
-      throw new BodyError(400, `the request body is not valid JSON: ${(error as Error).message}`);
-    }
-  }
-  if (type === 'application/x-www-form-urlencoded') {
-    const fields: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
-    for (const [name, value] of new URLSearchParams(text)) addField(fields, name, value);
-    return fields;
-  }
-  return text;
-}
-
-function addField(target: Record<string, string | string[]>, name: string, value: string): void {
+/** Adds a query or form field; a name given twice holds its values in order. */
+export function addField(target: Record<string, string | string[]>, name: string, value: string): void {
   const existing = target[name];
   if (existing === undefined) target[name] = value;
   else if (Array.isArray(existing)) existing.push(value);

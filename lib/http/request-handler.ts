@@ -1,14 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import send from 'send';
-import { formatScriptError } from '../../runner/script-error.js';
 import type { ScriptErrorInfo } from '../../runner/messages.js';
+import { createErrorReporter } from '../errors.js';
 import { clientScript } from './client-script.js';
 import { devErrorPage, productionErrorPage } from './error-page.js';
 import { escapeHtml, injectAtStart } from './html.js';
 import { originAllowed } from './origin.js';
 import type { ResolvedOptions } from '../options.js';
 import type { PageRegistry, RenderResult } from '../pages/page-registry.js';
-import { BodyError, hasBody, readBody, requestData, type RequestTarget } from './request-data.js';
+import { BodyError, hasBody, readBody } from './request-body.js';
+import { requestData, type RequestTarget } from './request-data.js';
 import { REFUSED, type RouteTable } from './routes.js';
 import { randomId, sessionCookie, sessionOf } from './session.js';
 
@@ -35,6 +36,7 @@ export type RequestHandler = (req: IncomingMessage, res: ServerResponse, next?: 
  * Express's per-request cost. Given `next` (Express), what it does not serve goes on to `next`.
  */
 export function createRequestHandler(options: ResolvedOptions, routes: RouteTable, registry: PageRegistry): RequestHandler {
+  const report = createErrorReporter(options);
   return (req, res, next) => {
     // The path as sent, never parsed as a URL: `//host/secret` must not become `/secret`
     // behind a proxy or middleware that matched the literal path.
@@ -55,20 +57,28 @@ export function createRequestHandler(options: ResolvedOptions, routes: RouteTabl
         .pipe(res);
       return;
     }
-    const render = (body: unknown) => renderPage(req, res, url, route.script, route.params, body).catch((error: unknown) => fail(res, next, error));
+    const render = (body: unknown) =>
+      renderPage(req, res, next, url, route.script, route.params, body).catch((error: unknown) =>
+        fail(res, next, error),
+      );
     if (req.method === 'GET' || req.method === 'HEAD' || !hasBody(req)) {
       void render(undefined);
       return;
     }
-    readBody(req, options.maxBodySize).then(render, (error: unknown) => {
-      if (error instanceof BodyError) sendText(res, error.status, error.message);
-      else fail(res, next, error);
+    readBody(req, options.maxBodyBytes).then(render, (error: unknown) => {
+      if (!(error instanceof BodyError)) return fail(res, next, error);
+      // What is left of the body is not read: the connection ends with this answer, the rest
+      // discarded meanwhile so the client can read it.
+      res.shouldKeepAlive = false;
+      req.resume();
+      sendText(res, error.status, error.message);
     });
   };
 
   async function renderPage(
     req: IncomingMessage,
     res: ServerResponse,
+    next: NextFunction | undefined,
     url: RequestTarget,
     script: string,
     params: Record<string, string>,
@@ -80,10 +90,11 @@ export function createRequestHandler(options: ResolvedOptions, routes: RouteTabl
     const result = await registry.render(script, pageId, session, requestData(req, url, params, body));
     if (!result.ok && 'refused' in result) {
       // A page limit, not a script error: say which, to whoever hit it.
-      options.logger.warn(`${script}: page refused: ${result.refused.message}`);
-      return sendText(res, result.refused.status, result.refused.message);
+      const { refused } = result;
+      options.logger.warn(`${script}: page refused: ${refused.message}`, { code: refused.code, script });
+      return sendText(res, refused.status, refused.message);
     }
-    if (!result.ok) return renderFailed(req, res, result.error, pageId, session, known === undefined);
+    if (!result.ok) return renderFailed(req, res, next, script, result.error, pageId, session, known === undefined);
     respond(req, res, result, pageId, known ? undefined : session);
   }
 
@@ -111,7 +122,7 @@ export function createRequestHandler(options: ResolvedOptions, routes: RouteTabl
   function clientTag(req: IncomingMessage, pageId: string): string {
     const base = (req as { baseUrl?: string }).baseUrl ?? '';
     const dev = options.dev ? ' data-pagewire-dev=""' : '';
-    return `<script src="${escapeHtml(base)}${CLIENT_PATH}?v=${clientScript().version}" data-pagewire-page="${pageId}" data-pagewire-socket="${SOCKET_PATH}" data-pagewire-status="${escapeHtml(base)}${STATUS_PATH}" data-pagewire-heartbeat="${options.heartbeatInterval}" data-pagewire-max-message="${options.maxMessageSize}"${dev}></script>`;
+    return `<script src="${escapeHtml(base)}${CLIENT_PATH}?v=${clientScript().version}" data-pagewire-page="${pageId}" data-pagewire-socket="${SOCKET_PATH}" data-pagewire-status="${escapeHtml(base)}${STATUS_PATH}" data-pagewire-heartbeat="${options.heartbeatInterval}" data-pagewire-max-message="${options.maxMessageBytes}"${dev}></script>`;
   }
 
   /** `GET /__pagewire/pages?ids=a,b`: which of these pages still live for this browser session. */
@@ -158,9 +169,19 @@ export function createRequestHandler(options: ResolvedOptions, routes: RouteTabl
     res.appendHeader('set-cookie', sessionCookie(options.sessionCookie, session, secure));
   }
 
-  function renderFailed(req: IncomingMessage, res: ServerResponse, error: ScriptErrorInfo, requestId: string, session: string, newSession: boolean): void {
-    const detail = [error.stack, error.frame].filter(Boolean).join('\n');
-    options.logger.error(`request ${requestId}: ${formatScriptError(error)} (${error.code})${detail ? `\n${detail}` : ''}`);
+  function renderFailed(
+    req: IncomingMessage,
+    res: ServerResponse,
+    next: NextFunction | undefined,
+    script: string,
+    error: ScriptErrorInfo,
+    requestId: string,
+    session: string,
+    newSession: boolean,
+  ): void {
+    const reported = report.scriptError(error, { script, requestId });
+    // The app asked for it: its error middleware answers (Express only; `handler` has no next).
+    if (next && options.renderErrors === 'next') return next(reported);
     res.statusCode = 500;
     res.setHeader('content-type', 'text/html; charset=utf-8');
     res.setHeader('cache-control', 'no-store');
@@ -172,9 +193,9 @@ export function createRequestHandler(options: ResolvedOptions, routes: RouteTabl
   }
 
   function fail(res: ServerResponse, next: NextFunction | undefined, error: unknown): void {
-    if (next) return next(error);
     const requestId = randomId().slice(0, 10);
-    options.logger.error(`request ${requestId}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    report.failure(error, { code: 'REQUEST_FAILED', requestId });
+    if (next) return next(error);
     if (res.headersSent) {
       res.destroy();
       return;

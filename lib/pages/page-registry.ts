@@ -1,5 +1,6 @@
 import type { CloseReason, RefusalCode } from '../../protocol/wire.js';
 import { pageGone, type RequestData, type RunnerToHost, type ScriptRunner } from '../../runner/messages.js';
+import { createErrorReporter, type ErrorReporter } from '../errors.js';
 import type { ResolvedOptions } from '../options.js';
 import { frame, type Frame } from '../socket/frames.js';
 import { AckBatch } from './ack-batch.js';
@@ -19,8 +20,9 @@ export type { PageSocket, PageStats, RenderResult };
 export type RegistrySettings = Pick<
   ResolvedOptions,
   | 'connectTimeout'
-  | 'disconnectGrace'
+  | 'disconnectTimeout'
   | 'logger'
+  | 'onError'
   | 'maxBufferedPushes'
   | 'maxBufferedBytes'
   | 'maxTotalBufferedBytes'
@@ -56,6 +58,7 @@ export class PageRegistry {
   readonly #budget: PushBudget;
   readonly #acks = new AckBatch();
   readonly #closes: CloseBatch;
+  readonly #report: ErrorReporter;
   readonly #delivery: PushDelivery;
   /** Pages rendered and never connected close after `connectTimeout`. */
   readonly #pendingSweep: DeadlineSweep<PageEntry>;
@@ -68,12 +71,14 @@ export class PageRegistry {
     this.#renders = new RenderTracker(settings.renderTimeout, (render) => this.#renderTimedOut(render));
     this.#tombstones = new Tombstones(settings.maxDisconnectedPages);
     this.#budget = new PushBudget(settings.maxTotalBufferedBytes, settings.logger);
+    this.#report = createErrorReporter(settings);
     this.#closes = new CloseBatch((pageIds, reason) => this.#postClose(pageIds, reason));
     this.#delivery = new PushDelivery(settings, this.#budget, this.#tombstones, this.#acks);
     const neverConnected = (entry: PageEntry) => this.#close(entry, 'never-connected');
     const since = (entry: PageEntry) => entry.pendingSince;
     this.#pendingSweep = new DeadlineSweep(settings.connectTimeout, this.#table.pending, since, neverConnected);
-    if (settings.idleTimeout > 0) {
+    // `Infinity` (the default) is off.
+    if (Number.isFinite(settings.idleTimeout)) {
       const every = Math.max(50, Math.min(60_000, settings.idleTimeout / 4));
       this.#idleSweep = setInterval(() => this.#closeIdle(), every).unref();
     }
@@ -291,7 +296,7 @@ export class PageRegistry {
   }
 
   #newEntry(kind: PageEntry['kind'], pageId: string, session: string, script: string): PageEntry {
-    const entry = newPageEntry(kind, pageId, session, script, this.#settings.disconnectGrace, this.#budget.change);
+    const entry = newPageEntry(kind, pageId, session, script, this.#settings.disconnectTimeout, this.#budget.change);
     this.#table.add(entry);
     return entry;
   }
@@ -328,7 +333,10 @@ export class PageRegistry {
     const entry = this.#table.get(pageId);
     if (!entry) return;
     entry.socket?.send(frame({ t: 'closed', p: entry.id, reason }));
-    if (LOGGED_REASONS.has(reason)) this.#settings.logger.warn(`${entry.script}: page ${entry.id.slice(0, 6)} closed (${reason})`);
+    if (LOGGED_REASONS.has(reason)) {
+      const fields = { script: entry.script, pageId: entry.id };
+      this.#settings.logger.warn(`${entry.script}: page ${entry.id.slice(0, 6)} closed (${reason})`, fields);
+    }
     this.#forget(entry, reason);
   }
 
@@ -356,8 +364,7 @@ export class PageRegistry {
     try {
       this.#runner.post({ type: 'close-pages', pageIds, reason });
     } catch (error) {
-      const why = error instanceof Error ? error.message : String(error);
-      this.#settings.logger.error(`closing ${pageIds.length} page(s) failed: ${why}`);
+      this.#report.failure(error, { code: 'CLOSE_FAILED', doing: `closing ${pageIds.length} page(s)` });
     }
   }
 

@@ -40,7 +40,7 @@ export class SocketServer {
   constructor(options: ResolvedOptions, registry: PageRegistry) {
     this.#options = options;
     this.#registry = registry;
-    this.#wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageSize, perMessageDeflate: false });
+    this.#wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes, perMessageDeflate: false });
     // Each socket is pinged; one that did not answer the previous ping is dead (a half-open
     // connection behind a proxy) and is terminated, so its pages start their grace period.
     this.#heartbeat = setInterval(() => this.#beat(), options.heartbeatInterval).unref();

@@ -25,7 +25,9 @@ function readSource(file: string): string {
   return answer.source;
 }
 
-const runner = new InProcessRunner({ ...settings, readSource });
+// The worker owns its thread: a script's stray rejection is caught here, whatever the host app
+// does in its own thread.
+const runner = new InProcessRunner({ ...settings, guardProcess: true, readSource });
 runner.onMessage((message) => send({ kind: 'message', message }));
 // A timer that cannot fire while a script holds the thread: its silence is the alarm.
 let lastAlive = Date.now();

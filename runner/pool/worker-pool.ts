@@ -12,9 +12,9 @@ export interface PoolSettings extends RunnerSettings {
   /** Worker threads; each hosts sandboxes, and a page lives in one worker for its whole life. */
   workers: number;
   /** A render or an event handler that holds its worker longer than this (ms) ends the worker. */
-  watchdog: number;
-  /** Heap limit of each worker, in MB (V8's old generation). */
-  workerMemory: number;
+  watchdogTimeout: number;
+  /** Heap limit of each worker, in bytes (V8's old generation). */
+  maxWorkerHeapBytes: number;
   /**
    * Production: a script's source is read once, and every worker runs that version, even after
    * an edit on the server. Off in dev, where edits are reloaded.
@@ -30,6 +30,8 @@ const MAX_BOOT_FAILURES = 3;
 const CLOSE_WAIT = 5000;
 /** How long a stuck worker is given to pause for the inspector, so the log can name the line. */
 const PAUSE_WAIT = 1000;
+/** Worker's resource limits are in MB (2^20 bytes; fractions are kept). */
+const MB = 1024 * 1024;
 
 /** What the pool last asked of a worker, for the log when it has to be stopped. */
 interface Task {
@@ -150,10 +152,12 @@ export class WorkerPool implements ScriptRunner {
     });
     port1.unref();
     const { root, forbiddenModules, reservedEvents, maxQueuedEvents } = this.#settings;
+    // The worker's runner guards its own thread; the pool's `guardProcess` is about this one.
     const settings = { root, forbiddenModules, reservedEvents, maxQueuedEvents };
     const progress = new SharedArrayBuffer(8);
     const data: WorkerData = { settings, aliveInterval: ALIVE_INTERVAL, sources: port2, signal, progress };
-    const options = { workerData: data, transferList: [port2], resourceLimits: { maxOldGenerationSizeMb: this.#settings.workerMemory } };
+    const resourceLimits = { maxOldGenerationSizeMb: this.#settings.maxWorkerHeapBytes / MB };
+    const options = { workerData: data, transferList: [port2], resourceLimits };
     const worker = import.meta.url.endsWith('.ts')
       ? // Run from source (tests, tsx): a worker does not inherit tsx's loader, so it registers
         // it before it loads the TypeScript entry.
@@ -248,7 +252,8 @@ export class WorkerPool implements ScriptRunner {
     }
     for (const slot of [...this.#slots]) {
       this.#pruneTasks(slot);
-      if (slot.started && !slot.stuck && now - slot.lastAlive > this.#settings.watchdog) void this.#stopStuck(slot);
+      const silent = now - slot.lastAlive;
+      if (slot.started && !slot.stuck && silent > this.#settings.watchdogTimeout) void this.#stopStuck(slot);
     }
   }
 
@@ -268,13 +273,14 @@ export class WorkerPool implements ScriptRunner {
         const ours = task.script === script;
         const stack = frames.map((frame) => `    at ${frame.functionName || '<top level>'} (${frame.file}:${frame.line})`).join('\n');
         const source = this.#source(at.file);
-        const held = `held its worker for more than ${this.#settings.watchdog} ms without yielding`;
+        const held = `held its worker for more than ${this.#settings.watchdogTimeout} ms without yielding`;
         const message = `${ours ? task.what : 'a script'} ${held}: an endless loop? Its worker was stopped and its pages reload`;
         const error = new ScriptError({ code: 'SCRIPT_STUCK', name: 'Error', message, file: at.file, line: at.line, stack }, 'source' in source ? source.source : undefined).info;
         this.#emit({ type: 'script-error', script, pageId: ours ? task.pageId : undefined, error });
       }
     } finally {
-      this.#fail(slot, `a script held it for more than ${this.#settings.watchdog} ms without yielding (${describe(task)}${where})`);
+      const held = `a script held it for more than ${this.#settings.watchdogTimeout} ms without yielding`;
+      this.#fail(slot, `${held} (${describe(task)}${where})`);
     }
   }
 
@@ -284,11 +290,12 @@ export class WorkerPool implements ScriptRunner {
     if (index === -1 || this.#closing) return;
     if (!slot.started) this.#bootFailures++;
     if (this.#bootFailures > MAX_BOOT_FAILURES) {
-      // Workers that cannot even start (too little workerMemory, say) are not restarted in a
+      // Workers that cannot even start (too little maxWorkerHeapBytes, say) are not restarted in a
       // loop: the pool shrinks, and says why.
       this.#slots.splice(index, 1);
       const text = `a worker could not start (${why}); ${this.#slots.length} worker(s) left`;
-      this.#emit({ type: 'log', script: '', level: 'error', text });
+      const error = { code: 'WORKER_START_FAILED' as const, name: 'Error', message: text };
+      this.#emit({ type: 'log', script: '', level: 'error', text, error });
     } else {
       this.#slots[index] = this.#start();
     }
@@ -296,7 +303,8 @@ export class WorkerPool implements ScriptRunner {
     const pages = this.#homes.pagesIn(slot);
     const scripts = [...new Set(pages.map((pageId) => this.#homes.scriptOf(pageId)))].join(', ') || 'no page';
     const text = `worker stopped and replaced: ${why}; its pages (${scripts}) reload.`;
-    this.#emit({ type: 'log', script: '', level: 'error', text });
+    const error = { code: 'WORKER_STOPPED' as const, name: 'Error', message: text };
+    this.#emit({ type: 'log', script: '', level: 'error', text, error });
     const scriptOf = new Map(pages.map((pageId) => [pageId, this.#homes.scriptOf(pageId) ?? '']));
     const { rendering, live } = this.#homes.evict(slot);
     for (const pageId of rendering) {

@@ -16,7 +16,7 @@ export type FromWorker =
   | { kind: 'closed' };
 
 export interface WorkerData {
-  settings: Omit<RunnerSettings, 'readSource'>;
+  settings: Omit<RunnerSettings, 'readSource' | 'guardProcess'>;
   aliveInterval: number;
   /** Where the worker asks for a file's source, and waits on `signal` for the answer. */
   sources: MessagePort;

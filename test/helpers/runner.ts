@@ -10,7 +10,14 @@ export class RunnerHarness {
   #pageId = 0;
 
   constructor(root: string) {
-    this.runner = new InProcessRunner({ root, forbiddenModules: DEFAULT_FORBIDDEN_MODULES, reservedEvents: RESERVED_EVENT_NAMES, maxQueuedEvents: 100 });
+    this.runner = new InProcessRunner({
+      root,
+      forbiddenModules: DEFAULT_FORBIDDEN_MODULES,
+      reservedEvents: RESERVED_EVENT_NAMES,
+      maxQueuedEvents: 100,
+      // The harness runs in a test process, or a child process of its own (rejection-child.ts).
+      guardProcess: true,
+    });
     this.runner.onMessage((message) => this.messages.push(message));
   }
 

@@ -44,7 +44,7 @@ const PAGE = (n: number) => `page${n}`.padEnd(22, 'x');
 
 function start(overrides: Parameters<typeof resolveOptions>[0] extends infer O ? Partial<O> : never = {}) {
   const options = resolveOptions({ dir: folder.dir, logger: memoryLogger(), workers: 0, ...overrides });
-  const runner = new InProcessRunner({ root: options.dir, forbiddenModules: options.forbiddenModules, reservedEvents: RESERVED_EVENT_NAMES, maxQueuedEvents: 100 });
+  const runner = new InProcessRunner({ root: options.dir, forbiddenModules: options.forbiddenModules, reservedEvents: RESERVED_EVENT_NAMES, maxQueuedEvents: 100, guardProcess: false });
   const registry = new PageRegistry(runner, options);
   routeRunnerMessages(runner, registry, options);
   return registry;
