@@ -48,4 +48,6 @@ const bundles = [
 ];
 
 await Promise.all(bundles.map((options) => build(options)));
-for (const { outfile } of bundles) console.log(`${outfile}  ${(statSync(path.join(root, outfile)).size / 1024).toFixed(1)} KB`);
+for (const { outfile } of bundles) {
+  console.log(`${outfile}  ${(statSync(path.join(root, outfile)).size / 1024).toFixed(1)} KB`);
+}

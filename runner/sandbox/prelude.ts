@@ -8,12 +8,15 @@
  * them here, in the sandbox's realm, means the host crosses vm2's bridge once per render or
  * event, with strings only (see api.ts).
  */
-import type { RawFrame, RawScriptError, SandboxApi, SandboxBoot } from './api.js';
+import type { CloseReason, LogLevel, RequestData } from '../messages.js';
+import type { DispatchOutcome, EncodedRenderResult, Json, RawFrame, RawScriptError, SandboxApi, SandboxBoot, SandboxErrorCode } from './api.js';
+import { encodeRenderResult, fromJson, toJson } from './codec.js';
+import type { ScriptGlobals } from './script-globals.js';
 
 type Hook = (name: string, event: unknown) => unknown;
 type Task = () => unknown;
 type Callback = (...args: unknown[]) => unknown;
-type ScriptFactory = (...args: unknown[]) => unknown;
+type ScriptFactory = (globals: ScriptGlobals) => unknown;
 type ModuleFactory = (
   exports: object,
   require: (specifier: string) => unknown,
@@ -98,12 +101,12 @@ function toRawError(error: unknown): RawScriptError {
   return { name: 'Error', message: `a value that is not an Error was thrown: ${inspect(error)}`, frames: [] };
 }
 
-function report(page: PageState | undefined, code: string, error: unknown): void {
-  port('error', page?.id ?? '', code, JSON.stringify(toRawError(error)));
+function report(page: PageState | undefined, code: SandboxErrorCode, error: unknown): void {
+  port('error', page?.id, code, toJson(toRawError(error)));
 }
 
 /** Runs a callback from script code; any throw or rejection becomes a reported error. */
-function guard(page: PageState | undefined, code: string, task: Task): unknown {
+function guard(page: PageState | undefined, code: SandboxErrorCode, task: Task): unknown {
   try {
     const result = task();
     if (isThenable(result)) return Promise.resolve(result).catch((error: unknown) => report(page, code, error));
@@ -246,7 +249,7 @@ function loadModule(file: string): unknown {
   if (cached) return cached.exports;
   if (!moduleFactories.has(file)) {
     const failed = boot.runPartial(file);
-    if (failed !== '') throw partialError(JSON.parse(failed) as RawScriptError);
+    if (failed !== '') throw partialError(fromJson(failed));
   }
   const factory = moduleFactories.get(file) as ModuleFactory;
   const module = { exports: {} as unknown };
@@ -300,7 +303,7 @@ function inspect(value: unknown): string {
   }
 }
 
-function toJson(value: unknown, what: string): string {
+function dataJson(value: unknown, what: string): string {
   let json: string | undefined;
   try {
     json = JSON.stringify(value);
@@ -326,7 +329,7 @@ function isLive(page: PageState): boolean {
   );
 }
 
-function makePageGlobals(page: PageState, request: unknown): unknown[] {
+function makePageGlobals(page: PageState, request: ScriptGlobals['request']): ScriptGlobals {
   // vm2's own `module` would offer `module.require`, around the forbidden-module check.
   const scriptExports = {};
   const ensureRendering = (what: string) => {
@@ -366,7 +369,7 @@ function makePageGlobals(page: PageState, request: unknown): unknown[] {
   const server_socket_event = (name: string, data?: unknown): boolean => {
     checkEventName(name, 'server_socket_event()');
     if (page.state === 'closed') return false;
-    port('push', page.id, name, toJson(data, 'server_socket_event()'));
+    port('push', page.id, name, dataJson(data, 'server_socket_event()'));
     return true;
   };
 
@@ -392,17 +395,17 @@ function makePageGlobals(page: PageState, request: unknown): unknown[] {
       if (!(Number.isFinite(ms) && ms >= 0 && ms <= MAX_TIMER)) {
         throw new RangeError(`page.setDisconnectGrace(ms): ms must be a number from 0 to ${MAX_TIMER}, got ${inspect(ms)}`);
       }
-      port('options', page.id, JSON.stringify({ disconnectGrace: ms }), '');
+      port('options', page.id, ms);
     },
     broadcast(name: string, data?: unknown) {
       checkEventName(name, 'page.broadcast()');
-      port('broadcast', name, toJson(data, 'page.broadcast()'), '');
+      port('broadcast', name, dataJson(data, 'page.broadcast()'));
     },
     channel(name: string) {
       if (typeof name !== 'string' || name === '') throw new TypeError('page.channel() needs a name');
       return Object.freeze({
         publish(data?: unknown) {
-          port('publish', name, toJson(data, `page.channel('${name}').publish()`), '');
+          port('publish', name, dataJson(data, `page.channel('${name}').publish()`));
         },
         subscribe(fn: (data: unknown) => unknown): () => void {
           if (typeof fn !== 'function') throw new TypeError(`page.channel('${name}').subscribe() needs a function`);
@@ -445,7 +448,7 @@ function makePageGlobals(page: PageState, request: unknown): unknown[] {
     else if (page.intervals.delete(timer)) hostClearInterval(timer);
   };
 
-  const log = (level: string) => (...parts: unknown[]) => port('log', page.id, level, parts.map(inspect).join(' '));
+  const log = (level: LogLevel) => (...parts: unknown[]) => port('log', page.id, level, parts.map(inspect).join(' '));
   const pageConsole = Object.freeze({
     log: log('info'),
     info: log('info'),
@@ -459,31 +462,30 @@ function makePageGlobals(page: PageState, request: unknown): unknown[] {
     page.hook = hook as Hook | undefined;
   };
 
-  // Order: SCRIPT_PARAMETERS in api.ts.
-  return [
+  return {
     echo,
     request,
     response,
     server_socket_event,
-    pageApi,
-    pageSetTimeout,
-    pageSetInterval,
-    pageClearTimeout,
-    pageClearTimeout,
-    pageConsole,
-    makeRequire(mainScript),
-    scriptExports,
-    { exports: scriptExports },
-    absolute(mainScript),
-    absolute(dirnameOf(mainScript)),
-    setHook,
-  ];
+    page: pageApi,
+    setTimeout: pageSetTimeout,
+    setInterval: pageSetInterval,
+    clearTimeout: pageClearTimeout,
+    clearInterval: pageClearTimeout,
+    console: pageConsole,
+    require: makeRequire(mainScript),
+    exports: scriptExports,
+    module: { exports: scriptExports },
+    __filename: absolute(mainScript),
+    __dirname: absolute(dirnameOf(mainScript)),
+    __pagewireHook: setHook,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Render, events, close.
 
-function render(pageId: string, renderId: number, requestJson: string): string {
+function render(pageId: string, renderId: number, requestJson: Json<RequestData>): EncodedRenderResult | '' {
   if (!scriptFactory) return failure(new Error(`${mainScript} did not register itself`));
   const page: PageState = {
     id: pageId,
@@ -504,7 +506,7 @@ function render(pageId: string, renderId: number, requestJson: string): string {
   pages.set(pageId, page);
   let result: unknown;
   try {
-    result = scriptFactory(...makePageGlobals(page, JSON.parse(requestJson)));
+    result = scriptFactory(makePageGlobals(page, fromJson(requestJson)));
     if (!isThenable(result)) return finish(page);
   } catch (error) {
     return renderFailed(page, error);
@@ -512,37 +514,37 @@ function render(pageId: string, renderId: number, requestJson: string): string {
   Promise.resolve(result)
     .then(() => finish(page))
     .then(
-      (output) => port('rendered', String(renderId), output, ''),
-      (error: unknown) => port('rendered', String(renderId), renderFailed(page, error), ''),
+      (output) => port('rendered', renderId, output),
+      (error: unknown) => port('rendered', renderId, renderFailed(page, error)),
     );
   return '';
 }
 
 /** Ends the render: the page is live or closed from now on. Throws when the result cannot be sent. */
-function finish(page: PageState): string {
+function finish(page: PageState): EncodedRenderResult {
   page.rendering = false;
-  const meta = JSON.stringify({ status: page.status, headers: page.headers, live: page.state !== 'closed' && isLive(page) });
+  const live = page.state !== 'closed' && isLive(page);
+  const result = encodeRenderResult({ ok: true, status: page.status, headers: page.headers, live, body: page.out.join('') });
+  page.out = [];
   // A script may call page.close() while rendering: it is then a plain page after all.
-  if (page.state !== 'closed' && isLive(page)) page.state = 'live';
+  if (live) page.state = 'live';
   else closePage(page, 'closed-by-script');
   Object.freeze(page.headers);
-  const body = page.out.join('');
-  page.out = [];
-  return `R${meta}\n${body}`;
+  return result;
 }
 
-function renderFailed(page: PageState, error: unknown): string {
+function renderFailed(page: PageState, error: unknown): EncodedRenderResult {
   // Whatever the script opened before it threw is released now, not leaked.
   page.rendering = false;
   closePage(page, 'render-failed');
   return failure(error);
 }
 
-function failure(error: unknown): string {
-  return `F${JSON.stringify(toRawError(error))}`;
+function failure(error: unknown): EncodedRenderResult {
+  return encodeRenderResult({ ok: false, error: toRawError(error) });
 }
 
-function dispatch(pageId: string, name: string, dataJson: string): 'ok' | 'gone' | 'full' {
+function dispatch(pageId: string, name: string, dataJson: string): DispatchOutcome {
   const page = pages.get(pageId);
   if (!page || page.state !== 'live') return 'gone';
   const hook = page.hook;
@@ -556,7 +558,7 @@ function dispatch(pageId: string, name: string, dataJson: string): 'ok' | 'gone'
 }
 
 /** The page's mailbox: one task at a time, in order, an async task finishing before the next. */
-function enqueue(page: PageState, task: Task, code: string): void {
+function enqueue(page: PageState, task: Task, code: SandboxErrorCode): void {
   page.queue.push(() => guard(page, code, task));
   drain(page);
 }
@@ -604,7 +606,7 @@ function disposerOf(resource: unknown): Task | undefined {
  * resources closed last-in first-out. Returns true when that is all done now; otherwise
  * `closed` reaches the host through the port once every async hook settled.
  */
-function closePage(page: PageState, reason: string): boolean {
+function closePage(page: PageState, reason: CloseReason): boolean {
   if (page.state === 'closed' && !pages.has(page.id)) return true;
   page.state = 'closed';
   pages.delete(page.id);
@@ -630,14 +632,14 @@ function closePage(page: PageState, reason: string): boolean {
   });
   void Promise.race([Promise.allSettled(pending), late]).then(() => {
     hostClearTimeout(timer);
-    port('closed', page.id, reason, '');
+    port('closed', page.id, reason);
   });
   return false;
 }
 
 /** Closes a page and tells the host, now or when its async hooks settled. */
-function closeAndTell(page: PageState, reason: string): void {
-  if (closePage(page, reason)) port('closed', page.id, reason, '');
+function closeAndTell(page: PageState, reason: CloseReason): void {
+  if (closePage(page, reason)) port('closed', page.id, reason);
 }
 
 function deliver(channel: string, dataJson: string): void {
@@ -679,4 +681,4 @@ const api: SandboxApi = {
     moduleIntervals.clear();
   },
 };
-module.exports = api;
+export default api;

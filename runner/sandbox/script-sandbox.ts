@@ -5,7 +5,16 @@ import { NodeVM } from 'vm2';
 import { WRAPPER_LINES, compileTypeScript, wrapModule, wrapScript, type CompiledCode, type WrappedCode } from '../compile.js';
 import type { CloseReason, LogLevel, RequestData, RunnerToHost, ScriptErrorInfo } from '../messages.js';
 import { preludeSource } from './prelude-source.js';
-import type { RawScriptError, SandboxApi, SandboxBoot } from './api.js';
+import type {
+  DispatchOutcome,
+  EncodedRenderResult,
+  Json,
+  PortMessage,
+  RawScriptError,
+  SandboxApi,
+  SandboxBoot,
+} from './api.js';
+import { decodeRenderResult, fromJson, toJson } from './codec.js';
 import { ScriptError, codeFrame } from '../script-error.js';
 
 export interface SandboxSettings {
@@ -27,7 +36,7 @@ export interface SandboxSettings {
 /**
  * One version of one script: a vm2 NodeVM holding the prelude, the script's per-page factory
  * and the partials it imports. Pages are created by calling the factory, so a page costs a
- * closure (kilobytes), not a VM (~270 KB and 2.4 ms: DESIGN.md §6).
+ * closure (kilobytes), not a VM (~270 KB and 2.4 ms each).
  */
 export class ScriptSandbox {
   /** The script, relative to the scripts folder (`blog/[slug].ts`). */
@@ -47,7 +56,7 @@ export class ScriptSandbox {
     const boot: SandboxBoot = {
       script,
       root: settings.root.split(path.sep).join('/'),
-      port: (type, a, b, c) => this.#onPort(type, a, b, c),
+      port: (...message) => this.#onPort(message),
       resolvePartial: (fromFile, specifier) => this.#resolvePartial(fromFile, specifier),
       runPartial: (file) => this.#runPartial(file),
       forbiddenModules: [...settings.forbiddenModules],
@@ -61,14 +70,14 @@ export class ScriptSandbox {
       strict: true,
       sandbox: { __pagewireBoot: boot },
       // `context: 'sandbox'` keeps modules inside the sandbox; `external: []` is required for
-      // vm2 to resolve anything (RUNTIME-NOTES.md). Relative partials are loaded by us.
+      // vm2 to resolve any module, built-ins included. Relative partials are loaded by us.
       require: { builtin: ['*', ...settings.forbiddenModules.map((name) => `-${name}`)], external: [], context: 'sandbox' },
     });
     for (const level of ['debug', 'info', 'warn', 'error'] as const) {
       this.#vm.on(`console.${level}`, (...parts: unknown[]) => this.#log(level, parts));
     }
     this.#vm.on('console.log', (...parts: unknown[]) => this.#log('info', parts));
-    this.#api = this.#vm.run(preludeSource(), 'pagewire:prelude') as SandboxApi;
+    this.#api = (this.#vm.run(preludeSource(), 'pagewire:prelude') as { default: SandboxApi }).default;
 
     const source = this.#read(script);
     const compiled = compileTypeScript(source, script);
@@ -83,11 +92,11 @@ export class ScriptSandbox {
 
   /** Renders a page; `rendered` or `render-failed` is emitted now, or later for async scripts. */
   render(renderId: number, pageId: string, request: RequestData): void {
-    const output = this.#api.render(pageId, renderId, JSON.stringify(request));
-    if (output !== '') this.#emitRender(renderId, output);
+    const result = this.#api.render(pageId, renderId, toJson(request));
+    if (result !== '') this.#emitRender(renderId, result);
   }
 
-  dispatch(pageId: string, name: string, data: string): 'ok' | 'gone' | 'full' {
+  dispatch(pageId: string, name: string, data: string): DispatchOutcome {
     return this.#api.dispatch(pageId, name, data);
   }
 
@@ -143,43 +152,56 @@ export class ScriptSandbox {
     return owned ? mapped : undefined;
   }
 
-  #onPort(type: string, a: string, b: string, c: string): void {
-    switch (type) {
-      case 'push':
-        return this.#emit({ type: 'push', pageId: a, name: b, data: c });
-      case 'broadcast':
-        return this.#emit({ type: 'broadcast', script: this.script, name: a, data: b });
-      case 'publish':
-        return this.#emit({ type: 'publish', channel: a, data: b });
-      case 'closed':
-        return this.#emit({ type: 'page-closed', pageId: a, reason: b as CloseReason });
-      case 'error':
-        return this.#emit({
-          type: 'script-error',
-          script: this.script,
-          pageId: a || undefined,
-          error: this.#errorInfo(JSON.parse(c) as RawScriptError, b),
-        });
-      case 'log':
-        return this.#emit({ type: 'log', script: this.script, pageId: a || undefined, level: b as LogLevel, text: c });
-      case 'rendered':
-        return this.#emitRender(Number(a), b);
-      case 'options':
-        return this.#emit({ type: 'page-options', pageId: a, ...(JSON.parse(b) as { disconnectGrace: number }) });
-      default:
-        throw new Error(`unknown sandbox message '${type}'`);
+  #onPort(message: PortMessage): void {
+    switch (message[0]) {
+      case 'push': {
+        const [, pageId, name, data] = message;
+        return this.#emit({ type: 'push', pageId, name, data });
+      }
+      case 'broadcast': {
+        const [, name, data] = message;
+        return this.#emit({ type: 'broadcast', script: this.script, name, data });
+      }
+      case 'publish': {
+        const [, channel, data] = message;
+        return this.#emit({ type: 'publish', channel, data });
+      }
+      case 'closed': {
+        const [, pageId, reason] = message;
+        return this.#emit({ type: 'page-closed', pageId, reason });
+      }
+      case 'error': {
+        const [, pageId, code, error] = message;
+        const info = this.#errorInfo(fromJson(error), code);
+        return this.#emit({ type: 'script-error', script: this.script, pageId, error: info });
+      }
+      case 'log': {
+        const [, pageId, level, text] = message;
+        return this.#emit({ type: 'log', script: this.script, pageId, level, text });
+      }
+      case 'rendered': {
+        const [, renderId, result] = message;
+        return this.#emitRender(renderId, result);
+      }
+      case 'options': {
+        const [, pageId, disconnectGrace] = message;
+        return this.#emit({ type: 'page-options', pageId, disconnectGrace });
+      }
+      default: {
+        const unknown: never = message;
+        throw new Error(`unknown sandbox message ${JSON.stringify(unknown)}`);
+      }
     }
   }
 
-  #emitRender(renderId: number, output: string): void {
-    if (output.startsWith('F')) {
-      const error = this.#errorInfo(JSON.parse(output.slice(1)) as RawScriptError, 'RENDER_ERROR');
-      this.#emit({ type: 'render-failed', renderId, error });
+  #emitRender(renderId: number, encoded: EncodedRenderResult): void {
+    const result = decodeRenderResult(encoded);
+    if (!result.ok) {
+      this.#emit({ type: 'render-failed', renderId, error: this.#errorInfo(result.error, 'RENDER_ERROR') });
       return;
     }
-    const newline = output.indexOf('\n');
-    const meta = JSON.parse(output.slice(1, newline)) as { status: number; headers: Record<string, string | string[]>; live: boolean };
-    this.#emit({ type: 'rendered', renderId, ...meta, body: output.slice(newline + 1) });
+    const { status, headers, live, body } = result;
+    this.#emit({ type: 'rendered', renderId, status, headers, live, body });
   }
 
   #log(level: LogLevel, parts: unknown[]): void {
@@ -241,7 +263,7 @@ export class ScriptSandbox {
   }
 
   /** Compiles and runs a partial; returns '' or a RawScriptError as JSON. */
-  #runPartial(file: string): string {
+  #runPartial(file: string): '' | Json<RawScriptError> {
     try {
       const source = this.#read(file);
       const compiled = compileTypeScript(source, file);
@@ -252,7 +274,7 @@ export class ScriptSandbox {
       // A position in the source already: the frame maps it onto itself.
       this.#files.set(file, { source: this.#files.get(file)?.source ?? '', position: (line, column) => ({ line, column }) });
       const raw: RawScriptError = { name: info.name, message: info.message, frames: info.line ? [{ file, line: info.line, column: info.column ?? 1 }] : [] };
-      return JSON.stringify(raw);
+      return toJson(raw);
     }
   }
 }
