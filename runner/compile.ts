@@ -79,7 +79,10 @@ function compile(source: string, file: string): CompiledCode {
   } catch (error) {
     const { message, loc } = error as { message: string; loc?: { line: number; column: number } };
     const reason = message.replace(/^Error transforming .*?: /, '').replace(/ \(\d+:\d+\)$/, '');
-    throw new ScriptError({ code: 'COMPILE_ERROR', name: 'SyntaxError', message: reason, file, line: loc?.line, column: loc?.column }, source);
+    throw new ScriptError(
+      { code: 'COMPILE_ERROR', name: 'SyntaxError', message: reason, file, line: loc?.line, column: loc?.column },
+      source,
+    );
   }
 }
 
@@ -100,6 +103,7 @@ const PARAMETER_LIST = SCRIPT_PARAMETERS.join(', ');
 
 /** Wraps a partial (a module imported by scripts) as a CommonJS-style factory. */
 export function wrapModule(compiled: string, file: string): WrappedCode {
-  const prefix = `__pagewireModule(${JSON.stringify(file)}, function (exports, require, module, __filename, __dirname) {\n`;
+  const parameters = 'exports, require, module, __filename, __dirname';
+  const prefix = `__pagewireModule(${JSON.stringify(file)}, function (${parameters}) {\n`;
   return { code: `${prefix}${compiled}\n});` };
 }

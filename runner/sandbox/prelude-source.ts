@@ -6,7 +6,10 @@ import { fileURLToPath } from 'node:url';
  * `dist/runner/sandbox/prelude.cjs`. From `dist/` it sits next to this module; run from source
  * (a `.ts` module, under tsx) this module reads the same bundle in the package's `dist/`.
  */
-const BUNDLE = new URL(import.meta.url.endsWith('.ts') ? '../../dist/runner/sandbox/prelude.cjs' : './prelude.cjs', import.meta.url);
+const BUNDLE = new URL(
+  import.meta.url.endsWith('.ts') ? '../../dist/runner/sandbox/prelude.cjs' : './prelude.cjs',
+  import.meta.url,
+);
 
 let cached: string | undefined;
 

@@ -2,7 +2,14 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { format } from 'node:util';
 import { NodeVM } from 'vm2';
-import { WRAPPER_LINES, compileTypeScript, wrapModule, wrapScript, type CompiledCode, type WrappedCode } from '../compile.js';
+import {
+  WRAPPER_LINES,
+  compileTypeScript,
+  wrapModule,
+  wrapScript,
+  type CompiledCode,
+  type WrappedCode,
+} from '../compile.js';
 import type { CloseReason, LogLevel, RequestData, RunnerToHost, ScriptErrorInfo } from '../messages.js';
 import { preludeSource } from './prelude-source.js';
 import type {
@@ -71,7 +78,11 @@ export class ScriptSandbox {
       sandbox: { __pagewireBoot: boot },
       // `context: 'sandbox'` keeps modules inside the sandbox; `external: []` is required for
       // vm2 to resolve any module, built-ins included. Relative partials are loaded by us.
-      require: { builtin: ['*', ...settings.forbiddenModules.map((name) => `-${name}`)], external: [], context: 'sandbox' },
+      require: {
+        builtin: ['*', ...settings.forbiddenModules.map((name) => `-${name}`)],
+        external: [],
+        context: 'sandbox',
+      },
     });
     for (const level of ['debug', 'info', 'warn', 'error'] as const) {
       this.#vm.on(`console.${level}`, (...parts: unknown[]) => this.#log(level, parts));
@@ -212,9 +223,14 @@ export class ScriptSandbox {
   #errorInfo(raw: RawScriptError, code: string): ScriptErrorInfo {
     const frames = raw.frames
       .filter((frame) => this.#files.has(frame.file))
-      .map((frame) => ({ ...frame, ...(this.#files.get(frame.file) as LoadedFile).position(frame.line, frame.column) }));
+      .map((frame) => {
+        const loaded = this.#files.get(frame.file) as LoadedFile;
+        return { ...frame, ...loaded.position(frame.line, frame.column) };
+      });
     const top = frames[0];
-    const stack = [`${raw.name}: ${raw.message}`, ...frames.map((f) => `    at ${f.fn ? `${f.fn} (` : ''}${f.file}:${f.line}:${f.column}${f.fn ? ')' : ''}`)].join('\n');
+    const at = (f: (typeof frames)[number]) =>
+      `    at ${f.fn ? `${f.fn} (` : ''}${f.file}:${f.line}:${f.column}${f.fn ? ')' : ''}`;
+    const stack = [`${raw.name}: ${raw.message}`, ...frames.map(at)].join('\n');
     const info: ScriptErrorInfo = { code, name: raw.name, message: raw.message, stack, file: top?.file ?? this.script };
     if (top) {
       info.line = top.line;
@@ -226,14 +242,16 @@ export class ScriptSandbox {
   }
 
   #readSource(file: string): string {
-    return this.#settings.readSource ? this.#settings.readSource(file) : readFileSync(path.join(this.#settings.root, file), 'utf8');
+    const { readSource, root } = this.#settings;
+    return readSource ? readSource(file) : readFileSync(path.join(root, file), 'utf8');
   }
 
   #read(file: string): string {
     try {
       return this.#readSource(file);
     } catch (error) {
-      throw new ScriptError({ code: 'SCRIPT_NOT_FOUND', name: 'Error', message: `cannot read ${file}: ${(error as Error).message}`, file });
+      const message = `cannot read ${file}: ${(error as Error).message}`;
+      throw new ScriptError({ code: 'SCRIPT_NOT_FOUND', name: 'Error', message, file });
     }
   }
 
@@ -270,10 +288,15 @@ export class ScriptSandbox {
       this.#run(file, source, compiled, wrapModule(compiled.code, file));
       return '';
     } catch (error) {
-      const info = error instanceof ScriptError ? error.info : { name: 'Error', message: String(error), line: undefined, column: undefined };
+      const info =
+        error instanceof ScriptError
+          ? error.info
+          : { name: 'Error', message: String(error), line: undefined, column: undefined };
       // A position in the source already: the frame maps it onto itself.
-      this.#files.set(file, { source: this.#files.get(file)?.source ?? '', position: (line, column) => ({ line, column }) });
-      const raw: RawScriptError = { name: info.name, message: info.message, frames: info.line ? [{ file, line: info.line, column: info.column ?? 1 }] : [] };
+      const source = this.#files.get(file)?.source ?? '';
+      this.#files.set(file, { source, position: (line, column) => ({ line, column }) });
+      const frames = info.line ? [{ file, line: info.line, column: info.column ?? 1 }] : [];
+      const raw: RawScriptError = { name: info.name, message: info.message, frames };
       return toJson(raw);
     }
   }
@@ -303,5 +326,6 @@ function syntaxError(error: unknown, file: string, loaded: LoadedFile): ScriptEr
   const match = /^[^\n]*:(\d+)\n([^\n]*)\n( *)\^/.exec(stack);
   const position = match ? loaded.position(Number(match[1]), (match[3] as string).length + 1) : undefined;
   const hint = /await is only valid/.test(message) ? ' (top-level await works in page scripts, not in partials)' : '';
-  return new ScriptError({ code: 'COMPILE_ERROR', name: error instanceof Error ? error.name : 'SyntaxError', message: message + hint, file, ...position }, loaded.source);
+  const name = error instanceof Error ? error.name : 'SyntaxError';
+  return new ScriptError({ code: 'COMPILE_ERROR', name, message: message + hint, file, ...position }, loaded.source);
 }
