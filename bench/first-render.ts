@@ -28,7 +28,7 @@ export async function measureFirstRender(count: number): Promise<{ first: number
     return performance.now() - start;
   };
   try {
-    // The prelude and the client script compile once per thread: not a script's cost.
+    // The prelude and the client script are read once per thread: not a script's cost.
     const threads = Math.max(1, server.wire.options.workers);
     for (let w = 0; w < threads; w++) await time('/s0');
     for (let i = 1; i < count; i++) {

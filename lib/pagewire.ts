@@ -3,6 +3,8 @@ import { RESERVED_EVENT_NAMES } from '../protocol/wire.js';
 import type { ScriptRunner } from '../runner/messages.js';
 import { InProcessRunner } from '../runner/in-process-runner.js';
 import { WorkerPool } from '../runner/pool/worker-pool.js';
+import { preludeSource } from '../runner/sandbox/prelude-source.js';
+import { clientScript } from './http/client-script.js';
 import { ScriptWatcher } from './dev/script-watcher.js';
 import { createRequestHandler, type NextFunction } from './http/request-handler.js';
 import { RouteTable } from './http/routes.js';
@@ -59,6 +61,10 @@ export interface ProcessOwnership {
 /** `pagewire()`, for a caller that may own the process (the CLI). */
 export function startPagewire(options: PagewireOptions, ownership: ProcessOwnership): Pagewire {
   const resolved = resolveOptions(options);
+  // Both bundles are read now: a package that was not built fails here, saying how to fix it,
+  // rather than on its first page.
+  clientScript();
+  preludeSource();
   const settings = {
     root: resolved.dir,
     forbiddenModules: resolved.forbiddenModules,

@@ -1,6 +1,6 @@
 import { TraceMap, decodedMappings, type SourceMapInput } from '@jridgewell/trace-mapping';
 import { transform } from 'sucrase';
-import { SCRIPT_PARAMETERS } from './sandbox/api.js';
+import { SCRIPT_PARAMETERS } from './sandbox/script-globals.js';
 import { ScriptError } from './script-error.js';
 
 /**
@@ -79,25 +79,31 @@ function compile(source: string, file: string): CompiledCode {
   } catch (error) {
     const { message, loc } = error as { message: string; loc?: { line: number; column: number } };
     const reason = message.replace(/^Error transforming .*?: /, '').replace(/ \(\d+:\d+\)$/, '');
-    throw new ScriptError({ code: 'COMPILE_ERROR', name: 'SyntaxError', message: reason, file, line: loc?.line, column: loc?.column }, source);
+    throw new ScriptError(
+      { code: 'COMPILE_ERROR', name: 'SyntaxError', message: reason, file, line: loc?.line, column: loc?.column },
+      source,
+    );
   }
 }
 
 /**
  * Wraps a page script as the per-page factory: its top-level code becomes the body of a
- * function called once per rendered page, so every top-level variable is per page. The body
- * sits in its own block so a script may declare names such as `page` or `echo` itself. An
- * `async` factory is used only for scripts that await at top level (the sync one is ~25x
- * cheaper to call across vm2's bridge: RUNTIME-NOTES.md).
+ * function called once per rendered page with that page's `ScriptGlobals`, so every top-level
+ * variable is per page. The body sits in its own block so a script may declare names such as
+ * `page` or `echo` itself. An `async` factory is used only for scripts that await at top level
+ * (the sync one is ~25x cheaper to call across vm2's bridge).
  */
 export function wrapScript(compiled: string, async: boolean): WrappedCode {
-  const prefix = `__pagewireScript(${async ? 'async ' : ''}function (${SCRIPT_PARAMETERS.join(', ')}) {{\n`;
+  const prefix = `__pagewireScript(${async ? 'async ' : ''}function ({ ${PARAMETER_LIST} }) {{\n`;
   const suffix = `\n;__pagewireHook(typeof __serverSocketEvent === 'undefined' ? undefined : __serverSocketEvent);}});`;
   return { code: prefix + compiled + suffix };
 }
 
+const PARAMETER_LIST = SCRIPT_PARAMETERS.join(', ');
+
 /** Wraps a partial (a module imported by scripts) as a CommonJS-style factory. */
 export function wrapModule(compiled: string, file: string): WrappedCode {
-  const prefix = `__pagewireModule(${JSON.stringify(file)}, function (exports, require, module, __filename, __dirname) {\n`;
+  const parameters = 'exports, require, module, __filename, __dirname';
+  const prefix = `__pagewireModule(${JSON.stringify(file)}, function (${parameters}) {\n`;
   return { code: `${prefix}${compiled}\n});` };
 }

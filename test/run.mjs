@@ -25,6 +25,11 @@ if (files.length === 0) {
 
 const run = (list, env = {}) => spawnSync(process.execPath, ['--import', 'tsx', '--test', ...list], { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } }).status ?? 1;
 
+// The client and the sandbox prelude run from their bundles in dist/, from source too: bundle
+// them first (a fraction of a second), so that no test runs a stale bundle.
+const bundled = spawnSync(process.execPath, ['tools/bundle.mjs'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+if (bundled.status !== 0) process.exit(bundled.status ?? 1);
+
 let status = run(files);
 if (only.length === 0 && !process.env.PAGEWIRE_TEST_WORKERS) {
   const inThread = matching(IN_THREAD_TOO);

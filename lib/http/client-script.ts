@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { transform } from 'sucrase';
+import { fileURLToPath } from 'node:url';
 
 /** The browser runtime as one classic script, and a short hash of it for cache busting. */
 export interface ClientScript {
@@ -8,18 +8,31 @@ export interface ClientScript {
   version: string;
 }
 
+/**
+ * The client's classic-script bundle (an IIFE, so it loads synchronously at the top of a page),
+ * built by `npm run build` (tools/bundle.mjs) into `dist/client/`. From `dist/` that is two
+ * folders up from this module; run from source (a `.ts` module, under tsx) this module reads the
+ * same bundle in the package's `dist/`.
+ */
+const BUNDLE = new URL(
+  import.meta.url.endsWith('.ts') ? '../../dist/client/server-socket.iife.js' : '../../client/server-socket.iife.js',
+  import.meta.url,
+);
+
 let cached: ClientScript | undefined;
 
-/**
- * Compiles `client/server-socket.ts` once per process into a classic script (an IIFE), so it
- * can load synchronously at the top of a page. The build copies the source into `dist/client`,
- * next to where this module lands, so the same relative path works from source and from `dist/`.
- */
+/** The client script, read once per process. */
 export function clientScript(): ClientScript {
   if (cached) return cached;
-  const source = readFileSync(new URL('../../client/server-socket.ts', import.meta.url), 'utf8');
-  const code = transform(source, { transforms: ['typescript', 'imports'], disableESTransforms: true }).code;
-  const body = `(function () {\nvar exports = {};\n${code}\n})();\n`;
+  let body: string;
+  try {
+    body = readFileSync(BUNDLE, 'utf8');
+  } catch (error) {
+    throw new Error(
+      `Pagewire's browser client is not built: cannot read ${fileURLToPath(BUNDLE)} ` +
+        `(${(error as NodeJS.ErrnoException).code ?? String(error)}). Run \`npm run build\` in the pagewire folder.`,
+    );
+  }
   cached = { body, version: createHash('sha256').update(body).digest('base64url').slice(0, 12) };
   return cached;
 }

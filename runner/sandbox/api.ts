@@ -1,11 +1,13 @@
 /**
  * The contract between a script's sandbox (the prelude, running inside vm2) and the runner
- * (`script-sandbox.ts`, in the host realm). Types only: the prelude is compiled on its own.
+ * (`script-sandbox.ts`, in the host realm).
  *
- * Everything that crosses this line is a string or a number. vm2 proxies every object that
- * crosses its bridge (about 85 µs a call with objects, 2.5 µs with strings: RUNTIME-NOTES.md),
- * and it refuses frozen arrays such as a template's strings.
+ * Only strings and numbers cross this line. vm2 proxies every object that crosses its bridge
+ * (about 85 µs a call with an object against 2.5 µs with strings), and it refuses frozen arrays
+ * such as a template's strings. So a structured value crosses as text whose type says what it
+ * holds (`Json<T>`, `EncodedRenderResult`), encoded and decoded in one place: `codec.ts`.
  */
+import type { CloseReason, LogLevel, RequestData, ScriptErrorCode } from '../messages.js';
 
 /** Raised inside the sandbox, handed to the host as JSON. */
 export interface RawScriptError {
@@ -22,18 +24,55 @@ export interface RawFrame {
   fn?: string;
 }
 
+declare const jsonOf: unique symbol;
+/** The JSON text of a `T`. Made and read by `codec.ts`. */
+export type Json<T> = string & { readonly [jsonOf]: T };
+
+/** How a render ended, as the host reads it. */
+export type RenderResult =
+  | {
+      ok: true;
+      status: number;
+      headers: Record<string, string | string[]>;
+      /** True when the page stays alive and gets a socket. */
+      live: boolean;
+      body: string;
+    }
+  | { ok: false; error: RawScriptError };
+
+declare const renderResult: unique symbol;
+/** A `RenderResult` as it crosses the bridge. Made and read by `codec.ts`. */
+export type EncodedRenderResult = string & { readonly [renderResult]: true };
+
+/** Errors the prelude reports through the port; a render's own error is its result instead. */
+export type SandboxErrorCode = Extract<ScriptErrorCode, 'TIMER_ERROR' | 'EVENT_ERROR' | 'CHANNEL_ERROR' | 'CLOSE_ERROR'>;
+
 /**
- * How the sandbox talks to the host: one function, strings only.
- * - `push` (pageId, name, dataJson)
- * - `broadcast` (name, dataJson)
- * - `publish` (channel, dataJson)
- * - `closed` (pageId, reason)
- * - `error` (pageId or '', code, RawScriptError JSON)
- * - `log` (pageId or '', level, text)
- * - `rendered` (pageId, output): the end of an async render; `output` as `SandboxApi.render`
- * - `options` (pageId, JSON `{ disconnectGrace }`): the page's own settings
+ * One message from the sandbox to the host: the arguments of one `port(...)` call. Rest
+ * parameters rather than one JSON text: four strings cost 3.3 µs a call whatever their size,
+ * while a JSON tuple, 2.5 µs for a small push, escapes the push's own JSON again (10 µs for 1 KB,
+ * 80 µs for 10 KB).
  */
-export type SandboxPort = (type: string, a: string, b: string, c: string) => void;
+export type PortMessage =
+  /** `server_socket_event(name, data)`. */
+  | [type: 'push', pageId: string, name: string, dataJson: string]
+  /** `page.broadcast(name, data)`: to every live page of this script. */
+  | [type: 'broadcast', name: string, dataJson: string]
+  /** `page.channel(channel).publish(data)`: to every subscriber, in any sandbox. */
+  | [type: 'publish', channel: string, dataJson: string]
+  /** The page ended: closed by its script, or its async close hooks settled. */
+  | [type: 'closed', pageId: string, reason: CloseReason]
+  /** Script code outside a render threw (no page: code a partial's module started). */
+  | [type: 'error', pageId: string | undefined, code: SandboxErrorCode, error: Json<RawScriptError>]
+  /** `console.*` in a page's script. */
+  | [type: 'log', pageId: string, level: LogLevel, text: string]
+  /** The end of a render that awaited at top level (`SandboxApi.render` returned `''`). */
+  | [type: 'rendered', pageId: string, result: EncodedRenderResult]
+  /** `page.setDisconnectGrace(ms)`. */
+  | [type: 'options', pageId: string, disconnectGrace: number];
+
+/** How the sandbox talks to the host: one function, strings and numbers only. */
+export type SandboxPort = (...message: PortMessage) => void;
 
 /** Given to the prelude once, through a global it deletes at once. */
 export interface SandboxBoot {
@@ -49,9 +88,9 @@ export interface SandboxBoot {
   resolvePartial: (fromFile: string, specifier: string) => string;
   /**
    * Compiles a partial and runs it in this sandbox, where it registers with `__pagewireModule`.
-   * Returns '' or, when it does not compile, a `RawScriptError` as JSON.
+   * Returns '' or, when it does not compile, the error.
    */
-  runPartial: (file: string) => string;
+  runPartial: (file: string) => '' | Json<RawScriptError>;
   /** Node modules a script may never load, with or without `node:`. */
   forbiddenModules: string[];
   /** Event names the client raises itself: a push may not use them. */
@@ -60,44 +99,24 @@ export interface SandboxBoot {
   maxQueuedEvents: number;
 }
 
-/**
- * What the prelude exports to the host.
- *
- * A render returns a string: `R<meta JSON>\n<body>` when it finished, `F<RawScriptError JSON>`
- * when it threw, or `''` when the script awaits at top level (the result then comes through
- * the port as `rendered`). Meta is `{ status, headers, live }`.
- */
+/** `ok`, `gone` (no such live page) or `full` (its mailbox holds maxQueuedEvents already). */
+export type DispatchOutcome = 'ok' | 'gone' | 'full';
+
+/** What the prelude exports to the host. */
 export interface SandboxApi {
-  render(pageId: string, requestJson: string): string;
-  /** `ok`, `gone` (no such live page) or `full` (its mailbox holds maxQueuedEvents already). */
-  dispatch(pageId: string, name: string, dataJson: string): 'ok' | 'gone' | 'full';
   /**
-   * Closes pages (ids joined by `,`; one call for many, a crossing of the bridge each would
-   * cost). Returns the ids that are closed now, or unknown; the others report `closed` through
-   * the port when their async close hooks settle.
+   * Renders a new page. Returns its result, or `''` when the script awaits at top level: the
+   * result then comes through the port (`rendered`).
    */
-  closePages(pageIds: string, reason: string): string;
+  render(pageId: string, request: Json<RequestData>): EncodedRenderResult | '';
+  dispatch(pageId: string, name: string, dataJson: string): DispatchOutcome;
+  /**
+   * Closes pages, their ids joined by `,` (ids are URL-safe base64): one call for many, where a
+   * crossing of the bridge each would cost. Returns the ids, joined, that are closed now or
+   * unknown; the others report `closed` through the port when their async close hooks settle.
+   */
+  closePages(pageIds: string, reason: CloseReason): string;
   deliver(channel: string, dataJson: string): void;
   /** Stops the timers module code started (partials): the sandbox is being let go. */
   dispose(): void;
 }
-
-/** The parameters of a compiled script's factory, in order (see `compile.ts`). */
-export const SCRIPT_PARAMETERS = [
-  'echo',
-  'request',
-  'response',
-  'server_socket_event',
-  'page',
-  'setTimeout',
-  'setInterval',
-  'clearTimeout',
-  'clearInterval',
-  'console',
-  'require',
-  'exports',
-  'module',
-  '__filename',
-  '__dirname',
-  '__pagewireHook',
-] as const;

@@ -1,16 +1,29 @@
 import { readFileSync } from 'node:fs';
-import { transform } from 'sucrase';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The sandbox prelude's bundle, built by `npm run build` (tools/bundle.mjs) into
+ * `dist/runner/sandbox/prelude.cjs`. From `dist/` it sits next to this module; run from source
+ * (a `.ts` module, under tsx) this module reads the same bundle in the package's `dist/`.
+ */
+const BUNDLE = new URL(
+  import.meta.url.endsWith('.ts') ? '../../dist/runner/sandbox/prelude.cjs' : './prelude.cjs',
+  import.meta.url,
+);
 
 let cached: string | undefined;
 
-/**
- * The sandbox prelude as JavaScript, compiled once per process. The build copies
- * `sandbox/prelude.ts` next to this module, so the same path works from source and from `dist/`.
- */
+/** The sandbox prelude as one CommonJS script, read once per process (once per worker thread). */
 export function preludeSource(): string {
   if (cached === undefined) {
-    const source = readFileSync(new URL('./prelude.ts', import.meta.url), 'utf8');
-    cached = transform(source, { transforms: ['typescript'], disableESTransforms: true }).code;
+    try {
+      cached = readFileSync(BUNDLE, 'utf8');
+    } catch (error) {
+      throw new Error(
+        `Pagewire's sandbox prelude is not built: cannot read ${fileURLToPath(BUNDLE)} ` +
+          `(${(error as NodeJS.ErrnoException).code ?? String(error)}). Run \`npm run build\` in the pagewire folder.`,
+      );
+    }
   }
   return cached;
 }

@@ -2,10 +2,26 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { format } from 'node:util';
 import { NodeVM } from 'vm2';
-import { WRAPPER_LINES, compileTypeScript, wrapModule, wrapScript, type CompiledCode, type WrappedCode } from '../compile.js';
+import {
+  WRAPPER_LINES,
+  compileTypeScript,
+  wrapModule,
+  wrapScript,
+  type CompiledCode,
+  type WrappedCode,
+} from '../compile.js';
 import type { CloseReason, LogLevel, RequestData, RunnerToHost, ScriptErrorCode, ScriptErrorInfo } from '../messages.js';
 import { preludeSource } from './prelude-source.js';
-import type { RawScriptError, SandboxApi, SandboxBoot } from './api.js';
+import type {
+  DispatchOutcome,
+  EncodedRenderResult,
+  Json,
+  PortMessage,
+  RawScriptError,
+  SandboxApi,
+  SandboxBoot,
+} from './api.js';
+import { decodeRenderResult, fromJson, toJson } from './codec.js';
 import { ScriptError, codeFrame } from '../script-error.js';
 
 export interface SandboxSettings {
@@ -27,7 +43,7 @@ export interface SandboxSettings {
 /**
  * One version of one script: a vm2 NodeVM holding the prelude, the script's per-page factory
  * and the partials it imports. Pages are created by calling the factory, so a page costs a
- * closure (kilobytes), not a VM (~270 KB and 2.4 ms: DESIGN.md §6).
+ * closure (kilobytes), not a VM (~270 KB and 2.4 ms each).
  */
 export class ScriptSandbox {
   /** The script, relative to the scripts folder (`blog/[slug].ts`). */
@@ -47,7 +63,7 @@ export class ScriptSandbox {
     const boot: SandboxBoot = {
       script,
       root: settings.root.split(path.sep).join('/'),
-      port: (type, a, b, c) => this.#onPort(type, a, b, c),
+      port: (...message) => this.#onPort(message),
       resolvePartial: (fromFile, specifier) => this.#resolvePartial(fromFile, specifier),
       runPartial: (file) => this.#runPartial(file),
       forbiddenModules: [...settings.forbiddenModules],
@@ -61,14 +77,18 @@ export class ScriptSandbox {
       strict: true,
       sandbox: { __pagewireBoot: boot },
       // `context: 'sandbox'` keeps modules inside the sandbox; `external: []` is required for
-      // vm2 to resolve anything (RUNTIME-NOTES.md). Relative partials are loaded by us.
-      require: { builtin: ['*', ...settings.forbiddenModules.map((name) => `-${name}`)], external: [], context: 'sandbox' },
+      // vm2 to resolve any module, built-ins included. Relative partials are loaded by us.
+      require: {
+        builtin: ['*', ...settings.forbiddenModules.map((name) => `-${name}`)],
+        external: [],
+        context: 'sandbox',
+      },
     });
     for (const level of ['debug', 'info', 'warn', 'error'] as const) {
       this.#vm.on(`console.${level}`, (...parts: unknown[]) => this.#log(level, parts));
     }
     this.#vm.on('console.log', (...parts: unknown[]) => this.#log('info', parts));
-    this.#api = this.#vm.run(preludeSource(), 'pagewire:prelude') as SandboxApi;
+    this.#api = (this.#vm.run(preludeSource(), 'pagewire:prelude') as { default: SandboxApi }).default;
 
     const source = this.#read(script);
     const compiled = compileTypeScript(source, script);
@@ -83,11 +103,11 @@ export class ScriptSandbox {
 
   /** Renders a page; `rendered` or `render-failed` is emitted now, or later for async scripts. */
   render(pageId: string, request: RequestData): void {
-    const output = this.#api.render(pageId, JSON.stringify(request));
-    if (output !== '') this.#emitRender(pageId, output);
+    const result = this.#api.render(pageId, toJson(request));
+    if (result !== '') this.#emitRender(pageId, result);
   }
 
-  dispatch(pageId: string, name: string, data: string): 'ok' | 'gone' | 'full' {
+  dispatch(pageId: string, name: string, data: string): DispatchOutcome {
     return this.#api.dispatch(pageId, name, data);
   }
 
@@ -143,43 +163,56 @@ export class ScriptSandbox {
     return owned ? mapped : undefined;
   }
 
-  #onPort(type: string, a: string, b: string, c: string): void {
-    switch (type) {
-      case 'push':
-        return this.#emit({ type: 'push', pageId: a, name: b, data: c });
-      case 'broadcast':
-        return this.#emit({ type: 'broadcast', script: this.script, name: a, data: b });
-      case 'publish':
-        return this.#emit({ type: 'publish', channel: a, data: b });
-      case 'closed':
-        return this.#emit({ type: 'page-closed', pageId: a, reason: b as CloseReason });
-      case 'error':
-        return this.#emit({
-          type: 'script-error',
-          script: this.script,
-          pageId: a || undefined,
-          error: this.#errorInfo(JSON.parse(c) as RawScriptError, b as ScriptErrorCode),
-        });
-      case 'log':
-        return this.#emit({ type: 'log', script: this.script, pageId: a || undefined, level: b as LogLevel, text: c });
-      case 'rendered':
-        return this.#emitRender(a, b);
-      case 'options':
-        return this.#emit({ type: 'page-options', pageId: a, ...(JSON.parse(b) as { disconnectGrace: number }) });
-      default:
-        throw new Error(`unknown sandbox message '${type}'`);
+  #onPort(message: PortMessage): void {
+    switch (message[0]) {
+      case 'push': {
+        const [, pageId, name, data] = message;
+        return this.#emit({ type: 'push', pageId, name, data });
+      }
+      case 'broadcast': {
+        const [, name, data] = message;
+        return this.#emit({ type: 'broadcast', script: this.script, name, data });
+      }
+      case 'publish': {
+        const [, channel, data] = message;
+        return this.#emit({ type: 'publish', channel, data });
+      }
+      case 'closed': {
+        const [, pageId, reason] = message;
+        return this.#emit({ type: 'page-closed', pageId, reason });
+      }
+      case 'error': {
+        const [, pageId, code, error] = message;
+        const info = this.#errorInfo(fromJson(error), code);
+        return this.#emit({ type: 'script-error', script: this.script, pageId, error: info });
+      }
+      case 'log': {
+        const [, pageId, level, text] = message;
+        return this.#emit({ type: 'log', script: this.script, pageId, level, text });
+      }
+      case 'rendered': {
+        const [, pageId, result] = message;
+        return this.#emitRender(pageId, result);
+      }
+      case 'options': {
+        const [, pageId, disconnectGrace] = message;
+        return this.#emit({ type: 'page-options', pageId, disconnectGrace });
+      }
+      default: {
+        const unknown: never = message;
+        throw new Error(`unknown sandbox message ${JSON.stringify(unknown)}`);
+      }
     }
   }
 
-  #emitRender(pageId: string, output: string): void {
-    if (output.startsWith('F')) {
-      const error = this.#errorInfo(JSON.parse(output.slice(1)) as RawScriptError, 'RENDER_ERROR');
-      this.#emit({ type: 'render-failed', pageId, error });
+  #emitRender(pageId: string, encoded: EncodedRenderResult): void {
+    const result = decodeRenderResult(encoded);
+    if (!result.ok) {
+      this.#emit({ type: 'render-failed', pageId, error: this.#errorInfo(result.error, 'RENDER_ERROR') });
       return;
     }
-    const newline = output.indexOf('\n');
-    const meta = JSON.parse(output.slice(1, newline)) as { status: number; headers: Record<string, string | string[]>; live: boolean };
-    this.#emit({ type: 'rendered', pageId, ...meta, body: output.slice(newline + 1) });
+    const { status, headers, live, body } = result;
+    this.#emit({ type: 'rendered', pageId, status, headers, live, body });
   }
 
   #log(level: LogLevel, parts: unknown[]): void {
@@ -190,9 +223,14 @@ export class ScriptSandbox {
   #errorInfo(raw: RawScriptError, code: ScriptErrorCode): ScriptErrorInfo {
     const frames = raw.frames
       .filter((frame) => this.#files.has(frame.file))
-      .map((frame) => ({ ...frame, ...(this.#files.get(frame.file) as LoadedFile).position(frame.line, frame.column) }));
+      .map((frame) => {
+        const loaded = this.#files.get(frame.file) as LoadedFile;
+        return { ...frame, ...loaded.position(frame.line, frame.column) };
+      });
     const top = frames[0];
-    const stack = [`${raw.name}: ${raw.message}`, ...frames.map((f) => `    at ${f.fn ? `${f.fn} (` : ''}${f.file}:${f.line}:${f.column}${f.fn ? ')' : ''}`)].join('\n');
+    const at = (f: (typeof frames)[number]) =>
+      `    at ${f.fn ? `${f.fn} (` : ''}${f.file}:${f.line}:${f.column}${f.fn ? ')' : ''}`;
+    const stack = [`${raw.name}: ${raw.message}`, ...frames.map(at)].join('\n');
     const info: ScriptErrorInfo = { code, name: raw.name, message: raw.message, stack, file: top?.file ?? this.script };
     if (top) {
       info.line = top.line;
@@ -204,14 +242,16 @@ export class ScriptSandbox {
   }
 
   #readSource(file: string): string {
-    return this.#settings.readSource ? this.#settings.readSource(file) : readFileSync(path.join(this.#settings.root, file), 'utf8');
+    const { readSource, root } = this.#settings;
+    return readSource ? readSource(file) : readFileSync(path.join(root, file), 'utf8');
   }
 
   #read(file: string): string {
     try {
       return this.#readSource(file);
     } catch (error) {
-      throw new ScriptError({ code: 'SCRIPT_NOT_FOUND', name: 'Error', message: `cannot read ${file}: ${(error as Error).message}`, file });
+      const message = `cannot read ${file}: ${(error as Error).message}`;
+      throw new ScriptError({ code: 'SCRIPT_NOT_FOUND', name: 'Error', message, file });
     }
   }
 
@@ -241,18 +281,23 @@ export class ScriptSandbox {
   }
 
   /** Compiles and runs a partial; returns '' or a RawScriptError as JSON. */
-  #runPartial(file: string): string {
+  #runPartial(file: string): '' | Json<RawScriptError> {
     try {
       const source = this.#read(file);
       const compiled = compileTypeScript(source, file);
       this.#run(file, source, compiled, wrapModule(compiled.code, file));
       return '';
     } catch (error) {
-      const info = error instanceof ScriptError ? error.info : { name: 'Error', message: String(error), line: undefined, column: undefined };
+      const info =
+        error instanceof ScriptError
+          ? error.info
+          : { name: 'Error', message: String(error), line: undefined, column: undefined };
       // A position in the source already: the frame maps it onto itself.
-      this.#files.set(file, { source: this.#files.get(file)?.source ?? '', position: (line, column) => ({ line, column }) });
-      const raw: RawScriptError = { name: info.name, message: info.message, frames: info.line ? [{ file, line: info.line, column: info.column ?? 1 }] : [] };
-      return JSON.stringify(raw);
+      const source = this.#files.get(file)?.source ?? '';
+      this.#files.set(file, { source, position: (line, column) => ({ line, column }) });
+      const frames = info.line ? [{ file, line: info.line, column: info.column ?? 1 }] : [];
+      const raw: RawScriptError = { name: info.name, message: info.message, frames };
+      return toJson(raw);
     }
   }
 }
@@ -281,5 +326,6 @@ function syntaxError(error: unknown, file: string, loaded: LoadedFile): ScriptEr
   const match = /^[^\n]*:(\d+)\n([^\n]*)\n( *)\^/.exec(stack);
   const position = match ? loaded.position(Number(match[1]), (match[3] as string).length + 1) : undefined;
   const hint = /await is only valid/.test(message) ? ' (top-level await works in page scripts, not in partials)' : '';
-  return new ScriptError({ code: 'COMPILE_ERROR', name: error instanceof Error ? error.name : 'SyntaxError', message: message + hint, file, ...position }, loaded.source);
+  const name = error instanceof Error ? error.name : 'SyntaxError';
+  return new ScriptError({ code: 'COMPILE_ERROR', name, message: message + hint, file, ...position }, loaded.source);
 }

@@ -1,0 +1,33 @@
+/**
+ * The encodings of the typed values that cross vm2's bridge as strings (see api.ts). Bundled
+ * into the prelude and imported by the host, so both ends read and write the same format.
+ */
+import type { EncodedRenderResult, Json, RawScriptError, RenderResult } from './api.js';
+
+export function toJson<T>(value: T): Json<T> {
+  return JSON.stringify(value) as Json<T>;
+}
+
+export function fromJson<T>(json: Json<T>): T {
+  return JSON.parse(json) as T;
+}
+
+type RenderMeta = Omit<Extract<RenderResult, { ok: true }>, 'ok' | 'body'>;
+
+/**
+ * `R<meta JSON>\n<body>` or `F<error JSON>`. The body follows its metadata as it is: inside a
+ * JSON text every quote of the page would be escaped, and unescaped again (2.5 µs against
+ * 6 µs for a 700-byte page).
+ */
+export function encodeRenderResult(result: RenderResult): EncodedRenderResult {
+  if (!result.ok) return `F${JSON.stringify(result.error)}` as EncodedRenderResult;
+  const meta: RenderMeta = { status: result.status, headers: result.headers, live: result.live };
+  return `R${JSON.stringify(meta)}\n${result.body}` as EncodedRenderResult;
+}
+
+export function decodeRenderResult(encoded: EncodedRenderResult): RenderResult {
+  if (encoded.startsWith('F')) return { ok: false, error: JSON.parse(encoded.slice(1)) as RawScriptError };
+  const newline = encoded.indexOf('\n');
+  const meta = JSON.parse(encoded.slice(1, newline)) as RenderMeta;
+  return { ok: true, status: meta.status, headers: meta.headers, live: meta.live, body: encoded.slice(newline + 1) };
+}

@@ -1,0 +1,73 @@
+/**
+ * Errors of script code: structured frames in script files only, so that the host can point at
+ * `file:line:col` in the source; and `guard`, which turns a throw or a rejection of a callback
+ * into a reported error rather than a crash.
+ */
+import type { RawFrame, RawScriptError, SandboxErrorCode } from '../api.js';
+import { toJson } from '../codec.js';
+import { port } from './boot.js';
+import { inspect, isThenable } from './inspect.js';
+
+type Task = () => unknown;
+
+/** The name vm2 runs the prelude under: its own frames are not the script's. */
+const PRELUDE_FILE = 'pagewire:prelude';
+const framesOf = new WeakMap<object, RawFrame[]>();
+
+/** Records every error's frames as V8 formats its stack. */
+export function installStackFrames(): void {
+  Error.stackTraceLimit = 30;
+  Error.prepareStackTrace = (error: Error, callSites: NodeJS.CallSite[]): string => {
+    const frames: RawFrame[] = [];
+    for (const site of callSites) {
+      const file = site.getFileName();
+      if (!file || file === PRELUDE_FILE || file.startsWith('node:')) continue;
+      frames.push({
+        file,
+        line: site.getLineNumber() ?? 0,
+        column: site.getColumnNumber() ?? 0,
+        fn: site.getFunctionName() ?? undefined,
+      });
+    }
+    framesOf.set(error, frames);
+    return [`${error.name}: ${error.message}`, ...frames.map(formatFrame)].join('\n');
+  };
+}
+
+function formatFrame(f: RawFrame): string {
+  return `    at ${f.fn ? `${f.fn} (` : ''}${f.file}:${f.line}:${f.column}${f.fn ? ')' : ''}`;
+}
+
+export function toRawError(error: unknown): RawScriptError {
+  if (error instanceof Error) {
+    void error.stack; // formatting the stack records the frames
+    return { name: error.name, message: error.message, frames: framesOf.get(error) ?? [] };
+  }
+  return { name: 'Error', message: `a value that is not an Error was thrown: ${inspect(error)}`, frames: [] };
+}
+
+/** Reports an error of script code to the host, for a page or (undefined) for module code. */
+export function report(pageId: string | undefined, code: SandboxErrorCode, error: unknown): void {
+  port('error', pageId, code, toJson(toRawError(error)));
+}
+
+/** Runs a callback from script code; any throw or rejection becomes a reported error. */
+export function guard(pageId: string | undefined, code: SandboxErrorCode, task: Task): unknown {
+  try {
+    const result = task();
+    if (isThenable(result)) return Promise.resolve(result).catch((error: unknown) => report(pageId, code, error));
+    return result;
+  } catch (error) {
+    report(pageId, code, error);
+    return undefined;
+  }
+}
+
+/** A partial that does not compile: its own position first, then the importing line. */
+export function partialError(raw: RawScriptError): Error {
+  const error = new Error(raw.message);
+  error.name = raw.name;
+  void error.stack;
+  framesOf.set(error, [...raw.frames, ...(framesOf.get(error) ?? [])]);
+  return error;
+}

@@ -1,0 +1,48 @@
+/**
+ * A page's mailbox: client events and channel deliveries run one at a time, in order, an async
+ * one finishing before the next starts.
+ */
+import type { DispatchOutcome, SandboxErrorCode } from '../api.js';
+import { boot, mainScript, port } from './boot.js';
+import { guard } from './errors.js';
+import { isThenable } from './inspect.js';
+import { pages, type PageState, type Task } from './pages.js';
+
+/** A client event for a page: queued for its `__serverSocketEvent`. */
+export function dispatch(pageId: string, name: string, dataJson: string): DispatchOutcome {
+  const page = pages.get(pageId);
+  if (!page || page.state !== 'live') return 'gone';
+  const hook = page.hook;
+  if (!hook) {
+    port('log', page.id, 'warn', `event '${name}' ignored: ${mainScript} defines no __serverSocketEvent(name, event)`);
+    return 'ok';
+  }
+  if (page.queue.length >= boot.maxQueuedEvents) return 'full';
+  enqueue(page, () => hook(name, JSON.parse(dataJson)), 'EVENT_ERROR');
+  return 'ok';
+}
+
+export function enqueue(page: PageState, task: Task, code: SandboxErrorCode): void {
+  page.queue.push(() => guard(page.id, code, task));
+  drain(page);
+}
+
+/** Runs what waits once the task running now (if any) is over. */
+export function drain(page: PageState): void {
+  // Busy during sync tasks too: a task that publishes to its own page's channel, or pushes
+  // into its own mailbox, only queues; it never runs a task inside another.
+  if (page.busy) return;
+  page.busy = true;
+  while (page.queue.length > 0 && page.state !== 'closed') {
+    const task = page.queue.shift() as Task;
+    const result = task();
+    if (isThenable(result)) {
+      result.then(() => {
+        page.busy = false;
+        drain(page);
+      });
+      return;
+    }
+  }
+  page.busy = false;
+}

@@ -1,0 +1,101 @@
+/**
+ * `require` for scripts: relative partials are compiled by the host and run in this sandbox,
+ * where they register their factory; bare names go to vm2's own `require`, which loads Node's
+ * built-in modules but those the host forbids. Also where the main script registers its
+ * per-page factory.
+ */
+import type { ScriptGlobals } from '../script-globals.js';
+import { fromJson } from '../codec.js';
+import { absolute, boot, dirnameOf, sandboxGlobals } from './boot.js';
+import { partialError } from './errors.js';
+
+type ScriptFactory = (globals: ScriptGlobals) => unknown;
+type ModuleFactory = (
+  exports: object,
+  require: (specifier: string) => unknown,
+  module: { exports: unknown },
+  __filename: string,
+  __dirname: string,
+) => void;
+
+// The prelude runs as a CommonJS module: this is vm2's `require` for the sandbox.
+const sandboxRequire = require;
+const forbidden = new Set(boot.forbiddenModules);
+const modules = new Map<string, { exports: unknown }>();
+const moduleFactories = new Map<string, ModuleFactory>();
+let scriptFactory: ScriptFactory | undefined;
+
+/** The main script's per-page factory, once its code ran. */
+export function mainScriptFactory(): ScriptFactory | undefined {
+  return scriptFactory;
+}
+
+/** The globals the wrapped code of scripts (compile.ts) calls to register itself. */
+export function installRegistration(): void {
+  sandboxGlobals.__pagewireScript = (factory: ScriptFactory) => {
+    scriptFactory = factory;
+  };
+  sandboxGlobals.__pagewireModule = (file: string, factory: ModuleFactory) => {
+    moduleFactories.set(file, factory);
+  };
+}
+
+export function makeRequire(fromFile: string): (specifier: string) => unknown {
+  return (specifier: string) => {
+    if (typeof specifier !== 'string') throw new TypeError('require() needs a module name (a string)');
+    if (specifier.startsWith('./') || specifier.startsWith('../')) {
+      return loadModule(resolvePartial(fromFile, specifier));
+    }
+    const bare = specifier.startsWith('node:') ? specifier.slice(5) : specifier;
+    if (forbidden.has(bare) || forbidden.has(bare.split('/')[0] as string)) {
+      throw new Error(
+        `Cannot import '${specifier}' in ${fromFile}: Pagewire scripts may not use ${bare} ` +
+          '(it could stop or escape the server). Move that work into the host application.',
+      );
+    }
+    try {
+      return sandboxRequire(specifier);
+    } catch (error) {
+      if (error instanceof Error && /Cannot find module/.test(error.message)) {
+        throw new Error(
+          `Cannot import '${specifier}' in ${fromFile}: it is not a Node built-in module ` +
+            '(npm packages cannot be imported by scripts yet).',
+        );
+      }
+      throw error;
+    }
+  };
+}
+
+// Imports run on every render (they sit in the per-page factory): resolve each one once.
+const resolved = new Map<string, string>();
+function resolvePartial(fromFile: string, specifier: string): string {
+  const key = `${fromFile}\0${specifier}`;
+  let file = resolved.get(key);
+  if (file === undefined) {
+    file = boot.resolvePartial(fromFile, specifier);
+    if (file.startsWith('!')) throw new Error(file.slice(1));
+    resolved.set(key, file);
+  }
+  return file;
+}
+
+function loadModule(file: string): unknown {
+  const cached = modules.get(file);
+  if (cached) return cached.exports;
+  if (!moduleFactories.has(file)) {
+    const failed = boot.runPartial(file);
+    if (failed !== '') throw partialError(fromJson(failed));
+  }
+  const factory = moduleFactories.get(file) as ModuleFactory;
+  const module = { exports: {} as unknown };
+  // Registered before it runs, as CommonJS does, so import cycles see a partial module.
+  modules.set(file, module);
+  try {
+    factory(module.exports as object, makeRequire(file), module, absolute(file), absolute(dirnameOf(file)));
+  } catch (error) {
+    modules.delete(file);
+    throw error;
+  }
+  return module.exports;
+}

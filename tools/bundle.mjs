@@ -1,0 +1,65 @@
+// The build's bundling step (`npm run build` runs it after tsc; test/run.mjs runs it alone, so
+// that tests never run a stale bundle): bundles the two programs Pagewire does not run as Node
+// modules, each into the one file that runs. What they import (protocol/, the prelude's modules)
+// is inlined, so nothing compiles TypeScript for them at run time.
+//
+// - The browser client: a classic script (IIFE), served at /__pagewire/client.js and loaded
+//   synchronously at the top of a live page; and the same code as an ES module, for
+//   `import ... from 'pagewire/client'` (tsc writes only its declarations).
+// - The sandbox prelude: a CommonJS script that vm2 runs once in every script sandbox.
+import { build } from 'esbuild';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+const root = path.join(import.meta.dirname, '..');
+
+const client = {
+  entryPoints: ['client/server-socket.ts'],
+  platform: 'browser',
+  // Private class fields and `??=` stay as written: every browser with WebSocket and
+  // `document.currentScript` that Pagewire supports runs ES2022.
+  target: 'es2022',
+};
+
+const bundles = [
+  {
+    ...client,
+    format: 'iife',
+    outfile: 'dist/client/server-socket.iife.js',
+    // Every browser downloads it once per version; names are kept so that an error in the
+    // client still names its class and method in the browser's console.
+    minify: true,
+    keepNames: true,
+  },
+  { ...client, format: 'esm', outfile: 'dist/client/server-socket.js' },
+  {
+    entryPoints: ['runner/sandbox/prelude/index.ts'],
+    // vm2's NodeVM runs it as a CommonJS module: its `require` is the sandbox's restricted one.
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    outfile: 'dist/runner/sandbox/prelude.cjs',
+  },
+];
+
+const results = await Promise.all(
+  bundles.map((options) => build({ ...options, absWorkingDir: root, bundle: true, write: false, logLevel: 'warning' })),
+);
+for (const { outputFiles } of results) {
+  for (const { path: file, text } of outputFiles) {
+    let before;
+    try {
+      before = readFileSync(file, 'utf8');
+    } catch {
+      before = undefined;
+    }
+    // Unchanged, it is left alone; changed, it is replaced at once (a rename), so that a test
+    // already running elsewhere never reads half a bundle.
+    if (before !== text) {
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(`${file}.${process.pid}.tmp`, text);
+      renameSync(`${file}.${process.pid}.tmp`, file);
+    }
+    console.log(`${path.relative(root, file)}  ${(Buffer.byteLength(text) / 1024).toFixed(1)} KB`);
+  }
+}
