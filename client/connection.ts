@@ -1,0 +1,294 @@
+import type { ClientMessage, ServerMessage } from '../protocol/wire.js';
+import { showErrorOverlay } from './error-overlay.js';
+import type { ServerSocket } from './server-socket.js';
+
+/** Options of a `Connection`. */
+export interface ConnectionOptions {
+  /** The socket's URL, absolute (`ws://host/__pagewire/socket`) or a path. */
+  url: string;
+  /** Where to ask which pages still live, when the socket cannot reconnect. */
+  statusUrl?: string;
+  /** Ping period, ms; the socket is dropped when nothing was heard for twice as long. */
+  heartbeat?: number;
+  /** Reconnection backoff: first delay and cap, in ms. */
+  minDelay?: number;
+  maxDelay?: number;
+  /** The WebSocket class (tests pass the `ws` package's). */
+  WebSocket?: typeof WebSocket;
+  /** What an expired page does; by default it reloads the document. */
+  reload?: () => void;
+  /** The fetch function (tests pass one that sends the session cookie). */
+  fetch?: typeof fetch;
+  /** `navigator.sendBeacon` (tests pass their own): says goodbye while the socket is down. */
+  sendBeacon?: (url: string) => boolean;
+  /** Dev: show script errors in an overlay on the page. */
+  dev?: boolean;
+  /** The largest message the server accepts, in bytes. */
+  maxMessageSize?: number;
+}
+
+/** One WebSocket shared by every `ServerSocket` of the document. */
+export class Connection {
+  readonly maxMessageSize: number;
+  readonly #url: string;
+  readonly #statusUrl: string | undefined;
+  readonly #heartbeat: number;
+  readonly #minDelay: number;
+  readonly #maxDelay: number;
+  readonly #WebSocket: typeof WebSocket;
+  readonly #reload: () => void;
+  readonly #fetch: typeof fetch;
+  readonly #sendBeacon: ((url: string) => boolean) | undefined;
+  readonly #dev: boolean;
+  readonly #sockets = new Map<string, ServerSocket>();
+  #ws: WebSocket | undefined;
+  #opened = false;
+  #attempt = 0;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  #heartbeatTimer: ReturnType<typeof setInterval> | undefined;
+  #lastHeard = 0;
+  /** When the unanswered ping was sent, or 0. */
+  #pingSent = 0;
+  #stopped = false;
+  #reloading = false;
+
+  constructor(options: ConnectionOptions) {
+    this.#url = toSocketUrl(options.url);
+    this.#statusUrl = options.statusUrl;
+    this.#heartbeat = options.heartbeat ?? 10_000;
+    this.#minDelay = options.minDelay ?? 250;
+    this.#maxDelay = options.maxDelay ?? 10_000;
+    this.#WebSocket = options.WebSocket ?? WebSocket;
+    // A GET of the same address: `location.reload()` would post a form again.
+    this.#reload = options.reload ?? (() => location.replace(location.href));
+    this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
+    this.#sendBeacon = options.sendBeacon ?? (typeof navigator !== 'undefined' && 'sendBeacon' in navigator ? (url) => navigator.sendBeacon(url) : undefined);
+    this.#dev = options.dev ?? false;
+    this.maxMessageSize = options.maxMessageSize ?? 64 * 1024;
+    if (typeof addEventListener === 'function') {
+      addEventListener('pagehide', (event) => {
+        // Into the back/forward cache: let the socket go, keep the pages; they re-join on pageshow.
+        if (event.persisted) this.#suspend();
+        else this.#leave();
+      });
+      addEventListener('pageshow', (event) => {
+        if (event.persisted) this.#resume();
+      });
+    }
+  }
+
+  add(socket: ServerSocket): void {
+    this.#sockets.set(socket.pageId, socket);
+    if (this.#opened) this.write(socket.joinMessage());
+    else this.#open();
+  }
+
+  remove(socket: ServerSocket): void {
+    this.#sockets.delete(socket.pageId);
+    if (this.#sockets.size === 0) this.#stop();
+  }
+
+  /** Writes now if the socket is open; callers keep what must survive a drop. */
+  write(message: ClientMessage): void {
+    if (this.#opened) this.#ws?.send(JSON.stringify(message));
+  }
+
+  /**
+   * The document is done with `pageIds`: their instances end now. Over the socket; while it is
+   * down (reconnecting), with a beacon, or the pages would hold what they opened on the server
+   * until their grace runs out.
+   */
+  bye(pageIds: readonly string[]): void {
+    if (this.#opened) {
+      for (const pageId of pageIds) this.write({ t: 'bye', p: pageId });
+      // Heard from lately: the socket carries it. Otherwise it may be dead without knowing yet
+      // (the heartbeat would tell in a while): the beacon goes too; a second goodbye is harmless.
+      if (Date.now() - this.#lastHeard < 2 * this.#heartbeat) return;
+    }
+    if (!this.#statusUrl || !this.#sendBeacon) return;
+    // The server reads at most 100 ids a request.
+    for (let i = 0; i < pageIds.length; i += 100) {
+      this.#sendBeacon(`${this.#statusUrl}?leave=${pageIds.slice(i, i + 100).map(encodeURIComponent).join(',')}`);
+    }
+  }
+
+  /** Reloads the document once the server answers again (at once if it does now). */
+  reloadWhenReachable(afterOverlay = false): void {
+    if (this.#reloading) return;
+    this.#reloading = true;
+    this.#stop();
+    // Dev, `afterOverlay`: an error shown over the page (a stuck script, say) stays readable; the
+    // reload waits until it is dismissed. (A page reloaded for an edit goes at once.)
+    const overlay = afterOverlay && this.#dev && typeof document !== 'undefined' ? document.querySelector('pagewire-error-overlay') : null;
+    if (overlay) {
+      overlay.shadowRoot?.querySelector('.after')?.append('The page reloads when you dismiss this.');
+      overlay.addEventListener('dismiss', () => this.#reloadNow(), { once: true });
+      return;
+    }
+    this.#reloadNow();
+  }
+
+  #reloadNow(): void {
+    const probe = (attempt: number) => {
+      const retry = () => setTimeout(() => probe(attempt + 1), this.#delay(attempt));
+      if (!this.#statusUrl) return this.#reload();
+      this.#fetch(this.#statusUrl, { cache: 'no-store' }).then((response) => (response.ok ? this.#reload() : retry()), retry);
+    };
+    probe(0);
+  }
+
+  #open(): void {
+    if (this.#stopped || this.#ws || this.#retryTimer) return;
+    const ws = new this.#WebSocket(this.#url);
+    this.#ws = ws;
+    ws.onopen = () => {
+      this.#opened = true;
+      this.#attempt = 0;
+      this.#lastHeard = Date.now();
+      this.#pingSent = 0;
+      this.#heartbeatTimer = setInterval(() => this.#beat(), this.#heartbeat);
+      for (const socket of this.#sockets.values()) this.write(socket.joinMessage());
+    };
+    ws.onmessage = (event) => this.#receive(event.data);
+    ws.onclose = () => this.#dropped(ws);
+  }
+
+  /** The socket is gone (closed, failed, or silent too long): reconnect, or find out why not. */
+  #dropped(ws: WebSocket): void {
+    if (this.#ws !== ws) return;
+    const wasOpen = this.#opened;
+    ws.onopen = ws.onmessage = ws.onclose = null;
+    this.#ws = undefined;
+    this.#opened = false;
+    clearInterval(this.#heartbeatTimer);
+    for (const socket of this.#sockets.values()) {
+      socket.disconnected();
+      if (wasOpen) socket.emit('close');
+    }
+    if (this.#stopped) return;
+    // Refused before it opened: the server may be down, or may no longer know these pages
+    // (the upgrade is refused without a live page). Ask, and expire the pages it forgot.
+    if (!wasOpen && this.#statusUrl) void this.#checkPages();
+    this.#scheduleReconnect();
+  }
+
+  async #checkPages(): Promise<void> {
+    const ids = [...this.#sockets.keys()];
+    let live: string[];
+    try {
+      const response = await this.#fetch(`${this.#statusUrl}?ids=${ids.join(',')}`, { cache: 'no-store' });
+      if (!response.ok) return;
+      live = ((await response.json()) as { live: string[] }).live;
+    } catch {
+      return; // the server is down: keep trying to reconnect
+    }
+    for (const id of ids) if (!live.includes(id)) this.#sockets.get(id)?.markClosed('expired');
+  }
+
+  #delay(attempt: number): number {
+    // Exponential backoff with jitter, so a restarted server is not hit by every tab at once.
+    const ceiling = Math.min(this.#maxDelay, this.#minDelay * 2 ** attempt);
+    return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+  }
+
+  #scheduleReconnect(): void {
+    if (this.#stopped || this.#sockets.size === 0 || this.#retryTimer) return;
+    const delay = this.#delay(this.#attempt++);
+    for (const socket of this.#sockets.values()) socket.emit('reconnecting', { attempt: this.#attempt, delay });
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      this.#open();
+    }, delay);
+  }
+
+  #beat(): void {
+    // The last ping got no answer, nor anything else since: a half-open connection. Drop it
+    // without waiting for a closing handshake that may never come. (Judged by the ping, not by
+    // the clock: a background tab's timers may run once a minute.)
+    if (this.#pingSent !== 0 && this.#lastHeard < this.#pingSent) {
+      const ws = this.#ws;
+      if (!ws) return;
+      this.#dropped(ws);
+      ws.close();
+      return;
+    }
+    this.#pingSent = Date.now();
+    this.write({ t: 'ping' });
+  }
+
+  #receive(text: unknown): void {
+    this.#lastHeard = Date.now();
+    let message: ServerMessage;
+    try {
+      message = JSON.parse(String(text)) as ServerMessage;
+    } catch {
+      return;
+    }
+    switch (message.t) {
+      case 'pong':
+        return;
+      case 'joined':
+        this.#sockets.get(message.p)?.joined(message.a, message.final);
+        return;
+      case 'push':
+        this.#sockets.get(message.p)?.pushed(message.s, message.n, message.d, message.a);
+        return;
+      case 'ack':
+        this.#sockets.get(message.p)?.acked(message.a);
+        return;
+      case 'closed':
+        this.#sockets.get(message.p)?.markClosed(message.reason);
+        return;
+      case 'error': {
+        const target = message.p ? this.#sockets.get(message.p) : undefined;
+        // About a page this document no longer has (it closed meanwhile): nothing to do.
+        if (message.p && !target) return;
+        if (message.code === 'UNKNOWN_PAGE' && target) return target.markClosed('expired');
+        console.error(`[pagewire] ${message.message}${message.detail ? `\n${message.detail}` : ''}`);
+        for (const socket of target ? [target] : this.#sockets.values()) socket.emit('error', message);
+        if (this.#dev && target && typeof document !== 'undefined') showErrorOverlay(message.message, message.detail);
+        return;
+      }
+      default: {
+        const unknown: never = message;
+        void unknown;
+      }
+    }
+  }
+
+  #leave(): void {
+    this.bye([...this.#sockets.keys()]);
+    this.#stop();
+  }
+
+  #suspend(): void {
+    const ws = this.#ws;
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    this.#stopped = true;
+    if (ws) {
+      this.#dropped(ws);
+      ws.close(1000);
+    }
+  }
+
+  #resume(): void {
+    if (this.#reloading || this.#sockets.size === 0) return;
+    this.#stopped = false;
+    this.#attempt = 0;
+    this.#open();
+  }
+
+  #stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#retryTimer);
+    clearInterval(this.#heartbeatTimer);
+    this.#ws?.close(1000);
+  }
+}
+
+function toSocketUrl(url: string): string {
+  if (/^wss?:/.test(url)) return url;
+  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${scheme}//${location.host}${url}`;
+}

@@ -1,0 +1,194 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { WebSocket as NodeWebSocket, WebSocketServer, type WebSocket } from 'ws';
+import { Connection, ServerSocket, type ServerSocketEvent } from '../../client/server-socket.js';
+import type { ClientMessage, ServerMessage } from '../../protocol/wire.js';
+
+const PAGE = 'p'.repeat(22);
+
+/**
+ * The server's side of the protocol, played by the test over a real WebSocket on 127.0.0.1: the
+ * client is tested alone, against the messages of protocol/wire.ts. The status endpoint answers
+ * what `status` says.
+ */
+class ScriptedServer {
+  readonly http: Server;
+  readonly wss: WebSocketServer;
+  readonly received: ClientMessage[] = [];
+  status = 200;
+  statusRequests = 0;
+  #sockets: WebSocket[] = [];
+  #waiters: Array<() => void> = [];
+
+  constructor() {
+    this.http = createServer((_req, res) => {
+      this.statusRequests++;
+      this.#wake();
+      res.statusCode = this.status;
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ live: [] }));
+    });
+    this.wss = new WebSocketServer({ server: this.http });
+    this.wss.on('connection', (ws) => {
+      this.#sockets.push(ws);
+      ws.on('message', (data) => {
+        this.received.push(JSON.parse(String(data)) as ClientMessage);
+        this.#wake();
+      });
+      this.#wake();
+    });
+  }
+
+  get port(): number {
+    return (this.http.address() as AddressInfo).port;
+  }
+
+  get connections(): number {
+    return this.#sockets.length;
+  }
+
+  send(message: ServerMessage): void {
+    this.#sockets.at(-1)?.send(JSON.stringify(message));
+  }
+
+  /** Drops the current connection, as a network cut would. */
+  drop(): void {
+    this.#sockets.at(-1)?.terminate();
+  }
+
+  async until<T>(find: () => T | undefined): Promise<T> {
+    for (;;) {
+      const found = find();
+      if (found !== undefined) return found;
+      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    }
+  }
+
+  /** The first message received after `from` that matches. */
+  message(from: number, matches: (m: ClientMessage) => boolean): Promise<ClientMessage> {
+    return this.until(() => this.received.slice(from).find(matches));
+  }
+
+  #wake(): void {
+    for (const wake of this.#waiters.splice(0)) wake();
+  }
+}
+
+function client(server: ScriptedServer, reloads: { count: number; wake?: () => void }): ServerSocket {
+  const connection = new Connection({
+    url: `ws://127.0.0.1:${server.port}/`,
+    statusUrl: `http://127.0.0.1:${server.port}/status`,
+    WebSocket: NodeWebSocket as unknown as typeof globalThis.WebSocket,
+    minDelay: 5,
+    maxDelay: 40,
+    reload: () => {
+      reloads.count++;
+      reloads.wake?.();
+    },
+  });
+  return new ServerSocket(PAGE, connection);
+}
+
+function nextEvent(socket: ServerSocket, name: string): Promise<ServerSocketEvent> {
+  return new Promise((resolve) => socket.addEventListener(name, resolve, { once: true }));
+}
+
+describe('the browser client against the protocol (a scripted server)', () => {
+  let server: ScriptedServer;
+  before(async () => {
+    server = new ScriptedServer();
+    await new Promise<void>((resolve) => server.http.listen(0, '127.0.0.1', resolve));
+  });
+  after(async () => {
+    for (const ws of server.wss.clients) ws.terminate();
+    await new Promise((resolve) => server.http.close(resolve));
+  });
+
+  it('joins, takes each push once, keeps events until acknowledged and sends them again after a drop', async () => {
+    const reloads = { count: 0 };
+    const socket = client(server, reloads);
+    const start = server.received.length;
+    assert.deepEqual(await server.message(start, (m) => m.t === 'join'), { t: 'join', p: PAGE, a: 0 });
+    const opened = nextEvent(socket, 'open');
+    server.send({ t: 'joined', p: PAGE, a: 0 });
+    await opened;
+
+    const pushes: unknown[] = [];
+    socket.addEventListener('count', (event) => pushes.push(event.data));
+    server.send({ t: 'push', p: PAGE, s: 1, n: 'count', d: 1 });
+    server.send({ t: 'push', p: PAGE, s: 1, n: 'count', d: 1 });
+    server.send({ t: 'push', p: PAGE, s: 2, n: 'count', d: 2 });
+    assert.deepEqual(await server.message(start, (m) => m.t === 'ack' && m.a === 2), { t: 'ack', p: PAGE, a: 2 });
+    assert.deepEqual(pushes, [1, 2], 'a push number seen already is dropped');
+
+    socket.send('save', { x: 1 });
+    socket.send('save', { x: 2 });
+    assert.equal((await server.message(start, (m) => m.t === 'ev' && m.s === 2)).t, 'ev');
+    // The server acknowledges the first event only, then the connection drops.
+    server.send({ t: 'ack', p: PAGE, a: 1 });
+    const reconnecting = nextEvent(socket, 'reconnecting');
+    const connectionsBefore = server.connections;
+    const beforeDrop = server.received.length;
+    server.drop();
+    const { attempt, delay } = (await reconnecting).data as { attempt: number; delay: number };
+    assert.equal(attempt, 1);
+    assert.ok(delay >= 2.5 && delay <= 5, `the first delay is within [minDelay/2, minDelay], got ${delay}`);
+    // Back: it re-joins with the pushes it has, and sends again the event the server did not acknowledge.
+    assert.deepEqual(await server.message(beforeDrop, (m) => m.t === 'join'), { t: 'join', p: PAGE, a: 2 });
+    assert.ok(server.connections > connectionsBefore);
+    const afterJoin = server.received.length;
+    server.send({ t: 'joined', p: PAGE, a: 1 });
+    assert.deepEqual(await server.message(afterJoin, (m) => m.t === 'ev'), { t: 'ev', p: PAGE, s: 2, n: 'save', d: { x: 2 } });
+    // The page ends for good: `closed` with a final reason, and no reload.
+    const closed = nextEvent(socket, 'closed');
+    server.send({ t: 'closed', p: PAGE, reason: 'closed-by-script' });
+    assert.deepEqual((await closed).data, { reason: 'closed-by-script' });
+    assert.equal(socket.closed, true);
+    assert.throws(() => socket.send('late'), /closed/);
+    assert.equal(reloads.count, 0);
+  });
+
+  it('a page the server can no longer continue expires and reloads once the server answers again', async () => {
+    const reloads: { count: number; wake?: () => void } = { count: 0 };
+    const socket = client(server, reloads);
+    const start = server.received.length;
+    await server.message(start, (m) => m.t === 'join' && m.p === PAGE);
+    server.send({ t: 'joined', p: PAGE, a: 0 });
+    const expired = nextEvent(socket, 'expired');
+    server.status = 503;
+    const reloaded = new Promise<void>((resolve) => (reloads.wake = resolve));
+    server.send({ t: 'closed', p: PAGE, reason: 'disconnected' });
+    assert.deepEqual((await expired).data, { reason: 'disconnected' });
+    // A second probe means the first was answered 503 and the client waited instead of reloading.
+    const probes = server.statusRequests;
+    await server.until(() => (server.statusRequests >= probes + 2 ? true : undefined));
+    assert.equal(reloads.count, 0, 'no reload while the status endpoint answers 503');
+    server.status = 200;
+    await reloaded;
+    assert.equal(reloads.count, 1);
+  });
+
+  it('a push that skips a number expires the page: one was lost', async () => {
+    const reloads: { count: number; wake?: () => void } = { count: 0 };
+    const socket = client(server, reloads);
+    const start = server.received.length;
+    await server.message(start, (m) => m.t === 'join' && m.p === PAGE);
+    server.send({ t: 'joined', p: PAGE, a: 0 });
+    const closed = nextEvent(socket, 'closed');
+    const reloaded = new Promise<void>((resolve) => (reloads.wake = resolve));
+    const errors: unknown[] = [];
+    const consoleError = console.error;
+    console.error = (...args: unknown[]) => errors.push(args.join(' '));
+    try {
+      server.send({ t: 'push', p: PAGE, s: 1, n: 'n', d: 1 });
+      server.send({ t: 'push', p: PAGE, s: 3, n: 'n', d: 3 });
+      assert.deepEqual((await closed).data, { reason: 'expired' });
+    } finally {
+      console.error = consoleError;
+    }
+    assert.match(String(errors[0]), /push 3 arrived after 1/);
+    await reloaded;
+  });
+});
