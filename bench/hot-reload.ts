@@ -6,7 +6,8 @@ import { launchBrowser } from '../test/helpers/browser.js';
 import { scriptsFolder } from '../test/helpers/fixtures.js';
 import { startServer } from '../test/helpers/server.js';
 
-const page = (version: number) => `echo('<!doctype html><h1 id="v">${version}</h1>');\nfunction __serverSocketEvent() {}\n`;
+const page = (version: number) =>
+  `echo('<!doctype html><h1 id="v">${version}</h1>');\nfunction __serverSocketEvent() {}\n`;
 
 /** Milliseconds from each write to the reloaded page showing it. */
 export async function measureHotReload(edits: number): Promise<number[]> {

@@ -13,9 +13,13 @@ export interface PhpServer {
 
 /** The php-fpm binary, or a sentence saying what to install. */
 export function findPhp(): { fpm: string; nginx: string } | string {
-  const fpm = readdirSync('/usr/sbin').filter((name) => /^php-fpm[\d.]*$/.test(name)).sort().at(-1);
+  const fpm = readdirSync('/usr/sbin')
+    .filter((name) => /^php-fpm[\d.]*$/.test(name))
+    .sort()
+    .at(-1);
   const nginx = existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : undefined;
-  if (!fpm || !nginx) return 'PHP-FPM or nginx is missing: apt-get install -y php-fpm nginx (the bench does not install system packages itself)';
+  if (!fpm || !nginx)
+    return 'PHP-FPM or nginx is missing: apt-get install -y php-fpm nginx (the bench does not install system packages itself)';
   return { fpm: `/usr/sbin/${fpm}`, nginx };
 }
 
@@ -26,7 +30,10 @@ export async function startPhp(html: string): Promise<PhpServer> {
   const dir = mkdtempSync(path.join(tmpdir(), 'pagewire-php-'));
   const port = await freePort();
   // The page is built by PHP on each request, as a PHP page would be.
-  writeFileSync(path.join(dir, 'live.php'), `<?php\n$name = $_GET['name'] ?? 'world';\necho str_replace('Hello world', 'Hello ' . htmlspecialchars($name), ${phpString(html)});\n`);
+  writeFileSync(
+    path.join(dir, 'live.php'),
+    `<?php\n$name = $_GET['name'] ?? 'world';\necho str_replace('Hello world', 'Hello ' . htmlspecialchars($name), ${phpString(html)});\n`,
+  );
   writeFileSync(
     path.join(dir, 'php-fpm.conf'),
     `[global]\npid = ${dir}/php-fpm.pid\nerror_log = ${dir}/php-fpm.log\ndaemonize = no\n[www]\nuser = nobody\ngroup = nogroup\nlisten = ${dir}/php-fpm.sock\nlisten.mode = 0666\npm = static\npm.max_children = 4\n`,
@@ -36,7 +43,11 @@ export async function startPhp(html: string): Promise<PhpServer> {
     `daemon off;\nworker_processes 1;\npid ${dir}/nginx.pid;\nerror_log ${dir}/nginx-error.log;\nevents { worker_connections 1024; }\nhttp {\n  access_log off;\n  client_body_temp_path ${dir}/body; fastcgi_temp_path ${dir}/fastcgi; proxy_temp_path ${dir}/proxy; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;\n  server {\n    listen 127.0.0.1:${port};\n    root ${dir};\n    location = /live {\n      include /etc/nginx/fastcgi_params;\n      fastcgi_param SCRIPT_FILENAME ${dir}/live.php;\n      fastcgi_pass unix:${dir}/php-fpm.sock;\n    }\n  }\n}\n`,
   );
   spawnSync('chmod', ['755', dir]);
-  const fpm = spawn(found.fpm, ['--fpm-config', path.join(dir, 'php-fpm.conf'), '--nodaemonize', '--allow-to-run-as-root'], { stdio: 'ignore' });
+  const fpm = spawn(
+    found.fpm,
+    ['--fpm-config', path.join(dir, 'php-fpm.conf'), '--nodaemonize', '--allow-to-run-as-root'],
+    { stdio: 'ignore' },
+  );
   const nginx = spawn(found.nginx, ['-c', path.join(dir, 'nginx.conf'), '-p', dir], { stdio: 'ignore' });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {

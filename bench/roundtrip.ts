@@ -12,7 +12,9 @@ export interface LatencyFigures {
   mean: number;
 }
 
-export async function measureRoundTrips(count: number): Promise<{ ws: LatencyFigures; pagewire: LatencyFigures; socketIo: LatencyFigures }> {
+export async function measureRoundTrips(
+  count: number,
+): Promise<{ ws: LatencyFigures; pagewire: LatencyFigures; socketIo: LatencyFigures }> {
   const ws = await rawEcho(count);
   const pw = await measurePagewireTrips(count, 0);
   const socketIo = await measureSocketIo(count);
@@ -23,7 +25,9 @@ async function rawEcho(count: number): Promise<LatencyFigures> {
   const server = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false });
   await new Promise((resolve) => server.once('listening', resolve));
   server.on('connection', (socket) => socket.on('message', (data) => socket.send(String(data))));
-  const client = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`, { perMessageDeflate: false });
+  const client = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`, {
+    perMessageDeflate: false,
+  });
   await new Promise((resolve) => client.once('open', resolve));
   const figures = await sequential(count, (i) => client.send(JSON.stringify({ t: 'ev', n: 'echo', d: { i } })), client);
   client.close();
@@ -37,11 +41,18 @@ export async function measurePagewireTrips(count: number, workers: number): Prom
   const response = await fetch(`${server.url}/live`);
   const pageId = /data-pagewire-page="([^"]+)"/.exec(await response.text())?.[1] as string;
   const cookie = (response.headers.get('set-cookie') ?? '').split(';')[0] as string;
-  const client = new WebSocket(`${server.url.replace('http', 'ws')}/__pagewire/socket`, { headers: { cookie, origin: server.origin }, perMessageDeflate: false });
+  const client = new WebSocket(`${server.url.replace('http', 'ws')}/__pagewire/socket`, {
+    headers: { cookie, origin: server.origin },
+    perMessageDeflate: false,
+  });
   await new Promise((resolve) => client.once('open', resolve));
   client.send(JSON.stringify({ t: 'join', p: pageId }));
   await new Promise((resolve) => client.once('message', resolve));
-  const figures = await sequential(count, (i) => client.send(JSON.stringify({ t: 'ev', p: pageId, n: 'echo', d: { i } })), client);
+  const figures = await sequential(
+    count,
+    (i) => client.send(JSON.stringify({ t: 'ev', p: pageId, n: 'echo', d: { i } })),
+    client,
+  );
   client.close();
   await server.close();
   return figures;

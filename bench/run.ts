@@ -26,7 +26,10 @@ interface Figure {
 const figures: Figure[] = [];
 
 // --- Render throughput -------------------------------------------------------------------
-const servers = spawn(process.execPath, ['--import', 'tsx', 'bench/servers.ts'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+const servers = spawn(process.execPath, ['--import', 'tsx', 'bench/servers.ts'], {
+  cwd: root,
+  stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+});
 /** CPU time the servers' process has used so far (all its threads), in ms. */
 const serversCpuMs = () =>
   new Promise<number>((resolve) => {
@@ -58,7 +61,17 @@ interface Load {
 const load = (base: string): Promise<Load> =>
   new Promise((resolve, reject) => {
     const duration = quick ? 1 : 4;
-    const args = ['--import', path.join(root, 'bench/report-cpu.mjs'), path.join(root, 'node_modules/autocannon/autocannon.js'), '-c', '32', '-d', String(duration), '-j', `${base}/live`];
+    const args = [
+      '--import',
+      path.join(root, 'bench/report-cpu.mjs'),
+      path.join(root, 'node_modules/autocannon/autocannon.js'),
+      '-c',
+      '32',
+      '-d',
+      String(duration),
+      '-j',
+      `${base}/live`,
+    ];
     const started = performance.now();
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -67,10 +80,25 @@ const load = (base: string): Promise<Load> =>
     child.stderr.on('data', (chunk) => (err += chunk));
     child.once('exit', (code) => {
       if (code !== 0) return reject(new Error(`autocannon exited ${code}: ${err}`));
-      const r = JSON.parse(out) as { requests: { average: number }; latency: { p50: number; p99: number }; errors: number; non2xx: number; start: string; finish: string };
+      const r = JSON.parse(out) as {
+        requests: { average: number };
+        latency: { p50: number; p99: number };
+        errors: number;
+        non2xx: number;
+        start: string;
+        finish: string;
+      };
       const cpuMs = Number(/cpu-ms (\d+)/.exec(err)?.[1] ?? Number.NaN);
       const loadCores = cpuMs / (performance.now() - started);
-      resolve({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx, loadCores, start: Date.parse(r.start), finish: Date.parse(r.finish) });
+      resolve({
+        rps: r.requests.average,
+        p50: r.latency.p50,
+        p99: r.latency.p99,
+        errors: r.errors + r.non2xx,
+        loadCores,
+        start: Date.parse(r.start),
+        finish: Date.parse(r.finish),
+      });
     });
   });
 
@@ -98,21 +126,37 @@ if (typeof php === 'string') {
 
 const rps = (name: string) => render[name]?.rps ?? 0;
 /** A render throughput against a baseline server of the same run, with a minimum ratio if it has a target. */
-const compareRender = (name: string, server: string, baseline: string, baselineName: string, minimum: number | undefined, unit = 'req/s') => {
+const compareRender = (
+  name: string,
+  server: string,
+  baseline: string,
+  baselineName: string,
+  minimum: number | undefined,
+  unit = 'req/s',
+) => {
   const ratio = rps(server) / rps(baseline);
   const measured = render[baseline] !== undefined;
   figures.push({
     name,
     value: Math.round(rps(server)),
     unit,
-    baseline: { name: measured ? baselineName : `${baselineName}: not measured`, value: measured ? Math.round(rps(baseline)) : Number.NaN },
+    baseline: {
+      name: measured ? baselineName : `${baselineName}: not measured`,
+      value: measured ? Math.round(rps(baseline)) : Number.NaN,
+    },
     ratio,
     ...(minimum === undefined ? {} : { target: `>= ${minimum}x`, met: ratio >= minimum }),
   });
 };
 compareRender('render, mounted in Express', 'pagewire in express', 'express', 'plain Express, same bytes', 0.9);
 if (typeof php === 'string') console.error(`render, pagewire serve: no PHP baseline (${php})`);
-compareRender('render, pagewire serve', 'pagewire serve', 'php-fpm behind nginx', 'PHP 8.2 php-fpm (4 children) behind nginx, same page', 1.5);
+compareRender(
+  'render, pagewire serve',
+  'pagewire serve',
+  'php-fpm behind nginx',
+  'PHP 8.2 php-fpm (4 children) behind nginx, same page',
+  1.5,
+);
 const cores = os.availableParallelism();
 const loadCores = (name: string) => (render[name]?.loadCores ?? Number.NaN).toFixed(2);
 const serverCores = (name: string) => (render[name]?.serverCores ?? Number.NaN).toFixed(2);
@@ -124,14 +168,24 @@ compareRender(
   1.6,
   `req/s (of the ${cores} cores, the server kept ${serverCores('pagewire serve, 2 workers')} busy and the load generator ${loadCores('pagewire serve, 2 workers')}; with 1 worker ${serverCores('pagewire serve, 1 worker')} and ${loadCores('pagewire serve, 1 worker')})`,
 );
-compareRender('render, pagewire serve, scripts in its thread (workers: 0)', 'pagewire serve, scripts in its thread', 'pagewire serve', 'the default, a worker per core', undefined);
+compareRender(
+  'render, pagewire serve, scripts in its thread (workers: 0)',
+  'pagewire serve, scripts in its thread',
+  'pagewire serve',
+  'the default, a worker per core',
+  undefined,
+);
 figures.push({
   name: 'render ceiling: bare node:http, same bytes',
   value: Math.round(rps('node:http')),
   unit: 'req/s',
 });
 for (const [name, r] of Object.entries(render)) {
-  figures.push({ name: `render latency p50/p99, ${name}`, value: r.p50, unit: `ms (p99 ${r.p99} ms, errors ${r.errors}; cores busy: server ${r.serverCores?.toFixed(2) ?? 'n/a'}, load generator ${r.loadCores.toFixed(2)})` });
+  figures.push({
+    name: `render latency p50/p99, ${name}`,
+    value: r.p50,
+    unit: `ms (p99 ${r.p99} ms, errors ${r.errors}; cores busy: server ${r.serverCores?.toFixed(2) ?? 'n/a'}, load generator ${r.loadCores.toFixed(2)})`,
+  });
 }
 
 // --- Event round trip --------------------------------------------------------------------
@@ -180,9 +234,13 @@ figures.push({
 const scale = await measureScale(quick ? [200, 1000] : [1000, 10_000]);
 // What each page past the first thousand costs: start-up (sandbox, compiled code, worker
 // threads) left out.
-const marginal = (a: ScalePoint, b: ScalePoint) => (b.rssPerPage * b.pages - a.rssPerPage * a.pages) / (b.pages - a.pages);
+const marginal = (a: ScalePoint, b: ScalePoint) =>
+  (b.rssPerPage * b.pages - a.rssPerPage * a.pages) / (b.pages - a.pages);
 const [smallWs, largeWs] = scale.ws as [ScalePoint, ScalePoint];
-for (const [mode, points] of [['', scale.pagewire], [', scripts in the server\'s thread', scale.inThread]] as const) {
+for (const [mode, points] of [
+  ['', scale.pagewire],
+  [", scripts in the server's thread", scale.inThread],
+] as const) {
   for (const [i, point] of points.entries()) {
     const baseline = scale.ws[i] as (typeof scale.ws)[number];
     figures.push({
@@ -207,7 +265,13 @@ for (const [mode, points] of [['', scale.pagewire], [', scripts in the server\'s
   });
 }
 const largest = scale.pagewire.at(-1)?.pages ?? 0;
-figures.push({ name: `broadcast to ${largest} live pages (until the last client has it)`, value: Math.round(scale.broadcastMs), unit: 'ms', target: '<= 200 ms (10,000 pages)', met: scale.broadcastMs <= 200 });
+figures.push({
+  name: `broadcast to ${largest} live pages (until the last client has it)`,
+  value: Math.round(scale.broadcastMs),
+  unit: 'ms',
+  target: '<= 200 ms (10,000 pages)',
+  met: scale.broadcastMs <= 200,
+});
 figures.push({
   name: `broadcast to ${largest} live pages, scripts in the server's thread`,
   value: Math.round(scale.broadcastMsInThread),
@@ -231,10 +295,20 @@ figures.push({
 
 // --- Hot reload --------------------------------------------------------------------------
 const reloads = (await measureHotReload(quick ? 5 : 50)).sort((a, b) => a - b);
-const quantile = (values: number[], q: number) => values[Math.min(values.length - 1, Math.floor(q * values.length))] as number;
-for (const [q, name] of [[0.5, 'p50'], [0.95, 'p95']] as const) {
+const quantile = (values: number[], q: number) =>
+  values[Math.min(values.length - 1, Math.floor(q * values.length))] as number;
+for (const [q, name] of [
+  [0.5, 'p50'],
+  [0.95, 'p95'],
+] as const) {
   const value = quantile(reloads, q);
-  figures.push({ name: `hot reload ${name} (write -> reloaded page loaded, Chromium)`, value: Math.round(value), unit: 'ms', target: '<= 150 ms', met: value <= 150 });
+  figures.push({
+    name: `hot reload ${name} (write -> reloaded page loaded, Chromium)`,
+    value: Math.round(value),
+    unit: 'ms',
+    target: '<= 150 ms',
+    met: value <= 150,
+  });
 }
 // From 300 edits on: the compile cache (200 entries, by content) is full, what grows is a leak.
 const memory = await measureEditMemory(quick ? [10, 30] : [300, 1000]);
@@ -249,12 +323,18 @@ figures.push({
 const table = [
   '| figure | value | baseline | ratio | target | met |',
   '| --- | --- | --- | --- | --- | --- |',
-  ...figures.map((f) =>
-    `| ${f.name} | ${f.value} ${f.unit} | ${f.baseline ? `${f.baseline.name}: ${f.baseline.value}` : ''} | ${f.ratio !== undefined ? `${f.ratio.toFixed(2)}x` : ''} | ${f.target ?? ''} | ${f.met === undefined ? '' : f.met ? 'yes' : 'no'} |`,
+  ...figures.map(
+    (f) =>
+      `| ${f.name} | ${f.value} ${f.unit} | ${f.baseline ? `${f.baseline.name}: ${f.baseline.value}` : ''} | ${f.ratio !== undefined ? `${f.ratio.toFixed(2)}x` : ''} | ${f.target ?? ''} | ${f.met === undefined ? '' : f.met ? 'yes' : 'no'} |`,
   ),
 ].join('\n');
 console.log(table);
-const machine = { cores: os.availableParallelism(), memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, cpu: os.cpus()[0]?.model };
+const machine = {
+  cores: os.availableParallelism(),
+  memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+  node: process.version,
+  cpu: os.cpus()[0]?.model,
+};
 mkdirSync(path.join(root, 'bench/results'), { recursive: true });
 // A quick run (the smoke test in npm test) keeps its own file: latest.json stays a real run.
 const output = path.join(root, 'bench/results', quick ? 'quick.json' : 'latest.json');

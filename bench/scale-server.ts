@@ -15,7 +15,12 @@ let close = async () => {};
 if (kind === 'pagewire' || kind === 'pagewire-in-thread') {
   const quiet = { debug() {}, info() {}, warn() {}, error: (m: string) => console.error(m) };
   const workers = kind === 'pagewire-in-thread' ? { workers: 0 } : {};
-  const wire = pagewire({ dir: path.join(import.meta.dirname, 'scripts'), logger: quiet, maxPendingPages: 20_000, ...workers });
+  const wire = pagewire({
+    dir: path.join(import.meta.dirname, 'scripts'),
+    logger: quiet,
+    maxPendingPages: 20_000,
+    ...workers,
+  });
   server.on('request', wire.handler);
   wire.attach(server);
   close = () => wire.close();

@@ -27,30 +27,49 @@ export async function measureScale(counts: number[]): Promise<ScaleFigures> {
   const ws = await measure('ws', counts);
   const pagewire = await measure('pagewire', counts);
   const inThread = await measure('pagewire-in-thread', counts);
-  return { ws: ws.points, pagewire: pagewire.points, inThread: inThread.points, broadcastMs: pagewire.broadcastMs, broadcastMsInThread: inThread.broadcastMs };
+  return {
+    ws: ws.points,
+    pagewire: pagewire.points,
+    inThread: inThread.points,
+    broadcastMs: pagewire.broadcastMs,
+    broadcastMsInThread: inThread.broadcastMs,
+  };
 }
 
-async function measure(kind: 'pagewire' | 'pagewire-in-thread' | 'ws', counts: number[]): Promise<{ points: ScalePoint[]; broadcastMs: number }> {
+async function measure(
+  kind: 'pagewire' | 'pagewire-in-thread' | 'ws',
+  counts: number[],
+): Promise<{ points: ScalePoint[]; broadcastMs: number }> {
   const server = fork('bench/scale-server.ts', [kind], ['--expose-gc']);
   const clients: ChildProcess[] = [];
   try {
     const { port } = (await next(server, 'port')) as { port: number };
     const base = `http://127.0.0.1:${port}`;
-    const memory = async () => ((await ask(server, 'memory', 'memory')) as { memory: { rss: number; heapUsed: number } }).memory;
+    const memory = async () =>
+      ((await ask(server, 'memory', 'memory')) as { memory: { rss: number; heapUsed: number } }).memory;
     const start = await memory();
     const points: ScalePoint[] = [];
     let total = 0;
     for (const count of counts) {
       const ready: Array<Promise<unknown>> = [];
       for (let left = count - total; left > 0; left -= PER_PROCESS) {
-        const child = fork('bench/scale-clients.ts', [kind === 'ws' ? 'ws' : 'pagewire', base, String(Math.min(PER_PROCESS, left)), clients.length === 0 ? 'leader' : '']);
+        const child = fork('bench/scale-clients.ts', [
+          kind === 'ws' ? 'ws' : 'pagewire',
+          base,
+          String(Math.min(PER_PROCESS, left)),
+          clients.length === 0 ? 'leader' : '',
+        ]);
         clients.push(child);
         ready.push(next(child, 'ready'));
       }
       await Promise.all(ready);
       total = count;
       const now = await memory();
-      points.push({ pages: total, rssPerPage: (now.rss - start.rss) / total, heapPerPage: (now.heapUsed - start.heapUsed) / total });
+      points.push({
+        pages: total,
+        rssPerPage: (now.rss - start.rss) / total,
+        heapPerPage: (now.heapUsed - start.heapUsed) / total,
+      });
     }
     let broadcastMs = Number.NaN;
     if (kind !== 'ws') {
@@ -65,12 +84,19 @@ async function measure(kind: 'pagewire' | 'pagewire-in-thread' | 'ws', counts: n
   } finally {
     for (const child of clients) child.send('exit');
     server.send('exit');
-    await Promise.all([...clients, server].map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)))));
+    await Promise.all(
+      [...clients, server].map(
+        (child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve))),
+      ),
+    );
   }
 }
 
 function fork(script: string, args: string[], nodeArgs: string[] = []): ChildProcess {
-  return spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script, ...args], { cwd: root, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script, ...args], {
+    cwd: root,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
 }
 
 /** The next IPC message of `child` that has `key`. */

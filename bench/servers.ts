@@ -12,7 +12,10 @@ const quiet = { debug() {}, info() {}, warn() {}, error: (m: string) => console.
 // the process does not hold every page rendered during the run.
 const options = { dir, logger: quiet, connectTimeout: 1000 };
 
-const listen = (server: Server) => new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
+const listen = (server: Server) =>
+  new Promise<number>((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)),
+  );
 
 // The same bytes as the live page, for the baselines: render it once.
 const probe = pagewire(options);
@@ -38,10 +41,12 @@ const oneWorker = pagewire({ ...options, workers: 1 });
 const twoWorkers = pagewire({ ...options, workers: 2 });
 
 const ports = {
-  'node:http': await listen(createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': bytes.length });
-    res.end(bytes);
-  })),
+  'node:http': await listen(
+    createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': bytes.length });
+      res.end(bytes);
+    }),
+  ),
   express: await listen(createServer(plain)),
   'pagewire in express': await listen(createServer(mounted)),
   'pagewire serve': await listen(createServer(standalone.handler)),

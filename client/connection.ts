@@ -62,7 +62,9 @@ export class Connection {
     // A GET of the same address: `location.reload()` would post a form again.
     this.#reload = options.reload ?? (() => location.replace(location.href));
     this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
-    this.#sendBeacon = options.sendBeacon ?? (typeof navigator !== 'undefined' && 'sendBeacon' in navigator ? (url) => navigator.sendBeacon(url) : undefined);
+    this.#sendBeacon =
+      options.sendBeacon ??
+      (typeof navigator !== 'undefined' && 'sendBeacon' in navigator ? (url) => navigator.sendBeacon(url) : undefined);
     this.#dev = options.dev ?? false;
     this.maxMessageSize = options.maxMessageSize ?? 64 * 1024;
     if (typeof addEventListener === 'function') {
@@ -108,7 +110,12 @@ export class Connection {
     if (!this.#statusUrl || !this.#sendBeacon) return;
     // The server reads at most 100 ids a request.
     for (let i = 0; i < pageIds.length; i += 100) {
-      this.#sendBeacon(`${this.#statusUrl}?leave=${pageIds.slice(i, i + 100).map(encodeURIComponent).join(',')}`);
+      this.#sendBeacon(
+        `${this.#statusUrl}?leave=${pageIds
+          .slice(i, i + 100)
+          .map(encodeURIComponent)
+          .join(',')}`,
+      );
     }
   }
 
@@ -119,7 +126,10 @@ export class Connection {
     this.#stop();
     // Dev, `afterOverlay`: an error shown over the page (a stuck script, say) stays readable; the
     // reload waits until it is dismissed. (A page reloaded for an edit goes at once.)
-    const overlay = afterOverlay && this.#dev && typeof document !== 'undefined' ? document.querySelector('pagewire-error-overlay') : null;
+    const overlay =
+      afterOverlay && this.#dev && typeof document !== 'undefined'
+        ? document.querySelector('pagewire-error-overlay')
+        : null;
     if (overlay) {
       overlay.shadowRoot?.querySelector('.after')?.append('The page reloads when you dismiss this.');
       overlay.addEventListener('dismiss', () => this.#reloadNow(), { once: true });
@@ -132,7 +142,10 @@ export class Connection {
     const probe = (attempt: number) => {
       const retry = () => setTimeout(() => probe(attempt + 1), this.#delay(attempt));
       if (!this.#statusUrl) return this.#reload();
-      this.#fetch(this.#statusUrl, { cache: 'no-store' }).then((response) => (response.ok ? this.#reload() : retry()), retry);
+      this.#fetch(this.#statusUrl, { cache: 'no-store' }).then(
+        (response) => (response.ok ? this.#reload() : retry()),
+        retry,
+      );
     };
     probe(0);
   }

@@ -12,10 +12,12 @@ export function showErrorOverlay(message: string, detail = ''): void {
       font: 14px/1.5 system-ui, sans-serif; }
     h2 { margin: 0 2rem .5rem 0; font-size: 1rem; color: #b00; }
     pre { margin: 0; font: 12px/1.45 ui-monospace, monospace; white-space: pre-wrap; }
-    button { position: absolute; top: .5rem; right: .6rem; font: inherit; border: 0; background: none; cursor: pointer; font-size: 1.3rem; }
+    button { position: absolute; top: .5rem; right: .6rem; font: inherit; border: 0; background: none;
+      cursor: pointer; font-size: 1.3rem; }
     .after:empty { display: none; }
     .after { margin: .6rem 0 0; color: #555; }
-  </style><div class="box" role="alert"><button title="Dismiss" aria-label="Dismiss">×</button><h2></h2><pre></pre><p class="after"></p></div>`;
+  </style><div class="box" role="alert"><button title="Dismiss" aria-label="Dismiss">×</button>
+    <h2></h2><pre></pre><p class="after"></p></div>`;
   (root.querySelector('h2') as HTMLElement).textContent = message;
   (root.querySelector('pre') as HTMLElement).textContent = detail;
   (root.querySelector('button') as HTMLElement).onclick = () => {

@@ -76,7 +76,8 @@ export class ServerSocket extends EventTarget {
    * down the event waits here, and it is delivered once, in order, when the page is back.
    */
   send(name: string, data?: unknown): void {
-    if (typeof name !== 'string' || name === '') throw new TypeError('serverSocket.send(name, data): name must be a non-empty string');
+    if (typeof name !== 'string' || name === '')
+      throw new TypeError('serverSocket.send(name, data): name must be a non-empty string');
     if (this.#closed) throw new Error(`serverSocket.send('${name}'): the page's server instance is closed`);
     // Refused here, not by the server: a message it must refuse would be sent again after
     // every reconnection, for ever. Measured with the number it will have.
@@ -84,7 +85,8 @@ export class ServerSocket extends EventTarget {
     const json = JSON.stringify({ t: 'ev', p: this.pageId, s: this.#events.lastSeq + 1, n: name, d: data });
     // UTF-8 takes at most 3 bytes per UTF-16 unit: most events need no encoding to be measured.
     const size = json.length * 3 <= max ? 0 : utf8.encode(json).length;
-    if (size > max) throw new RangeError(`serverSocket.send('${name}'): ${size} bytes is more than the server accepts (${max})`);
+    if (size > max)
+      throw new RangeError(`serverSocket.send('${name}'): ${size} bytes is more than the server accepts (${max})`);
     const { item } = this.#events.add((s) => ({ t: 'ev', p: this.pageId, s, n: name, d: data }));
     if (this.#joined) this.#connection.write(item);
   }
@@ -96,19 +98,28 @@ export class ServerSocket extends EventTarget {
     this.markClosed('closed-by-client');
   }
 
-  override addEventListener(type: string, listener: Listener | null, options?: boolean | AddEventListenerOptions): void {
+  override addEventListener(
+    type: string,
+    listener: Listener | null,
+    options?: boolean | AddEventListenerOptions,
+  ): void {
     if (!listener) return;
     let wrapped = this.#wrapped.get(listener);
     if (!wrapped) {
-      wrapped = typeof listener === 'function'
-        ? (event: Event) => listener(event as ServerSocketEvent)
-        : (event: Event) => listener.handleEvent(event as ServerSocketEvent);
+      wrapped =
+        typeof listener === 'function'
+          ? (event: Event) => listener(event as ServerSocketEvent)
+          : (event: Event) => listener.handleEvent(event as ServerSocketEvent);
       this.#wrapped.set(listener, wrapped);
     }
     super.addEventListener(type, wrapped, options);
   }
 
-  override removeEventListener(type: string, listener: Listener | null, options?: boolean | EventListenerOptions): void {
+  override removeEventListener(
+    type: string,
+    listener: Listener | null,
+    options?: boolean | EventListenerOptions,
+  ): void {
     const wrapped = listener && this.#wrapped.get(listener);
     if (wrapped) super.removeEventListener(type, wrapped, options);
   }

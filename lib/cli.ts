@@ -31,7 +31,8 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   const port = Number(values.port ?? process.env.PORT ?? 3000);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`pagewire serve: --port must be a port number, got '${values.port ?? process.env.PORT}'`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`pagewire serve: --port must be a port number, got '${values.port ?? process.env.PORT}'`);
 
   const workers = values.workers === undefined ? {} : { workers: Number(values.workers) };
   if (workers.workers !== undefined && !(Number.isInteger(workers.workers) && workers.workers >= 0)) {
@@ -50,7 +51,10 @@ export async function main(argv: string[]): Promise<void> {
   });
   const address = server.address();
   const shown = typeof address === 'object' && address ? address.port : port;
-  console.log(`Pagewire is serving ${wire.options.dir} on http://${values.host ?? 'localhost'}:${shown}/${values.dev ? ' (dev)' : ''}`);
+  console.log(
+    `Pagewire is serving ${wire.options.dir} on http://${values.host ?? 'localhost'}:${shown}/` +
+      (values.dev ? ' (dev)' : ''),
+  );
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -40,7 +40,13 @@ export const FINAL_CLOSE_REASONS: ReadonlySet<CloseReason> = new Set<CloseReason
 ]);
 
 /** Why the server refused a socket message. */
-export type RefusalCode = 'UNKNOWN_PAGE' | 'NOT_JOINED' | 'BAD_SEQUENCE' | 'BAD_MESSAGE' | 'RATE_LIMITED' | 'QUEUE_FULL';
+export type RefusalCode =
+  | 'UNKNOWN_PAGE'
+  | 'NOT_JOINED'
+  | 'BAD_SEQUENCE'
+  | 'BAD_MESSAGE'
+  | 'RATE_LIMITED'
+  | 'QUEUE_FULL';
 
 /** A script error's code: where in a script's life it happened. */
 export type ScriptErrorCode =

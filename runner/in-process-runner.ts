@@ -94,7 +94,7 @@ export class InProcessRunner implements ScriptRunner {
    * empty waits for the second look: an editor may truncate a file an instant before writing it.
    */
   #filesChanged(changes: readonly FileChange[], recheck: boolean): void {
-    if (this.#closing) return;
+    if (this.#closing !== undefined) return;
     for (const change of changes) {
       if (!change.file.endsWith('.ts')) continue;
       for (const [script, sandbox] of [...this.#sandboxes]) {
@@ -165,7 +165,11 @@ export class InProcessRunner implements ScriptRunner {
       // Not the script's fault (a request too deeply nested to serialize, say): still an answer.
       const text = error instanceof Error ? error.message : String(error);
       const message = `the request could not be handed to ${script}: ${text}`;
-      this.#emit({ type: 'render-failed', pageId, error: { code: 'RENDER_ERROR', name: 'Error', message, file: script } });
+      this.#emit({
+        type: 'render-failed',
+        pageId,
+        error: { code: 'RENDER_ERROR', name: 'Error', message, file: script },
+      });
     }
   }
 

@@ -16,9 +16,9 @@ export class PageHomes<Home> {
     this.#homes.set(pageId, home);
     this.#scripts.set(pageId, script);
     this.#rendering.add(pageId);
-    let pages = this.#byHome.get(home);
-    if (!pages) this.#byHome.set(home, (pages = new Set()));
-    pages.add(pageId);
+    const pages = this.#byHome.get(home);
+    if (pages) pages.add(pageId);
+    else this.#byHome.set(home, new Set([pageId]));
   }
 
   homeOf(pageId: string): Home | undefined {

@@ -5,7 +5,10 @@ import { layout } from './_layout.ts';
 const started = new Date();
 let ticks = 0;
 
-echo(layout('Clock', html`<h1>Server clock</h1>
+echo(
+  layout(
+    'Clock',
+    html`<h1>Server clock</h1>
 <p>The server says: <time id="now">${started.toISOString()}</time></p>
 <p>Ticks pushed to this page: <output id="ticks">0</output></p>
 <script>
@@ -13,7 +16,9 @@ echo(layout('Clock', html`<h1>Server clock</h1>
     document.getElementById('now').textContent = event.data.now;
     document.getElementById('ticks').textContent = event.data.ticks;
   });
-</script>`));
+</script>`,
+  ),
+);
 
 setInterval(() => {
   ticks++;

@@ -3,7 +3,10 @@ import { layout } from './_layout.ts';
 
 let count = Number(request.query.start ?? 0) || 0;
 
-echo(layout('Counter', html`<h1>Counter</h1>
+echo(
+  layout(
+    'Counter',
+    html`<h1>Counter</h1>
 <p>Count: <output id="count">${count}</output></p>
 <button id="decrement">−1</button> <button id="increment">+1</button>
 <p>Open this page in two tabs: each tab counts on its own.</p>
@@ -12,7 +15,9 @@ echo(layout('Counter', html`<h1>Counter</h1>
   document.serverSocket.addEventListener('count', show);
   document.getElementById('increment').onclick = () => document.serverSocket.send('add', 1);
   document.getElementById('decrement').onclick = () => document.serverSocket.send('add', -1);
-</script>`));
+</script>`,
+  ),
+);
 
 function __serverSocketEvent(name: string, event: unknown) {
   if (name === 'add' && (event === 1 || event === -1)) {

@@ -45,7 +45,10 @@ lock.subscribe((message) => {
   }
 });
 
-echo(layout('Notes', html`<h1>Notes</h1>
+echo(
+  layout(
+    'Notes',
+    html`<h1>Notes</h1>
 <p id="status">${editing ? 'You are editing the notes.' : 'The notes are locked by another editor.'}</p>
 <textarea id="notes" rows="10" cols="60" ${editing ? '' : raw('readonly')}>${readNotes()}</textarea>
 <p><button id="save" ${editing ? '' : raw('disabled')}>Save</button> <span id="saved"></span></p>
@@ -66,7 +69,9 @@ echo(layout('Notes', html`<h1>Notes</h1>
   document.serverSocket.addEventListener('saved', (event) => {
     document.getElementById('saved').textContent = 'Saved at ' + event.data;
   });
-</script>`));
+</script>`,
+  ),
+);
 
 function __serverSocketEvent(name: string, event: unknown) {
   if (name !== 'save' || !editing || typeof event !== 'string') return;

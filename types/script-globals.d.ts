@@ -60,7 +60,10 @@ declare const page: {
   own<T>(resource: T): T;
   /** Ends this page now: close hooks run, timers stop, owned resources close. */
   close(): void;
-  /** How long this page waits for its browser after the socket drops (default: the server's disconnectTimeout option). */
+  /**
+   * How long this page waits for its browser after the socket drops (default: the server's
+   * disconnectTimeout option).
+   */
   setDisconnectGrace(ms: number): void;
   /** Pushes an event to every live page of this script. */
   broadcast(name: string, data?: unknown): void;

@@ -53,12 +53,13 @@ export class ScriptWatcher {
   }
 
   #record(absolute: string, kind: FileChange['kind']): void {
-    if (this.#closing) return;
+    if (this.#closing !== undefined) return;
     const file = path.relative(this.#root, absolute).split(path.sep).join('/');
     const previous = this.#pending.get(file);
     // Within one batch, a file that was added and then changed is still new; one removed and
     // added again only changed.
-    const merged = previous === 'add' && kind === 'change' ? 'add' : previous === 'unlink' && kind === 'add' ? 'change' : kind;
+    const merged =
+      previous === 'add' && kind === 'change' ? 'add' : previous === 'unlink' && kind === 'add' ? 'change' : kind;
     this.#pending.set(file, merged);
     clearTimeout(this.#timer);
     this.#timer = setTimeout(() => this.#flush(), DEBOUNCE_MS);
@@ -73,7 +74,7 @@ export class ScriptWatcher {
     if (edits.length === 0) return;
     const timer = setTimeout(() => {
       this.#rechecks.delete(timer);
-      if (!this.#closing) this.#onChanges(edits, true);
+      if (this.#closing === undefined) this.#onChanges(edits, true);
     }, RECHECK_MS);
     timer.unref();
     this.#rechecks.add(timer);

@@ -35,7 +35,11 @@ export type RequestHandler = (req: IncomingMessage, res: ServerResponse, next?: 
  * The core handler: plain `node:http` `(req, res)`, so the standalone server does not pay
  * Express's per-request cost. Given `next` (Express), what it does not serve goes on to `next`.
  */
-export function createRequestHandler(options: ResolvedOptions, routes: RouteTable, registry: PageRegistry): RequestHandler {
+export function createRequestHandler(
+  options: ResolvedOptions,
+  routes: RouteTable,
+  registry: PageRegistry,
+): RequestHandler {
   const report = createErrorReporter(options);
   return (req, res, next) => {
     // The path as sent, never parsed as a URL: `//host/secret` must not become `/secret`
@@ -53,7 +57,9 @@ export function createRequestHandler(options: ResolvedOptions, routes: RouteTabl
     if (route.kind === 'static') {
       if (req.method !== 'GET' && req.method !== 'HEAD') return notFound(res, next);
       send(req, route.file, { root: options.dir, dotfiles: 'deny', index: false })
-        .on('error', (error: { status?: number }) => (error.status === 404 ? notFound(res, next) : fail(res, next, error)))
+        .on('error', (error: { status?: number }) =>
+          error.status === 404 ? notFound(res, next) : fail(res, next, error),
+        )
         .pipe(res);
       return;
     }
@@ -122,7 +128,15 @@ export function createRequestHandler(options: ResolvedOptions, routes: RouteTabl
   function clientTag(req: IncomingMessage, pageId: string): string {
     const base = (req as { baseUrl?: string }).baseUrl ?? '';
     const dev = options.dev ? ' data-pagewire-dev=""' : '';
-    return `<script src="${escapeHtml(base)}${CLIENT_PATH}?v=${clientScript().version}" data-pagewire-page="${pageId}" data-pagewire-socket="${SOCKET_PATH}" data-pagewire-status="${escapeHtml(base)}${STATUS_PATH}" data-pagewire-heartbeat="${options.heartbeatInterval}" data-pagewire-max-message="${options.maxMessageBytes}"${dev}></script>`;
+    const attributes = [
+      `src="${escapeHtml(base)}${CLIENT_PATH}?v=${clientScript().version}"`,
+      `data-pagewire-page="${pageId}"`,
+      `data-pagewire-socket="${SOCKET_PATH}"`,
+      `data-pagewire-status="${escapeHtml(base)}${STATUS_PATH}"`,
+      `data-pagewire-heartbeat="${options.heartbeatInterval}"`,
+      `data-pagewire-max-message="${options.maxMessageBytes}"`,
+    ];
+    return `<script ${attributes.join(' ')}${dev}></script>`;
   }
 
   /** `GET /__pagewire/pages?ids=a,b`: which of these pages still live for this browser session. */
@@ -130,7 +144,11 @@ export function createRequestHandler(options: ResolvedOptions, routes: RouteTabl
     if (req.method === 'POST') return leavePages(req, res, url);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('allow', 'GET, HEAD, POST');
-      return sendText(res, 405, `${req.method} is not a method of ${STATUS_PATH}: GET asks which pages live, POST ?leave= closes pages`);
+      return sendText(
+        res,
+        405,
+        `${req.method} is not a method of ${STATUS_PATH}: GET asks which pages live, POST ?leave= closes pages`,
+      );
     }
     // Shutting down: not yet "reachable", or a page that reloads now would find no server.
     if (registry.closing) return sendText(res, 503, 'the server is shutting down');
@@ -154,7 +172,8 @@ export function createRequestHandler(options: ResolvedOptions, routes: RouteTabl
     // A site sent with `Referrer-Policy: no-referrer` makes the beacon's Origin "null"; the
     // browser's own Sec-Fetch-Site, which no page can set, still says it came from this site.
     const sameSite = req.headers['sec-fetch-site'] === 'same-origin';
-    if (!sameSite && !originAllowed(options, req.headers.origin, req.headers.host)) return sendText(res, 403, 'origin not allowed');
+    if (!sameSite && !originAllowed(options, req.headers.origin, req.headers.host))
+      return sendText(res, 403, 'origin not allowed');
     const session = sessionOf(req, options.sessionCookie);
     const ids = (url.searchParams.get('leave') ?? '').split(',').filter(Boolean).slice(0, MAX_IDS);
     // Pages of another session are not this browser's to close: left alone, and not told apart.

@@ -125,7 +125,11 @@ function match(folder: Folder, segments: string[], i: number, params: Record<str
     if (found) return found;
   }
   if (last && folder.dynamicScript) {
-    return { kind: 'script', script: folder.dynamicScript.script, params: { ...params, [folder.dynamicScript.param]: segment } };
+    return {
+      kind: 'script',
+      script: folder.dynamicScript.script,
+      params: { ...params, [folder.dynamicScript.param]: segment },
+    };
   }
   if (folder.dynamicFolder && segment !== '') {
     return match(folder.dynamicFolder.folder, segments, i + 1, { ...params, [folder.dynamicFolder.param]: segment });

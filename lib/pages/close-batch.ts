@@ -14,9 +14,9 @@ export class CloseBatch {
   }
 
   add(pageId: string, reason: CloseReason): void {
-    let batch = this.#batches.get(reason);
-    if (!batch) this.#batches.set(reason, (batch = []));
-    batch.push(pageId);
+    const batch = this.#batches.get(reason);
+    if (batch) batch.push(pageId);
+    else this.#batches.set(reason, [pageId]);
     if (this.#scheduled) return;
     this.#scheduled = true;
     queueMicrotask(() => this.#flush());

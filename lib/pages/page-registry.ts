@@ -100,7 +100,7 @@ export class PageRegistry {
 
   /** Runs `script` for a new page owned by `session`, within the page limits. */
   render(script: string, pageId: string, session: string, request: RequestData): Promise<RenderResult> {
-    if (this.#closing) return Promise.resolve({ ok: false, refused: SHUTTING_DOWN });
+    if (this.#closing !== undefined) return Promise.resolve({ ok: false, refused: SHUTTING_DOWN });
     const refused = makeRoom(this.#table, this.#settings, session, (entry) => this.#close(entry, 'evicted'));
     if (refused) return Promise.resolve({ ok: false, refused });
     const entry = this.#newEntry('page', pageId, session, script);
@@ -110,7 +110,11 @@ export class PageRegistry {
         this.#runner.post({ type: 'render', script, pageId, request });
       } catch (error) {
         const message = `the render could not be started: ${error instanceof Error ? error.message : String(error)}`;
-        this.#rendered({ type: 'render-failed', pageId, error: { code: 'RENDER_ERROR', name: 'Error', message, file: script } });
+        this.#rendered({
+          type: 'render-failed',
+          pageId,
+          error: { code: 'RENDER_ERROR', name: 'Error', message, file: script },
+        });
       }
     });
   }
@@ -184,7 +188,8 @@ export class PageRegistry {
   /** Client event number `seq` for a page bound to this socket; one seen already is dropped. */
   event(socket: PageSocket, pageId: string, seq: number, name: string, data: string): Refusal | undefined {
     const entry = this.#table.get(pageId);
-    if (!entry || entry.socket !== socket || entry.state !== 'connected' || entry.kind === 'watcher') return 'NOT_JOINED';
+    if (!entry || entry.socket !== socket || entry.state !== 'connected' || entry.kind === 'watcher')
+      return 'NOT_JOINED';
     const arrival = entry.events.accept(seq);
     if (arrival === 'gap') return 'BAD_SEQUENCE';
     if (arrival === 'new') {
@@ -219,7 +224,7 @@ export class PageRegistry {
   /** The socket is gone: its pages wait their grace period for the browser to come back. */
   detach(socket: PageSocket): void {
     const pages = this.#table.takeSocket(socket);
-    if (this.#closing) return;
+    if (this.#closing !== undefined) return;
     for (const entry of pages) {
       if (entry.socket !== socket || entry.state !== 'connected') continue;
       this.#table.setDisconnected(entry);
@@ -312,7 +317,9 @@ export class PageRegistry {
   #renderTimedOut({ entry, resolve }: Render): void {
     this.#close(entry, 'render-failed');
     const { renderTimeout } = this.#settings;
-    const message = `${entry.script} did not finish rendering within ${renderTimeout} ms (renderTimeout): an await that never settles?`;
+    const message =
+      `${entry.script} did not finish rendering within ${renderTimeout} ms (renderTimeout): ` +
+      'an await that never settles?';
     resolve({ ok: false, error: { code: 'RENDER_TIMEOUT', name: 'Error', message, file: entry.script } });
   }
 

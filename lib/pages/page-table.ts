@@ -131,9 +131,9 @@ export class PageTable {
 }
 
 function addTo<K, V>(index: Map<K, Set<V>>, key: K, value: V): void {
-  let set = index.get(key);
-  if (!set) index.set(key, (set = new Set()));
-  set.add(value);
+  const set = index.get(key);
+  if (set) set.add(value);
+  else index.set(key, new Set([value]));
 }
 
 /** Removes `value` from the set at `key`; true when it was there. */

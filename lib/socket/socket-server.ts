@@ -76,7 +76,9 @@ export class SocketServer {
     if (this.#closed) return refuse(socket, 503, 'the server is shutting down');
     const origin = req.headers.origin;
     if (!originAllowed(this.#options, origin, req.headers.host)) {
-      this.#options.logger.warn(`refused a page socket from origin ${origin} (allow it with pagewire({ allowedOrigins: [...] }))`);
+      this.#options.logger.warn(
+        `refused a page socket from origin ${origin} (allow it with pagewire({ allowedOrigins: [...] }))`,
+      );
       return refuse(socket, 403, 'origin not allowed');
     }
     const session = sessionOf(req, this.#options.sessionCookie);
@@ -92,7 +94,10 @@ export class SocketServer {
         // A browser that does not read what it is sent gets no more: pushes stay buffered for
         // the page (bounded), and the socket ends; the page re-joins when the browser is back.
         if (ws.bufferedAmount > maxBuffered) {
-          this.#options.logger.warn(`page socket terminated: more than ${maxBuffered} bytes waiting to be sent to a browser that does not read them`);
+          this.#options.logger.warn(
+            `page socket terminated: more than ${maxBuffered} bytes waiting to be sent ` +
+              'to a browser that does not read them',
+          );
           ws.terminate();
           return;
         }
@@ -189,7 +194,9 @@ export class SocketServer {
     const wait = bucket.wait();
     if (!connection.ws.isPaused) {
       connection.ws.pause();
-      const text = `more than ${bucket.rate} messages per second on this socket (maxEventsPerSecond): reading paused for ${wait} ms`;
+      const text =
+        `more than ${bucket.rate} messages per second on this socket (maxEventsPerSecond): ` +
+        `reading paused for ${wait} ms`;
       connection.socket.send(frame({ t: 'error', code: 'RATE_LIMITED', message: text }));
     }
     connection.timer = setTimeout(() => {
@@ -219,7 +226,11 @@ const REFUSALS: Record<Refusal, string> = {
 const PONG = frame({ t: 'pong' });
 
 function refuse(socket: Duplex, status: number, reason: string): void {
-  const statusText = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 503: 'Service Unavailable' }[status] ?? 'Error';
+  const statusText =
+    { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 503: 'Service Unavailable' }[status] ?? 'Error';
   socket.once('finish', () => socket.destroy());
-  socket.end(`HTTP/1.1 ${status} ${statusText}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${statusText}\r\nConnection: close\r\nContent-Type: text/plain\r\n` +
+      `Content-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`,
+  );
 }

@@ -48,7 +48,9 @@ export async function whereStuck(worker: Worker, timeoutMs: number): Promise<Stu
   const call = (method: string): Promise<void> => {
     const id = ++lastId;
     const replied = new Promise<void>((resolve) => replies.set(id, resolve));
-    void session.post('NodeWorker.sendMessageToWorker', { sessionId, message: JSON.stringify({ id, method }) }).catch(() => {});
+    void session
+      .post('NodeWorker.sendMessageToWorker', { sessionId, message: JSON.stringify({ id, method }) })
+      .catch(() => {});
     return replied;
   };
   session.on('NodeWorker.receivedMessageFromWorker', ({ params }) => {
@@ -57,7 +59,8 @@ export async function whereStuck(worker: Worker, timeoutMs: number): Promise<Stu
     if (reply.id !== undefined) replies.get(reply.id)?.();
     // Every script the worker has loaded is announced on `Debugger.enable`: frames name their
     // script by id only.
-    if (reply.method === 'Debugger.scriptParsed' && reply.params?.scriptId) urls.set(reply.params.scriptId, reply.params.url ?? '');
+    if (reply.method === 'Debugger.scriptParsed' && reply.params?.scriptId)
+      urls.set(reply.params.scriptId, reply.params.url ?? '');
     if (reply.method === 'Debugger.paused') onPaused(reply.params?.callFrames ?? []);
   });
   const attached = new Promise<string>((resolve) => {
@@ -78,7 +81,9 @@ export async function whereStuck(worker: Worker, timeoutMs: number): Promise<Stu
       if (!isScriptFile(file)) return [];
       // The inspector counts from 0; sucrase keeps every line where it was, under the wrapper's.
       // (Columns move as types are stripped, and the compiled code is the worker's: lines only.)
-      return [{ file, line: Math.max(1, frame.location.lineNumber + 1 - WRAPPER_LINES), functionName: frame.functionName }];
+      return [
+        { file, line: Math.max(1, frame.location.lineNumber + 1 - WRAPPER_LINES), functionName: frame.functionName },
+      ];
     });
   } catch {
     return [];
@@ -93,12 +98,18 @@ export async function whereStuck(worker: Worker, timeoutMs: number): Promise<Stu
 function within<T>(promise: Promise<T>, deadline: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error('the worker did not answer the inspector in time')), Math.max(0, deadline - performance.now())).unref();
+    timer = setTimeout(
+      () => reject(new Error('the worker did not answer the inspector in time')),
+      Math.max(0, deadline - performance.now()),
+    ).unref();
   });
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
-/** Scripts run in their VM under their name relative to the scripts folder; Node's and vm2's own files have absolute paths or URLs. */
+/**
+ * Scripts run in their VM under their name relative to the scripts folder; Node's and vm2's own
+ * files have absolute paths or URLs.
+ */
 function isScriptFile(url: string): boolean {
   return /\.[cm]?[jt]sx?$/.test(url) && !path.isAbsolute(url) && !url.includes(':');
 }

@@ -82,7 +82,8 @@ export class WorkerPool implements ScriptRunner {
   readonly #sources = new Map<string, SourceAnswer>();
 
   constructor(settings: PoolSettings) {
-    if (!(Number.isInteger(settings.workers) && settings.workers > 0)) throw new RangeError(`WorkerPool: workers must be a positive integer, got ${settings.workers}`);
+    if (!(Number.isInteger(settings.workers) && settings.workers > 0))
+      throw new RangeError(`WorkerPool: workers must be a positive integer, got ${settings.workers}`);
     this.#settings = settings;
     for (let i = 0; i < settings.workers; i++) this.#slots.push(this.#start());
     this.#watchdog = setInterval(() => this.#check(), ALIVE_INTERVAL).unref();
@@ -162,11 +163,21 @@ export class WorkerPool implements ScriptRunner {
       ? // Run from source (tests, tsx): a worker does not inherit tsx's loader, so it registers
         // it before it loads the TypeScript entry.
         new Worker(
-          `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then(({ register }) => { register(); return import(${JSON.stringify(new URL('./worker-entry.ts', import.meta.url).href)}); })`,
+          `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then(({ register }) => {` +
+            ` register(); return import(${JSON.stringify(new URL('./worker-entry.ts', import.meta.url).href)}); })`,
           { ...options, eval: true },
         )
       : new Worker(new URL('./worker-entry.js', import.meta.url), options);
-    const slot: Slot = { worker, started: false, lastAlive: performance.now(), tasks: new Map(), lastNumber: 0, progress: new Int32Array(progress), stuck: false, closed: undefined };
+    const slot: Slot = {
+      worker,
+      started: false,
+      lastAlive: performance.now(),
+      tasks: new Map(),
+      lastNumber: 0,
+      progress: new Int32Array(progress),
+      stuck: false,
+      closed: undefined,
+    };
     worker.on('message', (message: FromWorker) => this.#receive(slot, message));
     worker.on('error', (error) => this.#fail(slot, `it failed: ${error.message}`));
     worker.on('exit', (code) => {
@@ -188,7 +199,8 @@ export class WorkerPool implements ScriptRunner {
 
   #send(slot: Slot, message: HostToRunner, task: Task): void {
     // int32, wrapping, never 0 (0 is "no task" in `progress`).
-    const number = (slot.lastNumber = ((slot.lastNumber + 1) | 0) || 1);
+    slot.lastNumber = (slot.lastNumber + 1) | 0 || 1;
+    const number = slot.lastNumber;
     slot.tasks.set(number, task);
     const out: ToWorker = { kind: 'message', task: number, message };
     slot.worker.postMessage(out);
@@ -266,16 +278,22 @@ export class WorkerPool implements ScriptRunner {
     try {
       const frames = await whereStuck(slot.worker, PAUSE_WAIT);
       const at = frames[0];
-      if (at && !this.#closing) {
+      if (at && this.#closing === undefined) {
         where = `, at ${at.file}:${at.line}`;
         // The page's own script is the outermost frame; the loop itself may be in a partial.
         const script = (frames.at(-1) ?? at).file;
         const ours = task.script === script;
-        const stack = frames.map((frame) => `    at ${frame.functionName || '<top level>'} (${frame.file}:${frame.line})`).join('\n');
+        const stack = frames
+          .map((frame) => `    at ${frame.functionName || '<top level>'} (${frame.file}:${frame.line})`)
+          .join('\n');
         const source = this.#source(at.file);
         const held = `held its worker for more than ${this.#settings.watchdogTimeout} ms without yielding`;
-        const message = `${ours ? task.what : 'a script'} ${held}: an endless loop? Its worker was stopped and its pages reload`;
-        const error = new ScriptError({ code: 'SCRIPT_STUCK', name: 'Error', message, file: at.file, line: at.line, stack }, 'source' in source ? source.source : undefined).info;
+        const what = ours ? task.what : 'a script';
+        const message = `${what} ${held}: an endless loop? Its worker was stopped and its pages reload`;
+        const error = new ScriptError(
+          { code: 'SCRIPT_STUCK', name: 'Error', message, file: at.file, line: at.line, stack },
+          'source' in source ? source.source : undefined,
+        ).info;
         this.#emit({ type: 'script-error', script, pageId: ours ? task.pageId : undefined, error });
       }
     } finally {
@@ -287,7 +305,7 @@ export class WorkerPool implements ScriptRunner {
   /** Ends a worker that is stuck or gone, tells its pages, and starts another in its place. */
   #fail(slot: Slot, why: string): void {
     const index = this.#slots.indexOf(slot);
-    if (index === -1 || this.#closing) return;
+    if (index === -1 || this.#closing !== undefined) return;
     if (!slot.started) this.#bootFailures++;
     if (this.#bootFailures > MAX_BOOT_FAILURES) {
       // Workers that cannot even start (too little maxWorkerHeapBytes, say) are not restarted in a
@@ -310,7 +328,11 @@ export class WorkerPool implements ScriptRunner {
     for (const pageId of rendering) {
       const script = scriptOf.get(pageId) ?? '';
       const message = `the worker rendering ${script} was stopped: ${why}`;
-      this.#emit({ type: 'render-failed', pageId, error: { code: 'WORKER_STOPPED', name: 'Error', message, file: script } });
+      this.#emit({
+        type: 'render-failed',
+        pageId,
+        error: { code: 'WORKER_STOPPED', name: 'Error', message, file: script },
+      });
     }
     for (const pageId of live) this.#emit({ type: 'page-closed', pageId, reason: 'crashed' });
   }

@@ -5,8 +5,7 @@ import type { RunnerSettings } from '../in-process-runner.js';
 /** What the pool sends a worker. */
 export type ToWorker =
   /** `task` numbers the message (int32, never 0) for `WorkerData.progress`. */
-  | { kind: 'message'; task: number; message: HostToRunner }
-  | { kind: 'close' };
+  { kind: 'message'; task: number; message: HostToRunner } | { kind: 'close' };
 
 /** What a worker sends the pool. */
 export type FromWorker =

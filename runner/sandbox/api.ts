@@ -45,7 +45,10 @@ declare const renderResult: unique symbol;
 export type EncodedRenderResult = string & { readonly [renderResult]: true };
 
 /** Errors the prelude reports through the port; a render's own error is its result instead. */
-export type SandboxErrorCode = Extract<ScriptErrorCode, 'TIMER_ERROR' | 'EVENT_ERROR' | 'CHANNEL_ERROR' | 'CLOSE_ERROR'>;
+export type SandboxErrorCode = Extract<
+  ScriptErrorCode,
+  'TIMER_ERROR' | 'EVENT_ERROR' | 'CHANNEL_ERROR' | 'CLOSE_ERROR'
+>;
 
 /**
  * One message from the sandbox to the host: the arguments of one `port(...)` call. Rest

@@ -10,7 +10,14 @@ import {
   type CompiledCode,
   type WrappedCode,
 } from '../compile.js';
-import type { CloseReason, LogLevel, RequestData, RunnerToHost, ScriptErrorCode, ScriptErrorInfo } from '../messages.js';
+import type {
+  CloseReason,
+  LogLevel,
+  RequestData,
+  RunnerToHost,
+  ScriptErrorCode,
+  ScriptErrorInfo,
+} from '../messages.js';
 import { preludeSource } from './prelude-source.js';
 import type {
   DispatchOutcome,

@@ -9,9 +9,9 @@ const channels = new Map<string, Set<Subscription>>();
 
 export function subscribe(page: PageState, channel: string, fn: (data: unknown) => unknown): () => void {
   const subscription: Subscription = { page, channel, fn };
-  let subscribers = channels.get(channel);
-  if (!subscribers) channels.set(channel, (subscribers = new Set()));
-  subscribers.add(subscription);
+  const subscribers = channels.get(channel);
+  if (subscribers) subscribers.add(subscription);
+  else channels.set(channel, new Set([subscription]));
   page.subscriptions.add(subscription);
   return () => unsubscribe(subscription);
 }

@@ -11,7 +11,7 @@ import { pages, type PageState, type Task } from './pages.js';
 /** A client event for a page: queued for its `__serverSocketEvent`. */
 export function dispatch(pageId: string, name: string, dataJson: string): DispatchOutcome {
   const page = pages.get(pageId);
-  if (!page || page.state !== 'live') return 'gone';
+  if (page?.state !== 'live') return 'gone';
   const hook = page.hook;
   if (!hook) {
     port('log', page.id, 'warn', `event '${name}' ignored: ${mainScript} defines no __serverSocketEvent(name, event)`);
