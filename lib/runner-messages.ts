@@ -16,7 +16,7 @@ export function routeRunnerMessages(
   options: Pick<ResolvedOptions, 'dev' | 'logger' | 'onError'>,
 ): void {
   const report = createErrorReporter(options);
-  runner.onMessage((message: RunnerToHost) => {
+  const route = (message: RunnerToHost): void => {
     if (registry.receive(message)) return;
     switch (message.type) {
       case 'publish':
@@ -49,6 +49,18 @@ export function routeRunnerMessages(
         const unknown: never = message;
         throw new Error(`unknown runner message ${JSON.stringify(unknown)}`);
       }
+    }
+  };
+  runner.onMessage((message) => {
+    // A bug here must not become an exception in the runner's delivery (a worker's message
+    // event, the in-process runner's flush): it is reported like any failure.
+    try {
+      route(message);
+    } catch (error) {
+      report.failure(error, {
+        code: 'RUNNER_MESSAGE_FAILED',
+        doing: `handling the runner's '${message.type}' message`,
+      });
     }
   });
 }

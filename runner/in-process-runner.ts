@@ -99,7 +99,8 @@ export class InProcessRunner implements ScriptRunner {
       if (!change.file.endsWith('.ts')) continue;
       for (const [script, sandbox] of [...this.#sandboxes]) {
         if (!sandbox.uses(change.file)) continue;
-        if (change.kind === 'change') {
+        // An `add` may be a file deleted and written again: its content decides too.
+        if (change.kind === 'change' || change.kind === 'add') {
           const now = sandbox.compare(change.file);
           if (now === 'same' || (now === 'empty' && !recheck)) continue;
         }
@@ -121,8 +122,9 @@ export class InProcessRunner implements ScriptRunner {
       const allClosed = new Promise<void>((resolve) => {
         const listener = this.#listener;
         this.#listener = (message) => {
-          listener(message);
+          // Counted before the listener runs: a listener that throws must not hold the shutdown.
           if (message.type === 'page-closed' && open.delete(message.pageId) && open.size === 0) resolve();
+          listener(message);
         };
       });
       this.#closePages([...open], 'shutdown');

@@ -99,7 +99,10 @@ export interface FileChange {
 /** A runner, in this process or another thread: post messages in, listen for messages out. */
 export interface ScriptRunner {
   post(message: HostToRunner): void;
-  /** Sets the one listener for the runner's messages. */
+  /**
+   * Sets the one listener for the runner's messages. The listener must not throw: a throw is a
+   * bug, and surfaces as an uncaught exception, as from any event listener.
+   */
   onMessage(listener: (message: RunnerToHost) => void): void;
   /** Ends every page (reason `shutdown`) and releases every sandbox. Safe to call twice. */
   close(): Promise<void>;

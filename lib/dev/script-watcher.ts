@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { FileChange } from '../../runner/messages.js';
@@ -10,6 +11,7 @@ const DEBOUNCE_MS = 15;
  * have seen a file half written (truncated, not yet filled).
  */
 const RECHECK_MS = 120;
+const EMPTY = 'empty';
 const IGNORED = /(^|[/\\])(node_modules|\.git)([/\\]|$)/;
 
 /** Hears a batch of changes; `recheck` when it is the second report of edited files. */
@@ -31,7 +33,11 @@ export class ScriptWatcher {
   readonly #rechecks = new Set<NodeJS.Timeout>();
   #closing: Promise<void> | undefined;
 
-  constructor(root: string, onChanges: ChangesListener) {
+  readonly #recheckMs: number;
+
+  /** `recheckMs`: when edited files are looked at again (tests shorten it). */
+  constructor(root: string, onChanges: ChangesListener, recheckMs = RECHECK_MS) {
+    this.#recheckMs = recheckMs;
     this.#root = root;
     this.#onChanges = onChanges;
     this.#watcher = watch(root, { ignoreInitial: true, atomic: true, ignored: (file) => IGNORED.test(file) });
@@ -69,14 +75,33 @@ export class ScriptWatcher {
     const changes = [...this.#pending].map(([file, kind]) => ({ file, kind }));
     this.#pending.clear();
     if (changes.length === 0) return;
-    this.#onChanges(changes, false);
     const edits = changes.filter((change) => change.kind === 'change' || change.kind === 'add');
+    // Seen as the listener reads them: the second report is only for files written since.
+    const seen = new Map(edits.map((change) => [change.file, this.#stamp(change.file)]));
+    this.#onChanges(changes, false);
     if (edits.length === 0) return;
     const timer = setTimeout(() => {
       this.#rechecks.delete(timer);
-      if (this.#closing === undefined) this.#onChanges(edits, true);
-    }, RECHECK_MS);
+      if (this.#closing !== undefined) return;
+      // Written again since the first report, or empty then (maybe truncated, about to be written):
+      // reported again. A file left as it was is not, so nothing reloads twice for one save.
+      const again = edits.filter((change) => {
+        const before = seen.get(change.file);
+        return before === EMPTY || before !== this.#stamp(change.file);
+      });
+      if (again.length > 0) this.#onChanges(again, true);
+    }, this.#recheckMs);
     timer.unref();
     this.#rechecks.add(timer);
+  }
+
+  /** The file's size and modification time, `EMPTY` for an empty file, '' when it cannot be read. */
+  #stamp(file: string): string {
+    try {
+      const { size, mtimeMs } = statSync(path.join(this.#root, file));
+      return size === 0 ? EMPTY : `${size}:${mtimeMs}`;
+    } catch {
+      return '';
+    }
   }
 }

@@ -206,9 +206,12 @@ export function createRequestHandler(
     res.setHeader('cache-control', 'no-store');
     if (!options.dev) return void res.end(productionErrorPage(500, requestId));
     // The error page reloads by itself once a file is saved, the fix with it.
-    registry.watch(requestId, session, error.file ?? '');
+    // An id of its own: the failed page's id may still be in the table, closing (a render that
+    // timed out), and its runner's last word about it must not end the error page.
+    const errorPageId = randomId();
+    registry.watch(errorPageId, session, error.file ?? '');
     if (newSession) setSessionCookie(req, res, session);
-    res.end(injectAtStart(devErrorPage(error), clientTag(req, requestId)));
+    res.end(injectAtStart(devErrorPage(error), clientTag(req, errorPageId)));
   }
 
   function fail(res: ServerResponse, next: NextFunction | undefined, error: unknown): void {

@@ -344,7 +344,8 @@ export class PageRegistry {
       const fields = { script: entry.script, pageId: entry.id };
       this.#settings.logger.warn(`${entry.script}: page ${entry.id.slice(0, 6)} closed (${reason})`, fields);
     }
-    this.#forget(entry, reason);
+    // A page that ends while it renders was never live: no browser will come for its pushes.
+    this.#forget(entry, entry.state === 'rendering' ? undefined : reason);
   }
 
   /** Closes the oldest pages of `set` while it holds more than `max`. */

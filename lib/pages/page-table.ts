@@ -51,8 +51,9 @@ export class PageTable {
     return this.#pages.size;
   }
 
-  /** A page starts rendering. */
+  /** A page starts rendering. Its id must be new: two pages never share one. */
   add(entry: PageEntry): void {
+    if (this.#pages.has(entry.id)) throw new Error(`page id ${entry.id} is in use already`);
     this.#pages.set(entry.id, entry);
     addTo(this.#byScript, entry.script, entry);
     addTo(this.#bySession, entry.session, entry);

@@ -37,6 +37,7 @@ function __serverSocketEvent(name: string) {
   if (name === 'stop') page.channel('stop').publish(null);
 }`,
   'plain.ts': `echo('plain');`,
+  'self-close.ts': `server_socket_event('hi', 'x'.repeat(1000)); page.close(); echo('plain');`,
   'slow.ts': `await new Promise(() => {}); echo('never');`,
 });
 const request: RequestData = { method: 'GET', url: '/', path: '/', query: {}, params: {}, headers: {}, cookies: {}, body: undefined };
@@ -108,6 +109,16 @@ describe('PageRegistry, with a real runner and no socket', () => {
     ]);
     assert.equal(registry.hasSession('s'), false);
     assert.equal(registry.join(new RecordingSocket(), 's', PAGE(2), 0), 'UNKNOWN_PAGE', 'a farewell is said once');
+    await registry.close();
+  });
+
+  it('a page its script closes while it renders leaves no tombstone: it was never live', async () => {
+    const registry = start();
+    const result = await registry.render('self-close.ts', PAGE(20), 'lonely', request);
+    assert.ok(result.ok && !result.live);
+    assert.equal(registry.size, 0);
+    // Its close and its render's answer come in one runner flush: both are in by now.
+    assert.equal(registry.hasSession('lonely'), false, 'no socket is let in for a session with no page');
     await registry.close();
   });
 
