@@ -2,6 +2,7 @@ import { InProcessRunner } from '../../runner/in-process-runner.js';
 import type { RequestData, RunnerToHost } from '../../runner/messages.js';
 import { DEFAULT_FORBIDDEN_MODULES } from '../../lib/options.js';
 import { RESERVED_EVENT_NAMES } from '../../protocol/wire.js';
+import { FAILURE_REPORT_MS, realDelay } from './fixtures.js';
 
 /** A real in-process runner over a scripts folder, with every message it sent kept in order. */
 export class RunnerHarness {
@@ -34,16 +35,16 @@ export class RunnerHarness {
     this.runner.post({ type: 'event', pageId, name, data: JSON.stringify(data) });
   }
 
-  /** Waits for the first message (already received or coming) that matches. */
+  /** Waits for the first message (already received or coming) that matches; `timeoutMs` only reports one that never comes. */
   async next<T extends RunnerToHost>(matches: (m: RunnerToHost) => m is T, timeoutMs?: number): Promise<T>;
   async next(matches: (m: RunnerToHost) => boolean, timeoutMs?: number): Promise<RunnerToHost>;
-  async next(matches: (m: RunnerToHost) => boolean, timeoutMs = 3000): Promise<RunnerToHost> {
-    const deadline = Date.now() + timeoutMs;
+  async next(matches: (m: RunnerToHost) => boolean, timeoutMs = FAILURE_REPORT_MS): Promise<RunnerToHost> {
+    const deadline = performance.now() + timeoutMs;
     for (;;) {
       const found = this.messages.find(matches);
       if (found) return found;
-      if (Date.now() > deadline) throw new Error(`no matching runner message; got ${JSON.stringify(this.messages, null, 1).slice(0, 2000)}`);
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      if (performance.now() > deadline) throw new Error(`no matching runner message after ${timeoutMs} ms; got ${JSON.stringify(this.messages, null, 1).slice(0, 2000)}`);
+      await realDelay(5);
     }
   }
 

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import express from 'express';
 import { WebSocket } from 'ws';
 import { pagewire, type Pagewire, type PagewireOptions } from '../../lib/index.js';
-import { memoryLogger } from './fixtures.js';
+import { FAILURE_REPORT_MS, memoryLogger, realTimeout } from './fixtures.js';
 
 export interface TestServer {
   wire: Pagewire;
@@ -94,18 +94,21 @@ export class SocketClient {
 
   readonly #seq = new Map<string, number>();
 
-  /** Resolves with the first frame (new or already received) that matches. */
-  async next(matches: (frame: Record<string, unknown>) => boolean, timeoutMs = 5000): Promise<Record<string, unknown>> {
-    const deadline = Date.now() + timeoutMs;
+  /**
+   * Resolves with the first frame (new or already received) that matches: it waits for the frame,
+   * however long it takes. `timeoutMs` only reports one that never comes.
+   */
+  async next(matches: (frame: Record<string, unknown>) => boolean, timeoutMs = FAILURE_REPORT_MS): Promise<Record<string, unknown>> {
+    const deadline = performance.now() + timeoutMs;
     for (;;) {
       const found = this.frames.find(matches);
       if (found) return found;
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no matching frame; got ${JSON.stringify(this.frames)}`);
+      const left = deadline - performance.now();
+      if (left <= 0) throw new Error(`no matching frame after ${timeoutMs} ms; got ${JSON.stringify(this.frames)}`);
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
+        const cancel = realTimeout(left, resolve);
         this.#waiters.push(() => {
-          clearTimeout(timer);
+          cancel();
           resolve();
         });
       });
