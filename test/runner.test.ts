@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { RunnerToHost } from '../runner/messages.js';
-import { scriptsFolder } from './helpers/fixtures.js';
+import { scriptsFolder, waitFor } from './helpers/fixtures.js';
 import { RunnerHarness } from './helpers/runner.js';
 
 const folder = scriptsFolder({
@@ -76,6 +76,8 @@ function __serverSocketEvent(name: string) {
   if (name === 'ping') server_socket_event('pong', 1);
   if (name === 'callback') require('node:fs').readFile('/no/such/file', () => { throw new Error('callback broke'); });
 }`,
+  // Ticks on the same timer as resources.ts: what its interval would have done, this one does.
+  'ticker.ts': `setInterval(() => server_socket_event('tick'), 5);`,
   'broadcast.ts': `function __serverSocketEvent(name: string, event: unknown) {
   if (name === 'all') page.broadcast('news', event);
 }`,
@@ -211,10 +213,15 @@ describe('runner: death of a page', () => {
       // Hooks first, then owned resources last-in first-out.
       assert.deepEqual(readFileSync(path.join(dir.dir, 'closed.log'), 'utf8').trim().split('\n'), ['hook', 'function', 'asyncDispose', 'destroy', 'dispose', 'close']);
       const ticks = harness.pushes(pageId).length;
-      await new Promise((resolve) => setTimeout(resolve, 40));
+      // Another page's interval of the same period ticks ten times: had the closed page's interval
+      // survived, it would have ticked too.
+      const sentinel = await rendered('ticker.ts');
+      await waitFor(() => harness.pushes(sentinel.pageId).length >= 10, 'ten ticks of another page');
       assert.equal(harness.pushes(pageId).length, ticks, 'the interval stopped');
-      harness.runner.post({ type: 'close-pages', pageIds: [pageId], reason: 'shutdown' });
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      // Closed again, before a page that is open: by the time that one's close is reported, the
+      // first one's hooks would have run again.
+      harness.runner.post({ type: 'close-pages', pageIds: [pageId, sentinel.pageId], reason: 'shutdown' });
+      await harness.next(is('page-closed', (m) => m.pageId === sentinel.pageId));
       assert.equal(readFileSync(path.join(dir.dir, 'closed.log'), 'utf8').trim().split('\n').length, 6, 'hooks ran once');
     } finally {
       dir.remove();
@@ -252,7 +259,7 @@ describe('runner: containment', () => {
   });
 
   it('reports a rejection nobody awaited and a throw in a Node callback, and the process lives on', () => {
-    const child = spawnSync(process.execPath, ['--import', 'tsx', 'test/helpers/rejection-child.ts', folder.dir], { encoding: 'utf8', timeout: 20_000 });
+    const child = spawnSync(process.execPath, ['--import', 'tsx', 'test/helpers/rejection-child.ts', folder.dir], { encoding: 'utf8', timeout: 60_000 });
     assert.equal(child.status, 0, child.stderr);
     const { rejection, exception, alive } = JSON.parse(child.stdout.trim().split('\n').at(-1) as string) as Record<string, { text: string }> & { alive: boolean };
     assert.match(rejection?.text ?? '', /unhandled rejection in a script: Error: nobody awaited this/);
