@@ -16,11 +16,19 @@ function __serverSocketEvent(name: string, event: unknown) {
   if (name === 'timer') setTimeout(() => { throw new Error('timer broke'); }, 1);
   if (name === 'exit') process.exit(1);
   if (name === 'close') page.close();
+  if (name === 'grace') { page.setDisconnectGrace(event as number); server_socket_event('grace', event); }
 }`,
+  // Says goodbye and ends itself when told: by its browser ('later'), or, while its browser is
+  // away, by another page on the 'farewell' channel. Its grace outlasts any test.
   'farewell.ts': `page.onClose(() => console.log('farewell closed ' + page.id));
-page.setDisconnectGrace(5000);
+page.setDisconnectGrace(600_000);
+const goodbye = () => { server_socket_event('last', 'see you'); page.close(); };
+page.channel('farewell').subscribe((id) => { if (id === page.id) goodbye(); });
 function __serverSocketEvent(name: string) {
-  if (name === 'later') setTimeout(() => { server_socket_event('last', 'see you'); page.close(); }, 100);
+  if (name === 'later') setTimeout(goodbye, 100);
+}`,
+  'farewell-trigger.ts': `function __serverSocketEvent(name: string, event: unknown) {
+  if (name === 'goodbye') page.channel('farewell').publish(event);
 }`,
   'news.ts': `echo('<p>news</p>');
 function __serverSocketEvent(name: string, event: unknown) {
@@ -35,7 +43,9 @@ function __serverSocketEvent() {}`,
 describe('page socket', () => {
   let server: TestServer;
   before(async () => {
-    server = await startServer({ dir: folder.dir, dev: true, connectTimeout: 300, disconnectGrace: 300 });
+    // Pages wait for their browser, and for it to come back, longer than any test takes on a
+    // loaded machine: the tests of those timeouts set them short on their own server or page.
+    server = await startServer({ dir: folder.dir, dev: true, connectTimeout: 600_000, disconnectGrace: 600_000 });
   });
   after(async () => {
     await server.close();
@@ -173,10 +183,15 @@ describe('page socket', () => {
   });
 
   it('closes a page that never connects after connectTimeout, running its close hooks', async () => {
-    const { pageId, cookie } = await renderLive(server.url, '/hello');
-    await waitFor(() => server.log.lines.some((line) => line.includes(`[page ${pageId.slice(0, 6)}]: hello closed`)), 'the close hook');
-    // Its session owned nothing else: it may not even open a socket now.
-    await assert.rejects(SocketClient.connect(server.origin, cookie), /upgrade refused: 401/);
+    const short = await startServer({ dir: folder.dir, connectTimeout: 300 });
+    try {
+      const { pageId, cookie } = await renderLive(short.url, '/hello');
+      await waitFor(() => short.log.lines.some((line) => line.includes(`[page ${pageId.slice(0, 6)}]: hello closed`)), 'the close hook');
+      // Its session owned nothing else: it may not even open a socket now.
+      await assert.rejects(SocketClient.connect(short.origin, cookie), /upgrade refused: 401/);
+    } finally {
+      await short.close();
+    }
   });
 
   it('keeps a disconnected page through the grace period, then closes it', async () => {
@@ -188,6 +203,9 @@ describe('page socket', () => {
     const second = await joinPage(server.origin, pageId, cookie, 2);
     second.send({ t: 'ev', p: pageId, s: 2, n: 'test_click' });
     assert.equal((await second.next((f) => f.n === 'message')).d, 'You clicked the button (2)', 'same instance, same state');
+    // Now a short grace (the script's own), confirmed before the browser goes away again.
+    second.send({ t: 'ev', p: pageId, s: 3, n: 'grace', d: 300 });
+    await second.next((f) => f.n === 'grace');
     await second.close();
     await waitFor(() => server.log.lines.some((line) => line.includes(`[page ${pageId.slice(0, 6)}]: hello closed`)), 'the close hook after the grace period');
   });
@@ -206,23 +224,32 @@ describe('page socket', () => {
   });
 
   it('a page its script closed while the browser was away: on re-join, the pushes it missed, then closed', async () => {
-    const { pageId, cookie } = await renderLive(server.url, '/farewell');
-    const first = await joinPage(server.origin, pageId, cookie);
-    first.event(pageId, 'later');
-    // The browser goes away; 100 ms later the script says goodbye and ends the page.
-    await first.close();
-    await waitFor(() => server.log.lines.some((line) => line.includes(`farewell closed ${pageId}`)), 'the page to close');
-    const again = await SocketClient.connect(server.origin, cookie);
-    again.send({ t: 'join', p: pageId, a: 0 });
-    assert.equal((await again.next((f) => f.t === 'closed')).reason, 'closed-by-script');
-    assert.deepEqual(
-      again.frames.map((f) => [f.t, f.final, f.n, f.d]),
-      [['joined', true, undefined, undefined], ['push', undefined, 'last', 'see you'], ['closed', undefined, undefined, undefined]],
-    );
-    // Given once: the page is gone now.
-    again.send({ t: 'join', p: pageId, a: 0 });
-    assert.equal((await again.next((f) => f.t === 'error')).code, 'UNKNOWN_PAGE');
-    await again.close();
+    // A server of its own: its counts say when the server has seen the browser go.
+    const own = await startServer({ dir: folder.dir });
+    try {
+      const { pageId, cookie } = await renderLive(own.url, '/farewell');
+      const trigger = await renderLive(own.url, '/farewell-trigger');
+      const triggerClient = await joinPage(own.origin, trigger.pageId, trigger.cookie);
+      const first = await joinPage(own.origin, pageId, cookie);
+      // The browser goes away; then the script says goodbye and ends the page.
+      await first.close();
+      await waitFor(() => own.wire.stats().disconnected === 1, 'the server to see the browser go');
+      triggerClient.event(trigger.pageId, 'goodbye', pageId);
+      await waitFor(() => own.log.lines.some((line) => line.includes(`farewell closed ${pageId}`)), 'the page to close');
+      const again = await SocketClient.connect(own.origin, cookie);
+      again.send({ t: 'join', p: pageId, a: 0 });
+      assert.equal((await again.next((f) => f.t === 'closed')).reason, 'closed-by-script');
+      assert.deepEqual(
+        again.frames.map((f) => [f.t, f.final, f.n, f.d]),
+        [['joined', true, undefined, undefined], ['push', undefined, 'last', 'see you'], ['closed', undefined, undefined, undefined]],
+      );
+      // Given once: the page is gone now.
+      again.send({ t: 'join', p: pageId, a: 0 });
+      assert.equal((await again.next((f) => f.t === 'error')).code, 'UNKNOWN_PAGE');
+      await Promise.all([again.close(), triggerClient.close()]);
+    } finally {
+      await own.close();
+    }
   });
 
   it('a page its script closes while connected keeps nothing: it was sent its pushes and closed', async () => {
