@@ -176,7 +176,7 @@ function __serverSocketEvent(name: string) {
   });
 });
 
-describe('the dev error overlay, in a real browser (Chromium)', { timeout: 60_000 }, () => {
+describe('the dev error overlay, in a real browser (Chromium)', { timeout: 180_000 }, () => {
   it('a stuck script: its error stays on the page until it is dismissed; then the page reloads', async () => {
     const site = scriptsFolder({
       'button.ts': `echo('<button id="spin" onclick="document.serverSocket.send(\\'spin\\')">spin</button>');
@@ -255,7 +255,7 @@ describe('scripts in worker threads, in production', () => {
   });
 });
 
-describe('a worker killed from outside, in a real browser (Chromium)', { timeout: 60_000 }, () => {
+describe('a worker killed from outside, in a real browser (Chromium)', { timeout: 180_000 }, () => {
   it('the tab whose page lived in it reloads and works again; the tab in the other worker keeps its state', async () => {
     const samples = sampleScripts();
     const server = await startServer({ dir: samples.dir, workers: 2 });
