@@ -16,7 +16,8 @@ import path from 'node:path';
 const root = path.join(import.meta.dirname, '..');
 const IN_THREAD_TOO = ['http', 'socket', 'faults', 'limits', 'hot-reload', 'browser'];
 /** What `npm run build` compiles into dist/ (see package.json and tsconfig.build.json). */
-const BUILD_INPUTS = ['lib', 'runner', 'client', 'protocol', 'package.json', 'tsconfig.base.json', 'tsconfig.build.json'];
+const BUILD_INPUTS = ['lib', 'runner', 'client', 'protocol', 'package.json', 'tsconfig.base.json',
+  'tsconfig.build.json'];
 
 const only = process.argv.slice(2);
 const all = readdirSync(path.join(root, 'test'), { recursive: true })
@@ -27,7 +28,8 @@ const all = readdirSync(path.join(root, 'test'), { recursive: true })
 const matching = (names) => all.filter((file) => names.some((name) => path.basename(file).includes(name)));
 const unmatched = only.filter((name) => matching([name]).length === 0);
 if (all.length === 0 || unmatched.length > 0) {
-  console.error(`test/run.mjs: no test file under test/ matches ${unmatched.length > 0 ? unmatched.join(', ') : 'anything'}`);
+  const names = unmatched.length > 0 ? unmatched.join(', ') : 'anything';
+  console.error(`test/run.mjs: no test file under test/ matches ${names}`);
   process.exit(1);
 }
 const files = only.length === 0 ? all : matching(only);
@@ -43,14 +45,17 @@ if (only.length === 0 && !process.env.PAGEWIRE_TEST_WORKERS) {
   }
   console.log(`\n# again, with scripts in the server's thread (workers: 0): ${inThread.join(' ')}`);
   const second = run(inThread, { PAGEWIRE_TEST_WORKERS: '0' });
-  console.log(`\n# test/run.mjs: ${status === 0 ? 'passed' : 'FAILED'} with scripts in worker threads, ${second === 0 ? 'passed' : 'FAILED'} with scripts in the server's thread`);
+  const outcome = (code) => (code === 0 ? 'passed' : 'FAILED');
+  const modes = `${outcome(status)} with scripts in worker threads, ${outcome(second)} in the server's thread`;
+  console.log(`\n# test/run.mjs: ${modes}`);
   status ||= second;
 }
 process.exit(status);
 
 /** Runs `list` in one `node --test`; its exit status (1 when it could not run or was killed). */
 function run(list, env = {}) {
-  const child = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...list], { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+  const options = { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } };
+  const child = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...list], options);
   if (child.error) console.error(`test/run.mjs: could not run node --test: ${child.error.message}`);
   if (child.signal) console.error(`test/run.mjs: node --test was killed by ${child.signal}`);
   return child.status ?? 1;
@@ -65,9 +70,11 @@ function buildIfStale() {
   const changed = Math.max(...BUILD_INPUTS.map((input) => newestFile(path.join(root, input))));
   if (built !== undefined && built >= changed) return;
   console.log(`# test/run.mjs: dist/ is ${built === undefined ? 'missing' : 'older than its sources'}: npm run build`);
-  const build = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit', shell: process.platform === 'win32' });
+  const options = { cwd: root, stdio: 'inherit', shell: process.platform === 'win32' };
+  const build = spawnSync('npm', ['run', 'build'], options);
   if (build.status !== 0) {
-    console.error(`test/run.mjs: npm run build failed${build.error ? `: ${build.error.message}` : ''}; the tests need dist/`);
+    const why = build.error ? `: ${build.error.message}` : '';
+    console.error(`test/run.mjs: npm run build failed${why}; the tests need dist/`);
     process.exit(1);
   }
 }

@@ -22,19 +22,24 @@ export function fakeClock(t: TestContext, apis: readonly ClockApi[]): FakeClock 
   const real = { clearTimeout: globalThis.clearTimeout, clearInterval: globalThis.clearInterval };
   t.mock.timers.enable({ apis: [...apis], now: Date.now() });
   const made = new WeakSet<object>();
-  const fake = { setTimeout: globalThis.setTimeout, setInterval: globalThis.setInterval, clearTimeout: globalThis.clearTimeout, clearInterval: globalThis.clearInterval };
+  const { setTimeout, setInterval, clearTimeout, clearInterval } = globalThis;
+  const fake = { setTimeout, setInterval, clearTimeout, clearInterval };
   const track = <T extends object>(timer: T): T => {
     made.add(timer);
     return timer;
   };
-  const clearWith = (fakeClear: (timer: never) => void, realClear: (timer: never) => void) => (timer: unknown) =>
-    typeof timer === 'object' && timer !== null && made.has(timer) ? fakeClear(timer as never) : realClear(timer as never);
+  const clearWith = (fakeClear: (timer: never) => void, realClear: (timer: never) => void) => (timer: unknown) => {
+    const ours = typeof timer === 'object' && timer !== null && made.has(timer);
+    return ours ? fakeClear(timer as never) : realClear(timer as never);
+  };
   if (apis.includes('setTimeout')) {
-    globalThis.setTimeout = ((...args: Parameters<typeof setTimeout>) => track(fake.setTimeout(...args))) as typeof setTimeout;
+    const tracked = (...args: Parameters<typeof setTimeout>) => track(fake.setTimeout(...args));
+    globalThis.setTimeout = tracked as typeof setTimeout;
     globalThis.clearTimeout = clearWith(fake.clearTimeout, real.clearTimeout) as typeof clearTimeout;
   }
   if (apis.includes('setInterval')) {
-    globalThis.setInterval = ((...args: Parameters<typeof setInterval>) => track(fake.setInterval(...args))) as typeof setInterval;
+    const tracked = (...args: Parameters<typeof setInterval>) => track(fake.setInterval(...args));
+    globalThis.setInterval = tracked as typeof setInterval;
     globalThis.clearInterval = clearWith(fake.clearInterval, real.clearInterval) as typeof clearInterval;
   }
   return {

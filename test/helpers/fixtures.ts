@@ -22,7 +22,8 @@ export function sampleScripts(): { dir: string; remove(): void } {
   const dir = mkdtempSync(path.join(tmpdir(), 'pagewire-samples-'));
   const samples = path.join(import.meta.dirname, '..', '..', 'sample-scripts');
   // Without what an earlier run may have left beside the samples (it is in .gitignore).
-  cpSync(samples, dir, { recursive: true, filter: (source) => path.relative(samples, source).split(path.sep)[0] !== '_data' });
+  const ours = (source: string) => path.relative(samples, source).split(path.sep)[0] !== '_data';
+  cpSync(samples, dir, { recursive: true, filter: ours });
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
@@ -68,7 +69,11 @@ export async function waitFor(check: () => boolean, what: string, timeoutMs = FA
 }
 
 /** `waitFor` with an asynchronous check (an HTTP request, say). */
-export async function waitForAsync(check: () => Promise<boolean>, what: string, timeoutMs = FAILURE_REPORT_MS): Promise<void> {
+export async function waitForAsync(
+  check: () => Promise<boolean>,
+  what: string,
+  timeoutMs = FAILURE_REPORT_MS,
+): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   while (!(await check())) {
     if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
