@@ -40,7 +40,7 @@ console.log(typeof ServerSocket, String(new ServerSocketEvent('message', 'text')
   });
 
   it('lets a plain JavaScript Express app import { pagewire } and serve a live page', () => {
-    const run = spawnSync(process.execPath, ['app.js'], { cwd: app.dir, encoding: 'utf8', timeout: 20_000 });
+    const run = spawnSync(process.execPath, ['app.js'], { cwd: app.dir, encoding: 'utf8', timeout: 60_000 });
     assert.equal(run.status, 0, run.stderr);
     const { status, body } = JSON.parse(run.stdout.trim()) as { status: number; body: string };
     assert.equal(status, 200);
@@ -48,7 +48,7 @@ console.log(typeof ServerSocket, String(new ServerSocketEvent('message', 'text')
   });
 
   it("exports the browser client as 'pagewire/client'", () => {
-    const run = spawnSync(process.execPath, ['client.js'], { cwd: app.dir, encoding: 'utf8', timeout: 20_000 });
+    const run = spawnSync(process.execPath, ['client.js'], { cwd: app.dir, encoding: 'utf8', timeout: 60_000 });
     assert.equal(run.status, 0, run.stderr);
     assert.equal(run.stdout.trim(), 'function text');
   });
