@@ -145,8 +145,9 @@ function __serverSocketEvent() {}`,
   let proxy: CuttableProxy;
   let browser: Browser;
   before(async () => {
-    // Pages wait ten minutes for their browser: one that ends sooner was ended by its browser.
-    server = await startServer({ dir: folder.dir, disconnectGrace: 600_000 });
+    // Pages wait ten minutes for their browser (the helpers' default): one that ends sooner was
+    // ended by its browser.
+    server = await startServer({ dir: folder.dir });
     proxy = await CuttableProxy.start(Number(new URL(server.url).port));
     browser = await launchBrowser();
   });

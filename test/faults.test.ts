@@ -46,8 +46,9 @@ describe('faults over real sockets', () => {
   let proxy: CuttableProxy;
   before(async () => {
     // Below the rate the client sends at: the throttle (which must drop nothing) is in play too.
-    // The grace outlasts any test: a page that ends early was ended by its browser.
-    server = await startServer({ dir: folder.dir, maxEventsPerSecond: 4000, disconnectGrace: 600_000 });
+    // The grace (ten minutes, the helpers' default) outlasts any test: a page that ends early was
+    // ended by its browser.
+    server = await startServer({ dir: folder.dir, maxEventsPerSecond: 4000 });
     proxy = await CuttableProxy.start(Number(new URL(server.url).port));
   });
   after(async () => {
@@ -112,7 +113,7 @@ describe('faults over real sockets', () => {
 
   it('a page its script closed while the connection was down: the client gets its last push and closed, and does not reload', async () => {
     // A server of its own: its counts say when it has seen the connection drop.
-    const own = await startServer({ dir: folder.dir, disconnectGrace: 600_000 });
+    const own = await startServer({ dir: folder.dir });
     const ownProxy = await CuttableProxy.start(Number(new URL(own.url).port));
     try {
       const { pageId, cookie } = await renderLive(ownProxy.url, '/farewell');

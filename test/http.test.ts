@@ -4,7 +4,7 @@ import express from 'express';
 import request from 'supertest';
 import { pagewire, type Pagewire } from '../lib/index.js';
 import { memoryLogger, scriptsFolder } from './helpers/fixtures.js';
-import { testWorkers } from './helpers/server.js';
+import { PATIENT, testWorkers } from './helpers/server.js';
 
 const folder = scriptsFolder({
   'index.ts': `echo('<!doctype html><title>home</title><h1>home</h1>');`,
@@ -36,7 +36,8 @@ describe('HTTP, mounted in Express', () => {
   const log = memoryLogger();
   let wire: Pagewire;
   before(() => {
-    wire = pagewire({ dir: folder.dir, logger: log, ...testWorkers() });
+    // The pages these tests render never connect: they must not time out meanwhile.
+    wire = pagewire({ dir: folder.dir, logger: log, ...PATIENT, ...testWorkers() });
   });
   after(() => wire.close());
 

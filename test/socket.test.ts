@@ -43,9 +43,9 @@ function __serverSocketEvent() {}`,
 describe('page socket', () => {
   let server: TestServer;
   before(async () => {
-    // Pages wait for their browser, and for it to come back, longer than any test takes on a
-    // loaded machine: the tests of those timeouts set them short on their own server or page.
-    server = await startServer({ dir: folder.dir, dev: true, connectTimeout: 600_000, disconnectGrace: 600_000 });
+    // Pages wait for their browser, and for it to come back, for ten minutes (the helpers'
+    // default): the tests of those timeouts set them short on their own server or page.
+    server = await startServer({ dir: folder.dir, dev: true });
   });
   after(async () => {
     await server.close();

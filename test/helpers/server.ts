@@ -22,10 +22,16 @@ export function testWorkers(): Pick<PagewireOptions, 'workers'> {
   return process.env.PAGEWIRE_TEST_WORKERS ? { workers: Number(process.env.PAGEWIRE_TEST_WORKERS) } : {};
 }
 
+/**
+ * How long pages wait for their browser to connect, or to come back, unless a test says: longer
+ * than any test takes on a loaded machine, so no test races these timeouts by accident.
+ */
+export const PATIENT = { connectTimeout: 600_000, disconnectGrace: 600_000 } as const;
+
 /** Pagewire mounted in a real Express app, listening on 127.0.0.1 with a free port. */
 export async function startServer(options: PagewireOptions): Promise<TestServer> {
   const log = memoryLogger();
-  const wire = pagewire({ logger: log, ...testWorkers(), ...options });
+  const wire = pagewire({ logger: log, ...PATIENT, ...testWorkers(), ...options });
   const app = express();
   app.use(wire);
   const server = await new Promise<Server>((resolve) => {
