@@ -2,10 +2,16 @@
 import path from 'node:path';
 import { joinPage, renderLive, startServer } from '../test/helpers/server.js';
 
-/** Round trips (ms) of another page's events during the watchdog window of a looping script. */
-export async function measureLatencyDuringLoop(): Promise<number[]> {
+/**
+ * Round trips (ms) of another page's events for `durationMs` while a script loops, within the
+ * watchdog's window (`watchdogMs`, longer than `durationMs`) before the looping worker is stopped.
+ */
+export async function measureLatencyDuringLoop(durationMs: number, watchdogMs: number): Promise<number[]> {
+  if (!(durationMs < watchdogMs)) {
+    throw new RangeError(`measureLatencyDuringLoop: ${durationMs} ms is not within the watchdog's ${watchdogMs} ms`);
+  }
   const dir = path.join(import.meta.dirname, 'scripts');
-  const server = await startServer({ dir, workers: 2, watchdogTimeout: 2000 });
+  const server = await startServer({ dir, workers: 2, watchdogTimeout: watchdogMs });
   const times: number[] = [];
   try {
     const spin = await renderLive(server.url, '/spin');
@@ -13,13 +19,15 @@ export async function measureLatencyDuringLoop(): Promise<number[]> {
     const spinner = await joinPage(server.origin, spin.pageId, spin.cookie);
     const client = await joinPage(server.origin, live.pageId, live.cookie);
     spinner.event(spin.pageId, 'spin');
-    const end = Date.now() + 1800;
-    for (let i = 0; Date.now() < end; i++) {
+    const end = performance.now() + durationMs;
+    for (let i = 0; performance.now() < end; i++) {
       const start = performance.now();
       client.event(live.pageId, 'echo', i);
-      await client.next((f) => f.n === 'echo' && f.d === i, 2000);
+      await client.next((f) => f.n === 'echo' && f.d === i);
       times.push(performance.now() - start);
     }
+    // The watchdog stops the looping worker: closing the server before would wait for it to end.
+    await spinner.next((f) => f.t === 'closed');
     await Promise.all([spinner.close(), client.close()]);
   } finally {
     await server.close();

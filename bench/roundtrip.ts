@@ -1,6 +1,6 @@
 // Event round trip: client event -> __serverSocketEvent -> server_socket_event -> client,
 // against a raw `ws` echo of the same JSON, sequentially, client in the same process
-// (the way the baselines are measured: the client's cost is in both figures alike).
+// (as RUNTIME-NOTES.md measured the baselines).
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -29,7 +29,12 @@ async function rawEcho(count: number): Promise<LatencyFigures> {
     perMessageDeflate: false,
   });
   await new Promise((resolve) => client.once('open', resolve));
-  const figures = await sequential(count, (i) => client.send(JSON.stringify({ t: 'ev', n: 'echo', d: { i } })), client);
+  const figures = await sequential(
+    count,
+    (i) => client.send(JSON.stringify({ t: 'ev', n: 'echo', d: { i } })),
+    client,
+    (reply, i) => reply.d?.i === i,
+  );
   client.close();
   server.close();
   return figures;
@@ -46,25 +51,59 @@ export async function measurePagewireTrips(count: number, workers: number): Prom
     perMessageDeflate: false,
   });
   await new Promise((resolve) => client.once('open', resolve));
-  client.send(JSON.stringify({ t: 'join', p: pageId }));
-  await new Promise((resolve) => client.once('message', resolve));
+  // A join and events the server accepts: 'a' the last push received, 's' numbered from 1. (The
+  // bench sent neither, and measured the refusals, BAD_MESSAGE, not the script's round trip.)
+  const joined = new Promise<void>((resolve, reject) => {
+    client.on('message', function onJoin(data) {
+      const reply = JSON.parse(String(data)) as { t: string; message?: string };
+      if (reply.t === 'joined') resolve();
+      else reject(new Error(`join refused: ${reply.message ?? String(data)}`));
+      client.off('message', onJoin);
+    });
+  });
+  client.send(JSON.stringify({ t: 'join', p: pageId, a: 0 }));
+  await joined;
   const figures = await sequential(
     count,
-    (i) => client.send(JSON.stringify({ t: 'ev', p: pageId, n: 'echo', d: { i } })),
+    (i) => client.send(JSON.stringify({ t: 'ev', p: pageId, s: i + 1, n: 'echo', d: { i } })),
     client,
+    // The script's push of the same data (an 'ack' frame may come too, and is not the answer).
+    (reply, i) => reply.t === 'push' && reply.n === 'echo' && reply.d?.i === i,
   );
   client.close();
   await server.close();
   return figures;
 }
 
-/** Sends, waits for the answer, `count` times after a warm-up; latencies in µs. */
-async function sequential(count: number, send: (i: number) => void, client: WebSocket): Promise<LatencyFigures> {
+interface Reply {
+  t?: string;
+  n?: string;
+  d?: { i?: number };
+  code?: string;
+  message?: string;
+}
+
+/** Sends, waits for the answer to that message, `count` times after a warm-up; latencies in µs. */
+async function sequential(
+  count: number,
+  send: (i: number) => void,
+  client: WebSocket,
+  answers: (reply: Reply, i: number) => boolean,
+): Promise<LatencyFigures> {
   const warmup = Math.min(1000, count);
   const times: number[] = [];
   for (let i = 0; i < warmup + count; i++) {
     const start = process.hrtime.bigint();
-    const answered = new Promise((resolve) => client.once('message', resolve));
+    const answered = new Promise<void>((resolve, reject) => {
+      const onMessage = (data: unknown) => {
+        const reply = JSON.parse(String(data)) as Reply;
+        if (reply.t === 'error') reject(new Error(`event ${i} refused: ${reply.code} ${reply.message}`));
+        else if (!answers(reply, i)) return;
+        else resolve();
+        client.off('message', onMessage);
+      };
+      client.on('message', onMessage);
+    });
     send(i);
     await answered;
     if (i >= warmup) times.push(Number(process.hrtime.bigint() - start) / 1000);

@@ -1,9 +1,16 @@
-// `npm run bench [-- --quick]`: runs each figure against its baseline in the same run, prints a
-// markdown table and writes bench/results/latest.json. Load generators run in their own processes.
+// `npm run bench [-- --quick | --smoke] [-- --out DIR]`: runs each figure against its baseline in
+// the same run, prints a markdown table and writes the results: bench/results/latest.json for the
+// full run. Load generators run in their own processes.
+//
+// --quick: shorter, for a look (bench/results/quick.json). --smoke: each benchmark starts and
+// gives its figure, with so little load that the numbers mean nothing; npm test runs it. It
+// writes into --out, or a new temporary folder, never into the repository.
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { formatTable, judgeRatio, judgeValue, type Figure } from './figures.js';
 import { measureFirstRender } from './first-render.js';
 import { measureLatencyDuringLoop } from './loop-latency.js';
 import { findPhp, startPhp } from './php.js';
@@ -11,19 +18,50 @@ import { measureEditMemory, measureHotReload } from './hot-reload.js';
 import { measurePagewireTrips, measureRoundTrips } from './roundtrip.js';
 import { measureScale, type ScalePoint } from './scale.js';
 
-const quick = process.argv.includes('--quick');
+const { values: args } = parseArgs({
+  options: { quick: { type: 'boolean' }, smoke: { type: 'boolean' }, out: { type: 'string' } },
+});
+const mode = args.smoke ? 'smoke' : args.quick ? 'quick' : 'full';
 const root = path.join(import.meta.dirname, '..');
 
-interface Figure {
-  name: string;
-  value: number;
-  unit: string;
-  baseline?: { name: string; value: number };
-  ratio?: number;
-  target?: string;
-  met?: boolean;
-}
+/** How much each benchmark does, per mode. */
+const SIZES = {
+  full: {
+    load: { seconds: 4 },
+    trips: 10_000,
+    loop: { ms: 1800, watchdog: 2000 },
+    pages: [1000, 10_000],
+    firstRenders: 21,
+    reloads: 50,
+    edits: [300, 1000],
+  },
+  quick: {
+    load: { seconds: 1 },
+    trips: 500,
+    loop: { ms: 1800, watchdog: 2000 },
+    pages: [200, 1000],
+    firstRenders: 4,
+    reloads: 5,
+    edits: [10, 30],
+  },
+  smoke: {
+    load: { requests: 64 },
+    trips: 20,
+    loop: { ms: 100, watchdog: 1000 },
+    pages: [10, 20],
+    firstRenders: 2,
+    reloads: 1,
+    edits: [2, 4],
+  },
+} as const;
+const size = SIZES[mode];
 const figures: Figure[] = [];
+let lapStart = performance.now();
+/** Says on stderr how long the part of the bench that just ended took. */
+const lap = (part: string) => {
+  console.error(`${part}: ${((performance.now() - lapStart) / 1000).toFixed(1)} s`);
+  lapStart = performance.now();
+};
 
 // --- Render throughput -------------------------------------------------------------------
 const servers = spawn(process.execPath, ['--import', 'tsx', 'bench/servers.ts'], {
@@ -44,6 +82,7 @@ const { ports, page } = await new Promise<{ ports: Record<string, number>; page:
   });
   servers.once('exit', (code) => reject(new Error(`bench servers exited (${code})`)));
 });
+lap('render servers started');
 
 interface Load {
   rps: number;
@@ -60,18 +99,12 @@ interface Load {
 }
 const load = (base: string): Promise<Load> =>
   new Promise((resolve, reject) => {
-    const duration = quick ? 1 : 4;
-    const args = [
-      '--import',
-      path.join(root, 'bench/report-cpu.mjs'),
-      path.join(root, 'node_modules/autocannon/autocannon.js'),
-      '-c',
-      '32',
-      '-d',
-      String(duration),
-      '-j',
-      `${base}/live`,
-    ];
+    const amount =
+      'requests' in size.load
+        ? ['-c', '8', '-a', String(size.load.requests)]
+        : ['-c', '32', '-d', String(size.load.seconds)];
+    const autocannon = path.join(root, 'node_modules/autocannon/autocannon.js');
+    const args = ['--import', path.join(root, 'bench/report-cpu.mjs'), autocannon, ...amount, '-j', `${base}/live`];
     const started = performance.now();
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -124,7 +157,8 @@ if (typeof php === 'string') {
   }
 }
 
-const rps = (name: string) => render[name]?.rps ?? 0;
+/** Requests per second of a server of this run; NaN when it was not measured. */
+const rps = (name: string) => render[name]?.rps ?? Number.NaN;
 /** A render throughput against a baseline server of the same run, with a minimum ratio if it has a target. */
 const compareRender = (
   name: string,
@@ -134,18 +168,18 @@ const compareRender = (
   minimum: number | undefined,
   unit = 'req/s',
 ) => {
-  const ratio = rps(server) / rps(baseline);
-  const measured = render[baseline] !== undefined;
+  const { ratio, verdict } = judgeRatio(
+    rps(server),
+    rps(baseline),
+    minimum === undefined ? undefined : { is: 'at least', limit: minimum },
+  );
   figures.push({
     name,
     value: Math.round(rps(server)),
     unit,
-    baseline: {
-      name: measured ? baselineName : `${baselineName}: not measured`,
-      value: measured ? Math.round(rps(baseline)) : Number.NaN,
-    },
+    baseline: { name: baselineName, value: Math.round(rps(baseline)) },
     ratio,
-    ...(minimum === undefined ? {} : { target: `>= ${minimum}x`, met: ratio >= minimum }),
+    ...(minimum === undefined ? {} : { target: `>= ${minimum}x`, verdict }),
   });
 };
 compareRender('render, mounted in Express', 'pagewire in express', 'express', 'plain Express, same bytes', 0.9);
@@ -188,50 +222,52 @@ for (const [name, r] of Object.entries(render)) {
   });
 }
 
+lap('render throughput');
+
 // --- Event round trip --------------------------------------------------------------------
-const trips = await measureRoundTrips(quick ? 500 : 10_000);
-const hop = await measurePagewireTrips(quick ? 500 : 10_000, 1);
+const trips = await measureRoundTrips(size.trips);
+const hop = await measurePagewireTrips(size.trips, 1);
 figures.push({
   name: 'event round trip p50 through a worker thread',
   value: Math.round(hop.p50),
   unit: `µs (p99 ${Math.round(hop.p99)} µs)`,
   baseline: { name: 'in this thread, µs', value: Math.round(trips.pagewire.p50) },
-  ratio: hop.p50 / trips.pagewire.p50,
+  ...judgeRatio(hop.p50, trips.pagewire.p50),
 });
 for (const q of ['p50', 'p99'] as const) {
-  const ratio = trips.pagewire[q] / trips.ws[q];
   figures.push({
     name: `event round trip ${q}`,
     value: Math.round(trips.pagewire[q]),
     unit: 'µs',
     baseline: { name: 'raw ws echo', value: Math.round(trips.ws[q]) },
-    ratio,
     target: '<= 1.3x',
-    met: ratio <= 1.3,
+    ...judgeRatio(trips.pagewire[q], trips.ws[q], { is: 'at most', limit: 1.3 }),
   });
   figures.push({
     name: `event round trip ${q} against Socket.IO`,
     value: Math.round(trips.pagewire[q]),
     unit: 'µs',
     baseline: { name: 'Socket.IO 4 emitWithAck', value: Math.round(trips.socketIo[q]) },
-    ratio: trips.pagewire[q] / trips.socketIo[q],
     target: 'ahead (< 1x)',
-    met: trips.pagewire[q] < trips.socketIo[q],
+    ...judgeRatio(trips.pagewire[q], trips.socketIo[q], { is: 'below', limit: 1 }),
   });
 }
 
-const duringLoop = (await measureLatencyDuringLoop()).sort((a, b) => a - b);
-const loopP99 = duringLoop[Math.min(duringLoop.length - 1, Math.floor(0.99 * duringLoop.length))] as number;
+lap('event round trips');
+const duringLoop = (await measureLatencyDuringLoop(size.loop.ms, size.loop.watchdog)).sort((a, b) => a - b);
+const loopP99 = duringLoop[Math.min(duringLoop.length - 1, Math.floor(0.99 * duringLoop.length))];
 figures.push({
   name: `round trip p99 of a page while a script in another worker loops (${duringLoop.length} events)`,
-  value: Math.round(loopP99 * 100) / 100,
+  value: loopP99 === undefined ? Number.NaN : Math.round(loopP99 * 100) / 100,
   unit: 'ms',
   target: '< 100 ms',
-  met: loopP99 < 100,
+  verdict: judgeValue(loopP99, { is: 'below', limit: 100 }),
 });
 
+lap('round trips while a script loops');
+
 // --- Memory per page, broadcast ----------------------------------------------------------
-const scale = await measureScale(quick ? [200, 1000] : [1000, 10_000]);
+const scale = await measureScale([...size.pages]);
 // What each page past the first thousand costs: start-up (sandbox, compiled code, worker
 // threads) left out.
 const marginal = (a: ScalePoint, b: ScalePoint) =>
@@ -248,9 +284,9 @@ for (const [mode, points] of [
       value: Math.round(point.rssPerPage / 102.4) / 10,
       unit: `KB (server thread heap ${(point.heapPerPage / 1024).toFixed(1)} KB)`,
       baseline: { name: 'raw ws connection, RSS KB', value: Math.round(baseline.rssPerPage / 102.4) / 10 },
-      ratio: point.rssPerPage / baseline.rssPerPage,
       target: '<= 16 KB',
-      met: point.rssPerPage <= 16 * 1024,
+      ratio: judgeRatio(point.rssPerPage, baseline.rssPerPage).ratio,
+      verdict: judgeValue(point.rssPerPage, { is: 'at most', limit: 16 * 1024 }),
     });
   }
   const [small, large] = points as [ScalePoint, ScalePoint];
@@ -259,59 +295,61 @@ for (const [mode, points] of [
     value: Math.round(marginal(small, large) / 102.4) / 10,
     unit: 'KB',
     baseline: { name: 'raw ws connection, RSS KB', value: Math.round(marginal(smallWs, largeWs) / 102.4) / 10 },
-    ratio: marginal(small, large) / marginal(smallWs, largeWs),
     target: '<= 16 KB',
-    met: marginal(small, large) <= 16 * 1024,
+    ratio: judgeRatio(marginal(small, large), marginal(smallWs, largeWs)).ratio,
+    verdict: judgeValue(marginal(small, large), { is: 'at most', limit: 16 * 1024 }),
   });
 }
 const largest = scale.pagewire.at(-1)?.pages ?? 0;
-figures.push({
-  name: `broadcast to ${largest} live pages (until the last client has it)`,
-  value: Math.round(scale.broadcastMs),
-  unit: 'ms',
-  target: '<= 200 ms (10,000 pages)',
-  met: scale.broadcastMs <= 200,
-});
-figures.push({
-  name: `broadcast to ${largest} live pages, scripts in the server's thread`,
-  value: Math.round(scale.broadcastMsInThread),
-  unit: 'ms',
-  target: '<= 200 ms (10,000 pages)',
-  met: scale.broadcastMsInThread <= 200,
-});
+const broadcasts = [
+  ['', scale.broadcastMs],
+  [", scripts in the server's thread", scale.broadcastMsInThread],
+] as const;
+for (const [name, ms] of broadcasts) {
+  figures.push({
+    name: `broadcast to ${largest} live pages${name || ' (until the last client has it)'}`,
+    value: Math.round(ms),
+    unit: 'ms',
+    target: '<= 200 ms (10,000 pages)',
+    verdict: judgeValue(ms, { is: 'at most', limit: 200 }),
+  });
+}
+
+lap('memory per page, broadcast');
 
 // --- First render of a new script --------------------------------------------------------
-const renders = await measureFirstRender(quick ? 4 : 21);
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+const renders = await measureFirstRender(size.firstRenders);
+/** The median, or NaN when there is nothing to take it of. */
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 figures.push({
   name: 'first render of a new script (compile + sandbox + render, over HTTP)',
   value: Math.round(median(renders.first) * 10) / 10,
   unit: 'ms (median)',
   baseline: { name: 'second render of it, ms', value: Math.round(median(renders.warm) * 10) / 10 },
-  ratio: median(renders.first) / median(renders.warm),
   target: '<= 50 ms',
-  met: median(renders.first) <= 50,
+  ratio: judgeRatio(median(renders.first), median(renders.warm)).ratio,
+  verdict: judgeValue(median(renders.first), { is: 'at most', limit: 50 }),
 });
 
+lap('first render');
+
 // --- Hot reload --------------------------------------------------------------------------
-const reloads = (await measureHotReload(quick ? 5 : 50)).sort((a, b) => a - b);
+const reloads = (await measureHotReload(size.reloads)).sort((a, b) => a - b);
 const quantile = (values: number[], q: number) =>
-  values[Math.min(values.length - 1, Math.floor(q * values.length))] as number;
+  values[Math.min(values.length - 1, Math.floor(q * values.length))] ?? Number.NaN;
 for (const [q, name] of [
   [0.5, 'p50'],
   [0.95, 'p95'],
 ] as const) {
   const value = quantile(reloads, q);
-  figures.push({
-    name: `hot reload ${name} (write -> reloaded page loaded, Chromium)`,
-    value: Math.round(value),
-    unit: 'ms',
-    target: '<= 150 ms',
-    met: value <= 150,
-  });
+  const figure = `hot reload ${name} (write -> reloaded page loaded, Chromium)`;
+  const verdict = judgeValue(value, { is: 'at most', limit: 150 });
+  figures.push({ name: figure, value: Math.round(value), unit: 'ms', target: '<= 150 ms', verdict });
 }
 // From 300 edits on: the compile cache (200 entries, by content) is full, what grows is a leak.
-const memory = await measureEditMemory(quick ? [10, 30] : [300, 1000]);
+lap('hot reload');
+const memory = await measureEditMemory([...size.edits]);
+lap('memory across edits');
 const [early, late] = memory as [{ cycles: number; heapUsed: number }, { cycles: number; heapUsed: number }];
 figures.push({
   name: `heap growth across edits ${early.cycles} -> ${late.cycles} of one script`,
@@ -320,23 +358,19 @@ figures.push({
 });
 
 // --- Report ------------------------------------------------------------------------------
-const table = [
-  '| figure | value | baseline | ratio | target | met |',
-  '| --- | --- | --- | --- | --- | --- |',
-  ...figures.map(
-    (f) =>
-      `| ${f.name} | ${f.value} ${f.unit} | ${f.baseline ? `${f.baseline.name}: ${f.baseline.value}` : ''} | ${f.ratio !== undefined ? `${f.ratio.toFixed(2)}x` : ''} | ${f.target ?? ''} | ${f.met === undefined ? '' : f.met ? 'yes' : 'no'} |`,
-  ),
-].join('\n');
-console.log(table);
+console.log(formatTable(figures));
 const machine = {
   cores: os.availableParallelism(),
   memoryGiB: Math.round(os.totalmem() / 2 ** 30),
   node: process.version,
   cpu: os.cpus()[0]?.model,
 };
-mkdirSync(path.join(root, 'bench/results'), { recursive: true });
-// A quick run (the smoke test in npm test) keeps its own file: latest.json stays a real run.
-const output = path.join(root, 'bench/results', quick ? 'quick.json' : 'latest.json');
-writeFileSync(output, JSON.stringify({ date: new Date().toISOString(), quick, machine, figures }, null, 2));
-console.log(`written to ${path.relative(root, output)}`);
+// latest.json is a full run's: a shorter run keeps its own file, and the smoke run stays out of
+// the repository.
+const outDir =
+  args.out ??
+  (mode === 'smoke' ? mkdtempSync(path.join(os.tmpdir(), 'pagewire-bench-')) : path.join(root, 'bench/results'));
+mkdirSync(outDir, { recursive: true });
+const output = path.join(outDir, `${mode === 'full' ? 'latest' : mode}.json`);
+writeFileSync(output, JSON.stringify({ date: new Date().toISOString(), mode, machine, figures }, null, 2));
+console.log(`written to ${path.relative(process.cwd(), output)}`);

@@ -81,7 +81,7 @@ export function startPagewire(options: PagewireOptions, ownership: ProcessOwners
           maxWorkerHeapBytes: resolved.maxWorkerHeapBytes,
           pinSources: !resolved.dev,
         })
-      : new InProcessRunner(settings);
+      : new InProcessRunner(settings, 'later');
   const routes = new RouteTable(resolved.dir);
   const registry = new PageRegistry(runner, resolved);
   routeRunnerMessages(runner, registry, resolved);

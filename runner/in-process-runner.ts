@@ -13,12 +13,20 @@ export interface RunnerSettings extends SandboxSettings {
 }
 
 /**
+ * How the runner hands its messages to its listener:
+ * - `later`, for the host's own thread (`workers: 0`): queued and handed over in a microtask, in
+ *   order, so that, as from a worker, no answer comes inside `post()`;
+ * - `at-once`, in a worker thread, whose listener posts each message to the pool (a port is
+ *   itself asynchronous): what a script sent before it hangs in a loop has left already.
+ */
+export type Delivery = 'later' | 'at-once';
+
+/**
  * Runs scripts in this thread: one `ScriptSandbox` per script, loaded on its first render, and
  * where each live page lives.
  *
  * It speaks only `HostToRunner` / `RunnerToHost` messages, so a worker-thread runner can
- * replace it without the host noticing. Like a worker's, its answers come after `post()`
- * returned: they are queued and handed to the listener in a microtask, in order.
+ * replace it without the host noticing.
  */
 export class InProcessRunner implements ScriptRunner {
   readonly #settings: RunnerSettings;
@@ -30,8 +38,11 @@ export class InProcessRunner implements ScriptRunner {
   #closing: Promise<void> | undefined;
   readonly #stopWatching: () => void;
 
-  constructor(settings: RunnerSettings) {
+  readonly #delivery: Delivery;
+
+  constructor(settings: RunnerSettings, delivery: Delivery) {
     this.#settings = settings;
+    this.#delivery = delivery;
     this.#stopWatching = settings.guardProcess ? this.#guardProcess() : () => {};
   }
 
@@ -177,6 +188,7 @@ export class InProcessRunner implements ScriptRunner {
 
   #emit(message: RunnerToHost): void {
     this.#homes.settle(message);
+    if (this.#delivery === 'at-once') return this.#listener(message);
     this.#outbox.push(message);
     if (this.#flushing) return;
     this.#flushing = true;

@@ -1,25 +1,23 @@
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { rmSync } from 'node:fs';
-import { launchBrowser } from './helpers/browser.js';
-import { scriptsFolder, waitFor } from './helpers/fixtures.js';
+import { launchBrowser, socketLog } from './helpers/browser.js';
+import { sampleScripts, scriptsFolder, waitFor, waitForAsync } from './helpers/fixtures.js';
 import { CuttableProxy } from './helpers/proxy.js';
 import { startServer, type TestServer } from './helpers/server.js';
 
-const samples = path.join(import.meta.dirname, '..', 'sample-scripts');
-
-describe('in a real browser (Chromium), the samples', { timeout: 60_000 }, () => {
+describe('in a real browser (Chromium), the samples', { timeout: 180_000 }, () => {
+  const samples = sampleScripts();
   let server: TestServer;
   let browser: Browser;
   before(async () => {
-    server = await startServer({ dir: samples });
+    server = await startServer({ dir: samples.dir });
     browser = await launchBrowser();
   });
   after(async () => {
     await browser?.close();
     await server?.close();
+    samples.remove();
   });
 
   it('index lists the samples and stays a plain page', async () => {
@@ -81,31 +79,32 @@ describe('in a real browser (Chromium), the samples', { timeout: 60_000 }, () =>
     const context = await browser.newContext();
     const page = await context.newPage();
     await page.goto(`${server.url}/clock`);
-    await page.waitForFunction(() => Number(document.getElementById('ticks')?.textContent) >= 2, undefined, { timeout: 5000 });
+    await page.waitForFunction(() => Number(document.getElementById('ticks')?.textContent) >= 2);
     const pageId = await page.evaluate(() => document.serverSocket?.pageId ?? '');
     const closedLine = (line: string) => line.includes(`clock.ts [page ${pageId.slice(0, 6)}]: clock stopped after`);
     assert.equal(server.log.lines.some(closedLine), false);
     // The tab closes as a person closes it: pagehide runs, and the page ends at once (no grace period).
     await page.close({ runBeforeUnload: true });
-    await waitFor(() => server.log.lines.some(closedLine), 'the clock page to close on the server', 3000);
+    await waitFor(() => server.log.lines.some(closedLine), 'the clock page to close on the server');
     const stoppedAt = Number(/after (\d+) ticks/.exec(server.log.lines.find(closedLine) ?? '')?.[1]);
     assert.ok(stoppedAt >= 2);
     await context.close();
   });
 });
 
-describe('in a real browser (Chromium), the notes lock', { timeout: 60_000 }, () => {
+describe('in a real browser (Chromium), the notes lock', { timeout: 180_000 }, () => {
+  // The notes live beside the script: a copy of the samples, not the repository's.
+  const samples = sampleScripts();
   let server: TestServer;
   let browser: Browser;
   before(async () => {
-    rmSync(path.join(samples, '_data'), { recursive: true, force: true });
-    server = await startServer({ dir: samples });
+    server = await startServer({ dir: samples.dir });
     browser = await launchBrowser();
   });
   after(async () => {
     await browser?.close();
     await server?.close();
-    rmSync(path.join(samples, '_data'), { recursive: true, force: true });
+    samples.remove();
   });
 
   it('passes from one tab to the other the moment the first closes', async () => {
@@ -115,7 +114,11 @@ describe('in a real browser (Chromium), the notes lock', { timeout: 60_000 }, ()
     assert.equal(await first.textContent('#status'), 'You are editing the notes.');
     await first.fill('#notes', 'written by the first tab');
     await first.click('#save');
-    await first.waitForFunction(() => document.getElementById('saved')?.textContent?.startsWith('Saved at'), undefined, { polling: 20 });
+    await first.waitForFunction(
+      () => document.getElementById('saved')?.textContent?.startsWith('Saved at'),
+      undefined,
+      { polling: 20 },
+    );
 
     const second = await context.newPage();
     await second.goto(`${server.url}/notes`);
@@ -124,18 +127,23 @@ describe('in a real browser (Chromium), the notes lock', { timeout: 60_000 }, ()
     assert.equal(await second.inputValue('#notes'), 'written by the first tab');
 
     await first.close({ runBeforeUnload: true });
-    await second.waitForFunction(() => document.getElementById('status')?.textContent === 'You are editing the notes.', undefined, { polling: 20, timeout: 5000 });
+    await second.waitForFunction(
+      () => document.getElementById('status')?.textContent === 'You are editing the notes.',
+      undefined,
+      { polling: 20 },
+    );
     assert.equal(await second.getAttribute('#notes', 'readonly'), null);
     assert.equal(await second.isDisabled('#save'), false);
     await context.close();
   });
 });
 
-describe('in a real browser (Chromium), a dropped connection', { timeout: 90_000 }, () => {
+describe('in a real browser (Chromium), a dropped connection', { timeout: 180_000 }, () => {
   const folder = scriptsFolder({
+    // Logs each tick: the test knows how far the server got while the page heard nothing.
     'ticker.ts': `let n = 0;
 echo('<!doctype html><ol id="ticks"></ol><script>document.serverSocket.addEventListener("tick", (e) => { const li = document.createElement("li"); li.textContent = e.data; document.getElementById("ticks").append(li); });</script>');
-setInterval(() => server_socket_event('tick', ++n), 100);
+setInterval(() => { server_socket_event('tick', ++n); console.log('tick ' + n); }, 100);
 function __serverSocketEvent(name: string) { if (name === 'count') server_socket_event('count', n); }`,
     'held.ts': `page.onClose(() => console.log('left ' + page.id));
 echo('<!doctype html><p>held</p><script>for (const [name, open] of [["open", "1"], ["close", "0"]]) document.serverSocket.addEventListener(name, () => { document.body.dataset.open = open; });</script>');
@@ -145,6 +153,8 @@ function __serverSocketEvent() {}`,
   let proxy: CuttableProxy;
   let browser: Browser;
   before(async () => {
+    // Pages wait ten minutes for their browser (the helpers' default): one that ends sooner was
+    // ended by its browser.
     server = await startServer({ dir: folder.dir });
     proxy = await CuttableProxy.start(Number(new URL(server.url).port));
     browser = await launchBrowser();
@@ -156,23 +166,37 @@ function __serverSocketEvent() {}`,
     folder.remove();
   });
 
-  const ticks = (page: import('playwright-core').Page) => page.$$eval('#ticks li', (items) => items.map((li) => Number(li.textContent)));
+  const ticks = (page: import('playwright-core').Page) =>
+    page.$$eval('#ticks li', (items) => items.map((li) => Number(li.textContent)));
+  /** The last tick the server made for the page, from its log. */
+  const serverTicks = (pageId: string) =>
+    Math.max(
+      0,
+      ...server.log.lines
+        .filter((line) => line.includes(`ticker.ts [page ${pageId.slice(0, 6)}]: tick `))
+        .map((line) => Number(line.split(' ').at(-1))),
+    );
+  const pageIdOf = (page: import('playwright-core').Page) => page.evaluate(() => document.serverSocket?.pageId ?? '');
 
-  it('brings, when it comes back after 5 s, every push it missed, once and in order', async () => {
+  it('brings, when it comes back after 50 ticks (5 s), every push it missed, once and in order', async () => {
     const page = await browser.newPage();
     await page.goto(`${proxy.url}/ticker`);
     await page.waitForFunction(() => document.querySelectorAll('#ticks li').length >= 3, undefined, { polling: 20 });
+    const pageId = await pageIdOf(page);
     proxy.block(true);
     proxy.cut('server');
     const cutAt = (await ticks(page)).length;
-    await new Promise((resolve) => setTimeout(resolve, 5000));
+    await waitFor(() => serverTicks(pageId) >= cutAt + 50, 'the server to tick 50 times while the page is cut off');
     const duringCut = (await ticks(page)).length;
     proxy.block(false);
-    // The ~50 ticks made during the cut, and more: only a replay can bring those.
-    await page.waitForFunction((n) => document.querySelectorAll('#ticks li').length >= n, cutAt + 60, { polling: 50, timeout: 20_000 });
+    // The 50 ticks made during the cut, and more: only a replay can bring those.
+    await page.waitForFunction((n) => document.querySelectorAll('#ticks li').length >= n, cutAt + 60, { polling: 50 });
     const received = await ticks(page);
     assert.ok(duringCut <= cutAt + 1, `nothing arrives while cut (${cutAt} -> ${duringCut})`);
-    assert.deepEqual(received, Array.from({ length: received.length }, (_, i) => i + 1));
+    assert.deepEqual(
+      received,
+      Array.from({ length: received.length }, (_, i) => i + 1),
+    );
     await page.close();
   });
 
@@ -187,8 +211,8 @@ function __serverSocketEvent() {}`,
       proxy.cut('server');
       await page.waitForFunction(() => document.body.dataset.open === '0', undefined, { polling: 20 });
       await page.close();
-      // The grace after a dropped socket is 30 s: only the beacon ends the instance this soon.
-      await waitFor(() => server.log.lines.some((line) => line.includes(`left ${pageId}`)), 'the close hook', 5000);
+      // The grace after a dropped socket is ten minutes: only the beacon ends the instance before the wait gives up.
+      await waitFor(() => server.log.lines.some((line) => line.includes(`left ${pageId}`)), 'the close hook');
     } finally {
       proxy.refuseSockets(false);
     }
@@ -196,22 +220,32 @@ function __serverSocketEvent() {}`,
 
   it('re-joins its instance after the back/forward cache, with what was pushed meanwhile', async () => {
     const page = await browser.newPage();
+    const sockets = socketLog(page);
     await page.goto(`${proxy.url}/ticker`);
     await page.waitForFunction(() => document.querySelectorAll('#ticks li').length >= 2, undefined, { polling: 20 });
+    const pageId = await pageIdOf(page);
     // Playwright's Chromium runs with the bfcache off: the page goes through the same events.
     await page.evaluate(() => dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true })));
+    await waitFor(() => sockets.closed() === 1, 'the socket to be let go');
     const frozenAt = (await ticks(page)).length;
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    // The server ticks on; none of it reaches the page meanwhile.
+    const serverAt = serverTicks(pageId);
+    await waitFor(() => serverTicks(pageId) >= serverAt + 5, 'five more ticks on the server');
     assert.ok((await ticks(page)).length <= frozenAt + 1, 'the socket was let go');
     await page.evaluate(() => dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true })));
-    await page.waitForFunction((n) => document.querySelectorAll('#ticks li').length >= n, frozenAt + 8, { polling: 20, timeout: 10_000 });
+    await page.waitForFunction((n) => document.querySelectorAll('#ticks li').length >= n, frozenAt + 8, {
+      polling: 20,
+    });
     const received = await ticks(page);
-    assert.deepEqual(received, Array.from({ length: received.length }, (_, i) => i + 1));
+    assert.deepEqual(
+      received,
+      Array.from({ length: received.length }, (_, i) => i + 1),
+    );
     await page.close();
   });
 });
 
-describe('in a real browser (Chromium), hot reload', { timeout: 60_000 }, () => {
+describe('in a real browser (Chromium), hot reload', { timeout: 180_000 }, () => {
   const folder = scriptsFolder({
     'page.ts': `echo('<!doctype html><h1 id="text">version 1</h1>');\nfunction __serverSocketEvent() {}\n`,
     'counter.ts': `let count = 0;
@@ -237,35 +271,41 @@ function __serverSocketEvent() { server_socket_event('count', ++count); }`,
     await counter.goto(`${server.url}/counter`);
     await counter.click('#add');
     await counter.click('#add');
-    await counter.waitForFunction(() => document.getElementById('count')?.textContent === '2', undefined, { polling: 20 });
+    await counter.waitForFunction(() => document.getElementById('count')?.textContent === '2', undefined, {
+      polling: 20,
+    });
     const page = await context.newPage();
+    const sockets = socketLog(page);
     await page.goto(`${server.url}/page`);
-    await page.waitForFunction(() => document.serverSocket !== undefined);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    folder.write('page.ts', `echo('<!doctype html><h1 id="text">version 2</h1>');\nfunction __serverSocketEvent() {}\n`);
-    await page.waitForFunction(() => document.getElementById('text')?.textContent === 'version 2', undefined, { polling: 20, timeout: 5000 });
+    await waitFor(() => sockets.frames.some((f) => f.t === 'joined'), 'the page to join');
+    folder.write(
+      'page.ts',
+      `echo('<!doctype html><h1 id="text">version 2</h1>');\nfunction __serverSocketEvent() {}\n`,
+    );
+    await page.waitForFunction(() => document.getElementById('text')?.textContent === 'version 2', undefined, {
+      polling: 20,
+    });
     assert.equal(await counter.textContent('#count'), '2');
     await counter.bringToFront();
     await counter.click('#add');
-    await counter.waitForFunction(() => document.getElementById('count')?.textContent === '3', undefined, { polling: 20 });
+    await counter.waitForFunction(() => document.getElementById('count')?.textContent === '3', undefined, {
+      polling: 20,
+    });
     await context.close();
   });
 
   it('shows a syntax error at its line, and reloads by itself when the file is fixed', async () => {
     folder.write('broken.ts', `echo('<p>before</p>');\n\nconst broken = ;\n`);
+    await waitForAsync(async () => (await fetch(`${server.url}/broken`)).status === 500, 'the new route');
     const page = await browser.newPage();
-    let response = await page.goto(`${server.url}/broken`);
-    for (let i = 0; response?.status() !== 500 && i < 50; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      response = await page.goto(`${server.url}/broken`);
-    }
+    const sockets = socketLog(page);
+    const response = await page.goto(`${server.url}/broken`);
     assert.equal(response?.status(), 500);
     assert.match((await page.textContent('h1')) ?? '', /^broken\.ts:3:16 SyntaxError: Unexpected token/);
     assert.match((await page.textContent('.pagewire-frame')) ?? '', /> 3 \| const broken = ;/);
-    await page.waitForFunction(() => document.serverSocket !== undefined);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await waitFor(() => sockets.frames.some((f) => f.t === 'joined'), 'the error page to join');
     folder.write('broken.ts', `echo('<p id="fixed">fixed</p>');\n`);
-    await page.waitForSelector('#fixed', { timeout: 5000 });
+    await page.waitForSelector('#fixed');
     await page.close();
   });
 });

@@ -7,7 +7,8 @@ import { RunnerHarness } from './helpers/runner.js';
 
 describe('compile', () => {
   it('keeps every line on its line number', () => {
-    const source = "import { a } from './_a';\ntype T = { x: number };\nconst v: T = { x: 1 };\nexport const w = v;\nthrow new Error('line 5');\n";
+    const source =
+      "import { a } from './_a';\ntype T = { x: number };\nconst v: T = { x: 1 };\nexport const w = v;\nthrow new Error('line 5');\n";
     const lines = compileTypeScript(source, 'lines.ts').code.split('\n');
     assert.match(lines[4] as string, /throw new Error\('line 5'\)/);
     // Removed types shift columns; the source map brings them back.
@@ -57,8 +58,15 @@ describe('errors in scripts name file:line:col', () => {
     const { result } = await harness.render('syntax.ts');
     assert.equal(result.type, 'render-failed');
     assert.equal(result.type === 'render-failed' && result.error.code, 'COMPILE_ERROR');
-    assert.deepEqual(result.type === 'render-failed' && [result.error.file, result.error.line, result.error.column], ['syntax.ts', 3, 5]);
-    assert.match(result.type === 'render-failed' ? result.error.message : '', /Identifier 'x' has already been declared/);
+    assert.deepEqual(result.type === 'render-failed' && [result.error.file, result.error.line, result.error.column], [
+      'syntax.ts',
+      3,
+      5,
+    ]);
+    assert.match(
+      result.type === 'render-failed' ? result.error.message : '',
+      /Identifier 'x' has already been declared/,
+    );
   });
 
   it('a throw on line 1 has the column of the script, not of the wrapper', async () => {
@@ -74,7 +82,7 @@ describe('errors in scripts name file:line:col', () => {
     assert.equal(result.error.name, 'RangeError');
     assert.deepEqual([result.error.file, result.error.line, result.error.column], ['render-throws.ts', 4, 9]);
     assert.match(result.error.stack ?? '', /at helper \(render-throws\.ts:4:9\)\n +at render-throws\.ts:6:1/);
-    assert.match(result.error.frame ?? '', /> 4 \|   throw new RangeError/);
+    assert.match(result.error.frame ?? '', /> 4 \| {3}throw new RangeError/);
   });
 
   it('a partial that does not compile is named, with the importing line', async () => {
@@ -87,7 +95,10 @@ describe('errors in scripts name file:line:col', () => {
   it('a missing partial says which file it looked for', async () => {
     const { result } = await harness.render('missing-partial.ts');
     assert.ok(result.type === 'render-failed');
-    assert.match(result.error.message, /Cannot import '\.\/_nope' in missing-partial\.ts: no file _nope\.ts or _nope\/index\.ts/);
+    assert.match(
+      result.error.message,
+      /Cannot import '\.\/_nope' in missing-partial\.ts: no file _nope\.ts or _nope\/index\.ts/,
+    );
     assert.deepEqual([result.error.file, result.error.line], ['missing-partial.ts', 1]);
   });
 });
@@ -95,10 +106,10 @@ describe('errors in scripts name file:line:col', () => {
 describe('html escaping', () => {
   const folder = scriptsFolder({
     'escape.ts': [
-      "const evil = request.query.q as string;",
+      'const evil = request.query.q as string;',
       "const items = ['<a>', '&b'];",
-      "echo(html`<p title=\"${evil}\">${evil}</p>`);",
-      "echo(html`<ul>${items.map((i) => html`<li>${i}</li>`)}</ul>`);",
+      'echo(html`<p title="${evil}">${evil}</p>`);',
+      'echo(html`<ul>${items.map((i) => html`<li>${i}</li>`)}</ul>`);',
       "echo(html`${raw('<b>bold</b>')}|${null}|${undefined}|${false}|${0}`);",
       "echo('<i>echo is raw</i>');",
       "echo(String(html`<x>${'<'}</x>`));",

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { scriptsFolder } from './helpers/fixtures.js';
+import { realDelay, scriptsFolder, waitForAsync } from './helpers/fixtures.js';
 import { SocketClient, joinPage, renderLive, startServer, type TestServer } from './helpers/server.js';
 
 const live = (text: string) => `echo(${JSON.stringify(text)});\nfunction __serverSocketEvent() {}\n`;
@@ -18,6 +18,8 @@ function __serverSocketEvent() { server_socket_event('count', ++count); }`,
     '_leaf.ts': `export const leaf = () => 'leaf 1';\n`,
     'doomed.ts': live('doomed'),
     'editor.ts': live('editor 1'),
+    // Does not compile: in dev its error page reloads on any change of the folder.
+    'oops.ts': `echo('oops');\nconst x = ;\n`,
   });
   let server: TestServer;
   before(async () => {
@@ -29,8 +31,18 @@ function __serverSocketEvent() { server_socket_event('count', ++count); }`,
     folder.remove();
   });
 
-  const text = async (route: string, cookie = '') => (await fetch(`${server.url}${route}`, { headers: { cookie } })).text();
-  const closedFrame = (client: SocketClient, pageId: string) => client.next((f) => f.t === 'closed' && f.p === pageId, 5000);
+  const text = async (route: string, cookie = '') =>
+    (await fetch(`${server.url}${route}`, { headers: { cookie } })).text();
+  const closedFrame = (client: SocketClient, pageId: string) => client.next((f) => f.t === 'closed' && f.p === pageId);
+  /** The error page of oops.ts, joined on `client`: its `closed` frame says a change was handled. */
+  const errorPage = async (client: SocketClient, cookie: string) => {
+    const response = await fetch(`${server.url}/oops`, { headers: { cookie } });
+    const pageId = /data-pagewire-page="([^"]+)"/.exec(await response.text())?.[1] as string;
+    assert.equal(response.status, 500);
+    client.send({ t: 'join', p: pageId, a: 0 });
+    await client.next((f) => f.t === 'joined' && f.p === pageId);
+    return pageId;
+  };
 
   it('a saved script reloads its open pages, which then render the new code; other pages keep their state', async () => {
     const page = await renderLive(server.url, '/page');
@@ -46,8 +58,15 @@ function __serverSocketEvent() { server_socket_event('count', ++count); }`,
     assert.match(await text('/page'), /version 2/);
 
     client.event(other.pageId, 'add');
-    assert.equal((await client.next((f) => f.n === 'count' && f.d === 2)).p, other.pageId, 'the other page kept its state');
-    assert.equal(client.frames.some((f) => f.t === 'closed' && f.p === other.pageId), false);
+    assert.equal(
+      (await client.next((f) => f.n === 'count' && f.d === 2)).p,
+      other.pageId,
+      'the other page kept its state',
+    );
+    assert.equal(
+      client.frames.some((f) => f.t === 'closed' && f.p === other.pageId),
+      false,
+    );
     await client.close();
   });
 
@@ -64,11 +83,25 @@ function __serverSocketEvent() { server_socket_event('count', ++count); }`,
   it('a file saved with the same content reloads nothing', async () => {
     const page = await renderLive(server.url, '/other');
     const client = await joinPage(server.origin, page.pageId, page.cookie);
-    folder.write('other.ts', `let count = 0;
+    const sentinel = await errorPage(client, page.cookie);
+    folder.write(
+      'other.ts',
+      `let count = 0;
 echo('other');
-function __serverSocketEvent() { server_socket_event('count', ++count); }`);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    assert.equal(client.frames.some((f) => f.t === 'closed'), false);
+function __serverSocketEvent() { server_socket_event('count', ++count); }`,
+    );
+    // The error page closes when the change has been handled; an event sent after that reaches
+    // the page's runner after the change too. The page answers it: it was not reloaded.
+    assert.equal((await closedFrame(client, sentinel)).reason, 'reloaded');
+    client.event(page.pageId, 'add');
+    const answer = await client.next(
+      (f) => f.p === page.pageId && (f.n === 'count' || f.t === 'closed' || f.t === 'error'),
+    );
+    assert.deepEqual([answer.t, answer.n, answer.d], ['push', 'count', 1]);
+    assert.equal(
+      client.frames.some((f) => f.t === 'closed' && f.p === page.pageId),
+      false,
+    );
     await client.close();
   });
 
@@ -87,8 +120,6 @@ function __serverSocketEvent() { server_socket_event('count', ++count); }`);
 
   it("editors' ways of saving: an atomic rename, quick successive writes, a briefly empty file", async () => {
     const saveAndReload = async (save: () => void | Promise<void>, expected: string) => {
-      // A person saves again later, not within the watcher's atomic-rename window (100 ms).
-      await new Promise((resolve) => setTimeout(resolve, 200));
       const page = await renderLive(server.url, '/editor');
       const client = await joinPage(server.origin, page.pageId, page.cookie);
       await save();
@@ -104,11 +135,29 @@ function __serverSocketEvent() { server_socket_event('count', ++count); }`);
     await saveAndReload(() => {
       for (let i = 3; i <= 6; i++) writeFileSync(file, live(`editor ${i}`));
     }, 'editor 6');
-    await saveAndReload(async () => {
-      writeFileSync(file, '');
-      await new Promise((resolve) => setTimeout(resolve, 30));
-      writeFileSync(file, live('editor 7'));
-    }, 'editor 7');
+    // A briefly empty file, as an editor that truncates then writes leaves it. The server waits
+    // 50 ms for the write before it takes an empty file for the new content: if the write came
+    // within that (here, on a loaded machine, it may not), the reloaded page has it at once;
+    // either way the route ends with it.
+    const page = await renderLive(server.url, '/editor');
+    const client = await joinPage(server.origin, page.pageId, page.cookie);
+    const emptied = performance.now();
+    writeFileSync(file, '');
+    await realDelay(30);
+    writeFileSync(file, live('editor 7'));
+    const emptyFor = performance.now() - emptied;
+    assert.equal((await closedFrame(client, page.pageId)).reason, 'reloaded');
+    if (emptyFor < 50)
+      assert.ok(
+        (await text('/editor')).endsWith('</script>editor 7'),
+        `editor 7 (empty for ${emptyFor.toFixed(0)} ms)`,
+      );
+    else
+      await waitForAsync(
+        async () => (await text('/editor')).endsWith('</script>editor 7'),
+        `editor 7 (empty for ${emptyFor.toFixed(0)} ms)`,
+      );
+    await client.close();
   });
 
   it('shows a compile error at its line with a code frame, and the error page reloads when the file is fixed', async () => {
@@ -129,7 +178,10 @@ function __serverSocketEvent() { server_socket_event('count', ++count); }`);
 
   it('guards the dev socket like every socket: a foreign site cannot listen for reloads', async () => {
     const page = await renderLive(server.url, '/page');
-    await assert.rejects(SocketClient.connect(server.origin, page.cookie, { origin: 'http://evil.example' }), /upgrade refused: 403/);
+    await assert.rejects(
+      SocketClient.connect(server.origin, page.cookie, { origin: 'http://evil.example' }),
+      /upgrade refused: 403/,
+    );
   });
 });
 
@@ -137,25 +189,24 @@ describe('production (no dev)', () => {
   it('watches nothing: a saved script changes nothing until restart, and errors show no code', async () => {
     const folder = scriptsFolder({ 'page.ts': live('version 1'), 'broken.ts': 'const x = ;' });
     const server = await startServer({ dir: folder.dir });
+    // A dev server on the same folder: when it serves the new version, the change was there to see.
+    const dev = await startServer({ dir: folder.dir, dev: true });
     try {
+      await dev.wire.ready();
       await fetch(`${server.url}/page`);
       folder.write('page.ts', live('version 2'));
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await waitForAsync(
+        async () => /version 2/.test(await (await fetch(`${dev.url}/page`)).text()),
+        'the dev server to see the change',
+      );
       assert.match(await (await fetch(`${server.url}/page`)).text(), /version 1/);
       const broken = await (await fetch(`${server.url}/broken`)).text();
       assert.match(broken, /request id/);
       assert.doesNotMatch(broken, /broken\.ts|const x|data-pagewire-page/);
     } finally {
+      await dev.close();
       await server.close();
       folder.remove();
     }
   });
 });
-
-async function waitForAsync(check: () => Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
-  const start = Date.now();
-  while (!(await check())) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

@@ -4,7 +4,7 @@ import express from 'express';
 import request from 'supertest';
 import { pagewire, type Pagewire } from '../lib/index.js';
 import { memoryLogger, scriptsFolder } from './helpers/fixtures.js';
-import { testWorkers } from './helpers/server.js';
+import { PATIENT, testWorkers } from './helpers/server.js';
 
 const folder = scriptsFolder({
   'index.ts': `echo('<!doctype html><title>home</title><h1>home</h1>');`,
@@ -36,7 +36,8 @@ describe('HTTP, mounted in Express', () => {
   const log = memoryLogger();
   let wire: Pagewire;
   before(() => {
-    wire = pagewire({ dir: folder.dir, logger: log, ...testWorkers() });
+    // The pages these tests render never connect: they must not time out meanwhile.
+    wire = pagewire({ dir: folder.dir, logger: log, ...PATIENT, ...testWorkers() });
   });
   after(() => wire.close());
 
@@ -49,11 +50,17 @@ describe('HTTP, mounted in Express', () => {
 
   it('injects the client after the doctype of a live page, and sets an HttpOnly session cookie', async () => {
     const res = await request(app(wire)).get('/live').expect(200);
-    assert.match(res.text, /^<!doctype html><script src="\/__pagewire\/client\.js\?v=[\w-]+" data-pagewire-page="[\w-]{22}" data-pagewire-socket="\/__pagewire\/socket" data-pagewire-status="\/__pagewire\/pages" data-pagewire-heartbeat="10000" data-pagewire-max-message="65536"><\/script><title>live/);
+    assert.match(
+      res.text,
+      /^<!doctype html><script src="\/__pagewire\/client\.js\?v=[\w-]+" data-pagewire-page="[\w-]{22}" data-pagewire-socket="\/__pagewire\/socket" data-pagewire-status="\/__pagewire\/pages" data-pagewire-heartbeat="10000" data-pagewire-max-message="65536"><\/script><title>live/,
+    );
     const cookie = String(res.headers['set-cookie']);
     assert.match(cookie, /^pagewire_sid=[\w-]{22}; Path=\/; HttpOnly; SameSite=Lax$/);
     assert.equal(res.headers['cache-control'], 'no-store');
-    const again = await request(app(wire)).get('/live').set('cookie', cookie.split(';')[0] as string).expect(200);
+    const again = await request(app(wire))
+      .get('/live')
+      .set('cookie', cookie.split(';')[0] as string)
+      .expect(200);
     assert.equal(again.headers['set-cookie'], undefined, 'a known session keeps its cookie');
   });
 
@@ -61,17 +68,33 @@ describe('HTTP, mounted in Express', () => {
     const res = await request(app(wire)).get('/live').expect(200);
     const cookie = String(res.headers['set-cookie']).split(';')[0] as string;
     const pageId = /data-pagewire-page="([^"]+)"/.exec(res.text)?.[1] as string;
-    const otherCookie = String((await request(app(wire)).get('/live').expect(200)).headers['set-cookie']).split(';')[0] as string;
-    const live = async () => ((await request(app(wire)).get(`/__pagewire/pages?ids=${pageId}`).set('cookie', cookie).expect(200)).body as { live: string[] }).live;
+    const otherCookie = String((await request(app(wire)).get('/live').expect(200)).headers['set-cookie']).split(
+      ';',
+    )[0] as string;
+    const live = async () =>
+      (
+        (await request(app(wire)).get(`/__pagewire/pages?ids=${pageId}`).set('cookie', cookie).expect(200)).body as {
+          live: string[];
+        }
+      ).live;
     // Another browser's session cannot close it, and is not told whether the page exists.
     await request(app(wire)).post(`/__pagewire/pages?leave=${pageId}`).set('cookie', otherCookie).expect(204);
     assert.deepEqual(await live(), [pageId]);
     // Nor can a page of another site, even with the right cookie.
-    const refused = await request(app(wire)).post(`/__pagewire/pages?leave=${pageId}`).set('cookie', cookie).set('origin', 'https://elsewhere.example').expect(403);
+    const refused = await request(app(wire))
+      .post(`/__pagewire/pages?leave=${pageId}`)
+      .set('cookie', cookie)
+      .set('origin', 'https://elsewhere.example')
+      .expect(403);
     assert.equal(refused.text, 'origin not allowed');
     assert.deepEqual(await live(), [pageId]);
     // A body is not a beacon's; other methods are not the endpoint's.
-    await request(app(wire)).post(`/__pagewire/pages?leave=${pageId}`).set('cookie', cookie).set('content-type', 'text/plain').send('ids').expect(400);
+    await request(app(wire))
+      .post(`/__pagewire/pages?leave=${pageId}`)
+      .set('cookie', cookie)
+      .set('content-type', 'text/plain')
+      .send('ids')
+      .expect(400);
     await request(app(wire)).put(`/__pagewire/pages?leave=${pageId}`).set('cookie', cookie).expect(405);
     assert.deepEqual(await live(), [pageId]);
     await request(app(wire)).post(`/__pagewire/pages?leave=${pageId}`).set('cookie', cookie).expect(204);
@@ -85,18 +108,38 @@ describe('HTTP, mounted in Express', () => {
     try {
       const page = async () => {
         const res = await request(server).get('/live').expect(200);
-        return { cookie: String(res.headers['set-cookie']).split(';')[0] as string, pageId: /data-pagewire-page="([^"]+)"/.exec(res.text)?.[1] as string };
+        return {
+          cookie: String(res.headers['set-cookie']).split(';')[0] as string,
+          pageId: /data-pagewire-page="([^"]+)"/.exec(res.text)?.[1] as string,
+        };
       };
       const live = async (p: { cookie: string; pageId: string }) =>
-        ((await request(server).get(`/__pagewire/pages?ids=${p.pageId}`).set('cookie', p.cookie)).body as { live: string[] }).live;
+        (
+          (await request(server).get(`/__pagewire/pages?ids=${p.pageId}`).set('cookie', p.cookie)).body as {
+            live: string[];
+          }
+        ).live;
       const a = await page();
-      await request(server).post(`/__pagewire/pages?leave=${a.pageId}`).set('cookie', a.cookie).set('origin', origin).expect(204);
+      await request(server)
+        .post(`/__pagewire/pages?leave=${a.pageId}`)
+        .set('cookie', a.cookie)
+        .set('origin', origin)
+        .expect(204);
       assert.deepEqual(await live(a), []);
       // `Referrer-Policy: no-referrer` makes a beacon's Origin "null".
       const b = await page();
-      await request(server).post(`/__pagewire/pages?leave=${b.pageId}`).set('cookie', b.cookie).set('origin', 'null').expect(403);
+      await request(server)
+        .post(`/__pagewire/pages?leave=${b.pageId}`)
+        .set('cookie', b.cookie)
+        .set('origin', 'null')
+        .expect(403);
       assert.deepEqual(await live(b), [b.pageId]);
-      await request(server).post(`/__pagewire/pages?leave=${b.pageId}`).set('cookie', b.cookie).set('origin', 'null').set('sec-fetch-site', 'same-origin').expect(204);
+      await request(server)
+        .post(`/__pagewire/pages?leave=${b.pageId}`)
+        .set('cookie', b.cookie)
+        .set('origin', 'null')
+        .set('sec-fetch-site', 'same-origin')
+        .expect(204);
       assert.deepEqual(await live(b), []);
     } finally {
       server.closeAllConnections();
@@ -110,9 +153,15 @@ describe('HTTP, mounted in Express', () => {
   });
 
   it('serves the client runtime, cacheable and revalidated by ETag', async () => {
-    const res = await request(app(wire)).get('/__pagewire/client.js').expect(200).expect('content-type', /javascript/);
+    const res = await request(app(wire))
+      .get('/__pagewire/client.js')
+      .expect(200)
+      .expect('content-type', /javascript/);
     assert.match(res.text, /serverSocket/);
-    await request(app(wire)).get('/__pagewire/client.js').set('if-none-match', res.headers.etag as string).expect(304);
+    await request(app(wire))
+      .get('/__pagewire/client.js')
+      .set('if-none-match', res.headers.etag as string)
+      .expect(304);
   });
 
   it('keeps the content type a script sets, and injects nothing into non-HTML', async () => {
@@ -123,14 +172,21 @@ describe('HTTP, mounted in Express', () => {
   it('parses form and JSON bodies, and takes a body Express already parsed', async () => {
     const form = await request(app(wire)).post('/form').type('form').send('a=1&a=2&b=x').expect(200);
     assert.equal(form.text, 'POST:{&quot;a&quot;:[&quot;1&quot;,&quot;2&quot;],&quot;b&quot;:&quot;x&quot;}');
-    const json = await request(app(wire)).post('/form').send({ n: [1, 2] }).expect(200);
+    const json = await request(app(wire))
+      .post('/form')
+      .send({ n: [1, 2] })
+      .expect(200);
     assert.equal(json.text, 'POST:{&quot;n&quot;:[1,2]}');
     const parsed = express();
     parsed.use(express.json());
     parsed.use(wire);
     const viaExpress = await request(parsed).post('/form').send({ pre: true }).expect(200);
     assert.equal(viaExpress.text, 'POST:{&quot;pre&quot;:true}');
-    await request(app(wire)).post('/form').set('content-type', 'application/json').send('{oops').expect(400, /not valid JSON/);
+    await request(app(wire))
+      .post('/form')
+      .set('content-type', 'application/json')
+      .send('{oops')
+      .expect(400, /not valid JSON/);
   });
 
   it('refuses a body over maxBodyBytes with 413', async () => {
@@ -147,8 +203,21 @@ describe('HTTP, mounted in Express', () => {
   });
 
   it('serves static assets, never sources or private files', async () => {
-    await request(app(wire)).get('/style.css').expect(200).expect('content-type', /text\/css/).expect('body { color: red }');
-    for (const path of ['/index.ts', '/live.ts', '/_secret', '/_secret.ts', '/.env', '/%2e%2e/%2e%2e/etc/passwd', '/..%2f..%2fetc%2fpasswd', '/style.css%00']) {
+    await request(app(wire))
+      .get('/style.css')
+      .expect(200)
+      .expect('content-type', /text\/css/)
+      .expect('body { color: red }');
+    for (const path of [
+      '/index.ts',
+      '/live.ts',
+      '/_secret',
+      '/_secret.ts',
+      '/.env',
+      '/%2e%2e/%2e%2e/etc/passwd',
+      '/..%2f..%2fetc%2fpasswd',
+      '/style.css%00',
+    ]) {
       const res = await request(app(wire)).get(path);
       assert.equal(res.status, 404, path);
       assert.equal(res.text, 'express 404', `${path} went on to the next middleware`);
@@ -165,7 +234,10 @@ describe('HTTP, mounted in Express', () => {
     const id = /request id <code>([\w-]+)<\/code>/.exec(res.text)?.[1];
     assert.ok(id, res.text);
     assert.doesNotMatch(res.text, /broken\.ts|Cannot read/);
-    assert.ok(log.lines.some((line) => line.includes(`request ${id}`) && line.includes('broken.ts:2:59 TypeError')), log.lines.join('\n'));
+    assert.ok(
+      log.lines.some((line) => line.includes(`request ${id}`) && line.includes('broken.ts:2:59 TypeError')),
+      log.lines.join('\n'),
+    );
   });
 });
 
@@ -201,7 +273,13 @@ describe('pagewire() options', () => {
   it('throws at once, naming the fix', () => {
     assert.throws(() => pagewire({} as never), /the 'dir' option is required/);
     assert.throws(() => pagewire({ dir: '/no/such/folder' }), /scripts folder '\/no\/such\/folder' does not exist/);
-    assert.throws(() => pagewire({ dir: folder.dir, connectTimeout: -1 }), /'connectTimeout' must be a positive number/);
-    assert.throws(() => pagewire({ dir: folder.dir, allowedOrigins: ['example.com'] }), /allowedOrigins entries look like/);
+    assert.throws(
+      () => pagewire({ dir: folder.dir, connectTimeout: -1 }),
+      /'connectTimeout' must be a positive number/,
+    );
+    assert.throws(
+      () => pagewire({ dir: folder.dir, allowedOrigins: ['example.com'] }),
+      /allowedOrigins entries look like/,
+    );
   });
 });

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readlinkSync } from 'node:fs';
+import { readdirSync, readlinkSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { PagewireOptions } from '../lib/index.js';
+import { fakeClock } from './helpers/fake-clock.js';
 import { scriptsFolder, waitFor } from './helpers/fixtures.js';
 import { SocketClient, joinPage, renderLive, startServer } from './helpers/server.js';
 
@@ -14,8 +15,12 @@ function __serverSocketEvent(name: string) {
 }`,
   'ticker.ts': `page.onClose(() => console.log('closed ' + page.id));
 setInterval(() => server_socket_event('tick'), 10);`,
-  'slow.ts': `async function __serverSocketEvent(name: string) {
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  // Each event waits until the test opens the gate (writes the file): the next ones queue meanwhile.
+  'slow.ts': `import fs from 'node:fs';
+import path from 'node:path';
+const gate = path.join(__dirname, 'gate-open');
+async function __serverSocketEvent(name: string) {
+  while (!fs.existsSync(gate)) await new Promise((resolve) => setTimeout(resolve, 5));
   server_socket_event('done', name);
 }`,
   'resources.ts': `import fs from 'node:fs';
@@ -26,7 +31,10 @@ setTimeout(() => {}, 60_000);
 function __serverSocketEvent() {}`,
 });
 
-async function withServer(options: Partial<PagewireOptions>, run: (server: Awaited<ReturnType<typeof startServer>>) => Promise<void>): Promise<void> {
+async function withServer(
+  options: Partial<PagewireOptions>,
+  run: (server: Awaited<ReturnType<typeof startServer>>) => Promise<void>,
+): Promise<void> {
   const server = await startServer({ dir: folder.dir, ...options });
   try {
     await run(server);
@@ -35,7 +43,8 @@ async function withServer(options: Partial<PagewireOptions>, run: (server: Await
   }
 }
 
-const closedHook = (server: { log: { lines: string[] } }, pageId: string) => server.log.lines.some((line) => line.endsWith(`closed ${pageId}`));
+const closedHook = (server: { log: { lines: string[] } }, pageId: string) =>
+  server.log.lines.some((line) => line.endsWith(`closed ${pageId}`));
 
 describe('limits: each gives a clear error to whoever exceeded it, and no one else', () => {
   it('pages per session: the oldest unconnected page makes room; with none, 429', async () => {
@@ -44,10 +53,16 @@ describe('limits: each gives a clear error to whoever exceeded it, and no one el
       const b = await renderLive(server.url, '/live', a.cookie);
       const c = await renderLive(server.url, '/live', a.cookie);
       await waitFor(() => closedHook(server, a.pageId), 'the oldest pending page to close');
-      const sockets = [await joinPage(server.origin, b.pageId, a.cookie), await joinPage(server.origin, c.pageId, a.cookie)];
+      const sockets = [
+        await joinPage(server.origin, b.pageId, a.cookie),
+        await joinPage(server.origin, c.pageId, a.cookie),
+      ];
       const refused = await fetch(`${server.url}/live`, { headers: { cookie: a.cookie } });
       assert.equal(refused.status, 429);
-      assert.match(await refused.text(), /this browser session has 2 open pages, the most allowed \(maxPagesPerSession\)/);
+      assert.match(
+        await refused.text(),
+        /this browser session has 2 open pages, the most allowed \(maxPagesPerSession\)/,
+      );
       assert.equal((await fetch(`${server.url}/live`)).status, 200, 'another session is not affected');
       await Promise.all(sockets.map((s) => s.close()));
     });
@@ -59,7 +74,10 @@ describe('limits: each gives a clear error to whoever exceeded it, and no one el
       const b = await renderLive(server.url, '/live');
       const c = await renderLive(server.url, '/live');
       await waitFor(() => closedHook(server, a.pageId), 'the oldest pending page to close');
-      const sockets = [await joinPage(server.origin, b.pageId, b.cookie), await joinPage(server.origin, c.pageId, c.cookie)];
+      const sockets = [
+        await joinPage(server.origin, b.pageId, b.cookie),
+        await joinPage(server.origin, c.pageId, c.cookie),
+      ];
       const refused = await fetch(`${server.url}/live`);
       assert.equal(refused.status, 503);
       assert.match(await refused.text(), /the most allowed \(maxPages\)/);
@@ -74,22 +92,39 @@ describe('limits: each gives a clear error to whoever exceeded it, and no one el
       const pages: Array<{ pageId: string }> = [];
       for (let i = 0; i < 6; i++) pages.push(await renderLive(server.url, '/live'));
       await waitFor(() => pages.slice(0, 3).every((p) => closedHook(server, p.pageId)), 'the three oldest to close');
-      assert.equal(pages.slice(3).some((p) => closedHook(server, p.pageId)), false);
+      assert.equal(
+        pages.slice(3).some((p) => closedHook(server, p.pageId)),
+        false,
+      );
       assert.equal(server.wire.stats().pending, 3);
     });
   });
 
   it('pending pages: a page that connected meanwhile is not counted, the next oldest closes', async () => {
     await withServer({ maxPendingPages: 3 }, async (server) => {
-      const [a, b, c] = [await renderLive(server.url, '/live'), await renderLive(server.url, '/live'), await renderLive(server.url, '/live')];
+      const [a, b, c] = [
+        await renderLive(server.url, '/live'),
+        await renderLive(server.url, '/live'),
+        await renderLive(server.url, '/live'),
+      ];
       const first = await renderLive(server.url, '/live');
       await waitFor(() => closedHook(server, a.pageId), 'the oldest to close');
       const client = await joinPage(server.origin, c.pageId, c.cookie);
-      const later = [await renderLive(server.url, '/live'), await renderLive(server.url, '/live'), await renderLive(server.url, '/live')];
+      const later = [
+        await renderLive(server.url, '/live'),
+        await renderLive(server.url, '/live'),
+        await renderLive(server.url, '/live'),
+      ];
       // Pending: b, first, later[0]; then later[1] closes b, later[2] closes first. c left the
       // pending pages when it connected: it stays.
-      await waitFor(() => closedHook(server, b.pageId) && closedHook(server, first.pageId), 'the next two oldest to close');
-      assert.equal([c, ...later].some((p) => closedHook(server, p.pageId)), false);
+      await waitFor(
+        () => closedHook(server, b.pageId) && closedHook(server, first.pageId),
+        'the next two oldest to close',
+      );
+      assert.equal(
+        [c, ...later].some((p) => closedHook(server, p.pageId)),
+        false,
+      );
       client.event(c.pageId, 'ping');
       await client.next((f) => f.n === 'pong');
       await client.close();
@@ -111,23 +146,45 @@ describe('limits: each gives a clear error to whoever exceeded it, and no one el
     });
   });
 
-  it('messages per second on a socket: RATE_LIMITED, the socket slowed down, nothing dropped', async () => {
+  it('messages per second on a socket: RATE_LIMITED, the socket slowed down to the rate, nothing dropped', async (t) => {
     await withServer({ maxEventsPerSecond: 5 }, async (server) => {
       const a = await renderLive(server.url, '/live');
       const b = await renderLive(server.url, '/live');
-      const ca = await joinPage(server.origin, a.pageId, a.cookie);
-      const cb = await joinPage(server.origin, b.pageId, b.cookie);
-      const start = Date.now();
-      for (let i = 0; i < 10; i++) ca.event(a.pageId, 'ping');
-      const limited = await ca.next((f) => f.code === 'RATE_LIMITED');
-      assert.match(String(limited.message), /more than 5 messages per second on this socket \(maxEventsPerSecond\): reading paused for \d+ ms/);
-      // The other socket is not slowed down.
-      cb.event(b.pageId, 'ping');
-      await cb.next((f) => f.n === 'pong');
-      assert.ok(Date.now() - start < 500, 'the other socket answered at once');
-      await waitFor(() => ca.frames.filter((f) => f.n === 'pong').length === 10, 'every event, later', 5000);
-      assert.ok(Date.now() - start >= 700, `ten events at five per second take about a second (${Date.now() - start} ms)`);
-      await Promise.all([ca.close(), cb.close()]);
+      // The rate is judged by the server's clock, faked from here on: time moves only when the
+      // test says, so what the limit lets through at each instant is exact, however slow the machine.
+      const clock = fakeClock(t, ['setTimeout', 'Date']);
+      try {
+        const ca = await joinPage(server.origin, a.pageId, a.cookie);
+        const cb = await joinPage(server.origin, b.pageId, b.cookie);
+        const pongs = (client: SocketClient) => client.frames.filter((f) => f.n === 'pong').length;
+        // Five messages at once, and the join was one.
+        const atOnce = 4;
+        for (let i = 0; i < 10; i++) ca.event(a.pageId, 'ping');
+        const limited = await ca.next((f) => f.code === 'RATE_LIMITED');
+        assert.match(
+          String(limited.message),
+          /more than 5 messages per second on this socket \(maxEventsPerSecond\): reading paused for 200 ms/,
+        );
+        await waitFor(() => pongs(ca) === atOnce, 'the events the limit lets through at once');
+        // The other socket is not slowed down: its own go through at this same instant.
+        for (let i = 0; i < atOnce; i++) cb.event(b.pageId, 'ping');
+        await waitFor(() => pongs(cb) === atOnce, 'the other socket to be answered at once');
+        assert.equal(
+          cb.frames.some((f) => f.code === 'RATE_LIMITED'),
+          false,
+        );
+        assert.equal(pongs(ca), atOnce, 'no time passed: the others still wait');
+        // Five per second: each 200 ms lets exactly one more through, and none is dropped.
+        for (let answered = atOnce + 1; answered <= 10; answered++) {
+          clock.tick(200);
+          await waitFor(() => pongs(ca) >= answered, `event ${answered}, 200 ms later`);
+          assert.equal(pongs(ca), answered);
+        }
+        assert.equal(ca.frames.filter((f) => f.code === 'RATE_LIMITED').length, 1, 'told once per pause');
+        await Promise.all([ca.close(), cb.close()]);
+      } finally {
+        clock.restore();
+      }
     });
   });
 
@@ -136,11 +193,24 @@ describe('limits: each gives a clear error to whoever exceeded it, and no one el
       const { pageId, cookie } = await renderLive(server.url, '/slow');
       const client = await joinPage(server.origin, pageId, cookie);
       for (let i = 0; i < 5; i++) client.event(pageId, `e${i}`);
-      const full = await client.next((f) => f.code === 'QUEUE_FULL');
-      assert.match(String(full.message), /event 'e\d' refused: the page already has the most events waiting \(maxQueuedEvents\)/);
-      // The first runs, two wait: three are done; the other two were refused.
-      await waitFor(() => client.frames.filter((f) => f.n === 'done').length === 3, 'three events to run', 3000);
-      assert.equal(client.frames.filter((f) => f.code === 'QUEUE_FULL').length, 2);
+      // The first runs (held at the gate), two wait: the other two are refused.
+      await waitFor(() => client.frames.filter((f) => f.code === 'QUEUE_FULL').length === 2, 'two events refused');
+      const full = client.frames.find((f) => f.code === 'QUEUE_FULL') as Record<string, unknown>;
+      assert.match(
+        String(full.message),
+        /event 'e\d' refused: the page already has the most events waiting \(maxQueuedEvents\)/,
+      );
+      folder.write('gate-open', '');
+      try {
+        await waitFor(() => client.frames.filter((f) => f.n === 'done').length === 3, 'three events to run');
+        assert.deepEqual(
+          client.frames.filter((f) => f.n === 'done').map((f) => f.d),
+          ['e0', 'e1', 'e2'],
+        );
+        assert.equal(client.frames.filter((f) => f.code === 'QUEUE_FULL').length, 2);
+      } finally {
+        rmSync(path.join(folder.dir, 'gate-open'), { force: true });
+      }
       await client.close();
     });
   });
@@ -160,28 +230,37 @@ describe('limits: each gives a clear error to whoever exceeded it, and no one el
 
   it('pushes buffered for every page together: past maxTotalBufferedBytes, a disconnected page that pushes expires', async () => {
     // Each page alone may keep a megabyte; all of them together, a kilobyte.
-    await withServer({ maxTotalBufferedBytes: 1000, maxBufferedBytes: 1024 * 1024, maxBufferedPushes: 100_000 }, async (server) => {
-      const { pageId, cookie } = await renderLive(server.url, '/ticker');
-      const client = await joinPage(server.origin, pageId, cookie);
-      await client.next((f) => f.n === 'tick');
-      await client.close();
-      // Ticks of some 20 bytes every 10 ms: the budget is full within a second, the page's own
-      // bound would take minutes.
-      await waitFor(() => closedHook(server, pageId), 'the page to expire', 5000);
-      assert.ok(server.log.lines.some((line) => line.includes(`page ${pageId.slice(0, 6)} closed (overflow)`)));
-      assert.ok(server.log.lines.some((line) => line.includes('more than maxTotalBufferedBytes (1000 bytes)')));
-    });
+    await withServer(
+      { maxTotalBufferedBytes: 1000, maxBufferedBytes: 1024 * 1024, maxBufferedPushes: 100_000 },
+      async (server) => {
+        const { pageId, cookie } = await renderLive(server.url, '/ticker');
+        const client = await joinPage(server.origin, pageId, cookie);
+        await client.next((f) => f.n === 'tick');
+        await client.close();
+        // Ticks of some 20 bytes every 10 ms: the budget is full within a second, the page's own
+        // bound would take minutes.
+        await waitFor(() => closedHook(server, pageId), 'the page to expire');
+        assert.ok(server.log.lines.some((line) => line.includes(`page ${pageId.slice(0, 6)} closed (overflow)`)));
+        assert.ok(server.log.lines.some((line) => line.includes('more than maxTotalBufferedBytes (1000 bytes)')));
+      },
+    );
   });
 
-  it('idle pages close after idleTimeout', async () => {
-    // Long enough for the page to be joined first on a busy machine: the clock runs from the render.
+  it('idle pages close after idleTimeout', async (t) => {
+    // The idle clock runs from the render, which can take longer than the timeout on a loaded
+    // machine (a worker starting, say). The server's clock is faked from before it starts: time
+    // moves only when the test says, after the page is joined.
+    const clock = fakeClock(t, ['setInterval', 'setTimeout', 'Date']);
     await withServer({ idleTimeout: 600 }, async (server) => {
       const { pageId, cookie } = await renderLive(server.url, '/live');
       const client = await joinPage(server.origin, pageId, cookie);
-      assert.equal((await client.next((f) => f.t === 'closed', 3000)).reason, 'idle');
+      // Twice the timeout: whenever in that time the server looks, the page has been idle too long.
+      clock.tick(1200);
+      assert.equal((await client.next((f) => f.t === 'closed')).reason, 'idle');
       assert.ok(closedHook(server, pageId));
       await client.close();
     });
+    clock.restore();
   });
 });
 
@@ -189,13 +268,14 @@ describe('shutdown', () => {
   it('after wire.close(), a page that had opened a file and timers leaves no open handle', async () => {
     const held = path.join(folder.dir, 'held.txt');
     // Which files this process holds open, read from the kernel.
-    const holds = () => readdirSync('/proc/self/fd').some((fd) => {
-      try {
-        return readlinkSync(`/proc/self/fd/${fd}`) === held;
-      } catch {
-        return false;
-      }
-    });
+    const holds = () =>
+      readdirSync('/proc/self/fd').some((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`) === held;
+        } catch {
+          return false;
+        }
+      });
     const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
     const server = await startServer({ dir: folder.dir });
     let client: SocketClient | undefined;
@@ -213,7 +293,7 @@ describe('shutdown', () => {
       await client.close();
       assert.equal(holds(), false, 'the file was closed');
       // ws keeps a closing-handshake timer until the TCP connection ends: wait for that, not longer.
-      await waitFor(() => timers() <= timersBefore, 'every timer to end', 2000);
+      await waitFor(() => timers() <= timersBefore, 'every timer to end');
     } finally {
       await client?.close();
       await server.close();

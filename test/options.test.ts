@@ -110,9 +110,7 @@ describe('pagewire() options: checked at once', () => {
       for (const bad of [-1, 1.5, NaN, Infinity, '100']) {
         refuses(
           { [name]: bad },
-          new RegExp(
-            `: pagewire\\(\\): '${name}' must be a positive number.*${unit}.*, got ${shown(bad)}\\. ${fix}$`,
-          ),
+          new RegExp(`: pagewire\\(\\): '${name}' must be a positive number.*${unit}.*, got ${shown(bad)}\\. ${fix}$`),
         );
       }
       refuses(

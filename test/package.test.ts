@@ -51,15 +51,18 @@ console.log(typeof ServerSocket, String(new ServerSocketEvent('message', 'text')
   });
 
   it('lets a plain JavaScript Express app import { pagewire } and serve a live page', () => {
-    const run = spawnSync(process.execPath, ['app.js'], { cwd: app.dir, encoding: 'utf8', timeout: 20_000 });
+    const run = spawnSync(process.execPath, ['app.js'], { cwd: app.dir, encoding: 'utf8', timeout: 60_000 });
     assert.equal(run.status, 0, run.stderr);
     const { status, body } = JSON.parse(run.stdout.trim()) as { status: number; body: string };
     assert.equal(status, 200);
-    assert.match(body, /^<script src="\/__pagewire\/client\.js\?v=[\w-]+" data-pagewire-page="[\w-]{22}"[^>]*><\/script><p>hi &lt;x&gt;<\/p>$/);
+    assert.match(
+      body,
+      /^<script src="\/__pagewire\/client\.js\?v=[\w-]+" data-pagewire-page="[\w-]{22}"[^>]*><\/script><p>hi &lt;x&gt;<\/p>$/,
+    );
   });
 
   it("exports the browser client as 'pagewire/client'", () => {
-    const run = spawnSync(process.execPath, ['client.js'], { cwd: app.dir, encoding: 'utf8', timeout: 20_000 });
+    const run = spawnSync(process.execPath, ['client.js'], { cwd: app.dir, encoding: 'utf8', timeout: 60_000 });
     assert.equal(run.status, 0, run.stderr);
     assert.equal(run.stdout.trim(), 'function text');
   });
@@ -77,81 +80,79 @@ describe('the package, packed and installed with its production dependencies onl
     return result.stdout;
   };
 
-  it(
-    'serves a live page with its CLI; no dev dependency can be loaded',
-    { skip: npmMissing && `npm is not available (${npmMissing.message})` },
-    async (t) => {
-      const work = scriptsFolder({
-        'app/package.json': '{ "name": "app", "private": true }',
-        'scripts/index.ts': `echo(html\`<p>hi</p>\`);
+  it('serves a live page with its CLI; no dev dependency can be loaded', {
+    skip: npmMissing && `npm is not available (${npmMissing.message})`,
+  }, async (t) => {
+    const work = scriptsFolder({
+      'app/package.json': '{ "name": "app", "private": true }',
+      'scripts/index.ts': `echo(html\`<p>hi</p>\`);
 function __serverSocketEvent(name: string, data: unknown) {
   server_socket_event('pong', { name, data });
 }`,
-      });
-      let cli: ChildProcess | undefined;
-      t.after(async () => {
-        if (cli && cli.exitCode === null && cli.signalCode === null) {
-          const exited = new Promise((resolve) => cli?.once('exit', resolve));
-          cli.kill('SIGTERM');
-          await exited;
-        }
-        work.remove();
-      });
-      const app = path.join(work.dir, 'app');
+    });
+    let cli: ChildProcess | undefined;
+    t.after(async () => {
+      if (cli && cli.exitCode === null && cli.signalCode === null) {
+        const exited = new Promise((resolve) => cli?.once('exit', resolve));
+        cli.kill('SIGTERM');
+        await exited;
+      }
+      work.remove();
+    });
+    const app = path.join(work.dir, 'app');
 
-      // Packed from the dist/ this run built, without `prepare`: it would rebuild dist/ under the
-      // tests running beside this one.
-      const packed = npm(['pack', '--ignore-scripts', '--json', '--pack-destination', work.dir], root);
-      const [tarball] = JSON.parse(packed) as [{ filename: string; files: Array<{ path: string }> }];
-      const sources = tarball.files.map((file) => file.path).filter((file) => /(?<!\.d)\.ts$/.test(file));
-      assert.deepEqual(sources, [], 'TypeScript sources in the package: something would compile them at run time');
-      const install = ['install', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund'];
-      npm([...install, path.join(work.dir, tarball.filename)], app);
+    // Packed from the dist/ this run built, without `prepare`: it would rebuild dist/ under the
+    // tests running beside this one.
+    const packed = npm(['pack', '--ignore-scripts', '--json', '--pack-destination', work.dir], root);
+    const [tarball] = JSON.parse(packed) as [{ filename: string; files: Array<{ path: string }> }];
+    const sources = tarball.files.map((file) => file.path).filter((file) => /(?<!\.d)\.ts$/.test(file));
+    assert.deepEqual(sources, [], 'TypeScript sources in the package: something would compile them at run time');
+    const install = ['install', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund'];
+    npm([...install, path.join(work.dir, tarball.filename)], app);
 
-      const installed = path.join(app, 'node_modules', 'pagewire');
-      const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
-        devDependencies: Record<string, string>;
+    const installed = path.join(app, 'node_modules', 'pagewire');
+    const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+      devDependencies: Record<string, string>;
+    };
+    const devDependencies = Object.keys(manifest.devDependencies);
+    for (const name of ['tsx', 'esbuild', 'typescript']) assert.ok(devDependencies.includes(name), name);
+    // Every folder where `require` or `import` from the installed package would look.
+    const lookup = createRequire(path.join(installed, 'package.json')).resolve.paths('x') ?? [];
+    const loadable = devDependencies.filter((name) => lookup.some((dir) => existsSync(path.join(dir, name))));
+    assert.deepEqual(loadable, [], `dev dependencies found in ${lookup.join(', ')}`);
+
+    const bin = path.join(app, 'node_modules', '.bin', 'pagewire');
+    const scripts = path.join(work.dir, 'scripts');
+    const args = [bin, 'serve', scripts, '--port', '0', '--host', '127.0.0.1'];
+    const server = spawn(process.execPath, args, { cwd: app, env });
+    cli = server;
+    let output = '';
+    const origin = await new Promise<string>((resolve, reject) => {
+      const read = (chunk: Buffer) => {
+        output += String(chunk);
+        const listening = /on (http:\/\/127\.0\.0\.1:\d+)\//.exec(output);
+        if (listening) resolve(listening[1] as string);
       };
-      const devDependencies = Object.keys(manifest.devDependencies);
-      for (const name of ['tsx', 'esbuild', 'typescript']) assert.ok(devDependencies.includes(name), name);
-      // Every folder where `require` or `import` from the installed package would look.
-      const lookup = createRequire(path.join(installed, 'package.json')).resolve.paths('x') ?? [];
-      const loadable = devDependencies.filter((name) => lookup.some((dir) => existsSync(path.join(dir, name))));
-      assert.deepEqual(loadable, [], `dev dependencies found in ${lookup.join(', ')}`);
+      server.stdout.on('data', read);
+      server.stderr.on('data', read);
+      server.once('exit', (code) => reject(new Error(`pagewire serve exited (${code}) first:\n${output}`)));
+    });
 
-      const bin = path.join(app, 'node_modules', '.bin', 'pagewire');
-      const scripts = path.join(work.dir, 'scripts');
-      const args = [bin, 'serve', scripts, '--port', '0', '--host', '127.0.0.1'];
-      const server = spawn(process.execPath, args, { cwd: app, env });
-      cli = server;
-      let output = '';
-      const origin = await new Promise<string>((resolve, reject) => {
-        const read = (chunk: Buffer) => {
-          output += String(chunk);
-          const listening = /on (http:\/\/127\.0\.0\.1:\d+)\//.exec(output);
-          if (listening) resolve(listening[1] as string);
-        };
-        server.stdout.on('data', read);
-        server.stderr.on('data', read);
-        server.once('exit', (code) => reject(new Error(`pagewire serve exited (${code}) first:\n${output}`)));
-      });
+    const page = await renderLive(origin, '/');
+    const tag = /^<script src="(\/__pagewire\/client\.js\?v=[\w-]+)" data-pagewire-page="[\w-]{22}"[^>]*><\/script>/;
+    const src = tag.exec(page.body)?.[1];
+    assert.ok(src, `no client tag at the start of the page: ${page.body}`);
+    assert.match(page.body, /<\/script><p>hi<\/p>$/);
+    const client = await fetch(origin + src);
+    assert.equal(client.status, 200);
+    assert.match(client.headers.get('content-type') ?? '', /^text\/javascript/);
+    const bundle = readFileSync(path.join(installed, 'dist', 'client', 'server-socket.iife.js'), 'utf8');
+    assert.equal(await client.text(), bundle);
 
-      const page = await renderLive(origin, '/');
-      const tag = /^<script src="(\/__pagewire\/client\.js\?v=[\w-]+)" data-pagewire-page="[\w-]{22}"[^>]*><\/script>/;
-      const src = tag.exec(page.body)?.[1];
-      assert.ok(src, `no client tag at the start of the page: ${page.body}`);
-      assert.match(page.body, /<\/script><p>hi<\/p>$/);
-      const client = await fetch(origin + src);
-      assert.equal(client.status, 200);
-      assert.match(client.headers.get('content-type') ?? '', /^text\/javascript/);
-      const bundle = readFileSync(path.join(installed, 'dist', 'client', 'server-socket.iife.js'), 'utf8');
-      assert.equal(await client.text(), bundle);
-
-      const socket = await joinPage(origin, page.pageId, page.cookie);
-      socket.event(page.pageId, 'ping', 1);
-      const push = await socket.next((frame) => frame.t === 'push', 20_000);
-      assert.deepEqual({ n: push.n, d: push.d }, { n: 'pong', d: { name: 'ping', data: 1 } }, output);
-      await socket.close();
-    },
-  );
+    const socket = await joinPage(origin, page.pageId, page.cookie);
+    socket.event(page.pageId, 'ping', 1);
+    const push = await socket.next((frame) => frame.t === 'push', 20_000);
+    assert.deepEqual({ n: push.n, d: push.d }, { n: 'pong', d: { name: 'ping', data: 1 } }, output);
+    await socket.close();
+  });
 });

@@ -45,7 +45,11 @@ describe('RouteTable', () => {
   });
 
   it('fills [param] segments, preferring a static match', () => {
-    assert.deepEqual(script('/blog/first-post'), { kind: 'script', script: 'blog/[slug].ts', params: { slug: 'first-post' } });
+    assert.deepEqual(script('/blog/first-post'), {
+      kind: 'script',
+      script: 'blog/[slug].ts',
+      params: { slug: 'first-post' },
+    });
     assert.deepEqual(script('/blog/latest')?.params, {});
     assert.deepEqual(script('/blog/caf%C3%A9'), { kind: 'script', script: 'blog/[slug].ts', params: { slug: 'café' } });
     assert.deepEqual(script('/users/42/edit'), { kind: 'script', script: 'users/[id]/edit.ts', params: { id: '42' } });
@@ -61,7 +65,11 @@ describe('RouteTable', () => {
       assert.equal(routes.resolve(path), undefined, path);
     }
     // Under a [param] route the name is only a parameter value: the script runs, its source is not sent.
-    assert.deepEqual(routes.resolve('/blog/[slug].ts'), { kind: 'script', script: 'blog/[slug].ts', params: { slug: '[slug].ts' } });
+    assert.deepEqual(routes.resolve('/blog/[slug].ts'), {
+      kind: 'script',
+      script: 'blog/[slug].ts',
+      params: { slug: '[slug].ts' },
+    });
   });
 
   it('refuses private names: _partials and dotfiles', () => {

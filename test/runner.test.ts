@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { RunnerToHost } from '../runner/messages.js';
-import { scriptsFolder } from './helpers/fixtures.js';
+import { scriptsFolder, waitFor } from './helpers/fixtures.js';
 import { RunnerHarness } from './helpers/runner.js';
 
 const folder = scriptsFolder({
@@ -76,6 +76,8 @@ function __serverSocketEvent(name: string) {
   if (name === 'ping') server_socket_event('pong', 1);
   if (name === 'callback') require('node:fs').readFile('/no/such/file', () => { throw new Error('callback broke'); });
 }`,
+  // Ticks on the same timer as resources.ts: what its interval would have done, this one does.
+  'ticker.ts': `setInterval(() => server_socket_event('tick'), 5);`,
   'broadcast.ts': `function __serverSocketEvent(name: string, event: unknown) {
   if (name === 'all') page.broadcast('news', event);
 }`,
@@ -92,7 +94,10 @@ after(async () => {
 });
 
 type Of<T extends RunnerToHost['type']> = Extract<RunnerToHost, { type: T }>;
-const is = <T extends RunnerToHost['type']>(type: T, where: (m: Of<T>) => boolean = () => true) => (m: RunnerToHost): m is Of<T> => m.type === type && where(m as Of<T>);
+const is =
+  <T extends RunnerToHost['type']>(type: T, where: (m: Of<T>) => boolean = () => true) =>
+  (m: RunnerToHost): m is Of<T> =>
+    m.type === type && where(m as Of<T>);
 
 async function rendered(script: string, request = {}) {
   const { pageId, result } = await harness.render(script, request);
@@ -145,9 +150,16 @@ describe('runner: pages', () => {
   });
 
   it('refuses forbidden modules with a clear error', async () => {
-    for (const [script, name] of [['child.ts', 'child_process'], ['node-child.ts', 'node:child_process'], ['workers.ts', 'worker_threads']] as const) {
+    for (const [script, name] of [
+      ['child.ts', 'child_process'],
+      ['node-child.ts', 'node:child_process'],
+      ['workers.ts', 'worker_threads'],
+    ] as const) {
       const error = await failed(script);
-      assert.match(error.message, new RegExp(`Cannot import '${name}' in ${script.replace('.', '\\.')}: Pagewire scripts may not use`));
+      assert.match(
+        error.message,
+        new RegExp(`Cannot import '${name}' in ${script.replace('.', '\\.')}: Pagewire scripts may not use`),
+      );
       assert.equal(error.file, script);
       assert.equal(error.line, 1);
     }
@@ -165,7 +177,9 @@ describe('runner: pages', () => {
     const info = await harness.next(is('log', (m) => m.pageId === pageId && m.level === 'info'));
     assert.equal(info.script, 'logs.ts');
     assert.equal(info.text, 'hello {"a":1}');
-    assert.ok(harness.messages.some(is('log', (m) => m.pageId === pageId && m.level === 'error' && m.text === 'bad thing')));
+    assert.ok(
+      harness.messages.some(is('log', (m) => m.pageId === pageId && m.level === 'error' && m.text === 'bad thing')),
+    );
   });
 
   it('gives the script its request', async () => {
@@ -209,13 +223,29 @@ describe('runner: death of a page', () => {
       assert.equal(closed.reason, 'closed-by-script');
       const { readFileSync } = await import('node:fs');
       // Hooks first, then owned resources last-in first-out.
-      assert.deepEqual(readFileSync(path.join(dir.dir, 'closed.log'), 'utf8').trim().split('\n'), ['hook', 'function', 'asyncDispose', 'destroy', 'dispose', 'close']);
+      assert.deepEqual(readFileSync(path.join(dir.dir, 'closed.log'), 'utf8').trim().split('\n'), [
+        'hook',
+        'function',
+        'asyncDispose',
+        'destroy',
+        'dispose',
+        'close',
+      ]);
       const ticks = harness.pushes(pageId).length;
-      await new Promise((resolve) => setTimeout(resolve, 40));
+      // Another page's interval of the same period ticks ten times: had the closed page's interval
+      // survived, it would have ticked too.
+      const sentinel = await rendered('ticker.ts');
+      await waitFor(() => harness.pushes(sentinel.pageId).length >= 10, 'ten ticks of another page');
       assert.equal(harness.pushes(pageId).length, ticks, 'the interval stopped');
-      harness.runner.post({ type: 'close-pages', pageIds: [pageId], reason: 'shutdown' });
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      assert.equal(readFileSync(path.join(dir.dir, 'closed.log'), 'utf8').trim().split('\n').length, 6, 'hooks ran once');
+      // Closed again, before a page that is open: by the time that one's close is reported, the
+      // first one's hooks would have run again.
+      harness.runner.post({ type: 'close-pages', pageIds: [pageId, sentinel.pageId], reason: 'shutdown' });
+      await harness.next(is('page-closed', (m) => m.pageId === sentinel.pageId));
+      assert.equal(
+        readFileSync(path.join(dir.dir, 'closed.log'), 'utf8').trim().split('\n').length,
+        6,
+        'hooks ran once',
+      );
     } finally {
       dir.remove();
     }
@@ -238,7 +268,10 @@ describe('runner: containment', () => {
     const { pageId } = await rendered('throws.ts');
     harness.event(pageId, 'throw');
     const error = await harness.next(is('script-error', (m) => m.pageId === pageId && m.error.code === 'EVENT_ERROR'));
-    assert.deepEqual([error.error.name, error.error.message, error.error.file, error.error.line], ['TypeError', 'handler broke', 'throws.ts', 3]);
+    assert.deepEqual(
+      [error.error.name, error.error.message, error.error.file, error.error.line],
+      ['TypeError', 'handler broke', 'throws.ts', 3],
+    );
     assert.match(error.error.frame ?? '', /> 3 \|/);
     harness.event(pageId, 'ping');
     await harness.next(is('push', (m) => m.pageId === pageId && m.name === 'pong'));
@@ -252,11 +285,20 @@ describe('runner: containment', () => {
   });
 
   it('reports a rejection nobody awaited and a throw in a Node callback, and the process lives on', () => {
-    const child = spawnSync(process.execPath, ['--import', 'tsx', 'test/helpers/rejection-child.ts', folder.dir], { encoding: 'utf8', timeout: 20_000 });
+    const child = spawnSync(process.execPath, ['--import', 'tsx', 'test/helpers/rejection-child.ts', folder.dir], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     assert.equal(child.status, 0, child.stderr);
-    const { rejection, exception, alive } = JSON.parse(child.stdout.trim().split('\n').at(-1) as string) as Record<string, { text: string }> & { alive: boolean };
+    const { rejection, exception, alive } = JSON.parse(child.stdout.trim().split('\n').at(-1) as string) as Record<
+      string,
+      { text: string }
+    > & { alive: boolean };
     assert.match(rejection?.text ?? '', /unhandled rejection in a script: Error: nobody awaited this/);
-    assert.match(exception?.text ?? '', /uncaught exception in a script callback \(catch errors inside callbacks given to Node APIs\): Error: callback broke\n(.*\n)*.*throws\.ts:9:\d+/);
+    assert.match(
+      exception?.text ?? '',
+      /uncaught exception in a script callback \(catch errors inside callbacks given to Node APIs\): Error: callback broke\n(.*\n)*.*throws\.ts:9:\d+/,
+    );
     assert.equal(alive, true);
   });
 
@@ -264,9 +306,16 @@ describe('runner: containment', () => {
     const { pageId } = await rendered('throws.ts');
     harness.event(pageId, 'echo');
     harness.event(pageId, 'reserved');
-    const late = await harness.next(is('script-error', (m) => m.pageId === pageId && m.error.message.includes('echo()')));
-    assert.match(late.error.message, /echo\(\) was used after the page was sent; a live page changes through server_socket_event/);
-    const reserved = await harness.next(is('script-error', (m) => m.pageId === pageId && m.error.message.includes("'open'")));
+    const late = await harness.next(
+      is('script-error', (m) => m.pageId === pageId && m.error.message.includes('echo()')),
+    );
+    assert.match(
+      late.error.message,
+      /echo\(\) was used after the page was sent; a live page changes through server_socket_event/,
+    );
+    const reserved = await harness.next(
+      is('script-error', (m) => m.pageId === pageId && m.error.message.includes("'open'")),
+    );
     assert.match(reserved.error.message, /'open' is an event the browser client raises itself/);
   });
 });

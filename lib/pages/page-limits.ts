@@ -20,8 +20,8 @@ export function makeRoom(
   if (own && own.size >= limits.maxPagesPerSession) {
     const oldestPending = [...own].find((entry) => entry.state === 'pending');
     if (!oldestPending) {
-      const message =
-        `this browser session has ${own.size} open pages, the most allowed (maxPagesPerSession): ` + 'close some tabs';
+      const most = 'the most allowed (maxPagesPerSession)';
+      const message = `this browser session has ${own.size} open pages, ${most}: close some tabs`;
       return { status: 429, code: 'TOO_MANY_PAGES_IN_SESSION', message };
     }
     evict(oldestPending);

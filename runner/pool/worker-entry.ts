@@ -27,7 +27,7 @@ function readSource(file: string): string {
 
 // The worker owns its thread: a script's stray rejection is caught here, whatever the host app
 // does in its own thread.
-const runner = new InProcessRunner({ ...settings, guardProcess: true, readSource });
+const runner = new InProcessRunner({ ...settings, guardProcess: true, readSource }, 'at-once');
 runner.onMessage((message) => send({ kind: 'message', message }));
 // A timer that cannot fire while a script holds the thread: its silence is the alarm.
 let lastAlive = Date.now();

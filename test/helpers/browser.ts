@@ -1,4 +1,4 @@
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 /** Debian's Chromium, headless, with nothing that reaches off this machine. */
 export function launchBrowser(): Promise<Browser> {
@@ -15,4 +15,23 @@ export function launchBrowser(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+/**
+ * What the page's WebSockets (its page socket) received, and when they opened and closed, as
+ * Playwright sees them: a test waits for the frame or the close that proves a thing happened.
+ * Call before the page navigates.
+ */
+export function socketLog(page: Page): { frames: Array<Record<string, unknown>>; opened(): number; closed(): number } {
+  const frames: Array<Record<string, unknown>> = [];
+  let opened = 0;
+  let closed = 0;
+  page.on('websocket', (socket) => {
+    opened++;
+    socket.on('framereceived', ({ payload }) => {
+      if (typeof payload === 'string') frames.push(JSON.parse(payload) as Record<string, unknown>);
+    });
+    socket.on('close', () => closed++);
+  });
+  return { frames, opened: () => opened, closed: () => closed };
 }

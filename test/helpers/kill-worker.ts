@@ -13,7 +13,8 @@ export async function killOneWorker(code: number): Promise<number> {
     const target = new Promise<{ sessionId: string; threadId: number }>((resolve) => {
       session.on('NodeWorker.attachedToWorker', ({ params }) => {
         const threadId = Number(/^\[worker (\d+)\]/.exec(params.workerInfo.title)?.[1]);
-        if (!params.workerInfo.url.startsWith('node:internal/') && threadId) resolve({ sessionId: params.sessionId, threadId });
+        if (!params.workerInfo.url.startsWith('node:internal/') && threadId)
+          resolve({ sessionId: params.sessionId, threadId });
       });
     });
     await session.post('NodeWorker.enable', { waitForDebuggerOnStart: false });
@@ -23,7 +24,11 @@ export async function killOneWorker(code: number): Promise<number> {
         if (params.sessionId === sessionId) resolve();
       });
     });
-    const message = JSON.stringify({ id: 1, method: 'Runtime.evaluate', params: { expression: `process.exit(${code})` } });
+    const message = JSON.stringify({
+      id: 1,
+      method: 'Runtime.evaluate',
+      params: { expression: `process.exit(${code})` },
+    });
     await session.post('NodeWorker.sendMessageToWorker', { sessionId, message });
     await detached;
     return threadId;

@@ -2,6 +2,7 @@ import { InProcessRunner } from '../../runner/in-process-runner.js';
 import type { RequestData, RunnerToHost } from '../../runner/messages.js';
 import { DEFAULT_FORBIDDEN_MODULES } from '../../lib/options.js';
 import { RESERVED_EVENT_NAMES } from '../../protocol/wire.js';
+import { FAILURE_REPORT_MS, realDelay } from './fixtures.js';
 
 /** A real in-process runner over a scripts folder, with every message it sent kept in order. */
 export class RunnerHarness {
@@ -10,27 +11,46 @@ export class RunnerHarness {
   #pageId = 0;
 
   constructor(root: string) {
-    this.runner = new InProcessRunner({
-      root,
-      forbiddenModules: DEFAULT_FORBIDDEN_MODULES,
-      reservedEvents: RESERVED_EVENT_NAMES,
-      maxQueuedEvents: 100,
-      // The harness runs in a test process, or a child process of its own (rejection-child.ts).
-      guardProcess: true,
-    });
+    this.runner = new InProcessRunner(
+      {
+        root,
+        forbiddenModules: DEFAULT_FORBIDDEN_MODULES,
+        reservedEvents: RESERVED_EVENT_NAMES,
+        maxQueuedEvents: 100,
+        // The harness runs in a test process, or a child process of its own (rejection-child.ts).
+        guardProcess: true,
+      },
+      'later',
+    );
     this.runner.onMessage((message) => this.messages.push(message));
   }
 
   /** Renders `script` for a new page; resolves with the page id and the render's answer. */
-  async render(script: string, request: Partial<RequestData> = {}): Promise<{ pageId: string; result: Extract<RunnerToHost, { type: 'rendered' | 'render-failed' }> }> {
+  async render(
+    script: string,
+    request: Partial<RequestData> = {},
+  ): Promise<{ pageId: string; result: Extract<RunnerToHost, { type: 'rendered' | 'render-failed' }> }> {
     const pageId = `page${++this.#pageId}`.padEnd(22, 'x');
     this.runner.post({
       type: 'render',
       script,
       pageId,
-      request: { method: 'GET', url: '/', path: '/', query: {}, params: {}, headers: {}, cookies: {}, body: undefined, ...request },
+      request: {
+        method: 'GET',
+        url: '/',
+        path: '/',
+        query: {},
+        params: {},
+        headers: {},
+        cookies: {},
+        body: undefined,
+        ...request,
+      },
     });
-    const result = await this.next((m): m is Extract<RunnerToHost, { type: 'rendered' | 'render-failed' }> => (m.type === 'rendered' || m.type === 'render-failed') && m.pageId === pageId);
+    const result = await this.next(
+      (m): m is Extract<RunnerToHost, { type: 'rendered' | 'render-failed' }> =>
+        (m.type === 'rendered' || m.type === 'render-failed') && m.pageId === pageId,
+    );
     return { pageId, result };
   }
 
@@ -38,20 +58,25 @@ export class RunnerHarness {
     this.runner.post({ type: 'event', pageId, name, data: JSON.stringify(data) });
   }
 
-  /** Waits for the first message (already received or coming) that matches. */
+  /** Waits for the first message (already received or coming) that matches; `timeoutMs` only reports one that never comes. */
   async next<T extends RunnerToHost>(matches: (m: RunnerToHost) => m is T, timeoutMs?: number): Promise<T>;
   async next(matches: (m: RunnerToHost) => boolean, timeoutMs?: number): Promise<RunnerToHost>;
-  async next(matches: (m: RunnerToHost) => boolean, timeoutMs = 3000): Promise<RunnerToHost> {
-    const deadline = Date.now() + timeoutMs;
+  async next(matches: (m: RunnerToHost) => boolean, timeoutMs = FAILURE_REPORT_MS): Promise<RunnerToHost> {
+    const deadline = performance.now() + timeoutMs;
     for (;;) {
       const found = this.messages.find(matches);
       if (found) return found;
-      if (Date.now() > deadline) throw new Error(`no matching runner message; got ${JSON.stringify(this.messages, null, 1).slice(0, 2000)}`);
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      if (performance.now() > deadline)
+        throw new Error(
+          `no matching runner message after ${timeoutMs} ms; got ${JSON.stringify(this.messages, null, 1).slice(0, 2000)}`,
+        );
+      await realDelay(5);
     }
   }
 
   pushes(pageId: string): unknown[] {
-    return this.messages.filter((m) => m.type === 'push' && m.pageId === pageId).map((m) => JSON.parse((m as { data: string }).data));
+    return this.messages
+      .filter((m) => m.type === 'push' && m.pageId === pageId)
+      .map((m) => JSON.parse((m as { data: string }).data));
   }
 }

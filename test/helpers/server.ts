@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import express from 'express';
 import { WebSocket } from 'ws';
 import { pagewire, type Pagewire, type PagewireOptions } from '../../lib/index.js';
-import { memoryLogger } from './fixtures.js';
+import { FAILURE_REPORT_MS, memoryLogger, realTimeout } from './fixtures.js';
 
 export interface TestServer {
   wire: Pagewire;
@@ -22,10 +22,16 @@ export function testWorkers(): Pick<PagewireOptions, 'workers'> {
   return process.env.PAGEWIRE_TEST_WORKERS ? { workers: Number(process.env.PAGEWIRE_TEST_WORKERS) } : {};
 }
 
+/**
+ * How long pages wait for their browser to connect, or to come back, unless a test says: longer
+ * than any test takes on a loaded machine, so no test races these timeouts by accident.
+ */
+export const PATIENT = { connectTimeout: 600_000, disconnectTimeout: 600_000 } as const;
+
 /** Pagewire mounted in a real Express app, listening on 127.0.0.1 with a free port. */
 export async function startServer(options: PagewireOptions): Promise<TestServer> {
   const log = memoryLogger();
-  const wire = pagewire({ logger: log, ...testWorkers(), ...options });
+  const wire = pagewire({ logger: log, ...PATIENT, ...testWorkers(), ...options });
   const app = express();
   app.use(wire);
   const server = await new Promise<Server>((resolve) => {
@@ -49,7 +55,11 @@ export async function startServer(options: PagewireOptions): Promise<TestServer>
 }
 
 /** The page id and the session cookie of a rendered live page. */
-export async function renderLive(base: string, path: string, cookie?: string): Promise<{ pageId: string; cookie: string; body: string }> {
+export async function renderLive(
+  base: string,
+  path: string,
+  cookie?: string,
+): Promise<{ pageId: string; cookie: string; body: string }> {
   const response = await fetch(base + path, { headers: cookie ? { cookie } : {} });
   const body = await response.text();
   const pageId = /data-pagewire-page="([^"]+)"/.exec(body)?.[1];
@@ -73,7 +83,9 @@ export class SocketClient {
   }
 
   static connect(origin: string, cookie: string, headers: Record<string, string> = {}): Promise<SocketClient> {
-    const ws = new WebSocket(`${origin.replace('http', 'ws')}/__pagewire/socket`, { headers: { cookie, origin, ...headers } });
+    const ws = new WebSocket(`${origin.replace('http', 'ws')}/__pagewire/socket`, {
+      headers: { cookie, origin, ...headers },
+    });
     return new Promise((resolve, reject) => {
       ws.once('open', () => resolve(new SocketClient(ws)));
       ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
@@ -94,18 +106,24 @@ export class SocketClient {
 
   readonly #seq = new Map<string, number>();
 
-  /** Resolves with the first frame (new or already received) that matches. */
-  async next(matches: (frame: Record<string, unknown>) => boolean, timeoutMs = 5000): Promise<Record<string, unknown>> {
-    const deadline = Date.now() + timeoutMs;
+  /**
+   * Resolves with the first frame (new or already received) that matches: it waits for the frame,
+   * however long it takes. `timeoutMs` only reports one that never comes.
+   */
+  async next(
+    matches: (frame: Record<string, unknown>) => boolean,
+    timeoutMs = FAILURE_REPORT_MS,
+  ): Promise<Record<string, unknown>> {
+    const deadline = performance.now() + timeoutMs;
     for (;;) {
       const found = this.frames.find(matches);
       if (found) return found;
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no matching frame; got ${JSON.stringify(this.frames)}`);
+      const left = deadline - performance.now();
+      if (left <= 0) throw new Error(`no matching frame after ${timeoutMs} ms; got ${JSON.stringify(this.frames)}`);
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
+        const cancel = realTimeout(left, resolve);
         this.#waiters.push(() => {
-          clearTimeout(timer);
+          cancel();
           resolve();
         });
       });

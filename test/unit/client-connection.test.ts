@@ -140,7 +140,13 @@ describe('the browser client against the protocol (a scripted server)', () => {
     assert.ok(server.connections > connectionsBefore);
     const afterJoin = server.received.length;
     server.send({ t: 'joined', p: PAGE, a: 1 });
-    assert.deepEqual(await server.message(afterJoin, (m) => m.t === 'ev'), { t: 'ev', p: PAGE, s: 2, n: 'save', d: { x: 2 } });
+    assert.deepEqual(await server.message(afterJoin, (m) => m.t === 'ev'), {
+      t: 'ev',
+      p: PAGE,
+      s: 2,
+      n: 'save',
+      d: { x: 2 },
+    });
     // The page ends for good: `closed` with a final reason, and no reload.
     const closed = nextEvent(socket, 'closed');
     server.send({ t: 'closed', p: PAGE, reason: 'closed-by-script' });

@@ -6,7 +6,14 @@ import { frame, pushFrame, pushTail } from '../../lib/socket/frames.js';
 describe('server frames', () => {
   it('a push spliced from its tail reads as the typed message the client expects', () => {
     const tail = pushTail('chat "hi"', JSON.stringify({ text: 'a\nb', n: [1, 2] }));
-    const expected: ServerMessage = { t: 'push', p: 'abcdefghijklmnopqrstuv', s: 7, a: 3, n: 'chat "hi"', d: { text: 'a\nb', n: [1, 2] } };
+    const expected: ServerMessage = {
+      t: 'push',
+      p: 'abcdefghijklmnopqrstuv',
+      s: 7,
+      a: 3,
+      n: 'chat "hi"',
+      d: { text: 'a\nb', n: [1, 2] },
+    };
     assert.deepEqual(JSON.parse(pushFrame('abcdefghijklmnopqrstuv', 7, 3, tail)), expected);
     const { a: _ack, ...withoutAck } = expected;
     assert.deepEqual(JSON.parse(pushFrame('abcdefghijklmnopqrstuv', 7, undefined, tail)), withoutAck);

@@ -30,7 +30,13 @@ describe('PageHomes', () => {
     assert.equal(homes.homeOf('p2'), undefined);
     assert.equal(homes.scriptOf('p1'), 'a.ts');
     const { byHome, homeless } = homes.group(['p1', 'p2', 'p3']);
-    assert.deepEqual([...byHome], [['w1', ['p1']], ['w2', ['p3']]]);
+    assert.deepEqual(
+      [...byHome],
+      [
+        ['w1', ['p1']],
+        ['w2', ['p3']],
+      ],
+    );
     assert.deepEqual(homeless, ['p2']);
   });
 

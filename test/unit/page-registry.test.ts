@@ -40,12 +40,30 @@ function __serverSocketEvent(name: string) {
   'self-close.ts': `server_socket_event('hi', 'x'.repeat(1000)); page.close(); echo('plain');`,
   'slow.ts': `await new Promise(() => {}); echo('never');`,
 });
-const request: RequestData = { method: 'GET', url: '/', path: '/', query: {}, params: {}, headers: {}, cookies: {}, body: undefined };
+const request: RequestData = {
+  method: 'GET',
+  url: '/',
+  path: '/',
+  query: {},
+  params: {},
+  headers: {},
+  cookies: {},
+  body: undefined,
+};
 const PAGE = (n: number) => `page${n}`.padEnd(22, 'x');
 
 function start(overrides: Parameters<typeof resolveOptions>[0] extends infer O ? Partial<O> : never = {}) {
   const options = resolveOptions({ dir: folder.dir, logger: memoryLogger(), workers: 0, ...overrides });
-  const runner = new InProcessRunner({ root: options.dir, forbiddenModules: options.forbiddenModules, reservedEvents: RESERVED_EVENT_NAMES, maxQueuedEvents: 100, guardProcess: false });
+  const runner = new InProcessRunner(
+    {
+      root: options.dir,
+      forbiddenModules: options.forbiddenModules,
+      reservedEvents: RESERVED_EVENT_NAMES,
+      maxQueuedEvents: 100,
+      guardProcess: false,
+    },
+    'later',
+  );
   const registry = new PageRegistry(runner, options);
   routeRunnerMessages(runner, registry, options);
   return registry;
@@ -80,9 +98,19 @@ describe('PageRegistry, with a real runner and no socket', () => {
     const again = new RecordingSocket();
     // The browser had not acknowledged push 1: it comes again after `joined`.
     assert.equal(registry.join(again, 'session1', PAGE(1), 0), undefined);
-    assert.deepEqual(again.frames.map((f) => f.t), ['joined', 'push']);
+    assert.deepEqual(
+      again.frames.map((f) => f.t),
+      ['joined', 'push'],
+    );
     assert.equal(registry.event(again, PAGE(1), 2, 'inc', 'null'), undefined);
-    assert.deepEqual(await again.next((f) => f.t === 'push' && f.s === 2), { t: 'push', p: PAGE(1), s: 2, a: 2, n: 'count', d: 2 });
+    assert.deepEqual(await again.next((f) => f.t === 'push' && f.s === 2), {
+      t: 'push',
+      p: PAGE(1),
+      s: 2,
+      a: 2,
+      n: 'count',
+      d: 2,
+    });
     await registry.close();
   });
 

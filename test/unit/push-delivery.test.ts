@@ -51,7 +51,11 @@ describe('PushDelivery', () => {
   });
 
   it('past the budget of all pages, tombstones give way before a disconnected page expires', () => {
-    const { delivery, page, tombstones, budget, log } = setup({ maxBufferedPushes: 100, maxBufferedBytes: 1 << 20, total: 60 });
+    const { delivery, page, tombstones, budget, log } = setup({
+      maxBufferedPushes: 100,
+      maxBufferedBytes: 1 << 20,
+      total: 60,
+    });
     const closed = page('c');
     closed.state = 'disconnected';
     delivery.deliver(closed, 'n', JSON.stringify('y'.repeat(30)));

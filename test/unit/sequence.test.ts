@@ -7,8 +7,14 @@ describe('Outbox', () => {
     const outbox = new Outbox<string>();
     for (const text of ['a', 'b', 'c', 'd']) outbox.add((seq) => `${text}${seq}`, 10);
     assert.equal(outbox.lastSeq, 4);
-    assert.deepEqual([...outbox.after(0)].map((kept) => kept.item), ['a1', 'b2', 'c3', 'd4']);
-    assert.deepEqual([...outbox.after(2)].map((kept) => kept.seq), [3, 4]);
+    assert.deepEqual(
+      [...outbox.after(0)].map((kept) => kept.item),
+      ['a1', 'b2', 'c3', 'd4'],
+    );
+    assert.deepEqual(
+      [...outbox.after(2)].map((kept) => kept.seq),
+      [3, 4],
+    );
     outbox.acknowledge(2);
     assert.equal(outbox.size, 2);
     assert.equal(outbox.bytes, 20);
@@ -16,7 +22,10 @@ describe('Outbox', () => {
     outbox.acknowledge(1);
     assert.equal(outbox.size, 2);
     assert.equal(outbox.add(() => 'e', 10).seq, 5);
-    assert.deepEqual([...outbox.after(0)].map((kept) => kept.seq), [3, 4, 5]);
+    assert.deepEqual(
+      [...outbox.after(0)].map((kept) => kept.seq),
+      [3, 4, 5],
+    );
   });
 
   it('reports every change of its bytes, so a shared budget stays exact', () => {

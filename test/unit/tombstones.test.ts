@@ -39,7 +39,10 @@ describe('Tombstones', () => {
     assert.ok(tombstone);
     assert.equal(tombstone.lastEvent, 1);
     assert.equal(tombstone.reason, 'closed-by-script');
-    assert.deepEqual([...tombstone.pushes.after(1)].map((push) => push.seq), [2, 3]);
+    assert.deepEqual(
+      [...tombstone.pushes.after(1)].map((push) => push.seq),
+      [2, 3],
+    );
     assert.equal(tombstones.hasSession('s1'), false);
     tombstone.pushes.clear();
     assert.equal(budget.bytes, 0);
