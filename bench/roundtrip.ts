@@ -1,6 +1,6 @@
 // Event round trip: client event -> __serverSocketEvent -> server_socket_event -> client,
 // against a raw `ws` echo of the same JSON, sequentially, client in the same process
-// (as RUNTIME-NOTES.md measured the baselines).
+// (the client's own cost is in both figures alike).
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { WebSocket, WebSocketServer } from 'ws';
