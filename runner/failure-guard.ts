@@ -7,8 +7,9 @@ import type { ScriptErrorCode, ScriptErrorInfo } from './messages.js';
  * (`workers: 0`) installs no process-wide listener: the app's own policy applies there.
  *
  * - A rejection script code never handled (`(async () => { await null; throw e })()`) reaches
- *   the host process through vm2 (RUNTIME-NOTES.md). A promise made inside a sandbox belongs to
- *   the sandbox's realm, so it is not an instance of the host's `Promise`.
+ *   the process as an `unhandledRejection`: vm2 does not keep it inside the sandbox. A promise
+ *   made inside a sandbox belongs to the sandbox's realm, so it is not an instance of the host's
+ *   `Promise`.
  * - A throw in a callback a script handed to a Node API (`fs.readFile(path, () => { throw e })`)
  *   is an uncaught exception. Its stack names a script file (relative, as scripts are run).
  *
