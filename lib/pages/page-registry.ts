@@ -6,6 +6,7 @@ import { frame, type Frame } from '../socket/frames.js';
 import { AckBatch } from './ack-batch.js';
 import { CloseBatch } from './close-batch.js';
 import { DeadlineSweep } from './deadline-sweep.js';
+import { IdleSweep } from './idle-sweep.js';
 import { newPageEntry, type PageEntry, type PageSocket } from './page-entry.js';
 import type { OldestFirst } from './oldest-first.js';
 import { makeRoom } from './page-limits.js';
@@ -62,7 +63,7 @@ export class PageRegistry {
   readonly #delivery: PushDelivery;
   /** Pages rendered and never connected close after `connectTimeout`. */
   readonly #pendingSweep: DeadlineSweep<PageEntry>;
-  readonly #idleSweep: NodeJS.Timeout | undefined;
+  readonly #idleSweep: IdleSweep;
   #closing: Promise<void> | undefined;
 
   constructor(runner: ScriptRunner, settings: RegistrySettings) {
@@ -77,11 +78,7 @@ export class PageRegistry {
     const neverConnected = (entry: PageEntry) => this.#close(entry, 'never-connected');
     const since = (entry: PageEntry) => entry.pendingSince;
     this.#pendingSweep = new DeadlineSweep(settings.connectTimeout, this.#table.pending, since, neverConnected);
-    // `Infinity` (the default) is off.
-    if (Number.isFinite(settings.idleTimeout)) {
-      const every = Math.max(50, Math.min(60_000, settings.idleTimeout / 4));
-      this.#idleSweep = setInterval(() => this.#closeIdle(), every).unref();
-    }
+    this.#idleSweep = new IdleSweep(settings.idleTimeout, this.#table, (entry) => this.#close(entry, 'idle'));
   }
 
   /** Number of live pages (rendered, not closed). */
@@ -154,11 +151,7 @@ export class PageRegistry {
     if (!entry) {
       const tombstone = this.#tombstones.take(pageId, session);
       if (!tombstone) return 'UNKNOWN_PAGE';
-      // `final`: the page is not back, only its last pushes; the browser sends it nothing more.
-      socket.send(frame({ t: 'joined', p: pageId, a: tombstone.lastEvent, final: true }));
-      this.#delivery.replay(socket, pageId, tombstone.pushes, acked);
-      tombstone.pushes.clear();
-      socket.send(frame({ t: 'closed', p: pageId, reason: tombstone.reason }));
+      this.#delivery.farewell(socket, tombstone, acked);
       return undefined;
     }
     // One answer for "no such page" and "not yours": a guessed id learns nothing.
@@ -283,7 +276,7 @@ export class PageRegistry {
   }
 
   async #closeAll(timeoutMs: number): Promise<void> {
-    clearInterval(this.#idleSweep);
+    this.#idleSweep.stop();
     this.#pendingSweep.stop();
     this.#tombstones.clear();
     this.#acks.clear();
@@ -373,14 +366,6 @@ export class PageRegistry {
       this.#runner.post({ type: 'close-pages', pageIds, reason });
     } catch (error) {
       this.#report.failure(error, { code: 'CLOSE_FAILED', doing: `closing ${pageIds.length} page(s)` });
-    }
-  }
-
-  #closeIdle(): void {
-    const deadline = Date.now() - this.#settings.idleTimeout;
-    for (const entry of this.#table.all()) {
-      if (entry.state === 'rendering' || entry.state === 'closing') continue;
-      if (entry.lastActivity < deadline) this.#close(entry, 'idle');
     }
   }
 

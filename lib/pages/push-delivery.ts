@@ -1,10 +1,10 @@
 import type { Outbox } from '../../protocol/sequence.js';
 import type { ResolvedOptions } from '../options.js';
-import { pushFrame, pushTail, type PushTail } from '../socket/frames.js';
+import { frame, pushFrame, pushTail, type PushTail } from '../socket/frames.js';
 import type { AckBatch } from './ack-batch.js';
 import type { PageEntry, PageSocket } from './page-entry.js';
 import type { PushBudget } from './push-budget.js';
-import type { Tombstones } from './tombstones.js';
+import type { Tombstone, Tombstones } from './tombstones.js';
 
 export type DeliverySettings = Pick<ResolvedOptions, 'maxBufferedPushes' | 'maxBufferedBytes'>;
 
@@ -43,6 +43,18 @@ export class PushDelivery {
   /** Sends again the kept pushes a browser that has `acked` has not seen, in order. */
   replay(socket: PageSocket, pageId: string, pushes: Outbox<PushTail>, acked: number): void {
     for (const push of pushes.after(acked)) socket.send(pushFrame(pageId, push.seq, undefined, push.item));
+  }
+
+  /**
+   * A browser re-joins a page that closed while it was away: `joined` with `final` (the page is
+   * not back, only its last pushes: the browser sends it nothing more), the pushes it missed,
+   * then why the page closed. The tombstone's pushes are released.
+   */
+  farewell(socket: PageSocket, tombstone: Tombstone, acked: number): void {
+    socket.send(frame({ t: 'joined', p: tombstone.id, a: tombstone.lastEvent, final: true }));
+    this.replay(socket, tombstone.id, tombstone.pushes, acked);
+    tombstone.pushes.clear();
+    socket.send(frame({ t: 'closed', p: tombstone.id, reason: tombstone.reason }));
   }
 
   /**
