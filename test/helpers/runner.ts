@@ -35,17 +35,7 @@ export class RunnerHarness {
       type: 'render',
       script,
       pageId,
-      request: {
-        method: 'GET',
-        url: '/',
-        path: '/',
-        query: {},
-        params: {},
-        headers: {},
-        cookies: {},
-        body: undefined,
-        ...request,
-      },
+      request: getRequest(request),
     });
     const result = await this.next(
       (m): m is Extract<RunnerToHost, { type: 'rendered' | 'render-failed' }> =>
@@ -79,4 +69,10 @@ export class RunnerHarness {
       .filter((m) => m.type === 'push' && m.pageId === pageId)
       .map((m) => JSON.parse((m as { data: string }).data));
   }
+}
+
+/** What a script sees as `request` for `GET /`, with `overrides`. */
+export function getRequest(overrides: Partial<RequestData> = {}): RequestData {
+  const request = { method: 'GET', url: '/', path: '/', query: {}, params: {}, headers: {}, cookies: {} };
+  return { ...request, body: undefined, ...overrides };
 }

@@ -8,6 +8,7 @@ import { RESERVED_EVENT_NAMES } from '../../protocol/wire.js';
 import { InProcessRunner } from '../../runner/in-process-runner.js';
 import type { RequestData } from '../../runner/messages.js';
 import { memoryLogger, scriptsFolder } from '../helpers/fixtures.js';
+import { getRequest } from '../helpers/runner.js';
 
 /** A page socket that keeps every frame it is sent, and wakes whoever waits for one. */
 class RecordingSocket implements PageSocket {
@@ -40,16 +41,7 @@ function __serverSocketEvent(name: string) {
   'self-close.ts': `server_socket_event('hi', 'x'.repeat(1000)); page.close(); echo('plain');`,
   'slow.ts': `await new Promise(() => {}); echo('never');`,
 });
-const request: RequestData = {
-  method: 'GET',
-  url: '/',
-  path: '/',
-  query: {},
-  params: {},
-  headers: {},
-  cookies: {},
-  body: undefined,
-};
+const request: RequestData = getRequest();
 const PAGE = (n: number) => `page${n}`.padEnd(22, 'x');
 
 function start(overrides: Parameters<typeof resolveOptions>[0] extends infer O ? Partial<O> : never = {}) {
