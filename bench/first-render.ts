@@ -3,10 +3,12 @@
 import { scriptsFolder } from '../test/helpers/fixtures.js';
 import { startServer } from '../test/helpers/server.js';
 
-const SCRIPT = (i: number) => `import fs from 'node:fs';
+const SCRIPT = (i: number) =>
+  `import fs from 'node:fs';
 const items = ['compile', 'sandbox', 'render'];
 let clicks = 0;
-echo(html\`<!doctype html><h1>Script ${i}</h1><ul>\${items.map((item) => html\`<li>\${item}</li>\`)}</ul><p>\${typeof fs.readFileSync}</p>\`);
+echo(html\`<!doctype html><h1>Script ${i}</h1><ul>\${items.map((item) => html\`<li>\${item}</li>\`)}</ul>` +
+  `<p>\${typeof fs.readFileSync}</p>\`);
 function __serverSocketEvent(name: string) {
   if (name === 'click') server_socket_event('clicks', ++clicks);
 }

@@ -19,7 +19,10 @@ export function findPhp(): { fpm: string; nginx: string } | string {
     .at(-1);
   const nginx = existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : undefined;
   if (!fpm || !nginx)
-    return 'PHP-FPM or nginx is missing: apt-get install -y php-fpm nginx (the bench does not install system packages itself)';
+    return (
+      'PHP-FPM or nginx is missing: apt-get install -y php-fpm nginx ' +
+      '(the bench does not install system packages itself)'
+    );
   return { fpm: `/usr/sbin/${fpm}`, nginx };
 }
 
@@ -32,15 +35,54 @@ export async function startPhp(html: string): Promise<PhpServer> {
   // The page is built by PHP on each request, as a PHP page would be.
   writeFileSync(
     path.join(dir, 'live.php'),
-    `<?php\n$name = $_GET['name'] ?? 'world';\necho str_replace('Hello world', 'Hello ' . htmlspecialchars($name), ${phpString(html)});\n`,
+    [
+      '<?php',
+      "$name = $_GET['name'] ?? 'world';",
+      `echo str_replace('Hello world', 'Hello ' . htmlspecialchars($name), ${phpString(html)});`,
+      '',
+    ].join('\n'),
   );
   writeFileSync(
     path.join(dir, 'php-fpm.conf'),
-    `[global]\npid = ${dir}/php-fpm.pid\nerror_log = ${dir}/php-fpm.log\ndaemonize = no\n[www]\nuser = nobody\ngroup = nogroup\nlisten = ${dir}/php-fpm.sock\nlisten.mode = 0666\npm = static\npm.max_children = 4\n`,
+    [
+      '[global]',
+      `pid = ${dir}/php-fpm.pid`,
+      `error_log = ${dir}/php-fpm.log`,
+      'daemonize = no',
+      '[www]',
+      'user = nobody',
+      'group = nogroup',
+      `listen = ${dir}/php-fpm.sock`,
+      'listen.mode = 0666',
+      'pm = static',
+      'pm.max_children = 4',
+      '',
+    ].join('\n'),
   );
   writeFileSync(
     path.join(dir, 'nginx.conf'),
-    `daemon off;\nworker_processes 1;\npid ${dir}/nginx.pid;\nerror_log ${dir}/nginx-error.log;\nevents { worker_connections 1024; }\nhttp {\n  access_log off;\n  client_body_temp_path ${dir}/body; fastcgi_temp_path ${dir}/fastcgi; proxy_temp_path ${dir}/proxy; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;\n  server {\n    listen 127.0.0.1:${port};\n    root ${dir};\n    location = /live {\n      include /etc/nginx/fastcgi_params;\n      fastcgi_param SCRIPT_FILENAME ${dir}/live.php;\n      fastcgi_pass unix:${dir}/php-fpm.sock;\n    }\n  }\n}\n`,
+    [
+      'daemon off;',
+      'worker_processes 1;',
+      `pid ${dir}/nginx.pid;`,
+      `error_log ${dir}/nginx-error.log;`,
+      'events { worker_connections 1024; }',
+      'http {',
+      '  access_log off;',
+      `  client_body_temp_path ${dir}/body; fastcgi_temp_path ${dir}/fastcgi; proxy_temp_path ${dir}/proxy;` +
+        ` uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;`,
+      '  server {',
+      `    listen 127.0.0.1:${port};`,
+      `    root ${dir};`,
+      '    location = /live {',
+      '      include /etc/nginx/fastcgi_params;',
+      `      fastcgi_param SCRIPT_FILENAME ${dir}/live.php;`,
+      `      fastcgi_pass unix:${dir}/php-fpm.sock;`,
+      '    }',
+      '  }',
+      '}',
+      '',
+    ].join('\n'),
   );
   spawnSync('chmod', ['755', dir]);
   const fpm = spawn(

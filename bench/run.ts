@@ -200,7 +200,9 @@ compareRender(
   'pagewire serve, 1 worker',
   '1 worker',
   1.6,
-  `req/s (of the ${cores} cores, the server kept ${serverCores('pagewire serve, 2 workers')} busy and the load generator ${loadCores('pagewire serve, 2 workers')}; with 1 worker ${serverCores('pagewire serve, 1 worker')} and ${loadCores('pagewire serve, 1 worker')})`,
+  `req/s (of the ${cores} cores, the server kept ${serverCores('pagewire serve, 2 workers')} busy ` +
+    `and the load generator ${loadCores('pagewire serve, 2 workers')}; ` +
+    `with 1 worker ${serverCores('pagewire serve, 1 worker')} and ${loadCores('pagewire serve, 1 worker')})`,
 );
 compareRender(
   'render, pagewire serve, scripts in its thread (workers: 0)',
@@ -218,7 +220,9 @@ for (const [name, r] of Object.entries(render)) {
   figures.push({
     name: `render latency p50/p99, ${name}`,
     value: r.p50,
-    unit: `ms (p99 ${r.p99} ms, errors ${r.errors}; cores busy: server ${r.serverCores?.toFixed(2) ?? 'n/a'}, load generator ${r.loadCores.toFixed(2)})`,
+    unit:
+      `ms (p99 ${r.p99} ms, errors ${r.errors}; ` +
+      `cores busy: server ${r.serverCores?.toFixed(2) ?? 'n/a'}, load generator ${r.loadCores.toFixed(2)})`,
   });
 }
 
@@ -354,7 +358,9 @@ const [early, late] = memory as [{ cycles: number; heapUsed: number }, { cycles:
 figures.push({
   name: `heap growth across edits ${early.cycles} -> ${late.cycles} of one script`,
   value: Math.round((late.heapUsed - early.heapUsed) / 1024),
-  unit: `KiB (${((late.heapUsed - early.heapUsed) / (late.cycles - early.cycles)).toFixed(0)} B per edit; heap ${(late.heapUsed / 2 ** 20).toFixed(1)} MiB)`,
+  unit:
+    `KiB (${((late.heapUsed - early.heapUsed) / (late.cycles - early.cycles)).toFixed(0)} B per edit; ` +
+    `heap ${(late.heapUsed / 2 ** 20).toFixed(1)} MiB)`,
 });
 
 // --- Report ------------------------------------------------------------------------------

@@ -142,11 +142,14 @@ describe('in a real browser (Chromium), a dropped connection', { timeout: 180_00
   const folder = scriptsFolder({
     // Logs each tick: the test knows how far the server got while the page heard nothing.
     'ticker.ts': `let n = 0;
-echo('<!doctype html><ol id="ticks"></ol><script>document.serverSocket.addEventListener("tick", (e) => { const li = document.createElement("li"); li.textContent = e.data; document.getElementById("ticks").append(li); });</script>');
+echo('<!doctype html><ol id="ticks"></ol><script>' +
+  'document.serverSocket.addEventListener("tick", (e) => { const li = document.createElement("li"); ' +
+  'li.textContent = e.data; document.getElementById("ticks").append(li); });</script>');
 setInterval(() => { server_socket_event('tick', ++n); console.log('tick ' + n); }, 100);
 function __serverSocketEvent(name: string) { if (name === 'count') server_socket_event('count', n); }`,
     'held.ts': `page.onClose(() => console.log('left ' + page.id));
-echo('<!doctype html><p>held</p><script>for (const [name, open] of [["open", "1"], ["close", "0"]]) document.serverSocket.addEventListener(name, () => { document.body.dataset.open = open; });</script>');
+echo('<!doctype html><p>held</p><script>for (const [name, open] of [["open", "1"], ["close", "0"]]) ' +
+  'document.serverSocket.addEventListener(name, () => { document.body.dataset.open = open; });</script>');
 function __serverSocketEvent() {}`,
   });
   let server: TestServer;
@@ -249,7 +252,10 @@ describe('in a real browser (Chromium), hot reload', { timeout: 180_000 }, () =>
   const folder = scriptsFolder({
     'page.ts': `echo('<!doctype html><h1 id="text">version 1</h1>');\nfunction __serverSocketEvent() {}\n`,
     'counter.ts': `let count = 0;
-echo('<!doctype html><output id="count">0</output><button id="add">+1</button><script>document.getElementById("add").onclick = () => document.serverSocket.send("add"); document.serverSocket.addEventListener("count", (e) => { document.getElementById("count").textContent = e.data; });</script>');
+echo('<!doctype html><output id="count">0</output><button id="add">+1</button><script>' +
+  'document.getElementById("add").onclick = () => document.serverSocket.send("add"); ' +
+  'document.serverSocket.addEventListener("count", (e) => { ' +
+  'document.getElementById("count").textContent = e.data; });</script>');
 function __serverSocketEvent() { server_socket_event('count', ++count); }`,
   });
   let server: TestServer;

@@ -7,8 +7,14 @@ import { RunnerHarness } from './helpers/runner.js';
 
 describe('compile', () => {
   it('keeps every line on its line number', () => {
-    const source =
-      "import { a } from './_a';\ntype T = { x: number };\nconst v: T = { x: 1 };\nexport const w = v;\nthrow new Error('line 5');\n";
+    const source = [
+      "import { a } from './_a';",
+      'type T = { x: number };',
+      'const v: T = { x: 1 };',
+      'export const w = v;',
+      "throw new Error('line 5');",
+      '',
+    ].join('\n');
     const lines = compileTypeScript(source, 'lines.ts').code.split('\n');
     assert.match(lines[4] as string, /throw new Error\('line 5'\)/);
     // Removed types shift columns; the source map brings them back.
@@ -126,7 +132,8 @@ describe('html escaping', () => {
     assert.ok(result.type === 'rendered');
     assert.equal(
       result.body,
-      '<p title="&quot;&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;">&quot;&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;</p>' +
+      '<p title="&quot;&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;">' +
+        '&quot;&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;</p>' +
         '<ul><li>&lt;a&gt;</li><li>&amp;b</li></ul>' +
         '<b>bold</b>||||0' +
         '<i>echo is raw</i>' +

@@ -92,7 +92,9 @@ describe('faults over real sockets', () => {
       const duplicates = pushes.length - new Set(pushes).size;
       const outOfOrder = pushes.filter((n, i) => n !== i + 1).length;
       console.log(
-        `fault test: ${cuts} cuts (${connectionsCut} connections), ${opens} joins, ${pushes.length} pushes received (${duplicates} duplicated, ${outOfOrder} out of place), ${sent} events sent, server saw ${eventsDone?.wrong.length} out of order`,
+        `fault test: ${cuts} cuts (${connectionsCut} connections), ${opens} joins, ` +
+          `${pushes.length} pushes received (${duplicates} duplicated, ${outOfOrder} out of place), ` +
+          `${sent} events sent, server saw ${eventsDone?.wrong.length} out of order`,
       );
       assert.equal(cuts, CUTS);
       assert.deepEqual(
@@ -104,7 +106,7 @@ describe('faults over real sockets', () => {
       socket.close();
     }));
 
-  it('a page closed while its socket is down says goodbye with a beacon: it ends now, not after its grace', async () => {
+  it('a page closed while its socket is down sends a goodbye beacon: it ends now, not after its grace', async () => {
     const { pageId, cookie } = await renderLive(proxy.url, '/graceful');
     // A long backoff: the socket stays down while the page closes.
     const socket = nodeServerSocket(proxy.url, pageId, cookie, { minDelay: 10_000, maxDelay: 10_000 });
@@ -123,7 +125,7 @@ describe('faults over real sockets', () => {
     assert.equal(events.join(), 'open,close');
   });
 
-  it('a page its script closed while the connection was down: the client gets its last push and closed, and does not reload', async () => {
+  it('a page its script closed while disconnected: the client gets its last push and closed, no reload', async () => {
     // A server of its own: its counts say when it has seen the connection drop.
     const own = await startServer({ dir: folder.dir });
     const ownProxy = await CuttableProxy.start(Number(new URL(own.url).port));

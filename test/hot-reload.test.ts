@@ -44,7 +44,7 @@ function __serverSocketEvent() { server_socket_event('count', ++count); }`,
     return pageId;
   };
 
-  it('a saved script reloads its open pages, which then render the new code; other pages keep their state', async () => {
+  it('a saved script reloads its open pages, which render the new code; other pages keep their state', async () => {
     const page = await renderLive(server.url, '/page');
     const other = await renderLive(server.url, '/other', page.cookie);
     const client = await joinPage(server.origin, page.pageId, page.cookie);
@@ -160,7 +160,7 @@ function __serverSocketEvent() { server_socket_event('count', ++count); }`,
     await client.close();
   });
 
-  it('shows a compile error at its line with a code frame, and the error page reloads when the file is fixed', async () => {
+  it('shows a compile error at its line with a code frame; the error page reloads when the file is fixed', async () => {
     folder.write('broken.ts', `echo('start');\nconst x = ;\n`);
     await waitForAsync(async () => (await fetch(`${server.url}/broken`)).status === 500, 'the new route');
     const response = await fetch(`${server.url}/broken`);

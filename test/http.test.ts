@@ -52,7 +52,11 @@ describe('HTTP, mounted in Express', () => {
     const res = await request(app(wire)).get('/live').expect(200);
     assert.match(
       res.text,
-      /^<!doctype html><script src="\/__pagewire\/client\.js\?v=[\w-]+" data-pagewire-page="[\w-]{22}" data-pagewire-socket="\/__pagewire\/socket" data-pagewire-status="\/__pagewire\/pages" data-pagewire-heartbeat="10000" data-pagewire-max-message="65536"><\/script><title>live/,
+      new RegExp(
+        /^<!doctype html><script src="\/__pagewire\/client\.js\?v=[\w-]+" data-pagewire-page="[\w-]{22}" /.source +
+          /data-pagewire-socket="\/__pagewire\/socket" data-pagewire-status="\/__pagewire\/pages" /.source +
+          /data-pagewire-heartbeat="10000" data-pagewire-max-message="65536"><\/script><title>live/.source,
+      ),
     );
     const cookie = String(res.headers['set-cookie']);
     assert.match(cookie, /^pagewire_sid=[\w-]{22}; Path=\/; HttpOnly; SameSite=Lax$/);
@@ -101,7 +105,7 @@ describe('HTTP, mounted in Express', () => {
     assert.deepEqual(await live(), []);
   });
 
-  it('a beacon from this site is taken with its Origin, or with Origin "null" when the browser says same-origin', async () => {
+  it('a beacon from this site is taken with its Origin, or Origin "null" if the browser says same-origin', async () => {
     const server = app(wire).listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     const origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;

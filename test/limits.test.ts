@@ -146,7 +146,7 @@ describe('limits: each gives a clear error to whoever exceeded it, and no one el
     });
   });
 
-  it('messages per second on a socket: RATE_LIMITED, the socket slowed down to the rate, nothing dropped', async (t) => {
+  it('messages per second on a socket: RATE_LIMITED, the socket slowed to the rate, nothing dropped', async (t) => {
     await withServer({ maxEventsPerSecond: 5 }, async (server) => {
       const a = await renderLive(server.url, '/live');
       const b = await renderLive(server.url, '/live');
@@ -228,7 +228,7 @@ describe('limits: each gives a clear error to whoever exceeded it, and no one el
     });
   });
 
-  it('pushes buffered for every page together: past maxTotalBufferedBytes, a disconnected page that pushes expires', async () => {
+  it('pushes buffered across pages: past maxTotalBufferedBytes, a disconnected page that pushes expires', async () => {
     // Each page alone may keep a megabyte; all of them together, a kilobyte.
     await withServer(
       { maxTotalBufferedBytes: 1000, maxBufferedBytes: 1024 * 1024, maxBufferedPushes: 100_000 },

@@ -57,7 +57,10 @@ console.log(typeof ServerSocket, String(new ServerSocketEvent('message', 'text')
     assert.equal(status, 200);
     assert.match(
       body,
-      /^<script src="\/__pagewire\/client\.js\?v=[\w-]+" data-pagewire-page="[\w-]{22}"[^>]*><\/script><p>hi &lt;x&gt;<\/p>$/,
+      new RegExp(
+        /^<script src="\/__pagewire\/client\.js\?v=[\w-]+" data-pagewire-page="[\w-]{22}"/.source +
+          /[^>]*><\/script><p>hi &lt;x&gt;<\/p>$/.source,
+      ),
     );
   });
 

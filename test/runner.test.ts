@@ -31,7 +31,11 @@ echo(frame(html\`<b>\${hits.count}</b>\`), String(again.hits === hits));`,
   'modules.ts': `import fs from 'fs';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-echo(String(typeof fs.readFileSync === 'function' && readFileSync === fs.readFileSync), ' ', path.basename('/a/b.txt'));`,
+echo(
+  String(typeof fs.readFileSync === 'function' && readFileSync === fs.readFileSync),
+  ' ',
+  path.basename('/a/b.txt'),
+);`,
   'child.ts': `import { execSync } from 'child_process';
 echo(String(execSync('id')));`,
   'node-child.ts': `const cp = require('node:child_process');`,
@@ -41,7 +45,9 @@ process.exit(1);`,
   'logs.ts': `console.log('hello', { a: 1 });
 console.error('bad thing');
 echo('ok');`,
-  'plain.ts': `echo(html\`<p>\${request.method} \${request.path} \${request.query.q} \${request.params.id} \${request.cookies.c} \${request.headers['x-test']} \${JSON.stringify(request.body)}</p>\`);`,
+  'plain.ts':
+    `echo(html\`<p>\${request.method} \${request.path} \${request.query.q} \${request.params.id} ` +
+    `\${request.cookies.c} \${request.headers['x-test']} \${JSON.stringify(request.body)}</p>\`);`,
   'response.ts': `response.status = 201;
 response.setHeader('X-Custom', 'yes');
 response.headers['content-type'] = 'text/plain';
@@ -297,7 +303,10 @@ describe('runner: containment', () => {
     assert.match(rejection?.text ?? '', /unhandled rejection in a script: Error: nobody awaited this/);
     assert.match(
       exception?.text ?? '',
-      /uncaught exception in a script callback \(catch errors inside callbacks given to Node APIs\): Error: callback broke\n(.*\n)*.*throws\.ts:9:\d+/,
+      new RegExp(
+        /uncaught exception in a script callback \(catch errors inside callbacks given to Node APIs\): /.source +
+          /Error: callback broke\n(.*\n)*.*throws\.ts:9:\d+/.source,
+      ),
     );
     assert.equal(alive, true);
   });

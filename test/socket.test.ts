@@ -198,7 +198,7 @@ describe('page socket', () => {
     await client.close();
   });
 
-  it('survives a script that throws in a handler or a timer, or calls process.exit; in dev the page hears of it', async () => {
+  it('survives a script that throws in a handler or timer or calls process.exit; in dev the page is told', async () => {
     const { pageId, cookie } = await renderLive(server.url, '/hello');
     const client = await joinPage(server.origin, pageId, cookie);
     client.event(pageId, 'throw');

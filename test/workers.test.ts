@@ -59,7 +59,7 @@ describe('scripts in worker threads', () => {
     folder.remove();
   });
 
-  it('a script stuck in a loop ends its worker; pages in the other worker keep answering; the page reloads', async () => {
+  it('a script stuck in a loop ends its worker; pages in the other worker answer; the page reloads', async () => {
     const loop = await renderLive(server.url, '/loop');
     const other = await renderLive(server.url, '/other');
     const loopClient = await joinPage(server.origin, loop.pageId, loop.cookie);
@@ -81,7 +81,8 @@ describe('scripts in worker threads', () => {
     assert.match(
       log,
       new RegExp(
-        `loop\\.ts:3 Error: event 'spin' held its worker for more than ${WATCHDOG} ms without yielding: an endless loop\\?`,
+        `loop\\.ts:3 Error: event 'spin' held its worker for more than ${WATCHDOG} ms without yielding: ` +
+          'an endless loop\\?',
       ),
     );
     assert.match(log, /at __serverSocketEvent \(loop\.ts:3\)/);
@@ -89,7 +90,8 @@ describe('scripts in worker threads', () => {
     assert.match(
       log,
       new RegExp(
-        `worker stopped and replaced: a script held it for more than ${WATCHDOG} ms without yielding \\(event 'spin' of loop\\.ts, at loop\\.ts:3\\)`,
+        `worker stopped and replaced: a script held it for more than ${WATCHDOG} ms without yielding ` +
+          "\\(event 'spin' of loop\\.ts, at loop\\.ts:3\\)",
       ),
     );
     // The replacement worker serves the script again.
@@ -307,7 +309,7 @@ describe('scripts in worker threads, in production', () => {
 });
 
 describe('a worker killed from outside, in a real browser (Chromium)', { timeout: 180_000 }, () => {
-  it('the tab whose page lived in it reloads and works again; the tab in the other worker keeps its state', async () => {
+  it('the tab whose page lived in it reloads and works; the tab in the other worker keeps its state', async () => {
     const samples = sampleScripts();
     const server = await startServer({ dir: samples.dir, workers: 2 });
     const browser = await launchBrowser();

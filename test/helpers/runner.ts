@@ -48,7 +48,10 @@ export class RunnerHarness {
     this.runner.post({ type: 'event', pageId, name, data: JSON.stringify(data) });
   }
 
-  /** Waits for the first message (already received or coming) that matches; `timeoutMs` only reports one that never comes. */
+  /**
+   * Waits for the first message (already received or coming) that matches; `timeoutMs` only reports one that
+   * never comes.
+   */
   async next<T extends RunnerToHost>(matches: (m: RunnerToHost) => m is T, timeoutMs?: number): Promise<T>;
   async next(matches: (m: RunnerToHost) => boolean, timeoutMs?: number): Promise<RunnerToHost>;
   async next(matches: (m: RunnerToHost) => boolean, timeoutMs = FAILURE_REPORT_MS): Promise<RunnerToHost> {
@@ -58,7 +61,8 @@ export class RunnerHarness {
       if (found) return found;
       if (performance.now() > deadline)
         throw new Error(
-          `no matching runner message after ${timeoutMs} ms; got ${JSON.stringify(this.messages, null, 1).slice(0, 2000)}`,
+          `no matching runner message after ${timeoutMs} ms; ` +
+            `got ${JSON.stringify(this.messages, null, 1).slice(0, 2000)}`,
         );
       await realDelay(5);
     }
