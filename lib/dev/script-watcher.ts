@@ -31,6 +31,8 @@ export class ScriptWatcher {
   readonly #onChanges: ChangesListener;
   #timer: NodeJS.Timeout | undefined;
   readonly #rechecks = new Set<NodeJS.Timeout>();
+  /** What each file was (`#stamp`) when it was last reported. */
+  readonly #reported = new Map<string, string>();
   #closing: Promise<void> | undefined;
 
   readonly #recheckMs: number;
@@ -53,6 +55,7 @@ export class ScriptWatcher {
       for (const timer of this.#rechecks) clearTimeout(timer);
       this.#rechecks.clear();
       this.#pending.clear();
+      this.#reported.clear();
       await this.#watcher.close();
     })();
     return this.#closing;
@@ -72,27 +75,37 @@ export class ScriptWatcher {
   }
 
   #flush(): void {
-    const changes = [...this.#pending].map(([file, kind]) => ({ file, kind }));
+    // A file changed as it was last reported is no news: chokidar may report one write twice
+    // (created, then written), and each report reloads the dev error pages.
+    const changes = [...this.#pending]
+      .map(([file, kind]) => ({ file, kind }))
+      .filter((change) => change.kind !== 'change' || !this.#same(change.file));
     this.#pending.clear();
     if (changes.length === 0) return;
-    const edits = changes.filter((change) => change.kind === 'change' || change.kind === 'add');
-    // Seen as the listener reads them: the second report is only for files written since.
-    const seen = new Map(edits.map((change) => [change.file, this.#stamp(change.file)]));
+    for (const change of changes) {
+      if (change.kind === 'unlink' || change.kind === 'unlinkDir') this.#reported.delete(change.file);
+      else if (change.kind !== 'addDir') this.#reported.set(change.file, this.#stamp(change.file));
+    }
     this.#onChanges(changes, false);
+    const edits = changes.filter((change) => change.kind === 'change' || change.kind === 'add');
     if (edits.length === 0) return;
     const timer = setTimeout(() => {
       this.#rechecks.delete(timer);
       if (this.#closing !== undefined) return;
-      // Written again since the first report, or empty then (maybe truncated, about to be written):
-      // reported again. A file left as it was is not, so nothing reloads twice for one save.
-      const again = edits.filter((change) => {
-        const before = seen.get(change.file);
-        return before === EMPTY || before !== this.#stamp(change.file);
-      });
+      // Written again since it was reported, or empty then (maybe truncated, about to be
+      // written): reported again. A file left as it was is not, so one save reloads once.
+      const again = edits.filter((change) => this.#reported.get(change.file) === EMPTY || !this.#same(change.file));
+      for (const change of again) this.#reported.set(change.file, this.#stamp(change.file));
       if (again.length > 0) this.#onChanges(again, true);
     }, this.#recheckMs);
     timer.unref();
     this.#rechecks.add(timer);
+  }
+
+  /** True when `file` is as it was last reported (same size and modification time). */
+  #same(file: string): boolean {
+    const reported = this.#reported.get(file);
+    return reported !== undefined && reported !== '' && reported === this.#stamp(file);
   }
 
   /** The file's size and modification time, `EMPTY` for an empty file, '' when it cannot be read. */
