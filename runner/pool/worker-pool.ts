@@ -6,6 +6,7 @@ import type { RunnerSettings } from '../in-process-runner.js';
 import { PageHomes } from '../page-homes.js';
 import { ScriptError } from '../script-error.js';
 import { whereStuck } from './stuck-stack.js';
+import { describeTask, TaskLedger, type Task } from './task-ledger.js';
 import type { FromWorker, SourceAnswer, ToWorker, WorkerData } from './worker-protocol.js';
 
 export interface PoolSettings extends RunnerSettings {
@@ -33,29 +34,13 @@ const PAUSE_WAIT = 1000;
 /** Worker's resource limits are in MB (2^20 bytes; fractions are kept). */
 const MB = 1024 * 1024;
 
-/** What the pool last asked of a worker, for the log when it has to be stopped. */
-interface Task {
-  /** `event 'save'`, `the render`, `channel 'chat'`. */
-  what: string;
-  script?: string;
-  pageId?: string;
-}
-
-function describe(task: Task): string {
-  return task.script ? `${task.what} of ${task.script}` : task.what;
-}
-
 interface Slot {
   worker: Worker;
   /** False until the worker's first `alive`: booting (tsx, vm2) is not a stuck script. */
   started: boolean;
   lastAlive: number;
-  /** Tasks sent and maybe not started yet, by number, oldest first. */
-  tasks: Map<number, Task>;
-  /** The number of the last task sent. */
-  lastNumber: number;
-  /** Written by the worker: the task it runs (0 if none), the last it started (worker-protocol). */
-  progress: Int32Array;
+  /** Tasks sent and maybe not started yet: what a stuck worker is stuck in. */
+  tasks: TaskLedger;
   /** The watchdog found it stuck: it is being stopped. */
   stuck: boolean;
   closed: Promise<void> | undefined;
@@ -172,9 +157,7 @@ export class WorkerPool implements ScriptRunner {
       worker,
       started: false,
       lastAlive: performance.now(),
-      tasks: new Map(),
-      lastNumber: 0,
-      progress: new Int32Array(progress),
+      tasks: new TaskLedger(new Int32Array(progress)),
       stuck: false,
       closed: undefined,
     };
@@ -198,22 +181,8 @@ export class WorkerPool implements ScriptRunner {
   }
 
   #send(slot: Slot, message: HostToRunner, task: Task): void {
-    // int32, wrapping, never 0 (0 is "no task" in `progress`).
-    slot.lastNumber = (slot.lastNumber + 1) | 0 || 1;
-    const number = slot.lastNumber;
-    slot.tasks.set(number, task);
-    const out: ToWorker = { kind: 'message', task: number, message };
+    const out: ToWorker = { kind: 'message', task: slot.tasks.add(task), message };
     slot.worker.postMessage(out);
-  }
-
-  /** Forgets the tasks a worker has gone past: it takes them in order. */
-  #pruneTasks(slot: Slot): void {
-    const started = Atomics.load(slot.progress, 1);
-    for (const number of slot.tasks.keys()) {
-      // Compared as serial numbers: the count wraps around.
-      if (((number - started) | 0) >= 0) return;
-      slot.tasks.delete(number);
-    }
   }
 
   #receive(slot: Slot, incoming: FromWorker): void {
@@ -263,7 +232,7 @@ export class WorkerPool implements ScriptRunner {
       return;
     }
     for (const slot of [...this.#slots]) {
-      this.#pruneTasks(slot);
+      slot.tasks.prune();
       const silent = now - slot.lastAlive;
       if (slot.started && !slot.stuck && silent > this.#settings.watchdogTimeout) void this.#stopStuck(slot);
     }
@@ -273,7 +242,7 @@ export class WorkerPool implements ScriptRunner {
   async #stopStuck(slot: Slot): Promise<void> {
     slot.stuck = true;
     // The message it is stuck in; none when it is stuck in a timer, or in code after an await.
-    const task = slot.tasks.get(Atomics.load(slot.progress, 0)) ?? { what: 'a timer, or code after an await' };
+    const task = slot.tasks.running() ?? { what: 'a timer, or code after an await' };
     let where = '';
     try {
       const frames = await whereStuck(slot.worker, PAUSE_WAIT);
@@ -298,7 +267,7 @@ export class WorkerPool implements ScriptRunner {
       }
     } finally {
       const held = `a script held it for more than ${this.#settings.watchdogTimeout} ms without yielding`;
-      this.#fail(slot, `${held} (${describe(task)}${where})`);
+      this.#fail(slot, `${held} (${describeTask(task)}${where})`);
     }
   }
 
