@@ -1,4 +1,5 @@
-import { statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { FileChange } from '../../runner/messages.js';
@@ -12,6 +13,8 @@ const DEBOUNCE_MS = 15;
  */
 const RECHECK_MS = 120;
 const EMPTY = 'empty';
+/** Files up to this size are told apart by content. */
+const HASHED_BYTES = 1024 * 1024;
 const IGNORED = /(^|[/\\])(node_modules|\.git)([/\\]|$)/;
 
 /** Hears a batch of changes; `recheck` when it is the second report of edited files. */
@@ -31,7 +34,7 @@ export class ScriptWatcher {
   readonly #onChanges: ChangesListener;
   #timer: NodeJS.Timeout | undefined;
   readonly #rechecks = new Set<NodeJS.Timeout>();
-  /** What each file was (`#stamp`) when it was last reported. */
+  /** What each file held (`#stamp`) when it was last reported. */
   readonly #reported = new Map<string, string>();
   #closing: Promise<void> | undefined;
 
@@ -102,17 +105,25 @@ export class ScriptWatcher {
     this.#rechecks.add(timer);
   }
 
-  /** True when `file` is as it was last reported (same size and modification time). */
+  /** True when `file` holds what it held when it was last reported. */
   #same(file: string): boolean {
     const reported = this.#reported.get(file);
     return reported !== undefined && reported !== '' && reported === this.#stamp(file);
   }
 
-  /** The file's size and modification time, `EMPTY` for an empty file, '' when it cannot be read. */
+  /**
+   * What the file holds: a hash of its content, `EMPTY` for an empty file, '' when it cannot be
+   * read. Content, not size and modification time: the kernel stamps writes with a coarse clock
+   * (a tick of some milliseconds), so two quick saves of the same length look alike by stat. A
+   * file larger than `HASHED_BYTES` (an asset, not a script) goes by size and time.
+   */
   #stamp(file: string): string {
+    const full = path.join(this.#root, file);
     try {
-      const { size, mtimeMs } = statSync(path.join(this.#root, file));
-      return size === 0 ? EMPTY : `${size}:${mtimeMs}`;
+      const { size, mtimeMs } = statSync(full);
+      if (size === 0) return EMPTY;
+      if (size > HASHED_BYTES) return `${size}:${mtimeMs}`;
+      return createHash('sha1').update(readFileSync(full)).digest('base64');
     } catch {
       return '';
     }
