@@ -78,28 +78,42 @@ export class ScriptWatcher {
   }
 
   #flush(): void {
+    const pending = [...this.#pending].map(([file, kind]) => ({ file, kind }));
+    this.#pending.clear();
+    // Every write is looked at again, reported or not: chokidar drops a change that follows
+    // another within 50 ms, so the next save may come without an event of its own.
+    this.#recheckLater(
+      pending.filter((change) => change.kind === 'change' || change.kind === 'add'),
+      true,
+    );
     // A file changed as it was last reported is no news: chokidar may report one write twice
     // (created, then written), and each report reloads the dev error pages.
-    const changes = [...this.#pending]
-      .map(([file, kind]) => ({ file, kind }))
-      .filter((change) => change.kind !== 'change' || !this.#same(change.file));
-    this.#pending.clear();
+    const changes = pending.filter((change) => change.kind !== 'change' || !this.#same(change.file));
     if (changes.length === 0) return;
     for (const change of changes) {
       if (change.kind === 'unlink' || change.kind === 'unlinkDir') this.#reported.delete(change.file);
       else if (change.kind !== 'addDir') this.#reported.set(change.file, this.#stamp(change.file));
     }
     this.#onChanges(changes, false);
-    const edits = changes.filter((change) => change.kind === 'change' || change.kind === 'add');
+  }
+
+  /**
+   * Looks at `edits` again in a moment. A file written since it was reported, or (on the first
+   * look again) empty then, maybe truncated and about to be written, is reported again, and
+   * looked at once more after; a file left as it was is not, so one save reloads once.
+   */
+  #recheckLater(edits: FileChange[], firstLook: boolean): void {
     if (edits.length === 0) return;
     const timer = setTimeout(() => {
       this.#rechecks.delete(timer);
       if (this.#closing !== undefined) return;
-      // Written again since it was reported, or empty then (maybe truncated, about to be
-      // written): reported again. A file left as it was is not, so one save reloads once.
-      const again = edits.filter((change) => this.#reported.get(change.file) === EMPTY || !this.#same(change.file));
+      const again = edits.filter(
+        (change) => (firstLook && this.#reported.get(change.file) === EMPTY) || !this.#same(change.file),
+      );
+      if (again.length === 0) return;
       for (const change of again) this.#reported.set(change.file, this.#stamp(change.file));
-      if (again.length > 0) this.#onChanges(again, true);
+      this.#onChanges(again, true);
+      this.#recheckLater(again, false);
     }, this.#recheckMs);
     timer.unref();
     this.#rechecks.add(timer);
