@@ -1,0 +1,16 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+
+const root = path.join(import.meta.dirname, '..');
+
+describe('the README', () => {
+  it('its first example is sample-scripts/hello.ts, as the file is: the two never drift', () => {
+    const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+    const first = /```ts\n(\/\/ sample-scripts\/hello\.ts[^\n]*\n[\s\S]*?)```/.exec(readme)?.[1];
+    assert.ok(first, "the README has no ```ts block that starts with '// sample-scripts/hello.ts'");
+    assert.equal(readme.indexOf('```ts'), readme.indexOf(`\`\`\`ts\n${first}`), 'it is the first ts example');
+    assert.equal(first, readFileSync(path.join(root, 'sample-scripts', 'hello.ts'), 'utf8'));
+  });
+});
