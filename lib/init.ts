@@ -48,26 +48,24 @@ export function layout(title: string, body: PagewireHtml): PagewireHtml {
 </html>\`;
 }
 `,
-  'tsconfig.json': `${JSON.stringify(
-    {
-      compilerOptions: {
-        target: 'es2022',
-        module: 'preserve',
-        moduleDetection: 'force',
-        allowImportingTsExtensions: true,
-        noEmit: true,
-        strict: true,
-        isolatedModules: true,
-        erasableSyntaxOnly: true,
-        lib: ['es2023'],
-        types: ['pagewire/script-globals'],
-        skipLibCheck: true,
-      },
-      include: ['**/*.ts'],
-    },
-    null,
-    2,
-  )}\n`,
+  // Written out, not JSON.stringify'd: short arrays on one line, as a person writes them.
+  'tsconfig.json': `{
+  "compilerOptions": {
+    "target": "es2022",
+    "module": "preserve",
+    "moduleDetection": "force",
+    "allowImportingTsExtensions": true,
+    "noEmit": true,
+    "strict": true,
+    "isolatedModules": true,
+    "erasableSyntaxOnly": true,
+    "lib": ["es2023"],
+    "types": ["pagewire/script-globals"],
+    "skipLibCheck": true
+  },
+  "include": ["**/*.ts"]
+}
+`,
 });
 
 /** What each file is, as `init` reports it. */
