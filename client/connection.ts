@@ -4,7 +4,7 @@ import type { ServerSocket } from './server-socket.js';
 
 /** Options of a `Connection`. */
 export interface ConnectionOptions {
-  /** The socket's URL, absolute (`ws://host/__pagewire/socket`) or a path. */
+  /** The socket's URL, absolute (`ws://host/app/__pagewire/socket`) or a path. */
   url: string;
   /** Where to ask which pages still live, when the socket cannot reconnect. */
   statusUrl?: string;

@@ -211,7 +211,8 @@ declare global {
 const tag = typeof document === 'undefined' ? null : (document.currentScript as HTMLScriptElement | null);
 if (tag?.dataset.pagewirePage) {
   const connection = new Connection({
-    url: tag.dataset.pagewireSocket ?? '/__pagewire/socket',
+    // Beside the client script, under the app's mount path (`/app/__pagewire/socket`).
+    url: tag.dataset.pagewireSocket ?? new URL('socket', tag.src).pathname,
     statusUrl: tag.dataset.pagewireStatus,
     heartbeat: Number(tag.dataset.pagewireHeartbeat) || undefined,
     dev: tag.dataset.pagewireDev !== undefined,

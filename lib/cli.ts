@@ -1,10 +1,14 @@
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
+import { initScripts } from './init.js';
 import { startPagewire } from './pagewire.js';
 
 const USAGE = `Usage: pagewire serve [dir] [--port N] [--host H] [--dev] [--workers N]
+       pagewire init [dir]
 
-  dir           the scripts folder (default: current folder)
+  init          writes a scripts folder to start from (default: scripts): a first page, a
+                partial it imports, and a tsconfig.json for editors; never overwrites a file
+  dir           the scripts folder (default for serve: current folder)
   --port N      port to listen on (default: $PORT, or 3000)
   --host H      address to listen on (default: all addresses)
   --dev         development mode: hot reload, error details in the browser
@@ -24,12 +28,24 @@ export async function main(argv: string[]): Promise<void> {
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  const [command, dir = '.', ...extra] = positionals;
-  if (values.help || command !== 'serve' || extra.length > 0) {
+  const [command, given, ...extra] = positionals;
+  const serveOnlyFlags =
+    values.port !== undefined || values.host !== undefined || values.dev || values.workers !== undefined;
+  if (
+    values.help ||
+    (command !== 'serve' && command !== 'init') ||
+    extra.length > 0 ||
+    (command === 'init' && serveOnlyFlags)
+  ) {
     console.log(USAGE);
     process.exitCode = values.help ? 0 : 2;
     return;
   }
+  if (command === 'init') {
+    console.log(initScripts(given ?? 'scripts'));
+    return;
+  }
+  const dir = given ?? '.';
   const port = Number(values.port ?? process.env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`pagewire serve: --port must be a port number, got '${values.port ?? process.env.PORT}'`);

@@ -30,7 +30,7 @@ export interface Pagewire {
   stats(): PageStats;
   /** Resolves when Pagewire is ready; in dev, when the watcher has scanned the scripts folder. */
   ready(): Promise<void>;
-  /** Adds the WebSocket upgrade handler (path `/__pagewire/socket`) to a server. */
+  /** Adds the WebSocket upgrade handler (`/__pagewire/socket`, under any mount path) to a server. */
   attach(server: Server): void;
   /** Ends every page (close hooks run, resources released) and every socket. Safe to call twice. */
   close(): Promise<void>;

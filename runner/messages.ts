@@ -20,6 +20,8 @@ export interface RequestData {
   url: string;
   /** The decoded path, without the query. */
   path: string;
+  /** Where the app mounted Pagewire (`/app` for `app.use('/app', wire)`); empty when not mounted. */
+  baseUrl: string;
   query: Record<string, string | string[]>;
   /** Values of `[name]` segments in the script's route. */
   params: Record<string, string>;

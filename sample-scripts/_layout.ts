@@ -13,7 +13,7 @@ export function layout(title: string, body: unknown) {
 </style>
 </head>
 <body>
-<p><a href="/">Pagewire samples</a></p>
+<p><a href="./">Pagewire samples</a></p>
 ${body}
 </body>
 </html>`;

@@ -1,5 +1,4 @@
-// The example of the 2008 proposal that started Pagewire: the page raises `test_click` on
-// the server, and the script that rendered the page answers with a `message` event.
+// sample-scripts/hello.ts -> GET /hello
 echo(html`<h1>Hello ${request.query.name ?? 'world'}</h1>
 <input id="test" type="button" value="Click me">
 <script>
@@ -7,6 +6,9 @@ echo(html`<h1>Hello ${request.query.name ?? 'world'}</h1>
   document.serverSocket.addEventListener('message', alert);
 </script>`);
 
+// Page state: one copy per rendered page, alive as long as the page.
+let clicks = 0;
+
 function __serverSocketEvent(name: string, event: unknown) {
-  if (name === 'test_click') server_socket_event('message', 'You clicked the button');
+  if (name === 'test_click') server_socket_event('message', `You clicked the button (${++clicks})`);
 }

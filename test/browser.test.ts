@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { launchBrowser, socketLog } from './helpers/browser.js';
@@ -26,10 +28,15 @@ describe('in a real browser (Chromium), the samples', { timeout: 180_000 }, () =
     await page.goto(`${server.url}/`);
     assert.deepEqual(await page.locator('li a').allTextContents(), ['hello.ts', 'counter.ts', 'clock.ts', 'notes.ts']);
     assert.equal(await page.evaluate(() => 'serverSocket' in document), false);
+    // Each sample beside its source, as the file is (escaped: it shows as text, not as HTML).
+    for (const file of ['hello.ts', 'counter.ts', 'clock.ts', 'notes.ts']) {
+      const shown = await page.locator(`[id="sample-${file}"] pre`).textContent();
+      assert.equal(shown, readFileSync(path.join(samples.dir, file), 'utf8'), file);
+    }
     await context.close();
   });
 
-  it('hello: a click brings the alert "You clicked the button"', async () => {
+  it('hello: each click brings the alert "You clicked the button (n)"', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
     const errors: string[] = [];
@@ -43,7 +50,9 @@ describe('in a real browser (Chromium), the samples', { timeout: 180_000 }, () =
     });
     await page.click('#test');
     await waitFor(() => alerts.length > 0, 'the alert');
-    assert.deepEqual(alerts, ['You clicked the button']);
+    await page.click('#test');
+    await waitFor(() => alerts.length > 1, 'the second alert');
+    assert.deepEqual(alerts, ['You clicked the button (1)', 'You clicked the button (2)']);
     assert.deepEqual(errors, []);
     await context.close();
   });

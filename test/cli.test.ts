@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { lookup } from 'node:dns/promises';
+import { connect } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { FAILURE_REPORT_MS, sampleScripts } from './helpers/fixtures.js';
@@ -48,6 +52,53 @@ describe('pagewire serve (the CLI, as built by npm install)', () => {
     }
   });
 
+  it('npm start serves the samples in dev mode, on localhost only', async (t) => {
+    const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } };
+    // The start script as written, run from the repository, with a copy of the samples and a free port.
+    const [node, ...args] = pkg.scripts.start.split(' ');
+    assert.equal(node, 'node');
+    const samples = sampleScripts();
+    const child = spawn(
+      process.execPath,
+      args.map((arg) => (arg === 'sample-scripts' ? samples.dir : arg)),
+      { cwd: root, env: { ...process.env, PORT: '0' } },
+    );
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      const port = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`no URL printed after ${FAILURE_REPORT_MS} ms: ${output}`)),
+          FAILURE_REPORT_MS,
+        );
+        child.stdout.on('data', () => {
+          const found = /on http:\/\/localhost:(\d+)\/ \(dev\)/.exec(output)?.[1];
+          if (found) {
+            clearTimeout(timer);
+            resolve(found);
+          }
+        });
+      });
+      const [loopback] = await lookup('localhost', { all: true });
+      const host = loopback?.family === 6 ? `[${loopback.address}]` : loopback?.address;
+      const index = await fetch(`http://${host}:${port}/`);
+      assert.match(await index.text(), /Pagewire samples/);
+      // Not reachable on this machine's other addresses.
+      const outside = Object.values(networkInterfaces())
+        .flat()
+        .filter((address) => address && !address.internal && address.family === 'IPv4');
+      if (outside.length === 0) t.diagnostic('no address but loopback here: "localhost only" not checked');
+      for (const address of outside) assert.equal(await connects(address?.address ?? '', Number(port)), false);
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0);
+    } finally {
+      child.kill('SIGKILL');
+      samples.remove();
+    }
+  });
+
   it('explains its usage when the command is wrong', async () => {
     const child = spawn(process.execPath, ['bin/pagewire.js', 'nonsense'], { cwd: root });
     let output = '';
@@ -57,3 +108,15 @@ describe('pagewire serve (the CLI, as built by npm install)', () => {
     assert.match(output, /Usage: pagewire serve \[dir\]/);
   });
 });
+
+/** Whether a TCP connection to `host:port` is accepted. */
+function connects(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, host);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}

@@ -26,6 +26,8 @@ declare const request: {
   readonly method: string;
   readonly url: string;
   readonly path: string;
+  /** Where the app mounted Pagewire (`'/app'` for `app.use('/app', wire)`), or `''`: links to other pages. */
+  readonly baseUrl: string;
   readonly query: Readonly<Record<string, string | string[] | undefined>>;
   /** Values of `[name]` segments of the script's route. */
   readonly params: Readonly<Record<string, string | undefined>>;

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { parse as parseCookies } from 'cookie';
 import type { RequestData } from '../../runner/messages.js';
+import { baseUrlOf } from './mount.js';
 
 /** The request target split once: the literal path, and the query. */
 export interface RequestTarget {
@@ -26,6 +27,7 @@ export function requestData(
     method: req.method ?? 'GET',
     url: req.url ?? url.pathname,
     path: safeDecode(url.pathname),
+    baseUrl: baseUrlOf(req),
     query,
     params,
     headers,

@@ -5,6 +5,7 @@ import { createErrorReporter } from '../errors.js';
 import { clientScript } from './client-script.js';
 import { devErrorPage, productionErrorPage } from './error-page.js';
 import { escapeHtml, injectAtStart } from './html.js';
+import { baseUrlOf, redirectToMountSlash, SOCKET_PATH } from './mount.js';
 import { originAllowed } from './origin.js';
 import type { ResolvedOptions } from '../options.js';
 import type { PageRegistry, RenderResult } from '../pages/page-registry.js';
@@ -15,8 +16,6 @@ import { randomId, sessionCookie, sessionOf } from './session.js';
 
 /** Where the browser runtime is served, under the mount path. */
 export const CLIENT_PATH = '/__pagewire/client.js';
-/** Where pages open their socket (absolute: `attach()` does not know the mount path). */
-export const SOCKET_PATH = '/__pagewire/socket';
 /**
  * Under the mount path: where a client that cannot reconnect asks which of its pages still live
  * (GET `?ids=`), and where a client whose socket is down says it left pages (POST `?leave=`,
@@ -54,6 +53,7 @@ export function createRequestHandler(
     if (url.pathname === STATUS_PATH) return serveStatus(req, res, url);
     const route = routes.resolve(url.pathname);
     if (route === REFUSED || route === undefined) return notFound(res, next);
+    if (url.pathname === '/' && redirectToMountSlash(req, res)) return;
     if (route.kind === 'static') {
       if (req.method !== 'GET' && req.method !== 'HEAD') return notFound(res, next);
       send(req, route.file, { root: options.dir, dotfiles: 'deny', index: false })
@@ -126,12 +126,12 @@ export function createRequestHandler(
   }
 
   function clientTag(req: IncomingMessage, pageId: string): string {
-    const base = (req as { baseUrl?: string }).baseUrl ?? '';
+    const base = baseUrlOf(req);
     const dev = options.dev ? ' data-pagewire-dev=""' : '';
     const attributes = [
       `src="${escapeHtml(base)}${CLIENT_PATH}?v=${clientScript().version}"`,
       `data-pagewire-page="${pageId}"`,
-      `data-pagewire-socket="${SOCKET_PATH}"`,
+      `data-pagewire-socket="${escapeHtml(base)}${SOCKET_PATH}"`,
       `data-pagewire-status="${escapeHtml(base)}${STATUS_PATH}"`,
       `data-pagewire-heartbeat="${options.heartbeatInterval}"`,
       `data-pagewire-max-message="${options.maxMessageBytes}"`,

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { ClientMessage } from '../../protocol/wire.js';
 import { originAllowed } from '../http/origin.js';
-import { SOCKET_PATH } from '../http/request-handler.js';
+import { isSocketPath } from '../http/mount.js';
 import { sessionOf } from '../http/session.js';
 import type { ResolvedOptions } from '../options.js';
 import type { PageRegistry, PageSocket, Refusal } from '../pages/page-registry.js';
@@ -24,7 +24,7 @@ interface Connection {
 }
 
 /**
- * The page socket: claims upgrades of `SOCKET_PATH` only, checks Origin and session before
+ * The page socket: claims upgrades of the socket path (`isSocketPath`) only, checks Origin and session before
  * upgrading (cross-site WebSocket hijacking), then validates every message before any
  * script sees it.
  */
@@ -68,7 +68,7 @@ export class SocketServer {
 
   #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, server: Server): void {
     const path = (req.url ?? '').split('?')[0];
-    if (path !== SOCKET_PATH) {
+    if (!isSocketPath(path ?? '')) {
       // Another listener may own this path; if none does, nobody would ever answer it.
       if (server.listenerCount('upgrade') === 1) refuse(socket, 404, 'no WebSocket endpoint here');
       return;

@@ -1,0 +1,111 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * What `pagewire init` writes: a live first page, the partial it imports, and a tsconfig that
+ * works from any project. The tsconfig names the types by package (`pagewire/script-globals`,
+ * the package's `exports` maps it), never by a path into a checkout, and includes no `lib.dom`
+ * and no `@types/node`: the editor knows the globals a script has, and only those.
+ */
+export const INIT_FILES: Readonly<Record<string, string>> = Object.freeze({
+  'index.ts': `// Your first page: GET / runs this file, once per page view. The page stays wired to the
+// script instance that rendered it: \`clicks\` below is this page's own, and lives as long as it.
+import { layout } from './_layout.ts';
+
+let clicks = 0;
+
+echo(
+  layout(
+    'My first page',
+    html\`<h1>Hello \${request.query.name ?? 'world'}</h1>
+<p><button id="click">Click me</button> <output id="clicks">0</output> clicks</p>
+<script>
+  const shown = document.getElementById('clicks');
+  document.serverSocket.addEventListener('clicks', (event) => { shown.textContent = event.data; });
+  document.getElementById('click').onclick = () => document.serverSocket.send('click');
+</script>\`,
+  ),
+);
+
+// Defining this hook makes the page live: the browser's document.serverSocket.send(name, data)
+// calls it, and server_socket_event(name, data) answers this page.
+function __serverSocketEvent(name: string, data: unknown) {
+  if (name === 'click') server_socket_event('clicks', ++clicks);
+}
+`,
+  '_layout.ts': `// A partial: a name that starts with \`_\` is never served; scripts import it.
+export function layout(title: string, body: PagewireHtml): PagewireHtml {
+  return html\`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>\${title}</title>
+</head>
+<body>
+\${body}
+</body>
+</html>\`;
+}
+`,
+  // Written out, not JSON.stringify'd: short arrays on one line, as a person writes them.
+  'tsconfig.json': `{
+  "compilerOptions": {
+    "target": "es2022",
+    "module": "preserve",
+    "moduleDetection": "force",
+    "allowImportingTsExtensions": true,
+    "noEmit": true,
+    "strict": true,
+    "isolatedModules": true,
+    "erasableSyntaxOnly": true,
+    "lib": ["es2023"],
+    "types": ["pagewire/script-globals"],
+    "skipLibCheck": true
+  },
+  "include": ["**/*.ts"]
+}
+`,
+});
+
+/** What each file is, as `init` reports it. */
+const DESCRIPTIONS: Readonly<Record<string, string>> = {
+  'index.ts': 'your first page, live: it counts clicks (GET /)',
+  '_layout.ts': 'a partial the page imports',
+  'tsconfig.json': "editor types: the globals a script sees (from the package's pagewire/script-globals)",
+};
+
+/**
+ * Writes the starter files into `dir` (created if missing) and returns what to tell the user.
+ * Refuses, writing nothing, when any of them exists: it never overwrites a file.
+ */
+export function initScripts(dir: string): string {
+  const existing = Object.keys(INIT_FILES).filter((name) => existsSync(path.join(dir, name)));
+  if (existing.length > 0) {
+    const named = existing.map((name) => path.join(dir, name)).join(', ');
+    throw new Error(
+      `init: ${named} already ${existing.length === 1 ? 'exists' : 'exist'}, and init never overwrites a file; ` +
+        'nothing was written. Name another folder (pagewire init <dir>), or move those files away.',
+    );
+  }
+  mkdirSync(dir, { recursive: true });
+  const lines: string[] = [];
+  for (const [name, text] of Object.entries(INIT_FILES)) {
+    // `wx`: a file that appeared since the check above is not overwritten either.
+    writeFileSync(path.join(dir, name), text, { flag: 'wx' });
+    lines.push(`  ${path.join(dir, name)}: ${DESCRIPTIONS[name]}`);
+  }
+  return [
+    `Created ${dir}:`,
+    ...lines,
+    '',
+    'Next, serve it (with hot reload) and open http://localhost:3000/:',
+    `  ${serveCommand(dir)}`,
+  ].join('\n');
+}
+
+/** The command that serves `dir`, quoted for a shell when it has to be. */
+export function serveCommand(dir: string): string {
+  const shown = /^[\w./@%+=:,-]+$/.test(dir) ? dir : `'${dir.replaceAll("'", "'\\''")}'`;
+  return `npx pagewire serve ${shown} --dev`;
+}

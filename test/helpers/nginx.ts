@@ -1,0 +1,124 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { waitForAsync } from './fixtures.js';
+
+/** Debian's nginx (`apt-get install nginx`; `.ci/run` installs it). NGINX_PATH names another. */
+const NGINX = process.env.NGINX_PATH ?? '/usr/sbin/nginx';
+
+export interface Nginx {
+  /** `http://127.0.0.1:<port>` */
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * A real nginx in a temporary folder, in the foreground, on 127.0.0.1 and a free port, that
+ * forwards its `locations` (nginx's syntax: `/app/` a prefix, `= /app` one path) to `upstream`
+ * with the WebSocket upgrade headers, and nothing else: any other path is nginx's own 404.
+ * Resolves once it answers.
+ */
+export async function startNginx(locations: string[], upstream: string): Promise<Nginx> {
+  // A port is free when asked, and may be taken before nginx binds it: try another then.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(locations, upstream, await freePort());
+    } catch (error) {
+      if (!(error instanceof PortTaken) || attempt === 5) throw error;
+    }
+  }
+}
+
+class PortTaken extends Error {}
+
+async function startOnce(locations: string[], upstream: string, port: number): Promise<Nginx> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'pagewire-nginx-'));
+  const config = path.join(dir, 'nginx.conf');
+  const temp = (name: string) => path.join(dir, name);
+  writeFileSync(
+    config,
+    `# One process, in the foreground: nothing outlives the test, and nothing switches user (the
+# temporary folder is this user's only).
+daemon off;
+master_process off;
+pid ${temp('nginx.pid')};
+error_log stderr warn;
+events { worker_connections 256; }
+http {
+  access_log off;
+  client_body_temp_path ${temp('client_body')};
+  proxy_temp_path ${temp('proxy')};
+  fastcgi_temp_path ${temp('fastcgi')};
+  uwsgi_temp_path ${temp('uwsgi')};
+  scgi_temp_path ${temp('scgi')};
+  map $http_upgrade $connection_upgrade { default upgrade; '' close; }
+  server {
+    listen 127.0.0.1:${port};
+${locations.map((location) => proxied(location, upstream)).join('')}  }
+}
+`,
+  );
+  const child = spawn(NGINX, ['-p', dir, '-c', config, '-e', temp('error.log')], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk) => (stderr += chunk));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let gone = false;
+  void exited.then(() => (gone = true));
+  const stop = async () => {
+    if (!gone) child.kill('SIGTERM');
+    await exited;
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitForAsync(async () => {
+      if (gone) throw new Error(`nginx exited: ${stderr}`);
+      return answers(port);
+    }, `nginx to listen on port ${port}`);
+  } catch (error) {
+    await stop();
+    if (/Address already in use/.test(stderr)) throw new PortTaken(stderr);
+    throw error;
+  }
+  return { url: `http://127.0.0.1:${port}`, stop };
+}
+
+/** A location passed on as it came (Host included, for the Origin check), WebSocket upgrades too. */
+function proxied(location: string, upstream: string): string {
+  return `    location ${location} {
+      proxy_pass ${upstream};
+      proxy_http_version 1.1;
+      proxy_set_header Host $http_host;
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection $connection_upgrade;
+    }
+`;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+/** True once a TCP connection to the port is accepted. */
+function answers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
