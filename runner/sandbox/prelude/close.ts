@@ -18,7 +18,9 @@ export function disposerOf(resource: unknown): Task | undefined {
   if (typeof resource === 'function') return resource as Task;
   if (resource === null || typeof resource !== 'object') return undefined;
   const r = resource as Record<string | symbol, unknown>;
-  for (const key of ['close', 'destroy', 'dispose', Symbol.for('nodejs.asyncDispose'), Symbol.for('nodejs.dispose')]) {
+  // `end()` last: pg's Client and pools, streams' writable side.
+  const keys = ['close', 'destroy', 'dispose', Symbol.for('nodejs.asyncDispose'), Symbol.for('nodejs.dispose'), 'end'];
+  for (const key of keys) {
     const method = r[key];
     if (typeof method === 'function') return () => (method as Task).call(resource);
   }
