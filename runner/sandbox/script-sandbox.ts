@@ -87,6 +87,9 @@ export class ScriptSandbox {
       wasm: false,
       strict: true,
       sandbox: { __pagewireBoot: boot },
+      // The server's environment (a copy: a script's writes stay in its sandbox), for settings such
+      // as DATABASE_URL; packages, which run as host code, read it anyway.
+      env: { ...process.env },
       // `context: 'sandbox'` keeps modules inside the sandbox; `external: []` is required for
       // vm2 to resolve any module, built-ins included. Relative partials are loaded by us.
       require: {
