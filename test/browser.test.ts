@@ -24,7 +24,13 @@ describe('in a real browser (Chromium), the samples', { timeout: 180_000 }, () =
     const context = await browser.newContext();
     const page = await context.newPage();
     await page.goto(`${server.url}/`);
-    assert.deepEqual(await page.locator('li a').allTextContents(), ['hello.ts', 'counter.ts', 'clock.ts', 'notes.ts']);
+    assert.deepEqual(await page.locator('li a').allTextContents(), [
+      'hello.ts',
+      'counter.ts',
+      'clock.ts',
+      'notes.ts',
+      'people.ts',
+    ]);
     assert.equal(await page.evaluate(() => 'serverSocket' in document), false);
     await context.close();
   });
