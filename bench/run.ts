@@ -12,6 +12,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatTable, judgeRatio, judgeValue, type Figure } from './figures.js';
 import { measureFirstRender } from './first-render.js';
+import { measurePackageImport } from './package-import.js';
 import { measureLatencyDuringLoop } from './loop-latency.js';
 import { findPhp, startPhp } from './php.js';
 import { measureEditMemory, measureHotReload } from './hot-reload.js';
@@ -32,6 +33,7 @@ const SIZES = {
     loop: { ms: 1800, watchdog: 2000 },
     pages: [1000, 10_000],
     firstRenders: 21,
+    packageRounds: 11,
     reloads: 50,
     edits: [300, 1000],
   },
@@ -41,6 +43,7 @@ const SIZES = {
     loop: { ms: 1800, watchdog: 2000 },
     pages: [200, 1000],
     firstRenders: 4,
+    packageRounds: 3,
     reloads: 5,
     edits: [10, 30],
   },
@@ -50,6 +53,7 @@ const SIZES = {
     loop: { ms: 100, watchdog: 1000 },
     pages: [10, 20],
     firstRenders: 2,
+    packageRounds: 1,
     reloads: 1,
     edits: [2, 4],
   },
@@ -336,6 +340,8 @@ figures.push({
 });
 
 lap('first render');
+figures.push(...(await measurePackageImport(size.packageRounds)));
+lap('first render with package imports');
 
 // --- Hot reload --------------------------------------------------------------------------
 const reloads = (await measureHotReload(size.reloads)).sort((a, b) => a - b);

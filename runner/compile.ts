@@ -55,7 +55,7 @@ const CACHE_SIZE = 200;
 function compile(source: string, file: string): CompiledCode {
   try {
     const { code, sourceMap } = transform(source, {
-      transforms: ['typescript', 'imports'],
+      transforms: transformsFor(file),
       disableESTransforms: true,
       filePath: file,
       sourceMapOptions: { compiledFilename: file },
@@ -84,6 +84,15 @@ function compile(source: string, file: string): CompiledCode {
       source,
     );
   }
+}
+
+/**
+ * What a file needs: TypeScript loses its types; JavaScript partials (`.js`, `.mjs`) only have
+ * their `import`s turned into `require`; a `.cjs` partial is CommonJS already.
+ */
+function transformsFor(file: string): Array<'typescript' | 'imports'> {
+  if (file.endsWith('.cjs')) return [];
+  return /\.m?js$/.test(file) ? ['imports'] : ['typescript', 'imports'];
 }
 
 /**

@@ -17,6 +17,11 @@ const samples = [
     'notes.ts',
     'a file lock held by the page while it lives: one editor at a time, the next one gets it live',
   ],
+  [
+    '/people',
+    'people.ts',
+    'a PostgreSQL connection and cursor owned by the page (npm packages pg, pg-cursor; set DATABASE_URL)',
+  ],
 ];
 
 // Links are relative (`./hello`): mounted under a path (`app.use('/app', wire)`), they stay under it.

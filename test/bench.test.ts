@@ -91,6 +91,8 @@ describe('benchmarks (smoke: npm run bench -- --smoke)', () => {
         'memory per idle live page',
         'broadcast to',
         'first render of a new script',
+        'first render of a script importing date-fns and pg',
+        'first render of a second script importing them',
         'hot reload p50',
         'heap growth across edits',
       ];

@@ -26,10 +26,16 @@ describe('in a real browser (Chromium), the samples', { timeout: 180_000 }, () =
     const context = await browser.newContext();
     const page = await context.newPage();
     await page.goto(`${server.url}/`);
-    assert.deepEqual(await page.locator('li a').allTextContents(), ['hello.ts', 'counter.ts', 'clock.ts', 'notes.ts']);
+    assert.deepEqual(await page.locator('li a').allTextContents(), [
+      'hello.ts',
+      'counter.ts',
+      'clock.ts',
+      'notes.ts',
+      'people.ts',
+    ]);
     assert.equal(await page.evaluate(() => 'serverSocket' in document), false);
     // Each sample beside its source, as the file is (escaped: it shows as text, not as HTML).
-    for (const file of ['hello.ts', 'counter.ts', 'clock.ts', 'notes.ts']) {
+    for (const file of ['hello.ts', 'counter.ts', 'clock.ts', 'notes.ts', 'people.ts']) {
       const shown = await page.locator(`[id="sample-${file}"] pre`).textContent();
       assert.equal(shown, readFileSync(path.join(samples.dir, file), 'utf8'), file);
     }

@@ -57,7 +57,8 @@ declare const page: {
   onClose(fn: () => unknown): void;
   /**
    * Closes `resource` when the page dies: a function, or an object with `close()`, `destroy()`,
-   * `dispose()` or `Symbol.asyncDispose`. Returns it.
+   * `dispose()`, `Symbol.asyncDispose`, `Symbol.dispose` or `end()` (the first it has; `end()`
+   * is pg's `Client`). Returns it.
    */
   own<T>(resource: T): T;
   /** Ends this page now: close hooks run, timers stop, owned resources close. */

@@ -94,6 +94,13 @@ export interface SandboxBoot {
    * Returns '' or, when it does not compile, the error.
    */
   runPartial: (file: string) => '' | Json<RawScriptError>;
+  /**
+   * Loads an npm package (a bare name that is not a built-in) as host code, once per thread
+   * (`runner/packages/`): its exports, through vm2's bridge. Throws an Error that says why not.
+   */
+  loadPackage: (specifier: string) => unknown;
+  /** Node's built-in modules (without `node:`): those names go to vm2's require, not to packages. */
+  builtinModules: string[];
   /** Node modules a script may never load, with or without `node:`. */
   forbiddenModules: string[];
   /** Event names the client raises itself: a push may not use them. */

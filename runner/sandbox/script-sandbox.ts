@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { format } from 'node:util';
 import { NodeVM } from 'vm2';
@@ -18,6 +19,7 @@ import type {
   ScriptErrorCode,
   ScriptErrorInfo,
 } from '../messages.js';
+import { loadPackage } from '../packages/load-package.js';
 import { preludeSource } from './prelude-source.js';
 import type {
   DispatchOutcome,
@@ -73,6 +75,8 @@ export class ScriptSandbox {
       port: (...message) => this.#onPort(message),
       resolvePartial: (fromFile, specifier) => this.#resolvePartial(fromFile, specifier),
       runPartial: (file) => this.#runPartial(file),
+      loadPackage: (specifier) => loadPackage(specifier, settings.root, settings.forbiddenModules),
+      builtinModules: [...builtinModules],
       forbiddenModules: [...settings.forbiddenModules],
       reservedEvents: [...settings.reservedEvents],
       maxQueuedEvents: settings.maxQueuedEvents,
@@ -83,6 +87,9 @@ export class ScriptSandbox {
       wasm: false,
       strict: true,
       sandbox: { __pagewireBoot: boot },
+      // The server's environment (a copy: a script's writes stay in its sandbox), for settings such
+      // as DATABASE_URL; packages, which run as host code, read it anyway.
+      env: { ...process.env },
       // `context: 'sandbox'` keeps modules inside the sandbox; `external: []` is required for
       // vm2 to resolve any module, built-ins included. Relative partials are loaded by us.
       require: {
@@ -160,7 +167,7 @@ export class ScriptSandbox {
    */
   sourceStack(stack: string): string | undefined {
     let owned = false;
-    const mapped = stack.replace(/([^\s()]+\.ts):(\d+):(\d+)/g, (whole, file: string, line: string, column: string) => {
+    const mapped = stack.replace(SOURCE_POSITION, (whole, file: string, line: string, column: string) => {
       const loaded = this.#files.get(file);
       if (!loaded) return whole;
       owned = true;
@@ -279,12 +286,16 @@ export class ScriptSandbox {
     if (wanted.startsWith('../') || wanted === '..' || path.posix.isAbsolute(wanted)) {
       return `!Cannot import '${specifier}' in ${fromFile}: it is outside the scripts folder`;
     }
-    const candidates = wanted.endsWith('.ts') ? [wanted] : [`${wanted}.ts`, `${wanted}/index.ts`];
-    for (const candidate of candidates) {
+    const candidates = PARTIAL_FILE.test(wanted) ? [wanted] : [`${wanted}.ts`, `${wanted}/index.ts`];
+    // A partial may be JavaScript too: `./x` finds x.ts, x/index.ts, then x.js, x/index.js.
+    const withJs = PARTIAL_FILE.test(wanted) ? candidates : [...candidates, `${wanted}.js`, `${wanted}/index.js`];
+    for (const candidate of withJs) {
       const full = path.join(this.#settings.root, candidate);
       if (existsSync(full) && statSync(full).isFile()) return candidate;
     }
-    return `!Cannot import '${specifier}' in ${fromFile}: no file ${candidates.join(' or ')} in the scripts folder`;
+    const js = withJs.length > candidates.length ? ' (nor .js)' : '';
+    const looked = `no file ${candidates.join(' or ')}${js}`;
+    return `!Cannot import '${specifier}' in ${fromFile}: ${looked} in the scripts folder`;
   }
 
   /** Compiles and runs a partial; returns '' or a RawScriptError as JSON. */
@@ -308,6 +319,12 @@ export class ScriptSandbox {
     }
   }
 }
+
+/** `file:line:column` of a script or partial in a stack. */
+const SOURCE_POSITION = /([^\s()]+\.[cm]?[jt]s):(\d+):(\d+)/g;
+
+/** The files a partial may be: TypeScript, or JavaScript (ESM compiled to CommonJS, or CommonJS). */
+const PARTIAL_FILE = /\.(?:ts|js|mjs|cjs)$/;
 
 /** A file run in a sandbox: its source, and positions in the VM -> positions in the source. */
 interface LoadedFile {

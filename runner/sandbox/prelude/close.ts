@@ -1,6 +1,7 @@
 /**
  * The end of a page, once: timers cleared, subscriptions ended, close hooks run in order, owned
- * resources closed last-in first-out; the host is told when all of that has settled.
+ * resources closed last-in first-out, each after the one before settled; the host is told when
+ * all of that has settled.
  */
 import type { CloseReason } from '../../messages.js';
 import { port } from './boot.js';
@@ -18,9 +19,26 @@ export function disposerOf(resource: unknown): Task | undefined {
   if (typeof resource === 'function') return resource as Task;
   if (resource === null || typeof resource !== 'object') return undefined;
   const r = resource as Record<string | symbol, unknown>;
-  for (const key of ['close', 'destroy', 'dispose', Symbol.for('nodejs.asyncDispose'), Symbol.for('nodejs.dispose')]) {
+  // `end()` last: pg's Client and pools, streams' writable side.
+  const keys = ['close', 'destroy', 'dispose', Symbol.for('nodejs.asyncDispose'), Symbol.for('nodejs.dispose'), 'end'];
+  for (const key of keys) {
     const method = r[key];
     if (typeof method === 'function') return () => (method as Task).call(resource);
+  }
+  return undefined;
+}
+
+/**
+ * Closes owned resources in turn (`resources` is last-in first), each once the one before settled,
+ * as an AsyncDisposableStack does: a cursor is closed before the connection it reads from ends.
+ * Returns a promise while one is async; takes each resource out of `resources` as it starts.
+ */
+function disposeInTurn(pageId: string, resources: unknown[]): Promise<unknown> | undefined {
+  while (resources.length > 0) {
+    const dispose = disposerOf(resources.shift());
+    if (!dispose) continue;
+    const result = guard(pageId, 'CLOSE_ERROR', dispose);
+    if (isThenable(result)) return Promise.resolve(result).then(() => disposeInTurn(pageId, resources));
   }
   return undefined;
 }
@@ -41,16 +59,19 @@ export function closePage(page: PageState, reason: CloseReason): boolean {
   for (const subscription of [...page.subscriptions]) unsubscribe(subscription);
   const pending: unknown[] = [];
   for (const hook of page.closeHooks.splice(0)) pending.push(guard(page.id, 'CLOSE_ERROR', hook));
-  for (const resource of page.owned.splice(0).reverse()) {
-    const dispose = disposerOf(resource);
-    if (dispose) pending.push(guard(page.id, 'CLOSE_ERROR', dispose));
-  }
+  const owned = page.owned.splice(0).reverse();
+  pending.push(disposeInTurn(page.id, owned));
   if (!pending.some(isThenable)) return true;
   let timer: Timer | undefined;
   const late = new Promise<void>((resolve) => {
     timer = hostSetTimeout(() => {
       const error = new Error(`a close hook or owned resource of this page did not finish within ${CLOSE_TIMEOUT} ms`);
       report(page.id, 'CLOSE_ERROR', error);
+      // What waits behind a stuck resource is closed now: a connection outlives no page.
+      for (const resource of owned.splice(0)) {
+        const dispose = disposerOf(resource);
+        if (dispose) guard(page.id, 'CLOSE_ERROR', dispose);
+      }
       resolve();
     }, CLOSE_TIMEOUT);
   });

@@ -21,7 +21,8 @@ export function makePageApi(page: PageState): ScriptPage {
     own<T>(resource: T): T {
       if (!disposerOf(resource)) {
         throw new TypeError(
-          'page.own() needs a function, or an object with close(), destroy(), dispose() or Symbol.asyncDispose',
+          'page.own() needs a function, or an object with close(), destroy(), dispose(), Symbol.asyncDispose ' +
+            'or end()',
         );
       }
       if (page.state === 'closed') throw new Error('page.own(): this page is already closed');

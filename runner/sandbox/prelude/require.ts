@@ -1,8 +1,8 @@
 /**
  * `require` for scripts: relative partials are compiled by the host and run in this sandbox,
- * where they register their factory; bare names go to vm2's own `require`, which loads Node's
- * built-in modules but those the host forbids. Also where the main script registers its
- * per-page factory.
+ * where they register their factory; Node's built-in modules come from vm2's own `require`, but
+ * those the host forbids; any other bare name is an npm package, which the host loads as its own
+ * code (`runner/packages/`). Also where the main script registers its per-page factory.
  */
 import type { ScriptGlobals } from '../script-globals.js';
 import { fromJson } from '../codec.js';
@@ -21,6 +21,9 @@ type ModuleFactory = (
 // The prelude runs as a CommonJS module: this is vm2's `require` for the sandbox.
 const sandboxRequire = require;
 const forbidden = new Set(boot.forbiddenModules);
+const builtins = new Set(boot.builtinModules);
+/** Packages this sandbox got: imports run on every render, the host is asked once. */
+const packages = new Map<string, unknown>();
 const modules = new Map<string, { exports: unknown }>();
 const moduleFactories = new Map<string, ModuleFactory>();
 let scriptFactory: ScriptFactory | undefined;
@@ -53,18 +56,30 @@ export function makeRequire(fromFile: string): (specifier: string) => unknown {
           '(it could stop or escape the server). Move that work into the host application.',
       );
     }
+    if (!specifier.startsWith('node:') && !builtins.has(specifier)) return loadPackage(specifier, fromFile);
     try {
       return sandboxRequire(specifier);
     } catch (error) {
       if (error instanceof Error && /Cannot find module/.test(error.message)) {
-        throw new Error(
-          `Cannot import '${specifier}' in ${fromFile}: it is not a Node built-in module ` +
-            '(npm packages cannot be imported by scripts yet).',
-        );
+        throw new Error(`Cannot import '${specifier}' in ${fromFile}: it is not a Node built-in module.`);
       }
       throw error;
     }
   };
+}
+
+/** An npm package, loaded by the host; its failure named here, so it points at the import line. */
+function loadPackage(specifier: string, fromFile: string): unknown {
+  if (packages.has(specifier)) return packages.get(specifier);
+  let exports: unknown;
+  try {
+    exports = boot.loadPackage(specifier);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`Cannot import '${specifier}' in ${fromFile}: ${reason}`);
+  }
+  packages.set(specifier, exports);
+  return exports;
 }
 
 // Imports run on every render (they sit in the per-page factory): resolve each one once.

@@ -1,0 +1,128 @@
+/**
+ * `forbiddenModules` for packages. Packages run as host code, so vm2 does not stand between them
+ * and Node: this guard wraps `Module._load` (once per thread) and refuses a forbidden built-in
+ * required while a package loads for a script, or later by any file loaded for one (a lazy
+ * `require('child_process')` inside a function). ES modules' imports never reach `Module._load`:
+ * they are read before they run (`esm-imports.ts`).
+ */
+import Module, { isBuiltin } from 'node:module';
+import { builtinImports, isEsm } from './esm-imports.js';
+
+/** A package loaded for scripts, and the built-ins it may not reach (every script's list). */
+export interface PackageOwner {
+  name: string;
+  forbidden: Set<string>;
+}
+
+/** Node's CommonJS loader, as far as the guard uses it (not in @types/node: internal, stable). */
+interface CommonJsLoader {
+  _load(request: string, parent: NodeJS.Module | null | undefined, isMain: boolean): unknown;
+  _resolveFilename(request: string, parent: NodeJS.Module | null | undefined, isMain: boolean): string;
+  _cache: Record<string, NodeJS.Module | undefined>;
+}
+const loader = Module as unknown as CommonJsLoader;
+
+/** Every file loaded for a script's package -> that package. */
+const ownerOf = new Map<string, PackageOwner>();
+/** The built-ins each file required since the guard was installed: a package loaded before is checked too. */
+const builtinsOf = new Map<string, Set<string>>();
+/** The package being loaded for a script, if one is. */
+let loading: PackageOwner | undefined;
+let installed = false;
+
+export class ForbiddenModuleError extends Error {
+  constructor(owner: PackageOwner, builtin: string, file: string) {
+    super(
+      `the package '${owner.name}' needs the module '${builtin}' (required by ${file}), which Pagewire ` +
+        'scripts may not use: it could stop or escape the server. Use that package from the host ' +
+        `application, or remove '${builtin}' from the forbiddenModules option if you trust it.`,
+    );
+    this.name = 'Error';
+  }
+}
+
+/** Wraps `Module._load`, once per thread. */
+export function installGuard(): void {
+  if (installed) return;
+  installed = true;
+  const original = loader._load;
+  loader._load = function guardedLoad(request, parent, isMain) {
+    const from = parent?.filename;
+    const owner = loading ?? (from === undefined ? undefined : ownerOf.get(from));
+    if (isBuiltin(request)) {
+      const builtin = request.replace(/^node:/, '');
+      if (from !== undefined) setOf(builtinsOf, from).add(builtin);
+      if (owner && isForbidden(owner, builtin)) throw new ForbiddenModuleError(owner, builtin, from ?? owner.name);
+      return original.call(this, request, parent, isMain);
+    }
+    if (!owner) return original.call(this, request, parent, isMain);
+    let file: string | undefined;
+    try {
+      file = loader._resolveFilename(request, parent, isMain);
+    } catch {
+      // Not found: the original load says so, in Node's words.
+    }
+    if (file !== undefined && !ownerOf.has(file)) {
+      if (loader._cache[file]) {
+        // Loaded before, by the app or for a script with another list: checked from what it required.
+        checkGraph(owner, file, true);
+      } else {
+        // Before it runs: its own requires then see their owner, and an ES module is read first.
+        ownerOf.set(file, owner);
+        if (isEsm(file)) checkEsm(owner, file);
+      }
+    }
+    return original.call(this, request, parent, isMain);
+  };
+}
+
+/** Runs `load` as the loading of `owner`: every module it requires is the package's. */
+export function loadingAs<T>(owner: PackageOwner, load: () => T): T {
+  const outer = loading;
+  loading = owner;
+  try {
+    return load();
+  } finally {
+    loading = outer;
+  }
+}
+
+/**
+ * Checks the module graph from `file` (loaded) against `owner`'s list, and makes its files the
+ * package's; with `skipOwned`, files some package owns already are not walked again. What the
+ * guard did not see load (the graph was in Node's cache already) is checked from what each file
+ * required, and ES modules from their imports.
+ */
+export function checkGraph(owner: PackageOwner, file: string, skipOwned: boolean): void {
+  const seen = new Set<string>();
+  const stack = [file];
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    if (seen.has(next) || (skipOwned && next !== file && ownerOf.has(next))) continue;
+    seen.add(next);
+    if (!ownerOf.has(next)) ownerOf.set(next, owner);
+    for (const builtin of builtinsOf.get(next) ?? []) {
+      if (isForbidden(owner, builtin)) throw new ForbiddenModuleError(owner, builtin, next);
+    }
+    if (isEsm(next)) checkEsm(owner, next);
+    for (const child of loader._cache[next]?.children ?? []) stack.push(child.filename);
+  }
+}
+
+function checkEsm(owner: PackageOwner, file: string): void {
+  for (const use of builtinImports(file)) {
+    if (isForbidden(owner, use.builtin)) throw new ForbiddenModuleError(owner, use.builtin, use.file);
+  }
+}
+
+function isForbidden(owner: PackageOwner, builtin: string): boolean {
+  return owner.forbidden.has(builtin) || owner.forbidden.has(builtin.split('/')[0] as string);
+}
+
+function setOf<K, V>(map: Map<K, Set<V>>, key: K): Set<V> {
+  let set = map.get(key);
+  if (!set) {
+    set = new Set();
+    map.set(key, set);
+  }
+  return set;
+}

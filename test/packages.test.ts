@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import type { RunnerToHost } from '../runner/messages.js';
+import { appFolder } from './helpers/app-folder.js';
+import { RunnerHarness } from './helpers/runner.js';
+import { joinPage, renderLive, startServer } from './helpers/server.js';
+
+type Of<T extends RunnerToHost['type']> = Extract<RunnerToHost, { type: T }>;
+
+/** Fixture packages, in the app's node_modules above the scripts folder. */
+const PACKAGES = {
+  // CommonJS, reaching child_process only when a function is called.
+  'cjs-lazy': {
+    'package.json': '{ "name": "cjs-lazy", "main": "lib/index.js" }',
+    'lib/index.js': "exports.ok = 'loaded';\nexports.spawnLater = () => require('child_process').spawn;\n",
+  },
+  // ESM only (an `exports` map), importing node:child_process through a file of its own.
+  'esm-bad': {
+    'package.json': '{ "name": "esm-bad", "type": "module", "exports": { ".": "./index.js" } }',
+    'index.js': "export { run } from './run.js';\n",
+    'run.js': "import { spawn } from 'node:child_process';\nexport const run = () => spawn;\n",
+  },
+  broken: { 'package.json': '{ "name": "broken" }', 'index.js': "throw new Error('broken on purpose');\n" },
+  // Counts its loads in the thread's global object: a package loads once per thread.
+  counter: {
+    'package.json': '{ "name": "counter" }',
+    'index.js':
+      'globalThis.__pagewireCounterLoads = (globalThis.__pagewireCounterLoads || 0) + 1;\n' +
+      'exports.loads = () => globalThis.__pagewireCounterLoads;\n',
+  },
+  spinner: { 'package.json': '{ "name": "spinner" }', 'index.js': 'exports.spin = () => { for (;;) {} };\n' },
+};
+
+const SCRIPTS = {
+  'ids.ts': `import { nanoid } from 'nanoid';
+import { format } from 'date-fns';
+import { label } from './_label.js';
+import { year } from './_year.cjs';
+import { kind } from './_kind.mjs';
+const day = new Date(2024, 0, 2);
+echo([nanoid().length, format(day, 'yyyy-MM-dd'), label(day), year(day), kind].join(' '));
+`,
+  '_label.js': `import { format } from 'date-fns';
+import { customAlphabet } from 'nanoid';
+export function label(date) {
+  return format(date, 'd MMM') + ':' + customAlphabet('ab', 6)().replace(/[ab]/g, '').length;
+}
+`,
+  '_year.cjs': "const { getYear } = require('date-fns');\nexports.year = (date) => getYear(date);\n",
+  '_kind.mjs': "export const kind = 'mjs';\n",
+  'missing.ts': "echo('before');\nimport { x } from 'no-such-package';\necho(x);\n",
+  'broken.ts': "import 'broken';\necho('never');\n",
+  'esm-bad.ts': "echo('x');\n\nimport { run } from 'esm-bad';\necho(String(run));\n",
+  'lazy.ts': `import { ok, spawnLater } from 'cjs-lazy';
+echo(ok);
+function __serverSocketEvent(name: string) {
+  if (name === 'spawn') spawnLater();
+}
+`,
+  'counter-a.ts': "import { loads } from 'counter';\necho(String(loads()));\n",
+  'counter-b.ts': "import { loads } from 'counter';\necho(String(loads()));\n",
+  'spin.ts': "import { spin } from 'spinner';\necho('spin');\nfunction __serverSocketEvent() { spin(); }\n",
+  'fine.ts': "echo('fine');\n",
+};
+
+const app = appFolder({ scripts: SCRIPTS, packages: PACKAGES, linked: ['nanoid', 'date-fns'] });
+after(() => app.remove());
+
+describe('npm packages in scripts', () => {
+  const harness = new RunnerHarness(app.scripts);
+  after(() => harness.runner.close());
+
+  async function failed(script: string): Promise<Of<'render-failed'>['error']> {
+    const { result } = await harness.render(script);
+    assert.equal(result.type, 'render-failed', JSON.stringify(result));
+    return (result as Of<'render-failed'>).error;
+  }
+
+  it('imports ESM-only nanoid and date-fns in a script and in .js, .cjs and .mjs partials', async () => {
+    const { result } = await harness.render('ids.ts');
+    assert.equal(result.type, 'rendered', JSON.stringify(result));
+    assert.equal((result as Of<'rendered'>).body, '21 2024-01-02 2 Jan:0 2024 mjs');
+  });
+
+  it('loads a package once per thread, whatever the number of scripts and pages', async () => {
+    for (const script of ['counter-a.ts', 'counter-b.ts', 'counter-a.ts', 'counter-b.ts']) {
+      const { result } = await harness.render(script);
+      assert.equal((result as Of<'rendered'>).body, '1', script);
+    }
+  });
+
+  it('a missing package: the package, the script and the import line, and how to install it', async () => {
+    const error = await failed('missing.ts');
+    assert.match(error.message, /^Cannot import 'no-such-package' in missing\.ts: Node found no 'no-such-package'/);
+    assert.match(error.message, /npm install no-such-package/);
+    assert.deepEqual([error.file, error.line], ['missing.ts', 2]);
+  });
+
+  it('a package that throws as it loads: named, with its own message', async () => {
+    const error = await failed('broken.ts');
+    assert.match(error.message, /Cannot import 'broken' in broken\.ts: the package 'broken' failed to load: broken on/);
+    assert.deepEqual([error.file, error.line], ['broken.ts', 1]);
+  });
+
+  it('an ESM package importing a forbidden module is refused before it runs', async () => {
+    const error = await failed('esm-bad.ts');
+    assert.match(
+      error.message,
+      new RegExp(
+        "^Cannot import 'esm-bad' in esm-bad\\.ts: the package 'esm-bad' needs the module 'child_process' " +
+          '\\(required by \\S+esm-bad[/\\\\]run\\.js\\)',
+      ),
+    );
+    assert.deepEqual([error.file, error.line], ['esm-bad.ts', 3]);
+  });
+
+  it('a CommonJS package requiring a forbidden module later, in a function, is refused then', async () => {
+    const { pageId, result } = await harness.render('lazy.ts');
+    assert.equal((result as Of<'rendered'>).body, 'loaded');
+    harness.event(pageId, 'spawn');
+    const reported = await harness.next(
+      (m): m is Of<'script-error'> => m.type === 'script-error' && m.pageId === pageId,
+    );
+    assert.match(
+      reported.error.message,
+      /the package 'cjs-lazy' needs the module 'child_process' \(required by \S+cjs-lazy[/\\]lib[/\\]index\.js\)/,
+    );
+  });
+});
+
+describe('npm packages in worker threads', () => {
+  it('load once per worker, and a package stuck in a loop is stopped by the watchdog', async () => {
+    const server = await startServer({ dir: app.scripts, workers: 1, watchdogTimeout: 2000 });
+    try {
+      for (const script of ['counter-a', 'counter-b', 'counter-a']) {
+        assert.equal(await (await fetch(`${server.url}/${script}`)).text(), '1');
+      }
+      const spin = await renderLive(server.url, '/spin');
+      const client = await joinPage(server.origin, spin.pageId, spin.cookie);
+      client.event(spin.pageId, 'go');
+      assert.equal((await client.next((f) => f.t === 'closed')).reason, 'crashed');
+      await client.close();
+      // The server answers, from a new worker, which loads the package again (once).
+      assert.equal(await (await fetch(`${server.url}/fine`)).text(), 'fine');
+      assert.equal(await (await fetch(`${server.url}/counter-b`)).text(), '1');
+      assert.ok(server.log.lines.some((line) => line.includes('worker stopped and replaced')));
+    } finally {
+      await server.close();
+    }
+  });
+});
