@@ -13,12 +13,13 @@ interface User {
   since: Date;
   roles: Map<string, string>;
 }
-type UserRequest = IncomingMessage & { user?: User };
+/** Not Express's `Request`: passport's types give its `user` another shape (examples/passport/). */
+type UserRequest = IncomingMessage & { testUser?: User };
 
 const userCookie = (req: IncomingMessage) => /(?:^|;\s*)user=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
 
 /** Sets `req.user`; `blocked` is answered 401 by the middleware itself, `broken` fails with a 503. */
-export function identify(req: UserRequest, res: ServerResponse, next: (error?: unknown) => void): void {
+export function identify(req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void {
   const name = userCookie(req);
   if (name === 'blocked') {
     res.statusCode = 401;
@@ -27,13 +28,18 @@ export function identify(req: UserRequest, res: ServerResponse, next: (error?: u
     return;
   }
   if (name === 'broken') return next(Object.assign(new Error('the session store is down'), { status: 503 }));
-  if (name) req.user = { id: name, since: new Date(Date.UTC(2020, 1, 29)), roles: new Map([['chat', 'admin']]) };
+  if (name)
+    (req as UserRequest).testUser = {
+      id: name,
+      since: new Date(Date.UTC(2020, 1, 29)),
+      roles: new Map([['chat', 'admin']]),
+    };
   next();
 }
 
 /** An async middleware, as express-session's store lookups are: `reject` makes it reject. */
 export async function checkAsync(
-  req: UserRequest,
+  req: IncomingMessage,
   _res: ServerResponse,
   next: (error?: unknown) => void,
 ): Promise<void> {
@@ -44,7 +50,7 @@ export async function checkAsync(
 
 /** The app's context: the user, and cases that fail, chosen by the `x-context` header or the user. */
 export function context(req: IncomingMessage): object {
-  const { user } = req as UserRequest;
+  const user = (req as UserRequest).testUser;
   if (user?.id === 'explode' || req.headers['x-context'] === 'throw') throw new Error('no session for you');
   if (req.headers['x-context'] === 'function') return { user, notify: () => {} };
   if (req.headers['x-context'] === 'array') return [user];
