@@ -89,11 +89,17 @@ export class SocketServer {
     if (!session || !this.#registry.hasSession(session)) return refuse(socket, 401, 'no live page for this session');
     const middleware = this.#options.socketMiddleware;
     if (!middleware) return this.#wss.handleUpgrade(req, socket, head, (ws) => this.#connected(ws, session, undefined));
-    void identifySocket(this.#options, middleware, req, socket).then((context) => {
-      if (!context) return;
-      if (this.#closed) return refuse(socket, 503, 'the server is shutting down');
-      this.#wss.handleUpgrade(req, socket, head, (ws) => this.#connected(ws, session, context));
-    });
+    identifySocket(this.#options, middleware, req, socket)
+      .then((context) => {
+        if (!context) return;
+        if (this.#closed) return refuse(socket, 503, 'the server is shutting down');
+        this.#wss.handleUpgrade(req, socket, head, (ws) => this.#connected(ws, session, context));
+      })
+      .catch((error: unknown) => {
+        // Never an unhandled rejection in the app's process: the socket is dropped, and said so.
+        this.#options.logger.warn(`page socket dropped: ${error instanceof Error ? error.message : String(error)}`);
+        socket.destroy();
+      });
   }
 
   #connected(ws: WebSocket, session: string, context: ContextResult | undefined): void {
