@@ -74,6 +74,11 @@ const CHECKS: Record<OptionName, Check> = {
     value === 'page' || value === 'next'
       ? undefined
       : "'page' (Pagewire's error page) or 'next' (the app's error middleware)",
+  context: (value) => (typeof value === 'function' ? undefined : 'a function (req) => ({ user: req.user })'),
+  socketMiddleware: (value) =>
+    Array.isArray(value) && value.every((item) => typeof item === 'function')
+      ? undefined
+      : 'a list of (req, res, next) middleware functions, such as [session, passport.session()]',
 };
 
 /** A value that would do, for options whose default does not show one. */
@@ -86,6 +91,8 @@ const EXAMPLES: Partial<Record<OptionName, string>> = {
   logger: 'console',
   onError: '(error, context) => report(error, context)',
   renderErrors: "'next'",
+  context: '(req) => ({ user: req.user })',
+  socketMiddleware: '[session, passport.session()]',
 };
 
 /**

@@ -1,9 +1,11 @@
 import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
+import type { ContextFunction } from './context.js';
 import type { ErrorHandler } from './errors.js';
 import { consoleLogger, type Logger } from './logger.js';
 import { checkOption, unknownOption } from './option-checks.js';
+import type { SocketMiddleware } from './socket/socket-middleware.js';
 
 /**
  * Options of `pagewire()`. Every one but `dir` has a default: `DEFAULT_OPTIONS`, which the
@@ -14,7 +16,7 @@ import { checkOption, unknownOption } from './option-checks.js';
  * No option takes 0 to mean "off": a limit of 0 is refused. `workers: 0` is a count (no worker
  * thread), and `idleTimeout: Infinity` (the default) is the one limit that is off.
  */
-export interface PagewireOptions {
+export interface PagewireOptions<Context extends object = object> {
   /** The scripts folder, served like a PHP document root. Required. */
   dir: string;
   /**
@@ -160,6 +162,24 @@ export interface PagewireOptions {
    * @default 'page'
    */
   renderErrors?: 'page' | 'next';
+  /**
+   * Turns the app's request into what scripts read as `request.context`: `(req) => ({ user:
+   * req.user })`. Called for every render with Express's `req` (what the app's middleware set
+   * on it), and for every page socket with its upgrade request after `socketMiddleware`. It must
+   * return an object that `structuredClone` accepts; otherwise the render answers 500 and the
+   * socket's joins are refused (CONTEXT_FAILED). Unset: `request.context` is `{}`.
+   * @default undefined
+   */
+  context?: ContextFunction<Context>;
+  /**
+   * Express-style `(req, res, next)` middleware run on the page socket's upgrade request before
+   * it is accepted (the upgrade does not go through Express): `[session, passport.session()]`.
+   * Given, the page's `context` is computed again for its socket, and a page whose context
+   * changed (another user, signed out) closes (reason `unauthorized`) and reloads. `[]`: the
+   * check without middleware (a context read from headers or cookies).
+   * @default undefined
+   */
+  socketMiddleware?: readonly SocketMiddleware[];
 }
 
 /**
@@ -180,9 +200,12 @@ export const DEFAULT_FORBIDDEN_MODULES: readonly string[] = Object.freeze([
   'v8',
 ]);
 
-/** The options in force: every one set (`onError` may be unset: no handler). */
+/** Options that may stay unset: no handler, no context, no socket middleware. */
+type Unset = 'onError' | 'context' | 'socketMiddleware';
+
+/** The options in force: every one set but those that may stay unset. */
 export type ResolvedOptions = Readonly<
-  Required<Omit<PagewireOptions, 'onError'>> & { onError: ErrorHandler | undefined }
+  Required<Omit<PagewireOptions, Unset>> & { [Name in Unset]: PagewireOptions[Name] | undefined }
 >;
 
 /** Every default, in one place: what `pagewire()` uses for an option it is not given. */
@@ -213,6 +236,8 @@ export const DEFAULT_OPTIONS: Readonly<Omit<ResolvedOptions, 'dir'>> = Object.fr
   logger: consoleLogger,
   onError: undefined,
   renderErrors: 'page',
+  context: undefined,
+  socketMiddleware: undefined,
 });
 
 /** Checks `options` once and fills every default; throws at once on misuse, naming the fix. */

@@ -4,6 +4,7 @@ import type { ScriptRunner } from '../runner/messages.js';
 import { InProcessRunner } from '../runner/in-process-runner.js';
 import { WorkerPool } from '../runner/pool/worker-pool.js';
 import { preludeSource } from '../runner/sandbox/prelude-source.js';
+import { closePages, publish } from './app-calls.js';
 import { clientScript } from './http/client-script.js';
 import { ScriptWatcher } from './dev/script-watcher.js';
 import { createRequestHandler, type NextFunction } from './http/request-handler.js';
@@ -17,7 +18,7 @@ import { SocketServer } from './socket/socket-server.js';
  * A Pagewire instance: Express middleware (or a `node:http` handler) that serves the scripts
  * folder, plus the socket that keeps each rendered page wired to its script instance.
  */
-export interface Pagewire {
+export interface Pagewire<Context extends object = object> {
   /** Express middleware: what Pagewire does not serve goes on to `next`. */
   (req: IncomingMessage, res: ServerResponse, next?: NextFunction): void;
   /** For `http.createServer(wire.handler)`: answers 404 itself when nothing matches. */
@@ -34,6 +35,18 @@ export interface Pagewire {
   attach(server: Server): void;
   /** Ends every page (close hooks run, resources released) and every socket. Safe to call twice. */
   close(): Promise<void>;
+  /**
+   * Closes every live page whose context (what the `context` option returned when it rendered,
+   * cloned) `match` answers `true` for: logout everywhere. The pages' close hooks run, and their
+   * browsers reload (reason `unauthorized`). Returns how many pages close.
+   * @example wire.closePages((context) => context.user?.id === req.user.id)
+   */
+  closePages(match: (context: Readonly<Context>) => boolean): number;
+  /**
+   * Hands `data` (JSON-serializable) to every script subscribed with `page.channel(channel)`, as
+   * a script's `page.channel(channel).publish(data)` does. After `close()`, nothing.
+   */
+  publish(channel: string, data?: unknown): void;
 }
 
 /**
@@ -45,8 +58,8 @@ export interface Pagewire {
  * app.use(wire);
  * wire.attach(app.listen(3000));
  */
-export function pagewire(options: PagewireOptions): Pagewire {
-  return startPagewire(options, { ownsProcess: false });
+export function pagewire<Context extends object = object>(options: PagewireOptions<Context>): Pagewire<Context> {
+  return startPagewire(options, { ownsProcess: false }) as Pagewire<Context>;
 }
 
 /** What only the one who starts the process knows (the CLI), never a library's caller. */
@@ -84,7 +97,8 @@ export function startPagewire(options: PagewireOptions, ownership: ProcessOwners
       : new InProcessRunner(settings, 'later');
   const routes = new RouteTable(resolved.dir);
   const registry = new PageRegistry(runner, resolved);
-  routeRunnerMessages(runner, registry, resolved);
+  const publishToChannel = routeRunnerMessages(runner, registry, resolved);
+  if (resolved.context && !resolved.socketMiddleware) resolved.logger.warn(CONTEXT_NOT_CHECKED);
   // Dev: the host watches the folder and tells each part what an edit means to it.
   const watcher = resolved.dev
     ? new ScriptWatcher(resolved.dir, (changes, recheck) => {
@@ -106,6 +120,8 @@ export function startPagewire(options: PagewireOptions, ownership: ProcessOwners
     stats: { value: () => registry.stats() },
     ready: { value: () => watcher?.ready ?? Promise.resolve() },
     attach: { value: (server: Server) => sockets.attach(server) },
+    closePages: { value: (match: (context: object) => boolean) => closePages(registry, match) },
+    publish: { value: (channel: string, data?: unknown) => publish(publishToChannel, channel, data) },
     close: {
       value: () => {
         closing ??= (async () => {
@@ -120,3 +136,9 @@ export function startPagewire(options: PagewireOptions, ownership: ProcessOwners
   });
   return wire;
 }
+
+const CONTEXT_NOT_CHECKED =
+  'the context option is set without socketMiddleware: a page keeps the context it rendered with, and ' +
+  "its socket's is not checked (a page does not notice a logout by itself; wire.closePages closes them). " +
+  'Give socketMiddleware: [session, passport.session()] to check it on every join, or [] when context ' +
+  'needs no middleware';

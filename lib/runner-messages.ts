@@ -1,4 +1,5 @@
 import type { RunnerToHost, ScriptRunner } from '../runner/messages.js';
+import type { Publish } from './app-calls.js';
 import { formatScriptError } from '../runner/script-error.js';
 import { createErrorReporter } from './errors.js';
 import type { ResolvedOptions } from './options.js';
@@ -8,23 +9,26 @@ import { frame } from './socket/frames.js';
 /**
  * Takes every message the runner sends: those about pages go to the registry, the rest (logs,
  * script errors, channel publications) are handled here. Script errors are logged and handed to
- * `onError`; in dev, the page whose script failed shows them too.
+ * `onError`; in dev, the page whose script failed shows them too. Returns how a publication
+ * reaches the channels' subscribers, for the app's `wire.publish` to take the same path.
  */
 export function routeRunnerMessages(
   runner: ScriptRunner,
   registry: PageRegistry,
   options: Pick<ResolvedOptions, 'dev' | 'logger' | 'onError'>,
-): void {
+): Publish {
   const report = createErrorReporter(options);
+  const publish: Publish = (channel, data) => {
+    // Later, never inside the handler that published: its own page may be a subscriber.
+    setImmediate(() => {
+      if (!registry.closing) runner.post({ type: 'deliver', channel, data });
+    });
+  };
   const route = (message: RunnerToHost): void => {
     if (registry.receive(message)) return;
     switch (message.type) {
       case 'publish':
-        // Later, never inside the handler that published: its own page may be a subscriber.
-        setImmediate(() => {
-          if (!registry.closing) runner.post({ type: 'deliver', channel: message.channel, data: message.data });
-        });
-        return;
+        return publish(message.channel, message.data);
       case 'script-error': {
         const { script, pageId, error } = message;
         report.scriptError(error, { script, pageId });
@@ -63,4 +67,5 @@ export function routeRunnerMessages(
       });
     }
   });
+  return publish;
 }

@@ -25,6 +25,12 @@ export type CloseReason =
   | 'overflow'
   | 'evicted'
   | 'crashed'
+  /**
+   * The page's context (`pagewire({ context })`) is no longer the browser's: another user, or
+   * signed out, seen when its socket joined; or the app closed it (`wire.closePages`). It reloads,
+   * and the app's own login redirect takes over.
+   */
+  | 'unauthorized'
   /** Said by the client itself: the server no longer knows the page (it expired, or restarted). */
   | 'expired';
 
@@ -46,7 +52,9 @@ export type RefusalCode =
   | 'BAD_SEQUENCE'
   | 'BAD_MESSAGE'
   | 'RATE_LIMITED'
-  | 'QUEUE_FULL';
+  | 'QUEUE_FULL'
+  /** The app's `context` function failed for this socket's request: no page can join on it. */
+  | 'CONTEXT_FAILED';
 
 /** A script error's code: where in a script's life it happened. */
 export type ScriptErrorCode =

@@ -30,6 +30,11 @@ export interface RequestData {
   cookies: Record<string, string>;
   /** A parsed JSON body, the fields of a form, the text of any other body, or `undefined`. */
   body: unknown;
+  /**
+   * What the app's `context` option made of the request (`{}` without it): structured-clonable,
+   * cloned once by the host; it reaches the sandbox with its Dates and Maps (codec.ts).
+   */
+  context: object;
 }
 
 /** Where a script error happened, and what it said. */

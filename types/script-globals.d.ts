@@ -21,6 +21,15 @@ declare function html(strings: TemplateStringsArray, ...values: unknown[]): Page
 /** Marks text as HTML that must not be escaped. Only for text you trust. */
 declare function raw(text: unknown): PagewireHtml;
 
+/**
+ * What the app's `context` option made of the request (`pagewire({ context: (req) => ({ user:
+ * req.user }) })`); `{}` without it. Empty here: the app says what it holds by declaration
+ * merging, in any .ts file of its scripts folder:
+ * `declare global { interface PagewireContext { user?: { id: string; name: string } } }`.
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: the app fills it in by declaration merging.
+interface PagewireContext {}
+
 /** The HTTP request that rendered this page. */
 declare const request: {
   readonly method: string;
@@ -36,6 +45,8 @@ declare const request: {
   readonly cookies: Readonly<Record<string, string | undefined>>;
   /** A JSON body parsed, form fields, the text of another body, or undefined. */
   readonly body: unknown;
+  /** What the app's `context` option returned for this request, cloned (Dates and Maps kept). */
+  readonly context: PagewireContext;
 };
 
 /** The response, usable until the page is sent (the end of the top-level code). */

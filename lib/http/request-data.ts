@@ -15,6 +15,7 @@ export function requestData(
   url: RequestTarget,
   params: Record<string, string>,
   body: unknown,
+  context: object,
 ): RequestData {
   // No prototype: `?constructor=x` or `?__proto__=x` are fields like any other.
   const query: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
@@ -33,6 +34,7 @@ export function requestData(
     headers,
     cookies: parseCookies(req.headers.cookie ?? '') as Record<string, string>,
     body,
+    context,
   };
 }
 

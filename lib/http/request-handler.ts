@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import send from 'send';
 import type { ScriptErrorInfo } from '../../runner/messages.js';
+import { computeContext, type ContextError } from '../context.js';
 import { createErrorReporter } from '../errors.js';
 import { clientScript } from './client-script.js';
 import { devErrorPage, productionErrorPage } from './error-page.js';
@@ -93,7 +94,9 @@ export function createRequestHandler(
     const known = sessionOf(req, options.sessionCookie);
     const session = known ?? randomId();
     const pageId = randomId();
-    const result = await registry.render(script, pageId, session, requestData(req, url, params, body));
+    const context = await computeContext(options.context, req);
+    if (!context.ok) return contextFailed(res, next, context.error);
+    const result = await registry.render(script, pageId, session, requestData(req, url, params, body, context.value));
     if (!result.ok && 'refused' in result) {
       // A page limit, not a script error: say which, to whoever hit it.
       const { refused } = result;
@@ -212,6 +215,15 @@ export function createRequestHandler(
     registry.watch(errorPageId, session, error.file ?? '');
     if (newSession) setSessionCookie(req, res, session);
     res.end(injectAtStart(devErrorPage(error), clientTag(req, errorPageId)));
+  }
+
+  /** The app's `context` function failed: its own error, so its message (in dev, its stack) says what to fix. */
+  function contextFailed(res: ServerResponse, next: NextFunction | undefined, error: ContextError): void {
+    const requestId = randomId().slice(0, 10);
+    report.failure(error, { code: error.code, requestId, doing: 'computing the page context' });
+    if (next && options.renderErrors === 'next') return next(error);
+    res.setHeader('cache-control', 'no-store');
+    sendText(res, 500, options.dev ? (error.stack ?? error.message) : `${error.message} (request ${requestId})`);
   }
 
   function fail(res: ServerResponse, next: NextFunction | undefined, error: unknown): void {

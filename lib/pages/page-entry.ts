@@ -19,6 +19,11 @@ export interface PageEntry {
   readonly id: string;
   readonly session: string;
   readonly script: string;
+  /**
+   * What the app's `context` option made of the request that rendered it (a clone): its socket's
+   * context must be the same, and `wire.closePages` is shown it. Set once, when it renders.
+   */
+  context: object;
   state: PageState;
   socket: PageSocket | undefined;
   /** The grace period's timer, while disconnected. */
@@ -53,6 +58,7 @@ export function newPageEntry(
     id,
     session,
     script,
+    context: {},
     state: 'rendering',
     socket: undefined,
     graceTimer: undefined,

@@ -1,42 +1,23 @@
-import type { CloseReason, RefusalCode } from '../../protocol/wire.js';
+import type { CloseReason } from '../../protocol/wire.js';
 import { pageGone, type RequestData, type RunnerToHost, type ScriptRunner } from '../../runner/messages.js';
 import { createErrorReporter, type ErrorReporter } from '../errors.js';
-import type { ResolvedOptions } from '../options.js';
 import { frame, type Frame } from '../socket/frames.js';
 import { AckBatch } from './ack-batch.js';
 import { CloseBatch } from './close-batch.js';
 import { DeadlineSweep } from './deadline-sweep.js';
 import { IdleSweep } from './idle-sweep.js';
+import { CHANGED_AT_FIRST_JOIN, contextChanged, pagesMatching, refuseFarewell } from './page-context.js';
 import { newPageEntry, type PageEntry, type PageSocket } from './page-entry.js';
 import type { OldestFirst } from './oldest-first.js';
 import { makeRoom } from './page-limits.js';
 import { PageTable, type PageStats } from './page-table.js';
 import { PushBudget } from './push-budget.js';
 import { PushDelivery } from './push-delivery.js';
+import type { Refusal, RegistrySettings } from './registry-settings.js';
 import { RenderTracker, type PageRefusal, type Render, type RenderResult } from './render-tracker.js';
 import { Tombstones } from './tombstones.js';
 
-export type { PageSocket, PageStats, RenderResult };
-
-export type RegistrySettings = Pick<
-  ResolvedOptions,
-  | 'connectTimeout'
-  | 'disconnectTimeout'
-  | 'logger'
-  | 'onError'
-  | 'maxBufferedPushes'
-  | 'maxBufferedBytes'
-  | 'maxTotalBufferedBytes'
-  | 'maxPagesPerSession'
-  | 'maxPages'
-  | 'maxPendingPages'
-  | 'maxDisconnectedPages'
-  | 'idleTimeout'
-  | 'renderTimeout'
->;
-
-/** Why a socket message about a page was refused. */
-export type Refusal = Extract<RefusalCode, 'UNKNOWN_PAGE' | 'NOT_JOINED' | 'BAD_SEQUENCE'>;
+export type { PageSocket, PageStats, RenderResult, Refusal, RegistrySettings };
 
 /** Reasons worth a line in the log: a page ended by a limit, not by its script or its browser. */
 const LOGGED_REASONS: ReadonlySet<CloseReason> = new Set<CloseReason>(['overflow', 'evicted', 'idle']);
@@ -101,6 +82,7 @@ export class PageRegistry {
     const refused = makeRoom(this.#table, this.#settings, session, (entry) => this.#close(entry, 'evicted'));
     if (refused) return Promise.resolve({ ok: false, refused });
     const entry = this.#newEntry('page', pageId, session, script);
+    entry.context = request.context;
     return new Promise((resolve) => {
       this.#renders.start(entry, resolve);
       try {
@@ -145,17 +127,27 @@ export class PageRegistry {
   /**
    * Binds a page to a socket. `acked`: the last push the browser received. Answers `joined`
    * with the last event received, then sends every push the browser has not seen, in order.
+   * `context`: the socket's (when `socketMiddleware` is set); a page rendered with another closes
+   * (`unauthorized`), and its browser, told so on this socket, reloads.
    */
-  join(socket: PageSocket, session: string, pageId: string, acked: number): Refusal | undefined {
+  join(socket: PageSocket, session: string, pageId: string, acked: number, context?: object): Refusal | undefined {
     const entry = this.#table.get(pageId);
     if (!entry) {
       const tombstone = this.#tombstones.take(pageId, session);
       if (!tombstone) return 'UNKNOWN_PAGE';
-      this.#delivery.farewell(socket, tombstone, acked);
+      if (contextChanged(tombstone.context, context)) refuseFarewell(socket, tombstone);
+      else this.#delivery.farewell(socket, tombstone, acked);
       return undefined;
     }
     // One answer for "no such page" and "not yours": a guessed id learns nothing.
     if (entry.session !== session || entry.state === 'closing' || entry.state === 'rendering') return 'UNKNOWN_PAGE';
+    if (entry.kind === 'page' && contextChanged(entry.context, context)) {
+      // Its pushes are not replayed: they were made for the context it rendered with.
+      if (entry.state === 'pending') this.#settings.logger.warn(CHANGED_AT_FIRST_JOIN, { pageId });
+      this.#table.setConnected(entry, socket);
+      this.#close(entry, 'unauthorized');
+      return undefined;
+    }
     // Joined on this socket already: everything was sent on it, nothing to send again.
     const replay = entry.socket !== socket;
     clearTimeout(entry.graceTimer);
@@ -192,6 +184,13 @@ export class PageRegistry {
     // A push made by the handler carries the ack; otherwise one is sent soon, batched.
     if (entry.events.lastSeq > entry.ackedEvents) this.#acks.schedule(entry);
     return undefined;
+  }
+
+  /** `wire.closePages`: closes every live page whose context `match` accepts (`unauthorized`); how many. */
+  closeWhere(match: (context: object) => boolean): number {
+    const pages = pagesMatching(this.#table.all(), match);
+    for (const entry of pages) this.#close(entry, 'unauthorized');
+    return pages.length;
   }
 
   /** The browser left the page for good (`pagehide`): close it now. */

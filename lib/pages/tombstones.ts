@@ -11,6 +11,8 @@ import type { PageEntry } from './page-entry.js';
 export interface Tombstone {
   readonly id: string;
   readonly session: string;
+  /** The page's context: a browser whose context changed since is not brought its pushes. */
+  readonly context: object;
   /** The last client event the page took. */
   readonly lastEvent: number;
   /** The page's own outbox, handed over: its bytes stay counted in the push budget. */
@@ -43,8 +45,8 @@ export class Tombstones {
   /** Keeps the page's unacknowledged pushes (its outbox, taken over) for its grace period. */
   bury(entry: PageEntry, reason: CloseReason): void {
     const timer = setTimeout(() => this.drop(entry.id), entry.grace).unref();
-    const { id, session, pushes } = entry;
-    this.#byId.set(id, { id, session, lastEvent: entry.events.lastSeq, pushes, reason, timer });
+    const { id, session, context, pushes } = entry;
+    this.#byId.set(id, { id, session, context, lastEvent: entry.events.lastSeq, pushes, reason, timer });
     this.#perSession.set(session, (this.#perSession.get(session) ?? 0) + 1);
     for (const oldest of this.#byId.keys()) {
       if (this.#byId.size <= this.#max) break;

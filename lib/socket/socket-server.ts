@@ -2,20 +2,24 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { ClientMessage } from '../../protocol/wire.js';
+import type { ContextResult } from '../context.js';
 import { originAllowed } from '../http/origin.js';
 import { isSocketPath } from '../http/mount.js';
 import { sessionOf } from '../http/session.js';
 import type { ResolvedOptions } from '../options.js';
 import type { PageRegistry, PageSocket, Refusal } from '../pages/page-registry.js';
 import { parseClientMessage } from './client-message.js';
-import { frame } from './frames.js';
+import { type Frame, frame } from './frames.js';
 import { TokenBucket } from './rate-limit.js';
+import { identifySocket } from './socket-identity.js';
 
 /** Per socket: a page-socket adapter, and a token bucket for the message rate limit. */
 interface Connection {
   ws: WebSocket;
   socket: PageSocket;
   session: string;
+  /** With `socketMiddleware`: the context of its upgrade request, each page's is compared with. */
+  context: ContextResult | undefined;
   bucket: TokenBucket;
   /** Messages read but waiting for the bucket to refill, in order. */
   backlog: ClientMessage[];
@@ -83,10 +87,22 @@ export class SocketServer {
     }
     const session = sessionOf(req, this.#options.sessionCookie);
     if (!session || !this.#registry.hasSession(session)) return refuse(socket, 401, 'no live page for this session');
-    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#connected(ws, session));
+    const middleware = this.#options.socketMiddleware;
+    if (!middleware) return this.#wss.handleUpgrade(req, socket, head, (ws) => this.#connected(ws, session, undefined));
+    identifySocket(this.#options, middleware, req, socket)
+      .then((context) => {
+        if (!context) return;
+        if (this.#closed) return refuse(socket, 503, 'the server is shutting down');
+        this.#wss.handleUpgrade(req, socket, head, (ws) => this.#connected(ws, session, context));
+      })
+      .catch((error: unknown) => {
+        // Never an unhandled rejection in the app's process: the socket is dropped, and said so.
+        this.#options.logger.warn(`page socket dropped: ${error instanceof Error ? error.message : String(error)}`);
+        socket.destroy();
+      });
   }
 
-  #connected(ws: WebSocket, session: string): void {
+  #connected(ws: WebSocket, session: string, context: ContextResult | undefined): void {
     const maxBuffered = 4 * this.#options.maxBufferedBytes;
     const socket: PageSocket = {
       send: (frame) => {
@@ -105,7 +121,7 @@ export class SocketServer {
       },
     };
     const bucket = new TokenBucket(this.#options.maxEventsPerSecond);
-    const connection: Connection = { ws, socket, session, bucket, backlog: [], timer: undefined };
+    const connection: Connection = { ws, socket, session, context, bucket, backlog: [], timer: undefined };
     this.#alive.add(ws);
     ws.on('pong', () => this.#alive.add(ws));
     ws.on('message', (data, isBinary) => {
@@ -145,14 +161,16 @@ export class SocketServer {
   }
 
   #handle(connection: Connection, message: ClientMessage): void {
-    const { socket, session } = connection;
+    const { socket, session, context } = connection;
     let refusal: Refusal | undefined;
     switch (message.t) {
       case 'ping':
         socket.send(PONG);
         return;
       case 'join':
-        refusal = this.#registry.join(socket, session, message.p, message.a);
+        // The app's context function failed for this socket: no page can be checked, none joins.
+        if (context?.ok === false) return socket.send(contextFailed(message.p, context.error, this.#options.dev));
+        refusal = this.#registry.join(socket, session, message.p, message.a, context?.value);
         break;
       case 'ack':
         return this.#registry.ack(socket, message.p, message.a);
@@ -224,6 +242,17 @@ const REFUSALS: Record<Refusal, string> = {
 };
 
 const PONG = frame({ t: 'pong' });
+
+function contextFailed(pageId: string, error: Error, dev: boolean): Frame {
+  const detail = dev ? error.stack : undefined;
+  return frame({
+    t: 'error',
+    p: pageId,
+    code: 'CONTEXT_FAILED',
+    message: error.message,
+    ...(detail ? { detail } : {}),
+  });
+}
 
 function refuse(socket: Duplex, status: number, reason: string): void {
   const statusText =

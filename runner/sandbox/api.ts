@@ -7,7 +7,7 @@
  * such as a template's strings. So a structured value crosses as text whose type says what it
  * holds (`Json<T>`, `EncodedRenderResult`), encoded and decoded in one place: `codec.ts`.
  */
-import type { CloseReason, LogLevel, RequestData, ScriptErrorCode } from '../messages.js';
+import type { CloseReason, LogLevel, ScriptErrorCode } from '../messages.js';
 
 /** Raised inside the sandbox, handed to the host as JSON. */
 export interface RawScriptError {
@@ -43,6 +43,10 @@ export type RenderResult =
 declare const renderResult: unique symbol;
 /** A `RenderResult` as it crosses the bridge. Made and read by `codec.ts`. */
 export type EncodedRenderResult = string & { readonly [renderResult]: true };
+
+declare const encodedRequest: unique symbol;
+/** A `RequestData` as it enters the sandbox: JSON, its `context` in structured-clone records. */
+export type EncodedRequest = string & { readonly [encodedRequest]: true };
 
 /** Errors the prelude reports through the port; a render's own error is its result instead. */
 export type SandboxErrorCode = Extract<
@@ -118,7 +122,7 @@ export interface SandboxApi {
    * Renders a new page. Returns its result, or `''` when the script awaits at top level: the
    * result then comes through the port (`rendered`).
    */
-  render(pageId: string, request: Json<RequestData>): EncodedRenderResult | '';
+  render(pageId: string, request: EncodedRequest): EncodedRenderResult | '';
   dispatch(pageId: string, name: string, dataJson: string): DispatchOutcome;
   /**
    * Closes pages, their ids joined by `,` (ids are URL-safe base64): one call for many, where a

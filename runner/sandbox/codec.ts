@@ -2,7 +2,9 @@
  * The encodings of the typed values that cross vm2's bridge as strings (see api.ts). Bundled
  * into the prelude and imported by the host, so both ends read and write the same format.
  */
-import type { EncodedRenderResult, Json, RawScriptError, RenderResult } from './api.js';
+import { deserialize, serialize } from '@ungap/structured-clone';
+import type { RequestData } from '../messages.js';
+import type { EncodedRenderResult, EncodedRequest, Json, RawScriptError, RenderResult } from './api.js';
 
 export function toJson<T>(value: T): Json<T> {
   return JSON.stringify(value) as Json<T>;
@@ -30,4 +32,18 @@ export function decodeRenderResult(encoded: EncodedRenderResult): RenderResult {
   const newline = encoded.indexOf('\n');
   const meta = JSON.parse(encoded.slice(1, newline)) as RenderMeta;
   return { ok: true, status: meta.status, headers: meta.headers, live: meta.live, body: encoded.slice(newline + 1) };
+}
+
+/**
+ * The request as JSON, but its `context` (the app's value: a user's `createdAt` Date, a Map of
+ * roles) as `@ungap/structured-clone` records, so that it reaches the script as the app made
+ * it; as plain JSON a Date would arrive as a string.
+ */
+export function encodeRequest(request: RequestData): EncodedRequest {
+  return JSON.stringify({ ...request, context: serialize(request.context) }) as EncodedRequest;
+}
+
+export function decodeRequest(encoded: EncodedRequest): RequestData {
+  const request = JSON.parse(encoded) as Omit<RequestData, 'context'> & { context: ReturnType<typeof serialize> };
+  return { ...request, context: deserialize(request.context) as object };
 }

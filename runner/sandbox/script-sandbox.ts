@@ -30,7 +30,7 @@ import type {
   SandboxApi,
   SandboxBoot,
 } from './api.js';
-import { decodeRenderResult, fromJson, toJson } from './codec.js';
+import { decodeRenderResult, encodeRequest, fromJson, toJson } from './codec.js';
 import { ScriptError, codeFrame } from '../script-error.js';
 
 export interface SandboxSettings {
@@ -117,7 +117,7 @@ export class ScriptSandbox {
 
   /** Renders a page; `rendered` or `render-failed` is emitted now, or later for async scripts. */
   render(pageId: string, request: RequestData): void {
-    const result = this.#api.render(pageId, toJson(request));
+    const result = this.#api.render(pageId, encodeRequest(request));
     if (result !== '') this.#emitRender(pageId, result);
   }
 

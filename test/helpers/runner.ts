@@ -78,5 +78,5 @@ export class RunnerHarness {
 /** What a script sees as `request` for `GET /`, with `overrides`. */
 export function getRequest(overrides: Partial<RequestData> = {}): RequestData {
   const request = { method: 'GET', url: '/', path: '/', baseUrl: '', query: {}, params: {}, headers: {}, cookies: {} };
-  return { ...request, body: undefined, ...overrides };
+  return { ...request, body: undefined, context: {}, ...overrides };
 }

@@ -7,7 +7,7 @@ import type { ServerMessage } from '../../protocol/wire.js';
 import { RESERVED_EVENT_NAMES } from '../../protocol/wire.js';
 import { InProcessRunner } from '../../runner/in-process-runner.js';
 import type { RequestData } from '../../runner/messages.js';
-import { memoryLogger, scriptsFolder } from '../helpers/fixtures.js';
+import { memoryLogger, scriptsFolder, waitFor } from '../helpers/fixtures.js';
 import { getRequest } from '../helpers/runner.js';
 
 /** A page socket that keeps every frame it is sent, and wakes whoever waits for one. */
@@ -129,6 +129,66 @@ describe('PageRegistry, with a real runner and no socket', () => {
     ]);
     assert.equal(registry.hasSession('s'), false);
     assert.equal(registry.join(new RecordingSocket(), 's', PAGE(2), 0), 'UNKNOWN_PAGE', 'a farewell is said once');
+    await registry.close();
+  });
+
+  it("a join whose context is not the page's closes it (unauthorized), without replay; a tombstone's too", async () => {
+    const registry = start();
+    const alice = getRequest({ context: { user: { id: 'alice', since: new Date(1) } } });
+    await registry.render('live.ts', PAGE(30), 's', alice);
+    await registry.render('live.ts', PAGE(31), 's', alice);
+    await registry.render('live.ts', PAGE(32), 's', alice);
+    const same = new RecordingSocket();
+    // The same value, another object: compared by value.
+    assert.equal(registry.join(same, 's', PAGE(30), 0, { user: { since: new Date(1), id: 'alice' } }), undefined);
+    registry.event(same, PAGE(30), 1, 'inc', 'null');
+    await same.next((f) => f.t === 'push' && f.n === 'count');
+    registry.detach(same);
+    const bob = new RecordingSocket();
+    assert.equal(registry.join(bob, 's', PAGE(30), 0, { user: { id: 'bob' } }), undefined);
+    assert.deepEqual(await bob.next((f) => f.t === 'closed'), { t: 'closed', p: PAGE(30), reason: 'unauthorized' });
+    assert.deepEqual(
+      bob.frames.map((f) => f.t),
+      ['closed'],
+      "nothing of alice's page reaches bob",
+    );
+    // Not checked without a socket context (no socketMiddleware): the page joins.
+    const unchecked = new RecordingSocket();
+    assert.equal(registry.join(unchecked, 's', PAGE(31), 0), undefined);
+    await unchecked.next((f) => f.t === 'joined');
+    // A tombstone: PAGE(32), away, ended by its script with a push it was not sent.
+    const away = new RecordingSocket();
+    registry.join(away, 's', PAGE(32), 0);
+    registry.detach(away);
+    registry.event(unchecked, PAGE(31), 1, 'stop', 'null');
+    await unchecked.next((f) => f.t === 'closed');
+    await waitFor(() => registry.livePages('s', [PAGE(32)]).length === 0, 'PAGE(32) closes');
+    const signedOut = new RecordingSocket();
+    assert.equal(registry.join(signedOut, 's', PAGE(32), 0, { user: null }), undefined);
+    assert.deepEqual(signedOut.frames, [{ t: 'closed', p: PAGE(32), reason: 'unauthorized' }]);
+    assert.equal(registry.hasSession('s'), false, 'the tombstone is gone');
+    await registry.close();
+  });
+
+  it('closeWhere closes the pages whose context matches, and counts them', async () => {
+    const registry = start();
+    await registry.render('live.ts', PAGE(40), 's1', getRequest({ context: { user: 'alice' } }));
+    await registry.render('live.ts', PAGE(41), 's2', getRequest({ context: { user: 'alice' } }));
+    await registry.render('live.ts', PAGE(42), 's3', getRequest({ context: { user: 'bob' } }));
+    const seen: unknown[] = [];
+    const closed = registry.closeWhere((context) => {
+      seen.push(context);
+      return (context as { user: string }).user === 'alice';
+    });
+    assert.equal(closed, 2);
+    assert.deepEqual(seen, [{ user: 'alice' }, { user: 'alice' }, { user: 'bob' }]);
+    assert.equal(
+      registry.closeWhere((context) => (context as { user: string }).user === 'alice'),
+      0,
+      'closing',
+    );
+    await waitFor(() => registry.size === 1, 'the two pages close');
+    assert.deepEqual(registry.livePages('s3', [PAGE(42)]), [PAGE(42)]);
     await registry.close();
   });
 

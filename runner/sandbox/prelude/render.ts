@@ -1,7 +1,6 @@
 /** A render: a new page, the script's top-level code run for it, and what the host gets back. */
-import type { RequestData } from '../../messages.js';
-import type { EncodedRenderResult, Json } from '../api.js';
-import { encodeRenderResult, fromJson } from '../codec.js';
+import type { EncodedRenderResult, EncodedRequest } from '../api.js';
+import { decodeRequest, encodeRenderResult } from '../codec.js';
 import { mainScript, port } from './boot.js';
 import { closePage } from './close.js';
 import { toRawError } from './errors.js';
@@ -11,13 +10,13 @@ import { isLive, newPage, type PageState } from './pages.js';
 import { mainScriptFactory } from './require.js';
 
 /** The result, or `''` when the script awaits at top level: the port then says `rendered`. */
-export function render(pageId: string, requestJson: Json<RequestData>): EncodedRenderResult | '' {
+export function render(pageId: string, encodedRequest: EncodedRequest): EncodedRenderResult | '' {
   const factory = mainScriptFactory();
   if (!factory) return failure(new Error(`${mainScript} did not register itself`));
   const page = newPage(pageId);
   let result: unknown;
   try {
-    result = factory(makePageGlobals(page, fromJson(requestJson)));
+    result = factory(makePageGlobals(page, decodeRequest(encodedRequest)));
     if (!isThenable(result)) return finish(page);
   } catch (error) {
     return renderFailed(page, error);

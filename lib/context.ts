@@ -1,0 +1,96 @@
+import type { IncomingMessage } from 'node:http';
+import { inspect, isDeepStrictEqual } from 'node:util';
+
+/**
+ * `pagewire({ context })`: turns the app's request (Express's `req` for a render, with whatever
+ * its middleware set; the socket's upgrade request after `socketMiddleware` for a join) into the
+ * plain value scripts read as `request.context`. It may be async.
+ *
+ * Declared through a method so that its parameter is bivariant: an app may write
+ * `(req: express.Request) => ({ user: req.user })`, as Express's request extends Node's.
+ */
+export type ContextFunction<Context extends object = object> = {
+  context(req: IncomingMessage): Context | Promise<Context>;
+}['context'];
+
+/** What a render or a socket got from the `context` function: the value, cloned, or why not. */
+export type ContextResult = { ok: true; value: object } | { ok: false; error: ContextError };
+
+/** The `context` function threw, or returned something scripts cannot be given. */
+export class ContextError extends Error {
+  /** For Express's error handling (`renderErrors: 'next'`): the app's own failure, a 500. */
+  readonly status = 500;
+  readonly expose = false;
+  readonly code = 'CONTEXT_FAILED';
+
+  constructor(message: string, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = 'ContextError';
+    // The stack that helps is the app's function's own.
+    if (cause instanceof Error && cause.stack) this.stack = `${this.name}: ${message}\n${stackFrames(cause.stack)}`;
+  }
+}
+
+/** Without the option, every page's context is an empty object (`request.context.user` is `undefined`). */
+const NO_CONTEXT: object = Object.freeze({});
+
+/**
+ * Runs the app's `context` function for `req` and clones what it returns with the host's
+ * `structuredClone`: only a value that survives the clone is kept, so what a script reads, what a
+ * page is compared with on its socket and what `wire.closePages` is shown are all plain data, and
+ * none of it is the app's live object (which the app may change afterwards).
+ */
+export async function computeContext(
+  context: ContextFunction | undefined,
+  req: IncomingMessage,
+): Promise<ContextResult> {
+  if (!context) return { ok: true, value: NO_CONTEXT };
+  const where = `${req.method ?? 'GET'} ${req.url ?? '/'}`;
+  let value: unknown;
+  try {
+    value = await context(req);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return failed(`pagewire({ context }): the context function threw for ${where}: ${message}`, error);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return failed(
+      `pagewire({ context }): the context function must return an object, such as { user: req.user }, ` +
+        `got ${show(value)} for ${where}`,
+    );
+  }
+  try {
+    return { ok: true, value: structuredClone(value) };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return failed(
+      `pagewire({ context }): the context function returned a value that cannot be cloned for ${where} ` +
+        `(${message}). Return plain data (objects, arrays, strings, numbers, Dates, Maps, Sets), ` +
+        'such as { user: { id: user.id, name: user.name } }: not functions, sockets or database connections',
+      error,
+    );
+  }
+}
+
+/**
+ * The same context? Two clones compared by value (`util.isDeepStrictEqual`): key order does not
+ * matter, Dates compare by time, Maps and Sets by their entries.
+ */
+export function sameContext(a: object, b: object): boolean {
+  return isDeepStrictEqual(a, b);
+}
+
+function failed(message: string, cause?: unknown): ContextResult {
+  return { ok: false, error: new ContextError(message, cause) };
+}
+
+function show(value: unknown): string {
+  return inspect(value, { depth: 1, breakLength: Infinity });
+}
+
+function stackFrames(stack: string): string {
+  return stack
+    .split('\n')
+    .filter((line) => /^\s+at /.test(line))
+    .join('\n');
+}

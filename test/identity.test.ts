@@ -1,0 +1,208 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { pagewire } from '../lib/index.js';
+import { waitFor } from './helpers/fixtures.js';
+import {
+  type App,
+  closedHook,
+  cookieOf,
+  folder,
+  identify,
+  join,
+  render,
+  startApp,
+  upgradeRefused,
+} from './helpers/identity-app.js';
+
+after(() => folder.remove());
+
+describe('context: the app user in scripts (request.context)', () => {
+  let app: App;
+  before(async () => {
+    app = await startApp();
+  });
+  after(async () => {
+    await app.close();
+  });
+
+  it('reaches the script as the app made it: Dates and Maps survive', async () => {
+    for (const workers of [0, 1]) {
+      const own = await startApp({ workers });
+      try {
+        const { body, status } = await render(own, '/who', 'alice');
+        assert.equal(status, 200, body);
+        assert.match(body, /<p id="user">alice<\/p>/);
+        assert.match(body, /<p id="since">Date 2020-02-29T00:00:00.000Z<\/p>/, `workers: ${workers}`);
+        assert.match(body, /<p id="roles">Map admin<\/p>/, `workers: ${workers}`);
+      } finally {
+        await own.close();
+      }
+    }
+  });
+
+  it('is what the function returned for this request: nobody signed in, null', async () => {
+    const { body } = await render(app, '/who');
+    assert.match(body, /<p id="context">\{"user":null\}<\/p>/);
+  });
+
+  it('is an empty object without the option', async () => {
+    const own = await startApp({ context: undefined, socketMiddleware: undefined });
+    try {
+      assert.equal((await render(own, '/plain', 'alice')).body, 'plain: {}');
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('a context function that throws: the render answers 500 with its message; nothing else is affected', async () => {
+    const failed = await render(app, '/who', 'alice', undefined, { 'x-context': 'throw' });
+    assert.equal(failed.status, 500);
+    assert.match(
+      failed.body,
+      /^pagewire\(\{ context \}\): the context function threw for GET \/who: no session for you/,
+    );
+    assert.ok(app.log.lines.some((l) => l.includes('computing the page context failed') && l.includes('no session')));
+    const fine = await render(app, '/who', 'alice');
+    assert.equal(fine.status, 200);
+    assert.match(fine.body, /<p id="user">alice<\/p>/);
+  });
+
+  it('a value that cannot be cloned, or not an object, is refused with a message saying what to return', async () => {
+    const fn = await render(app, '/who', 'alice', undefined, { 'x-context': 'function' });
+    assert.equal(fn.status, 500);
+    assert.match(
+      fn.body,
+      /returned a value that cannot be cloned for GET \/who \(.*could not be cloned.*\)\. Return plain data/,
+    );
+    const array = await render(app, '/who', 'alice', undefined, { 'x-context': 'array' });
+    assert.equal(array.status, 500);
+    assert.match(array.body, /the context function must return an object, such as \{ user: req\.user \}, got \[/);
+  });
+
+  it('in dev the 500 shows the stack of the function; with renderErrors: next the app handles it', async () => {
+    const dev = await startApp({ dev: true });
+    const next = await startApp({ renderErrors: 'next' });
+    try {
+      const inDev = await render(dev, '/who', 'alice', undefined, { 'x-context': 'throw' });
+      assert.equal(inDev.status, 500);
+      assert.match(
+        inDev.body,
+        /^ContextError: pagewire\(\{ context \}\): the context function threw[^\n]*\n\s+at context \(/,
+      );
+      const handled = await render(next, '/who', 'alice', undefined, { 'x-context': 'throw' });
+      assert.equal(handled.status, 599);
+      assert.match(handled.body, /^the app's error handler: ContextError: pagewire\(\{ context \}\)/);
+    } finally {
+      await dev.close();
+      await next.close();
+    }
+  });
+});
+
+describe('socketMiddleware: identity on the page socket', () => {
+  let app: App;
+  before(async () => {
+    app = await startApp();
+  });
+  after(async () => {
+    await app.close();
+  });
+
+  it('the same user joins, and the page works', async () => {
+    const { pageId, sid } = await render(app, '/who', 'alice');
+    const client = await join(app, pageId, sid, 'alice');
+    await client.next((f) => f.t === 'joined' && f.p === pageId);
+    client.event(pageId, 'who');
+    assert.equal((await client.next((f) => f.n === 'who')).d, 'alice');
+    await client.close();
+  });
+
+  it('another user on the socket: the page closes (unauthorized), its close hook runs', async () => {
+    const { pageId, sid } = await render(app, '/who', 'carol');
+    const client = await join(app, pageId, sid, 'bob');
+    assert.deepEqual(await client.next((f) => f.t === 'closed'), { t: 'closed', p: pageId, reason: 'unauthorized' });
+    assert.equal(client.frames.filter((f) => f.t === 'joined').length, 0);
+    await waitFor(() => closedHook(app, 'carol').length === 1, "carol's close hook");
+    // On its first join: almost surely a configuration slip, which the log says.
+    assert.ok(app.log.lines.some((l) => l.includes('socketMiddleware does not give the socket the session')));
+    await client.close();
+  });
+
+  it('signed out while the socket was down: the re-join closes the page (unauthorized)', async () => {
+    const { pageId, sid } = await render(app, '/who', 'dave');
+    const first = await join(app, pageId, sid, 'dave');
+    await first.next((f) => f.t === 'joined');
+    const away = app.wire.stats().disconnected;
+    await first.close();
+    await waitFor(() => app.wire.stats().disconnected === away + 1, 'the page waits for its browser');
+    const again = await join(app, pageId, sid);
+    assert.deepEqual(await again.next((f) => f.t === 'closed'), { t: 'closed', p: pageId, reason: 'unauthorized' });
+    await waitFor(() => closedHook(app, 'dave').length === 1, "dave's close hook");
+    await again.close();
+  });
+
+  it('a middleware that answers: the browser gets its answer, and no socket', async () => {
+    const { sid } = await render(app, '/who', 'alice');
+    const refused = await upgradeRefused(app, cookieOf(sid, 'blocked'));
+    assert.deepEqual(refused, { status: 401, body: 'blocked by the app' });
+  });
+
+  it('next(error) and a rejected async middleware: refused with the status the error carries, and logged', async () => {
+    const { sid } = await render(app, '/who', 'alice');
+    assert.deepEqual(await upgradeRefused(app, cookieOf(sid, 'broken')), {
+      status: 503,
+      body: 'the page socket was refused: Service Unavailable',
+    });
+    assert.deepEqual(await upgradeRefused(app, cookieOf(sid, 'reject')), {
+      status: 500,
+      body: 'the page socket was refused: Internal Server Error',
+    });
+    const failures = app.log.lines.filter((l) => l.startsWith('error: a socketMiddleware function failed'));
+    assert.equal(failures.length, 2, app.log.lines.join('\n'));
+    assert.match(failures[0] as string, /the session store is down/);
+    assert.match(failures[1] as string, /the async middleware rejected/);
+  });
+
+  it('a context function that throws for the socket: its joins are refused (error frame); the page lives', async () => {
+    const { pageId, sid } = await render(app, '/who', 'erin');
+    const client = await join(app, pageId, sid, 'explode');
+    const error = await client.next((f) => f.t === 'error');
+    assert.equal(error.code, 'CONTEXT_FAILED');
+    assert.equal(error.p, pageId);
+    assert.match(String(error.message), /the context function threw for GET \/__pagewire\/socket: no session for you/);
+    await client.close();
+    const good = await join(app, pageId, sid, 'erin');
+    await good.next((f) => f.t === 'joined' && f.p === pageId);
+    assert.equal(closedHook(app, 'erin').length, 0);
+    await good.close();
+  });
+
+  it('without socketMiddleware, the socket is not checked, and the app is told so once', async () => {
+    const own = await startApp({ socketMiddleware: undefined });
+    try {
+      assert.equal(own.log.lines.filter((l) => l.includes('context option is set without socketMiddleware')).length, 1);
+      const { pageId, sid } = await render(own, '/who', 'alice');
+      const client = await join(own, pageId, sid, 'bob');
+      await client.next((f) => f.t === 'joined' && f.p === pageId);
+      await client.close();
+    } finally {
+      await own.close();
+    }
+  });
+});
+
+describe('the options', () => {
+  it('context must be a function, socketMiddleware a list of functions', () => {
+    assert.throws(
+      () => pagewire({ dir: folder.dir, workers: 0, context: 'user' as never }),
+      /'context' must be a function \(req\) => \(\{ user: req\.user \}\), got 'user'/,
+    );
+    assert.throws(
+      () => pagewire({ dir: folder.dir, workers: 0, socketMiddleware: [identify, 'session'] as never }),
+      new RegExp(
+        "'socketMiddleware' must be a list of \\(req, res, next\\) middleware functions.*" +
+          'For example: pagewire\\(\\{ socketMiddleware: \\[session, passport\\.session\\(\\)\\] \\}\\)',
+      ),
+    );
+  });
+});
