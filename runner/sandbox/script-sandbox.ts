@@ -18,6 +18,7 @@ import type {
   ScriptErrorCode,
   ScriptErrorInfo,
 } from '../messages.js';
+import { hostWeb, pageContext } from './host-web.js';
 import { preludeSource } from './prelude-source.js';
 import type {
   DispatchOutcome,
@@ -76,6 +77,8 @@ export class ScriptSandbox {
       forbiddenModules: [...settings.forbiddenModules],
       reservedEvents: [...settings.reservedEvents],
       maxQueuedEvents: settings.maxQueuedEvents,
+      web: hostWeb(),
+      pageContext: pageContext(),
     };
     this.#vm = new NodeVM({
       console: 'redirect',

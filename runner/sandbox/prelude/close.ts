@@ -5,8 +5,10 @@
 import type { CloseReason } from '../../messages.js';
 import { port } from './boot.js';
 import { unsubscribe } from './channels.js';
+import { forget, inPage } from './current-page.js';
 import { guard, report } from './errors.js';
 import { isThenable } from './inspect.js';
+import { abortFetches } from './page-fetch.js';
 import { pages, type PageState, type Task } from './pages.js';
 import { hostClearInterval, hostClearTimeout, hostSetTimeout, type Timer } from './timers.js';
 
@@ -39,13 +41,12 @@ export function closePage(page: PageState, reason: CloseReason): boolean {
   page.timers.clear();
   page.intervals.clear();
   for (const subscription of [...page.subscriptions]) unsubscribe(subscription);
-  const pending: unknown[] = [];
-  for (const hook of page.closeHooks.splice(0)) pending.push(guard(page.id, 'CLOSE_ERROR', hook));
-  for (const resource of page.owned.splice(0).reverse()) {
-    const dispose = disposerOf(resource);
-    if (dispose) pending.push(guard(page.id, 'CLOSE_ERROR', dispose));
+  abortFetches(page);
+  const pending = inPage(page, () => closeHooksAndResources(page));
+  if (!pending.some(isThenable)) {
+    forget(page);
+    return true;
   }
-  if (!pending.some(isThenable)) return true;
   let timer: Timer | undefined;
   const late = new Promise<void>((resolve) => {
     timer = hostSetTimeout(() => {
@@ -56,9 +57,21 @@ export function closePage(page: PageState, reason: CloseReason): boolean {
   });
   void Promise.race([Promise.allSettled(pending), late]).then(() => {
     hostClearTimeout(timer);
+    forget(page);
     port('closed', page.id, reason);
   });
   return false;
+}
+
+/** Runs the close hooks, then closes the owned resources: what each returned. */
+function closeHooksAndResources(page: PageState): unknown[] {
+  const pending: unknown[] = [];
+  for (const hook of page.closeHooks.splice(0)) pending.push(guard(page.id, 'CLOSE_ERROR', hook));
+  for (const resource of page.owned.splice(0).reverse()) {
+    const dispose = disposerOf(resource);
+    if (dispose) pending.push(guard(page.id, 'CLOSE_ERROR', dispose));
+  }
+  return pending;
 }
 
 /** Closes a page and tells the host, now or when its async hooks settled. */

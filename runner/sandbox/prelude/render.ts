@@ -5,6 +5,7 @@ import { encodeRenderResult, fromJson } from '../codec.js';
 import { mainScript, port } from './boot.js';
 import { closePage } from './close.js';
 import { toRawError } from './errors.js';
+import { inPage, track } from './current-page.js';
 import { isThenable } from './inspect.js';
 import { makePageGlobals } from './page-globals.js';
 import { isLive, newPage, type PageState } from './pages.js';
@@ -17,7 +18,9 @@ export function render(pageId: string, requestJson: Json<RequestData>): EncodedR
   const page = newPage(pageId);
   let result: unknown;
   try {
-    result = factory(makePageGlobals(page, fromJson(requestJson)));
+    const globals = makePageGlobals(page, fromJson(requestJson));
+    track(page, globals);
+    result = inPage(page, () => factory(globals));
     if (!isThenable(result)) return finish(page);
   } catch (error) {
     return renderFailed(page, error);

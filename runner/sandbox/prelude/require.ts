@@ -7,6 +7,7 @@
 import type { ScriptGlobals } from '../script-globals.js';
 import { fromJson } from '../codec.js';
 import { absolute, boot, dirnameOf, sandboxGlobals } from './boot.js';
+import { trackAcrossAwaits } from './current-page.js';
 import { partialError } from './errors.js';
 
 type ScriptFactory = (globals: ScriptGlobals) => unknown;
@@ -88,6 +89,7 @@ function loadModule(file: string): unknown {
     if (failed !== '') throw partialError(fromJson(failed));
   }
   const factory = moduleFactories.get(file) as ModuleFactory;
+  trackAcrossAwaits();
   const module = { exports: {} as unknown };
   // Registered before it runs, as CommonJS does, so import cycles see a partial module.
   modules.set(file, module);
