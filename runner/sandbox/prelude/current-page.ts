@@ -68,6 +68,23 @@ export function inPage<T>(page: PageState, task: () => T): T {
   }
 }
 
+/**
+ * Runs `task` outside any page: a partial's module-level code, which runs once per thread, not
+ * for the page whose render happened to import it first.
+ */
+export function outsidePages<T>(task: () => T): T {
+  const outer = syncPage;
+  syncPage = undefined;
+  const previous = tracking ? pageContext.current() : undefined;
+  if (tracking) pageContext.enter(undefined);
+  try {
+    return task();
+  } finally {
+    syncPage = outer;
+    if (tracking) pageContext.enter(previous);
+  }
+}
+
 /** The page whose code runs now, if any. */
 export function currentPage(): PageState | undefined {
   return current()?.page;

@@ -7,7 +7,7 @@
 import type { ScriptGlobals } from '../script-globals.js';
 import { fromJson } from '../codec.js';
 import { absolute, boot, dirnameOf, sandboxGlobals } from './boot.js';
-import { trackAcrossAwaits } from './current-page.js';
+import { outsidePages, trackAcrossAwaits } from './current-page.js';
 import { partialError } from './errors.js';
 
 type ScriptFactory = (globals: ScriptGlobals) => unknown;
@@ -94,7 +94,10 @@ function loadModule(file: string): unknown {
   // Registered before it runs, as CommonJS does, so import cycles see a partial module.
   modules.set(file, module);
   try {
-    factory(module.exports as object, makeRequire(file), module, absolute(file), absolute(dirnameOf(file)));
+    const { exports } = module;
+    outsidePages(() =>
+      factory(exports as object, makeRequire(file), module, absolute(file), absolute(dirnameOf(file))),
+    );
   } catch (error) {
     modules.delete(file);
     throw error;
