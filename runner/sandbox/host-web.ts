@@ -4,6 +4,7 @@
  * them. They cross vm2's bridge: a script's `new URL(...)` is the host's class behind a proxy.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { webcrypto } from 'node:crypto';
 import type { HostWeb, PageContext } from './api.js';
 
 /**
@@ -72,17 +73,18 @@ export function hostWeb(): HostWeb {
   for (const name of HOST_WEB_GLOBALS) if (host[name] !== undefined) globals[name] = host[name];
   globals.atob = (data: string) => withPlainErrors(() => atob(data));
   globals.btoa = (data: string) => withPlainErrors(() => btoa(data));
-  web = {
+  const made: HostWeb = {
     globals,
     fetch: (input, init) => fetch(input, init).catch((error: unknown) => Promise.reject(plainError(error))),
-    crypto: globalThis.crypto,
+    crypto: webcrypto,
     // Bytes made in the sandbox are not typed arrays to the host's checks (a vm2 proxy is not a
     // view): they cross as a latin1 string and become host bytes here.
     bytes: (latin1) => new Uint8Array(Buffer.from(latin1, 'latin1')),
     random: (byteLength) =>
-      withPlainErrors(() => Buffer.from(crypto.getRandomValues(new Uint8Array(byteLength))).toString('latin1')),
+      withPlainErrors(() => Buffer.from(webcrypto.getRandomValues(new Uint8Array(byteLength))).toString('latin1')),
   };
-  return web;
+  web = made;
+  return made;
 }
 
 /**
