@@ -20,24 +20,45 @@ async function check(name: string, fn: () => unknown) {
     out[name] = \`\${(error as Error).name}: \${(error as Error).message}\`;
   }
 }
-await check('url', () => { const u = new URL('/a?b=1', 'https://example.com'); return [u instanceof URL, u.href, u.searchParams.get('b')]; });
+await check('url', () => {
+  const u = new URL('/a?b=1', 'https://example.com');
+  return [u instanceof URL, u.href, u.searchParams.get('b')];
+});
 await check('searchParams', () => new URLSearchParams({ q: 'a b', n: '1' }).toString());
 await check('encoder', () => { const b = new TextEncoder().encode('hé'); return [b instanceof Uint8Array, [...b]]; });
 await check('decoder', () => new TextDecoder().decode(new Uint8Array([104, 195, 169])));
-await check('random', () => { const a = new Uint8Array(32); return [crypto.getRandomValues(a) === a, a.some((x) => x !== 0)]; });
-await check('random32', () => { const a = new Uint32Array(8); crypto.getRandomValues(a); return a.some((x) => x !== 0); });
+await check('random', () => {
+  const a = new Uint8Array(32);
+  return [crypto.getRandomValues(a) === a, a.some((x) => x !== 0)];
+});
+await check('random32', () => {
+  const a = new Uint32Array(8);
+  crypto.getRandomValues(a);
+  return a.some((x) => x !== 0);
+});
 await check('randomFloat', () => crypto.getRandomValues(new Float64Array(2) as unknown as Uint8Array));
 await check('randomTooMany', () => crypto.getRandomValues(new Uint8Array(65537)));
-await check('uuid', () => /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(crypto.randomUUID()));
-await check('digest', async () => Buffer.from(await crypto.subtle.digest('SHA-256', new Uint8Array([97, 98, 99]))).toString('hex'));
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+await check('uuid', () => UUID.test(crypto.randomUUID()));
+await check('digest', async () => {
+  const digest = await crypto.subtle.digest('SHA-256', new Uint8Array([97, 98, 99]));
+  return Buffer.from(digest).toString('hex');
+});
 await check('hmac', async () => {
-  const key = await crypto.subtle.importKey('raw', new Uint8Array([1, 2]), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const algorithm = { name: 'HMAC', hash: 'SHA-256' };
+  const key = await crypto.subtle.importKey('raw', new Uint8Array([1, 2]), algorithm, false, ['sign']);
   return (await crypto.subtle.sign('HMAC', key, new Uint8Array([3]))).byteLength;
 });
 await check('base64', () => [btoa('hello'), atob('aGVsbG8=')]);
 await check('badBase64', () => atob('*'));
-await check('blob', async () => { const b = new Blob(['hi ', new Uint8Array([104, 111])]); return [b instanceof Blob, b.size, await b.text()]; });
-await check('performance', () => { const a = performance.now(); const b = performance.now(); return typeof a === 'number' && b >= a; });
+await check('blob', async () => {
+  const b = new Blob(['hi ', new Uint8Array([104, 111])]);
+  return [b instanceof Blob, b.size, await b.text()];
+});
+await check('performance', () => {
+  const a = performance.now();
+  return typeof a === 'number' && performance.now() >= a;
+});
 await check('events', () => {
   const target = new EventTarget();
   const seen: string[] = [];
@@ -45,10 +66,24 @@ await check('events', () => {
   target.dispatchEvent(new Event('ping'));
   return seen;
 });
-await check('response', async () => [await new Response('{"a":[1]}').json(), await new Response(new Uint8Array([111, 107])).text(), (await Response.json({ b: 2 }).json()).b]);
+await check('response', async () => [
+  await new Response('{"a":[1]}').json(),
+  await new Response(new Uint8Array([111, 107])).text(),
+  (await Response.json({ b: 2 }).json()).b,
+]);
 await check('headers', () => new Headers({ 'X-A': '1' }).get('x-a'));
-await check('formData', () => { const f = new FormData(); f.append('a', '1'); f.append('a', '2'); return f.getAll('a'); });
-await check('abort', () => { const c = new AbortController(); const any = AbortSignal.any([c.signal]); c.abort(); return [c.signal.aborted, any.aborted]; });
+await check('formData', () => {
+  const f = new FormData();
+  f.append('a', '1');
+  f.append('a', '2');
+  return f.getAll('a');
+});
+await check('abort', () => {
+  const c = new AbortController();
+  const any = AbortSignal.any([c.signal]);
+  c.abort();
+  return [c.signal.aborted, any.aborted];
+});
 await check('clone', () => {
   const value = { at: new Date(0), tags: new Set(['a']), byId: new Map([[1, { n: 1 }]]), self: undefined as unknown };
   value.self = value;
@@ -74,7 +109,8 @@ const folder = scriptsFolder({
     (error: Error) => server_socket_event('failed', error.name),
   );
 }`,
-  'answered.ts': `const response = await fetch(request.query.url as string, { method: 'POST', body: new Uint8Array([104, 105]) });
+  'answered.ts': `const body = new Uint8Array([104, 105]);
+const response = await fetch(request.query.url as string, { method: 'POST', body });
 echo(response.status, ' ', await response.text());`,
 });
 const harness = new RunnerHarness(folder.dir);
