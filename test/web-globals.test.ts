@@ -95,6 +95,12 @@ await check('cloneSymbol', () => structuredClone([1, Symbol('s')]));
 await check('microtask', () => new Promise((resolve) => queueMicrotask(() => resolve('ran'))));
 await check('webSocket', () => new WebSocket('ws://127.0.0.1:1'));
 await check('broadcastChannel', () => new BroadcastChannel('x'));
+await check('changeHostURL', () => {
+  (URL.prototype as unknown as Record<string, unknown>).planted = 1;
+});
+await check('changeHostPerformance', () => {
+  performance.now = () => 0;
+});
 echo(JSON.stringify(out));
 `;
 
@@ -177,6 +183,11 @@ describe('web globals in a sandbox', () => {
     assert.equal(out.microtask, 'ran');
     assert.match(String(out.webSocket), /^Error: WebSocket is not available in Node 20 .*ws package/);
     assert.match(String(out.broadcastChannel), /^Error: BroadcastChannel is not available .*page\.channel/);
+    // The host's objects are read-only to scripts, as vm2 makes Node's modules: nothing planted.
+    assert.match(String(out.changeHostURL), /^TypeError: /);
+    assert.match(String(out.changeHostPerformance), /^TypeError: /);
+    assert.equal((URL.prototype as unknown as Record<string, unknown>).planted, undefined);
+    assert.notEqual(performance.now(), 0);
   });
 
   it('fetch sends the bytes a script made', async () => {

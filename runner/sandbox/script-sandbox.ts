@@ -94,6 +94,9 @@ export class ScriptSandbox {
         context: 'sandbox',
       },
     });
+    // Read-only in the sandbox, as vm2 makes Node's built-in modules: a script cannot change the
+    // host's URL, fetch or crypto (for the host, every sandbox, and what they make).
+    this.#vm.readonly(boot.web);
     for (const level of ['debug', 'info', 'warn', 'error'] as const) {
       this.#vm.on(`console.${level}`, (...parts: unknown[]) => this.#log(level, parts));
     }
