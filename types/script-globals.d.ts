@@ -1,7 +1,18 @@
 /**
- * The globals a Pagewire server script sees. Reference this file from the scripts folder's
- * tsconfig.json (`"types": ["pagewire/script-globals"]`, or a path to it) so editors complete them.
+ * The globals a Pagewire server script sees, exactly: `tsc` accepts what a script's sandbox has
+ * and refuses what it lacks (test/script-globals.test.ts compares this file with a real sandbox).
+ * Reference it from the scripts folder's tsconfig.json (`"types": ["pagewire/script-globals"]`,
+ * or a path to it), with `"lib": ["es2023"]` and no DOM.
+ *
+ * Node's own globals come from Node's types, which this file references: a script's sandbox has
+ * every global they declare, as Node 20 has them (URL, fetch, TextEncoder, structuredClone,
+ * crypto, Blob, streams, timers, process, Buffer...). Node's types are in every program that
+ * imports a package whose types use Node's (pg, express...): they cannot be left out, so the
+ * sandbox provides what they declare rather than less. Declared by them but refused with an
+ * error that says what to use instead: `BroadcastChannel`, and `WebSocket` and `EventSource`,
+ * which Node 20 does not have.
  */
+/// <reference types="node" />
 
 /** A piece of HTML that `html` will not escape again: made by `html` or `raw()`. */
 interface PagewireHtml {
@@ -93,3 +104,9 @@ declare const page: {
  * `document.serverSocket.send(name, data)`, one at a time, in order.
  */
 declare function __serverSocketEvent(name: string, event: unknown): unknown;
+
+/** vm2's error class (the sandbox that runs scripts): errors of the sandbox itself. */
+declare class VMError extends Error {
+  constructor(message: string, code?: string);
+  readonly code?: string;
+}

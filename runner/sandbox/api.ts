@@ -7,6 +7,7 @@
  * such as a template's strings. So a structured value crosses as text whose type says what it
  * holds (`Json<T>`, `EncodedRenderResult`), encoded and decoded in one place: `codec.ts`.
  */
+import type { webcrypto } from 'node:crypto';
 import type { CloseReason, LogLevel, ScriptErrorCode } from '../messages.js';
 
 /** Raised inside the sandbox, handed to the host as JSON. */
@@ -111,6 +112,33 @@ export interface SandboxBoot {
   reservedEvents: string[];
   /** Events a page's mailbox may hold; `dispatch` answers `full` past it. */
   maxQueuedEvents: number;
+  /** The host's web platform globals (host-web.ts), installed by prelude/web-globals.ts. */
+  web: HostWeb;
+  /** Which page's code runs now, across `await`s (prelude/current-page.ts). */
+  pageContext: PageContext;
+}
+
+/** What the host hands over of the web platform (host-web.ts). */
+export interface HostWeb {
+  /** Host globals by name, given to scripts as they are (`URL`, `TextEncoder`, `Response`...). */
+  globals: Record<string, unknown>;
+  /** The host's `fetch` and `crypto`: the prelude wraps them (per page; sandbox-made bytes). */
+  fetch: typeof fetch;
+  crypto: webcrypto.Crypto;
+  /** Host bytes from a latin1 string: how bytes made in the sandbox reach host functions. */
+  bytes(latin1: string): Uint8Array;
+  /** `byteLength` random bytes as latin1, for `crypto.getRandomValues` (host errors past 65,536). */
+  random(byteLength: number): string;
+}
+
+/**
+ * The page whose code runs now, kept by the host's `AsyncLocalStorage` across `await`s and
+ * timers: a page id, or undefined outside any page.
+ */
+export interface PageContext {
+  current(): string | undefined;
+  /** From now on in this synchronous run, and in what it starts (promises, timers). */
+  enter(pageId: string | undefined): void;
 }
 
 /** `ok`, `gone` (no such live page) or `full` (its mailbox holds maxQueuedEvents already). */

@@ -47,6 +47,8 @@ export interface ScriptGlobals {
   setInterval: (fn: Callback, ms?: number, ...args: unknown[]) => Timer;
   clearTimeout: (timer: Timer | undefined) => void;
   clearInterval: (timer: Timer | undefined) => void;
+  /** Per page: aborted when the page dies (prelude/page-fetch.ts). */
+  fetch: typeof fetch;
   console: ScriptConsole;
   require: (specifier: string) => unknown;
   exports: object;
@@ -68,6 +70,7 @@ const PARAMETERS = {
   setInterval: true,
   clearTimeout: true,
   clearInterval: true,
+  fetch: true,
   console: true,
   require: true,
   exports: true,

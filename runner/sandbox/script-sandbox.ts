@@ -20,6 +20,7 @@ import type {
   ScriptErrorInfo,
 } from '../messages.js';
 import { loadPackage } from '../packages/load-package.js';
+import { hostWeb, pageContext } from './host-web.js';
 import { preludeSource } from './prelude-source.js';
 import type {
   DispatchOutcome,
@@ -80,6 +81,8 @@ export class ScriptSandbox {
       forbiddenModules: [...settings.forbiddenModules],
       reservedEvents: [...settings.reservedEvents],
       maxQueuedEvents: settings.maxQueuedEvents,
+      web: hostWeb(),
+      pageContext: pageContext(),
     };
     this.#vm = new NodeVM({
       console: 'redirect',
@@ -98,6 +101,9 @@ export class ScriptSandbox {
         context: 'sandbox',
       },
     });
+    // Read-only in the sandbox, as vm2 makes Node's built-in modules: a script cannot change the
+    // host's URL, fetch or crypto (for the host, every sandbox, and what they make).
+    this.#vm.readonly(boot.web);
     for (const level of ['debug', 'info', 'warn', 'error'] as const) {
       this.#vm.on(`console.${level}`, (...parts: unknown[]) => this.#log(level, parts));
     }

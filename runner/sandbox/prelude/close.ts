@@ -6,8 +6,10 @@
 import type { CloseReason } from '../../messages.js';
 import { port } from './boot.js';
 import { unsubscribe } from './channels.js';
+import { forget, inPage } from './current-page.js';
 import { guard, report } from './errors.js';
 import { isThenable } from './inspect.js';
+import { abortFetches } from './page-fetch.js';
 import { pages, type PageState, type Task } from './pages.js';
 import { hostClearInterval, hostClearTimeout, hostSetTimeout, type Timer } from './timers.js';
 
@@ -57,29 +59,42 @@ export function closePage(page: PageState, reason: CloseReason): boolean {
   page.timers.clear();
   page.intervals.clear();
   for (const subscription of [...page.subscriptions]) unsubscribe(subscription);
-  const pending: unknown[] = [];
-  for (const hook of page.closeHooks.splice(0)) pending.push(guard(page.id, 'CLOSE_ERROR', hook));
+  abortFetches(page);
   const owned = page.owned.splice(0).reverse();
-  pending.push(disposeInTurn(page.id, owned));
-  if (!pending.some(isThenable)) return true;
+  const pending = inPage(page, () => closeHooksAndResources(page, owned));
+  if (!pending.some(isThenable)) {
+    forget(page);
+    return true;
+  }
   let timer: Timer | undefined;
   const late = new Promise<void>((resolve) => {
     timer = hostSetTimeout(() => {
       const error = new Error(`a close hook or owned resource of this page did not finish within ${CLOSE_TIMEOUT} ms`);
       report(page.id, 'CLOSE_ERROR', error);
       // What waits behind a stuck resource is closed now: a connection outlives no page.
-      for (const resource of owned.splice(0)) {
-        const dispose = disposerOf(resource);
-        if (dispose) guard(page.id, 'CLOSE_ERROR', dispose);
-      }
+      inPage(page, () => {
+        for (const resource of owned.splice(0)) {
+          const dispose = disposerOf(resource);
+          if (dispose) guard(page.id, 'CLOSE_ERROR', dispose);
+        }
+      });
       resolve();
     }, CLOSE_TIMEOUT);
   });
   void Promise.race([Promise.allSettled(pending), late]).then(() => {
     hostClearTimeout(timer);
+    forget(page);
     port('closed', page.id, reason);
   });
   return false;
+}
+
+/** Runs the close hooks, then closes `owned` one at a time: what each returned. */
+function closeHooksAndResources(page: PageState, owned: unknown[]): unknown[] {
+  const pending: unknown[] = [];
+  for (const hook of page.closeHooks.splice(0)) pending.push(guard(page.id, 'CLOSE_ERROR', hook));
+  pending.push(disposeInTurn(page.id, owned));
+  return pending;
 }
 
 /** Closes a page and tells the host, now or when its async hooks settled. */

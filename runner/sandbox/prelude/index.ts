@@ -12,13 +12,16 @@ import type { SandboxApi } from '../api.js';
 import { sandboxGlobals } from './boot.js';
 import { deliver } from './channels.js';
 import { closePages } from './close.js';
+import { installPageGetters } from './current-page.js';
 import { installStackFrames } from './errors.js';
 import { html, raw } from './html.js';
 import { dispatch } from './mailbox.js';
+import { abortModuleFetches } from './page-fetch.js';
 import { refuseProcessControl } from './process.js';
 import { render } from './render.js';
 import { installRegistration } from './require.js';
 import { disposeModuleTimers, installModuleTimers } from './timers.js';
+import { installWebGlobals } from './web-globals.js';
 
 installStackFrames();
 installModuleTimers();
@@ -26,6 +29,12 @@ sandboxGlobals.html = html;
 sandboxGlobals.raw = raw;
 refuseProcessControl();
 installRegistration();
+installWebGlobals();
+installPageGetters();
 
-const api: SandboxApi = { render, dispatch, closePages, deliver, dispose: disposeModuleTimers };
+const dispose = () => {
+  disposeModuleTimers();
+  abortModuleFetches();
+};
+const api: SandboxApi = { render, dispatch, closePages, deliver, dispose };
 export default api;

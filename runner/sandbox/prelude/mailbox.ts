@@ -4,6 +4,7 @@
  */
 import type { DispatchOutcome, SandboxErrorCode } from '../api.js';
 import { boot, mainScript, port } from './boot.js';
+import { inPage } from './current-page.js';
 import { guard } from './errors.js';
 import { isThenable } from './inspect.js';
 import { pages, type PageState, type Task } from './pages.js';
@@ -23,7 +24,7 @@ export function dispatch(pageId: string, name: string, dataJson: string): Dispat
 }
 
 export function enqueue(page: PageState, task: Task, code: SandboxErrorCode): void {
-  page.queue.push(() => guard(page.id, code, task));
+  page.queue.push(() => inPage(page, () => guard(page.id, code, task)));
   drain(page);
 }
 

@@ -2,11 +2,13 @@
 import type { LogLevel, RequestData } from '../../messages.js';
 import type { ScriptGlobals, ScriptResponse } from '../script-globals.js';
 import { absolute, dirnameOf, mainScript, port } from './boot.js';
+import { inPage } from './current-page.js';
 import { guard } from './errors.js';
 import { checkEventName, dataJson } from './event-data.js';
 import { HtmlString } from './html.js';
 import { inspect } from './inspect.js';
 import { makePageApi } from './page-api.js';
+import { fetchFor } from './page-fetch.js';
 import type { Hook, PageState } from './pages.js';
 import { makeRequire } from './require.js';
 import {
@@ -77,7 +79,7 @@ export function makePageGlobals(page: PageState, request: RequestData): ScriptGl
     whileOpen('setTimeout()');
     const timer: Timer = hostSetTimeout(() => {
       page.timers.delete(timer);
-      guard(page.id, 'TIMER_ERROR', () => fn(...args));
+      inPage(page, () => guard(page.id, 'TIMER_ERROR', () => fn(...args)));
     }, ms);
     page.timers.add(timer);
     return timer;
@@ -85,7 +87,8 @@ export function makePageGlobals(page: PageState, request: RequestData): ScriptGl
   const pageSetInterval = (fn: Callback, ms?: number, ...args: unknown[]): Timer => {
     if (typeof fn !== 'function') throw new TypeError('setInterval() needs a function');
     whileOpen('setInterval()');
-    const timer: Timer = hostSetInterval(() => guard(page.id, 'TIMER_ERROR', () => fn(...args)), ms);
+    const tick = () => inPage(page, () => guard(page.id, 'TIMER_ERROR', () => fn(...args)));
+    const timer: Timer = hostSetInterval(tick, ms);
     page.intervals.add(timer);
     return timer;
   };
@@ -122,6 +125,7 @@ export function makePageGlobals(page: PageState, request: RequestData): ScriptGl
     setInterval: pageSetInterval,
     clearTimeout: pageClearTimeout,
     clearInterval: pageClearTimeout,
+    fetch: fetchFor(page),
     console: pageConsole,
     require: makeRequire(mainScript),
     exports: scriptExports,

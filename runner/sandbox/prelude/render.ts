@@ -4,6 +4,7 @@ import { decodeRequest, encodeRenderResult } from '../codec.js';
 import { mainScript, port } from './boot.js';
 import { closePage } from './close.js';
 import { toRawError } from './errors.js';
+import { inPage, track } from './current-page.js';
 import { isThenable } from './inspect.js';
 import { makePageGlobals } from './page-globals.js';
 import { isLive, newPage, type PageState } from './pages.js';
@@ -16,7 +17,9 @@ export function render(pageId: string, encodedRequest: EncodedRequest): EncodedR
   const page = newPage(pageId);
   let result: unknown;
   try {
-    result = factory(makePageGlobals(page, decodeRequest(encodedRequest)));
+    const globals = makePageGlobals(page, decodeRequest(encodedRequest));
+    track(page, globals);
+    result = inPage(page, () => factory(globals));
     if (!isThenable(result)) return finish(page);
   } catch (error) {
     return renderFailed(page, error);

@@ -7,6 +7,7 @@
 import type { ScriptGlobals } from '../script-globals.js';
 import { fromJson } from '../codec.js';
 import { absolute, boot, dirnameOf, sandboxGlobals } from './boot.js';
+import { outsidePages, trackAcrossAwaits } from './current-page.js';
 import { partialError } from './errors.js';
 
 type ScriptFactory = (globals: ScriptGlobals) => unknown;
@@ -103,11 +104,15 @@ function loadModule(file: string): unknown {
     if (failed !== '') throw partialError(fromJson(failed));
   }
   const factory = moduleFactories.get(file) as ModuleFactory;
+  trackAcrossAwaits();
   const module = { exports: {} as unknown };
   // Registered before it runs, as CommonJS does, so import cycles see a partial module.
   modules.set(file, module);
   try {
-    factory(module.exports as object, makeRequire(file), module, absolute(file), absolute(dirnameOf(file)));
+    const { exports } = module;
+    outsidePages(() =>
+      factory(exports as object, makeRequire(file), module, absolute(file), absolute(dirnameOf(file))),
+    );
   } catch (error) {
     modules.delete(file);
     throw error;
