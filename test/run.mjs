@@ -14,7 +14,17 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 const root = path.join(import.meta.dirname, '..');
-const IN_THREAD_TOO = ['http', 'socket', 'faults', 'limits', 'hot-reload', 'browser', 'dev-error-page'];
+const IN_THREAD_TOO = [
+  'http',
+  'socket',
+  'faults',
+  'limits',
+  'hot-reload',
+  'browser',
+  'dev-error-page',
+  'identity',
+  'packages',
+];
 /** What `npm run build` compiles into dist/ (see package.json and tsconfig.build.json). */
 const BUILD_INPUTS = [
   'lib',
@@ -54,7 +64,7 @@ if (bundled.status !== 0) process.exit(bundled.status ?? 1);
 
 let status = run(files);
 if (only.length === 0 && !process.env.PAGEWIRE_TEST_WORKERS) {
-  const inThread = matching(IN_THREAD_TOO);
+  const inThread = all.filter((file) => IN_THREAD_TOO.some((name) => path.basename(file) === `${name}.test.ts`));
   if (inThread.length !== IN_THREAD_TOO.length) {
     console.error(`test/run.mjs: expected ${IN_THREAD_TOO.join(', ')} under test/, found ${inThread.join(', ')}`);
     process.exit(1);
