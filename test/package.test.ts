@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -116,8 +116,11 @@ function __serverSocketEvent(name: string, data: unknown) {
     const installed = path.join(app, 'node_modules', 'pagewire');
     const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
       devDependencies: Record<string, string>;
+      peerDependencies: Record<string, string>;
     };
-    const devDependencies = Object.keys(manifest.devDependencies);
+    // A peer (`@types/node`, which the scripts' globals reference) is the app's own: npm installs it.
+    const peers = Object.keys(manifest.peerDependencies);
+    const devDependencies = Object.keys(manifest.devDependencies).filter((name) => !peers.includes(name));
     for (const name of ['tsx', 'esbuild', 'typescript']) assert.ok(devDependencies.includes(name), name);
     // Every folder where `require` or `import` from the installed package would look.
     const lookup = createRequire(path.join(installed, 'package.json')).resolve.paths('x') ?? [];
@@ -125,6 +128,19 @@ function __serverSocketEvent(name: string, data: unknown) {
     assert.deepEqual(loadable, [], `dev dependencies found in ${lookup.join(', ')}`);
 
     const bin = path.join(app, 'node_modules', '.bin', 'pagewire');
+    // `pagewire init`, then `tsc -p` on what it wrote, as the README says: with what this install
+    // brought, the scripts' globals resolve (no path into a checkout, no link to this folder).
+    const init = spawnSync(process.execPath, [bin, 'init', 'fresh'], { cwd: app, env, encoding: 'utf8' });
+    assert.equal(init.status, 0, init.stderr);
+    // Node's web globals are declared through Node's types, which the install must have brought.
+    writeFileSync(
+      path.join(app, 'fresh', 'web-globals.ts'),
+      'const url = new URL(request.url, "http://x");\nsetTimeout(() => crypto.randomUUID(), new TextEncoder().encode(url.host).length);\n',
+    );
+    const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+    const typecheck = spawnSync(process.execPath, [tsc, '-p', 'fresh'], { cwd: app, env, encoding: 'utf8' });
+    assert.equal(typecheck.status, 0, `tsc -p fresh failed:\n${typecheck.stdout}${typecheck.stderr}`);
+
     const scripts = path.join(work.dir, 'scripts');
     const args = [bin, 'serve', scripts, '--port', '0', '--host', '127.0.0.1'];
     const server = spawn(process.execPath, args, { cwd: app, env });
