@@ -135,7 +135,11 @@ function __serverSocketEvent(name: string, data: unknown) {
     // Node's web globals are declared through Node's types, which the install must have brought.
     writeFileSync(
       path.join(app, 'fresh', 'web-globals.ts'),
-      'const url = new URL(request.url, "http://x");\nsetTimeout(() => crypto.randomUUID(), new TextEncoder().encode(url.host).length);\n',
+      [
+        'const url = new URL(request.url, "http://x");',
+        'setTimeout(() => crypto.randomUUID(), new TextEncoder().encode(url.host).length);',
+        '',
+      ].join('\n'),
     );
     const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
     const typecheck = spawnSync(process.execPath, [tsc, '-p', 'fresh'], { cwd: app, env, encoding: 'utf8' });
