@@ -29,11 +29,14 @@ INSERT INTO pagewire_people
 async function openCursor(): Promise<Cursor<Person> | string> {
   if (!url) return 'DATABASE_URL is not set.';
   // application_name: how the server's pg_stat_activity tells this page's connections apart.
-  const client = new pg.Client({
-    connectionString: url,
-    connectionTimeoutMillis: 5000,
-    application_name: 'pagewire-people',
-  });
+  // Owned before it connects: a page that dies while it connects (the tab closed) ends it too.
+  const client = page.own(
+    new pg.Client({
+      connectionString: url,
+      connectionTimeoutMillis: 5000,
+      application_name: 'pagewire-people',
+    }),
+  );
   // A connection that drops while the page is open reports here, not as a crash.
   client.on('error', (error: Error) => console.error(`people: the database connection failed: ${error.message}`));
   try {
@@ -44,7 +47,6 @@ async function openCursor(): Promise<Cursor<Person> | string> {
     const host = /^\w+:\/\/(?:[^@/]*@)?([^/?#]*)/.exec(url)?.[1] ?? 'DATABASE_URL';
     return `cannot reach the database at ${host}: ${(error as Error).message}`;
   }
-  page.own(client);
   const { rows } = await client.query<{ table: string | null }>("SELECT to_regclass('pagewire_people') AS table");
   if (rows[0]?.table === null) await client.query(SETUP);
   const cursor = client.query(new Cursor<Person>('SELECT id, name, city FROM pagewire_people ORDER BY id'));

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { type AddressInfo, type Socket, createServer } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { appFolder } from './helpers/app-folder.js';
@@ -26,6 +27,34 @@ page.own(async () => {
 echo(String((await cursor.read(3)).map((row: { n: number }) => row.n)));
 function __serverSocketEvent() {}
 `;
+
+/** PostgreSQL's Terminate message ('X', length 4): what pg's `client.end()` sends on a connection. */
+const TERMINATE = Buffer.from([0x58, 0, 0, 0, 4]);
+
+/**
+ * A database that accepts connections and never answers, so a client's connect never finishes;
+ * `ended`: for each connection its client closed, whether it sent Terminate first (`client.end()`,
+ * rather than pg's connect timeout destroying the socket).
+ */
+async function silentDatabase() {
+  const sockets = new Set<Socket>();
+  const ended: boolean[] = [];
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    const received: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => received.push(chunk)).on('error', () => {});
+    socket.on('close', () => ended.push(Buffer.concat(received).subarray(-TERMINATE.length).equals(TERMINATE)));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    ended,
+    port: (server.address() as AddressInfo).port,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
 
 /** The ids in the first column of the table rows of `html`, in order. */
 const ids = (html: string) => [...html.matchAll(/<tr><td>(\d+)<\/td>/g)].map((m) => Number(m[1]));
@@ -95,6 +124,30 @@ describe('a real PostgreSQL, owned by the page (sample-scripts/people.ts)', () =
     );
     await waitForAsync(async () => (await connections('logged')) === 0, 'the connection to end');
     await client.close();
+  });
+
+  it('a page that dies while its client connects ends that connection: the client is owned first', async () => {
+    const silent = await silentDatabase();
+    const saved = process.env.DATABASE_URL;
+    process.env.DATABASE_URL = `postgres://nobody@127.0.0.1:${silent.port}/none`;
+    // Scripts in this thread: the page's close (renderTimeout) reaches its sandbox before the answer.
+    const other = await startServer({ dir: app.scripts, workers: 0, renderTimeout: 500 });
+    try {
+      // The connect never finishes: the render outlives renderTimeout, and its page is closed.
+      const response = await fetch(`${other.url}/people`);
+      assert.equal(response.status, 500);
+      assert.ok(
+        other.log.lines.some((line) => line.includes('(renderTimeout)')),
+        other.log.lines.join('\n'),
+      );
+      // Ended by the page's close, not left to pg's 5 s connect timeout (or, connected, open for good).
+      await waitFor(() => silent.ended.length === 1, "the closed page's connection to end");
+      assert.deepEqual(silent.ended, [true]);
+    } finally {
+      process.env.DATABASE_URL = saved;
+      await other.close();
+      await silent.close();
+    }
   });
 
   it('without a database the sample says so and how to set one, and does not fail', async () => {

@@ -75,12 +75,18 @@ declare function server_socket_event(name: string, data?: unknown): boolean;
 declare const page: {
   /** 128 random bits, URL-safe. */
   readonly id: string;
-  /** Runs `fn` once when the page dies (closed tab, page.close(), timeout, shutdown). */
+  /**
+   * Runs `fn` once when the page dies (closed tab, page.close(), timeout, shutdown), before owned
+   * resources close: an async hook may still use them, and may `await fetch(...)`. Throws on a
+   * page already closed (it may have closed during an `await`).
+   */
   onClose(fn: () => unknown): void;
   /**
-   * Closes `resource` when the page dies: a function, or an object with `close()`, `destroy()`,
-   * `dispose()`, `Symbol.asyncDispose`, `Symbol.dispose` or `end()` (the first it has; `end()`
-   * is pg's `Client`). Returns it.
+   * Closes `resource` when the page dies, once every close hook settled, last owned first: a
+   * function, or an object with `close()`, `destroy()`, `dispose()`, `Symbol.asyncDispose`,
+   * `Symbol.dispose` or `end()` (the first it has; `end()` is pg's `Client`). Returns it. On a
+   * page already closed (it closed during an `await`), closes `resource` now and throws: own a
+   * resource before awaiting its setup.
    */
   own<T>(resource: T): T;
   /** Ends this page now: close hooks run, timers stop, owned resources close. */

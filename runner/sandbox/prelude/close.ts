@@ -1,7 +1,7 @@
 /**
- * The end of a page, once: timers cleared, subscriptions ended, close hooks run in order, owned
- * resources closed last-in first-out, each after the one before settled; the host is told when
- * all of that has settled.
+ * The end of a page, once: timers cleared, subscriptions ended, its fetches aborted, close hooks
+ * run in order; once every hook settled, owned resources closed last-in first-out, each after the
+ * one before settled; the host is told when all of that has settled.
  */
 import type { CloseReason } from '../../messages.js';
 import { port } from './boot.js';
@@ -9,7 +9,7 @@ import { unsubscribe } from './channels.js';
 import { forget, inPage } from './current-page.js';
 import { guard, report } from './errors.js';
 import { isThenable } from './inspect.js';
-import { abortFetches } from './page-fetch.js';
+import { abortFetches, endCloseFetches } from './page-fetch.js';
 import { pages, type PageState, type Task } from './pages.js';
 import { hostClearInterval, hostClearTimeout, hostSetTimeout, type Timer } from './timers.js';
 
@@ -35,12 +35,14 @@ export function disposerOf(resource: unknown): Task | undefined {
  * as an AsyncDisposableStack does: a cursor is closed before the connection it reads from ends.
  * Returns a promise while one is async; takes each resource out of `resources` as it starts.
  */
-function disposeInTurn(pageId: string, resources: unknown[]): Promise<unknown> | undefined {
+function disposeInTurn(page: PageState, resources: unknown[]): Promise<unknown> | undefined {
   while (resources.length > 0) {
     const dispose = disposerOf(resources.shift());
     if (!dispose) continue;
-    const result = guard(pageId, 'CLOSE_ERROR', dispose);
-    if (isThenable(result)) return Promise.resolve(result).then(() => disposeInTurn(pageId, resources));
+    const result = guard(page.id, 'CLOSE_ERROR', dispose);
+    if (isThenable(result)) {
+      return Promise.resolve(result).then(() => inPage(page, () => disposeInTurn(page, resources)));
+    }
   }
   return undefined;
 }
@@ -59,10 +61,11 @@ export function closePage(page: PageState, reason: CloseReason): boolean {
   page.timers.clear();
   page.intervals.clear();
   for (const subscription of [...page.subscriptions]) unsubscribe(subscription);
+  // Its requests still running are aborted; its close hooks may start new ones.
   abortFetches(page);
   const owned = page.owned.splice(0).reverse();
   const pending = inPage(page, () => closeHooksAndResources(page, owned));
-  if (!pending.some(isThenable)) {
+  if (!isThenable(pending)) {
     forget(page);
     return true;
   }
@@ -71,6 +74,7 @@ export function closePage(page: PageState, reason: CloseReason): boolean {
     timer = hostSetTimeout(() => {
       const error = new Error(`a close hook or owned resource of this page did not finish within ${CLOSE_TIMEOUT} ms`);
       report(page.id, 'CLOSE_ERROR', error);
+      endCloseFetches(page);
       // What waits behind a stuck resource is closed now: a connection outlives no page.
       inPage(page, () => {
         for (const resource of owned.splice(0)) {
@@ -81,7 +85,7 @@ export function closePage(page: PageState, reason: CloseReason): boolean {
       resolve();
     }, CLOSE_TIMEOUT);
   });
-  void Promise.race([Promise.allSettled(pending), late]).then(() => {
+  void Promise.race([pending, late]).then(() => {
     hostClearTimeout(timer);
     forget(page);
     port('closed', page.id, reason);
@@ -89,12 +93,20 @@ export function closePage(page: PageState, reason: CloseReason): boolean {
   return false;
 }
 
-/** Runs the close hooks, then closes `owned` one at a time: what each returned. */
-function closeHooksAndResources(page: PageState, owned: unknown[]): unknown[] {
-  const pending: unknown[] = [];
-  for (const hook of page.closeHooks.splice(0)) pending.push(guard(page.id, 'CLOSE_ERROR', hook));
-  pending.push(disposeInTurn(page.id, owned));
-  return pending;
+/**
+ * Runs the close hooks; once every one settled, ends the fetches they started and closes `owned`
+ * one at a time: an async hook may still use what the page owns (`await client.query(...)` before
+ * the client ends). Returns a promise while any of that is async.
+ */
+function closeHooksAndResources(page: PageState, owned: unknown[]): unknown {
+  const hooks = page.closeHooks.splice(0).map((hook) => guard(page.id, 'CLOSE_ERROR', hook));
+  const closeResources = () => {
+    endCloseFetches(page);
+    return disposeInTurn(page, owned);
+  };
+  if (!hooks.some(isThenable)) return closeResources();
+  // guard() turned every rejection into a report: these promises only fulfil.
+  return Promise.all(hooks).then(() => inPage(page, closeResources));
 }
 
 /** Closes a page and tells the host, now or when its async hooks settled. */

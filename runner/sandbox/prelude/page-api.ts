@@ -3,6 +3,7 @@ import type { ScriptChannel, ScriptPage } from '../script-globals.js';
 import { port } from './boot.js';
 import { subscribe } from './channels.js';
 import { closeAndTell, disposerOf } from './close.js';
+import { guard } from './errors.js';
 import { checkEventName, dataJson } from './event-data.js';
 import { inspect } from './inspect.js';
 import type { PageState, Task } from './pages.js';
@@ -15,17 +16,33 @@ export function makePageApi(page: PageState): ScriptPage {
     id: page.id,
     onClose(fn: Task) {
       if (typeof fn !== 'function') throw new TypeError('page.onClose() needs a function');
-      if (page.state === 'closed') throw new Error('page.onClose(): this page is already closed');
+      if (page.state === 'closed') {
+        // Run now, it would race the page's other hooks and its resources closing: refused, said why.
+        throw new Error(
+          'page.onClose(): this page is already closed (it may have closed during an await), so this hook ' +
+            'would never run; it was not run. Register close hooks before awaiting, and hand resources to ' +
+            'page.own(), which closes them even on a closed page.',
+        );
+      }
       page.closeHooks.push(fn);
     },
     own<T>(resource: T): T {
-      if (!disposerOf(resource)) {
+      const dispose = disposerOf(resource);
+      if (!dispose) {
         throw new TypeError(
           'page.own() needs a function, or an object with close(), destroy(), dispose(), Symbol.asyncDispose ' +
             'or end()',
         );
       }
-      if (page.state === 'closed') throw new Error('page.own(): this page is already closed');
+      if (page.state === 'closed') {
+        // Opened across an await while the page closed: closed now, or it would stay open for good.
+        guard(page.id, 'CLOSE_ERROR', dispose);
+        throw new Error(
+          'page.own(): this page is already closed (for example while the script awaited), so the resource ' +
+            'was closed now instead. Own a resource as soon as it exists, before awaiting its setup ' +
+            '(page.own(client) before await client.connect()).',
+        );
+      }
       page.owned.push(resource);
       return resource;
     },
