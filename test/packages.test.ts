@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { RunnerToHost } from '../runner/messages.js';
 import { appFolder } from './helpers/app-folder.js';
@@ -29,6 +31,13 @@ const PACKAGES = {
       'exports.loads = () => globalThis.__pagewireCounterLoads;\n',
   },
   spinner: { 'package.json': '{ "name": "spinner" }', 'index.js': 'exports.spin = () => { for (;;) {} };\n' },
+  // CommonJS, requiring child_process as it loads: the app requires it before Pagewire starts.
+  spawny: {
+    'package.json': '{ "name": "spawny" }',
+    'index.js':
+      "// require('fs') in a comment is no require\nconst { spawn } = require('child_process');\n" +
+      'exports.run = () => spawn;\n',
+  },
 };
 
 const SCRIPTS = {
@@ -61,10 +70,25 @@ function __serverSocketEvent(name: string) {
   'counter-b.ts': "import { loads } from 'counter';\necho(String(loads()));\n",
   'spin.ts': "import { spin } from 'spinner';\necho('spin');\nfunction __serverSocketEvent() { spin(); }\n",
   'fine.ts': "echo('fine');\n",
+  'spawny.ts': "import { run } from 'spawny';\necho(typeof run);\n",
+  // vm2 requires `vm`; the thread loaded vm2 (to run scripts) before any script imported a package.
+  'vm2.ts': "import { NodeVM } from 'vm2';\necho(typeof NodeVM);\n",
 };
 
-const app = appFolder({ scripts: SCRIPTS, packages: PACKAGES, linked: ['nanoid', 'date-fns'] });
+const app = appFolder({ scripts: SCRIPTS, packages: PACKAGES, linked: ['nanoid', 'date-fns', 'vm2'] });
 after(() => app.remove());
+// The app requires spawny itself, before it creates Pagewire (here, before any runner exists):
+// Pagewire's guard never sees spawny require child_process.
+createRequire(path.join(app.dir, 'app.js'))('spawny');
+
+const SPAWNY_REFUSED = new RegExp(
+  "^Cannot import 'spawny' in spawny\\.ts: the package 'spawny' needs the module 'child_process' " +
+    '\\(required by \\S+spawny[/\\\\]index\\.js\\)',
+);
+const VM2_REFUSED = new RegExp(
+  "^Cannot import 'vm2' in vm2\\.ts: the package 'vm2' needs the module '(?:vm|module)' " +
+    '\\(required by \\S+vm2[/\\\\]lib[/\\\\]\\S+\\.js\\)',
+);
 
 describe('npm packages in scripts', () => {
   const harness = new RunnerHarness(app.scripts);
@@ -114,6 +138,16 @@ describe('npm packages in scripts', () => {
     assert.deepEqual([error.file, error.line], ['esm-bad.ts', 3]);
   });
 
+  it('a package the app loaded first, requiring a forbidden module as it loaded, is refused', async () => {
+    const error = await failed('spawny.ts');
+    assert.match(error.message, SPAWNY_REFUSED);
+    assert.deepEqual([error.file, error.line], ['spawny.ts', 1]);
+  });
+
+  it('a package the thread loaded before (vm2, which requires vm and module) is refused', async () => {
+    assert.match((await failed('vm2.ts')).message, VM2_REFUSED);
+  });
+
   it('a CommonJS package requiring a forbidden module later, in a function, is refused then', async () => {
     const { pageId, result } = await harness.render('lazy.ts');
     assert.equal((result as Of<'rendered'>).body, 'loaded');
@@ -144,6 +178,17 @@ describe('npm packages in worker threads', () => {
       assert.equal(await (await fetch(`${server.url}/fine`)).text(), 'fine');
       assert.equal(await (await fetch(`${server.url}/counter-b`)).text(), '1');
       assert.ok(server.log.lines.some((line) => line.includes('worker stopped and replaced')));
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a package the worker loaded before any script imported one (vm2, which requires vm and module) is refused', async () => {
+    const server = await startServer({ dir: app.scripts, workers: 1, dev: true });
+    try {
+      const answer = await fetch(`${server.url}/vm2`);
+      assert.equal(answer.status, 500);
+      assert.match(await answer.text(), /the package &#39;vm2&#39; needs the module &#39;(?:vm|module)&#39;/);
     } finally {
       await server.close();
     }
