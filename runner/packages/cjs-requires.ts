@@ -11,6 +11,9 @@
 import { readFileSync } from 'node:fs';
 import { tokenizer, type Token } from 'acorn';
 
+/** A token and its value (a name's text, a string's cooked text): acorn's types leave it out. */
+type Read = Token & { value?: unknown };
+
 /** Per thread: files do not change while they are loaded. */
 const byFile = new Map<string, string[]>();
 
@@ -25,7 +28,7 @@ export function literalRequires(file: string): string[] {
 }
 
 function readRequires(file: string): string[] {
-  let tokens: Token[];
+  let tokens: Read[];
   try {
     const options = { ecmaVersion: 'latest', allowHashBang: true, allowReturnOutsideFunction: true } as const;
     tokens = [...tokenizer(readFileSync(file, 'utf8'), options)];
@@ -35,7 +38,7 @@ function readRequires(file: string): string[] {
   }
   const names: string[] = [];
   for (let i = 0; i < tokens.length; i++) {
-    const token = tokens[i] as Token;
+    const token = tokens[i] as Read;
     if (token.type.label !== 'name' || token.value !== 'require') continue;
     // `x.require(...)` is some object's method, not the module's `require`.
     if (tokens[i - 1]?.type.label === '.' || tokens[i + 1]?.type.label !== '(') continue;
@@ -46,7 +49,7 @@ function readRequires(file: string): string[] {
 }
 
 /** The literal at `at` followed by `)`: a string, or a template without substitutions. */
-function literalAt(tokens: Token[], at: number): string | undefined {
+function literalAt(tokens: Read[], at: number): string | undefined {
   const first = tokens[at];
   if (first?.type.label === 'string' && tokens[at + 1]?.type.label === ')') return String(first.value);
   const [open, text, close, paren] = [first, tokens[at + 1], tokens[at + 2], tokens[at + 3]];
