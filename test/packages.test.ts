@@ -31,6 +31,13 @@ const PACKAGES = {
       'exports.loads = () => globalThis.__pagewireCounterLoads;\n',
   },
   spinner: { 'package.json': '{ "name": "spinner" }', 'index.js': 'exports.spin = () => { for (;;) {} };\n' },
+  // Its module-level code starts a timer, which calls back into the importing script's code.
+  ticker: {
+    'package.json': '{ "name": "ticker" }',
+    'index.js':
+      'let listener;\nexports.listen = (fn) => { listener = fn; };\n' +
+      "exports.ticked = new Promise((resolve) => setTimeout(() => resolve(listener ? listener() : 'none'), 0));\n",
+  },
   // CommonJS, requiring child_process as it loads: the app requires it before Pagewire starts.
   spawny: {
     'package.json': '{ "name": "spawny" }',
@@ -70,6 +77,17 @@ function __serverSocketEvent(name: string) {
   'counter-b.ts': "import { loads } from 'counter';\necho(String(loads()));\n",
   'spin.ts': "import { spin } from 'spinner';\necho('spin');\nfunction __serverSocketEvent() { spin(); }\n",
   'fine.ts': "echo('fine');\n",
+  'ticker.ts':
+    "import { readPath } from './_reader.ts';\nimport { listen, ticked } from 'ticker';\n" +
+    'listen(readPath);\necho(await ticked);\n',
+  '_reader.ts': `export function readPath(): string {
+  try {
+    return 'in page ' + request.path;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+`,
   'spawny.ts': "import { run } from 'spawny';\necho(typeof run);\n",
   // vm2 requires `vm`; the thread loaded vm2 (to run scripts) before any script imported a package.
   'vm2.ts': "import { NodeVM } from 'vm2';\necho(typeof NodeVM);\n",
@@ -136,6 +154,12 @@ describe('npm packages in scripts', () => {
       ),
     );
     assert.deepEqual([error.file, error.line], ['esm-bad.ts', 3]);
+  });
+
+  it("a package's module-level code runs outside any page, not in the importing page's", async () => {
+    const { result } = await harness.render('ticker.ts', { path: '/ticker' });
+    assert.equal(result.type, 'rendered', JSON.stringify(result));
+    assert.match((result as Of<'rendered'>).body, /^request is used outside any page\./);
   });
 
   it('a package the app loaded first, requiring a forbidden module as it loaded, is refused', async () => {
