@@ -88,6 +88,11 @@ function __serverSocketEvent(name: string) {
   }
 }
 `,
+  // JavaScript partials the router would serve as static files: refused.
+  'public-js.ts': "import { x } from './util.js';\necho(x);\n",
+  'util.js': "export const x = 'served';\n",
+  'public-folder.ts': "echo('x');\nimport { y } from './helpers';\necho(y);\n",
+  'helpers/index.js': "export const y = 'served';\n",
   'spawny.ts': "import { run } from 'spawny';\necho(typeof run);\n",
   // vm2 requires `vm`; the thread loaded vm2 (to run scripts) before any script imported a package.
   'vm2.ts': "import { NodeVM } from 'vm2';\necho(typeof NodeVM);\n",
@@ -162,6 +167,16 @@ describe('npm packages in scripts', () => {
     assert.match((result as Of<'rendered'>).body, /^request is used outside any page\./);
   });
 
+  it('a JavaScript partial the router would serve as a static file is refused, saying how to fix it', async () => {
+    const file = await failed('public-js.ts');
+    assert.match(file.message, /^Cannot import '\.\/util\.js' in public-js\.ts: util\.js is served to anyone as a/);
+    assert.match(file.message, /rename util\.js to _util\.js, or move it into a folder whose name starts with _/);
+    assert.deepEqual([file.file, file.line], ['public-js.ts', 1]);
+    const folder = await failed('public-folder.ts');
+    assert.match(folder.message, /: helpers\/index\.js is served to anyone .*rename helpers to _helpers,/);
+    assert.deepEqual([folder.file, folder.line], ['public-folder.ts', 2]);
+  });
+
   it('a package the app loaded first, requiring a forbidden module as it loaded, is refused', async () => {
     const error = await failed('spawny.ts');
     assert.match(error.message, SPAWNY_REFUSED);
@@ -207,7 +222,7 @@ describe('npm packages in worker threads', () => {
     }
   });
 
-  it('a package the worker loaded before any script imported one (vm2, which requires vm and module) is refused', async () => {
+  it('a package the worker loaded before a script imported one (vm2: vm, module) is refused', async () => {
     const server = await startServer({ dir: app.scripts, workers: 1, dev: true });
     try {
       const answer = await fetch(`${server.url}/vm2`);

@@ -19,6 +19,7 @@ import type {
   ScriptErrorCode,
   ScriptErrorInfo,
 } from '../messages.js';
+import { isServedAsStatic } from '../../lib/http/routes.js';
 import { loadPackage } from '../packages/load-package.js';
 import { hostWeb, pageContext } from './host-web.js';
 import { preludeSource } from './prelude-source.js';
@@ -297,7 +298,16 @@ export class ScriptSandbox {
     const withJs = PARTIAL_FILE.test(wanted) ? candidates : [...candidates, `${wanted}.js`, `${wanted}/index.js`];
     for (const candidate of withJs) {
       const full = path.join(this.#settings.root, candidate);
-      if (existsSync(full) && statSync(full).isFile()) return candidate;
+      if (!existsSync(full) || !statSync(full).isFile()) continue;
+      if (!isServedAsStatic(candidate)) return candidate;
+      // `./util` found util/index.js: the folder is what to rename.
+      const renamed = candidate.endsWith('/index.js') ? path.posix.dirname(candidate) : candidate;
+      const fix = `rename ${renamed} to _${path.posix.basename(renamed)}`;
+      return (
+        `!Cannot import '${specifier}' in ${fromFile}: ${candidate} is served to anyone as a static file ` +
+        `(its source, and any key in it, can be downloaded). A partial must be private: ${fix}, or move ` +
+        'it into a folder whose name starts with _ (such as _lib/).'
+      );
     }
     const js = withJs.length > candidates.length ? ' (nor .js)' : '';
     const looked = `no file ${candidates.join(' or ')}${js}`;
