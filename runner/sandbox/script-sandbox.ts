@@ -40,6 +40,8 @@ export interface SandboxSettings {
   root: string;
   /** Built-in modules a script may never load (without `node:`). */
   forbiddenModules: readonly string[];
+  /** Environment variables scripts see in `process.env`; the others are hidden from them. */
+  env: readonly string[];
   /** Event names a push may not use. */
   reservedEvents: readonly string[];
   /** Events one page's mailbox may hold. */
@@ -91,9 +93,9 @@ export class ScriptSandbox {
       wasm: false,
       strict: true,
       sandbox: { __pagewireBoot: boot },
-      // The server's environment (a copy: a script's writes stay in its sandbox), for settings such
-      // as DATABASE_URL; packages, which run as host code, read it anyway.
-      env: { ...process.env },
+      // Only the variables the app lists (a copy: a script's writes stay in its sandbox), for
+      // settings such as DATABASE_URL: never the server's secrets. Packages, host code, read all.
+      env: scriptEnv(settings.env),
       // `context: 'sandbox'` keeps modules inside the sandbox; `external: []` is required for
       // vm2 to resolve any module, built-ins included. Relative partials are loaded by us.
       require: {
@@ -334,6 +336,16 @@ export class ScriptSandbox {
       return toJson(raw);
     }
   }
+}
+
+/** The variables of this thread's environment named in `names`, those that are set. */
+function scriptEnv(names: readonly string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of names) {
+    const value = process.env[name];
+    if (value !== undefined) env[name] = value;
+  }
+  return env;
 }
 
 /** `file:line:column` of a script or partial in a stack. */
