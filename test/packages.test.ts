@@ -31,6 +31,18 @@ const PACKAGES = {
       'exports.loads = () => globalThis.__pagewireCounterLoads;\n',
   },
   spinner: { 'package.json': '{ "name": "spinner" }', 'index.js': 'exports.spin = () => { for (;;) {} };\n' },
+  // ESM, importing through its `imports` map a package whose `import` condition (what Node loads
+  // for an ES module) reaches child_process, and whose `require` condition does not.
+  'esm-hash': {
+    'package.json':
+      '{ "name": "esm-hash", "type": "module", "exports": "./index.js", "imports": { "#spawner": "dual" } }',
+    'index.js': "export { run } from '#spawner';\n",
+  },
+  dual: {
+    'package.json': '{ "name": "dual", "exports": { "import": "./esm.mjs", "require": "./cjs.cjs" } }',
+    'esm.mjs': "import { spawn } from 'node:child_process';\nexport const run = () => spawn;\n",
+    'cjs.cjs': "exports.run = () => 'clean';\n",
+  },
   // Its module-level code starts a timer, which calls back into the importing script's code.
   ticker: {
     'package.json': '{ "name": "ticker" }',
@@ -93,6 +105,7 @@ function __serverSocketEvent(name: string) {
   'util.js': "export const x = 'served';\n",
   'public-folder.ts': "echo('x');\nimport { y } from './helpers';\necho(y);\n",
   'helpers/index.js': "export const y = 'served';\n",
+  'esm-hash.ts': "import { run } from 'esm-hash';\necho(typeof run);\n",
   'spawny.ts': "import { run } from 'spawny';\necho(typeof run);\n",
   // vm2 requires `vm`; the thread loaded vm2 (to run scripts) before any script imported a package.
   'vm2.ts': "import { NodeVM } from 'vm2';\necho(typeof NodeVM);\n",
@@ -185,6 +198,11 @@ describe('npm packages in scripts', () => {
 
   it('a package the thread loaded before (vm2, which requires vm and module) is refused', async () => {
     assert.match((await failed('vm2.ts')).message, VM2_REFUSED);
+  });
+
+  it("an ES module's import is checked with import conditions, as Node loads it", async () => {
+    const error = await failed('esm-hash.ts');
+    assert.match(error.message, /the package 'esm-hash' needs the module 'child_process' \(required by \S+esm\.mjs\)/);
   });
 
   it('a CommonJS package requiring a forbidden module later, in a function, is refused then', async () => {
