@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { RunnerToHost } from '../runner/messages.js';
-import { appFolder } from './helpers/app-folder.js';
+import { appFolder } from './helpers/fixtures.js';
 import { RunnerHarness } from './helpers/runner.js';
 import { joinPage, renderLive, startServer } from './helpers/server.js';
 

@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { appFolder } from './helpers/app-folder.js';
-import { waitFor, waitForAsync } from './helpers/fixtures.js';
+import { appFolder, waitFor, waitForAsync } from './helpers/fixtures.js';
 import { type Postgres, startPostgres } from './helpers/postgres.js';
 import { joinPage, renderLive, startServer, type TestServer } from './helpers/server.js';
 
