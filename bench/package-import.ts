@@ -4,7 +4,7 @@
 // script without them: a package loads once per worker. Runs alone too:
 //   node --import tsx bench/package-import.ts [rounds]
 import { pathToFileURL } from 'node:url';
-import { appFolder } from '../test/helpers/app-folder.js';
+import { appFolder } from '../test/helpers/fixtures.js';
 import { startServer } from '../test/helpers/server.js';
 import { formatTable, judgeRatio, type Figure } from './figures.js';
 

@@ -1,9 +1,10 @@
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
 import { initScripts } from './init.js';
+import { DEFAULT_OPTIONS } from './options.js';
 import { startPagewire } from './pagewire.js';
 
-const USAGE = `Usage: pagewire serve [dir] [--port N] [--host H] [--dev] [--workers N]
+const USAGE = `Usage: pagewire serve [dir] [--port N] [--host H] [--dev] [--workers N] [--env NAME]...
        pagewire init [dir]
 
   init          writes a scripts folder to start from (default: scripts): a first page, a
@@ -13,7 +14,9 @@ const USAGE = `Usage: pagewire serve [dir] [--port N] [--host H] [--dev] [--work
   --host H      address to listen on (default: all addresses)
   --dev         development mode: hot reload, error details in the browser
   --workers N   run scripts in N worker threads: a stuck or crashing script ends its worker,
-                not the server (default: one per core; 0 runs them in the server's thread)`;
+                not the server (default: one per core; 0 runs them in the server's thread)
+  --env NAME    scripts may read the environment variable NAME in process.env; repeat it for
+                several (NODE_ENV always; the others, secrets included, are hidden from them)`;
 
 /** Runs the CLI with `argv` (without `node` and the script). Resolves when the server listens. */
 export async function main(argv: string[]): Promise<void> {
@@ -25,12 +28,17 @@ export async function main(argv: string[]): Promise<void> {
       host: { type: 'string' },
       dev: { type: 'boolean', default: false },
       workers: { type: 'string' },
+      env: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   const [command, given, ...extra] = positionals;
   const serveOnlyFlags =
-    values.port !== undefined || values.host !== undefined || values.dev || values.workers !== undefined;
+    values.port !== undefined ||
+    values.host !== undefined ||
+    values.dev ||
+    values.workers !== undefined ||
+    values.env !== undefined;
   if (
     values.help ||
     (command !== 'serve' && command !== 'init') ||
@@ -55,8 +63,10 @@ export async function main(argv: string[]): Promise<void> {
     const got = `got '${values.workers}'`;
     throw new Error(`pagewire serve: --workers must be a whole number (0 runs scripts in the server's thread), ${got}`);
   }
+  // Added to the default (NODE_ENV): `--env DATABASE_URL` should not hide NODE_ENV.
+  const env = values.env === undefined ? {} : { env: [...DEFAULT_OPTIONS.env, ...values.env] };
   // The CLI owns its process: with --workers 0, a script's stray rejection must not end it.
-  const wire = startPagewire({ dir, dev: values.dev, ...workers }, { ownsProcess: true });
+  const wire = startPagewire({ dir, dev: values.dev, ...workers, ...env }, { ownsProcess: true });
   // The core handler straight on node:http: the standalone server does not pay Express's
   // per-request cost (routing, request and response decoration).
   const server = createServer(wire.handler);

@@ -59,6 +59,7 @@ const CHECKS: Record<OptionName, Check> = {
       ? undefined
       : "a whole number of worker threads, or 0 (scripts in the server's thread)",
   forbiddenModules: strings('a list of module names', (name) => name !== ''),
+  env: strings('a list of environment variable names', (name) => name !== '' && !name.includes('=')),
   sessionCookie: (value) =>
     typeof value === 'string' && /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(value)
       ? undefined
@@ -88,6 +89,7 @@ const EXAMPLES: Partial<Record<OptionName, string>> = {
   idleTimeout: '10 * 60_000',
   workers: '0',
   forbiddenModules: "[...DEFAULT_FORBIDDEN_MODULES, 'fs']",
+  env: "['NODE_ENV', 'DATABASE_URL']",
   logger: 'console',
   onError: '(error, context) => report(error, context)',
   renderErrors: "'next'",

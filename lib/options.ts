@@ -138,6 +138,14 @@ export interface PagewireOptions<Context extends object = object> {
    */
   forbiddenModules?: readonly string[];
   /**
+   * Names of the environment variables scripts see in `process.env` (a copy, taken when a script
+   * loads): `['NODE_ENV', 'DATABASE_URL']`. Any other is hidden, so that no script reads the
+   * server's secrets (SESSION_SECRET, passwords, cloud keys). npm packages, which run as host code,
+   * read the real `process.env`.
+   * @default ["NODE_ENV"]
+   */
+  env?: readonly string[];
+  /**
    * Name of the HttpOnly session cookie.
    * @default 'pagewire_sid'
    */
@@ -232,6 +240,7 @@ export const DEFAULT_OPTIONS: Readonly<Omit<ResolvedOptions, 'dir'>> = Object.fr
   maxQueuedEvents: 100,
   workers: availableParallelism(),
   forbiddenModules: DEFAULT_FORBIDDEN_MODULES,
+  env: Object.freeze(['NODE_ENV']),
   sessionCookie: 'pagewire_sid',
   logger: consoleLogger,
   onError: undefined,

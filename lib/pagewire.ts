@@ -81,6 +81,7 @@ export function startPagewire(options: PagewireOptions, ownership: ProcessOwners
   const settings = {
     root: resolved.dir,
     forbiddenModules: resolved.forbiddenModules,
+    env: resolved.env,
     reservedEvents: RESERVED_EVENT_NAMES,
     maxQueuedEvents: resolved.maxQueuedEvents,
     guardProcess: ownership.ownsProcess,

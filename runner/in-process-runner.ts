@@ -1,5 +1,6 @@
 import type { CloseReason, FileChange, HostToRunner, RunnerToHost, ScriptRunner } from './messages.js';
 import { watchSandboxFailures } from './failure-guard.js';
+import { installGuard } from './packages/forbidden-guard.js';
 import { PageHomes } from './page-homes.js';
 import { ScriptError } from './script-error.js';
 import { ScriptSandbox, type SandboxSettings } from './sandbox/script-sandbox.js';
@@ -41,6 +42,8 @@ export class InProcessRunner implements ScriptRunner {
   readonly #delivery: Delivery;
 
   constructor(settings: RunnerSettings, delivery: Delivery) {
+    // As early as this thread can: the guard then sees what the app requires from now on.
+    installGuard();
     this.#settings = settings;
     this.#delivery = delivery;
     this.#stopWatching = settings.guardProcess ? this.#guardProcess() : () => {};

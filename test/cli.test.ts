@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { lookup } from 'node:dns/promises';
 import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
@@ -58,10 +58,13 @@ describe('pagewire serve (the CLI, as built by npm install)', () => {
     const [node, ...args] = pkg.scripts.start.split(' ');
     assert.equal(node, 'node');
     const samples = sampleScripts();
+    // The people sample reads DATABASE_URL: the start script lets scripts see it (`--env`), not the rest.
+    const envScript = 'echo([process.env.DATABASE_URL, process.env.SESSION_SECRET].join(" "));\n';
+    writeFileSync(path.join(samples.dir, 'env-seen.ts'), envScript);
     const child = spawn(
       process.execPath,
       args.map((arg) => (arg === 'sample-scripts' ? samples.dir : arg)),
-      { cwd: root, env: { ...process.env, PORT: '0' } },
+      { cwd: root, env: { ...process.env, PORT: '0', DATABASE_URL: 'postgres://db/x', SESSION_SECRET: 'hidden' } },
     );
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
@@ -85,6 +88,7 @@ describe('pagewire serve (the CLI, as built by npm install)', () => {
       const host = loopback?.family === 6 ? `[${loopback.address}]` : loopback?.address;
       const index = await fetch(`http://${host}:${port}/`);
       assert.match(await index.text(), /Pagewire samples/);
+      assert.equal(await (await fetch(`http://${host}:${port}/env-seen`)).text(), 'postgres://db/x ');
       // Not reachable on this machine's other addresses.
       const outside = Object.values(networkInterfaces())
         .flat()

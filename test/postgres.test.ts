@@ -3,8 +3,7 @@ import { readFileSync } from 'node:fs';
 import { type AddressInfo, type Socket, createServer } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { appFolder } from './helpers/app-folder.js';
-import { waitFor, waitForAsync } from './helpers/fixtures.js';
+import { appFolder, waitFor, waitForAsync } from './helpers/fixtures.js';
 import { type Postgres, startPostgres } from './helpers/postgres.js';
 import { joinPage, renderLive, startServer, type TestServer } from './helpers/server.js';
 
@@ -79,7 +78,7 @@ describe('a real PostgreSQL, owned by the page (sample-scripts/people.ts)', () =
     db = await startPostgres();
     // Before the server starts: its worker threads and sandboxes copy the environment.
     process.env.DATABASE_URL = db.url;
-    server = await startServer({ dir: app.scripts, workers: 1 });
+    server = await startServer({ dir: app.scripts, workers: 1, env: ['DATABASE_URL'] });
   });
   after(async () => {
     if (previousUrl === undefined) delete process.env.DATABASE_URL;
@@ -156,7 +155,7 @@ describe('a real PostgreSQL, owned by the page (sample-scripts/people.ts)', () =
       if (url === undefined) delete process.env.DATABASE_URL;
       else process.env.DATABASE_URL = url;
       // Scripts in this thread, in a new server: its sandboxes copy the environment as it is now.
-      const other = await startServer({ dir: app.scripts, workers: 0 });
+      const other = await startServer({ dir: app.scripts, workers: 0, env: ['DATABASE_URL'] });
       try {
         return (await renderLive(other.url, '/people')).body;
       } finally {

@@ -17,6 +17,9 @@ describe('RouteTable', () => {
     '_private/secret.ts': '',
     '.env': 'SECRET=1',
     'style.css': 'body{}',
+    'app.js': '',
+    'helper.mjs': '',
+    'helper.cjs': '',
     'img/logo.svg': '<svg/>',
     'types.d.ts': '',
     'tsconfig.json': '{}',
@@ -58,6 +61,11 @@ describe('RouteTable', () => {
   it('serves other files as static assets', () => {
     assert.deepEqual(routes.resolve('/style.css'), { kind: 'static', file: 'style.css' });
     assert.deepEqual(routes.resolve('/img/logo.svg'), { kind: 'static', file: 'img/logo.svg' });
+    assert.deepEqual(routes.resolve('/app.js'), { kind: 'static', file: 'app.js' });
+  });
+
+  it('never serves .mjs or .cjs files: server-side JavaScript (partials)', () => {
+    for (const path of ['/helper.mjs', '/helper.cjs']) assert.equal(routes.resolve(path), undefined, path);
   });
 
   it('never serves script sources, declarations or tsconfig.json', () => {

@@ -12,8 +12,9 @@ export const REFUSED = 'refused';
 /**
  * The scripts folder as a routing tree, like a PHP document root: `index.ts` serves its folder,
  * `a/b.ts` serves `/a/b`, `blog/[slug].ts` serves `/blog/:slug`, `[id]/edit.ts` serves
- * `/:id/edit`. Names starting with `_` or `.` are private; `.ts` sources, `.d.ts` and
- * `tsconfig.json` are never served; other files are static assets. Symbolic links are skipped,
+ * `/:id/edit`. Names starting with `_` or `.` are private; `.ts` sources, `.d.ts`, `.mjs` and
+ * `.cjs` (server-side JavaScript: partials) and `tsconfig.json` are never served; other files are
+ * static assets (a `.js` too: a browser's script). Symbolic links are skipped,
  * so nothing outside the folder is reachable.
  *
  * Built from one scan of the folder, so a request costs no file-system call to route.
@@ -55,6 +56,20 @@ interface Folder {
 
 const DYNAMIC = /^\[([A-Za-z_$][\w$]*)\]$/;
 const NEVER_SERVED = new Set(['tsconfig.json', 'jsconfig.json', 'package.json', 'package-lock.json', 'node_modules']);
+/** Sources that run on the server: never sent, whatever their name. */
+const SERVER_SOURCE = /\.(?:ts|mjs|cjs)$/;
+
+/**
+ * True when the router serves the file `relative` (to the scripts folder, `/`-separated) to
+ * anyone as a static asset, as it is: the scripts sandbox refuses such a file as a partial, whose
+ * source (with any key in it) would be downloadable.
+ */
+export function isServedAsStatic(relative: string): boolean {
+  const segments = relative.split('/');
+  const name = segments[segments.length - 1] as string;
+  if (SERVER_SOURCE.test(name)) return false;
+  return segments.every((segment) => !isPrivate(segment) && !NEVER_SERVED.has(segment));
+}
 
 function scan(root: string, relative: string): Folder {
   const folder: Folder = { scripts: new Map(), statics: new Map(), folders: new Map() };
@@ -68,7 +83,7 @@ function scan(root: string, relative: string): Folder {
       if (dynamic) folder.dynamicFolder = { param: dynamic[1] as string, folder: child };
       else folder.folders.set(name, child);
     } else if (entry.isFile()) {
-      if (name.endsWith('.d.ts')) continue;
+      if (name.endsWith('.d.ts') || name.endsWith('.mjs') || name.endsWith('.cjs')) continue;
       if (!name.endsWith('.ts')) {
         folder.statics.set(name, file);
         continue;

@@ -88,9 +88,20 @@ function readImports(file: string): FileImports {
 }
 
 /**
- * Where an `import` of `specifier` in `file` leads, with the conditions of `import` (`node`,
- * `import`, `default`), which `require.resolve` does not use; undefined when it leads nowhere (Node
- * reports that when it loads).
+ * The conditions of Node's ESM resolver, which loads an ES module's own imports even under
+ * `require(esm)`: `node`, `import` and, since Node 20.19, `module-sync` (resolve.exports adds
+ * `default`, `import` and `node`), plus the app's `--conditions`.
+ */
+const IMPORT_CONDITIONS = ['module-sync', ...userConditions()];
+
+/**
+ * Where an `import` of `specifier` in the ES module `file` leads; undefined when it leads nowhere
+ * (Node reports that when it loads). Node's own resolver decides wherever it can be asked: a
+ * package's entry is `require.resolve`d (`load-package.ts`: scripts' imports are `require`s),
+ * relative and `file:` imports need no resolver, and a package without `exports` is found as
+ * `require` finds it. Node offers no synchronous resolver with the conditions of `import` for
+ * another file than the caller (`import.meta.resolve` takes no parent without a flag), so an
+ * `exports` or `imports` map read with `import` conditions is read with resolve.exports.
  */
 function resolveImport(specifier: string, file: string): string | undefined {
   const dir = path.dirname(file);
@@ -99,31 +110,46 @@ function resolveImport(specifier: string, file: string): string | undefined {
     if (specifier.startsWith('.') || specifier.startsWith('/')) return path.resolve(dir, specifier);
     if (specifier.startsWith('#')) {
       const owner = packageOf(dir);
-      const target = owner && resolveImports(owner.json, specifier)?.[0];
-      return target && !target.startsWith('#') ? resolveTarget(owner.dir, target, file) : undefined;
+      const target = owner && resolveImports(owner.json, specifier, { conditions: IMPORT_CONDITIONS })?.[0];
+      if (!owner || !target || target.startsWith('#')) return undefined;
+      if (target.startsWith('./')) return path.join(owner.dir, target);
+      // `"#db": "pg"`: the import of that package, with the same conditions.
+      return isBuiltin(target) ? undefined : resolveBare(target, file);
     }
-    const parts = specifier.split('/');
-    const name = specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] as string);
-    const subpath = `.${specifier.slice(name.length)}`;
-    for (let at = dir; ; at = path.dirname(at)) {
-      const pkgDir = path.join(at, 'node_modules', name);
-      const json = readPackageJson(pkgDir);
-      if (json?.exports !== undefined) {
-        const target = resolveExports(json, subpath, { conditions: ['module-sync'] })?.[0];
-        return target ? path.join(pkgDir, target) : undefined;
-      }
-      if (json) break;
-      if (path.dirname(at) === at) break;
-    }
+    return resolveBare(specifier, file);
   } catch {
     return undefined;
   }
-  // No `exports`: `main` and extensions are resolved as `require` does.
+}
+
+/** A package's file, as an `import` of `specifier` (a bare name) in `file` finds it. */
+function resolveBare(specifier: string, file: string): string | undefined {
+  const parts = specifier.split('/');
+  const name = specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] as string);
+  const subpath = `.${specifier.slice(name.length)}`;
+  for (let at = path.dirname(file); ; at = path.dirname(at)) {
+    const pkgDir = path.join(at, 'node_modules', name);
+    const json = readPackageJson(pkgDir);
+    if (json?.exports !== undefined) {
+      const target = resolveExports(json, subpath, { conditions: IMPORT_CONDITIONS })?.[0];
+      return target ? path.join(pkgDir, target) : undefined;
+    }
+    if (json || path.dirname(at) === at) break;
+  }
+  // No `exports`: `main` and extensions are resolved as `require` does, by Node.
   return requireResolve(specifier, file);
 }
 
-function resolveTarget(dir: string, target: string, file: string): string | undefined {
-  return target.startsWith('./') ? path.join(dir, target) : requireResolve(target, file);
+/** The conditions given to Node (`--conditions x`, `-C x`), on its command line or in NODE_OPTIONS. */
+function userConditions(): string[] {
+  const args = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+  const found: string[] = [];
+  args.forEach((arg, i) => {
+    const inline = /^(?:--conditions|-C)=(.+)$/.exec(arg)?.[1];
+    if (inline !== undefined) found.push(inline);
+    else if ((arg === '--conditions' || arg === '-C') && args[i + 1]) found.push(args[i + 1] as string);
+  });
+  return found;
 }
 
 function requireResolve(specifier: string, file: string): string | undefined {

@@ -5,7 +5,8 @@
  * `require('child_process')` inside a function). ES modules' imports never reach `Module._load`:
  * they are read before they run (`esm-imports.ts`).
  */
-import Module, { isBuiltin } from 'node:module';
+import Module, { createRequire, isBuiltin } from 'node:module';
+import { literalRequires } from './cjs-requires.js';
 import { builtinImports, isEsm } from './esm-imports.js';
 
 /** A package loaded for scripts, and the built-ins it may not reach (every script's list). */
@@ -24,8 +25,14 @@ const loader = Module as unknown as CommonJsLoader;
 
 /** Every file loaded for a script's package -> that package. */
 const ownerOf = new Map<string, PackageOwner>();
-/** The built-ins each file required since the guard was installed: a package loaded before is checked too. */
+/** The built-ins each file required since the guard was installed. */
 const builtinsOf = new Map<string, Set<string>>();
+/**
+ * The files in Node's cache when the guard was installed: what they required, it never saw, so
+ * they are checked from their source (`cjs-requires.ts`). Every later `require`, ES modules'
+ * imports of CommonJS files included, goes through `Module._load`.
+ */
+let loadedBefore = new Set<string>();
 /** The package being loaded for a script, if one is. */
 let loading: PackageOwner | undefined;
 let installed = false;
@@ -41,10 +48,14 @@ export class ForbiddenModuleError extends Error {
   }
 }
 
-/** Wraps `Module._load`, once per thread. */
+/**
+ * Wraps `Module._load`, once per thread: as early as the thread can (worker-entry.ts, or when the
+ * host creates its in-process runner), so that it sees what the thread's own modules require.
+ */
 export function installGuard(): void {
   if (installed) return;
   installed = true;
+  loadedBefore = new Set(Object.keys(loader._cache));
   const original = loader._load;
   loader._load = function guardedLoad(request, parent, isMain) {
     const from = parent?.filename;
@@ -104,8 +115,31 @@ export function checkGraph(owner: PackageOwner, file: string, skipOwned: boolean
       if (isForbidden(owner, builtin)) throw new ForbiddenModuleError(owner, builtin, next);
     }
     if (isEsm(next)) checkEsm(owner, next);
+    else if (loadedBefore.has(next)) stack.push(...checkSource(owner, next));
     for (const child of loader._cache[next]?.children ?? []) stack.push(child.filename);
   }
+}
+
+/**
+ * Checks the built-ins a CommonJS file requires by a literal name, read from its source; returns
+ * the files its other literal `require`s lead to, to be checked in turn.
+ */
+function checkSource(owner: PackageOwner, file: string): string[] {
+  const files: string[] = [];
+  const require = createRequire(file);
+  for (const request of literalRequires(file)) {
+    if (isBuiltin(request)) {
+      const builtin = request.replace(/^node:/, '');
+      if (isForbidden(owner, builtin)) throw new ForbiddenModuleError(owner, builtin, file);
+      continue;
+    }
+    try {
+      files.push(require.resolve(request));
+    } catch {
+      // Not found from there: Node fails that `require` too, if it ever runs.
+    }
+  }
+  return files;
 }
 
 function checkEsm(owner: PackageOwner, file: string): void {

@@ -1,4 +1,6 @@
 // A worker thread of the pool: an in-process runner, spoken to through messages.
+// First, before any module it loads (ES imports run in order): the forbidden-module guard.
+import '../packages/install-guard.js';
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { InProcessRunner } from '../in-process-runner.js';
 import type { FromWorker, SourceAnswer, ToWorker, WorkerData } from './worker-protocol.js';

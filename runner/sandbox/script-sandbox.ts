@@ -19,6 +19,7 @@ import type {
   ScriptErrorCode,
   ScriptErrorInfo,
 } from '../messages.js';
+import { isServedAsStatic } from '../../lib/http/routes.js';
 import { loadPackage } from '../packages/load-package.js';
 import { hostWeb, pageContext } from './host-web.js';
 import { preludeSource } from './prelude-source.js';
@@ -39,6 +40,8 @@ export interface SandboxSettings {
   root: string;
   /** Built-in modules a script may never load (without `node:`). */
   forbiddenModules: readonly string[];
+  /** Environment variables scripts see in `process.env`; the others are hidden from them. */
+  env: readonly string[];
   /** Event names a push may not use. */
   reservedEvents: readonly string[];
   /** Events one page's mailbox may hold. */
@@ -90,9 +93,9 @@ export class ScriptSandbox {
       wasm: false,
       strict: true,
       sandbox: { __pagewireBoot: boot },
-      // The server's environment (a copy: a script's writes stay in its sandbox), for settings such
-      // as DATABASE_URL; packages, which run as host code, read it anyway.
-      env: { ...process.env },
+      // Only the variables the app lists (a copy: a script's writes stay in its sandbox), for
+      // settings such as DATABASE_URL: never the server's secrets. Packages, host code, read all.
+      env: scriptEnv(settings.env),
       // `context: 'sandbox'` keeps modules inside the sandbox; `external: []` is required for
       // vm2 to resolve any module, built-ins included. Relative partials are loaded by us.
       require: {
@@ -297,7 +300,16 @@ export class ScriptSandbox {
     const withJs = PARTIAL_FILE.test(wanted) ? candidates : [...candidates, `${wanted}.js`, `${wanted}/index.js`];
     for (const candidate of withJs) {
       const full = path.join(this.#settings.root, candidate);
-      if (existsSync(full) && statSync(full).isFile()) return candidate;
+      if (!existsSync(full) || !statSync(full).isFile()) continue;
+      if (!isServedAsStatic(candidate)) return candidate;
+      // `./util` found util/index.js: the folder is what to rename.
+      const renamed = candidate.endsWith('/index.js') ? path.posix.dirname(candidate) : candidate;
+      const fix = `rename ${renamed} to _${path.posix.basename(renamed)}`;
+      return (
+        `!Cannot import '${specifier}' in ${fromFile}: ${candidate} is served to anyone as a static file ` +
+        `(its source, and any key in it, can be downloaded). A partial must be private: ${fix}, or move ` +
+        'it into a folder whose name starts with _ (such as _lib/).'
+      );
     }
     const js = withJs.length > candidates.length ? ' (nor .js)' : '';
     const looked = `no file ${candidates.join(' or ')}${js}`;
@@ -324,6 +336,16 @@ export class ScriptSandbox {
       return toJson(raw);
     }
   }
+}
+
+/** The variables of this thread's environment named in `names`, those that are set. */
+function scriptEnv(names: readonly string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of names) {
+    const value = process.env[name];
+    if (value !== undefined) env[name] = value;
+  }
+  return env;
 }
 
 /** `file:line:column` of a script or partial in a stack. */

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -16,6 +16,34 @@ export function scriptsFolder(files: Record<string, string>): {
   };
   for (const [name, text] of Object.entries(files)) write(name, text);
   return { dir, write, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+const repoModules = path.join(import.meta.dirname, '..', '..', 'node_modules');
+
+/**
+ * A temporary app: `scripts/` with the given files, and `node_modules/` above it, as in a real
+ * app, holding the given packages (file -> text, under their name) and links to real packages of
+ * this repository (`pg`, `nanoid`, ...), which Node follows to the repository's node_modules.
+ */
+export function appFolder(options: {
+  scripts: Record<string, string>;
+  packages?: Record<string, Record<string, string>>;
+  linked?: string[];
+}): { dir: string; scripts: string; remove(): void } {
+  const files: Record<string, string> = {};
+  for (const [name, text] of Object.entries(options.scripts)) files[`scripts/${name}`] = text;
+  for (const [name, packageFiles] of Object.entries(options.packages ?? {})) {
+    for (const [file, text] of Object.entries(packageFiles)) files[`node_modules/${name}/${file}`] = text;
+  }
+  const app = scriptsFolder(files);
+  const scripts = path.join(app.dir, 'scripts');
+  mkdirSync(scripts, { recursive: true });
+  for (const name of options.linked ?? []) {
+    const link = path.join(app.dir, 'node_modules', name);
+    mkdirSync(path.dirname(link), { recursive: true });
+    symlinkSync(path.join(repoModules, name), link, 'dir');
+  }
+  return { dir: app.dir, scripts, remove: app.remove };
 }
 
 /**

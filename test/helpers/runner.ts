@@ -1,6 +1,6 @@
 import { InProcessRunner } from '../../runner/in-process-runner.js';
 import type { RequestData, RunnerToHost } from '../../runner/messages.js';
-import { DEFAULT_FORBIDDEN_MODULES } from '../../lib/options.js';
+import { DEFAULT_FORBIDDEN_MODULES, DEFAULT_OPTIONS } from '../../lib/options.js';
 import { RESERVED_EVENT_NAMES } from '../../protocol/wire.js';
 import { FAILURE_REPORT_MS, realDelay } from './fixtures.js';
 
@@ -15,6 +15,7 @@ export class RunnerHarness {
       {
         root,
         forbiddenModules: DEFAULT_FORBIDDEN_MODULES,
+        env: DEFAULT_OPTIONS.env,
         reservedEvents: RESERVED_EVENT_NAMES,
         maxQueuedEvents: 100,
         // The harness runs in a test process, or a child process of its own (rejection-child.ts).

@@ -50,6 +50,7 @@ function start(overrides: Parameters<typeof resolveOptions>[0] extends infer O ?
     {
       root: options.dir,
       forbiddenModules: options.forbiddenModules,
+      env: options.env,
       reservedEvents: RESERVED_EVENT_NAMES,
       maxQueuedEvents: 100,
       guardProcess: false,

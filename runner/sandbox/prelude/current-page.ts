@@ -69,19 +69,22 @@ export function inPage<T>(page: PageState, task: () => T): T {
 }
 
 /**
- * Runs `task` outside any page: a partial's module-level code, which runs once per thread, not
- * for the page whose render happened to import it first.
+ * Runs `task` outside any page: a partial's or a package's module-level code, which runs once per
+ * thread, not for the page whose render happened to import it first. What it starts (a timer, a
+ * socket) then calls back outside any page too, never into that page's context.
  */
 export function outsidePages<T>(task: () => T): T {
   const outer = syncPage;
   syncPage = undefined;
-  const previous = tracking ? pageContext.current() : undefined;
-  if (tracking) pageContext.enter(undefined);
+  // The storage is the thread's, shared with the other scripts' sandboxes: a page may be in it
+  // even while this sandbox does not use it yet.
+  const previous = pageContext.current();
+  if (previous !== undefined) pageContext.enter(undefined);
   try {
     return task();
   } finally {
     syncPage = outer;
-    if (tracking) pageContext.enter(previous);
+    if (previous !== undefined) pageContext.enter(previous);
   }
 }
 

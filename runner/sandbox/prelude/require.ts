@@ -59,7 +59,8 @@ export function makeRequire(fromFile: string): (specifier: string) => unknown {
     }
     if (!specifier.startsWith('node:') && !builtins.has(specifier)) return loadPackage(specifier, fromFile);
     try {
-      return sandboxRequire(specifier);
+      // Outside pages, as a package: what loading a module starts is no page's.
+      return outsidePages(() => sandboxRequire(specifier));
     } catch (error) {
       if (error instanceof Error && /Cannot find module/.test(error.message)) {
         throw new Error(`Cannot import '${specifier}' in ${fromFile}: it is not a Node built-in module.`);
@@ -74,7 +75,8 @@ function loadPackage(specifier: string, fromFile: string): unknown {
   if (packages.has(specifier)) return packages.get(specifier);
   let exports: unknown;
   try {
-    exports = boot.loadPackage(specifier);
+    // Its module-level code runs once per thread: no page's context is captured by what it starts.
+    exports = outsidePages(() => boot.loadPackage(specifier));
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new Error(`Cannot import '${specifier}' in ${fromFile}: ${reason}`);
