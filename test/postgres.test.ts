@@ -130,7 +130,7 @@ describe('a real PostgreSQL, owned by the page (sample-scripts/people.ts)', () =
     const saved = process.env.DATABASE_URL;
     process.env.DATABASE_URL = `postgres://nobody@127.0.0.1:${silent.port}/none`;
     // Scripts in this thread: the page's close (renderTimeout) reaches its sandbox before the answer.
-    const other = await startServer({ dir: app.scripts, workers: 0, renderTimeout: 500 });
+    const other = await startServer({ dir: app.scripts, workers: 0, renderTimeout: 500, env: ['DATABASE_URL'] });
     try {
       // The connect never finishes: the render outlives renderTimeout, and its page is closed.
       const response = await fetch(`${other.url}/people`);
