@@ -39,7 +39,10 @@ describe('mounted at /app, behind an nginx that forwards only /app and /app/*', 
     // Pagewire at `/app`, and a route of the app's own that the proxy does not forward.
     app = await startServer(
       { dir: folder.dir },
-      { mount: '/app', after: (express) => express.get('/outside', (_req, res) => void res.send('the app, outside the mount')) },
+      {
+        mount: '/app',
+        after: (express) => express.get('/outside', (_req, res) => void res.send('the app, outside the mount')),
+      },
     );
     // `= /app` too: without it nginx answers `/app` itself (its own 301 for a prefix location),
     // and the redirect under test would be nginx's.

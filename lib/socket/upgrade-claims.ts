@@ -7,8 +7,8 @@ const attached = new WeakMap<Server, Map<UpgradeListener, (path: string) => bool
 
 /** `wire.attach(server)`: `listener` is a Pagewire instance's, claiming the paths `claims` accepts. */
 export function addClaimant(server: Server, listener: UpgradeListener, claims: (path: string) => boolean): void {
-  let listeners = attached.get(server);
-  if (!listeners) attached.set(server, (listeners = new Map()));
+  const listeners = attached.get(server) ?? new Map<UpgradeListener, (path: string) => boolean>();
+  attached.set(server, listeners);
   listeners.set(listener, claims);
 }
 

@@ -172,9 +172,9 @@ export async function requestJoin(
   origin: string,
   pageId: string,
   cookie: string,
-  { acked = 0, base = '' }: { acked?: number; base?: string } = {},
+  { acked = 0, base = '', headers = {} }: { acked?: number; base?: string; headers?: Record<string, string> } = {},
 ): Promise<SocketClient> {
-  const client = await SocketClient.connect(origin, cookie, {}, base);
+  const client = await SocketClient.connect(origin, cookie, headers, base);
   client.send({ t: 'join', p: pageId, a: acked });
   return client;
 }
