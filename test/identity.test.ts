@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request } from 'express';
 import { pagewire } from '../lib/index.js';
+import { launchBrowser } from './helpers/browser.js';
 import { waitFor } from './helpers/fixtures.js';
 import {
   type App,
@@ -253,6 +254,42 @@ describe("the socket's request is an Express request, as the render's was", () =
       assert.deepEqual(client.frames[0], { t: 'joined', p: page.pageId, a: 0 });
       await client.close();
     } finally {
+      await own.close();
+    }
+  });
+});
+
+describe('a context that differs at every request (a volatile field), in Chromium', { timeout: 180_000 }, () => {
+  it('the page is closed at its first join and does not reload; the console says what to fix', async () => {
+    let requests = 0;
+    const own = await startApp({ context: () => ({ request: ++requests }), socketMiddleware: [] });
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage();
+      // Every reload starts with a fetch of the status endpoint, at once: counted as it is called.
+      await page.addInitScript(() => {
+        const counted = window as unknown as { fetches: number };
+        counted.fetches = 0;
+        const original = window.fetch.bind(window);
+        window.fetch = (...args) => {
+          counted.fetches++;
+          return original(...args);
+        };
+      });
+      const told = new Promise<string>((resolve) =>
+        page.on('console', (message) => message.text().includes('first join') && resolve(message.text())),
+      );
+      await page.goto(`${own.origin}/watched`);
+      await page.waitForFunction(() => (window as unknown as { closedFor: string[] }).closedFor.length > 0);
+      const seen = await page.evaluate(() => {
+        const state = window as unknown as { closedFor: string[]; fetches: number };
+        return { closedFor: state.closedFor, fetches: state.fetches };
+      });
+      assert.deepEqual(seen, { closedFor: ['unauthorized'], fetches: 0 });
+      assert.match(await told, /socketMiddleware does not give the socket .* values that change from one request/);
+      assert.equal(requests, 2, 'one render, one socket: no second render');
+    } finally {
+      await browser.close();
       await own.close();
     }
   });

@@ -73,6 +73,12 @@ function __serverSocketEvent(name: string) {
   if (name === 'who') server_socket_event('who', id);
 }`,
   'plain.ts': `echo('plain: ' + JSON.stringify(request.context));`,
+  // Keeps, for the browser test, every reason its page closed for.
+  'watched.ts': `echo(\`<p>watched</p><script>
+  window.closedFor = [];
+  document.serverSocket.addEventListener('closed', (event) => window.closedFor.push(event.data.reason));
+</script>\`);
+function __serverSocketEvent() {}`,
 });
 
 export type App = TestServer;
