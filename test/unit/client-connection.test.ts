@@ -235,4 +235,45 @@ describe('the browser client against the protocol (a scripted server)', () => {
     await expiredAgain;
     assert.equal(probes.length, 1, 'signed out while the page was live: it reloads, for the app to sign in again');
   });
+
+  it('an upgrade nobody answers is given up after two heartbeats: the status endpoint is asked', async () => {
+    // A server that never answers the upgrade, as one whose listeners do not know the mount yet.
+    const held: Array<{ destroy(): void }> = [];
+    let statusAsked: () => void = () => {};
+    const asked = new Promise<void>((resolve) => (statusAsked = resolve));
+    const silent = createServer((_req, res) => {
+      statusAsked();
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ live: [] }));
+    });
+    silent.on('upgrade', (_req, socket) => held.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    const reloads: { count: number; wake?: () => void } = { count: 0 };
+    const reloaded = new Promise<void>((resolve) => (reloads.wake = resolve));
+    const connection = new Connection({
+      url: `ws://127.0.0.1:${port}/`,
+      statusUrl: `http://127.0.0.1:${port}/status`,
+      WebSocket: NodeWebSocket as unknown as typeof globalThis.WebSocket,
+      heartbeat: 20,
+      minDelay: 5,
+      maxDelay: 40,
+      reload: () => {
+        reloads.count++;
+        reloads.wake?.();
+      },
+    });
+    const socket = new ServerSocket(PAGE, connection);
+    try {
+      await asked;
+      // Its page is not live there: it expires and reloads.
+      await reloaded;
+      assert.equal(socket.closed, true);
+    } finally {
+      socket.close();
+      for (const held_ of held) held_.destroy();
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
 });
