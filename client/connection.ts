@@ -154,7 +154,16 @@ export class Connection {
     if (this.#stopped || this.#ws || this.#retryTimer) return;
     const ws = new this.#WebSocket(this.#url);
     this.#ws = ws;
+    // An upgrade nobody answers (a restarted server whose listeners do not know this mount yet)
+    // would wait for ever: given up after two heartbeats, as a silent open socket is, and then
+    // the status endpoint is asked, as for a refused one.
+    const opening = setTimeout(() => {
+      if (this.#ws !== ws || this.#opened) return;
+      this.#dropped(ws);
+      ws.close();
+    }, 2 * this.#heartbeat);
     ws.onopen = () => {
+      clearTimeout(opening);
       this.#opened = true;
       this.#attempt = 0;
       this.#lastHeard = Date.now();
@@ -164,6 +173,9 @@ export class Connection {
     };
     ws.onmessage = (event) => this.#receive(event.data);
     ws.onclose = () => this.#dropped(ws);
+    // A failure is followed by `close`, which says all there is; one given up while connecting
+    // fails too, and must not be left unheard (Node's `ws`, in tests, throws an unheard error).
+    ws.onerror = () => {};
   }
 
   /** The socket is gone (closed, failed, or silent too long): reconnect, or find out why not. */

@@ -49,6 +49,8 @@ export class ServerSocket extends EventTarget {
   readonly #connection: Connection;
   #closed = false;
   #joined = false;
+  /** Joined once at least: only such a page reloads when closed `unauthorized`. */
+  #everJoined = false;
   /** Pushes received, each number once. */
   readonly #pushes = new Inbox();
   #unackedReceived = 0;
@@ -144,6 +146,7 @@ export class ServerSocket extends EventTarget {
    * `final`: the page closed while this browser was away; only its last pushes and `closed` follow.
    */
   joined(acked: number, final = false): void {
+    this.#everJoined = true;
     this.#events.acknowledge(acked);
     if (final) return;
     this.#joined = true;
@@ -187,6 +190,10 @@ export class ServerSocket extends EventTarget {
     }
     this.emit('closed', { reason });
     if (FINAL_CLOSE_REASONS.has(reason)) return;
+    // Refused on its first join (its socket's context is not its render's): almost always the app's
+    // configuration, and a reload would be rendered and refused again, for ever. The server's error
+    // frame (console, dev overlay) says what to fix.
+    if (reason === 'unauthorized' && !this.#everJoined) return;
     // The gap cannot be filled: the page reloads, unless a listener of `expired` prevents it.
     // A crash's error is the only account of it the developer gets in the page: kept readable.
     if (this.emit('expired', { reason }, true)) this.#connection.reloadWhenReachable(reason === 'crashed');

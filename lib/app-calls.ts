@@ -4,6 +4,7 @@
  * code, so each is checked and a misuse is named, with a fix.
  */
 import { inspect } from 'node:util';
+import { copyContext } from '../runner/sandbox/codec.js';
 import type { PageRegistry } from './pages/page-registry.js';
 
 /** Hands a publication to every subscriber of `channel`, as a script's `publish` does. */
@@ -12,7 +13,8 @@ export type Publish = (channel: string, dataJson: string) => void;
 /**
  * `wire.closePages(match)`: every live page whose context `match` answers `true` for closes
  * (reason `unauthorized`: its browser reloads; its close hooks run). Every page is asked before
- * any closes, so a `match` that throws closes none. Returns how many close.
+ * any closes, so a `match` that throws closes none. Returns how many close: 0 once the instance
+ * is closed (`wire.close()`).
  */
 export function closePages<Context extends object>(
   registry: PageRegistry,
@@ -25,7 +27,9 @@ export function closePages<Context extends object>(
     );
   }
   return registry.closeWhere((context) => {
-    const answer: unknown = match(context as Readonly<Context>);
+    // A copy of its own (the codec's, as the script got): the stored context, which later joins
+    // are compared with, stays as it rendered whatever `match` does with what it is given.
+    const answer: unknown = match(copyContext(context) as Readonly<Context>);
     if (typeof answer === 'boolean') return answer;
     const what = answer instanceof Promise ? 'a Promise (it must answer at once)' : show(answer);
     throw new TypeError(

@@ -1,5 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { inspect, isDeepStrictEqual } from 'node:util';
+import { copyContext } from '../runner/sandbox/codec.js';
+import { randomId } from './http/session.js';
 
 /**
  * `pagewire({ context })`: turns the app's request (Express's `req` for a render, with whatever
@@ -22,6 +24,8 @@ export class ContextError extends Error {
   readonly status = 500;
   readonly expose = false;
   readonly code = 'CONTEXT_FAILED';
+  /** Names the failure in the log, and in what a browser is told of it outside dev. */
+  readonly requestId = randomId().slice(0, 10);
 
   constructor(message: string, cause?: unknown) {
     super(message, cause === undefined ? undefined : { cause });
@@ -31,14 +35,30 @@ export class ContextError extends Error {
   }
 }
 
+/**
+ * What a browser is told of a failed context. In dev, everything: the message and the stack.
+ * Otherwise what failed and where to look, not the app's error text: the function reads
+ * sessions and databases, and its errors carry their addresses and queries
+ * (`connect ECONNREFUSED 10.0.0.5:6379`); the log has them, under the request id.
+ */
+export function contextErrorForBrowser(error: ContextError, dev: boolean): { message: string; detail?: string } {
+  if (dev) return { message: error.message, ...(error.stack ? { detail: error.stack } : {}) };
+  return {
+    message:
+      `the app's context function (pagewire({ context })) failed for this request: the server log ` +
+      `has the error under request ${error.requestId}`,
+  };
+}
+
 /** Without the option, every page's context is an empty object (`request.context.user` is `undefined`). */
 const NO_CONTEXT: object = Object.freeze({});
 
 /**
- * Runs the app's `context` function for `req` and clones what it returns with the host's
- * `structuredClone`: only a value that survives the clone is kept, so what a script reads, what a
- * page is compared with on its socket and what `wire.closePages` is shown are all plain data, and
- * none of it is the app's live object (which the app may change afterwards).
+ * Runs the app's `context` function for `req`. Only a value the host's `structuredClone` accepts
+ * is kept, as the codec's copy (`copyContext`): what a script reads, what a page is compared
+ * with on its socket and what `wire.closePages` is shown are the same plain data (`NaN` and
+ * `Infinity` become `null` in all three), and none of it is the app's live object (which the app
+ * may change afterwards).
  */
 export async function computeContext(
   context: ContextFunction | undefined,
@@ -60,7 +80,10 @@ export async function computeContext(
     );
   }
   try {
-    return { ok: true, value: structuredClone(value) };
+    // The check is the host's structuredClone (it refuses what is not plain data: functions,
+    // Promises, WeakMaps, sockets); what is kept is the codec's copy, the one the script is sent.
+    structuredClone(value);
+    return { ok: true, value: copyContext(value) };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     return failed(

@@ -31,7 +31,8 @@ export interface PagewireOptions<Context extends object = object> {
    */
   allowedOrigins?: readonly string[];
   /**
-   * A rendered live page whose browser never connects is closed after this many ms.
+   * A rendered live page whose browser never connects is closed after this many ms. Also the most
+   * a page socket's `socketMiddleware` and `context` may take: past it, the socket is refused 503.
    * @default 15000
    */
   connectTimeout?: number;

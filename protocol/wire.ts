@@ -54,7 +54,12 @@ export type RefusalCode =
   | 'RATE_LIMITED'
   | 'QUEUE_FULL'
   /** The app's `context` function failed for this socket's request: no page can join on it. */
-  | 'CONTEXT_FAILED';
+  | 'CONTEXT_FAILED'
+  /**
+   * The page's first join found another context than its render had: it closes (`unauthorized`)
+   * and, never joined, does not reload (a configuration slip would reload it for ever).
+   */
+  | 'CONTEXT_CHANGED';
 
 /** A script error's code: where in a script's life it happened. */
 export type ScriptErrorCode =

@@ -45,6 +45,9 @@ describe('from the host app: wire.closePages and wire.publish', () => {
     const { pageId, sid } = await render(app, '/who', 'frank');
     const client = await join(app, pageId, sid, 'frank');
     await client.next((f) => f.t === 'joined');
+    // Another page: match is asked about two pages at least.
+    await render(app, '/who', 'frank', sid);
+    const livePages = app.wire.pageCount;
     const closePages = app.wire.closePages as (match: unknown) => number;
     assert.throws(
       () => closePages('frank'),
@@ -55,13 +58,18 @@ describe('from the host app: wire.closePages and wire.publish', () => {
       /match must return true \(close the page\) or false, got a Promise/,
     );
     assert.throws(() => closePages(() => 'yes'), /match must return true .* got 'yes'; no page was closed/);
+    // The first page asked is answered true, then match throws: no page closes, not even that one.
+    let asked = 0;
     assert.throws(
       () =>
         app.wire.closePages(() => {
+          if (asked++ === 0) return true;
           throw new Error('match broke');
         }),
       /match broke/,
     );
+    assert.ok(asked >= 2, 'the pages of the earlier tests are asked too');
+    assert.equal(app.wire.pageCount, livePages);
     client.event(pageId, 'who');
     assert.equal((await client.next((f) => f.n === 'who')).d, 'frank');
     assert.equal(
@@ -69,6 +77,24 @@ describe('from the host app: wire.closePages and wire.publish', () => {
       0,
     );
     await client.close();
+  });
+
+  it("match is given a copy: changing it changes nothing of the page's context", async () => {
+    const { pageId, sid } = await render(app, '/who', 'hana');
+    const client = await join(app, pageId, sid, 'hana');
+    await client.next((f) => f.t === 'joined');
+    const closed = app.wire.closePages((context) => {
+      const user = (context as { user?: { id: string } | null }).user;
+      if (user?.id === 'hana') user.id = 'mallory';
+      return false;
+    });
+    assert.equal(closed, 0);
+    // Hana's page re-joins as hana: its context is still hers.
+    await client.close();
+    const again = await join(app, pageId, sid, 'hana');
+    await again.next((f) => (f.t === 'joined' || f.t === 'closed') && f.p === pageId);
+    assert.equal(again.frames[0]?.t, 'joined', JSON.stringify(again.frames));
+    await again.close();
   });
 
   it("publish reaches the scripts' page.channel subscribers", async () => {

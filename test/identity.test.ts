@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Request } from 'express';
 import { pagewire } from '../lib/index.js';
+import { launchBrowser } from './helpers/browser.js';
 import { waitFor } from './helpers/fixtures.js';
 import {
   type App,
@@ -13,6 +16,7 @@ import {
   startApp,
   upgradeRefused,
 } from './helpers/identity-app.js';
+import { renderLive, requestJoin, startServer } from './helpers/server.js';
 
 after(() => folder.remove());
 
@@ -54,29 +58,38 @@ describe('context: the app user in scripts (request.context)', () => {
     }
   });
 
-  it('a context function that throws: the render answers 500 with its message; nothing else is affected', async () => {
+  it('a context function that throws: a 500 that says so, the log says why; nothing else breaks', async () => {
     const failed = await render(app, '/who', 'alice', undefined, { 'x-context': 'throw' });
     assert.equal(failed.status, 500);
-    assert.match(
-      failed.body,
-      /^pagewire\(\{ context \}\): the context function threw for GET \/who: no session for you/,
+    // Outside dev, the app's error text (a database's address, a query) stays in the log.
+    const generic = new RegExp(
+      "^the app's context function \\(pagewire\\(\\{ context \\}\\)\\) failed for this request: " +
+        'the server log has the error under request (\\w+)$',
     );
-    assert.ok(app.log.lines.some((l) => l.includes('computing the page context failed') && l.includes('no session')));
+    const said = generic.exec(failed.body);
+    assert.ok(said, failed.body);
+    const logged = app.log.lines.find((l) => l.includes(`request ${said[1]}: computing the page context failed`));
+    assert.match(String(logged), /the context function threw for GET \/who: no session for you/);
     const fine = await render(app, '/who', 'alice');
     assert.equal(fine.status, 200);
     assert.match(fine.body, /<p id="user">alice<\/p>/);
   });
 
   it('a value that cannot be cloned, or not an object, is refused with a message saying what to return', async () => {
-    const fn = await render(app, '/who', 'alice', undefined, { 'x-context': 'function' });
-    assert.equal(fn.status, 500);
-    assert.match(
-      fn.body,
-      /returned a value that cannot be cloned for GET \/who \(.*could not be cloned.*\)\. Return plain data/,
-    );
-    const array = await render(app, '/who', 'alice', undefined, { 'x-context': 'array' });
-    assert.equal(array.status, 500);
-    assert.match(array.body, /the context function must return an object, such as \{ user: req\.user \}, got \[/);
+    const dev = await startApp({ dev: true });
+    try {
+      const fn = await render(dev, '/who', 'alice', undefined, { 'x-context': 'function' });
+      assert.equal(fn.status, 500);
+      assert.match(
+        fn.body,
+        /returned a value that cannot be cloned for GET \/who \(.*could not be cloned.*\)\. Return plain data/,
+      );
+      const array = await render(dev, '/who', 'alice', undefined, { 'x-context': 'array' });
+      assert.equal(array.status, 500);
+      assert.match(array.body, /the context function must return an object, such as \{ user: req\.user \}, got \[/);
+    } finally {
+      await dev.close();
+    }
   });
 
   it('in dev the 500 shows the stack of the function; with renderErrors: next the app handles it', async () => {
@@ -123,8 +136,12 @@ describe('socketMiddleware: identity on the page socket', () => {
     assert.deepEqual(await client.next((f) => f.t === 'closed'), { t: 'closed', p: pageId, reason: 'unauthorized' });
     assert.equal(client.frames.filter((f) => f.t === 'joined').length, 0);
     await waitFor(() => closedHook(app, 'carol').length === 1, "carol's close hook");
-    // On its first join: almost surely a configuration slip, which the log says.
-    assert.ok(app.log.lines.some((l) => l.includes('socketMiddleware does not give the socket the session')));
+    // On its first join: almost surely a configuration slip, which the browser (it does not reload
+    // a page that never joined) and the log, with the fields that differ, are told.
+    const said = client.frames.find((f) => f.t === 'error');
+    assert.equal(said?.code, 'CONTEXT_CHANGED');
+    assert.match(String(said?.message), /does not reload.*socketMiddleware does not give the socket the session/);
+    assert.ok(app.log.lines.some((l) => l.includes('socketMiddleware does not give') && l.includes('differ: user)')));
     await client.close();
   });
 
@@ -169,7 +186,14 @@ describe('socketMiddleware: identity on the page socket', () => {
     const error = await client.next((f) => f.t === 'error');
     assert.equal(error.code, 'CONTEXT_FAILED');
     assert.equal(error.p, pageId);
-    assert.match(String(error.message), /the context function threw for GET \/__pagewire\/socket: no session for you/);
+    // Outside dev: what failed and where to look, not the app's error text.
+    const id = /^the app's context function \(pagewire\(\{ context \}\)\) failed .* under request (\w+)$/.exec(
+      String(error.message),
+    )?.[1];
+    assert.ok(id, String(error.message));
+    assert.equal(error.detail, undefined);
+    const logged = app.log.lines.find((l) => l.includes(`request ${id}: computing a page socket's context failed`));
+    assert.match(String(logged), /the context function threw for GET \/__pagewire\/socket: no session for you/);
     await client.close();
     const good = await join(app, pageId, sid, 'erin');
     await good.next((f) => f.t === 'joined' && f.p === pageId);
@@ -186,6 +210,86 @@ describe('socketMiddleware: identity on the page socket', () => {
       await client.next((f) => f.t === 'joined' && f.p === pageId);
       await client.close();
     } finally {
+      await own.close();
+    }
+  });
+
+  it('a socketMiddleware or context that never finishes: refused 503 after connectTimeout, and logged', async () => {
+    const hang = (_req: IncomingMessage, _res: ServerResponse, _next: () => void) => {};
+    const own = await startApp({ socketMiddleware: [hang], connectTimeout: 5_000 });
+    try {
+      const { sid } = await render(own, '/who', 'alice');
+      assert.deepEqual(await upgradeRefused(own, cookieOf(sid, 'alice')), {
+        status: 503,
+        body: 'the page socket was refused: Service Unavailable',
+      });
+      assert.ok(
+        own.log.lines.some((l) => l.includes('socketMiddleware did not finish within connectTimeout (5000 ms)')),
+      );
+    } finally {
+      await own.close();
+    }
+  });
+});
+
+describe("the socket's request is an Express request, as the render's was", () => {
+  it('a context that reads req.get(), req.ip and req.query sees the same on the socket: the page joins', async () => {
+    const own = await startServer(
+      {
+        dir: folder.dir,
+        socketMiddleware: [],
+        context: (req: IncomingMessage) => {
+          const express = req as Request;
+          return { agent: express.get('user-agent'), ip: express.ip, hasQuery: typeof express.query === 'object' };
+        },
+      },
+      { before: [identify] },
+    );
+    try {
+      const page = await renderLive(own.origin, '/who');
+      assert.match(page.body, /<p id="context">\{"agent":"node","ip":"127\.0\.0\.1","hasQuery":true\}<\/p>/);
+      // A browser sends its socket the same User-Agent as its page (`ws` sends none unless told).
+      const client = await requestJoin(own.origin, page.pageId, page.cookie, { headers: { 'user-agent': 'node' } });
+      await client.next((f) => f.t === 'joined' || f.t === 'error' || f.t === 'closed');
+      assert.deepEqual(client.frames[0], { t: 'joined', p: page.pageId, a: 0 });
+      await client.close();
+    } finally {
+      await own.close();
+    }
+  });
+});
+
+describe('a context that differs at every request (a volatile field), in Chromium', { timeout: 180_000 }, () => {
+  it('the page is closed at its first join and does not reload; the console says what to fix', async () => {
+    let requests = 0;
+    const own = await startApp({ context: () => ({ request: ++requests }), socketMiddleware: [] });
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage();
+      // Every reload starts with a fetch of the status endpoint, at once: counted as it is called.
+      await page.addInitScript(() => {
+        const counted = window as unknown as { fetches: number };
+        counted.fetches = 0;
+        const original = window.fetch.bind(window);
+        window.fetch = (...args) => {
+          counted.fetches++;
+          return original(...args);
+        };
+      });
+      const told = new Promise<string>((resolve) =>
+        page.on('console', (message) => message.text().includes('first join') && resolve(message.text())),
+      );
+      await page.goto(`${own.origin}/watched`);
+      await page.waitForFunction(() => (window as unknown as { closedFor: string[] }).closedFor.length > 0);
+      const seen = await page.evaluate(() => {
+        const state = window as unknown as { closedFor: string[]; fetches: number };
+        return { closedFor: state.closedFor, fetches: state.fetches };
+      });
+      assert.deepEqual(seen, { closedFor: ['unauthorized'], fetches: 0 });
+      assert.match(await told, /socketMiddleware does not give the socket .* values that change from one request/);
+      assert.equal(requests, 2, 'one render, one socket: no second render');
+    } finally {
+      await browser.close();
       await own.close();
     }
   });

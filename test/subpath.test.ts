@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import express from 'express';
@@ -11,7 +11,7 @@ import { pagewire, type Pagewire } from '../lib/index.js';
 import { launchBrowser } from './helpers/browser.js';
 import { memoryLogger, scriptsFolder } from './helpers/fixtures.js';
 import { startNginx, type Nginx } from './helpers/nginx.js';
-import { PATIENT, testWorkers } from './helpers/server.js';
+import { PATIENT, renderLive, requestJoin, startServer, type TestServer, testWorkers } from './helpers/server.js';
 
 const SCRIPTS = {
   // Relative links: they resolve under the mount because `/app` redirects to `/app/`.
@@ -30,26 +30,20 @@ function __serverSocketEvent(name: string) {
 }`,
 };
 
-/** An Express app with Pagewire at `/app`, and a route of its own that the proxy does not forward. */
-async function listenApp(wire: Pagewire): Promise<{ server: Server; url: string }> {
-  const app = express();
-  app.use('/app', wire);
-  app.get('/outside', (_req, res) => void res.send('the app, outside the mount'));
-  const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  wire.attach(server);
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}
-
 describe('mounted at /app, behind an nginx that forwards only /app and /app/*', { timeout: 180_000 }, () => {
   const folder = scriptsFolder(SCRIPTS);
-  const wire = pagewire({ dir: folder.dir, logger: memoryLogger(), ...PATIENT, ...testWorkers() });
-  let app: { server: Server; url: string };
+  let app: TestServer;
   let nginx: Nginx;
   let browser: Browser;
   before(async () => {
-    app = await listenApp(wire);
+    // Pagewire at `/app`, and a route of the app's own that the proxy does not forward.
+    app = await startServer(
+      { dir: folder.dir },
+      {
+        mount: '/app',
+        after: (express) => express.get('/outside', (_req, res) => void res.send('the app, outside the mount')),
+      },
+    );
     // `= /app` too: without it nginx answers `/app` itself (its own 301 for a prefix location),
     // and the redirect under test would be nginx's.
     nginx = await startNginx(['= /app', '/app/'], app.url);
@@ -58,9 +52,7 @@ describe('mounted at /app, behind an nginx that forwards only /app and /app/*', 
   after(async () => {
     await browser?.close();
     await nginx?.stop();
-    await wire.close();
-    app?.server.closeAllConnections();
-    app?.server.close();
+    await app?.close();
     folder.remove();
   });
 
@@ -167,13 +159,13 @@ describe('wire.attach(server) claims only page-socket upgrades', () => {
   it("leaves other upgrades to the server's other listeners", async () => {
     const folder = scriptsFolder({ 'index.ts': 'echo("x");' });
     const wire = pagewire({ dir: folder.dir, workers: 0, logger: memoryLogger() });
-    // The app's own WebSocket endpoint: it takes every upgrade that is not a page socket, as an
-    // app with its own chat would, and answers "ours" on each.
+    // The app's own WebSocket endpoint: it takes every upgrade but the socket of the Pagewire it
+    // serves at the root, as an app with its own chat would, and answers "ours" on each.
     const chat = new WebSocketServer({ noServer: true });
     chat.on('connection', (ws, req) => ws.send(`ours: ${req.url}`));
     const server = createServer(wire.handler);
     server.on('upgrade', (req, socket, head) => {
-      if (isSocketPath((req.url ?? '').split('?')[0] ?? '')) return;
+      if ((req.url ?? '').split('?')[0] === '/__pagewire/socket') return;
       chat.handleUpgrade(req, socket, head, (ws) => chat.emit('connection', ws, req));
     });
     wire.attach(server);
@@ -190,12 +182,14 @@ describe('wire.attach(server) claims only page-socket upgrades', () => {
         ws.once('error', reject);
       });
     try {
-      // Had the wire claimed these too, each would also get its 401 written into the socket.
-      for (const path of ['/chat', '/__pagewire/sockets', '/app/__pagewire/socket/x', '/__pagewire/client.js'])
-        assert.equal(await open(path), `ours: ${path}`);
-      // Its own, mounted or not: refused without a session, by the wire and no one else.
+      // Had the wire claimed these too, each would also get its 401 written into the socket. A
+      // socket path under another mount is not its own either: it serves the root.
+      const others = ['/chat', '/__pagewire/sockets', '/app/__pagewire/socket/x', '/__pagewire/client.js'];
+      for (const path of [...others, '/app/__pagewire/socket?x=1']) assert.equal(await open(path), `ours: ${path}`);
+      // Its own, known from attach() (it answers the server's requests), before any request:
+      // refused without a session, by the wire and no one else.
       assert.equal(await open('/__pagewire/socket'), 'refused 401');
-      assert.equal(await open('/app/__pagewire/socket?x=1'), 'refused 401');
+      assert.equal(await open('/__pagewire/socket?x=1'), 'refused 401');
     } finally {
       await wire.close();
       for (const client of chat.clients) client.terminate();
@@ -203,6 +197,58 @@ describe('wire.attach(server) claims only page-socket upgrades', () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       folder.remove();
+    }
+  });
+});
+
+describe('two Pagewire instances on one server, at /a and /b', () => {
+  const folder = scriptsFolder(SCRIPTS);
+  after(() => folder.remove());
+
+  /** Instance `a` at /a (its app's listener attached first), `b` at /b, both attached to one server. */
+  async function twoInstances(): Promise<{ app: TestServer; b: Pagewire; close(): Promise<void> }> {
+    const b = pagewire({ dir: folder.dir, logger: memoryLogger(), ...PATIENT, ...testWorkers() });
+    const app = await startServer({ dir: folder.dir }, { mount: '/a', after: (express) => express.use('/b', b) });
+    b.attach(app.server);
+    return { app, b, close: async () => void (await Promise.all([app.close(), b.close()])) };
+  }
+
+  it('each claims its own socket path only: both live pages work', async () => {
+    const { app, close } = await twoInstances();
+    try {
+      for (const base of ['/a', '/b']) {
+        const { pageId, cookie } = await renderLive(app.origin, `${base}/live`);
+        const client = await requestJoin(app.origin, pageId, cookie, { base });
+        await client.next((f) => f.t === 'joined' && f.p === pageId);
+        client.event(pageId, 'click');
+        assert.equal((await client.next((f) => f.n === 'count')).d, 1, base);
+        await client.close();
+      }
+    } finally {
+      await close();
+    }
+  });
+
+  it('a socket of a base not served since the start is refused 404; the status probe teaches the base', async () => {
+    const { app, close } = await twoInstances();
+    const open = (path: string) =>
+      new Promise<number | undefined>((resolve) => {
+        const ws = new WebSocket(`${app.origin.replace('http', 'ws')}${path}`, { headers: { origin: app.origin } });
+        ws.once('unexpected-response', (_req, res) => resolve(res.statusCode));
+        ws.once('open', () => resolve(undefined));
+        ws.on('error', () => {});
+      });
+    try {
+      // A page of the previous process reconnects first: neither instance knows /b yet, and no
+      // other listener could answer, so one of them says so rather than leave it hanging.
+      assert.equal(await open('/b/__pagewire/socket'), 404);
+      // Its client then asks the status endpoint (through Express): its pages are gone, it reloads.
+      const status = await fetch(`${app.origin}/b/__pagewire/pages?ids=${'x'.repeat(22)}`);
+      assert.deepEqual(await status.json(), { live: [] });
+      // Now /b is known to b: refused as any socket without a live page is, by b.
+      assert.equal(await open('/b/__pagewire/socket'), 401);
+    } finally {
+      await close();
     }
   });
 });

@@ -4,9 +4,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 export const SOCKET_PATH = '/__pagewire/socket';
 
 /**
- * Whether an upgrade is for a page socket. `attach()` sees the full path and does not know where
- * the app mounted Pagewire (`/app/__pagewire/socket`), so the `__pagewire` segment is reserved:
- * the socket path under any mount, and nothing else, is claimed.
+ * Whether a path is a page socket's under some mount (`/app/__pagewire/socket`). Which of these an
+ * instance claims is `Mounts.socketBase`: only those under a mount it served.
  */
 export function isSocketPath(path: string): boolean {
   return path.endsWith(SOCKET_PATH);

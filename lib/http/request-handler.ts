@@ -1,12 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import send from 'send';
 import type { ScriptErrorInfo } from '../../runner/messages.js';
-import { computeContext, type ContextError } from '../context.js';
+import { computeContext, type ContextError, contextErrorForBrowser } from '../context.js';
 import { createErrorReporter } from '../errors.js';
 import { clientScript } from './client-script.js';
 import { devErrorPage, productionErrorPage } from './error-page.js';
 import { escapeHtml, injectAtStart } from './html.js';
 import { baseUrlOf, redirectToMountSlash, SOCKET_PATH } from './mount.js';
+import type { Mounts } from './mounts.js';
 import { originAllowed } from './origin.js';
 import type { ResolvedOptions } from '../options.js';
 import type { PageRegistry, RenderResult } from '../pages/page-registry.js';
@@ -39,9 +40,12 @@ export function createRequestHandler(
   options: ResolvedOptions,
   routes: RouteTable,
   registry: PageRegistry,
+  mounts: Mounts,
 ): RequestHandler {
   const report = createErrorReporter(options);
   return (req, res, next) => {
+    // Where this instance is mounted, for the sockets `attach()` claims (and their Express app).
+    mounts.learn(req);
     // The path as sent, never parsed as a URL: `//host/secret` must not become `/secret`
     // behind a proxy or middleware that matched the literal path.
     const target = req.url ?? '/';
@@ -217,13 +221,17 @@ export function createRequestHandler(
     res.end(injectAtStart(devErrorPage(error), clientTag(req, errorPageId)));
   }
 
-  /** The app's `context` function failed: its own error, so its message (in dev, its stack) says what to fix. */
+  /**
+   * The app's `context` function failed: the log has its error (and `renderErrors: 'next'` hands
+   * it to the app); the browser is told its message and stack in dev, and otherwise only what
+   * failed and the request id to find it in the log (`contextErrorForBrowser`).
+   */
   function contextFailed(res: ServerResponse, next: NextFunction | undefined, error: ContextError): void {
-    const requestId = randomId().slice(0, 10);
-    report.failure(error, { code: error.code, requestId, doing: 'computing the page context' });
+    report.failure(error, { code: error.code, requestId: error.requestId, doing: 'computing the page context' });
     if (next && options.renderErrors === 'next') return next(error);
     res.setHeader('cache-control', 'no-store');
-    sendText(res, 500, options.dev ? (error.stack ?? error.message) : `${error.message} (request ${requestId})`);
+    const shown = contextErrorForBrowser(error, options.dev);
+    sendText(res, 500, shown.detail ?? shown.message);
   }
 
   function fail(res: ServerResponse, next: NextFunction | undefined, error: unknown): void {

@@ -1,4 +1,5 @@
 import { Inbox, Outbox } from '../../protocol/sequence.js';
+import type { CloseReason } from '../../protocol/wire.js';
 import type { Frame, PushTail } from '../socket/frames.js';
 
 /** The one thing the pages need of a socket: a way to send it a frame. */
@@ -25,6 +26,8 @@ export interface PageEntry {
    */
   context: object;
   state: PageState;
+  /** Why it is closing, once it is: a page closed `unauthorized` sends nothing more to its socket. */
+  closeReason: CloseReason | undefined;
   socket: PageSocket | undefined;
   /** The grace period's timer, while disconnected. */
   graceTimer: NodeJS.Timeout | undefined;
@@ -60,6 +63,7 @@ export function newPageEntry(
     script,
     context: {},
     state: 'rendering',
+    closeReason: undefined,
     socket: undefined,
     graceTimer: undefined,
     pushes: new Outbox<PushTail>(onPushBytes),

@@ -6,7 +6,7 @@ import { AckBatch } from './ack-batch.js';
 import { CloseBatch } from './close-batch.js';
 import { DeadlineSweep } from './deadline-sweep.js';
 import { IdleSweep } from './idle-sweep.js';
-import { CHANGED_AT_FIRST_JOIN, contextChanged, pagesMatching, refuseFarewell } from './page-context.js';
+import { contextChanged, pagesMatching, refuseFarewell, refuseFirstJoin } from './page-context.js';
 import { newPageEntry, type PageEntry, type PageSocket } from './page-entry.js';
 import type { OldestFirst } from './oldest-first.js';
 import { makeRoom } from './page-limits.js';
@@ -141,9 +141,9 @@ export class PageRegistry {
     }
     // One answer for "no such page" and "not yours": a guessed id learns nothing.
     if (entry.session !== session || entry.state === 'closing' || entry.state === 'rendering') return 'UNKNOWN_PAGE';
-    if (entry.kind === 'page' && contextChanged(entry.context, context)) {
+    if (entry.kind === 'page' && context && contextChanged(entry.context, context)) {
       // Its pushes are not replayed: they were made for the context it rendered with.
-      if (entry.state === 'pending') this.#settings.logger.warn(CHANGED_AT_FIRST_JOIN, { pageId });
+      if (entry.state === 'pending') refuseFirstJoin(socket, entry, context, this.#settings.logger);
       this.#table.setConnected(entry, socket);
       this.#close(entry, 'unauthorized');
       return undefined;
@@ -188,6 +188,7 @@ export class PageRegistry {
 
   /** `wire.closePages`: closes every live page whose context `match` accepts (`unauthorized`); how many. */
   closeWhere(match: (context: object) => boolean): number {
+    if (this.#closing !== undefined) return 0;
     const pages = pagesMatching(this.#table.all(), match);
     for (const entry of pages) this.#close(entry, 'unauthorized');
     return pages.length;
@@ -227,9 +228,10 @@ export class PageRegistry {
     }
   }
 
-  /** Sends a frame to the page's socket, if it has one (dev script errors). */
+  /** Sends a frame to the page's socket (dev script errors); never to one its context was refused on. */
   sendToPage(pageId: string, message: Frame): void {
-    this.#table.get(pageId)?.socket?.send(message);
+    const entry = this.#table.get(pageId);
+    if (entry?.closeReason !== 'unauthorized') entry?.socket?.send(message);
   }
 
   /** Handles one runner message about pages; false when the message is not about pages. */
@@ -349,6 +351,7 @@ export class PageRegistry {
     if (entry.state === 'closing') return;
     clearTimeout(entry.graceTimer);
     entry.graceTimer = undefined;
+    entry.closeReason = reason;
     this.#table.setClosing(entry);
     if (entry.kind === 'watcher') {
       // No instance to end: the page hears of it now.

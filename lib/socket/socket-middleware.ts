@@ -17,21 +17,31 @@ export type SocketMiddleware = {
  * request itself (`res.end()`: its answer went to the browser, no socket); or one failed
  * (`next(error)`, a throw, a rejected promise).
  */
-export type MiddlewareOutcome = { kind: 'next' } | { kind: 'answered' } | { kind: 'failed'; error: unknown };
+export type MiddlewareOutcome =
+  | { kind: 'next' }
+  | { kind: 'answered' }
+  | { kind: 'failed'; error: unknown }
+  /** Not done within the bound (a session store that never answers): refused 503. */
+  | { kind: 'timed-out' };
 
 /**
  * Runs `middleware` in order on the upgrade request. `res` is a real `ServerResponse` bound to
  * the connection (as engine.io does), so a middleware that answers (a 401, a redirect) is heard
  * by the browser, and middleware that hooks the response (express-session's `onHeaders`) finds
- * what it expects. Once every middleware called `next()`, the connection is handed back,
- * untouched, for the WebSocket handshake.
+ * what it expects; `prepare` gives both what the app's framework gives its own (Express's
+ * prototypes). Once every middleware called `next()`, the connection is handed back, untouched,
+ * for the WebSocket handshake. Not done within `timeoutMs`: refused 503, and a late `next()`
+ * does nothing.
  */
 export function runSocketMiddleware(
   middleware: readonly SocketMiddleware[],
   req: IncomingMessage,
   socket: Duplex,
+  timeoutMs: number,
+  prepare: (res: ServerResponse) => void = () => {},
 ): Promise<MiddlewareOutcome> {
   const res = new ServerResponse(req);
+  prepare(res);
   // The connection ends with whatever answer a middleware gives: it was never an HTTP/1.1
   // keep-alive connection to go on with (the upgrade took it out of the HTTP server's hands).
   res.shouldKeepAlive = false;
@@ -41,10 +51,12 @@ export function runSocketMiddleware(
     const settle = (outcome: MiddlewareOutcome) => {
       if (settled) return;
       settled = true;
+      clearTimeout(timer);
       res.off('finish', answered);
       socket.off('close', gone);
       if (outcome.kind === 'next') res.detachSocket(socket as Socket);
       else if (outcome.kind === 'failed') answerFailure(res, socket, outcome.error);
+      else if (outcome.kind === 'timed-out') answerFailure(res, socket, { status: 503 });
       resolve(outcome);
     };
     const answered = () => {
@@ -55,6 +67,7 @@ export function runSocketMiddleware(
     const gone = () => settle({ kind: 'answered' });
     res.once('finish', answered);
     socket.once('close', gone);
+    const timer = setTimeout(() => settle({ kind: 'timed-out' }), timeoutMs);
     const run = (index: number) => {
       if (settled) return;
       const current = middleware[index];

@@ -2,9 +2,9 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { ClientMessage } from '../../protocol/wire.js';
-import type { ContextResult } from '../context.js';
+import { type ContextError, contextErrorForBrowser, type ContextResult } from '../context.js';
 import { originAllowed } from '../http/origin.js';
-import { isSocketPath } from '../http/mount.js';
+import type { Mounts } from '../http/mounts.js';
 import { sessionOf } from '../http/session.js';
 import type { ResolvedOptions } from '../options.js';
 import type { PageRegistry, PageSocket, Refusal } from '../pages/page-registry.js';
@@ -12,6 +12,9 @@ import { parseClientMessage } from './client-message.js';
 import { type Frame, frame } from './frames.js';
 import { TokenBucket } from './rate-limit.js';
 import { identifySocket } from './socket-identity.js';
+import { addClaimant, nobodyElseAnswers, removeClaimant } from './upgrade-claims.js';
+
+type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
 /** Per socket: a page-socket adapter, and a token bucket for the message rate limit. */
 interface Connection {
@@ -28,22 +31,24 @@ interface Connection {
 }
 
 /**
- * The page socket: claims upgrades of the socket path (`isSocketPath`) only, checks Origin and session before
- * upgrading (cross-site WebSocket hijacking), then validates every message before any
- * script sees it.
+ * The page socket: claims the upgrades of its own socket paths only (`<base>/__pagewire/socket`
+ * for each base it served, `Mounts`), checks Origin and session before upgrading (cross-site
+ * WebSocket hijacking), then validates every message before any script sees it.
  */
 export class SocketServer {
   readonly #options: ResolvedOptions;
   readonly #registry: PageRegistry;
+  readonly #mounts: Mounts;
   readonly #wss: WebSocketServer;
-  readonly #servers = new Map<Server, (req: IncomingMessage, socket: Duplex, head: Buffer) => void>();
+  readonly #servers = new Map<Server, UpgradeListener>();
   readonly #alive = new WeakSet<WebSocket>();
   readonly #heartbeat: NodeJS.Timeout;
   #closed = false;
 
-  constructor(options: ResolvedOptions, registry: PageRegistry) {
+  constructor(options: ResolvedOptions, registry: PageRegistry, mounts: Mounts) {
     this.#options = options;
     this.#registry = registry;
+    this.#mounts = mounts;
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes, perMessageDeflate: false });
     // Each socket is pinged; one that did not answer the previous ping is dead (a half-open
     // connection behind a proxy) and is terminated, so its pages start their grace period.
@@ -54,8 +59,10 @@ export class SocketServer {
   attach(server: Server): void {
     if (this.#closed) throw new Error('wire.attach(): this Pagewire instance is closed');
     if (this.#servers.has(server)) return;
-    const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => this.#upgrade(req, socket, head, server);
+    const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+      this.#upgrade(req, socket, head, server, onUpgrade);
     this.#servers.set(server, onUpgrade);
+    addClaimant(server, onUpgrade, (path) => this.#mounts.socketBase(path) !== undefined);
     server.on('upgrade', onUpgrade);
   }
 
@@ -64,17 +71,23 @@ export class SocketServer {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#heartbeat);
-    for (const [server, onUpgrade] of this.#servers) server.off('upgrade', onUpgrade);
+    for (const [server, onUpgrade] of this.#servers) {
+      server.off('upgrade', onUpgrade);
+      removeClaimant(server, onUpgrade);
+    }
     this.#servers.clear();
     for (const ws of this.#wss.clients) ws.close(1001, 'server shutting down');
     this.#wss.close();
   }
 
-  #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, server: Server): void {
-    const path = (req.url ?? '').split('?')[0];
-    if (!isSocketPath(path ?? '')) {
-      // Another listener may own this path; if none does, nobody would ever answer it.
-      if (server.listenerCount('upgrade') === 1) refuse(socket, 404, 'no WebSocket endpoint here');
+  #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, server: Server, listener: UpgradeListener): void {
+    const path = (req.url ?? '').split('?')[0] ?? '';
+    const base = this.#mounts.socketBase(path);
+    if (base === undefined) {
+      // Another listener may own this path (another Pagewire instance's mount); if none can,
+      // nobody would ever answer it. A page socket of a base not served yet since a restart is
+      // refused here too: its client then asks the status endpoint, which teaches the base.
+      if (nobodyElseAnswers(server, listener, path)) refuse(socket, 404, 'no WebSocket endpoint here');
       return;
     }
     if (this.#closed) return refuse(socket, 503, 'the server is shutting down');
@@ -89,7 +102,7 @@ export class SocketServer {
     if (!session || !this.#registry.hasSession(session)) return refuse(socket, 401, 'no live page for this session');
     const middleware = this.#options.socketMiddleware;
     if (!middleware) return this.#wss.handleUpgrade(req, socket, head, (ws) => this.#connected(ws, session, undefined));
-    identifySocket(this.#options, middleware, req, socket)
+    identifySocket(this.#options, middleware, req, socket, (res) => this.#mounts.asExpressRequest(base, req, res))
       .then((context) => {
         if (!context) return;
         if (this.#closed) return refuse(socket, 503, 'the server is shutting down');
@@ -243,15 +256,9 @@ const REFUSALS: Record<Refusal, string> = {
 
 const PONG = frame({ t: 'pong' });
 
-function contextFailed(pageId: string, error: Error, dev: boolean): Frame {
-  const detail = dev ? error.stack : undefined;
-  return frame({
-    t: 'error',
-    p: pageId,
-    code: 'CONTEXT_FAILED',
-    message: error.message,
-    ...(detail ? { detail } : {}),
-  });
+/** Outside dev, the browser is not told the app's error text: what failed, and the request id. */
+function contextFailed(pageId: string, error: ContextError, dev: boolean): Frame {
+  return frame({ t: 'error', p: pageId, code: 'CONTEXT_FAILED', ...contextErrorForBrowser(error, dev) });
 }
 
 function refuse(socket: Duplex, status: number, reason: string): void {

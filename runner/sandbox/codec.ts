@@ -43,6 +43,17 @@ export function encodeRequest(request: RequestData): EncodedRequest {
   return JSON.stringify({ ...request, context: serialize(request.context) }) as EncodedRequest;
 }
 
+/**
+ * The one form of `request.context` on both sides: the app's value written as
+ * `@ungap/structured-clone` records in JSON and read back. The host keeps that copy (joins and
+ * `wire.closePages` compare it) and the script is sent the same copy, so both see one value: what
+ * JSON cannot write is written as JSON writes it (`NaN`, `Infinity` and `-Infinity` become `null`;
+ * `-0`, Dates, Maps, Sets, BigInts and shared references survive). Copying a copy changes nothing.
+ */
+export function copyContext(context: object): object {
+  return deserialize(JSON.parse(JSON.stringify(serialize(context)))) as object;
+}
+
 export function decodeRequest(encoded: EncodedRequest): RequestData {
   const request = JSON.parse(encoded) as Omit<RequestData, 'context'> & { context: ReturnType<typeof serialize> };
   return { ...request, context: deserialize(request.context) as object };

@@ -1,10 +1,9 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import express, { type NextFunction, type Request, type Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { NextFunction, Request, Response } from 'express';
 import { WebSocket } from 'ws';
-import { pagewire, type Pagewire, type PagewireOptions } from '../../lib/index.js';
-import { memoryLogger, scriptsFolder } from './fixtures.js';
-import { PATIENT, SocketClient, testWorkers } from './server.js';
+import type { PagewireOptions } from '../../lib/index.js';
+import { scriptsFolder } from './fixtures.js';
+import { fetchPage, requestJoin, type SocketClient, startServer, type TestServer } from './server.js';
 
 // The app's identity, as a real Express app would have it: a middleware puts the user on `req`
 // (here from a `user` cookie; express-session and passport in examples/passport/, in Chromium).
@@ -74,48 +73,27 @@ function __serverSocketEvent(name: string) {
   if (name === 'who') server_socket_event('who', id);
 }`,
   'plain.ts': `echo('plain: ' + JSON.stringify(request.context));`,
+  // Keeps, for the browser test, every reason its page closed for.
+  'watched.ts': `echo(\`<p>watched</p><script>
+  window.closedFor = [];
+  document.serverSocket.addEventListener('closed', (event) => window.closedFor.push(event.data.reason));
+</script>\`);
+function __serverSocketEvent() {}`,
 });
 
-export interface App {
-  wire: Pagewire;
-  origin: string;
-  log: ReturnType<typeof memoryLogger>;
-  close(): Promise<void>;
+export type App = TestServer;
+
+/** The app's error handler: says it was the app's, with a status nobody else uses. */
+function appErrorHandler(error: Error, _req: Request, res: Response, _next: NextFunction): void {
+  res.status(599).send(`the app's error handler: ${error.name}: ${error.message}`);
 }
 
 /** The app: its middleware, then Pagewire, then an error handler, on 127.0.0.1 with a free port. */
-export async function startApp(options: Partial<PagewireOptions> = {}): Promise<App> {
-  const log = memoryLogger();
-  const wire = pagewire({
-    dir: folder.dir,
-    logger: log,
-    ...PATIENT,
-    ...testWorkers(),
-    context,
-    socketMiddleware: [identify, checkAsync],
-    ...options,
-  });
-  const app = express();
-  app.use(identify);
-  app.use(wire);
-  app.use((error: Error, _req: Request, res: Response, _next: NextFunction) => {
-    res.status(599).send(`the app's error handler: ${error.name}: ${error.message}`);
-  });
-  const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  wire.attach(server);
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    wire,
-    origin,
-    log,
-    close: async () => {
-      await wire.close();
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
+export function startApp(options: Partial<PagewireOptions> = {}): Promise<App> {
+  return startServer(
+    { dir: folder.dir, context, socketMiddleware: [identify, checkAsync], ...options },
+    { before: [identify], after: (app) => app.use(appErrorHandler) },
+  );
 }
 
 export const cookieOf = (sid: string | undefined, user: string | undefined) =>
@@ -129,18 +107,13 @@ export async function render(
   sid?: string,
   headers: Record<string, string> = {},
 ): Promise<{ status: number; body: string; pageId: string; sid: string }> {
-  const response = await fetch(app.origin + path, { headers: { cookie: cookieOf(sid, user), ...headers } });
-  const body = await response.text();
-  const pageId = /data-pagewire-page="([^"]+)"/.exec(body)?.[1] ?? '';
-  const setCookie = response.headers.get('set-cookie');
-  return { status: response.status, body, pageId, sid: sid ?? setCookie?.split(';')[0] ?? '' };
+  const { status, body, pageId, newSession } = await fetchPage(app.origin, path, cookieOf(sid, user), headers);
+  return { status, body, pageId, sid: sid ?? newSession ?? '' };
 }
 
-/** A socket as `user` in the browser session `sid`, joining `pageId`. */
-export async function join(app: App, pageId: string, sid: string, user?: string): Promise<SocketClient> {
-  const client = await SocketClient.connect(app.origin, cookieOf(sid, user));
-  client.send({ t: 'join', p: pageId, a: 0 });
-  return client;
+/** A socket as `user` in the browser session `sid`, joining `pageId` (the answer may be a refusal). */
+export function join(app: App, pageId: string, sid: string, user?: string): Promise<SocketClient> {
+  return requestJoin(app.origin, pageId, cookieOf(sid, user));
 }
 
 export const closedHook = (app: App, user: string) => app.log.lines.filter((l) => l.endsWith(`closed page of ${user}`));

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import express from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import { WebSocket } from 'ws';
 import { pagewire, type Pagewire, type PagewireOptions } from '../../lib/index.js';
 import { FAILURE_REPORT_MS, memoryLogger, realTimeout } from './fixtures.js';
@@ -28,12 +28,24 @@ export function testWorkers(): Pick<PagewireOptions, 'workers'> {
  */
 export const PATIENT = { connectTimeout: 600_000, disconnectTimeout: 600_000 } as const;
 
+/** How the test's Express app is put together around Pagewire. */
+export interface AppSetup {
+  /** Where Pagewire is mounted: `app.use(mount, wire)`. The root by default. */
+  mount?: string;
+  /** The app's own middleware, before Pagewire (its session, its user). */
+  before?: RequestHandler[];
+  /** The app's own routes and error handlers, after Pagewire. */
+  after?: (app: Express) => void;
+}
+
 /** Pagewire mounted in a real Express app, listening on 127.0.0.1 with a free port. */
-export async function startServer(options: PagewireOptions): Promise<TestServer> {
+export async function startServer(options: PagewireOptions, setup: AppSetup = {}): Promise<TestServer> {
   const log = memoryLogger();
   const wire = pagewire({ logger: log, ...PATIENT, ...testWorkers(), ...options });
   const app = express();
-  app.use(wire);
+  for (const middleware of setup.before ?? []) app.use(middleware);
+  app.use(setup.mount ?? '/', wire);
+  setup.after?.(app);
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -54,18 +66,29 @@ export async function startServer(options: PagewireOptions): Promise<TestServer>
   };
 }
 
+/** A rendered page as it was answered: its page id if live (else ''), and the new session cookie if set. */
+export async function fetchPage(
+  base: string,
+  path: string,
+  cookie?: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; pageId: string; newSession: string | undefined; body: string }> {
+  const response = await fetch(base + path, { headers: { ...(cookie ? { cookie } : {}), ...headers } });
+  const body = await response.text();
+  const pageId = /data-pagewire-page="([^"]+)"/.exec(body)?.[1] ?? '';
+  const newSession = response.headers.get('set-cookie')?.split(';')[0];
+  return { status: response.status, pageId, newSession, body };
+}
+
 /** The page id and the session cookie of a rendered live page. */
 export async function renderLive(
   base: string,
   path: string,
   cookie?: string,
 ): Promise<{ pageId: string; cookie: string; body: string }> {
-  const response = await fetch(base + path, { headers: cookie ? { cookie } : {} });
-  const body = await response.text();
-  const pageId = /data-pagewire-page="([^"]+)"/.exec(body)?.[1];
-  if (!pageId) throw new Error(`${path} did not render a live page (status ${response.status}): ${body.slice(0, 300)}`);
-  const setCookie = response.headers.get('set-cookie');
-  return { pageId, cookie: cookie ?? (setCookie ? (setCookie.split(';')[0] as string) : ''), body };
+  const { status, pageId, newSession, body } = await fetchPage(base, path, cookie);
+  if (!pageId) throw new Error(`${path} did not render a live page (status ${status}): ${body.slice(0, 300)}`);
+  return { pageId, cookie: cookie ?? newSession ?? '', body };
 }
 
 /** A page socket client: a real `ws` connection, with every frame it receives kept in order. */
@@ -82,8 +105,13 @@ export class SocketClient {
     });
   }
 
-  static connect(origin: string, cookie: string, headers: Record<string, string> = {}): Promise<SocketClient> {
-    const ws = new WebSocket(`${origin.replace('http', 'ws')}/__pagewire/socket`, {
+  static connect(
+    origin: string,
+    cookie: string,
+    headers: Record<string, string> = {},
+    base = '',
+  ): Promise<SocketClient> {
+    const ws = new WebSocket(`${origin.replace('http', 'ws')}${base}/__pagewire/socket`, {
       headers: { cookie, origin, ...headers },
     });
     return new Promise((resolve, reject) => {
@@ -139,10 +167,21 @@ export class SocketClient {
   }
 }
 
+/** Opens a socket (under the mount `base`) and sends the join of `pageId`, whatever the answer. */
+export async function requestJoin(
+  origin: string,
+  pageId: string,
+  cookie: string,
+  { acked = 0, base = '', headers = {} }: { acked?: number; base?: string; headers?: Record<string, string> } = {},
+): Promise<SocketClient> {
+  const client = await SocketClient.connect(origin, cookie, headers, base);
+  client.send({ t: 'join', p: pageId, a: acked });
+  return client;
+}
+
 /** Opens a socket and joins `pageId`; resolves once the server confirmed the join. */
 export async function joinPage(origin: string, pageId: string, cookie: string, acked = 0): Promise<SocketClient> {
-  const client = await SocketClient.connect(origin, cookie);
-  client.send({ t: 'join', p: pageId, a: acked });
+  const client = await requestJoin(origin, pageId, cookie, { acked });
   await client.next((f) => f.t === 'joined' && f.p === pageId);
   return client;
 }

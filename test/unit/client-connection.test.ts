@@ -76,8 +76,13 @@ class ScriptedServer {
   }
 }
 
-function client(server: ScriptedServer, reloads: { count: number; wake?: () => void }): ServerSocket {
+function client(
+  server: ScriptedServer,
+  reloads: { count: number; wake?: () => void },
+  fetch?: typeof globalThis.fetch,
+): ServerSocket {
   const connection = new Connection({
+    ...(fetch ? { fetch } : {}),
     url: `ws://127.0.0.1:${server.port}/`,
     statusUrl: `http://127.0.0.1:${server.port}/status`,
     WebSocket: NodeWebSocket as unknown as typeof globalThis.WebSocket,
@@ -196,5 +201,79 @@ describe('the browser client against the protocol (a scripted server)', () => {
     }
     assert.match(String(errors[0]), /push 3 arrived after 1/);
     await reloaded;
+  });
+
+  it('a page closed unauthorized on its first join does not reload; one that joined before does', async () => {
+    // Every reload starts with a status probe, made at once: counting the calls tells whether one started.
+    const probes: string[] = [];
+    const reloads = { count: 0 };
+    const socket = client(server, reloads, (input) => {
+      probes.push(String(input));
+      return Promise.resolve(new Response(JSON.stringify({ live: [] })));
+    });
+    const start = server.received.length;
+    await server.message(start, (m) => m.t === 'join' && m.p === PAGE);
+    const closed = nextEvent(socket, 'closed');
+    let expired = false;
+    socket.addEventListener('expired', () => (expired = true));
+    server.send({ t: 'closed', p: PAGE, reason: 'unauthorized' });
+    assert.deepEqual((await closed).data, { reason: 'unauthorized' });
+    // `closed` is raised inside the handling of the frame: by now a reload would have begun.
+    assert.deepEqual([expired, probes, reloads.count], [false, [], 0]);
+
+    const again = client(server, reloads, (input) => {
+      probes.push(String(input));
+      return Promise.resolve(new Response(JSON.stringify({ live: [] })));
+    });
+    const from = server.received.length;
+    await server.message(from, (m) => m.t === 'join' && m.p === PAGE);
+    const opened = nextEvent(again, 'open');
+    server.send({ t: 'joined', p: PAGE, a: 0 });
+    await opened;
+    const expiredAgain = nextEvent(again, 'expired');
+    server.send({ t: 'closed', p: PAGE, reason: 'unauthorized' });
+    await expiredAgain;
+    assert.equal(probes.length, 1, 'signed out while the page was live: it reloads, for the app to sign in again');
+  });
+
+  it('an upgrade nobody answers is given up after two heartbeats: the status endpoint is asked', async () => {
+    // A server that never answers the upgrade, as one whose listeners do not know the mount yet.
+    const held: Array<{ destroy(): void }> = [];
+    let statusAsked: () => void = () => {};
+    const asked = new Promise<void>((resolve) => (statusAsked = resolve));
+    const silent = createServer((_req, res) => {
+      statusAsked();
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ live: [] }));
+    });
+    silent.on('upgrade', (_req, socket) => held.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    const reloads: { count: number; wake?: () => void } = { count: 0 };
+    const reloaded = new Promise<void>((resolve) => (reloads.wake = resolve));
+    const connection = new Connection({
+      url: `ws://127.0.0.1:${port}/`,
+      statusUrl: `http://127.0.0.1:${port}/status`,
+      WebSocket: NodeWebSocket as unknown as typeof globalThis.WebSocket,
+      heartbeat: 20,
+      minDelay: 5,
+      maxDelay: 40,
+      reload: () => {
+        reloads.count++;
+        reloads.wake?.();
+      },
+    });
+    const socket = new ServerSocket(PAGE, connection);
+    try {
+      await asked;
+      // Its page is not live there: it expires and reloads.
+      await reloaded;
+      assert.equal(socket.closed, true);
+    } finally {
+      socket.close();
+      for (const held_ of held) held_.destroy();
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 });

@@ -22,6 +22,18 @@ describe('computeContext', () => {
     assert.deepEqual(result.value, { user: { id: 'alice', since: new Date(0), roles: new Map([['chat', 'admin']]) } });
   });
 
+  it("is the codec's copy: the script reads what joins compare (NaN and Infinity are null in both)", async () => {
+    const since = new Date(7);
+    const result = await computeContext(
+      () => ({ n: Number.NaN, big: Infinity, low: -Infinity, zero: -0, since }),
+      request(),
+    );
+    assert.ok(result.ok);
+    assert.deepEqual(result.value, { n: null, big: null, low: null, zero: -0, since });
+    const script = decodeRequest(encodeRequest(getRequest({ context: result.value }))).context;
+    assert.deepEqual(script, result.value);
+  });
+
   it('awaits an async function', async () => {
     const result = await computeContext(async () => ({ user: 'bob' }), request());
     assert.deepEqual(result, { ok: true, value: { user: 'bob' } });

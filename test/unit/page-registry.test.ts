@@ -38,6 +38,13 @@ function __serverSocketEvent(name: string) {
   if (name === 'stop') page.channel('stop').publish(null);
 }`,
   'plain.ts': `echo('plain');`,
+  'leaky.ts': `echo('leaky');
+page.onClose(() => {
+  server_socket_event('secret', 'of alice');
+  page.broadcast('secret', 'of alice');
+  throw new Error('the close hook of alice');
+});
+function __serverSocketEvent() {}`,
   'self-close.ts': `server_socket_event('hi', 'x'.repeat(1000)); page.close(); echo('plain');`,
   'slow.ts': `await new Promise(() => {}); echo('never');`,
 });
@@ -171,8 +178,26 @@ describe('PageRegistry, with a real runner and no socket', () => {
     await registry.close();
   });
 
+  it('refused at its first join: told why, then closed; nothing else of the page reaches the socket', async () => {
+    // Dev: a close hook's error would be shown to the page's socket.
+    const log = memoryLogger();
+    const registry = start({ dev: true, logger: log });
+    await registry.render('leaky.ts', PAGE(50), 's', getRequest({ context: { user: 'alice', theme: 'dark' } }));
+    const bob = new RecordingSocket();
+    assert.equal(registry.join(bob, 's', PAGE(50), 0, { user: 'bob', theme: 'dark' }), undefined);
+    await bob.next((f) => f.t === 'closed');
+    await waitFor(() => log.lines.some((l) => l.includes('the close hook of alice')), 'the close hook ran');
+    assert.deepEqual(
+      bob.frames.map((f) => (f.t === 'error' ? f.code : f.t)),
+      ['CONTEXT_CHANGED', 'closed'],
+    );
+    assert.ok(log.lines.some((l) => l.includes('socketMiddleware does not give') && l.includes('differ: user)')));
+    await registry.close();
+  });
+
   it('closeWhere closes the pages whose context matches, and counts them', async () => {
-    const registry = start();
+    const log = memoryLogger();
+    const registry = start({ logger: log });
     await registry.render('live.ts', PAGE(40), 's1', getRequest({ context: { user: 'alice' } }));
     await registry.render('live.ts', PAGE(41), 's2', getRequest({ context: { user: 'alice' } }));
     await registry.render('live.ts', PAGE(42), 's3', getRequest({ context: { user: 'bob' } }));
@@ -190,7 +215,14 @@ describe('PageRegistry, with a real runner and no socket', () => {
     );
     await waitFor(() => registry.size === 1, 'the two pages close');
     assert.deepEqual(registry.livePages('s3', [PAGE(42)]), [PAGE(42)]);
-    await registry.close();
+    // Once closing, the registry closes every page itself: closeWhere closes none, and says so.
+    const closing = registry.close();
+    assert.equal(
+      registry.closeWhere(() => true),
+      0,
+    );
+    await closing;
+    assert.equal(log.lines.filter((l) => l.includes('CLOSE_FAILED') || l.includes('page(s) failed')).length, 0);
   });
 
   it('a page its script closes while it renders leaves no tombstone: it was never live', async () => {
