@@ -11,7 +11,7 @@ const USAGE = `Usage: pagewire serve [dir] [--port N] [--host H] [--dev] [--work
                 partial it imports, and a tsconfig.json for editors; never overwrites a file
   dir           the scripts folder (default for serve: current folder)
   --port N      port to listen on (default: $PORT, or 3000)
-  --host H      address to listen on (default: all addresses)
+  --host H      address to listen on (default: localhost with --dev, all addresses without)
   --dev         development mode: hot reload, error details in the browser
   --workers N   run scripts in N worker threads: a stuck or crashing script ends its worker,
                 not the server (default: one per core; 0 runs them in the server's thread)
@@ -67,18 +67,21 @@ export async function main(argv: string[]): Promise<void> {
   const env = values.env === undefined ? {} : { env: [...DEFAULT_OPTIONS.env, ...values.env] };
   // The CLI owns its process: with --workers 0, a script's stray rejection must not end it.
   const wire = startPagewire({ dir, dev: values.dev, ...workers, ...env }, { ownsProcess: true });
+  // Dev mode shows code and stacks to the browser: only this machine's, unless --host says otherwise.
+  const host = values.host ?? (values.dev ? 'localhost' : undefined);
   // The core handler straight on node:http: the standalone server does not pay Express's
   // per-request cost (routing, request and response decoration).
   const server = createServer(wire.handler);
   wire.attach(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, values.host, resolve);
+    server.listen(port, host, resolve);
   });
   const address = server.address();
   const shown = typeof address === 'object' && address ? address.port : port;
   console.log(
-    `Pagewire is serving ${wire.options.dir} on http://${values.host ?? 'localhost'}:${shown}/` +
+    `Pagewire is serving ${wire.options.dir} on http://${host ?? 'localhost'}:${shown}/` +
+      (host === undefined ? ' (all addresses)' : '') +
       (values.dev ? ' (dev)' : ''),
   );
 

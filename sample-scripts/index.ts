@@ -43,8 +43,10 @@ echo(
 ${samples.map(([href, file, what]) => html`<li><a href=".${href}">${file}</a>: ${what}</li>`)}
 </ul>
 <h2>Your own page</h2>
-<p>In your project, <code>npx pagewire init</code> writes a <code>scripts/</code> folder: a first page that
-counts clicks (<code>index.ts</code>), a partial it imports (<code>_layout.ts</code>) and a
+<p>In your project, after <code>npm install path/to/pagewire</code> and
+<code>npm install -D typescript @types/node@20</code>, <code>npx pagewire init</code> writes a
+<code>scripts/</code> folder: a first page that counts clicks (<code>index.ts</code>), a partial it
+imports (<code>_layout.ts</code>) and a
 <code>tsconfig.json</code> that tells your editor the globals a script sees. Then
 <code>npx pagewire serve scripts --dev</code> serves it, and reloads a page when you save its file.
 Each <code>.ts</code> file is a page (<code>a/b.ts</code> serves <code>/a/b</code>); its top-level code

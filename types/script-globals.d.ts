@@ -44,7 +44,9 @@ interface PagewireContext {}
 /** The HTTP request that rendered this page. */
 declare const request: {
   readonly method: string;
+  /** The URL below the mount path (`baseUrl`), with the query: `baseUrl + url` is what the browser asked for. */
   readonly url: string;
+  /** The decoded path below the mount path, without the query. */
   readonly path: string;
   /** Where the app mounted Pagewire (`'/app'` for `app.use('/app', wire)`), or `''`: links to other pages. */
   readonly baseUrl: string;
