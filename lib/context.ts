@@ -30,8 +30,10 @@ export class ContextError extends Error {
   constructor(message: string, cause?: unknown) {
     super(message, cause === undefined ? undefined : { cause });
     this.name = 'ContextError';
-    // The stack that helps is the app's function's own.
-    if (cause instanceof Error && cause.stack) this.stack = `${this.name}: ${message}\n${stackFrames(cause.stack)}`;
+    // The stack that helps is the app's function's own; without one, Pagewire's frames would
+    // only mislead (the message says where in the returned value to look).
+    const frames = cause instanceof Error && cause.stack ? `\n${stackFrames(cause.stack)}` : '';
+    this.stack = `${this.name}: ${message}${frames}`;
   }
 }
 
@@ -65,7 +67,9 @@ export async function computeContext(
   req: IncomingMessage,
 ): Promise<ContextResult> {
   if (!context) return { ok: true, value: NO_CONTEXT };
-  const where = `${req.method ?? 'GET'} ${req.url ?? '/'}`;
+  // Express's originalUrl: mounted at /app, the browser asked for /app/dash, not /dash.
+  const url = (req as { originalUrl?: unknown }).originalUrl;
+  const where = `${req.method ?? 'GET'} ${typeof url === 'string' ? url : (req.url ?? '/')}`;
   let value: unknown;
   try {
     value = await context(req);
@@ -86,12 +90,49 @@ export async function computeContext(
     return { ok: true, value: copyContext(value) };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
+    // No cause: its stack is structuredClone's, inside Pagewire; the path says where to look.
     return failed(
-      `pagewire({ context }): the context function returned a value that cannot be cloned for ${where} ` +
-        `(${message}). Return plain data (objects, arrays, strings, numbers, Dates, Maps, Sets), ` +
-        'such as { user: { id: user.id, name: user.name } }: not functions, sockets or database connections',
-      error,
+      `pagewire({ context }): the context function returned a value that cannot be cloned for ${where}: ` +
+        `${unclonableAt(value, 'context')} (${message}). Return plain data (objects, arrays, strings, numbers, ` +
+        'Dates, Maps, Sets), such as { user: { id: user.id, name: user.name } }: not functions, sockets or ' +
+        'database connections',
     );
+  }
+}
+
+/**
+ * Where in `value` the first member structuredClone refuses sits: `context.user.save`, or the
+ * object itself when none of its members is to blame (a Promise, a WeakMap, a socket).
+ */
+export function unclonableAt(value: unknown, path: string, seen = new Set<object>()): string {
+  if (typeof value !== 'object' || value === null) return path;
+  if (seen.has(value)) return path;
+  seen.add(value);
+  const members: Array<[string, unknown]> =
+    value instanceof Map
+      ? [...value].map(([key, member]) => [`${path}.get(${show(key)})`, member])
+      : value instanceof Set
+        ? [...value].map((member, index) => [`${path} (a Set's member ${index})`, member])
+        : Object.entries(value).map(([key, member]) => [`${path}${accessor(key, Array.isArray(value))}`, member]);
+  for (const [where, member] of members) {
+    if (clonable(member)) continue;
+    return unclonableAt(member, where, seen);
+  }
+  return path;
+}
+
+/** `.name`, `[1]` in an array, `["odd key"]`. */
+function accessor(key: string, inArray: boolean): string {
+  if (inArray && /^\d+$/.test(key)) return `[${key}]`;
+  return /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
+}
+
+function clonable(value: unknown): boolean {
+  try {
+    structuredClone(value);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -51,8 +51,11 @@ export interface ErrorPlace {
 export interface ErrorReporter {
   /** A script's error. Returns it as an Error, for whoever answers the request. */
   scriptError(info: ScriptErrorInfo, place: ErrorPlace): PagewireError;
-  /** Pagewire's own failure; `doing` is what failed, as the log line starts: `closing 3 page(s)`. */
-  failure(error: unknown, context: ErrorPlace & { code: string; doing?: string }): void;
+  /**
+   * A failure; `doing` is what failed, as the log line starts: `closing 3 page(s)`. With `stack`,
+   * the error's stack follows (the app's own code failed, and its frames say where).
+   */
+  failure(error: unknown, context: ErrorPlace & { code: string; doing?: string; stack?: boolean }): void;
   /** A line a script runner logged: script output, or (with `error`) a failure it caught. */
   runnerLog(message: Extract<RunnerToHost, { type: 'log' }>): void;
 }
@@ -97,11 +100,12 @@ export function createErrorReporter(options: { logger: Logger; onError: ErrorHan
       return error;
     },
 
-    failure(thrown, { doing, ...place }) {
+    failure(thrown, { doing, stack, ...place }) {
       const error = thrown instanceof Error ? thrown : new Error(describe(thrown));
       const context = withoutUndefined<ErrorContext>({ ...place, message: error.message });
       const request = place.requestId ? `request ${place.requestId}: ` : '';
-      const what = doing ? `${doing} failed: ${error.message}` : (error.stack ?? error.message);
+      const frames = stack && error.stack ? framesOf(error.stack) : '';
+      const what = doing ? `${doing} failed: ${error.message}${frames}` : (error.stack ?? error.message);
       logger.error(`${request}${what}`, fieldsOf(context));
       handOn(error, context);
     },
@@ -137,4 +141,10 @@ function withoutUndefined<T extends object>(value: T): T {
 function describe(value: unknown): string {
   if (value instanceof Error) return value.stack ?? `${value.name}: ${value.message}`;
   return String(value);
+}
+
+/** The `at ...` lines of a stack, each on a line of its own after the message; '' when none. */
+function framesOf(stack: string): string {
+  const frames = stack.split('\n').filter((line) => /^\s+at /.test(line));
+  return frames.length === 0 ? '' : `\n${frames.join('\n')}`;
 }

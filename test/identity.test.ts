@@ -81,10 +81,8 @@ describe('context: the app user in scripts (request.context)', () => {
     try {
       const fn = await render(dev, '/who', 'alice', undefined, { 'x-context': 'function' });
       assert.equal(fn.status, 500);
-      assert.match(
-        fn.body,
-        /returned a value that cannot be cloned for GET \/who \(.*could not be cloned.*\)\. Return plain data/,
-      );
+      const said = /cannot be cloned for GET \/who: context\.notify \(.*could not be cloned.*\)\. Return plain data/;
+      assert.match(fn.body, said);
       const array = await render(dev, '/who', 'alice', undefined, { 'x-context': 'array' });
       assert.equal(array.status, 500);
       assert.match(array.body, /the context function must return an object, such as \{ user: req\.user \}, got \[/);
@@ -195,6 +193,8 @@ describe('socketMiddleware: identity on the page socket', () => {
     assert.equal(error.detail, undefined);
     const logged = app.log.lines.find((l) => l.includes(`request ${id}: computing a page socket's context failed`));
     assert.match(String(logged), /the context function threw for GET \/__pagewire\/socket: no session for you/);
+    // The log has the frames of the app's function, which the browser outside dev does not.
+    assert.match(String(logged), /no session for you\n\s+at .*identity-app\.ts/);
     await client.close();
     const good = await join(app, pageId, sid, 'erin');
     await good.next((f) => f.t === 'joined' && f.p === pageId);

@@ -227,7 +227,8 @@ export function createRequestHandler(
    * failed and the request id to find it in the log (`contextErrorForBrowser`).
    */
   function contextFailed(res: ServerResponse, next: NextFunction | undefined, error: ContextError): void {
-    report.failure(error, { code: error.code, requestId: error.requestId, doing: 'computing the page context' });
+    const { code, requestId } = error;
+    report.failure(error, { code, requestId, doing: 'computing the page context', stack: true });
     if (next && options.renderErrors === 'next') return next(error);
     res.setHeader('cache-control', 'no-store');
     const shown = contextErrorForBrowser(error, options.dev);

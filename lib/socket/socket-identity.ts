@@ -47,7 +47,7 @@ export async function identifySocket(
   }
   if (!context.ok) {
     const { code, requestId } = context.error;
-    report.failure(context.error, { code, requestId, doing: "computing a page socket's context" });
+    report.failure(context.error, { code, requestId, doing: "computing a page socket's context", stack: true });
   }
   return context;
 }

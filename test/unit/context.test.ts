@@ -55,7 +55,7 @@ describe('computeContext', () => {
       [() => 'alice' as unknown as object, /must return an object, such as \{ user: req\.user \}, got 'alice' for GET/],
       [() => null as unknown as object, /must return an object.*got null/],
       [() => [1], /must return an object.*got \[ 1 \]/],
-      [() => ({ save() {} }), /a value that cannot be cloned for GET \/page \(.*\)\. Return plain data/],
+      [() => ({ save() {} }), /a value that cannot be cloned for GET \/page: context\.save \(.*\)\. Return plain data/],
     ];
     for (const [context, message] of cases) {
       const result = await computeContext(context, request());
@@ -66,6 +66,29 @@ describe('computeContext', () => {
         assert.equal(result.error.status, 500);
       }
     }
+  });
+
+  it('a value that cannot be cloned: the message says where in it the culprit sits', async () => {
+    const cases: Array<[object, string]> = [
+      [{ user: { id: 'a', save() {} } }, 'context.user.save'],
+      [{ roles: new Map([['chat', { at: new Date(), send: Symbol('x') }]]) }, "context.roles.get('chat').send"],
+      [{ list: [1, { 'odd key': new WeakMap() }] }, 'context.list[1]["odd key"]'],
+      [{ pending: Promise.resolve(1) }, 'context.pending'],
+    ];
+    for (const [value, path] of cases) {
+      const result = await computeContext(() => value, request());
+      assert.ok(!result.ok);
+      assert.ok(result.error.message.includes(`: ${path} (`), result.error.message);
+    }
+  });
+
+  it('names the URL the browser asked for: Express mounted at /app, /app/dash, not /dash', async () => {
+    const req = Object.assign(request('/dash'), { originalUrl: '/app/dash' });
+    const result = await computeContext(() => {
+      throw new Error('db down');
+    }, req);
+    assert.ok(!result.ok);
+    assert.match(result.error.message, /threw for GET \/app\/dash: db down/);
   });
 
   it("a throw keeps the function's own stack", async () => {
