@@ -216,6 +216,8 @@ describe('npm packages in scripts', () => {
       reported.error.message,
       /the package 'cjs-lazy' needs the module 'child_process' \(required by \S+cjs-lazy[/\\]lib[/\\]index\.js\)/,
     );
+    // Thrown by host code, under the script's call: the script's line is where it points.
+    assert.deepEqual([reported.error.file, reported.error.line], ['lazy.ts', 4]);
   });
 });
 

@@ -45,7 +45,18 @@ export class ForbiddenModuleError extends Error {
         `application, or remove '${builtin}' from the forbiddenModules option if you trust it.`,
     );
     this.name = 'Error';
+    // vm2 hands a script a host error without its frames; this copy keeps them, the script's
+    // included (the call that reached the package), for the sandbox to point at its line.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 50;
+    const holder: { stack?: string } = {};
+    Error.captureStackTrace(holder, ForbiddenModuleError);
+    Error.stackTraceLimit = limit;
+    this.hostStack = holder.stack ?? '';
   }
+
+  /** The stack as V8 wrote it in the host, scripts' frames included (`prelude/errors.ts` reads it). */
+  readonly hostStack: string;
 }
 
 /**

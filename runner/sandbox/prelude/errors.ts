@@ -34,6 +34,21 @@ export function installStackFrames(): void {
   };
 }
 
+/** `    at fn (file:line:col)` or `    at file:line:col`, as V8 writes a frame. */
+const STACK_LINE = /^\s+at (?:(?:async )?(.*?) \()?(.+?):(\d+):(\d+)\)?$/;
+
+function framesFromText(stack: string): RawFrame[] {
+  const frames: RawFrame[] = [];
+  for (const line of stack.split('\n')) {
+    const match = STACK_LINE.exec(line);
+    if (!match) continue;
+    const [, fn, file = '', lineNumber, column] = match;
+    if (file === PRELUDE_FILE || file.startsWith('node:')) continue;
+    frames.push({ file, line: Number(lineNumber), column: Number(column), ...(fn ? { fn } : {}) });
+  }
+  return frames;
+}
+
 function formatFrame(f: RawFrame): string {
   return `    at ${f.fn ? `${f.fn} (` : ''}${f.file}:${f.line}:${f.column}${f.fn ? ')' : ''}`;
 }
@@ -41,7 +56,11 @@ function formatFrame(f: RawFrame): string {
 export function toRawError(error: unknown): RawScriptError {
   if (error instanceof Error) {
     void error.stack; // formatting the stack records the frames
-    return { name: error.name, message: error.message, frames: framesOf.get(error) ?? [] };
+    // An error made by host code comes without its frames (vm2 hides them); one that kept a copy
+    // (`hostStack`: a forbidden module reached by a package) has the script's frames in its text.
+    const hostStack = (error as { hostStack?: unknown }).hostStack;
+    const frames = typeof hostStack === 'string' ? framesFromText(hostStack) : (framesOf.get(error) ?? []);
+    return { name: error.name, message: error.message, frames };
   }
   return { name: 'Error', message: `a value that is not an Error was thrown: ${inspect(error)}`, frames: [] };
 }
