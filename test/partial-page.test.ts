@@ -52,13 +52,6 @@ async function __serverSocketEvent(name: string) {
   if (name === 'closed') server_socket_event('closed-paths', closedPaths());
   if (name === 'close') page.close();
 }`,
-  '_ticker.ts': `/** Starts a timer from a partial: it is the calling page's, as if the script had started it. */
-export function tickLater() {
-  setTimeout(() => server_socket_event('tick', request.path), 0);
-}`,
-  'ticker.ts': `import { tickLater } from './_ticker.ts';
-echo('ticking');
-tickLater();`,
   '_module-level.ts': `export const greeting = 'hello';
 
 export const path = request.path;
@@ -127,15 +120,6 @@ describe("partials see their page's globals", () => {
     harness.event(b, 'closed');
     await harness.next(pushed(b, 'closed-paths', 1));
     assert.ok((data(b, 'closed-paths')[0] as string[]).includes('/timer-a'), JSON.stringify(data(b, 'closed-paths')));
-  });
-
-  it("a timer a partial's function starts is its page's: it keeps the page live, and fires in it", async () => {
-    const { pageId, result } = await harness.render('ticker.ts', { path: '/tick', url: '/tick' });
-    assert.equal(result.type, 'rendered', JSON.stringify(result));
-    // A module timer would not keep the page: it would be a plain page, closed at once.
-    assert.equal((result as Extract<RunnerToHost, { type: 'rendered' }>).live, true);
-    await harness.next(pushed(pageId, 'tick', 1));
-    assert.deepEqual(data(pageId, 'tick'), ['/tick']);
   });
 
   it("a partial's module-level code gets a clear error, at its line", async () => {

@@ -93,11 +93,6 @@ export function currentPage(): PageState | undefined {
   return current()?.page;
 }
 
-/** The globals of the page whose code runs now, if any: its timers, for a partial's calls. */
-export function currentGlobals(): ScriptGlobals | undefined {
-  return current()?.globals;
-}
-
 function current(): KnownPage | undefined {
   const id = tracking ? pageContext.current() : syncPage?.id;
   return id === undefined ? undefined : known.get(id);

@@ -5,7 +5,6 @@
  * disposing of the sandbox stops them; a page's own timers are its own (page-globals.ts).
  */
 import { sandboxGlobals } from './boot.js';
-import { currentGlobals } from './current-page.js';
 import { guard } from './errors.js';
 
 export type Timer = ReturnType<typeof setTimeout>;
@@ -19,15 +18,9 @@ export const hostClearInterval = clearInterval;
 const moduleTimers = new Set<Timer>();
 const moduleIntervals = new Set<Timer>();
 
-/**
- * Replaces the sandbox's timer globals, and `process.nextTick`, by guarded, tracked ones. A timer
- * a partial starts while a page's code runs is that page's (cleared when it dies, as the script's
- * own); one that module-level code starts belongs to the sandbox.
- */
+/** Replaces the sandbox's timer globals, and `process.nextTick`, by guarded, tracked ones. */
 export function installModuleTimers(): void {
   sandboxGlobals.setTimeout = (fn: Callback, ms?: number, ...args: unknown[]) => {
-    const page = currentGlobals();
-    if (page) return page.setTimeout(fn, ms, ...args);
     const timer: Timer = hostSetTimeout(() => {
       moduleTimers.delete(timer);
       guard(undefined, 'TIMER_ERROR', () => fn(...args));
@@ -36,23 +29,17 @@ export function installModuleTimers(): void {
     return timer;
   };
   sandboxGlobals.setInterval = (fn: Callback, ms?: number, ...args: unknown[]) => {
-    const page = currentGlobals();
-    if (page) return page.setInterval(fn, ms, ...args);
     const timer: Timer = hostSetInterval(() => guard(undefined, 'TIMER_ERROR', () => fn(...args)), ms);
     moduleIntervals.add(timer);
     return timer;
   };
-  // A page's timer may be cleared from anywhere (outside its page too): the page forgets it
-  // when it fires or when the page dies, whichever first.
   sandboxGlobals.clearTimeout = (timer: Timer | undefined) => {
     if (timer === undefined) return;
-    currentGlobals()?.clearTimeout(timer);
     moduleTimers.delete(timer);
     hostClearTimeout(timer);
   };
   sandboxGlobals.clearInterval = (timer: Timer | undefined) => {
     if (timer === undefined) return;
-    currentGlobals()?.clearInterval(timer);
     moduleIntervals.delete(timer);
     hostClearInterval(timer);
   };
