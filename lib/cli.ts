@@ -16,7 +16,7 @@ const USAGE = `Usage: pagewire serve [dir] [--port N] [--host H] [--dev] [--work
   --workers N   run scripts in N worker threads: a stuck or crashing script ends its worker,
                 not the server (default: one per core; 0 runs them in the server's thread)
   --env NAME    scripts may read the environment variable NAME in process.env; repeat it for
-                several (NODE_ENV always; the others, secrets included, are hidden from them)`;
+                several (NODE_ENV always; the others are not in their process.env)`;
 
 /** Runs the CLI with `argv` (without `node` and the script). Resolves when the server listens. */
 export async function main(argv: string[]): Promise<void> {

@@ -140,9 +140,10 @@ export interface PagewireOptions<Context extends object = object> {
   forbiddenModules?: readonly string[];
   /**
    * Names of the environment variables scripts see in `process.env` (a copy, taken when a script
-   * loads): `['NODE_ENV', 'DATABASE_URL']`. Any other is hidden, so that no script reads the
-   * server's secrets (SESSION_SECRET, passwords, cloud keys). npm packages, which run as host code,
-   * read the real `process.env`.
+   * loads): `['NODE_ENV', 'DATABASE_URL']`. Any other is left out, so that no script shows the
+   * server's secrets (SESSION_SECRET, passwords, cloud keys) by mistake. Not a wall: a script may
+   * read files (`/proc/self/environ`, a `.env`), and npm packages, host code, read the real
+   * `process.env`.
    * @default ["NODE_ENV"]
    */
   env?: readonly string[];
