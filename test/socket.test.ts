@@ -88,7 +88,7 @@ describe('page socket', () => {
     await client.close();
   });
 
-  it('refuses an upgrade without a session cookie, or with an unknown one (404: not its own, nobody else listens)', async () => {
+  it('refuses an upgrade without a session cookie or with an unknown one: 404, not claimed', async () => {
     await assert.rejects(SocketClient.connect(server.origin, ''), /upgrade refused: 404/);
     await assert.rejects(
       SocketClient.connect(server.origin, 'pagewire_sid=AAAAAAAAAAAAAAAAAAAAAA'),
