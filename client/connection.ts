@@ -203,7 +203,7 @@ export class Connection {
     }
     if (this.#stopped) return;
     // Refused before it opened: the server may be down, or may no longer know these pages
-    // (the upgrade is refused without a live page). Ask, and expire the pages it forgot.
+    // (the upgrade is not claimed without a live page). Ask, and expire the pages it forgot.
     if (!wasOpen && this.#statusUrl) void this.#checkPages();
     this.#scheduleReconnect();
   }

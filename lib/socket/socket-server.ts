@@ -271,8 +271,7 @@ function contextFailed(pageId: string, error: ContextError, dev: boolean): Frame
 }
 
 function refuse(socket: Duplex, status: number, reason: string): void {
-  const statusText =
-    { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 503: 'Service Unavailable' }[status] ?? 'Error';
+  const statusText = { 403: 'Forbidden', 404: 'Not Found', 503: 'Service Unavailable' }[status] ?? 'Error';
   socket.once('finish', () => socket.destroy());
   socket.end(
     `HTTP/1.1 ${status} ${statusText}\r\nConnection: close\r\nContent-Type: text/plain\r\n` +
