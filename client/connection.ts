@@ -10,6 +10,11 @@ export interface ConnectionOptions {
   statusUrl?: string;
   /** Ping period, ms; the socket is dropped when nothing was heard for twice as long. */
   heartbeat?: number;
+  /**
+   * The server's `connectTimeout`, ms: how long it may take to accept the upgrade (its
+   * `socketMiddleware` and `context`). An upgrade is not given up sooner.
+   */
+  connectTimeout?: number;
   /** Reconnection backoff: first delay and cap, in ms. */
   minDelay?: number;
   maxDelay?: number;
@@ -33,6 +38,8 @@ export class Connection {
   readonly #url: string;
   readonly #statusUrl: string | undefined;
   readonly #heartbeat: number;
+  /** How long an upgrade is waited for before it is given up. */
+  readonly #openTimeout: number;
   readonly #minDelay: number;
   readonly #maxDelay: number;
   readonly #WebSocket: typeof WebSocket;
@@ -56,6 +63,8 @@ export class Connection {
     this.#url = toSocketUrl(options.url);
     this.#statusUrl = options.statusUrl;
     this.#heartbeat = options.heartbeat ?? 10_000;
+    // Two heartbeats, or as long as the server may take to accept it, and a heartbeat for the trip.
+    this.#openTimeout = Math.max(2 * this.#heartbeat, (options.connectTimeout ?? 0) + this.#heartbeat);
     this.#minDelay = options.minDelay ?? 250;
     this.#maxDelay = options.maxDelay ?? 10_000;
     this.#WebSocket = options.WebSocket ?? WebSocket;
@@ -154,14 +163,16 @@ export class Connection {
     if (this.#stopped || this.#ws || this.#retryTimer) return;
     const ws = new this.#WebSocket(this.#url);
     this.#ws = ws;
-    // An upgrade nobody answers (a restarted server whose listeners do not know this mount yet)
-    // would wait for ever: given up after two heartbeats, as a silent open socket is, and then
-    // the status endpoint is asked, as for a refused one.
+    // An upgrade nobody answers (a restarted server, whose app's own upgrade listener leaves the
+    // sockets of pages it no longer has) would wait for ever: given up after two heartbeats, as a
+    // silent open socket is, or once the server's connectTimeout (its socketMiddleware and context
+    // may take that long) and a heartbeat have passed; then the status endpoint is asked, as for
+    // a refused one.
     const opening = setTimeout(() => {
       if (this.#ws !== ws || this.#opened) return;
       this.#dropped(ws);
       ws.close();
-    }, 2 * this.#heartbeat);
+    }, this.#openTimeout);
     ws.onopen = () => {
       clearTimeout(opening);
       this.#opened = true;
@@ -192,7 +203,7 @@ export class Connection {
     }
     if (this.#stopped) return;
     // Refused before it opened: the server may be down, or may no longer know these pages
-    // (the upgrade is refused without a live page). Ask, and expire the pages it forgot.
+    // (the upgrade is not claimed without a live page). Ask, and expire the pages it forgot.
     if (!wasOpen && this.#statusUrl) void this.#checkPages();
     this.#scheduleReconnect();
   }

@@ -222,6 +222,7 @@ if (tag?.dataset.pagewirePage) {
     url: tag.dataset.pagewireSocket ?? new URL('socket', tag.src).pathname,
     statusUrl: tag.dataset.pagewireStatus,
     heartbeat: Number(tag.dataset.pagewireHeartbeat) || undefined,
+    connectTimeout: Number(tag.dataset.pagewireConnectTimeout) || undefined,
     dev: tag.dataset.pagewireDev !== undefined,
     maxMessageSize: Number(tag.dataset.pagewireMaxMessage) || undefined,
   });

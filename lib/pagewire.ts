@@ -7,7 +7,6 @@ import { preludeSource } from '../runner/sandbox/prelude-source.js';
 import { closePages, publish } from './app-calls.js';
 import { clientScript } from './http/client-script.js';
 import { ScriptWatcher } from './dev/script-watcher.js';
-import { Mounts } from './http/mounts.js';
 import { createRequestHandler, type NextFunction } from './http/request-handler.js';
 import { RouteTable } from './http/routes.js';
 import { resolveOptions, type PagewireOptions, type ResolvedOptions } from './options.js';
@@ -110,10 +109,8 @@ export function startPagewire(options: PagewireOptions, ownership: ProcessOwners
         registry.reloadErrorPages();
       })
     : undefined;
-  // The bases the handler serves, which the socket server claims: one instance's knowledge.
-  const mounts = new Mounts();
-  const sockets = new SocketServer(resolved, registry, mounts);
-  const handle = createRequestHandler(resolved, routes, registry, mounts);
+  const sockets = new SocketServer(resolved, registry);
+  const handle = createRequestHandler(resolved, routes, registry);
   let closing: Promise<void> | undefined;
 
   const wire = ((req: IncomingMessage, res: ServerResponse, next?: NextFunction) => handle(req, res, next)) as Pagewire;
@@ -124,15 +121,7 @@ export function startPagewire(options: PagewireOptions, ownership: ProcessOwners
     stats: { value: () => registry.stats() },
     ready: { value: () => watcher?.ready ?? Promise.resolve() },
     attach: {
-      value: (server: Server) => {
-        // `http.createServer(wire.handler)`: mounted at the root, known before its first request
-        // (a page reconnecting after a restart may come before any).
-        const handlers = [wire, wire.handler];
-        if (server.listeners('request').some((listener) => handlers.includes(listener as Pagewire))) {
-          mounts.learnBase('');
-        }
-        sockets.attach(server);
-      },
+      value: (server: Server) => sockets.attach(server),
     },
     closePages: { value: (match: (context: object) => boolean) => closePages(registry, match) },
     publish: { value: (channel: string, data?: unknown) => publish(publishToChannel, channel, data) },

@@ -272,6 +272,30 @@ describe("the socket's request is an Express request, as the render's was", () =
       await own.close();
     }
   });
+
+  it("mounted at /app: req.baseUrl and req.originalUrl on the socket are Express's, as in the render", async () => {
+    const own = await startServer(
+      {
+        dir: folder.dir,
+        socketMiddleware: [],
+        context: (req: IncomingMessage) => {
+          const { baseUrl, originalUrl } = req as Request;
+          return { baseUrl, underBase: typeof originalUrl === 'string' && originalUrl.startsWith(`${baseUrl}/`) };
+        },
+      },
+      { before: [identify], mount: '/app' },
+    );
+    try {
+      const page = await renderLive(own.origin, '/app/who');
+      assert.match(page.body, /<p id="context">\{"baseUrl":"\/app","underBase":true\}<\/p>/);
+      const client = await requestJoin(own.origin, page.pageId, page.cookie, { base: '/app' });
+      await client.next((f) => f.t === 'joined' || f.t === 'error' || f.t === 'closed');
+      assert.deepEqual(client.frames[0], { t: 'joined', p: page.pageId, a: 0 });
+      await client.close();
+    } finally {
+      await own.close();
+    }
+  });
 });
 
 describe('a context that differs at every request (a volatile field), in Chromium', { timeout: 180_000 }, () => {

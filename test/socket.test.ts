@@ -88,11 +88,11 @@ describe('page socket', () => {
     await client.close();
   });
 
-  it('refuses an upgrade without a session cookie, or with an unknown one (401)', async () => {
-    await assert.rejects(SocketClient.connect(server.origin, ''), /upgrade refused: 401/);
+  it('refuses an upgrade without a session cookie or with an unknown one: 404, not claimed', async () => {
+    await assert.rejects(SocketClient.connect(server.origin, ''), /upgrade refused: 404/);
     await assert.rejects(
       SocketClient.connect(server.origin, 'pagewire_sid=AAAAAAAAAAAAAAAAAAAAAA'),
-      /upgrade refused: 401/,
+      /upgrade refused: 404/,
     );
   });
 
@@ -234,7 +234,7 @@ describe('page socket', () => {
         'the close hook',
       );
       // Its session owned nothing else: it may not even open a socket now.
-      await assert.rejects(SocketClient.connect(short.origin, cookie), /upgrade refused: 401/);
+      await assert.rejects(SocketClient.connect(short.origin, cookie), /upgrade refused: 404/);
     } finally {
       await short.close();
     }
@@ -324,7 +324,7 @@ describe('page socket', () => {
     assert.ok(client.frames.some((f) => f.n === 'last'));
     await client.close();
     // No tombstone keeps the session: its only page is gone.
-    await assert.rejects(SocketClient.connect(server.origin, cookie), /upgrade refused: 401/);
+    await assert.rejects(SocketClient.connect(server.origin, cookie), /upgrade refused: 404/);
   });
 
   it('broadcasts to every page of the script, whatever its session', async () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import express from 'express';
 import type { Browser } from 'playwright-core';
@@ -90,6 +91,8 @@ describe('mounted at /app, behind an nginx that forwards only /app and /app/*', 
       body,
       /data-pagewire-socket="\/app\/__pagewire\/socket" data-pagewire-status="\/app\/__pagewire\/pages"/,
     );
+    // How long the server may take to accept the socket: the client waits as long (PATIENT's).
+    assert.match(body, /data-pagewire-connect-timeout="600000"/);
     const cookie = (live.headers.get('set-cookie') ?? '').split(';')[0] as string;
 
     const script = await fetch(`${nginx.url}${client}`);
@@ -157,7 +160,8 @@ describe('wire.attach(server) claims only page-socket upgrades', () => {
   });
 
   it("leaves other upgrades to the server's other listeners", async () => {
-    const folder = scriptsFolder({ 'index.ts': 'echo("x");' });
+    // A handler keeps the page live: its socket is the wire's.
+    const folder = scriptsFolder({ 'index.ts': 'echo("<p>x</p>"); function __serverSocketEvent() {}' });
     const wire = pagewire({ dir: folder.dir, workers: 0, logger: memoryLogger() });
     // The app's own WebSocket endpoint: it takes every upgrade but the socket of the Pagewire it
     // serves at the root, as an app with its own chat would, and answers "ours" on each.
@@ -171,9 +175,9 @@ describe('wire.attach(server) claims only page-socket upgrades', () => {
     wire.attach(server);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const base = `ws://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const open = (path: string) =>
+    const open = (path: string, cookie?: string) =>
       new Promise<string>((resolve, reject) => {
-        const ws = new WebSocket(`${base}${path}`);
+        const ws = new WebSocket(`${base}${path}`, { headers: cookie ? { cookie } : {} });
         ws.once('message', (data) => {
           resolve(String(data));
           ws.close();
@@ -182,14 +186,20 @@ describe('wire.attach(server) claims only page-socket upgrades', () => {
         ws.once('error', reject);
       });
     try {
-      // Had the wire claimed these too, each would also get its 401 written into the socket. A
-      // socket path under another mount is not its own either: it serves the root.
+      // Had the wire claimed these too, each would also get its answer written into the socket.
       const others = ['/chat', '/__pagewire/sockets', '/app/__pagewire/socket/x', '/__pagewire/client.js'];
-      for (const path of [...others, '/app/__pagewire/socket?x=1']) assert.equal(await open(path), `ours: ${path}`);
-      // Its own, known from attach() (it answers the server's requests), before any request:
-      // refused without a session, by the wire and no one else.
-      assert.equal(await open('/__pagewire/socket'), 'refused 401');
-      assert.equal(await open('/__pagewire/socket?x=1'), 'refused 401');
+      for (const path of others) assert.equal(await open(path), `ours: ${path}`);
+      // A page it rendered (at the root): its socket is the wire's, and joins.
+      const { pageId, cookie } = await renderLive(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, '/');
+      const own = new WebSocket(`${base}/__pagewire/socket?x=1`, { headers: { cookie } });
+      own.once('open', () => own.send(JSON.stringify({ t: 'join', p: pageId, a: 0 })));
+      const joined = await new Promise<unknown>((resolve) =>
+        own.once('message', (data) => resolve(JSON.parse(String(data)))),
+      );
+      assert.deepEqual(joined, { t: 'joined', p: pageId, a: 0 });
+      own.close();
+      // The same session's socket under another mount is not its own: it rendered nothing there.
+      assert.equal(await open('/app/__pagewire/socket?x=1', cookie), 'ours: /app/__pagewire/socket?x=1');
     } finally {
       await wire.close();
       for (const client of chat.clients) client.terminate();
@@ -229,26 +239,125 @@ describe('two Pagewire instances on one server, at /a and /b', () => {
     }
   });
 
-  it('a socket of a base not served since the start is refused 404; the status probe teaches the base', async () => {
+  it('a socket with no page of its session under that base is refused 404 by one of them, once', async () => {
     const { app, close } = await twoInstances();
-    const open = (path: string) =>
+    const open = (path: string, cookie = '') =>
       new Promise<number | undefined>((resolve) => {
-        const ws = new WebSocket(`${app.origin.replace('http', 'ws')}${path}`, { headers: { origin: app.origin } });
+        const headers = { origin: app.origin, ...(cookie ? { cookie } : {}) };
+        const ws = new WebSocket(`${app.origin.replace('http', 'ws')}${path}`, { headers });
         ws.once('unexpected-response', (_req, res) => resolve(res.statusCode));
-        ws.once('open', () => resolve(undefined));
+        ws.once('open', () => {
+          resolve(undefined);
+          ws.close();
+        });
         ws.on('error', () => {});
       });
     try {
-      // A page of the previous process reconnects first: neither instance knows /b yet, and no
-      // other listener could answer, so one of them says so rather than leave it hanging.
+      // A page of the previous process reconnects first: no other listener could answer, so one
+      // of the instances says so rather than leave it hanging. Its client then asks the status
+      // endpoint, which says its pages are gone: it reloads.
       assert.equal(await open('/b/__pagewire/socket'), 404);
-      // Its client then asks the status endpoint (through Express): its pages are gone, it reloads.
       const status = await fetch(`${app.origin}/b/__pagewire/pages?ids=${'x'.repeat(22)}`);
       assert.deepEqual(await status.json(), { live: [] });
-      // Now /b is known to b: refused as any socket without a live page is, by b.
-      assert.equal(await open('/b/__pagewire/socket'), 401);
+      assert.equal(await open('/b/__pagewire/socket'), 404, 'a request teaches nothing');
+      // A page of /a opens the socket of /a, not that of /b.
+      const { cookie } = await renderLive(app.origin, '/a/live');
+      assert.equal(await open('/b/__pagewire/socket', cookie), 404);
+      assert.equal(await open('/a/__pagewire/socket', cookie), undefined);
     } finally {
       await close();
+    }
+  });
+});
+
+describe('two Pagewire instances on one server, B at /admin and A at /:tenant', () => {
+  const folder = scriptsFolder(SCRIPTS);
+  let a: Pagewire;
+  let b: Pagewire;
+  let server: Server;
+  let origin: string;
+  before(async () => {
+    a = pagewire({ dir: folder.dir, logger: memoryLogger(), ...PATIENT, ...testWorkers() });
+    b = pagewire({ dir: folder.dir, logger: memoryLogger(), ...PATIENT, ...testWorkers() });
+    const app = express();
+    // What B does not serve under /admin (a 404 it passes on) reaches A, as tenant "admin".
+    app.use('/admin', b);
+    app.use('/:tenant', a);
+    server = await new Promise<Server>((resolve) => {
+      const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+    });
+    // A's listener first: had it claimed B's sockets, it would answer them before B.
+    a.attach(server);
+    b.attach(server);
+    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(async () => {
+    await Promise.all([a?.close(), b?.close()]);
+    server?.closeAllConnections();
+    await new Promise((resolve) => server?.close(resolve));
+    folder.remove();
+  });
+
+  it("a 404 under /admin, passed on to A, does not make A answer B's page sockets", async () => {
+    const { pageId, cookie } = await renderLive(origin, '/admin/live');
+    assert.equal((await fetch(`${origin}/admin/missing`)).status, 404);
+    const client = await requestJoin(origin, pageId, cookie, { base: '/admin' });
+    await client.next((f) => f.t === 'joined' && f.p === pageId);
+    client.event(pageId, 'click');
+    assert.equal((await client.next((f) => f.n === 'count')).d, 1);
+    await client.close();
+  });
+
+  it('1,100 requests under other tenants and case variants do not stop a page of A from re-joining', async () => {
+    const { pageId, cookie } = await renderLive(origin, '/acme/live');
+    const first = await requestJoin(origin, pageId, cookie, { base: '/acme' });
+    await first.next((f) => f.t === 'joined' && f.p === pageId);
+    await first.close();
+    // Each is a 404 A passes on: a mount path chosen by whoever sends the request.
+    // Half distinct tenants, half case variants of one (Express matches them all, case kept).
+    const caseVariant = (i: number) => [...'othertenant'].map((c, k) => ((i >> k) & 1 ? c.toUpperCase() : c)).join('');
+    const tenants = Array.from({ length: 1100 }, (_, i) => (i % 2 === 0 ? `t${i}` : caseVariant(i)));
+    for (let i = 0; i < tenants.length; i += 50) {
+      const batch = tenants.slice(i, i + 50).map(async (tenant) => (await fetch(`${origin}/${tenant}/missing`)).status);
+      assert.deepEqual(new Set(await Promise.all(batch)), new Set([404]));
+    }
+    const again = await requestJoin(origin, pageId, cookie, { base: '/acme' });
+    await again.next((f) => f.t === 'joined' && f.p === pageId);
+    again.event(pageId, 'click');
+    assert.equal((await again.next((f) => f.n === 'count')).d, 1);
+    await again.close();
+  });
+
+  it("an upgrade of a session with no page under its base is left to the app's listener; 404 without one", async () => {
+    // B has a page under /admin (another browser's); this browser has a page of A only.
+    await renderLive(origin, '/admin/live');
+    const { cookie } = await renderLive(origin, '/acme/live');
+    const path = '/admin/__pagewire/socket';
+    const open = (headers: Record<string, string>) =>
+      new Promise<string>((resolve) => {
+        const ws = new WebSocket(`${origin.replace('http', 'ws')}${path}`, { headers: { origin, cookie, ...headers } });
+        ws.once('message', (data) => {
+          resolve(String(data));
+          ws.close();
+        });
+        ws.once('unexpected-response', (_req, res) => resolve(`refused ${res.statusCode}`));
+        ws.on('error', () => {});
+      });
+    assert.equal(await open({}), 'refused 404');
+    // The app's own WebSocket endpoint, which takes the upgrades that say they are for it.
+    const chat = new WebSocketServer({ noServer: true });
+    chat.on('connection', (ws, req) => ws.send(`ours: ${req.url}`));
+    const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (req.headers['x-app-socket']) chat.handleUpgrade(req, socket, head, (ws) => chat.emit('connection', ws, req));
+    };
+    server.on('upgrade', onUpgrade);
+    try {
+      // Had either instance claimed it, its answer would be written into the socket too.
+      assert.equal(await open({ 'x-app-socket': '1' }), `ours: ${path}`);
+    } finally {
+      server.off('upgrade', onUpgrade);
+      for (const client of chat.clients) client.terminate();
+      chat.close();
     }
   });
 });

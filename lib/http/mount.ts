@@ -4,8 +4,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 export const SOCKET_PATH = '/__pagewire/socket';
 
 /**
- * Whether a path is a page socket's under some mount (`/app/__pagewire/socket`). Which of these an
- * instance claims is `Mounts.socketBase`: only those under a mount it served.
+ * Whether a path is a page socket's under some mount (`/app/__pagewire/socket`): it ends exactly
+ * with the socket path. Which of these an instance claims is the socket server's choice: those
+ * of a session with a page it rendered under that mount.
  */
 export function isSocketPath(path: string): boolean {
   return path.endsWith(SOCKET_PATH);

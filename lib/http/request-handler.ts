@@ -7,7 +7,7 @@ import { clientScript } from './client-script.js';
 import { devErrorPage, productionErrorPage } from './error-page.js';
 import { escapeHtml, injectAtStart } from './html.js';
 import { baseUrlOf, redirectToMountSlash, SOCKET_PATH } from './mount.js';
-import type { Mounts } from './mounts.js';
+import { mountOf } from './express-request.js';
 import { originAllowed } from './origin.js';
 import type { ResolvedOptions } from '../options.js';
 import type { PageRegistry, RenderResult } from '../pages/page-registry.js';
@@ -40,12 +40,9 @@ export function createRequestHandler(
   options: ResolvedOptions,
   routes: RouteTable,
   registry: PageRegistry,
-  mounts: Mounts,
 ): RequestHandler {
   const report = createErrorReporter(options);
   return (req, res, next) => {
-    // Where this instance is mounted, for the sockets `attach()` claims (and their Express app).
-    mounts.learn(req);
     // The path as sent, never parsed as a URL: `//host/secret` must not become `/secret`
     // behind a proxy or middleware that matched the literal path.
     const target = req.url ?? '/';
@@ -100,7 +97,9 @@ export function createRequestHandler(
     const pageId = randomId();
     const context = await computeContext(options.context, req);
     if (!context.ok) return contextFailed(res, next, context.error);
-    const result = await registry.render(script, pageId, session, requestData(req, url, params, body, context.value));
+    // The page keeps where it was rendered: its socket is claimed under that base, and no other.
+    const data = requestData(req, url, params, body, context.value);
+    const result = await registry.render(script, pageId, session, data, mountOf(req));
     if (!result.ok && 'refused' in result) {
       // A page limit, not a script error: say which, to whoever hit it.
       const { refused } = result;
@@ -141,6 +140,8 @@ export function createRequestHandler(
       `data-pagewire-socket="${escapeHtml(base)}${SOCKET_PATH}"`,
       `data-pagewire-status="${escapeHtml(base)}${STATUS_PATH}"`,
       `data-pagewire-heartbeat="${options.heartbeatInterval}"`,
+      // How long the upgrade may take (socketMiddleware and context): the client waits as long.
+      `data-pagewire-connect-timeout="${options.connectTimeout}"`,
       `data-pagewire-max-message="${options.maxMessageBytes}"`,
     ];
     return `<script ${attributes.join(' ')}${dev}></script>`;
@@ -216,7 +217,7 @@ export function createRequestHandler(
     // An id of its own: the failed page's id may still be in the table, closing (a render that
     // timed out), and its runner's last word about it must not end the error page.
     const errorPageId = randomId();
-    registry.watch(errorPageId, session, error.file ?? '');
+    registry.watch(errorPageId, session, error.file ?? '', mountOf(req));
     if (newSession) setSessionCookie(req, res, session);
     res.end(injectAtStart(devErrorPage(error), clientTag(req, errorPageId)));
   }

@@ -13,6 +13,20 @@ export interface PageSocket {
  */
 export type PageState = 'rendering' | 'pending' | 'connected' | 'disconnected' | 'closing';
 
+/**
+ * Where a page was rendered: the mount path (`req.baseUrl`, `''` on `node:http`), which its socket
+ * comes back under (`<base>/__pagewire/socket`), and the app that served it (Express's, whose
+ * request prototypes the socket's upgrade request gets; `undefined` on `node:http`). Kept by the
+ * page: an instance's mounts are those of its live pages, never what browsers send.
+ */
+export interface PageMount {
+  readonly base: string;
+  readonly app: object | undefined;
+}
+
+/** Mounted at the root of a plain `node:http` server. */
+export const ROOT_MOUNT: PageMount = { base: '', app: undefined };
+
 /** The host's record of one page. */
 export interface PageEntry {
   /** A script instance, or (dev) an error page waiting for a file to change: no instance. */
@@ -20,6 +34,7 @@ export interface PageEntry {
   readonly id: string;
   readonly session: string;
   readonly script: string;
+  readonly mount: PageMount;
   /**
    * What the app's `context` option made of the request that rendered it (a clone): its socket's
    * context must be the same, and `wire.closePages` is shown it. Set once, when it renders.
@@ -55,12 +70,14 @@ export function newPageEntry(
   script: string,
   grace: number,
   onPushBytes: (delta: number) => void,
+  mount: PageMount = ROOT_MOUNT,
 ): PageEntry {
   return {
     kind,
     id,
     session,
     script,
+    mount,
     context: {},
     state: 'rendering',
     closeReason: undefined,

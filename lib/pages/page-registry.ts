@@ -7,7 +7,7 @@ import { CloseBatch } from './close-batch.js';
 import { DeadlineSweep } from './deadline-sweep.js';
 import { IdleSweep } from './idle-sweep.js';
 import { contextChanged, pagesMatching, refuseFarewell, refuseFirstJoin } from './page-context.js';
-import { newPageEntry, type PageEntry, type PageSocket } from './page-entry.js';
+import { newPageEntry, type PageEntry, type PageMount, type PageSocket, ROOT_MOUNT } from './page-entry.js';
 import type { OldestFirst } from './oldest-first.js';
 import { makeRoom } from './page-limits.js';
 import { PageTable, type PageStats } from './page-table.js';
@@ -17,7 +17,7 @@ import type { Refusal, RegistrySettings } from './registry-settings.js';
 import { RenderTracker, type PageRefusal, type Render, type RenderResult } from './render-tracker.js';
 import { Tombstones } from './tombstones.js';
 
-export type { PageSocket, PageStats, RenderResult, Refusal, RegistrySettings };
+export type { PageMount, PageSocket, PageStats, RenderResult, Refusal, RegistrySettings };
 
 /** Reasons worth a line in the log: a page ended by a limit, not by its script or its browser. */
 const LOGGED_REASONS: ReadonlySet<CloseReason> = new Set<CloseReason>(['overflow', 'evicted', 'idle']);
@@ -76,12 +76,18 @@ export class PageRegistry {
     return this.#closing !== undefined;
   }
 
-  /** Runs `script` for a new page owned by `session`, within the page limits. */
-  render(script: string, pageId: string, session: string, request: RequestData): Promise<RenderResult> {
+  /** Runs `script` for a new page owned by `session`, rendered under `mount`, within the page limits. */
+  render(
+    script: string,
+    pageId: string,
+    session: string,
+    request: RequestData,
+    mount = ROOT_MOUNT,
+  ): Promise<RenderResult> {
     if (this.#closing !== undefined) return Promise.resolve({ ok: false, refused: SHUTTING_DOWN });
     const refused = makeRoom(this.#table, this.#settings, session, (entry) => this.#close(entry, 'evicted'));
     if (refused) return Promise.resolve({ ok: false, refused });
-    const entry = this.#newEntry('page', pageId, session, script);
+    const entry = this.#newEntry('page', pageId, session, script, mount);
     entry.context = request.context;
     return new Promise((resolve) => {
       this.#renders.start(entry, resolve);
@@ -102,8 +108,8 @@ export class PageRegistry {
    * Dev: a page with no script instance, for an error page, that reloads when any file of the
    * folder changes (the fix may be in a partial). It joins like a page: Origin and session apply.
    */
-  watch(pageId: string, session: string, script: string): void {
-    this.#pend(this.#newEntry('watcher', pageId, session, script));
+  watch(pageId: string, session: string, script: string, mount: PageMount = ROOT_MOUNT): void {
+    this.#pend(this.#newEntry('watcher', pageId, session, script, mount));
   }
 
   /** Files changed: error pages reload, for the fix may be in any file. */
@@ -111,17 +117,14 @@ export class PageRegistry {
     for (const entry of this.#table.watchers()) this.#close(entry, 'reloaded');
   }
 
-  /** True while the session owns a live page (or a tombstone): only then may it open a socket. */
-  hasSession(session: string): boolean {
-    return this.#table.hasSession(session) || this.#tombstones.hasSession(session);
+  /** A page socket of `session` under `base` is ours only for a page (or tombstone) it can join there. */
+  socketMount(session: string, base: string): PageMount | undefined {
+    return this.#table.mountOf(session, base) ?? this.#tombstones.mountOf(session, base);
   }
 
   /** Which of `pageIds` are still live for `session` (the client's reload failsafe asks). */
   livePages(session: string, pageIds: readonly string[]): string[] {
-    return pageIds.filter((id) => {
-      const entry = this.#table.get(id);
-      return entry !== undefined && entry.session === session && entry.state !== 'closing';
-    });
+    return this.#table.livePages(session, pageIds);
   }
 
   /**
@@ -294,8 +297,8 @@ export class PageRegistry {
     for (const render of this.#renders.takeAll()) render.resolve({ ok: false, refused: SHUTTING_DOWN });
   }
 
-  #newEntry(kind: PageEntry['kind'], pageId: string, session: string, script: string): PageEntry {
-    const entry = newPageEntry(kind, pageId, session, script, this.#settings.disconnectTimeout, this.#budget.change);
+  #newEntry(kind: PageEntry['kind'], id: string, session: string, script: string, mount: PageMount): PageEntry {
+    const entry = newPageEntry(kind, id, session, script, this.#settings.disconnectTimeout, this.#budget.change, mount);
     this.#table.add(entry);
     return entry;
   }

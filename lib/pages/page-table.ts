@@ -1,5 +1,5 @@
 import { OldestFirst } from './oldest-first.js';
-import type { PageEntry, PageSocket } from './page-entry.js';
+import type { PageEntry, PageMount, PageSocket } from './page-entry.js';
 
 /** How many pages are in each state, for monitoring and tests. */
 export interface PageStats {
@@ -93,7 +93,7 @@ export class PageTable {
     return pages ? [...pages] : [];
   }
 
-  /** Out of every index: limits, broadcasts and `hasSession` stop counting it at once. */
+  /** Out of every index: limits, broadcasts and socket claims stop counting it at once. */
   setClosing(entry: PageEntry): void {
     if (entry.state === 'closing') return;
     entry.state = 'closing';
@@ -122,8 +122,24 @@ export class PageTable {
     return this.#bySession.get(session);
   }
 
-  hasSession(session: string): boolean {
-    return this.#bySession.has(session);
+  /** Which of `pageIds` are pages of `session`, not closing. */
+  livePages(session: string, pageIds: readonly string[]): string[] {
+    return pageIds.filter((id) => {
+      const entry = this.#pages.get(id);
+      return entry !== undefined && entry.session === session && entry.state !== 'closing';
+    });
+  }
+
+  /**
+   * The mount of a page of `session` rendered under `base` that can still join (pending,
+   * connected, disconnected): its socket's upgrade is this instance's. Bounded by the session's
+   * pages, whatever the browser sends.
+   */
+  mountOf(session: string, base: string): PageMount | undefined {
+    for (const entry of this.#bySession.get(session) ?? []) {
+      if (entry.state !== 'rendering' && entry.mount.base === base) return entry.mount;
+    }
+    return undefined;
   }
 
   watchers(): PageEntry[] {

@@ -1,7 +1,7 @@
 import type { Outbox } from '../../protocol/sequence.js';
 import type { CloseReason } from '../../protocol/wire.js';
 import type { PushTail } from '../socket/frames.js';
-import type { PageEntry } from './page-entry.js';
+import type { PageEntry, PageMount } from './page-entry.js';
 
 /**
  * What is left of a page its script ended (`page.close()`, or `idleTimeout`) while its browser
@@ -11,6 +11,8 @@ import type { PageEntry } from './page-entry.js';
 export interface Tombstone {
   readonly id: string;
   readonly session: string;
+  /** Where the page was rendered: its browser comes back for the pushes under this mount. */
+  readonly mount: PageMount;
   /** The page's context: a browser whose context changed since is not brought its pushes. */
   readonly context: object;
   /** The last client event the page took. */
@@ -31,7 +33,7 @@ const FAREWELL_REASONS: ReadonlySet<CloseReason> = new Set<CloseReason>(['closed
 export class Tombstones {
   readonly #max: number;
   readonly #byId = new Map<string, Tombstone>();
-  readonly #perSession = new Map<string, number>();
+  readonly #perSession = new Map<string, Set<Tombstone>>();
 
   constructor(max: number) {
     this.#max = max;
@@ -45,9 +47,21 @@ export class Tombstones {
   /** Keeps the page's unacknowledged pushes (its outbox, taken over) for its grace period. */
   bury(entry: PageEntry, reason: CloseReason): void {
     const timer = setTimeout(() => this.drop(entry.id), entry.grace).unref();
-    const { id, session, context, pushes } = entry;
-    this.#byId.set(id, { id, session, context, lastEvent: entry.events.lastSeq, pushes, reason, timer });
-    this.#perSession.set(session, (this.#perSession.get(session) ?? 0) + 1);
+    const { id, session, mount, context, pushes } = entry;
+    const tombstone: Tombstone = {
+      id,
+      session,
+      mount,
+      context,
+      lastEvent: entry.events.lastSeq,
+      pushes,
+      reason,
+      timer,
+    };
+    this.#byId.set(id, tombstone);
+    const ofSession = this.#perSession.get(session);
+    if (ofSession) ofSession.add(tombstone);
+    else this.#perSession.set(session, new Set([tombstone]));
     for (const oldest of this.#byId.keys()) {
       if (this.#byId.size <= this.#max) break;
       this.drop(oldest);
@@ -78,9 +92,14 @@ export class Tombstones {
     }
   }
 
-  /** A session with only tombstones left still gets its socket, to come for them. */
-  hasSession(session: string): boolean {
-    return this.#perSession.has(session);
+  /**
+   * A session with only tombstones left still gets its socket, to come for them: the mount of one
+   * of its tombstones under `base`, if any.
+   */
+  mountOf(session: string, base: string): PageMount | undefined {
+    for (const tombstone of this.#perSession.get(session) ?? [])
+      if (tombstone.mount.base === base) return tombstone.mount;
+    return undefined;
   }
 
   get size(): number {
@@ -94,8 +113,8 @@ export class Tombstones {
   #remove(tombstone: Tombstone): void {
     clearTimeout(tombstone.timer);
     this.#byId.delete(tombstone.id);
-    const left = (this.#perSession.get(tombstone.session) ?? 1) - 1;
-    if (left > 0) this.#perSession.set(tombstone.session, left);
-    else this.#perSession.delete(tombstone.session);
+    const ofSession = this.#perSession.get(tombstone.session);
+    ofSession?.delete(tombstone);
+    if (ofSession?.size === 0) this.#perSession.delete(tombstone.session);
   }
 }

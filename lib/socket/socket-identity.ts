@@ -37,7 +37,8 @@ export async function identifySocket(
   if (outcome.kind === 'answered') return undefined;
   const left = Math.max(0, options.connectTimeout - (performance.now() - started));
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'timed-out'>((resolve) => (timer = setTimeout(() => resolve('timed-out'), left)));
+  // Unref'd, as every host timer: a `wire.close()` meanwhile must not keep the process alive.
+  const late = new Promise<'timed-out'>((resolve) => (timer = setTimeout(() => resolve('timed-out'), left).unref()));
   const context = await Promise.race([computeContext(options.context, req), late]);
   clearTimeout(timer);
   if (context === 'timed-out') {

@@ -67,7 +67,8 @@ export function runSocketMiddleware(
     const gone = () => settle({ kind: 'answered' });
     res.once('finish', answered);
     socket.once('close', gone);
-    const timer = setTimeout(() => settle({ kind: 'timed-out' }), timeoutMs);
+    // Unref'd, as every host timer: a `wire.close()` meanwhile must not keep the process alive.
+    const timer = setTimeout(() => settle({ kind: 'timed-out' }), timeoutMs).unref();
     const run = (index: number) => {
       if (settled) return;
       const current = middleware[index];

@@ -4,15 +4,16 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { ClientMessage } from '../../protocol/wire.js';
 import { type ContextError, contextErrorForBrowser, type ContextResult } from '../context.js';
 import { originAllowed } from '../http/origin.js';
-import type { Mounts } from '../http/mounts.js';
+import { asExpressRequest } from '../http/express-request.js';
+import { isSocketPath, SOCKET_PATH } from '../http/mount.js';
 import { sessionOf } from '../http/session.js';
 import type { ResolvedOptions } from '../options.js';
-import type { PageRegistry, PageSocket, Refusal } from '../pages/page-registry.js';
+import type { PageMount, PageRegistry, PageSocket, Refusal } from '../pages/page-registry.js';
 import { parseClientMessage } from './client-message.js';
 import { type Frame, frame } from './frames.js';
 import { TokenBucket } from './rate-limit.js';
 import { identifySocket } from './socket-identity.js';
-import { addClaimant, nobodyElseAnswers, removeClaimant } from './upgrade-claims.js';
+import { addClaimant, removeClaimant, upgradeRole } from './upgrade-claims.js';
 
 type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
@@ -31,24 +32,22 @@ interface Connection {
 }
 
 /**
- * The page socket: claims the upgrades of its own socket paths only (`<base>/__pagewire/socket`
- * for each base it served, `Mounts`), checks Origin and session before upgrading (cross-site
+ * The page socket: claims only the upgrades that are its own (`<base>/__pagewire/socket` from a
+ * session with a page it rendered under `<base>`), checks Origin before upgrading (cross-site
  * WebSocket hijacking), then validates every message before any script sees it.
  */
 export class SocketServer {
   readonly #options: ResolvedOptions;
   readonly #registry: PageRegistry;
-  readonly #mounts: Mounts;
   readonly #wss: WebSocketServer;
   readonly #servers = new Map<Server, UpgradeListener>();
   readonly #alive = new WeakSet<WebSocket>();
   readonly #heartbeat: NodeJS.Timeout;
   #closed = false;
 
-  constructor(options: ResolvedOptions, registry: PageRegistry, mounts: Mounts) {
+  constructor(options: ResolvedOptions, registry: PageRegistry) {
     this.#options = options;
     this.#registry = registry;
-    this.#mounts = mounts;
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes, perMessageDeflate: false });
     // Each socket is pinged; one that did not answer the previous ping is dead (a half-open
     // connection behind a proxy) and is terminated, so its pages start their grace period.
@@ -62,7 +61,7 @@ export class SocketServer {
     const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) =>
       this.#upgrade(req, socket, head, server, onUpgrade);
     this.#servers.set(server, onUpgrade);
-    addClaimant(server, onUpgrade, (path) => this.#mounts.socketBase(path) !== undefined);
+    addClaimant(server, onUpgrade, (req) => this.#claim(req) !== undefined);
     server.on('upgrade', onUpgrade);
   }
 
@@ -81,15 +80,13 @@ export class SocketServer {
   }
 
   #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, server: Server, listener: UpgradeListener): void {
-    const path = (req.url ?? '').split('?')[0] ?? '';
-    const base = this.#mounts.socketBase(path);
-    if (base === undefined) {
-      // Another listener may own this path (another Pagewire instance's mount); if none can,
-      // nobody would ever answer it. A page socket of a base not served yet since a restart is
-      // refused here too: its client then asks the status endpoint, which teaches the base.
-      if (nobodyElseAnswers(server, listener, path)) refuse(socket, 404, 'no WebSocket endpoint here');
-      return;
-    }
+    const role = upgradeRole(server, listener, req);
+    // Another listener may own it (another Pagewire instance's mount, the app's own); if none
+    // can, nobody would ever answer it: a page of the previous process, say, which then asks the
+    // status endpoint and reloads.
+    if (role === 'refuse') return refuse(socket, 404, 'no live page of this session here');
+    const claim = role === 'answer' ? this.#claim(req) : undefined;
+    if (!claim) return;
     if (this.#closed) return refuse(socket, 503, 'the server is shutting down');
     const origin = req.headers.origin;
     if (!originAllowed(this.#options, origin, req.headers.host)) {
@@ -98,11 +95,10 @@ export class SocketServer {
       );
       return refuse(socket, 403, 'origin not allowed');
     }
-    const session = sessionOf(req, this.#options.sessionCookie);
-    if (!session || !this.#registry.hasSession(session)) return refuse(socket, 401, 'no live page for this session');
+    const { session, mount } = claim;
     const middleware = this.#options.socketMiddleware;
     if (!middleware) return this.#wss.handleUpgrade(req, socket, head, (ws) => this.#connected(ws, session, undefined));
-    identifySocket(this.#options, middleware, req, socket, (res) => this.#mounts.asExpressRequest(base, req, res))
+    identifySocket(this.#options, middleware, req, socket, (res) => asExpressRequest(mount, req, res))
       .then((context) => {
         if (!context) return;
         if (this.#closed) return refuse(socket, 503, 'the server is shutting down');
@@ -113,6 +109,19 @@ export class SocketServer {
         this.#options.logger.warn(`page socket dropped: ${error instanceof Error ? error.message : String(error)}`);
         socket.destroy();
       });
+  }
+
+  /**
+   * The upgrade is this instance's when its path is a page socket's (`<base>/__pagewire/socket`)
+   * and its session has a page rendered under `<base>` here that can still join: what the
+   * instance knows of its mounts is its live pages, never what browsers sent it.
+   */
+  #claim(req: IncomingMessage): { session: string; mount: PageMount } | undefined {
+    const path = (req.url ?? '').split('?')[0] ?? '';
+    if (!isSocketPath(path)) return undefined;
+    const session = sessionOf(req, this.#options.sessionCookie);
+    const mount = session && this.#registry.socketMount(session, path.slice(0, -SOCKET_PATH.length));
+    return session && mount ? { session, mount } : undefined;
   }
 
   #connected(ws: WebSocket, session: string, context: ContextResult | undefined): void {
@@ -262,8 +271,7 @@ function contextFailed(pageId: string, error: ContextError, dev: boolean): Frame
 }
 
 function refuse(socket: Duplex, status: number, reason: string): void {
-  const statusText =
-    { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 503: 'Service Unavailable' }[status] ?? 'Error';
+  const statusText = { 403: 'Forbidden', 404: 'Not Found', 503: 'Service Unavailable' }[status] ?? 'Error';
   socket.once('finish', () => socket.destroy());
   socket.end(
     `HTTP/1.1 ${status} ${statusText}\r\nConnection: close\r\nContent-Type: text/plain\r\n` +

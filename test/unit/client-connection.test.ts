@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, type TestContext } from 'node:test';
 import { WebSocket as NodeWebSocket, WebSocketServer, type WebSocket } from 'ws';
 import { Connection, ServerSocket, type ServerSocketEvent } from '../../client/server-socket.js';
 import type { ClientMessage, ServerMessage } from '../../protocol/wire.js';
+import { type FakeClock, fakeClock } from '../helpers/fake-clock.js';
 
 const PAGE = 'p'.repeat(22);
 
@@ -276,4 +277,70 @@ describe('the browser client against the protocol (a scripted server)', () => {
       await new Promise((resolve) => silent.close(resolve));
     }
   });
+
+  it('an upgrade is waited for as long as the server may take (connectTimeout), and a heartbeat', async (t) => {
+    const upgrade = await heldUpgrade(t, { heartbeat: 5000, connectTimeout: 12_000 });
+    try {
+      upgrade.clock.tick(2 * 5000);
+      assert.deepEqual(upgrade.asked, [], 'two heartbeats: the server may still be running its socketMiddleware');
+      upgrade.clock.tick(12_000 + 5000 - 2 * 5000 - 1);
+      assert.deepEqual(upgrade.asked, []);
+      upgrade.clock.tick(1);
+      assert.equal(upgrade.asked.length, 1, 'connectTimeout and a heartbeat: given up, the status endpoint is asked');
+    } finally {
+      await upgrade.end();
+    }
+  });
+
+  it('with a short connectTimeout, an upgrade is given up after two heartbeats, as before', async (t) => {
+    const upgrade = await heldUpgrade(t, { heartbeat: 5000, connectTimeout: 1000 });
+    try {
+      upgrade.clock.tick(2 * 5000 - 1);
+      assert.deepEqual(upgrade.asked, []);
+      upgrade.clock.tick(1);
+      assert.equal(upgrade.asked.length, 1);
+    } finally {
+      await upgrade.end();
+    }
+  });
 });
+
+/**
+ * A page whose upgrade the server holds, unanswered (a slow socketMiddleware), on a faked clock:
+ * time moves only by `clock.tick`, so the deadline is checked to the millisecond. `asked`: the
+ * status requests made once the upgrade is given up (never answered: that is another test's).
+ */
+async function heldUpgrade(
+  t: TestContext,
+  options: { heartbeat: number; connectTimeout: number },
+): Promise<{ clock: FakeClock; asked: string[]; end(): Promise<void> }> {
+  const held: Array<{ destroy(): void }> = [];
+  const slow = createServer();
+  slow.on('upgrade', (_req, socket) => held.push(socket));
+  await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+  const { port } = slow.address() as AddressInfo;
+  const clock = fakeClock(t, ['setTimeout']);
+  const asked: string[] = [];
+  const connection = new Connection({
+    ...options,
+    url: `ws://127.0.0.1:${port}/`,
+    statusUrl: `http://127.0.0.1:${port}/status`,
+    WebSocket: NodeWebSocket as unknown as typeof globalThis.WebSocket,
+    fetch: (input) => {
+      asked.push(String(input));
+      return new Promise<Response>(() => {});
+    },
+  });
+  const socket = new ServerSocket(PAGE, connection);
+  return {
+    clock,
+    asked,
+    end: async () => {
+      socket.close();
+      clock.restore();
+      for (const upgrade of held) upgrade.destroy();
+      slow.closeAllConnections();
+      await new Promise((resolve) => slow.close(resolve));
+    },
+  };
+}

@@ -127,7 +127,8 @@ describe('PageRegistry, with a real runner and no socket', () => {
     registry.event(other, PAGE(9), 1, 'stop', 'null');
     await other.next((f) => f.t === 'closed');
     assert.deepEqual(registry.livePages('s', [PAGE(2), PAGE(9)]), []);
-    assert.equal(registry.hasSession('s'), true, 'the tombstone keeps the session');
+    assert.notEqual(registry.socketMount('s', ''), undefined, "the tombstone keeps the session's socket");
+    assert.equal(registry.socketMount('s', '/elsewhere'), undefined, 'under its own mount only');
     const back = new RecordingSocket();
     assert.equal(registry.join(back, 's', PAGE(2), 0), undefined);
     assert.deepEqual(back.frames, [
@@ -135,7 +136,7 @@ describe('PageRegistry, with a real runner and no socket', () => {
       { t: 'push', p: PAGE(2), s: 1, n: 'last', d: 0 },
       { t: 'closed', p: PAGE(2), reason: 'closed-by-script' },
     ]);
-    assert.equal(registry.hasSession('s'), false);
+    assert.equal(registry.socketMount('s', ''), undefined);
     assert.equal(registry.join(new RecordingSocket(), 's', PAGE(2), 0), 'UNKNOWN_PAGE', 'a farewell is said once');
     await registry.close();
   });
@@ -174,7 +175,7 @@ describe('PageRegistry, with a real runner and no socket', () => {
     const signedOut = new RecordingSocket();
     assert.equal(registry.join(signedOut, 's', PAGE(32), 0, { user: null }), undefined);
     assert.deepEqual(signedOut.frames, [{ t: 'closed', p: PAGE(32), reason: 'unauthorized' }]);
-    assert.equal(registry.hasSession('s'), false, 'the tombstone is gone');
+    assert.equal(registry.socketMount('s', ''), undefined, 'the tombstone is gone');
     await registry.close();
   });
 
@@ -231,7 +232,7 @@ describe('PageRegistry, with a real runner and no socket', () => {
     assert.ok(result.ok && !result.live);
     assert.equal(registry.size, 0);
     // Its close and its render's answer come in one runner flush: both are in by now.
-    assert.equal(registry.hasSession('lonely'), false, 'no socket is let in for a session with no page');
+    assert.equal(registry.socketMount('lonely', ''), undefined, 'no socket is let in for a session with no page');
     await registry.close();
   });
 

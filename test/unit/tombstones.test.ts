@@ -33,7 +33,8 @@ describe('Tombstones', () => {
     assert.ok(bytes > 0);
     tombstones.bury(entry, 'closed-by-script');
     assert.equal(budget.bytes, bytes, 'the outbox was handed over: its bytes are still counted');
-    assert.equal(tombstones.hasSession('s1'), true);
+    assert.notEqual(tombstones.mountOf('s1', ''), undefined, 'its session comes back for it under its mount');
+    assert.equal(tombstones.mountOf('s1', '/other'), undefined);
     assert.equal(tombstones.take('p1', 's2'), undefined, 'another session gets nothing');
     const tombstone = tombstones.take('p1', 's1');
     assert.ok(tombstone);
@@ -43,7 +44,7 @@ describe('Tombstones', () => {
       [...tombstone.pushes.after(1)].map((push) => push.seq),
       [2, 3],
     );
-    assert.equal(tombstones.hasSession('s1'), false);
+    assert.equal(tombstones.mountOf('s1', ''), undefined);
     tombstone.pushes.clear();
     assert.equal(budget.bytes, 0);
     tombstones.drop('p1');
