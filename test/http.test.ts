@@ -55,7 +55,8 @@ describe('HTTP, mounted in Express', () => {
       new RegExp(
         /^<!doctype html><script src="\/__pagewire\/client\.js\?v=[\w-]+" data-pagewire-page="[\w-]{22}" /.source +
           /data-pagewire-socket="\/__pagewire\/socket" data-pagewire-status="\/__pagewire\/pages" /.source +
-          /data-pagewire-heartbeat="10000" data-pagewire-max-message="65536"><\/script><title>live/.source,
+          /data-pagewire-heartbeat="10000" data-pagewire-connect-timeout="600000" /.source +
+          /data-pagewire-max-message="65536"><\/script><title>live/.source,
       ),
     );
     const cookie = String(res.headers['set-cookie']);
