@@ -224,7 +224,8 @@ describe('limits: each gives a clear error to whoever exceeded it, and no one el
       // Ticks every 10 ms, nobody to acknowledge them: past 5 the gap cannot be filled.
       await waitFor(() => closedHook(server, pageId), 'the page to expire');
       assert.ok(server.log.lines.some((line) => line.includes(`page ${pageId.slice(0, 6)} closed (overflow)`)));
-      await assert.rejects(SocketClient.connect(server.origin, cookie), /upgrade refused: 401/);
+      // Its session has no page left here: no instance claims its socket, the sole listener says 404.
+      await assert.rejects(SocketClient.connect(server.origin, cookie), /upgrade refused: 404/);
     });
   });
 
