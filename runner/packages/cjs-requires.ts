@@ -28,13 +28,21 @@ export function literalRequires(file: string): string[] {
 }
 
 function readRequires(file: string): string[] {
+  let source: string;
+  try {
+    source = readFileSync(file, 'utf8');
+  } catch {
+    // Gone since Node loaded it: nothing left to read.
+    return [];
+  }
   let tokens: Read[];
   try {
     const options = { ecmaVersion: 'latest', allowHashBang: true, allowReturnOutsideFunction: true } as const;
-    tokens = [...tokenizer(readFileSync(file, 'utf8'), options)];
+    tokens = [...tokenizer(source, options)];
   } catch {
-    // Unreadable, or not JavaScript: Node could not have run it either.
-    return [];
+    // Syntax acorn does not know (Node ran it): every literal require() in the text counts, those
+    // in comments and strings too, so that nothing forbidden slips through unread.
+    return [...source.matchAll(/\brequire\(\s*(['"`])([^'"`\n]+)\1\s*\)/g)].map((match) => match[2] as string);
   }
   const names: string[] = [];
   for (let i = 0; i < tokens.length; i++) {
