@@ -14,6 +14,15 @@ function __serverSocketEvent(name: string) {
 }
 `;
 
+/** Milliseconds of a GET of `path`, its whole body read; throws unless it answered 200. */
+export async function timedGet(origin: string, path: string): Promise<number> {
+  const start = performance.now();
+  const response = await fetch(`${origin}${path}`);
+  await response.text();
+  if (response.status !== 200) throw new Error(`${path}: ${response.status}`);
+  return performance.now() - start;
+}
+
 /** Milliseconds per first render and per warm render, `count` scripts, HTTP included. */
 export async function measureFirstRender(count: number): Promise<{ first: number[]; warm: number[] }> {
   const files: Record<string, string> = {};
@@ -22,13 +31,7 @@ export async function measureFirstRender(count: number): Promise<{ first: number
   const server = await startServer({ dir: folder.dir });
   const first: number[] = [];
   const warm: number[] = [];
-  const time = async (path: string) => {
-    const start = performance.now();
-    const response = await fetch(`${server.url}${path}`);
-    await response.text();
-    if (response.status !== 200) throw new Error(`${path}: ${response.status}`);
-    return performance.now() - start;
-  };
+  const time = (path: string) => timedGet(server.url, path);
   try {
     // The prelude and the client script are read once per thread: not a script's cost.
     const threads = Math.max(1, server.wire.options.workers);

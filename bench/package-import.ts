@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { appFolder } from '../test/helpers/fixtures.js';
 import { startServer } from '../test/helpers/server.js';
 import { formatTable, judgeRatio, type Figure } from './figures.js';
+import { timedGet } from './first-render.js';
 
 const IMPORTS = "import { format } from 'date-fns';\nimport pg from 'pg';\n";
 const BODY = (name: string, imports: boolean) =>
@@ -19,13 +20,7 @@ echo(html\`<!doctype html><h1>${name}</h1><p>\${${imports ? "format(day, 'yyyy-M
 async function firstRenders(dir: string, first: string, second: string): Promise<[number, number]> {
   const quiet = { debug() {}, info() {}, warn() {}, error: (m: string) => console.error(m) };
   const server = await startServer({ dir, workers: 1, logger: quiet });
-  const time = async (path: string) => {
-    const start = performance.now();
-    const response = await fetch(`${server.url}${path}`);
-    await response.text();
-    if (response.status !== 200) throw new Error(`${path}: ${response.status}`);
-    return performance.now() - start;
-  };
+  const time = (path: string) => timedGet(server.url, path);
   try {
     return [await time(first), await time(second)];
   } finally {

@@ -104,7 +104,7 @@ export async function computeContext(
  * Where in `value` the first member structuredClone refuses sits: `context.user.save`, or the
  * object itself when none of its members is to blame (a Promise, a WeakMap, a socket).
  */
-export function unclonableAt(value: unknown, path: string, seen = new Set<object>()): string {
+function unclonableAt(value: unknown, path: string, seen = new Set<object>()): string {
   if (typeof value !== 'object' || value === null) return path;
   if (seen.has(value)) return path;
   seen.add(value);

@@ -105,7 +105,7 @@ export function initScripts(dir: string): string {
 }
 
 /** The command that serves `dir`, quoted for a shell when it has to be. */
-export function serveCommand(dir: string): string {
+function serveCommand(dir: string): string {
   const shown = /^[\w./@%+=:,-]+$/.test(dir) ? dir : `'${dir.replaceAll("'", "'\\''")}'`;
   return `npx pagewire serve ${shown} --dev`;
 }

@@ -46,6 +46,20 @@ async function withServer(
 const closedHook = (server: { log: { lines: string[] } }, pageId: string) =>
   server.log.lines.some((line) => line.endsWith(`closed ${pageId}`));
 
+/**
+ * A ticking page whose browser joined, then left: it pushes on with nobody to acknowledge, until
+ * it expires (overflow), which the log must say. Its page id and session cookie.
+ */
+async function tickerExpiresAway(server: Awaited<ReturnType<typeof startServer>>) {
+  const { pageId, cookie } = await renderLive(server.url, '/ticker');
+  const client = await joinPage(server.origin, pageId, cookie);
+  await client.next((f) => f.n === 'tick');
+  await client.close();
+  await waitFor(() => closedHook(server, pageId), 'the page to expire');
+  assert.ok(server.log.lines.some((line) => line.includes(`page ${pageId.slice(0, 6)} closed (overflow)`)));
+  return { pageId, cookie };
+}
+
 describe('limits: each gives a clear error to whoever exceeded it, and no one else', () => {
   it('pages per session: the oldest unconnected page makes room; with none, 429', async () => {
     await withServer({ maxPagesPerSession: 2 }, async (server) => {
@@ -217,13 +231,8 @@ describe('limits: each gives a clear error to whoever exceeded it, and no one el
 
   it('pushes buffered while disconnected: past the bound the page expires', async () => {
     await withServer({ maxBufferedPushes: 5 }, async (server) => {
-      const { pageId, cookie } = await renderLive(server.url, '/ticker');
-      const client = await joinPage(server.origin, pageId, cookie);
-      await client.next((f) => f.n === 'tick');
-      await client.close();
       // Ticks every 10 ms, nobody to acknowledge them: past 5 the gap cannot be filled.
-      await waitFor(() => closedHook(server, pageId), 'the page to expire');
-      assert.ok(server.log.lines.some((line) => line.includes(`page ${pageId.slice(0, 6)} closed (overflow)`)));
+      const { cookie } = await tickerExpiresAway(server);
       // Its session has no page left here: no instance claims its socket, the sole listener says 404.
       await assert.rejects(SocketClient.connect(server.origin, cookie), /upgrade refused: 404/);
     });
@@ -234,14 +243,9 @@ describe('limits: each gives a clear error to whoever exceeded it, and no one el
     await withServer(
       { maxTotalBufferedBytes: 1000, maxBufferedBytes: 1024 * 1024, maxBufferedPushes: 100_000 },
       async (server) => {
-        const { pageId, cookie } = await renderLive(server.url, '/ticker');
-        const client = await joinPage(server.origin, pageId, cookie);
-        await client.next((f) => f.n === 'tick');
-        await client.close();
         // Ticks of some 20 bytes every 10 ms: the budget is full within a second, the page's own
         // bound would take minutes.
-        await waitFor(() => closedHook(server, pageId), 'the page to expire');
-        assert.ok(server.log.lines.some((line) => line.includes(`page ${pageId.slice(0, 6)} closed (overflow)`)));
+        await tickerExpiresAway(server);
         assert.ok(server.log.lines.some((line) => line.includes('more than maxTotalBufferedBytes (1000 bytes)')));
       },
     );

@@ -5,12 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RunnerToHost } from '../runner/messages.js';
 import { scriptsFolder, waitFor } from './helpers/fixtures.js';
+import { type HoldingServer, startHoldingServer, watchClose } from './helpers/holding-server.js';
 import { RunnerHarness, getRequest } from './helpers/runner.js';
 
 /** Appends a line to `<request.query.dir>/log`; `get(url)`: Node's own HTTP client, not the page's fetch. */
@@ -77,40 +76,17 @@ echo('done');`,
 const harness = new RunnerHarness(folder.dir);
 
 /** A server that answers /echo with the body it got, and holds every other request for the test. */
-const held: Array<{ request: IncomingMessage; response: ServerResponse }> = [];
-const server = createServer((request, response) => {
-  if (request.url === '/echo') {
-    request.pipe(response);
-    return;
-  }
-  held.push({ request, response });
-});
+let peer: HoldingServer;
 let base = '';
 before(async () => {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  peer = await startHoldingServer();
+  base = peer.base;
 });
 after(async () => {
   await harness.runner.close();
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  await peer.close();
   folder.remove();
 });
-
-/** The request for `url` the server holds, once it arrived. */
-async function heldRequest(url: string) {
-  await waitFor(() => held.some((h) => h.request.url === url), `a request for ${url}`);
-  return held.find((h) => h.request.url === url) as (typeof held)[number];
-}
-
-/** Whether the server saw the connection of a held request go (its client aborted it). */
-function watchClose(request: IncomingMessage): () => boolean {
-  let closed = false;
-  request.socket.once('close', () => {
-    closed = true;
-  });
-  return () => closed;
-}
 
 const isClosed = (pageId: string) => (m: RunnerToHost) => m.type === 'page-closed' && m.pageId === pageId;
 const errorsOf = (pageId: string) =>
@@ -141,7 +117,7 @@ describe('the close of a page', () => {
     await withLog(async (query, log) => {
       const pageId = await live('hook-uses-owned.ts', { ...query, url: `${base}/hook` });
       close(pageId);
-      const hook = await heldRequest('/hook');
+      const hook = await peer.held('/hook');
       // The hook's query is on its way: the client it uses is still open.
       assert.deepEqual(log(), ['hook started', 'second hook']);
       assert.equal(harness.messages.some(isClosed(pageId)), false);
@@ -170,7 +146,7 @@ describe('the close of a page', () => {
     await withLog(async (query, log) => {
       const pageId = await live('stuck-hook.ts', { ...query, slow: `${base}/stuck` });
       close(pageId);
-      const aborted = watchClose((await heldRequest('/stuck')).request);
+      const aborted = watchClose((await peer.held('/stuck')).request);
       // The close timeout is 10 s; the page is reported closed then, not before.
       await harness.next(isClosed(pageId), 60_000);
       await waitFor(() => aborted(), "the hook's fetch to be aborted");
@@ -185,7 +161,7 @@ describe('the close of a page', () => {
       const pageId = 'own-late'.padEnd(22, 'x');
       const request = getRequest({ query: { ...query, url: `${base}/own-late` } });
       harness.runner.post({ type: 'render', script: 'own-late.ts', pageId, request });
-      const { response } = await heldRequest('/own-late');
+      const { response } = await peer.held('/own-late');
       // As the host does when the render outlives renderTimeout.
       close(pageId, 'render-failed');
       await harness.next(isClosed(pageId));

@@ -3,11 +3,10 @@
  * (vm2's bridge breaks some of them on its own), and `fetch` is per page.
  */
 import assert from 'node:assert/strict';
-import { type IncomingMessage, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { RunnerToHost } from '../runner/messages.js';
 import { scriptsFolder, waitFor } from './helpers/fixtures.js';
+import { type HoldingServer, startHoldingServer, watchClose } from './helpers/holding-server.js';
 import { RunnerHarness } from './helpers/runner.js';
 
 /** Each check's result by name; a check that throws gives `name: message`. */
@@ -121,33 +120,17 @@ echo(response.status, ' ', await response.text());`,
 });
 const harness = new RunnerHarness(folder.dir);
 
-/** A server that answers /echo with the body it got, and never answers anything else. */
-const pending: IncomingMessage[] = [];
-const arrived: Array<(request: IncomingMessage) => void> = [];
-const server = createServer((request, response) => {
-  if (request.url === '/echo') {
-    request.pipe(response);
-    return;
-  }
-  pending.push(request);
-  arrived.shift()?.(request);
-});
+let peer: HoldingServer;
 let base = '';
 before(async () => {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  peer = await startHoldingServer();
+  base = peer.base;
 });
 after(async () => {
   await harness.runner.close();
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  await peer.close();
   folder.remove();
 });
-
-function nextRequest(): Promise<IncomingMessage> {
-  const waiting = pending.shift();
-  return waiting ? Promise.resolve(waiting) : new Promise((resolve) => arrived.push(resolve));
-}
 
 const isPush = (pageId: string, name: string) => (m: RunnerToHost) =>
   m.type === 'push' && m.pageId === pageId && m.name === name;
@@ -199,15 +182,11 @@ describe('web globals in a sandbox', () => {
   it("a page's fetch is aborted when the page dies", async () => {
     const { pageId } = await harness.render('fetching.ts');
     harness.event(pageId, 'start', `${base}/slow`);
-    const request = await nextRequest();
-    let aborted = false;
-    request.socket.once('close', () => {
-      aborted = true;
-    });
+    const aborted = watchClose((await peer.held('/slow')).request);
     harness.runner.post({ type: 'close-pages', pageIds: [pageId], reason: 'closed-by-client' });
     await harness.next((m) => m.type === 'page-closed' && m.pageId === pageId);
     // The server saw the connection go: the request was aborted, not left running.
-    await waitFor(() => aborted, 'the fetch of the closed page to be aborted');
+    await waitFor(aborted, 'the fetch of the closed page to be aborted');
   });
 
   it("the script's own signal still aborts its fetch", async () => {

@@ -55,7 +55,7 @@ function differingFields(a: object, b: object): string[] {
   );
 }
 
-export const CHANGED_AT_FIRST_JOIN =
+const CHANGED_AT_FIRST_JOIN =
   "a page's socket joined with another context than the page rendered with, on its first join: the page " +
   'closed (unauthorized) and does not reload, for it would fail again. Either socketMiddleware does not give ' +
   "the socket the session and user the app's middleware gave the render (give it the same middleware, " +

@@ -76,7 +76,7 @@ function load(specifier: string, name: string, root: string, owner: PackageOwner
 }
 
 /** The package's name: `@scope/name` or `name`, without the subpath; undefined when it is no name. */
-export function packageName(specifier: string): string | undefined {
+function packageName(specifier: string): string | undefined {
   if (!SPECIFIER.test(specifier)) return undefined;
   const parts = specifier.split('/');
   return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];

@@ -12,7 +12,7 @@ import type { HostWeb, PageContext } from './api.js';
  * (types/script-globals.d.ts references it), but those the prelude makes itself (`fetch`,
  * `crypto`, `structuredClone`, `queueMicrotask`) or refuses (`BroadcastChannel`).
  */
-export const HOST_WEB_GLOBALS = [
+const HOST_WEB_GLOBALS = [
   'AbortController',
   'AbortSignal',
   'Blob',

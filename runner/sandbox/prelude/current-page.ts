@@ -14,7 +14,7 @@ import { boot, sandboxGlobals } from './boot.js';
 import type { PageState } from './pages.js';
 
 type PageName = 'request' | 'response' | 'page' | 'echo' | 'server_socket_event';
-export const PAGE_NAMES: readonly PageName[] = ['request', 'response', 'page', 'echo', 'server_socket_event'];
+const PAGE_NAMES: readonly PageName[] = ['request', 'response', 'page', 'echo', 'server_socket_event'];
 
 interface KnownPage {
   page: PageState;
