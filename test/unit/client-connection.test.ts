@@ -185,8 +185,8 @@ describe('the browser client against the protocol (a scripted server)', () => {
     assert.equal(reloads.count, 1);
   });
 
-  it('reloads in a row are bounded: past MAX_RELOADS the page stops reloading, says so, tries again later', async (t) => {
-    // Sessions' storage as the browser keeps it across reloads; outside a browser the key has no path.
+  it('reloads in a row are bounded: past MAX_RELOADS the page stops reloading, says so, retries later', async (t) => {
+    // The tab's storage, which outlives a reload; outside a browser the key has no path.
     const stored = new Map<string, string>();
     const storage: ReloadStorage = {
       getItem: (key) => stored.get(key) ?? null,
