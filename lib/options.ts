@@ -158,7 +158,7 @@ export interface PagewireOptions<Context extends object = object> {
    * random key made once per process: a restart makes every browser a new session (its pages were
    * in memory anyway); several processes serving one site must share one. The CLI reads
    * `PAGEWIRE_SESSION_SECRET`. At least 32 characters (`openssl rand -base64 32`).
-   * @default undefined (a random key per process)
+   * @default undefined
    */
   sessionSecret?: string | readonly string[];
   /**
