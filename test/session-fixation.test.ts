@@ -25,9 +25,9 @@ function __serverSocketEvent(name: string) { server_socket_event('echo', name); 
 after(() => folder.remove());
 
 /** A well-formed session id the server never issued, as a page on another port plants it. */
-const PLANTED = 'pagewire_sid=AttackerKnowsThisId0000';
+const PLANTED = 'pagewire_sid=AttackerKnowsThisId000';
 /** The same, dressed as a signed one: the signature is not the server's. */
-const FORGED = `pagewire_sid=AttackerKnowsThisId0000.${'A'.repeat(43)}`;
+const FORGED = `pagewire_sid=AttackerKnowsThisId000.${'A'.repeat(43)}`;
 
 /** The page ids that the status endpoint says live for a browser sending `cookie`. */
 async function livePages(server: TestServer, cookie: string, ids: string[]): Promise<string[]> {
@@ -38,7 +38,7 @@ async function livePages(server: TestServer, cookie: string, ids: string[]): Pro
 describe('a session cookie the server did not issue is no session', () => {
   let server: TestServer;
   before(async () => {
-    server = await startServer({ dir: folder.dir });
+    server = await startServer({ dir: folder.dir, workers: 0 });
   });
   after(() => server.close());
 
@@ -60,7 +60,7 @@ describe('a session cookie the server did not issue is no session', () => {
   it('the attacker who planted the cookie cannot fill the victim session (maxPagesPerSession)', async () => {
     // The attacker renders as many pages as a session may hold with the planted id, and opens
     // their sockets with it: on today's code they join, and the session is full.
-    const small = await startServer({ dir: folder.dir, maxPagesPerSession: 2 });
+    const small = await startServer({ dir: folder.dir, workers: 0, maxPagesPerSession: 2 });
     const attackers: SocketClient[] = [];
     try {
       for (let i = 0; i < 2; i++) {
@@ -116,9 +116,9 @@ describe('keys: sessionSecret, rotation, one key per process', () => {
   const secretB = 'b'.repeat(32);
 
   it('a cookie signed with another key is replaced; a rotated-out key still verifies', async () => {
-    const first = await startServer({ dir: folder.dir, sessionSecret: secretA });
-    const rotated = await startServer({ dir: folder.dir, sessionSecret: [secretB, secretA] });
-    const other = await startServer({ dir: folder.dir, sessionSecret: secretB });
+    const first = await startServer({ dir: folder.dir, workers: 0, sessionSecret: secretA });
+    const rotated = await startServer({ dir: folder.dir, workers: 0, sessionSecret: [secretB, secretA] });
+    const other = await startServer({ dir: folder.dir, workers: 0, sessionSecret: secretB });
     try {
       const { cookie } = await renderLive(first.origin, '/live');
       const kept = await fetchPage(rotated.origin, '/live', cookie);
@@ -135,8 +135,8 @@ describe('keys: sessionSecret, rotation, one key per process', () => {
   });
 
   it('two instances of one process accept each other’s sessions by default', async () => {
-    const one = await startServer({ dir: folder.dir });
-    const two = await startServer({ dir: folder.dir });
+    const one = await startServer({ dir: folder.dir, workers: 0 });
+    const two = await startServer({ dir: folder.dir, workers: 0 });
     try {
       const { cookie } = await renderLive(one.origin, '/live');
       assert.equal((await fetchPage(two.origin, '/live', cookie)).newSession, undefined);
@@ -190,7 +190,7 @@ describe('over HTTPS the cookie is __Host- prefixed', () => {
     wire.attach(server);
     const origin = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
     // A plain-HTTP instance of this process: its cookie verifies, but has no prefix.
-    const plain = await startServer({ dir: folder.dir });
+    const plain = await startServer({ dir: folder.dir, workers: 0 });
     try {
       const first = await httpsGet(`${origin}/live`);
       assert.equal(first.status, 200);
@@ -229,8 +229,8 @@ describe('over HTTPS the cookie is __Host- prefixed', () => {
   });
 
   it('behind a proxy: X-Forwarded-Proto https with trustProxy, mounted under /app, Path=/', async () => {
-    const trusting = await startServer({ dir: folder.dir, trustProxy: true }, { mount: '/app' });
-    const direct = await startServer({ dir: folder.dir });
+    const trusting = await startServer({ dir: folder.dir, workers: 0, trustProxy: true }, { mount: '/app' });
+    const direct = await startServer({ dir: folder.dir, workers: 0 });
     try {
       const headers = { 'x-forwarded-proto': 'https' };
       const proxied = await fetch(`${trusting.origin}/app/live`, { headers });
