@@ -1,5 +1,6 @@
 import type { ClientMessage, ServerMessage } from '../protocol/wire.js';
 import { showErrorOverlay } from './error-overlay.js';
+import { FAILSAFE_DELAY, MAX_RELOAD_DELAY, MAX_RELOADS, ReloadCount, type ReloadStorage } from './reload-count.js';
 import type { ServerSocket } from './server-socket.js';
 
 /** Options of a `Connection`. */
@@ -22,6 +23,8 @@ export interface ConnectionOptions {
   WebSocket?: typeof WebSocket;
   /** What an expired page does; by default it reloads the document. */
   reload?: () => void;
+  /** Where the reloads made in a row are counted (tests pass their own); `sessionStorage` by default. */
+  reloadStorage?: ReloadStorage;
   /** The fetch function (tests pass one that sends the session cookie). */
   fetch?: typeof fetch;
   /** `navigator.sendBeacon` (tests pass their own): says goodbye while the socket is down. */
@@ -58,6 +61,8 @@ export class Connection {
   #pingSent = 0;
   #stopped = false;
   #reloading = false;
+  /** Reloads of this page's address made in a row without a join: bounded (MAX_RELOADS). */
+  readonly #reloads: ReloadCount;
 
   constructor(options: ConnectionOptions) {
     this.#url = toSocketUrl(options.url);
@@ -70,6 +75,10 @@ export class Connection {
     this.#WebSocket = options.WebSocket ?? WebSocket;
     // A GET of the same address: `location.reload()` would post a form again.
     this.#reload = options.reload ?? (() => location.replace(location.href));
+    this.#reloads = new ReloadCount(
+      options.reloadStorage,
+      typeof location === 'undefined' ? '' : `${location.pathname}${location.search}`,
+    );
     this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
     this.#sendBeacon =
       options.sendBeacon ??
@@ -128,8 +137,11 @@ export class Connection {
     }
   }
 
-  /** Reloads the document once the server answers again (at once if it does now). */
-  reloadWhenReachable(afterOverlay = false): void {
+  /**
+   * Reloads the document once the server answers again (at once if it does now). `from`: the
+   * page that asked, told with an `error` event (`RELOAD_LOOP`) if reloading stopped.
+   */
+  reloadWhenReachable(afterOverlay = false, from?: ServerSocket): void {
     if (this.#reloading) return;
     this.#reloading = true;
     this.#stop();
@@ -141,22 +153,41 @@ export class Connection {
         : null;
     if (overlay) {
       overlay.shadowRoot?.querySelector('.after')?.append('The page reloads when you dismiss this.');
-      overlay.addEventListener('dismiss', () => this.#reloadNow(), { once: true });
+      overlay.addEventListener('dismiss', () => this.#reloadNow(from), { once: true });
       return;
     }
-    this.#reloadNow();
+    this.#reloadNow(from);
   }
 
-  #reloadNow(): void {
+  /**
+   * The first reload goes at once; each next one in a row, without a join between them, waits a
+   * little longer (jittered, up to MAX_RELOAD_DELAY). Past MAX_RELOADS in a row (a page that can
+   * never join: a planted cookie, a proxy that refuses its socket) the client stops, says so, and
+   * tries once more every FAILSAFE_DELAY, as LiveView does.
+   */
+  #reloadNow(from: ServerSocket | undefined): void {
     const probe = (attempt: number) => {
       const retry = () => setTimeout(() => probe(attempt + 1), this.#delay(attempt));
-      if (!this.#statusUrl) return this.#reload();
-      this.#fetch(this.#statusUrl, { cache: 'no-store' }).then(
-        (response) => (response.ok ? this.#reload() : retry()),
-        retry,
-      );
+      const reload = () => {
+        this.#reloads.add();
+        this.#reload();
+      };
+      if (!this.#statusUrl) return reload();
+      this.#fetch(this.#statusUrl, { cache: 'no-store' }).then((response) => (response.ok ? reload() : retry()), retry);
     };
-    probe(0);
+    const inARow = this.#reloads.value;
+    if (inARow === 0) return probe(0);
+    if (inARow < MAX_RELOADS) {
+      setTimeout(() => probe(0), this.#delay(inARow - 1, MAX_RELOAD_DELAY));
+      return;
+    }
+    const message =
+      `this page reloaded ${inARow} times in a row without joining its server instance: reloading stopped, ` +
+      `next try in ${FAILSAFE_DELAY / 1000} s (a session cookie of another path, or a proxy that refuses the socket?)`;
+    console.error(`[pagewire] ${message}`);
+    from?.emit('error', { t: 'error', p: from.pageId, code: 'RELOAD_LOOP', message });
+    if (this.#dev && typeof document !== 'undefined') showErrorOverlay(message);
+    setTimeout(() => probe(0), FAILSAFE_DELAY);
   }
 
   #open(): void {
@@ -221,9 +252,9 @@ export class Connection {
     for (const id of ids) if (!live.includes(id)) this.#sockets.get(id)?.markClosed('expired');
   }
 
-  #delay(attempt: number): number {
+  #delay(attempt: number, max = this.#maxDelay): number {
     // Exponential backoff with jitter, so a restarted server is not hit by every tab at once.
-    const ceiling = Math.min(this.#maxDelay, this.#minDelay * 2 ** attempt);
+    const ceiling = Math.min(max, this.#minDelay * 2 ** attempt);
     return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
   }
 
@@ -264,6 +295,8 @@ export class Connection {
       case 'pong':
         return;
       case 'joined':
+        // The server knows this document's page: the reloads that led here are over.
+        this.#reloads.reset();
         this.#sockets.get(message.p)?.joined(message.a, message.final);
         return;
       case 'push':

@@ -196,7 +196,7 @@ export class ServerSocket extends EventTarget {
     if (reason === 'unauthorized' && !this.#everJoined) return;
     // The gap cannot be filled: the page reloads, unless a listener of `expired` prevents it.
     // A crash's error is the only account of it the developer gets in the page: kept readable.
-    if (this.emit('expired', { reason }, true)) this.#connection.reloadWhenReachable(reason === 'crashed');
+    if (this.emit('expired', { reason }, true)) this.#connection.reloadWhenReachable(reason === 'crashed', this);
   }
 
   #ack(): void {

@@ -16,7 +16,10 @@ const USAGE = `Usage: pagewire serve [dir] [--port N] [--host H] [--dev] [--work
   --workers N   run scripts in N worker threads: a stuck or crashing script ends its worker,
                 not the server (default: one per core; 0 runs them in the server's thread)
   --env NAME    scripts may read the environment variable NAME in process.env; repeat it for
-                several (NODE_ENV always; the others are not in their process.env)`;
+                several (NODE_ENV always; the others are not in their process.env)
+
+  PAGEWIRE_SESSION_SECRET  the key session cookies are signed with (sessionSecret; by default
+                a random one per process): set it when several processes serve one site`;
 
 /** Runs the CLI with `argv` (without `node` and the script). Resolves when the server listens. */
 export async function main(argv: string[]): Promise<void> {
@@ -66,7 +69,9 @@ export async function main(argv: string[]): Promise<void> {
   // Added to the default (NODE_ENV): `--env DATABASE_URL` should not hide NODE_ENV.
   const env = values.env === undefined ? {} : { env: [...DEFAULT_OPTIONS.env, ...values.env] };
   // The CLI owns its process: with --workers 0, a script's stray rejection must not end it.
-  const wire = startPagewire({ dir, dev: values.dev, ...workers, ...env }, { ownsProcess: true });
+  // Never a flag: a command line is visible to every user of the machine.
+  const sessionSecret = process.env.PAGEWIRE_SESSION_SECRET || undefined;
+  const wire = startPagewire({ dir, dev: values.dev, sessionSecret, ...workers, ...env }, { ownsProcess: true });
   // Dev mode shows code and stacks to the browser: only this machine's, unless --host says otherwise.
   const host = values.host ?? (values.dev ? 'localhost' : undefined);
   // The core handler straight on node:http: the standalone server does not pay Express's

@@ -24,6 +24,8 @@ function strings(must: string, valid: (text: string) => boolean): Check {
     Array.isArray(value) && value.every((item) => typeof item === 'string' && valid(item)) ? undefined : must;
 }
 
+const isSecret = (value: unknown) => typeof value === 'string' && value.length >= 32;
+
 const LOGGER_METHODS = ['debug', 'info', 'warn', 'error'] as const;
 
 /** One check for every option but `dir`: the compiler sees that none is missing. */
@@ -64,6 +66,11 @@ const CHECKS: Record<OptionName, Check> = {
     typeof value === 'string' && /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(value)
       ? undefined
       : "a cookie name (letters, digits and !#$%&'*+-.^_`|~)",
+  sessionSecret: (value) =>
+    isSecret(value) || (Array.isArray(value) && value.length > 0 && value.every(isSecret))
+      ? undefined
+      : 'a secret of at least 32 characters (openssl rand -base64 32), or a list of them (the first signs)',
+  trustProxy: (value) => (typeof value === 'boolean' ? undefined : 'true or false'),
   logger: (value) =>
     value !== null &&
     typeof value === 'object' &&

@@ -153,6 +153,22 @@ export interface PagewireOptions<Context extends object = object> {
    */
   sessionCookie?: string;
   /**
+   * The key session cookies are signed with (HMAC-SHA256): a cookie the server did not sign is no
+   * session, and is replaced. A list rotates keys: the first signs, any verifies. By default a
+   * random key made once per process: a restart makes every browser a new session (its pages were
+   * in memory anyway); several processes serving one site must share one. The CLI reads
+   * `PAGEWIRE_SESSION_SECRET`. At least 32 characters (`openssl rand -base64 32`).
+   * @default undefined
+   */
+  sessionSecret?: string | readonly string[];
+  /**
+   * Behind a reverse proxy that ends TLS: believe its `X-Forwarded-Proto` (the session cookie is
+   * then `__Host-` prefixed and `Secure` when it says `https`). Leave it off when browsers reach
+   * the server directly: any of them could send the header.
+   * @default false
+   */
+  trustProxy?: boolean;
+  /**
    * Where logs go: each call gets a message, and for errors and pages, structured fields.
    * Default: the console, prefixed `[pagewire]`.
    * @default consoleLogger
@@ -211,7 +227,7 @@ export const DEFAULT_FORBIDDEN_MODULES: readonly string[] = Object.freeze([
 ]);
 
 /** Options that may stay unset: no handler, no context, no socket middleware. */
-type Unset = 'onError' | 'context' | 'socketMiddleware';
+type Unset = 'onError' | 'context' | 'socketMiddleware' | 'sessionSecret';
 
 /** The options in force: every one set but those that may stay unset. */
 export type ResolvedOptions = Readonly<
@@ -244,6 +260,8 @@ export const DEFAULT_OPTIONS: Readonly<Omit<ResolvedOptions, 'dir'>> = Object.fr
   forbiddenModules: DEFAULT_FORBIDDEN_MODULES,
   env: Object.freeze(['NODE_ENV']),
   sessionCookie: 'pagewire_sid',
+  sessionSecret: undefined,
+  trustProxy: false,
   logger: consoleLogger,
   onError: undefined,
   renderErrors: 'page',

@@ -79,8 +79,11 @@ export type ScriptErrorCode =
   | 'WORKER_STOPPED'
   | 'WORKER_START_FAILED';
 
-/** Raised by the client itself: the page's worker thread was ended. */
-export type ClientErrorCode = 'INSTANCE_CRASHED';
+/**
+ * Raised by the client itself: the page's worker thread was ended; the page reloaded too many
+ * times in a row without joining, and stopped reloading.
+ */
+export type ClientErrorCode = 'INSTANCE_CRASHED' | 'RELOAD_LOOP';
 
 /** Every code an `error` event of `document.serverSocket` may carry. */
 export type ErrorCode = RefusalCode | ScriptErrorCode | ClientErrorCode;

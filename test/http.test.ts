@@ -60,7 +60,8 @@ describe('HTTP, mounted in Express', () => {
       ),
     );
     const cookie = String(res.headers['set-cookie']);
-    assert.match(cookie, /^pagewire_sid=[\w-]{22}; Path=\/; HttpOnly; SameSite=Lax$/);
+    // The session id and its HMAC-SHA256 (base64, unpadded): the server's own signature.
+    assert.match(cookie, /^pagewire_sid=[\w-]{22}\.[\w+/]{43}; Path=\/; HttpOnly; SameSite=Lax$/);
     assert.equal(res.headers['cache-control'], 'no-store');
     const again = await request(app(wire))
       .get('/live')

@@ -50,13 +50,17 @@ declare const request: {
   readonly path: string;
   /** Where the app mounted Pagewire (`'/app'` for `app.use('/app', wire)`), or `''`: links to other pages. */
   readonly baseUrl: string;
+  /** Without a prototype, and without `__proto__`, `constructor` or `prototype` keys (as `body`'s objects). */
   readonly query: Readonly<Record<string, string | string[] | undefined>>;
   /** Values of `[name]` segments of the script's route. */
   readonly params: Readonly<Record<string, string | undefined>>;
   /** Lower-case header names. */
   readonly headers: Readonly<Record<string, string | undefined>>;
   readonly cookies: Readonly<Record<string, string | undefined>>;
-  /** A JSON body parsed, form fields, the text of another body, or undefined. */
+  /**
+   * A JSON body parsed, form fields, the text of another body, or undefined. Its objects have no
+   * prototype (use `Object.hasOwn`), and no `__proto__`, `constructor` or `prototype` key.
+   */
   readonly body: unknown;
   /** What the app's `context` option returned for this request, cloned (Dates and Maps kept). */
   readonly context: PagewireContext;

@@ -14,7 +14,7 @@ import type { PageRegistry, RenderResult } from '../pages/page-registry.js';
 import { BodyError, hasBody, readBody } from './request-body.js';
 import { requestData, type RequestTarget } from './request-data.js';
 import { REFUSED, type RouteTable } from './routes.js';
-import { randomId, sessionCookie, sessionOf } from './session.js';
+import { randomId, sessionCookie, sessionOf, sessionsOf } from './session.js';
 
 /** Where the browser runtime is served, under the mount path. */
 export const CLIENT_PATH = '/__pagewire/client.js';
@@ -92,7 +92,8 @@ export function createRequestHandler(
     params: Record<string, string>,
     body: unknown,
   ): Promise<void> {
-    const known = sessionOf(req, options.sessionCookie);
+    // A cookie the server did not issue is no session: the page gets a new one, set below.
+    const known = sessionOf(req, options);
     const session = known ?? randomId();
     const pageId = randomId();
     const context = await computeContext(options.context, req);
@@ -160,9 +161,10 @@ export function createRequestHandler(
     }
     // Shutting down: not yet "reachable", or a page that reloads now would find no server.
     if (registry.closing) return sendText(res, 503, 'the server is shutting down');
-    const session = sessionOf(req, options.sessionCookie);
     const ids = (url.searchParams.get('ids') ?? '').split(',').filter(Boolean).slice(0, MAX_IDS);
-    const body = JSON.stringify({ live: session ? registry.livePages(session, ids) : [] });
+    // Of any of the browser's sessions: its socket joins each page with the session that owns it.
+    const live = sessionsOf(req, options).flatMap((session) => registry.livePages(session, ids));
+    const body = JSON.stringify({ live });
     res.setHeader('content-type', 'application/json');
     res.setHeader('cache-control', 'no-store');
     res.setHeader('content-length', Buffer.byteLength(body));
@@ -182,18 +184,16 @@ export function createRequestHandler(
     const sameSite = req.headers['sec-fetch-site'] === 'same-origin';
     if (!sameSite && !originAllowed(options, req.headers.origin, req.headers.host))
       return sendText(res, 403, 'origin not allowed');
-    const session = sessionOf(req, options.sessionCookie);
     const ids = (url.searchParams.get('leave') ?? '').split(',').filter(Boolean).slice(0, MAX_IDS);
     // Pages of another session are not this browser's to close: left alone, and not told apart.
-    if (session) registry.leaveWithoutSocket(session, ids);
+    for (const session of sessionsOf(req, options)) registry.leaveWithoutSocket(session, ids);
     res.statusCode = 204;
     res.setHeader('cache-control', 'no-store');
     res.end();
   }
 
   function setSessionCookie(req: IncomingMessage, res: ServerResponse, session: string): void {
-    const secure = (req.socket as { encrypted?: boolean }).encrypted === true;
-    res.appendHeader('set-cookie', sessionCookie(options.sessionCookie, session, secure));
+    res.appendHeader('set-cookie', sessionCookie(req, options, session));
   }
 
   function renderFailed(

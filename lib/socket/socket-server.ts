@@ -6,7 +6,7 @@ import { type ContextError, contextErrorForBrowser, type ContextResult } from '.
 import { originAllowed } from '../http/origin.js';
 import { asExpressRequest } from '../http/express-request.js';
 import { isSocketPath, SOCKET_PATH } from '../http/mount.js';
-import { sessionOf } from '../http/session.js';
+import { sessionsOf } from '../http/session.js';
 import type { ResolvedOptions } from '../options.js';
 import type { PageMount, PageRegistry, PageSocket, Refusal } from '../pages/page-registry.js';
 import { parseClientMessage } from './client-message.js';
@@ -21,7 +21,8 @@ type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => v
 interface Connection {
   ws: WebSocket;
   socket: PageSocket;
-  session: string;
+  /** The browser's sessions (issued here) with a page under this base, in its cookies' order. */
+  sessions: readonly string[];
   /** With `socketMiddleware`: the context of its upgrade request, each page's is compared with. */
   context: ContextResult | undefined;
   bucket: TokenBucket;
@@ -95,14 +96,15 @@ export class SocketServer {
       );
       return refuse(socket, 403, 'origin not allowed');
     }
-    const { session, mount } = claim;
+    const { sessions, mount } = claim;
     const middleware = this.#options.socketMiddleware;
-    if (!middleware) return this.#wss.handleUpgrade(req, socket, head, (ws) => this.#connected(ws, session, undefined));
+    if (!middleware)
+      return this.#wss.handleUpgrade(req, socket, head, (ws) => this.#connected(ws, sessions, undefined));
     identifySocket(this.#options, middleware, req, socket, (res) => asExpressRequest(mount, req, res))
       .then((context) => {
         if (!context) return;
         if (this.#closed) return refuse(socket, 503, 'the server is shutting down');
-        this.#wss.handleUpgrade(req, socket, head, (ws) => this.#connected(ws, session, context));
+        this.#wss.handleUpgrade(req, socket, head, (ws) => this.#connected(ws, sessions, context));
       })
       .catch((error: unknown) => {
         // Never an unhandled rejection in the app's process: the socket is dropped, and said so.
@@ -114,17 +116,27 @@ export class SocketServer {
   /**
    * The upgrade is this instance's when its path is a page socket's (`<base>/__pagewire/socket`)
    * and its session has a page rendered under `<base>` here that can still join: what the
-   * instance knows of its mounts is its live pages, never what browsers sent it.
+   * instance knows of its mounts is its live pages, never what browsers sent it. Every session
+   * cookie the server issued counts (a browser sends several when another was set for a longer
+   * path, and a page joins with the one that owns it): refusing the socket for the first would
+   * expire the page, whose reload would be refused again.
    */
-  #claim(req: IncomingMessage): { session: string; mount: PageMount } | undefined {
+  #claim(req: IncomingMessage): { sessions: string[]; mount: PageMount } | undefined {
     const path = (req.url ?? '').split('?')[0] ?? '';
     if (!isSocketPath(path)) return undefined;
-    const session = sessionOf(req, this.#options.sessionCookie);
-    const mount = session && this.#registry.socketMount(session, path.slice(0, -SOCKET_PATH.length));
-    return session && mount ? { session, mount } : undefined;
+    const base = path.slice(0, -SOCKET_PATH.length);
+    let mount: PageMount | undefined;
+    const sessions: string[] = [];
+    for (const session of sessionsOf(req, this.#options)) {
+      const found = this.#registry.socketMount(session, base);
+      if (!found) continue;
+      mount ??= found;
+      sessions.push(session);
+    }
+    return mount ? { sessions, mount } : undefined;
   }
 
-  #connected(ws: WebSocket, session: string, context: ContextResult | undefined): void {
+  #connected(ws: WebSocket, sessions: readonly string[], context: ContextResult | undefined): void {
     const maxBuffered = 4 * this.#options.maxBufferedBytes;
     const socket: PageSocket = {
       send: (frame) => {
@@ -143,7 +155,7 @@ export class SocketServer {
       },
     };
     const bucket = new TokenBucket(this.#options.maxEventsPerSecond);
-    const connection: Connection = { ws, socket, session, context, bucket, backlog: [], timer: undefined };
+    const connection: Connection = { ws, socket, sessions, context, bucket, backlog: [], timer: undefined };
     this.#alive.add(ws);
     ws.on('pong', () => this.#alive.add(ws));
     ws.on('message', (data, isBinary) => {
@@ -183,7 +195,7 @@ export class SocketServer {
   }
 
   #handle(connection: Connection, message: ClientMessage): void {
-    const { socket, session, context } = connection;
+    const { socket, sessions, context } = connection;
     let refusal: Refusal | undefined;
     switch (message.t) {
       case 'ping':
@@ -192,7 +204,11 @@ export class SocketServer {
       case 'join':
         // The app's context function failed for this socket: no page can be checked, none joins.
         if (context?.ok === false) return socket.send(contextFailed(message.p, context.error, this.#options.dev));
-        refusal = this.#registry.join(socket, session, message.p, message.a, context?.value);
+        // With the session that owns the page; another's join has no effect and the same answer.
+        for (const session of sessions) {
+          refusal = this.#registry.join(socket, session, message.p, message.a, context?.value);
+          if (refusal !== 'UNKNOWN_PAGE') break;
+        }
         break;
       case 'ack':
         return this.#registry.ack(socket, message.p, message.a);

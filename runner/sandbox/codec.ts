@@ -54,7 +54,37 @@ export function copyContext(context: object): object {
   return deserialize(JSON.parse(JSON.stringify(serialize(context)))) as object;
 }
 
+/**
+ * Decoded in the sandbox: what the script sees. The browser's query and body (whoever parsed
+ * them: Pagewire, or `express.json()` before it) are `withoutPrototypes`.
+ */
 export function decodeRequest(encoded: EncodedRequest): RequestData {
   const request = JSON.parse(encoded) as Omit<RequestData, 'context'> & { context: ReturnType<typeof serialize> };
-  return { ...request, context: deserialize(request.context) as object };
+  return {
+    ...request,
+    query: withoutPrototypes(request.query) as RequestData['query'],
+    body: withoutPrototypes(request.body),
+    context: deserialize(request.context) as object,
+  };
+}
+
+/** The keys through which a copy of an object (`Object.assign`, a merge) reaches a prototype. */
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * A browser's data as a script may handle it: each object without a prototype, and no
+ * `__proto__`, `constructor` or `prototype` key at any depth, as `qs` and secure-json-parse drop
+ * them. `JSON.parse('{"__proto__": {...}}')` makes `__proto__` an own key, and a script's
+ * `Object.assign({}, request.body)` would then take the browser's object as its prototype.
+ * (secure-json-parse would not do: the data crosses into the sandbox as JSON whoever parsed it,
+ * and it keeps the prototype, and `constructor` keys without `prototype`.)
+ */
+export function withoutPrototypes(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(withoutPrototypes);
+  const copy = Object.create(null) as Record<string, unknown>;
+  for (const [key, field] of Object.entries(value)) {
+    if (!PROTOTYPE_KEYS.has(key)) copy[key] = withoutPrototypes(field);
+  }
+  return copy;
 }

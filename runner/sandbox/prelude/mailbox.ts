@@ -3,6 +3,7 @@
  * one finishing before the next starts.
  */
 import type { DispatchOutcome, SandboxErrorCode } from '../api.js';
+import { withoutPrototypes } from '../codec.js';
 import { boot, mainScript, port } from './boot.js';
 import { inPage } from './current-page.js';
 import { guard } from './errors.js';
@@ -19,7 +20,8 @@ export function dispatch(pageId: string, name: string, dataJson: string): Dispat
     return 'ok';
   }
   if (page.queue.length >= boot.maxQueuedEvents) return 'full';
-  enqueue(page, () => hook(name, JSON.parse(dataJson)), 'EVENT_ERROR');
+  // The browser's data, as hostile as a request body.
+  enqueue(page, () => hook(name, withoutPrototypes(JSON.parse(dataJson))), 'EVENT_ERROR');
   return 'ok';
 }
 
