@@ -97,9 +97,9 @@ export function hostGuard(
     if (!logged.has(key)) {
       if (logged.size >= LOGGED_HOSTS) logged.clear();
       logged.add(key);
-      options.logger.warn(`refused a request to ${req.url === undefined ? '' : forLog(req.url)}: ${forLog(refusal)}`, {
-        code: 'HOST_REFUSED',
-      });
+      // The path as sent, cut short: the line says what was asked, not all of it.
+      const path = forLog((req.url ?? '').slice(0, 200));
+      options.logger.warn(`refused a request to ${path}: ${forLog(refusal)}`, { code: 'HOST_REFUSED' });
     }
     return refusal;
   };
