@@ -1,10 +1,12 @@
 import { createServer } from 'node:http';
+import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { initScripts } from './init.js';
 import { DEFAULT_OPTIONS } from './options.js';
 import { startPagewire } from './pagewire.js';
 
 const USAGE = `Usage: pagewire serve [dir] [--port N] [--host H] [--dev] [--workers N] [--env NAME]...
+                      [--allowed-host NAME]... [--trust-proxy]
        pagewire init [dir]
 
   init          writes a scripts folder to start from (default: scripts): a first page, a
@@ -17,6 +19,12 @@ const USAGE = `Usage: pagewire serve [dir] [--port N] [--host H] [--dev] [--work
                 not the server (default: one per core; 0 runs them in the server's thread)
   --env NAME    scripts may read the environment variable NAME in process.env; repeat it for
                 several (NODE_ENV always; the others are not in their process.env)
+  --allowed-host NAME
+                a host name this server answers to (example.com, or .example.com with its
+                subdomains); repeat it for several. Always: IP addresses, localhost, --host.
+                Another name is refused 403 (DNS rebinding)
+  --trust-proxy behind a reverse proxy that sets X-Forwarded-Host and X-Forwarded-Proto:
+                check that host instead, and use __Host- Secure cookies when it says https
 
   PAGEWIRE_SESSION_SECRET  the key session cookies are signed with (sessionSecret; by default
                 a random one per process): set it when several processes serve one site`;
@@ -32,6 +40,8 @@ export async function main(argv: string[]): Promise<void> {
       dev: { type: 'boolean', default: false },
       workers: { type: 'string' },
       env: { type: 'string', multiple: true },
+      'allowed-host': { type: 'string', multiple: true },
+      'trust-proxy': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -41,7 +51,9 @@ export async function main(argv: string[]): Promise<void> {
     values.host !== undefined ||
     values.dev ||
     values.workers !== undefined ||
-    values.env !== undefined;
+    values.env !== undefined ||
+    values['allowed-host'] !== undefined ||
+    values['trust-proxy'];
   if (
     values.help ||
     (command !== 'serve' && command !== 'init') ||
@@ -68,12 +80,17 @@ export async function main(argv: string[]): Promise<void> {
   }
   // Added to the default (NODE_ENV): `--env DATABASE_URL` should not hide NODE_ENV.
   const env = values.env === undefined ? {} : { env: [...DEFAULT_OPTIONS.env, ...values.env] };
-  // The CLI owns its process: with --workers 0, a script's stray rejection must not end it.
   // Never a flag: a command line is visible to every user of the machine.
   const sessionSecret = process.env.PAGEWIRE_SESSION_SECRET || undefined;
-  const wire = startPagewire({ dir, dev: values.dev, sessionSecret, ...workers, ...env }, { ownsProcess: true });
   // Dev mode shows code and stacks to the browser: only this machine's, unless --host says otherwise.
   const host = values.host ?? (values.dev ? 'localhost' : undefined);
+  // The name it listens on is one it answers to (as vite's server.host); IP addresses always are.
+  const names = [...(host && isIP(host) === 0 ? [host] : []), ...(values['allowed-host'] ?? [])];
+  const hosts = names.length > 0 ? { allowedHosts: names } : {};
+  const proxy = values['trust-proxy'] ? { trustProxy: true } : {};
+  // The CLI owns its process: with --workers 0, a script's stray rejection must not end it.
+  const options = { dir, dev: values.dev, sessionSecret, ...workers, ...env, ...hosts, ...proxy };
+  const wire = startPagewire(options, { ownsProcess: true });
   // The core handler straight on node:http: the standalone server does not pay Express's
   // per-request cost (routing, request and response decoration).
   const server = createServer(wire.handler);

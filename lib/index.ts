@@ -1,5 +1,7 @@
 export { pagewire, type Pagewire } from './pagewire.js';
 export { DEFAULT_FORBIDDEN_MODULES, DEFAULT_OPTIONS, type PagewireOptions, type ResolvedOptions } from './options.js';
+export { DEFAULT_STATIC_EXTENSIONS } from './http/static-files.js';
+export type { ContentSecurityPolicy } from './http/security-headers.js';
 export { consoleLogger, type Logger, type LogFields } from './logger.js';
 export { PagewireError, type ErrorContext, type ErrorHandler } from './errors.js';
 export type { ScriptErrorInfo, CloseReason } from '../runner/messages.js';

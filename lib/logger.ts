@@ -1,3 +1,5 @@
+import { escapeControlsButNewlines, forLog } from './log-text.js';
+
 /**
  * What a log line is about, as data: a structured logger (pino, winston) can index on it. The
  * message says the same in words, so a logger that ignores the fields loses nothing.
@@ -28,8 +30,11 @@ export interface Logger {
 }
 
 /**
- * Writes to the console, each line prefixed with `[pagewire]`; fields the message does not
- * already show follow its first line, as `name=value`.
+ * Writes to the console, each message prefixed with `[pagewire]`; fields the message does not
+ * already show follow its first line, as `name=value`. What it prints cannot forge a line or drive
+ * the terminal: control characters are escaped (`\u001b`), and a message's other lines (a stack,
+ * a script's multi-line output) are indented when they are not already, so that only Pagewire's
+ * own lines start in column 0.
  */
 export const consoleLogger: Logger = {
   debug: (message, fields) => console.debug(consoleLine(message, fields)),
@@ -38,8 +43,9 @@ export const consoleLogger: Logger = {
   error: (message, fields) => console.error(consoleLine(message, fields)),
 };
 
-/** `[pagewire] first line · page=3f2a9c request=Xy12`, then the message's other lines. */
-export function consoleLine(message: string, fields: LogFields = {}): string {
+/** `[pagewire] first line · page=3f2a9c request=Xy12`, then the message's other lines, indented. */
+export function consoleLine(raw: string, fields: LogFields = {}): string {
+  const message = escapeControlsButNewlines(raw);
   const end = message.indexOf('\n');
   const first = end === -1 ? message : message.slice(0, end);
   const shown = [
@@ -55,6 +61,9 @@ export function consoleLine(message: string, fields: LogFields = {}): string {
   ].filter(
     (field): field is [string, string] => typeof field[1] === 'string' && field[1] !== '' && !first.includes(field[1]),
   );
-  const tail = shown.length > 0 ? ` · ${shown.map(([name, value]) => `${name}=${value}`).join(' ')}` : '';
-  return `[pagewire] ${first}${tail}${end === -1 ? '' : message.slice(end)}`;
+  const tail = shown.length > 0 ? ` · ${shown.map(([name, value]) => `${name}=${forLog(value)}`).join(' ')}` : '';
+  return `[pagewire] ${first}${tail}${end === -1 ? '' : message.slice(end).replace(UNINDENTED_LINE, '\n  ')}`;
 }
+
+/** A line after a message's first that starts in column 0, where only Pagewire's own lines start. */
+const UNINDENTED_LINE = /\n(?=[^ \n])/g;

@@ -1,4 +1,5 @@
 import { inspect } from 'node:util';
+import { neverServedExtension } from './http/static-files.js';
 import type { PagewireOptions } from './options.js';
 
 /** Node's timers fire at once past 2^31 - 1 ms: durations are checked against it. */
@@ -35,6 +36,35 @@ const CHECKS: Record<OptionName, Check> = {
     "a list of origins (allowedOrigins entries look like 'https://example.com': a scheme and a host, no path)",
     (origin) => /^https?:\/\/[^/]+$/.test(origin),
   ),
+  allowedHosts: (value) =>
+    value === true || strings('', (host) => /^\.?[\w]([\w.-]*\w)?$/.test(host))(value) === undefined
+      ? undefined
+      : "a list of host names (no scheme, no port: 'example.com', or '.example.com' for it and its subdomains), " +
+        'or true (any host: not recommended)',
+  trustProxy: (value) => (typeof value === 'boolean' ? undefined : 'true or false'),
+  staticExtensions: (value) => {
+    const must = strings("a list of extensions, each with its dot ('.css')", (ext) => /^\.[\w.-]*\w$/.test(ext))(value);
+    const refused = must ? undefined : neverServedExtension(value as string[]);
+    return refused
+      ? `a list of extensions that may be served: '${refused}' is never served (script sources, their backups and ` +
+          'editor files are not, whatever this option says)'
+      : must;
+  },
+  frameAncestors: (value) =>
+    value === false ||
+    (Array.isArray(value) &&
+      value.length > 0 &&
+      strings('', (source) => /^[^\s;,]+$/.test(source))(value) === undefined)
+      ? undefined
+      : `a list of CSP sources (["'self'"], ["'none'"], ["'self'", 'https://example.com']), or false (not sent)`,
+  referrerPolicy: (value) =>
+    value === false || (typeof value === 'string' && /^[a-z-]+(\s*,\s*[a-z-]+)*$/.test(value))
+      ? undefined
+      : "a Referrer-Policy ('same-origin', 'strict-origin-when-cross-origin', ...), or false (not sent)",
+  csp: (value) =>
+    value === false || value === 'nonce' || typeof value === 'function'
+      ? undefined
+      : "'nonce', a function (nonce) => policy, or false",
   connectTimeout: duration,
   renderTimeout: duration,
   disconnectTimeout: duration,
@@ -70,7 +100,6 @@ const CHECKS: Record<OptionName, Check> = {
     isSecret(value) || (Array.isArray(value) && value.length > 0 && value.every(isSecret))
       ? undefined
       : 'a secret of at least 32 characters (openssl rand -base64 32), or a list of them (the first signs)',
-  trustProxy: (value) => (typeof value === 'boolean' ? undefined : 'true or false'),
   logger: (value) =>
     value !== null &&
     typeof value === 'object' &&
@@ -93,6 +122,11 @@ const CHECKS: Record<OptionName, Check> = {
 const EXAMPLES: Partial<Record<OptionName, string>> = {
   dev: 'true',
   allowedOrigins: "['https://example.com']",
+  allowedHosts: "['example.com']",
+  trustProxy: 'true',
+  staticExtensions: "[...DEFAULT_STATIC_EXTENSIONS, '.json']",
+  frameAncestors: `["'none'"]`,
+  csp: "'nonce'",
   idleTimeout: '10 * 60_000',
   workers: '0',
   forbiddenModules: "[...DEFAULT_FORBIDDEN_MODULES, 'fs']",

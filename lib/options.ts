@@ -5,6 +5,8 @@ import type { ContextFunction } from './context.js';
 import type { ErrorHandler } from './errors.js';
 import { consoleLogger, type Logger } from './logger.js';
 import { checkOption, unknownOption } from './option-checks.js';
+import type { ContentSecurityPolicy } from './http/security-headers.js';
+import { DEFAULT_STATIC_EXTENSIONS } from './http/static-files.js';
 import type { SocketMiddleware } from './socket/socket-middleware.js';
 
 /**
@@ -30,6 +32,50 @@ export interface PagewireOptions<Context extends object = object> {
    * @default []
    */
   allowedOrigins?: readonly string[];
+  /**
+   * Host names this server answers to (the `Host` header, or `X-Forwarded-Host` with
+   * `trustProxy`): another is refused 403, pages, static files and page sockets alike (DNS
+   * rebinding). Always allowed: `localhost`, `*.localhost` and IP addresses. `'.example.com'`
+   * allows example.com and its subdomains. `true`: any host (not recommended).
+   * @default []
+   */
+  allowedHosts?: readonly string[] | true;
+  /**
+   * Behind a reverse proxy that sets `X-Forwarded-Host` and `X-Forwarded-Proto` (overwriting
+   * what the browser sent): the host checked is the forwarded one, and when the proxy says
+   * `https` the session cookie is `__Host-` prefixed and `Secure`. Only when every request
+   * comes through that proxy: otherwise anyone can send these headers.
+   * @default false
+   */
+  trustProxy?: boolean;
+  /**
+   * Extensions of the files served as static assets (`'.css'`, `'.png'`, ...). Script sources,
+   * their backups and editor files (`.ts`, `.tsx`, `.mts`, `~`, `#…#`, `.bak`, `.orig`, `.swp`,
+   * ...) are never served, whatever this says.
+   * @default DEFAULT_STATIC_EXTENSIONS
+   */
+  staticExtensions?: readonly string[];
+  /**
+   * `Content-Security-Policy: frame-ancestors` on every rendered page, as CSP sources: who may
+   * show it in a frame (clickjacking). `["'self'"]`: this site's pages only; `["'none'"]`: nobody;
+   * `["'self'", 'https://example.com']`; `false`: not sent. A script's own
+   * `Content-Security-Policy` header wins.
+   * @default ["'self'"]
+   */
+  frameAncestors?: readonly string[] | false;
+  /**
+   * `Referrer-Policy` on every response (a script's own header wins); `false`: not sent.
+   * @default 'same-origin'
+   */
+  referrerPolicy?: string | false;
+  /**
+   * A Content-Security-Policy on rendered pages with a fresh nonce per render (`request.nonce`,
+   * also on the injected client tag). `'nonce'`: `script-src 'nonce-…' 'strict-dynamic';
+   * object-src 'none'; base-uri 'none'`; a function `(nonce) => policy` writes the policy itself.
+   * `false`: none. A script's own `Content-Security-Policy` header wins.
+   * @default false
+   */
+  csp?: ContentSecurityPolicy;
   /**
    * A rendered live page whose browser never connects is closed after this many ms. Also the most
    * a page socket's `socketMiddleware` and `context` may take: past it, the socket is refused 503.
@@ -162,13 +208,6 @@ export interface PagewireOptions<Context extends object = object> {
    */
   sessionSecret?: string | readonly string[];
   /**
-   * Behind a reverse proxy that ends TLS: believe its `X-Forwarded-Proto` (the session cookie is
-   * then `__Host-` prefixed and `Secure` when it says `https`). Leave it off when browsers reach
-   * the server directly: any of them could send the header.
-   * @default false
-   */
-  trustProxy?: boolean;
-  /**
    * Where logs go: each call gets a message, and for errors and pages, structured fields.
    * Default: the console, prefixed `[pagewire]`.
    * @default consoleLogger
@@ -238,6 +277,12 @@ export type ResolvedOptions = Readonly<
 export const DEFAULT_OPTIONS: Readonly<Omit<ResolvedOptions, 'dir'>> = Object.freeze({
   dev: false,
   allowedOrigins: Object.freeze([]),
+  allowedHosts: Object.freeze([]),
+  trustProxy: false,
+  staticExtensions: DEFAULT_STATIC_EXTENSIONS,
+  frameAncestors: Object.freeze(["'self'"]),
+  referrerPolicy: 'same-origin',
+  csp: false,
   connectTimeout: 15_000,
   renderTimeout: 30_000,
   disconnectTimeout: 30_000,
@@ -261,7 +306,6 @@ export const DEFAULT_OPTIONS: Readonly<Omit<ResolvedOptions, 'dir'>> = Object.fr
   env: Object.freeze(['NODE_ENV']),
   sessionCookie: 'pagewire_sid',
   sessionSecret: undefined,
-  trustProxy: false,
   logger: consoleLogger,
   onError: undefined,
   renderErrors: 'page',

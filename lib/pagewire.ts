@@ -96,7 +96,7 @@ export function startPagewire(options: PagewireOptions, ownership: ProcessOwners
           pinSources: !resolved.dev,
         })
       : new InProcessRunner(settings, 'later');
-  const routes = new RouteTable(resolved.dir);
+  const routes = new RouteTable(resolved.dir, resolved.staticExtensions);
   const registry = new PageRegistry(runner, resolved);
   const publishToChannel = routeRunnerMessages(runner, registry, resolved);
   if (resolved.context && !resolved.socketMiddleware) resolved.logger.warn(CONTEXT_NOT_CHECKED);

@@ -35,6 +35,8 @@ export interface RequestData {
    * cloned once by the host; it reaches the sandbox with its Dates and Maps (codec.ts).
    */
   context: object;
+  /** With the `csp` option: this render's CSP nonce, for the script's own `<script nonce>` tags. */
+  nonce?: string;
 }
 
 /** Where a script error happened, and what it said. */

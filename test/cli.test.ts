@@ -6,7 +6,8 @@ import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { FAILURE_REPORT_MS, sampleScripts } from './helpers/fixtures.js';
+import request from 'supertest';
+import { FAILURE_REPORT_MS, sampleScripts, waitFor } from './helpers/fixtures.js';
 
 const root = path.join(import.meta.dirname, '..');
 
@@ -97,6 +98,33 @@ describe('pagewire serve (the CLI, as built by npm install)', () => {
       for (const address of outside) assert.equal(await connects(address?.address ?? '', Number(port)), false);
       child.kill('SIGTERM');
       assert.equal(await exited, 0);
+    } finally {
+      child.kill('SIGKILL');
+      samples.remove();
+    }
+  });
+
+  it('--allowed-host and --trust-proxy: which names it answers to (DNS rebinding)', async () => {
+    const samples = sampleScripts();
+    const args = ['--port', '0', '--host', '127.0.0.1', '--allowed-host', 'app.example', '--trust-proxy'];
+    const child = spawn(process.execPath, ['bin/pagewire.js', 'serve', samples.dir, ...args], { cwd: root });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    try {
+      await waitFor(() => /on http:\/\/127\.0\.0\.1:\d+\//.test(output), 'the URL printed');
+      const url = (/on (http:\/\/127\.0\.0\.1:\d+)\//.exec(output) as RegExpExecArray)[1] as string;
+      const get = (headers: Record<string, string>) => {
+        const test = request(url).get('/hello');
+        for (const [name, value] of Object.entries(headers)) test.set(name, value);
+        return test;
+      };
+      await get({ host: 'app.example' }).expect(200);
+      const refused = await get({ host: 'attacker.example' }).expect(403);
+      assert.match(refused.text, /--allowed-host NAME/);
+      // Behind its proxy: the forwarded host is the browser's.
+      await get({ host: '127.0.0.1', 'x-forwarded-host': 'attacker.example' }).expect(403);
+      await get({ host: 'upstream', 'x-forwarded-host': 'app.example' }).expect(200);
     } finally {
       child.kill('SIGKILL');
       samples.remove();

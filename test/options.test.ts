@@ -7,6 +7,7 @@ import {
   consoleLogger,
   DEFAULT_FORBIDDEN_MODULES,
   DEFAULT_OPTIONS,
+  DEFAULT_STATIC_EXTENSIONS,
   pagewire,
   type PagewireOptions,
 } from '../lib/index.js';
@@ -21,6 +22,7 @@ function asCode(name: string, value: unknown): string {
   const named: Record<string, [unknown, string]> = {
     workers: [availableParallelism(), 'availableParallelism()'],
     forbiddenModules: [DEFAULT_FORBIDDEN_MODULES, 'DEFAULT_FORBIDDEN_MODULES'],
+    staticExtensions: [DEFAULT_STATIC_EXTENSIONS, 'DEFAULT_STATIC_EXTENSIONS'],
     logger: [consoleLogger, 'consoleLogger'],
   };
   const constant = named[name];
@@ -171,7 +173,7 @@ describe('pagewire() options: checked at once', () => {
       /there is no option 'workerMemory' any more: it is 'maxWorkerHeapBytes, in bytes: workerMemory was in MB'/,
     );
     refuses({ disconnectGrace: 100 }, /it is 'disconnectTimeout \(ms\)'/);
-    refuses({ banana: true }, /unknown option 'banana'\. The options are: dir, dev, allowedOrigins, connectTimeout/);
+    refuses({ banana: true }, /unknown option 'banana'\. The options are: dir, dev, allowedOrigins, allowedHosts/);
   });
 
   it('an option given as undefined takes its default', async () => {

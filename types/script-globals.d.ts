@@ -64,6 +64,11 @@ declare const request: {
   readonly body: unknown;
   /** What the app's `context` option returned for this request, cloned (Dates and Maps kept). */
   readonly context: PagewireContext;
+  /**
+   * With the `csp` option: this render's Content-Security-Policy nonce. A page's own scripts run
+   * only with it: `<script nonce="${request.nonce}">`. Otherwise undefined.
+   */
+  readonly nonce?: string;
 };
 
 /** The response, usable until the page is sent (the end of the top-level code). */

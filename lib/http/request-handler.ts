@@ -5,6 +5,7 @@ import { computeContext, type ContextError, contextErrorForBrowser } from '../co
 import { createErrorReporter } from '../errors.js';
 import { clientScript } from './client-script.js';
 import { devErrorPage, productionErrorPage } from './error-page.js';
+import { hostGuard, requestHost } from './host-check.js';
 import { escapeHtml, injectAtStart } from './html.js';
 import { baseUrlOf, redirectToMountSlash, SOCKET_PATH } from './mount.js';
 import { mountOf } from './express-request.js';
@@ -14,6 +15,7 @@ import type { PageRegistry, RenderResult } from '../pages/page-registry.js';
 import { BodyError, hasBody, readBody } from './request-body.js';
 import { requestData, type RequestTarget } from './request-data.js';
 import { REFUSED, type RouteTable } from './routes.js';
+import { newNonce, pagePolicy, setCommonHeaders } from './security-headers.js';
 import { randomId, sessionCookie, sessionOf, sessionsOf } from './session.js';
 
 /** Where the browser runtime is served, under the mount path. */
@@ -42,6 +44,7 @@ export function createRequestHandler(
   registry: PageRegistry,
 ): RequestHandler {
   const report = createErrorReporter(options);
+  const refusedHost = hostGuard(options);
   return (req, res, next) => {
     // The path as sent, never parsed as a URL: `//host/secret` must not become `/secret`
     // behind a proxy or middleware that matched the literal path.
@@ -51,14 +54,25 @@ export function createRequestHandler(
       pathname: queryStart === -1 ? target : target.slice(0, queryStart),
       searchParams: new URLSearchParams(queryStart === -1 ? '' : target.slice(queryStart + 1)),
     };
+    const ours = url.pathname === CLIENT_PATH || url.pathname === STATUS_PATH;
+    const route = ours ? undefined : routes.resolve(url.pathname);
+    if (!ours && (route === REFUSED || route === undefined)) return notFound(res, next);
+    // Every answer of Pagewire's own is for a host of this server only (DNS rebinding); a path
+    // it does not serve is left to the app, whatever its host.
+    const refusal = refusedHost(req);
+    if (refusal !== undefined) return refuseHost(req, res, refusal);
     if (url.pathname === CLIENT_PATH) return serveClient(req, res);
     if (url.pathname === STATUS_PATH) return serveStatus(req, res, url);
-    const route = routes.resolve(url.pathname);
     if (route === REFUSED || route === undefined) return notFound(res, next);
-    if (url.pathname === '/' && redirectToMountSlash(req, res)) return;
+    if (url.pathname === '/') {
+      // The index of a mount: answered here, by a redirect to the mount's slash or by its script.
+      setCommonHeaders(res, options);
+      if (redirectToMountSlash(req, res)) return;
+    }
     if (route.kind === 'static') {
       if (req.method !== 'GET' && req.method !== 'HEAD') return notFound(res, next);
       send(req, route.file, { root: options.dir, dotfiles: 'deny', index: false })
+        .on('headers', () => setCommonHeaders(res, options))
         .on('error', (error: { status?: number }) =>
           error.status === 404 ? notFound(res, next) : fail(res, next, error),
         )
@@ -98,8 +112,10 @@ export function createRequestHandler(
     const pageId = randomId();
     const context = await computeContext(options.context, req);
     if (!context.ok) return contextFailed(res, next, context.error);
+    // A fresh nonce for each render: the script's own <script nonce> and the client tag carry it.
+    const nonce = options.csp === false ? undefined : newNonce();
     // The page keeps where it was rendered: its socket is claimed under that base, and no other.
-    const data = requestData(req, url, params, body, context.value);
+    const data = { ...requestData(req, url, params, body, context.value), ...(nonce ? { nonce } : {}) };
     const result = await registry.render(script, pageId, session, data, mountOf(req));
     if (!result.ok && 'refused' in result) {
       // A page limit, not a script error: say which, to whoever hit it.
@@ -108,7 +124,7 @@ export function createRequestHandler(
       return sendText(res, refused.status, refused.message);
     }
     if (!result.ok) return renderFailed(req, res, next, script, result.error, pageId, session, known === undefined);
-    respond(req, res, result, pageId, known ? undefined : session);
+    respond(req, res, result, pageId, known ? undefined : session, nonce);
   }
 
   function respond(
@@ -117,13 +133,16 @@ export function createRequestHandler(
     result: Extract<RenderResult, { ok: true }>,
     pageId: string,
     newSession: string | undefined,
+    nonce: string | undefined,
   ): void {
     res.statusCode = result.status;
+    // The script's headers first: where it set one of the security headers, its own wins.
     for (const [name, value] of Object.entries(result.headers)) res.setHeader(name, value);
+    pageHeaders(res, nonce);
     if (!res.hasHeader('content-type')) res.setHeader('content-type', 'text/html; charset=utf-8');
     let body = result.body;
     if (result.live && /^text\/html/i.test(String(res.getHeader('content-type')))) {
-      body = injectAtStart(body, clientTag(req, pageId));
+      body = injectAtStart(body, clientTag(req, pageId, nonce));
       if (newSession) setSessionCookie(req, res, newSession);
       // A live page is one conversation: never serve it from a cache.
       res.setHeader('cache-control', 'no-store');
@@ -132,10 +151,23 @@ export function createRequestHandler(
     res.end(req.method === 'HEAD' ? undefined : body);
   }
 
-  function clientTag(req: IncomingMessage, pageId: string): string {
+  /**
+   * A rendered page's headers, each unless the script set it: nosniff, Referrer-Policy, and the
+   * Content-Security-Policy (frame-ancestors, and with `csp` this render's nonce).
+   */
+  function pageHeaders(res: ServerResponse, nonce: string | undefined): void {
+    setCommonHeaders(res, options);
+    if (res.hasHeader('content-security-policy')) return;
+    const policy = pagePolicy(options, nonce);
+    if (policy !== undefined) res.setHeader('content-security-policy', policy);
+  }
+
+  function clientTag(req: IncomingMessage, pageId: string, nonce: string | undefined): string {
     const base = baseUrlOf(req);
     const dev = options.dev ? ' data-pagewire-dev=""' : '';
     const attributes = [
+      // With a nonce CSP (`script-src 'nonce-…' 'strict-dynamic'`), the client runs by its nonce.
+      ...(nonce === undefined ? [] : [`nonce="${nonce}"`]),
       `src="${escapeHtml(base)}${CLIENT_PATH}?v=${clientScript().version}"`,
       `data-pagewire-page="${pageId}"`,
       `data-pagewire-socket="${escapeHtml(base)}${SOCKET_PATH}"`,
@@ -150,6 +182,7 @@ export function createRequestHandler(
 
   /** `GET /__pagewire/pages?ids=a,b`: which of these pages still live for this browser session. */
   function serveStatus(req: IncomingMessage, res: ServerResponse, url: RequestTarget): void {
+    setCommonHeaders(res, options);
     if (req.method === 'POST') return leavePages(req, res, url);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('allow', 'GET, HEAD, POST');
@@ -182,7 +215,7 @@ export function createRequestHandler(
     // A site sent with `Referrer-Policy: no-referrer` makes the beacon's Origin "null"; the
     // browser's own Sec-Fetch-Site, which no page can set, still says it came from this site.
     const sameSite = req.headers['sec-fetch-site'] === 'same-origin';
-    if (!sameSite && !originAllowed(options, req.headers.origin, req.headers.host))
+    if (!sameSite && !originAllowed(options, req.headers.origin, requestHost(req, options.trustProxy)))
       return sendText(res, 403, 'origin not allowed');
     const ids = (url.searchParams.get('leave') ?? '').split(',').filter(Boolean).slice(0, MAX_IDS);
     // Pages of another session are not this browser's to close: left alone, and not told apart.
@@ -212,6 +245,8 @@ export function createRequestHandler(
     res.statusCode = 500;
     res.setHeader('content-type', 'text/html; charset=utf-8');
     res.setHeader('cache-control', 'no-store');
+    const nonce = options.csp === false ? undefined : newNonce();
+    pageHeaders(res, nonce);
     if (!options.dev) return void res.end(productionErrorPage(500, requestId));
     // The error page reloads by itself once a file is saved, the fix with it.
     // An id of its own: the failed page's id may still be in the table, closing (a render that
@@ -219,7 +254,7 @@ export function createRequestHandler(
     const errorPageId = randomId();
     registry.watch(errorPageId, session, error.file ?? '', mountOf(req));
     if (newSession) setSessionCookie(req, res, session);
-    res.end(injectAtStart(devErrorPage(error), clientTag(req, errorPageId)));
+    res.end(injectAtStart(devErrorPage(error), clientTag(req, errorPageId, nonce)));
   }
 
   /**
@@ -246,11 +281,37 @@ export function createRequestHandler(
     }
     res.statusCode = 500;
     res.setHeader('content-type', 'text/html; charset=utf-8');
+    pageHeaders(res, undefined);
     res.end(productionErrorPage(500, requestId));
+  }
+
+  function refuseHost(req: IncomingMessage, res: ServerResponse, refusal: string): void {
+    // A body is not read for a request refused before it: the connection ends with the answer.
+    if (hasBody(req)) {
+      res.shouldKeepAlive = false;
+      req.resume();
+    }
+    res.setHeader('cache-control', 'no-store');
+    sendText(res, 403, refusal);
+  }
+
+  function sendText(res: ServerResponse, status: number, text: string): void {
+    setCommonHeaders(res, options);
+    sendPlainText(res, status, text);
+  }
+
+  function notFound(res: ServerResponse, next: NextFunction | undefined): void {
+    if (next) return next();
+    sendText(res, 404, 'Not found');
+  }
+
+  function serveClient(req: IncomingMessage, res: ServerResponse): void {
+    setCommonHeaders(res, options);
+    serveClientScript(req, res);
   }
 }
 
-function serveClient(req: IncomingMessage, res: ServerResponse): void {
+function serveClientScript(req: IncomingMessage, res: ServerResponse): void {
   const { body, version } = clientScript();
   const etag = `"${version}"`;
   res.setHeader('content-type', 'text/javascript; charset=utf-8');
@@ -266,12 +327,7 @@ function serveClient(req: IncomingMessage, res: ServerResponse): void {
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
-function notFound(res: ServerResponse, next: NextFunction | undefined): void {
-  if (next) return next();
-  sendText(res, 404, 'Not found');
-}
-
-function sendText(res: ServerResponse, status: number, text: string): void {
+function sendPlainText(res: ServerResponse, status: number, text: string): void {
   res.statusCode = status;
   res.setHeader('content-type', 'text/plain; charset=utf-8');
   res.setHeader('content-length', Buffer.byteLength(text));

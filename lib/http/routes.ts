@@ -1,5 +1,6 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
+import { DEFAULT_STATIC_EXTENSIONS, isStaticAsset } from './static-files.js';
 
 /** What a URL path leads to in the scripts folder. */
 export type Route =
@@ -13,24 +14,27 @@ export const REFUSED = 'refused';
  * The scripts folder as a routing tree, like a PHP document root: `index.ts` serves its folder,
  * `a/b.ts` serves `/a/b`, `blog/[slug].ts` serves `/blog/:slug`, `[id]/edit.ts` serves
  * `/:id/edit`. Names starting with `_` or `.` are private; `.ts` sources, `.d.ts`, `.mjs` and
- * `.cjs` (server-side JavaScript: partials) and `tsconfig.json` are never served; other files are
- * static assets (a `.js` too: a browser's script). Symbolic links are skipped,
- * so nothing outside the folder is reachable.
+ * `.cjs` (server-side JavaScript: partials), their backups and editor files (`static-files.ts`)
+ * and `tsconfig.json` are never served; other files are static assets when their extension is
+ * one of `staticExtensions` (a `.js` too: a browser's script). Symbolic links are skipped, so
+ * nothing outside the folder is reachable.
  *
  * Built from one scan of the folder, so a request costs no file-system call to route.
  */
 export class RouteTable {
   readonly root: string;
+  readonly #staticExtensions: readonly string[];
   #tree: Folder;
 
-  constructor(root: string) {
+  constructor(root: string, staticExtensions: readonly string[] = DEFAULT_STATIC_EXTENSIONS) {
     this.root = root;
-    this.#tree = scan(root, '');
+    this.#staticExtensions = staticExtensions;
+    this.#tree = scan(root, '', staticExtensions);
   }
 
   /** Scans the folder again (after files were added or removed). */
   refresh(): void {
-    this.#tree = scan(this.root, '');
+    this.#tree = scan(this.root, '', this.#staticExtensions);
   }
 
   /**
@@ -71,21 +75,20 @@ export function isServedAsStatic(relative: string): boolean {
   return segments.every((segment) => !isPrivate(segment) && !NEVER_SERVED.has(segment));
 }
 
-function scan(root: string, relative: string): Folder {
+function scan(root: string, relative: string, staticExtensions: readonly string[]): Folder {
   const folder: Folder = { scripts: new Map(), statics: new Map(), folders: new Map() };
   for (const entry of readdirSync(path.join(root, relative), { withFileTypes: true })) {
     const name = entry.name;
     if (isPrivate(name) || NEVER_SERVED.has(name)) continue;
     const file = relative ? `${relative}/${name}` : name;
     if (entry.isDirectory()) {
-      const child = scan(root, file);
+      const child = scan(root, file, staticExtensions);
       const dynamic = DYNAMIC.exec(name);
       if (dynamic) folder.dynamicFolder = { param: dynamic[1] as string, folder: child };
       else folder.folders.set(name, child);
     } else if (entry.isFile()) {
-      if (name.endsWith('.d.ts') || name.endsWith('.mjs') || name.endsWith('.cjs')) continue;
-      if (!name.endsWith('.ts')) {
-        folder.statics.set(name, file);
+      if (!name.endsWith('.ts') || name.endsWith('.d.ts')) {
+        if (isStaticAsset(name, staticExtensions)) folder.statics.set(name, file);
         continue;
       }
       const base = name.slice(0, -3);

@@ -3,7 +3,9 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { ClientMessage } from '../../protocol/wire.js';
 import { type ContextError, contextErrorForBrowser, type ContextResult } from '../context.js';
+import { hostGuard, requestHost } from '../http/host-check.js';
 import { originAllowed } from '../http/origin.js';
+import { forLog } from '../log-text.js';
 import { asExpressRequest } from '../http/express-request.js';
 import { isSocketPath, SOCKET_PATH } from '../http/mount.js';
 import { sessionsOf } from '../http/session.js';
@@ -41,6 +43,7 @@ export class SocketServer {
   readonly #options: ResolvedOptions;
   readonly #registry: PageRegistry;
   readonly #wss: WebSocketServer;
+  readonly #refusedHost: (req: IncomingMessage) => string | undefined;
   readonly #servers = new Map<Server, UpgradeListener>();
   readonly #alive = new WeakSet<WebSocket>();
   readonly #heartbeat: NodeJS.Timeout;
@@ -49,6 +52,7 @@ export class SocketServer {
   constructor(options: ResolvedOptions, registry: PageRegistry) {
     this.#options = options;
     this.#registry = registry;
+    this.#refusedHost = hostGuard(options);
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes, perMessageDeflate: false });
     // Each socket is pinged; one that did not answer the previous ping is dead (a half-open
     // connection behind a proxy) and is terminated, so its pages start their grace period.
@@ -89,10 +93,13 @@ export class SocketServer {
     const claim = role === 'answer' ? this.#claim(req) : undefined;
     if (!claim) return;
     if (this.#closed) return refuse(socket, 503, 'the server is shutting down');
+    // DNS rebinding: a site whose name now resolves here is same-origin to itself; its Host is not ours.
+    const hostRefusal = this.#refusedHost(req);
+    if (hostRefusal !== undefined) return refuse(socket, 403, hostRefusal);
     const origin = req.headers.origin;
-    if (!originAllowed(this.#options, origin, req.headers.host)) {
+    if (!originAllowed(this.#options, origin, requestHost(req, this.#options.trustProxy))) {
       this.#options.logger.warn(
-        `refused a page socket from origin ${origin} (allow it with pagewire({ allowedOrigins: [...] }))`,
+        `refused a page socket from origin ${forLog(origin)} (allow it with pagewire({ allowedOrigins: [...] }))`,
       );
       return refuse(socket, 403, 'origin not allowed');
     }

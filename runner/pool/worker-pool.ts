@@ -8,6 +8,7 @@ import { ScriptError } from '../script-error.js';
 import { whereStuck } from './stuck-stack.js';
 import { describeTask, TaskLedger, type Task } from './task-ledger.js';
 import type { FromWorker, SourceAnswer, ToWorker, WorkerData } from './worker-protocol.js';
+import { forLog } from '../../lib/log-text.js';
 
 export interface PoolSettings extends RunnerSettings {
   /** Worker threads; each hosts sandboxes, and a page lives in one worker for its whole life. */
@@ -94,7 +95,7 @@ export class WorkerPool implements ScriptRunner {
         const slot = this.#homes.homeOf(message.pageId);
         if (!slot) return this.#answerLater({ type: 'page-closed', pageId: message.pageId, reason: 'crashed' });
         const script = this.#homes.scriptOf(message.pageId);
-        return this.#send(slot, message, { what: `event '${message.name}'`, script, pageId: message.pageId });
+        return this.#send(slot, message, { what: `event '${forLog(message.name)}'`, script, pageId: message.pageId });
       }
       case 'close-pages': {
         const { byHome, homeless } = this.#homes.group(message.pageIds);

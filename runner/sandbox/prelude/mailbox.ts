@@ -7,6 +7,7 @@ import { withoutPrototypes } from '../codec.js';
 import { boot, mainScript, port } from './boot.js';
 import { inPage } from './current-page.js';
 import { guard } from './errors.js';
+import { forLog } from '../../../lib/log-text.js';
 import { isThenable } from './inspect.js';
 import { pages, type PageState, type Task } from './pages.js';
 
@@ -16,7 +17,9 @@ export function dispatch(pageId: string, name: string, dataJson: string): Dispat
   if (page?.state !== 'live') return 'gone';
   const hook = page.hook;
   if (!hook) {
-    port('log', page.id, 'warn', `event '${name}' ignored: ${mainScript} defines no __serverSocketEvent(name, event)`);
+    // The name is the browser's: one line in the log, whatever it holds.
+    const event = `event '${forLog(name)}'`;
+    port('log', page.id, 'warn', `${event} ignored: ${mainScript} defines no __serverSocketEvent(name, event)`);
     return 'ok';
   }
   if (page.queue.length >= boot.maxQueuedEvents) return 'full';
