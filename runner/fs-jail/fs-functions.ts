@@ -1,7 +1,7 @@
 /**
  * What each function of `fs` and `fs/promises` takes, argument by argument: the lists the jailed
  * facade is generated from (facade.ts). A function Node adds is in neither list until someone
- * says what it takes: test/fs-jail-unit.test.ts fails until then, and the facade leaves it out.
+ * says what it takes: test/unit/fs-jail.test.ts fails until then, and the facade leaves it out.
  *
  * Kinds: `r` a path read, `R` read without following a final link (lstat, readlink); `w` a path
  * written, `W` written without following a final link (unlink, rename); `d` a file descriptor;
