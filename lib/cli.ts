@@ -1,10 +1,12 @@
 import { createServer } from 'node:http';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { initScripts } from './init.js';
 import { DEFAULT_OPTIONS } from './options.js';
 import { startPagewire } from './pagewire.js';
 
 const USAGE = `Usage: pagewire serve [dir] [--port N] [--host H] [--dev] [--workers N] [--env NAME]...
+                      [--data-dir DIR] [--read-dir DIR]...
        pagewire init [dir]
 
   init          writes a scripts folder to start from (default: scripts): a first page, a
@@ -16,7 +18,11 @@ const USAGE = `Usage: pagewire serve [dir] [--port N] [--host H] [--dev] [--work
   --workers N   run scripts in N worker threads: a stuck or crashing script ends its worker,
                 not the server (default: one per core; 0 runs them in the server's thread)
   --env NAME    scripts may read the environment variable NAME in process.env; repeat it for
-                several (NODE_ENV always; the others are not in their process.env)`;
+                several (NODE_ENV always; the others are not in their process.env)
+  --data-dir DIR
+                the one folder scripts write to through fs (default: _data in the scripts folder)
+  --read-dir DIR
+                a folder scripts may also read through fs; repeat it for several`;
 
 /** Runs the CLI with `argv` (without `node` and the script). Resolves when the server listens. */
 export async function main(argv: string[]): Promise<void> {
@@ -29,6 +35,8 @@ export async function main(argv: string[]): Promise<void> {
       dev: { type: 'boolean', default: false },
       workers: { type: 'string' },
       env: { type: 'string', multiple: true },
+      'data-dir': { type: 'string' },
+      'read-dir': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -38,7 +46,9 @@ export async function main(argv: string[]): Promise<void> {
     values.host !== undefined ||
     values.dev ||
     values.workers !== undefined ||
-    values.env !== undefined;
+    values.env !== undefined ||
+    values['data-dir'] !== undefined ||
+    values['read-dir'] !== undefined;
   if (
     values.help ||
     (command !== 'serve' && command !== 'init') ||
@@ -65,8 +75,12 @@ export async function main(argv: string[]): Promise<void> {
   }
   // Added to the default (NODE_ENV): `--env DATABASE_URL` should not hide NODE_ENV.
   const env = values.env === undefined ? {} : { env: [...DEFAULT_OPTIONS.env, ...values.env] };
+  // Folders typed in a shell are taken from the current folder (the options take them from `dir`).
+  const dataDir = values['data-dir'] === undefined ? {} : { dataDir: path.resolve(values['data-dir']) };
+  const readDirs = values['read-dir'] === undefined ? {} : { readDirs: values['read-dir'].map((d) => path.resolve(d)) };
   // The CLI owns its process: with --workers 0, a script's stray rejection must not end it.
-  const wire = startPagewire({ dir, dev: values.dev, ...workers, ...env }, { ownsProcess: true });
+  const options = { dir, dev: values.dev, ...workers, ...env, ...dataDir, ...readDirs };
+  const wire = startPagewire(options, { ownsProcess: true });
   // Dev mode shows code and stacks to the browser: only this machine's, unless --host says otherwise.
   const host = values.host ?? (values.dev ? 'localhost' : undefined);
   // The core handler straight on node:http: the standalone server does not pay Express's

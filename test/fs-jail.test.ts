@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { pagewire } from '../lib/index.js';
 import { fetchPage, startServer, type TestServer } from './helpers/server.js';
 
 /** Does `op` on `path` with the script's own `fs`, as a buggy script would with a query. */
@@ -160,3 +161,27 @@ for (const mode of MODES) {
     });
   });
 }
+
+describe('fs jail options', () => {
+  const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+  let folder: string;
+  before(() => {
+    folder = mkdtempSync(path.join(tmpdir(), 'pagewire-jail-options-'));
+  });
+  after(() => rmSync(folder, { recursive: true, force: true }));
+
+  it('refuses a dataDir the router would serve, and empty folders, naming the fix', async () => {
+    assert.throws(
+      () => pagewire({ dir: folder, workers: 0, logger: quiet, dataDir: 'uploads' }),
+      /'dataDir' \(.*uploads\) is inside the scripts folder as 'uploads', whose files are served to anyone\. .*'_data'/,
+    );
+    assert.throws(() => pagewire({ dir: folder, workers: 0, logger: quiet, dataDir: '.' }), /is the scripts folder/);
+    assert.throws(
+      () => pagewire({ dir: folder, workers: 0, logger: quiet, dataDir: '' }),
+      /'dataDir' must be a folder/,
+    );
+    assert.throws(() => pagewire({ dir: folder, workers: 0, logger: quiet, readDirs: [''] }), /'readDirs' must be/);
+    const wire = pagewire({ dir: folder, workers: 0, logger: quiet, dataDir: path.join(folder, '..', 'data') });
+    await wire.close();
+  });
+});
