@@ -120,7 +120,8 @@ export class FsJail {
       const where = [`the scripts folder (${this.#scripts})`, `dataDir (${this.#data})`, ...this.#readDirs];
       return `scripts read only under ${where.join(', ')}; add its folder to the readDirs option to read it`;
     }
-    const segments = path.relative(root, real).split(path.sep);
+    // A slice, not path.relative (which resolves both paths again: a third of the jail's cost).
+    const segments = real.slice(root.endsWith(path.sep) ? root.length : root.length + 1).split(path.sep);
     const isPrivate = (name: string) => name.startsWith('.') || (root === this.#scripts && name.startsWith('_'));
     if (segments.some(isPrivate)) {
       return (
