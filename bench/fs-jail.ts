@@ -24,7 +24,11 @@ function sandboxReader(dir: string, jailed: boolean): (file: string, n: number) 
     require: { builtin: ['fs'], external: [], context: 'sandbox', ...(mock ? { mock } : {}) },
   });
   const code = `const fs = require('fs');
-module.exports = (file, n) => { let bytes = 0; for (let i = 0; i < n; i++) bytes += fs.readFileSync(file, 'utf8').length; return bytes; };`;
+module.exports = (file, n) => {
+  let bytes = 0;
+  for (let i = 0; i < n; i++) bytes += fs.readFileSync(file, 'utf8').length;
+  return bytes;
+};`;
   return vm.run(code, path.join(dir, 'bench.js')) as (file: string, n: number) => number;
 }
 
