@@ -79,6 +79,9 @@ for (const mode of MODES) {
       writeFileSync(path.join(scripts, 'inside-import.ts'), `import { key } from './_secret.ts';\necho(key.length);\n`);
       symlinkSync(path.join(app, 'outside.txt'), path.join(scripts, 'link-out.txt'));
       symlinkSync(path.join(app, 'outside-partial.ts'), path.join(scripts, '_linked.ts'));
+      symlinkSync(path.join(scripts, '_secret.ts'), path.join(scripts, '_alias.ts'));
+      writeFileSync(path.join(scripts, 'alias-import.ts'), `import { key } from './_alias.ts';\necho(key);\n`);
+      writeFileSync(path.join(scripts, 'data-import.ts'), `import { code } from './_data/code.ts';\necho(code);\n`);
       server = await startServer({ dir: scripts, dev: true, workers: mode.workers });
     });
     after(async () => {
@@ -158,6 +161,16 @@ for (const mode of MODES) {
         /Cannot import '\.\/_linked\.ts' in through-link\.ts: _linked\.ts is really .*outside-partial\.ts/,
       );
       assert.match(body, /outside the scripts folder/);
+    });
+
+    it('imports through a link that stays in the scripts folder, never code from dataDir', async () => {
+      assert.equal((await fetchPage(server.url, '/alias-import')).body, 'partial-source-secret');
+      mkdirSync(path.join(scripts, '_data'), { recursive: true });
+      writeFileSync(path.join(scripts, '_data', 'code.ts'), `export const code = 'data-code-ran';\n`);
+      const { status, body } = await fetchPage(server.url, '/data-import');
+      assert.equal(status, 500);
+      assert.doesNotMatch(body, /data-code-ran/);
+      assert.match(body, /is in dataDir, where scripts write data; code there never runs/);
     });
   });
 }
