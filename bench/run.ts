@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { formatTable, judgeRatio, judgeValue, type Figure } from './figures.js';
 import { measureFirstRender } from './first-render.js';
 import { measurePackageImport } from './package-import.js';
+import { measureFsJail } from './fs-jail.js';
 import { measureLatencyDuringLoop } from './loop-latency.js';
 import { findPhp, startPhp } from './php.js';
 import { measureEditMemory, measureHotReload } from './hot-reload.js';
@@ -34,6 +35,7 @@ const SIZES = {
     pages: [1000, 10_000],
     firstRenders: 21,
     packageRounds: 11,
+    fsJail: { calls: 4000, renders: 300 },
     reloads: 50,
     edits: [300, 1000],
   },
@@ -44,6 +46,7 @@ const SIZES = {
     pages: [200, 1000],
     firstRenders: 4,
     packageRounds: 3,
+    fsJail: { calls: 500, renders: 40 },
     reloads: 5,
     edits: [10, 30],
   },
@@ -54,6 +57,7 @@ const SIZES = {
     pages: [10, 20],
     firstRenders: 2,
     packageRounds: 1,
+    fsJail: { calls: 20, renders: 2 },
     reloads: 1,
     edits: [2, 4],
   },
@@ -342,6 +346,8 @@ figures.push({
 lap('first render');
 figures.push(...(await measurePackageImport(size.packageRounds)));
 lap('first render with package imports');
+figures.push(...(await measureFsJail(size.fsJail.calls, size.fsJail.renders)));
+lap('the file-system jail');
 
 // --- Hot reload --------------------------------------------------------------------------
 const reloads = (await measureHotReload(size.reloads)).sort((a, b) => a - b);

@@ -1,12 +1,13 @@
 import { createServer } from 'node:http';
 import { isIP } from 'node:net';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { initScripts } from './init.js';
 import { DEFAULT_OPTIONS } from './options.js';
 import { startPagewire } from './pagewire.js';
 
 const USAGE = `Usage: pagewire serve [dir] [--port N] [--host H] [--dev] [--workers N] [--env NAME]...
-                      [--allowed-host NAME]... [--trust-proxy]
+                      [--allowed-host NAME]... [--trust-proxy] [--data-dir DIR] [--read-dir DIR]...
        pagewire init [dir]
 
   init          writes a scripts folder to start from (default: scripts): a first page, a
@@ -25,6 +26,10 @@ const USAGE = `Usage: pagewire serve [dir] [--port N] [--host H] [--dev] [--work
                 Another name is refused 403 (DNS rebinding)
   --trust-proxy behind a reverse proxy that sets X-Forwarded-Host and X-Forwarded-Proto:
                 check that host instead, and use __Host- Secure cookies when it says https
+  --data-dir DIR
+                the one folder scripts write to through fs (default: _data in the scripts folder)
+  --read-dir DIR
+                a folder scripts may also read through fs; repeat it for several
 
   PAGEWIRE_SESSION_SECRET  the key session cookies are signed with (sessionSecret; by default
                 a random one per process): set it when several processes serve one site`;
@@ -42,6 +47,8 @@ export async function main(argv: string[]): Promise<void> {
       env: { type: 'string', multiple: true },
       'allowed-host': { type: 'string', multiple: true },
       'trust-proxy': { type: 'boolean', default: false },
+      'data-dir': { type: 'string' },
+      'read-dir': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -53,7 +60,9 @@ export async function main(argv: string[]): Promise<void> {
     values.workers !== undefined ||
     values.env !== undefined ||
     values['allowed-host'] !== undefined ||
-    values['trust-proxy'];
+    values['trust-proxy'] ||
+    values['data-dir'] !== undefined ||
+    values['read-dir'] !== undefined;
   if (
     values.help ||
     (command !== 'serve' && command !== 'init') ||
@@ -82,6 +91,9 @@ export async function main(argv: string[]): Promise<void> {
   const env = values.env === undefined ? {} : { env: [...DEFAULT_OPTIONS.env, ...values.env] };
   // Never a flag: a command line is visible to every user of the machine.
   const sessionSecret = process.env.PAGEWIRE_SESSION_SECRET || undefined;
+  // Folders typed in a shell are taken from the current folder (the options take them from `dir`).
+  const dataDir = values['data-dir'] === undefined ? {} : { dataDir: path.resolve(values['data-dir']) };
+  const readDirs = values['read-dir'] === undefined ? {} : { readDirs: values['read-dir'].map((d) => path.resolve(d)) };
   // Dev mode shows code and stacks to the browser: only this machine's, unless --host says otherwise.
   const host = values.host ?? (values.dev ? 'localhost' : undefined);
   // The name it listens on is one it answers to (as vite's server.host); IP addresses always are.
@@ -89,7 +101,17 @@ export async function main(argv: string[]): Promise<void> {
   const hosts = names.length > 0 ? { allowedHosts: names } : {};
   const proxy = values['trust-proxy'] ? { trustProxy: true } : {};
   // The CLI owns its process: with --workers 0, a script's stray rejection must not end it.
-  const options = { dir, dev: values.dev, sessionSecret, ...workers, ...env, ...hosts, ...proxy };
+  const options = {
+    dir,
+    dev: values.dev,
+    sessionSecret,
+    ...workers,
+    ...env,
+    ...hosts,
+    ...proxy,
+    ...dataDir,
+    ...readDirs,
+  };
   const wire = startPagewire(options, { ownsProcess: true });
   // The core handler straight on node:http: the standalone server does not pay Express's
   // per-request cost (routing, request and response decoration).

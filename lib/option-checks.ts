@@ -92,6 +92,8 @@ const CHECKS: Record<OptionName, Check> = {
       : "a whole number of worker threads, or 0 (scripts in the server's thread)",
   forbiddenModules: strings('a list of module names', (name) => name !== ''),
   env: strings('a list of environment variable names', (name) => name !== '' && !name.includes('=')),
+  dataDir: (value) => (typeof value === 'string' && value !== '' ? undefined : 'a folder (a path, not empty)'),
+  readDirs: strings('a list of folders (paths, not empty)', (folder) => folder !== ''),
   sessionCookie: (value) =>
     typeof value === 'string' && /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(value)
       ? undefined
@@ -131,6 +133,8 @@ const EXAMPLES: Partial<Record<OptionName, string>> = {
   workers: '0',
   forbiddenModules: "[...DEFAULT_FORBIDDEN_MODULES, 'fs']",
   env: "['NODE_ENV', 'DATABASE_URL']",
+  dataDir: "'/var/lib/my-site'",
+  readDirs: "['/srv/shared/content']",
   logger: 'console',
   onError: '(error, context) => report(error, context)',
   renderErrors: "'next'",

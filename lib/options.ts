@@ -188,11 +188,24 @@ export interface PagewireOptions<Context extends object = object> {
    * Names of the environment variables scripts see in `process.env` (a copy, taken when a script
    * loads): `['NODE_ENV', 'DATABASE_URL']`. Any other is left out, so that no script shows the
    * server's secrets (SESSION_SECRET, passwords, cloud keys) by mistake. Not a wall: a script may
-   * read files (`/proc/self/environ`, a `.env`), and npm packages, host code, read the real
-   * `process.env`.
+   * read a `.env` or `/proc/self/environ` through `fs` (the file-system jail refuses both), but
+   * npm packages, host code, read the real `process.env`.
    * @default ["NODE_ENV"]
    */
   env?: readonly string[];
+  /**
+   * The folder scripts write to through `fs` (the file-system jail: they write nowhere else), and
+   * read too. Relative to the scripts folder; created on the first write. Inside the scripts
+   * folder it must be private (a name starting with `_` or `.`), so that it is never served.
+   * @default '_data'
+   */
+  dataDir?: string;
+  /**
+   * Folders scripts may also read through `fs`, besides the scripts folder and `dataDir`
+   * (relative to the scripts folder). `/proc`, `/sys`, `/dev` and Pagewire's own files stay closed.
+   * @default []
+   */
+  readDirs?: readonly string[];
   /**
    * Name of the HttpOnly session cookie.
    * @default 'pagewire_sid'
@@ -304,6 +317,8 @@ export const DEFAULT_OPTIONS: Readonly<Omit<ResolvedOptions, 'dir'>> = Object.fr
   workers: availableParallelism(),
   forbiddenModules: DEFAULT_FORBIDDEN_MODULES,
   env: Object.freeze(['NODE_ENV']),
+  dataDir: '_data',
+  readDirs: Object.freeze([]),
   sessionCookie: 'pagewire_sid',
   sessionSecret: undefined,
   logger: consoleLogger,

@@ -13,6 +13,7 @@ import { resolveOptions, type PagewireOptions, type ResolvedOptions } from './op
 import { PageRegistry, type PageStats } from './pages/page-registry.js';
 import { routeRunnerMessages } from './runner-messages.js';
 import { SocketServer } from './socket/socket-server.js';
+import { fsJailDirs } from './fs-jail-dirs.js';
 
 /**
  * A Pagewire instance: Express middleware (or a `node:http` handler) that serves the scripts
@@ -84,6 +85,7 @@ export function startPagewire(options: PagewireOptions, ownership: ProcessOwners
     env: resolved.env,
     reservedEvents: RESERVED_EVENT_NAMES,
     maxQueuedEvents: resolved.maxQueuedEvents,
+    fsJail: fsJailDirs(resolved),
     guardProcess: ownership.ownsProcess,
   };
   const runner: ScriptRunner =

@@ -93,6 +93,8 @@ describe('benchmarks (smoke: npm run bench -- --smoke)', () => {
         'first render of a new script',
         'first render of a script importing date-fns and pg',
         'first render of a second script importing them',
+        "a script's fs.readFileSync of a 2 KB file, jailed",
+        'warm render of a script that reads a 2 KB file with the jailed fs',
         'hot reload p50',
         'heap growth across edits',
       ];

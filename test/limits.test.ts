@@ -25,7 +25,7 @@ async function __serverSocketEvent(name: string) {
 }`,
   'resources.ts': `import fs from 'node:fs';
 import path from 'node:path';
-const file = page.own(await fs.promises.open(path.join(__dirname, 'held.txt'), 'w'));
+const file = page.own(await fs.promises.open(path.join(__dirname, '_data', 'held.txt'), 'w'));
 setInterval(() => void file, 1000);
 setTimeout(() => {}, 60_000);
 function __serverSocketEvent() {}`,
@@ -271,7 +271,8 @@ describe('limits: each gives a clear error to whoever exceeded it, and no one el
 
 describe('shutdown', () => {
   it('after wire.close(), a page that had opened a file and timers leaves no open handle', async () => {
-    const held = path.join(folder.dir, 'held.txt');
+    // Written in dataDir (_data, made by the first write): the only folder scripts write to.
+    const held = path.join(folder.dir, '_data', 'held.txt');
     // Which files this process holds open, read from the kernel.
     const holds = () =>
       readdirSync('/proc/self/fd').some((fd) => {

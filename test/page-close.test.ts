@@ -4,7 +4,7 @@
  * resource a script opens across an `await` during which its page closed is not leaked.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RunnerToHost } from '../runner/messages.js';
@@ -93,13 +93,15 @@ const errorsOf = (pageId: string) =>
   harness.messages.filter((m) => m.type === 'script-error' && m.pageId === pageId).map((m) => JSON.stringify(m));
 
 async function withLog(test: (query: Record<string, string>, log: () => string[]) => Promise<void>) {
-  const dir = scriptsFolder({});
-  const file = path.join(dir.dir, 'log');
+  // In the scripts' dataDir: the one place where the file-system jail lets scripts write.
+  mkdirSync(path.join(folder.dir, '_data'), { recursive: true });
+  const dir = mkdtempSync(path.join(folder.dir, '_data', 'log-'));
+  const file = path.join(dir, 'log');
   const log = () => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n') : []);
   try {
-    await test({ dir: dir.dir }, log);
+    await test({ dir }, log);
   } finally {
-    dir.remove();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { RunnerToHost } from '../runner/messages.js';
@@ -218,9 +218,16 @@ describe('runner: pages', () => {
   });
 });
 
+/** A folder in the scripts' dataDir: the one place where the file-system jail lets scripts write. */
+function dataFolder(): { dir: string; remove(): void } {
+  mkdirSync(path.join(folder.dir, '_data'), { recursive: true });
+  const dir = mkdtempSync(path.join(folder.dir, '_data', 'out-'));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
 describe('runner: death of a page', () => {
   it('runs close hooks once, closes every owned resource and stops its timers', async () => {
-    const dir = scriptsFolder({});
+    const dir = dataFolder();
     try {
       const { pageId } = await rendered('resources.ts', { query: { dir: dir.dir } });
       await harness.next(is('push', (m) => m.pageId === pageId && m.name === 'tick'));
@@ -258,7 +265,7 @@ describe('runner: death of a page', () => {
   });
 
   it('releases what a failed render had opened', async () => {
-    const dir = scriptsFolder({});
+    const dir = dataFolder();
     try {
       const error = await failed('render-fails-after-own.ts', { query: { dir: dir.dir } });
       assert.deepEqual([error.line, error.message], [4, 'render failed after own()']);

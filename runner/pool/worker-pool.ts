@@ -138,9 +138,9 @@ export class WorkerPool implements ScriptRunner {
       Atomics.notify(flag, 0);
     });
     port1.unref();
-    const { root, forbiddenModules, env, reservedEvents, maxQueuedEvents } = this.#settings;
+    const { root, forbiddenModules, env, reservedEvents, maxQueuedEvents, fsJail } = this.#settings;
     // The worker's runner guards its own thread; the pool's `guardProcess` is about this one.
-    const settings = { root, forbiddenModules, env, reservedEvents, maxQueuedEvents };
+    const settings = { root, forbiddenModules, env, reservedEvents, maxQueuedEvents, fsJail };
     const progress = new SharedArrayBuffer(8);
     const data: WorkerData = { settings, aliveInterval: ALIVE_INTERVAL, sources: port2, signal, progress };
     const resourceLimits = { maxOldGenerationSizeMb: this.#settings.maxWorkerHeapBytes / MB };

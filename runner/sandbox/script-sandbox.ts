@@ -21,6 +21,9 @@ import type {
 } from '../messages.js';
 import { isServedAsStatic } from '../../lib/http/routes.js';
 import { loadPackage } from '../packages/load-package.js';
+import { jailedFs } from '../fs-jail/facade.js';
+import { importRefusal } from '../fs-jail/imports.js';
+import type { FsJailSettings } from '../fs-jail/jail.js';
 import { hostWeb, pageContext } from './host-web.js';
 import { preludeSource } from './prelude-source.js';
 import type {
@@ -46,6 +49,8 @@ export interface SandboxSettings {
   reservedEvents: readonly string[];
   /** Events one page's mailbox may hold. */
   maxQueuedEvents: number;
+  /** The file-system jail's folders (dataDir, readDirs), absolute: runner/fs-jail/. */
+  fsJail: FsJailSettings;
   /**
    * Reads a script file (relative to `root`). Default: from disk. The worker pool reads through
    * its main thread, so that every worker runs the same version of a file.
@@ -102,6 +107,8 @@ export class ScriptSandbox {
         builtin: ['*', ...settings.forbiddenModules.map((name) => `-${name}`)],
         external: [],
         context: 'sandbox',
+        // `fs`, `node:fs` and `fs/promises` are the jailed facade, not the host's modules.
+        mock: jailedFs(settings.root, settings.fsJail),
       },
     });
     // Read-only in the sandbox, as vm2 makes Node's built-in modules: a script cannot change the
@@ -301,6 +308,8 @@ export class ScriptSandbox {
     for (const candidate of withJs) {
       const full = path.join(this.#settings.root, candidate);
       if (!existsSync(full) || !statSync(full).isFile()) continue;
+      const outside = importRefusal(this.#settings.root, this.#settings.fsJail.dataDir, candidate, specifier, fromFile);
+      if (outside) return `!${outside}`;
       if (!isServedAsStatic(candidate)) return candidate;
       // `./util` found util/index.js: the folder is what to rename.
       const renamed = candidate.endsWith('/index.js') ? path.posix.dirname(candidate) : candidate;

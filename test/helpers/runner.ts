@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { InProcessRunner } from '../../runner/in-process-runner.js';
 import type { RequestData, RunnerToHost } from '../../runner/messages.js';
 import { DEFAULT_FORBIDDEN_MODULES, DEFAULT_OPTIONS } from '../../lib/options.js';
@@ -18,6 +19,7 @@ export class RunnerHarness {
         env: DEFAULT_OPTIONS.env,
         reservedEvents: RESERVED_EVENT_NAMES,
         maxQueuedEvents: 100,
+        fsJail: { dataDir: path.join(root, '_data'), readDirs: [] },
         // The harness runs in a test process, or a child process of its own (rejection-child.ts).
         guardProcess: true,
       },

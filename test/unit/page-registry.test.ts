@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { resolveOptions } from '../../lib/options.js';
+import { fsJailDirs } from '../../lib/fs-jail-dirs.js';
 import { PageRegistry, type PageSocket } from '../../lib/pages/page-registry.js';
 import { routeRunnerMessages } from '../../lib/runner-messages.js';
 import type { ServerMessage } from '../../protocol/wire.js';
@@ -60,6 +61,7 @@ function start(overrides: Parameters<typeof resolveOptions>[0] extends infer O ?
       env: options.env,
       reservedEvents: RESERVED_EVENT_NAMES,
       maxQueuedEvents: 100,
+      fsJail: fsJailDirs(options),
       guardProcess: false,
     },
     'later',

@@ -1,0 +1,146 @@
+// The jailed `fs` facade in the host realm, without a sandbox: every function Node exports is
+// accounted for, and the ways round a path check (flags, a stream class, a URL whose href
+// changes, a hard link, a dangling link, a copy, a descriptor) are closed.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import fsPromises from 'node:fs/promises';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { buildFacade } from '../../runner/fs-jail/facade.js';
+import {
+  FS_ASYNC_ONLY,
+  FS_FUNCTIONS,
+  FS_PATH_FREE,
+  FS_STREAM_CLASSES,
+  PROMISES_FUNCTIONS,
+  PROMISES_PATH_FREE,
+} from '../../runner/fs-jail/fs-functions.js';
+import { FsJail } from '../../runner/fs-jail/jail.js';
+
+type Fs = typeof fs;
+const app = realpathSync(mkdtempSync(path.join(tmpdir(), 'pagewire-jail-unit-')));
+const scripts = path.join(app, 'scripts');
+const data = path.join(scripts, '_data');
+mkdirSync(path.join(scripts, 'lib'), { recursive: true });
+writeFileSync(path.join(app, 'outside.txt'), 'outside-secret');
+writeFileSync(path.join(scripts, 'public.txt'), 'public-words');
+symlinkSync(path.join(app, 'outside.txt'), path.join(scripts, 'lib', 'out.txt'));
+const facade = buildFacade(new FsJail(scripts, { dataDir: data, readDirs: [] }));
+const jailed = facade.fs as unknown as Fs;
+const jailedPromises = facade['fs/promises'] as unknown as typeof fsPromises;
+after(() => rmSync(app, { recursive: true, force: true }));
+
+const EACCES = { code: 'EACCES' };
+
+describe('the lists cover every function of fs', () => {
+  it("every export of Node's fs is jailed or said to open nothing by a name", () => {
+    const listed = new Set([
+      ...Object.keys(FS_FUNCTIONS).flatMap((name) => [name, `${name}Sync`]),
+      ...Object.keys(FS_ASYNC_ONLY),
+      ...Object.keys(FS_STREAM_CLASSES),
+      ...FS_PATH_FREE,
+    ]);
+    const unlisted = Object.keys(fs).filter((name) => !listed.has(name));
+    assert.deepEqual(unlisted, [], 'new fs exports: say in runner/fs-jail/fs-functions.ts what they take');
+    assert.deepEqual(Object.keys(jailed).sort(), Object.keys(fs).sort());
+  });
+
+  it('every export of fs/promises too, and fs.promises is the jailed one', () => {
+    const listed = new Set([...Object.keys(PROMISES_FUNCTIONS), ...PROMISES_PATH_FREE]);
+    assert.deepEqual(
+      Object.keys(fsPromises).filter((name) => !listed.has(name)),
+      [],
+    );
+    assert.equal(jailed.promises, jailedPromises);
+    assert.notEqual(jailed.readFileSync, fs.readFileSync);
+  });
+});
+
+describe('the jail', () => {
+  const inData = (name: string) => path.join(data, name);
+
+  it('reads a public file of the scripts folder, refuses one reached through a link or ../', () => {
+    assert.equal(jailed.readFileSync(path.join(scripts, 'public.txt'), 'utf8'), 'public-words');
+    assert.throws(() => jailed.readFileSync(path.join(scripts, 'lib', 'out.txt')), EACCES);
+    assert.throws(() => jailed.readFileSync(`${scripts}/../outside.txt`), EACCES);
+  });
+
+  it('takes a Buffer or a file: URL as their path, and reads an href once', () => {
+    assert.throws(() => jailed.readFileSync(Buffer.from('/etc/passwd')), EACCES);
+    assert.throws(() => jailed.readFileSync(new URL('file:///etc/passwd')), EACCES);
+    let reads = 0;
+    const shifty = {
+      protocol: 'file:',
+      get href() {
+        reads++;
+        return reads === 1 ? `file://${scripts}/public.txt` : 'file:///etc/passwd';
+      },
+    };
+    assert.equal(jailed.readFileSync(shifty as unknown as URL, 'utf8'), 'public-words');
+  });
+
+  it('counts a read that writes (a flag, open flags) as a write', () => {
+    const file = path.join(scripts, 'public.txt');
+    assert.throws(() => jailed.readFileSync(file, { flag: 'w' }), EACCES);
+    assert.throws(() => jailed.openSync(file, 'r+'), EACCES);
+    assert.throws(() => jailed.openSync(file, fs.constants.O_RDWR), EACCES);
+    assert.throws(() => jailed.createReadStream(file, { flags: 'a' }), EACCES);
+    jailed.closeSync(jailed.openSync(file, 'r'));
+    assert.equal(fs.readFileSync(file, 'utf8'), 'public-words');
+  });
+
+  it('refuses the stream classes and realpath.native on a path outside', () => {
+    // Node takes a path first (its types say options): `new fs.ReadStream(path)` as scripts write it.
+    type ByPath = new (path: string) => object;
+    assert.throws(() => new (jailed.ReadStream as unknown as ByPath)('/etc/passwd'), EACCES);
+    assert.throws(() => new (jailed.WriteStream as unknown as ByPath)(path.join(app, 'x')), EACCES);
+    assert.throws(() => jailed.realpathSync.native('/etc'), EACCES);
+  });
+
+  it('refuses a hard link or a rename that would make a read-only file writable', () => {
+    assert.throws(() => jailed.linkSync(path.join(scripts, 'public.txt'), inData('hard')), EACCES);
+    assert.throws(() => jailed.renameSync(path.join(scripts, 'public.txt'), inData('moved')), EACCES);
+  });
+
+  it('refuses a write through a dangling link to outside, and a relative link target that climbs out', () => {
+    jailed.mkdirSync(data, { recursive: true });
+    symlinkSync(path.join(app, 'created-outside.txt'), inData('dangling'));
+    assert.throws(() => jailed.writeFileSync(inData('dangling'), 'x'), EACCES);
+    assert.throws(() => jailed.symlinkSync('../../outside.txt', inData('up')), EACCES);
+    jailed.symlinkSync('kept.txt', inData('inside-link'));
+  });
+
+  it('checks every file a copy takes: a link inside the copied folder that points out is refused', () => {
+    assert.throws(() => jailed.cpSync(path.join(scripts, 'lib'), inData('lib'), { recursive: true }), EACCES);
+    jailed.cpSync(path.join(scripts, 'public.txt'), inData('copy.txt'));
+    assert.equal(jailed.readFileSync(inData('copy.txt'), 'utf8'), 'public-words');
+  });
+
+  it('rejects the promise and calls the callback back with the refusal', async () => {
+    await assert.rejects(jailedPromises.readFile('/etc/passwd'), EACCES);
+    const error = await new Promise((resolve) => jailed.readFile('/etc/passwd', resolve));
+    assert.equal((error as { code?: string }).code, 'EACCES');
+  });
+
+  it('uses the descriptors it opened, not the others, nor one closed', async () => {
+    const fd = jailed.openSync(path.join(scripts, 'public.txt'), 'r');
+    assert.equal(jailed.fstatSync(fd).size, 'public-words'.length);
+    jailed.closeSync(fd);
+    assert.throws(() => jailed.fstatSync(fd), EACCES);
+    assert.throws(() => jailed.readFileSync(0), EACCES);
+    const handle = await jailedPromises.open(path.join(scripts, 'public.txt'));
+    assert.equal(jailed.fstatSync(handle.fd).size, 'public-words'.length);
+    assert.equal(await jailedPromises.readFile(handle, 'utf8'), 'public-words');
+    await handle.close();
+  });
+
+  it("never opens /proc, nor Pagewire's own files, even under readDirs ['/']", () => {
+    const open = buildFacade(new FsJail(scripts, { dataDir: data, readDirs: ['/'] })).fs as unknown as Fs;
+    assert.ok(open.readFileSync('/etc/hostname', 'utf8').length > 0);
+    assert.throws(() => open.readFileSync('/proc/self/environ'), EACCES);
+    const pagewire = path.join(import.meta.dirname, '..', '..', 'package.json');
+    assert.throws(() => open.readFileSync(pagewire), /Pagewire's own files/);
+  });
+});
