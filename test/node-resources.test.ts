@@ -30,6 +30,7 @@ function __serverSocketEvent(name: string) {
   }
   if (name === 'handle') fsp.open(__dirname + '/data.txt', 'r').then((handle) => server_socket_event('fd', handle.fd));
   if (name === 'fd') fs.open(__dirname + '/data.txt', 'r', (error, fd) => server_socket_event('fd', fd));
+  if (name === 'fd-sync') server_socket_event('fd', fs.openSync(__dirname + '/data.txt', 'r'));
   if (name === 'close') page.close();
 }
 `;
@@ -40,7 +41,8 @@ const dataFile = path.join(folder.dir, 'data.txt');
 describe('resources a page opens through Node modules are closed with the page', () => {
   let server: TestServer;
   before(async () => {
-    server = await startServer({ dir: folder.dir });
+    // A first render in a new worker can pass the 2 s watchdog on a loaded machine: not the subject here.
+    server = await startServer({ dir: folder.dir, watchdogTimeout: 60_000 });
   });
   after(async () => {
     await server.close();
@@ -48,7 +50,9 @@ describe('resources a page opens through Node modules are closed with the page',
   });
 
   async function open(label: string): Promise<{ pageId: string; client: SocketClient }> {
-    const { pageId, cookie } = await renderLive(server.url, `/res?label=${label}`);
+    const { pageId, cookie } = await renderLive(server.url, `/res?label=${label}`).catch((error: Error) =>
+      assert.fail(`${error.message}\n${server.log.lines.join('\n')}`),
+    );
     return { pageId, client: await joinPage(server.origin, pageId, cookie) };
   }
 
@@ -94,8 +98,9 @@ describe('resources a page opens through Node modules are closed with the page',
     });
   }
 
-  for (const kind of ['handle', 'fd'] as const) {
-    it(`a file opened with ${kind === 'handle' ? 'fs.promises.open' : 'fs.open'} is closed`, async () => {
+  const opener = { handle: 'fs.promises.open', fd: 'fs.open', 'fd-sync': 'fs.openSync' } as const;
+  for (const kind of ['handle', 'fd', 'fd-sync'] as const) {
+    it(`a file opened with ${opener[kind]} is closed`, async () => {
       const page = await open(kind);
       try {
         page.client.event(page.pageId, kind);

@@ -7,7 +7,7 @@
  *   line that handed the callback over, never an uncaught exception that ends the thread;
  * - what they open while a page's code runs (its render, an event, a timer, a close hook) is
  *   tracked by that page (page-resources.ts) and closed when it dies: timers, servers and sockets
- *   of net, http, https and dgram, fds of `fs.open`, file handles of `fs.promises.open`, streams
+ *   of net, http, https and dgram, fds of `fs.open` and `openSync`, file handles of `fs.promises.open`, streams
  *   and watchers of fs.
  * Facades rather than async hooks: nothing is paid by code that does not use these modules (an
  * enabled `init` hook slows every promise of the thread), and each resource is a JS object with a
@@ -216,15 +216,24 @@ function fsFacade(host: Module): Module {
   return facade;
 }
 
-/** `fs.open`'s descriptors, closed with the page unless `fs.close`d first. */
+/** `fs.open`'s and `fs.openSync`'s descriptors, closed with the page unless `fs.close`d first. */
 function fdFunctions(host: Module): Module {
-  const hostClose = host.close as (fd: number, callback?: Callback) => void;
   const hostCloseSync = host.closeSync as (fd: number) => void;
   const untrackFd = new Map<number, () => void>();
   const forget = (fd: unknown) => {
     if (typeof fd !== 'number') return;
     untrackFd.get(fd)?.();
     untrackFd.delete(fd);
+  };
+  const track = (page: PageState, fd: number) => {
+    untrackFd.set(
+      fd,
+      trackResource(page, () => {
+        untrackFd.delete(fd);
+        // At once, not on the thread pool: the descriptor is gone when the page says it closed.
+        hostCloseSync(fd);
+      }),
+    );
   };
   return {
     open(...args: unknown[]) {
@@ -233,19 +242,17 @@ function fdFunctions(host: Module): Module {
       const callback = args[last];
       if (page && typeof callback === 'function') {
         args[last] = (error: unknown, fd: unknown) => {
-          if (!error && typeof fd === 'number') {
-            untrackFd.set(
-              fd,
-              trackResource(page, () => {
-                untrackFd.delete(fd);
-                hostClose(fd, () => {});
-              }),
-            );
-          }
+          if (!error && typeof fd === 'number') track(page, fd);
           return (callback as Callback)(error, fd);
         };
       }
       return callGuarded(host, 'open', args, page);
+    },
+    openSync(...args: unknown[]) {
+      const fd = (host.openSync as Callback)(...args);
+      const page = currentPage();
+      if (page && typeof fd === 'number') track(page, fd);
+      return fd;
     },
     close(fd: unknown, ...rest: unknown[]) {
       forget(fd);
