@@ -47,7 +47,20 @@ const ATTACKS = [
   { event: 'listener', code: 'UNCAUGHT_EXCEPTION', line: undefined, message: /^listener string$/ },
 ] as const;
 
-const folder = scriptsFolder({ 'bad.ts': BAD_SCRIPT, 'other.ts': OTHER_SCRIPT });
+const folder = scriptsFolder({
+  'bad.ts': BAD_SCRIPT,
+  'other.ts': OTHER_SCRIPT,
+  // Module-level code of a partial, outside any page: its listener's throw has no page, no stack.
+  '_armed.ts': `import net from 'net';
+const server = net.createServer();
+server.listen(0, '127.0.0.1', () => { server.close(); throw 'module-level string'; });
+export const armed = true;
+`,
+  'arms.ts': `import { armed } from './_armed';
+echo(String(armed));
+function __serverSocketEvent() {}
+`,
+});
 after(() => folder.remove());
 
 describe('a throw in a callback handed to a Node API, in a worker (workers: 1)', () => {
@@ -96,6 +109,44 @@ describe('a throw in a callback handed to a Node API, in a worker (workers: 1)',
       }
     });
   }
+});
+
+describe('a throw nothing attributes (module-level code, a string), in a worker (workers: 1)', () => {
+  it("is a script's all the same: reported, and another session's page in the worker lives on", async () => {
+    const reported: ErrorContext[] = [];
+    const server = await startServer({
+      watchdogTimeout: 60_000,
+      dir: folder.dir,
+      workers: 1,
+      onError: (_error, context) => void reported.push(context),
+    });
+    try {
+      const other = await renderLive(server.url, '/other');
+      const otherClient = await joinPage(server.origin, other.pageId, other.cookie);
+      await renderLive(server.url, '/arms');
+      const report = () => reported.find((context) => context.message === 'module-level string');
+      await waitFor(() => report() !== undefined || crashed(otherClient), 'the report, or the crash');
+      assert.equal(crashed(otherClient), false, `the worker ended: ${server.log.lines.join('\n')}`);
+      assert.deepEqual([report()?.code, report()?.pageId], ['UNCAUGHT_EXCEPTION', undefined]);
+      otherClient.event(other.pageId, 'ping');
+      assert.equal((await otherClient.next((f) => f.n === 'pong')).d, 1);
+      await otherClient.close();
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe("Pagewire's own failure, in a thread that guards its process", () => {
+  it("still ends the thread, as Node does: the guard takes only what is not Pagewire's", () => {
+    const child = spawnSync(process.execPath, ['--import', 'tsx', 'test/helpers/own-failure-child.ts', folder.dir], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    assert.equal(child.status, 1, child.stderr);
+    assert.match(child.stderr, /Error: a failure of Pagewire itself/);
+  });
 });
 
 function crashed(client: SocketClient): boolean {
