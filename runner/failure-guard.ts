@@ -1,4 +1,6 @@
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ScriptErrorCode, ScriptErrorInfo } from './messages.js';
+import { pageContext } from './sandbox/host-web.js';
 
 /**
  * Failures of script code that escape every `try` the prelude can put around it, caught at the
@@ -10,24 +12,32 @@ import type { ScriptErrorCode, ScriptErrorInfo } from './messages.js';
  *   the process as an `unhandledRejection`: vm2 does not keep it inside the sandbox. A promise
  *   made inside a sandbox belongs to the sandbox's realm, so it is not an instance of the host's
  *   `Promise`.
- * - A throw in a callback a script handed to a Node API (`fs.readFile(path, () => { throw e })`)
- *   is an uncaught exception. Its stack names a script file (relative, as scripts are run).
+ * - A throw in a callback a script handed to a Node API that the prelude does not wrap
+ *   (prelude/node-modules.ts catches those of fs, timers, net, http...): a listener on a server
+ *   it opened, a package's callback. Its owner is found, in this order: a frame of a script in
+ *   its stack (relative, as scripts are run); the page whose code handed the callback over (the
+ *   thread's `AsyncLocalStorage`, readable in the listener); else, when nothing in its stack is
+ *   Pagewire's own code, a script all the same: an fs error thrown as it came has only the
+ *   host's frames, a thrown string none, and the thread runs nothing but Pagewire and scripts.
  *
- * Script failures are reported and the process goes on. The host's own keep Node's default
- * (the process ends) unless the application listens for them itself.
+ * Script failures are reported and the thread goes on. Pagewire's own (a frame in its code and
+ * none in a script) keep Node's default (the thread ends) unless the application listens itself.
  */
 export interface FailureWatcher {
   /** `text` for the log; `error`, the same as data (code, file:line where a script frame says). */
-  report(text: string, error: ScriptErrorInfo): void;
+  report(text: string, error: ScriptErrorInfo, pageId?: string): void;
   /** The stack with script positions, when it has a frame in one of the watcher's scripts. */
   sourceStack(stack: string): string | undefined;
+  /** The script of the page, when the page is one of this watcher's. */
+  scriptOf(pageId: string): string | undefined;
 }
 
 const watchers = new Set<FailureWatcher>();
 
 function onUnhandledRejection(reason: unknown, promise: Promise<unknown>): void {
   const { owner, stack } = ownerOf(stackOf(reason));
-  if (promise instanceof Promise && !owner) {
+  // A promise of a sandbox's realm is a script's; a host promise, unless Pagewire's own code made it fail.
+  if (promise instanceof Promise && !owner && isPagewireOwn(stackOf(reason))) {
     // The host's own rejection: behave as if we were not listening.
     if (process.listenerCount('unhandledRejection') === 1) rethrow(reason);
     return;
@@ -38,14 +48,42 @@ function onUnhandledRejection(reason: unknown, promise: Promise<unknown>): void 
 }
 
 function onUncaughtException(error: unknown): void {
-  const { owner, stack } = ownerOf(stackOf(error));
-  if (!owner) {
+  const raw = stackOf(error);
+  const { owner, stack } = ownerOf(raw);
+  const page = currentPage();
+  if (!owner && !page && isPagewireOwn(raw)) {
     if (process.listenerCount('uncaughtException') === 1) crash(error);
     return;
   }
   const advice = 'catch errors inside callbacks given to Node APIs';
-  const text = `uncaught exception in a script callback (${advice}): ${describe(error)}\n${stack}`;
-  owner.report(text, failureInfo('UNCAUGHT_EXCEPTION', error, stack));
+  const text = `uncaught exception in a script callback (${advice}): ${describe(error)}${stack ? `\n${stack}` : ''}`;
+  const info = failureInfo('UNCAUGHT_EXCEPTION', error, stack);
+  if (page && !info.file) info.file = page.script;
+  const reportTo = owner ?? page?.watcher;
+  for (const watcher of reportTo ? [reportTo] : watchers) watcher.report(text, info, page?.pageId);
+}
+
+/** The page whose code handed over the callback running now, if a watcher knows it. */
+function currentPage(): { pageId: string; script: string; watcher: FailureWatcher } | undefined {
+  const pageId = pageContext().current();
+  if (pageId === undefined) return undefined;
+  for (const watcher of watchers) {
+    const script = watcher.scriptOf(pageId);
+    if (script !== undefined) return { pageId, script, watcher };
+  }
+  return undefined;
+}
+
+/** Pagewire's own code: this package's files (its source, or dist/), not its dependencies. */
+const OWN_ROOT = fileURLToPath(new URL('..', import.meta.url));
+const OWN_URL = pathToFileURL(OWN_ROOT).href;
+
+function isPagewireOwn(stack: string): boolean {
+  return stack.split('\n').some((line) => {
+    const at = line.trimStart();
+    if (!at.startsWith('at ') || at.includes('/node_modules/')) return false;
+    return at.includes(OWN_ROOT) || at.includes(OWN_URL);
+  });
 }
 
 function ownerOf(stack: string): { owner?: FailureWatcher; stack?: string } {

@@ -51,7 +51,11 @@ export class InProcessRunner implements ScriptRunner {
 
   #guardProcess(): () => void {
     return watchSandboxFailures({
-      report: (text, error) => this.#emit({ type: 'log', script: '', level: 'error', text, error }),
+      report: (text, error, pageId) => {
+        const script = pageId === undefined ? '' : (this.#homes.scriptOf(pageId) ?? '');
+        this.#emit({ type: 'log', script, ...(pageId === undefined ? {} : { pageId }), level: 'error', text, error });
+      },
+      scriptOf: (pageId) => this.#homes.scriptOf(pageId),
       sourceStack: (stack) => {
         for (const sandbox of this.#sandboxes.values()) {
           const mapped = sandbox.sourceStack(stack);

@@ -80,7 +80,7 @@ function __serverSocketEvent(name: string) {
   if (name === 'echo') echo('too late');
   if (name === 'reserved') server_socket_event('open', 1);
   if (name === 'ping') server_socket_event('pong', 1);
-  if (name === 'callback') require('node:fs').readFile('/no/such/file', () => { throw new Error('callback broke'); });
+  if (name === 'callback') require('node:zlib').gzip('x', () => { throw new Error('callback broke'); });
 }`,
   // Ticks on the same timer as resources.ts: what its interval would have done, this one does.
   'ticker.ts': `setInterval(() => server_socket_event('tick'), 5);`,

@@ -52,7 +52,7 @@ export type EncodedRequest = string & { readonly [encodedRequest]: true };
 /** Errors the prelude reports through the port; a render's own error is its result instead. */
 export type SandboxErrorCode = Extract<
   ScriptErrorCode,
-  'TIMER_ERROR' | 'EVENT_ERROR' | 'CHANNEL_ERROR' | 'CLOSE_ERROR'
+  'TIMER_ERROR' | 'EVENT_ERROR' | 'CHANNEL_ERROR' | 'CLOSE_ERROR' | 'UNCAUGHT_EXCEPTION'
 >;
 
 /**

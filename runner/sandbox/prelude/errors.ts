@@ -53,7 +53,17 @@ function formatFrame(f: RawFrame): string {
   return `    at ${f.fn ? `${f.fn} (` : ''}${f.file}:${f.line}:${f.column}${f.fn ? ')' : ''}`;
 }
 
-export function toRawError(error: unknown): RawScriptError {
+/**
+ * `site`: where the script handed over the callback that threw (`callSite()`), for a throw whose
+ * value has no frame in a script (an fs error thrown as it came, a string): its frames instead.
+ */
+export function toRawError(error: unknown, site?: object): RawScriptError {
+  const raw = rawError(error);
+  if (raw.frames.length === 0 && site) raw.frames = framesOfSite(site);
+  return raw;
+}
+
+function rawError(error: unknown): RawScriptError {
   if (error instanceof Error) {
     void error.stack; // formatting the stack records the frames
     // An error made by host code comes without its frames (vm2 hides them); one that kept a copy
@@ -65,19 +75,36 @@ export function toRawError(error: unknown): RawScriptError {
   return { name: 'Error', message: `a value that is not an Error was thrown: ${inspect(error)}`, frames: [] };
 }
 
-/** Reports an error of script code to the host, for a page or (undefined) for module code. */
-export function report(pageId: string | undefined, code: SandboxErrorCode, error: unknown): void {
-  port('error', pageId, code, toJson(toRawError(error)));
+/** The script's position now, captured cheaply: its frames are formatted only if they are read. */
+export function callSite(): object {
+  const site = {};
+  Error.captureStackTrace(site, callSite);
+  return site;
 }
 
-/** Runs a callback from script code; any throw or rejection becomes a reported error. */
-export function guard(pageId: string | undefined, code: SandboxErrorCode, task: Task): unknown {
+function framesOfSite(site: object): RawFrame[] {
+  void (site as { stack?: unknown }).stack;
+  return framesOf.get(site) ?? [];
+}
+
+/** Reports an error of script code to the host, for a page or (undefined) for module code. */
+export function report(pageId: string | undefined, code: SandboxErrorCode, error: unknown, site?: object): void {
+  port('error', pageId, code, toJson(toRawError(error, site)));
+}
+
+/**
+ * Runs a callback from script code; any throw or rejection becomes a reported error (pointing at
+ * `site` when what was thrown has no script frame).
+ */
+export function guard(pageId: string | undefined, code: SandboxErrorCode, task: Task, site?: object): unknown {
   try {
     const result = task();
-    if (isThenable(result)) return Promise.resolve(result).catch((error: unknown) => report(pageId, code, error));
+    if (isThenable(result)) {
+      return Promise.resolve(result).catch((error: unknown) => report(pageId, code, error, site));
+    }
     return result;
   } catch (error) {
-    report(pageId, code, error);
+    report(pageId, code, error, site);
     return undefined;
   }
 }

@@ -25,6 +25,8 @@ export interface PageState {
   timers: Set<Timer>;
   intervals: Set<Timer>;
   subscriptions: Set<Subscription>;
+  /** What it opened through Node's modules (node-modules.ts), as the functions that close each. */
+  resources: Set<Task>;
   /** The mailbox (mailbox.ts): events and deliveries waiting, and whether one is running. */
   queue: Task[];
   busy: boolean;
@@ -47,6 +49,7 @@ export function newPage(id: string): PageState {
     timers: new Set(),
     intervals: new Set(),
     subscriptions: new Set(),
+    resources: new Set(),
     queue: [],
     busy: false,
   };
@@ -62,6 +65,7 @@ export function isLive(page: PageState): boolean {
     page.owned.length > 0 ||
     page.timers.size > 0 ||
     page.intervals.size > 0 ||
-    page.subscriptions.size > 0
+    page.subscriptions.size > 0 ||
+    page.resources.size > 0
   );
 }

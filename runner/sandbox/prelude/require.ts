@@ -9,6 +9,7 @@ import { fromJson } from '../codec.js';
 import { absolute, boot, dirnameOf, sandboxGlobals } from './boot.js';
 import { outsidePages, trackAcrossAwaits } from './current-page.js';
 import { partialError } from './errors.js';
+import { trackedModule } from './node-modules.js';
 
 type ScriptFactory = (globals: ScriptGlobals) => unknown;
 type ModuleFactory = (
@@ -59,8 +60,10 @@ export function makeRequire(fromFile: string): (specifier: string) => unknown {
     }
     if (!specifier.startsWith('node:') && !builtins.has(specifier)) return loadPackage(specifier, fromFile);
     try {
-      // Outside pages, as a package: what loading a module starts is no page's.
-      return outsidePages(() => sandboxRequire(specifier));
+      // Outside pages, as a package: what loading a module starts is no page's. What a page opens
+      // through it later is the page's (node-modules.ts).
+      const exports = outsidePages(() => sandboxRequire(specifier));
+      return trackedModule(bare, exports);
     } catch (error) {
       if (error instanceof Error && /Cannot find module/.test(error.message)) {
         throw new Error(`Cannot import '${specifier}' in ${fromFile}: it is not a Node built-in module.`);
