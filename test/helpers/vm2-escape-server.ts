@@ -11,6 +11,7 @@ import { PATIENT } from './server.js';
 import { HOST_GLOBAL } from './vm2-escape-pocs.js';
 
 const [dir, workers] = process.argv.slice(2);
+if (dir === undefined || workers === undefined) throw new Error('usage: vm2-escape-server.ts <folder> <workers>');
 const stray: string[] = [];
 process.on('unhandledRejection', (reason) => void stray.push(`unhandled rejection: ${String(reason)}`));
 process.on('uncaughtException', (error) => void stray.push(`uncaught exception: ${String(error)}`));
