@@ -281,6 +281,23 @@ for (let depth = low - 64; depth < low + 64; depth++) {
 report(outcome);`,
   },
   {
+    id: 'GHSA-947f-4v7f-x2v8',
+    trick: "builtin: ['*'] allowed module and vm, whose Module._load and runInThisContext run on the host",
+    // With `builtin: ['*']` only: Pagewire's forbiddenModules refuses both, whatever vm2 does.
+    escapedOn: "3.9.14 to 3.10.5 (builtin: ['*'])",
+    heldOn: '3.11.0',
+    source: `const outcomes = [];
+try {
+  require('module')._load('process').getBuiltinModule('fs').writeFileSync(MARKER, 'GHSA-947f-4v7f-x2v8 module');
+  outcomes.push('ESCAPED via require("module")._load');
+} catch (e) { outcomes.push('held: ' + e.message); }
+try {
+  require('vm').runInThisContext('(' + HOST_PAYLOAD + ')')(MARKER, 'GHSA-947f-4v7f-x2v8 vm');
+  outcomes.push('ESCAPED via require("vm").runInThisContext');
+} catch (e) { outcomes.push('held: ' + e.message); }
+report(outcomes.join(' | '));`,
+  },
+  {
     id: 'CVE-2026-47140',
     trick: "built-ins missing from vm2's deny list: 'process' (host getBuiltinModule) and 'inspector/promises'",
     escapedOn: '3.9.14 to 3.11.3 (inspector/promises: Pagewire forbids process, not it)',
