@@ -1,0 +1,81 @@
+// vm2's published sandbox escapes, kept as regression tests: each advisory's proof of concept,
+// rewritten as a Pagewire server script (test/helpers/vm2-escape-pocs.ts), is rendered by a real
+// server, with scripts in worker threads and in the server's own thread (`workers: 0`). Had the
+// trick worked, its payload would have written a marker file through the host's `fs` and set a
+// property on the host's global; the test checks that neither happened and that the page says
+// the trick held. An upgrade (or downgrade) of vm2 that reopens one of them fails here.
+//
+// The server runs in a child process (test/helpers/vm2-escape-server.ts): several tricks leave a
+// rejection nobody handles behind them, which with `workers: 0` would reach the test runner.
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, before, describe, it } from 'node:test';
+import { scriptsFolder } from './helpers/fixtures.js';
+import { fetchPage } from './helpers/server.js';
+import { VM2_POCS, type Vm2Poc, pocScript } from './helpers/vm2-escape-pocs.js';
+
+/** The script's name: `CVE-2023-29017 (GHSA-…)` -> `cve-2023-29017`. */
+function scriptName(poc: Vm2Poc): string {
+  return (poc.id.split(' ')[0] as string).toLowerCase();
+}
+
+/** Starts the app serving `dir` in a child process; resolves with it and its URL. */
+async function startChildServer(dir: string, workers: number): Promise<{ child: ChildProcess; url: string }> {
+  const server = path.join(import.meta.dirname, 'helpers', 'vm2-escape-server.ts');
+  const child = spawn(process.execPath, ['--import', 'tsx', server, dir, String(workers)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  const started = new Promise<string>((resolve, reject) => {
+    lines.once('line', (line) => resolve(`http://127.0.0.1:${(JSON.parse(line) as { port: number }).port}`));
+    child.once('exit', (code) => reject(new Error(`the server exited (${code}) before it listened`)));
+  });
+  return { child, url: await started };
+}
+
+const MODES = [
+  { name: 'worker threads', workers: 1 },
+  { name: "the server's thread (workers: 0)", workers: 0 },
+] as const;
+
+for (const mode of MODES) {
+  describe(`vm2's published escapes stay refused, scripts in ${mode.name}`, () => {
+    // Outside the scripts folder: a script could write into its own folder through `fs`.
+    const markers = mkdtempSync(path.join(tmpdir(), 'pagewire-vm2-markers-'));
+    const marker = (poc: Vm2Poc) => path.join(markers, `${scriptName(poc)}.escaped`);
+    const folder = scriptsFolder(
+      Object.fromEntries(VM2_POCS.map((poc) => [`${scriptName(poc)}.ts`, pocScript(poc, marker(poc))])),
+    );
+    let server: { child: ChildProcess; url: string };
+
+    before(async () => {
+      server = await startChildServer(folder.dir, mode.workers);
+    });
+    after(async () => {
+      const exited = new Promise((resolve) => server.child.once('exit', resolve));
+      server.child.kill();
+      await exited;
+      folder.remove();
+      rmSync(markers, { recursive: true, force: true });
+    });
+
+    for (const poc of VM2_POCS) {
+      it(`${poc.id}: ${poc.trick}`, { timeout: 240_000, todo: poc.open }, async () => {
+        const page = await fetchPage(server.url, `/${scriptName(poc)}`);
+        const log = await (await fetch(`${server.url}/__log`)).text();
+        // Read (and cleared) before any assertion: the next test sees only what its script did.
+        const hostGlobal = (await (await fetch(`${server.url}/__host-global`)).json()) as { value: unknown };
+        assert.equal(existsSync(marker(poc)), false, `the host wrote the marker of ${poc.id}: the sandbox was escaped`);
+        assert.equal(hostGlobal.value, null, "a script set a property on the server's global");
+        assert.doesNotMatch(page.body, /ESCAPED|REACHED/, `${poc.id} reports an escape`);
+        // The proof of concept ran to its end and said so (not a compile error, not a crash).
+        assert.equal(page.status, 200, `${page.body.slice(0, 300)}\n${log}`);
+        assert.match(page.body, /held: /);
+      });
+    }
+  });
+}
