@@ -1,5 +1,6 @@
 import type { CloseReason, FileChange, HostToRunner, RunnerToHost, ScriptRunner } from './messages.js';
 import { watchSandboxFailures } from './failure-guard.js';
+import { closeCodeConstructors } from './code-constructors.js';
 import { installGuard } from './packages/forbidden-guard.js';
 import { PageHomes } from './page-homes.js';
 import { ScriptError } from './script-error.js';
@@ -47,6 +48,9 @@ export class InProcessRunner implements ScriptRunner {
     this.#settings = settings;
     this.#delivery = delivery;
     this.#stopWatching = settings.guardProcess ? this.#guardProcess() : () => {};
+    // Where the thread is Pagewire's own (a worker, the CLI), a leaked host object's
+    // `.constructor.constructor` no longer compiles code: a wall behind vm2's.
+    if (settings.guardProcess) closeCodeConstructors();
   }
 
   #guardProcess(): () => void {

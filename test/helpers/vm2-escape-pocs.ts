@@ -18,8 +18,10 @@ export interface Vm2Poc {
   escapedOn: string;
   heldOn: string;
   /**
-   * Set while the latest vm2 still lets the trick through: why. The test runs and reports it
-   * (`todo`), without failing the suite; remove it once a vm2 release holds the trick.
+   * Set while the latest vm2 still lets the trick through: why. Where Pagewire owns the thread
+   * (a worker) its own wall holds it (runner/code-constructors.ts) and the test must pass; in an
+   * app's own thread (`workers: 0` as a library) only vm2 stands, and the test runs and reports it
+   * (`todo`) without failing the suite. Remove it once a vm2 release holds the trick.
    */
   open?: string;
   /** The script's body, run after `escapeWith`, `HOST_PAYLOAD`, `MARKER` and `report` exist. */
