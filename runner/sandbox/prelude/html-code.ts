@@ -128,10 +128,10 @@ export class JsReader implements CodeReader {
   #code(c: string): void {
     if (this.#slash) {
       this.#slash = false;
-      if (c === '/') return void (this.#state = 'line');
+      if (c === '/') return this.#go('line');
       if (c === '*') {
         this.#star = false;
-        return void (this.#state = 'block');
+        return this.#go('block');
       }
       if (this.#slashStartsRegex) {
         this.#state = 'regex';
@@ -145,7 +145,7 @@ export class JsReader implements CodeReader {
     // Annex B: `<!--` anywhere, and `-->` first on a line, start a comment to the line's end.
     const lineStart = this.#lineStart;
     if (lineStart.length < 3) this.#lineStart += c;
-    if (this.#recent === '<!--' || (c === '>' && lineStart === '--')) return void (this.#state = 'line');
+    if (this.#recent === '<!--' || (c === '>' && lineStart === '--')) return this.#go('line');
     if (isWordChar(c)) {
       this.#word += c;
       this.#previous = 'a';
@@ -157,10 +157,10 @@ export class JsReader implements CodeReader {
       this.#slashStartsRegex = this.#regexMayStart();
       return;
     }
-    if (c === "'" || c === '"') return void (this.#state = c === "'" ? 'sq' : 'dq');
+    if (c === "'" || c === '"') return this.#go(c === "'" ? 'sq' : 'dq');
     if (c === '`') {
       this.#dollar = false;
-      return void (this.#state = 'template');
+      return this.#go('template');
     }
     const depth = this.#substitutions.length - 1;
     if (depth >= 0 && c === '{') this.#substitutions[depth] = (this.#substitutions[depth] ?? 0) + 1;
@@ -168,11 +168,15 @@ export class JsReader implements CodeReader {
       if (this.#substitutions[depth] === 0) {
         this.#substitutions.pop();
         this.#dollar = false;
-        return void (this.#state = 'template');
+        return this.#go('template');
       }
       this.#substitutions[depth] = (this.#substitutions[depth] ?? 1) - 1;
     }
     this.#punctuator(c);
+  }
+
+  #go(state: JsState): void {
+    this.#state = state;
   }
 
   #punctuator(c: string): void {
@@ -268,5 +272,6 @@ export const POSITIONS: Readonly<Record<string, string>> = {
 
 export function codeFix(position: string): string {
   if (position === 'escape') return 'move it out of the escape sequence';
-  return `json() writes a whole value, quotes included: \`const x = \${json(value)};\`, not inside a ${POSITIONS[position]}`;
+  const example = `\`const x = \${json(value)};\``;
+  return `json() writes a whole value, quotes included: ${example}, not inside a ${POSITIONS[position]}`;
 }

@@ -131,7 +131,7 @@ class TemplateReader {
       case 'tagOpen':
         if (isLetter(c)) return this.#startTag(c, false);
         if (c === '!') return this.#to('markupOpen', 0);
-        if (c === '/') return void (this.#state = 'endTagOpen');
+        if (c === '/') return this.#to('endTagOpen', 0);
         this.#state = c === '?' ? 'bogusComment' : 'data';
         return this.step(c);
       case 'endTagOpen':
@@ -199,8 +199,8 @@ class TemplateReader {
         this.#state = 'beforeAttrName';
         return this.step(c);
       case 'markupOpen':
-        if (c === '-' && ++this.#dashes === 2) return void (this.#state = 'commentStart');
-        if (c === '-') return;
+        if (c === '-' && this.#dashes === 1) return this.#to('commentStart', 0);
+        if (c === '-') return this.#to('markupOpen', 1);
         this.#state = 'bogusComment';
         return this.step(c);
       case 'bogusComment':
@@ -308,7 +308,8 @@ class TemplateReader {
   }
 
   #handlerSlot(chunk: string, where: string): Slot {
-    const handler = (this.#handler ??= new JsReader());
+    const handler = this.#handler ?? new JsReader();
+    this.#handler = handler;
     const { text, unknown } = decodeAttribute(chunk);
     if (unknown > 0) return refused(where, 'write the characters, not named character references', false);
     for (const c of text) handler.feed(c);

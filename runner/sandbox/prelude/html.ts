@@ -68,12 +68,18 @@ export function raw(text: unknown): HtmlString {
 const plans = new WeakMap<object, TemplatePlan>();
 const TEXT: Slot = { kind: 'text' };
 
-export function html(strings: TemplateStringsArray, ...values: unknown[]): HtmlString {
+/** The template's plan, read once: a call site's strings are the same object at every call. */
+export function planOf(strings: TemplateStringsArray): TemplatePlan {
   let plan = plans.get(strings);
   if (plan === undefined) {
     plan = analyse(strings);
     plans.set(strings, plan);
   }
+  return plan;
+}
+
+export function html(strings: TemplateStringsArray, ...values: unknown[]): HtmlString {
+  const plan = planOf(strings);
   let out = strings[0] ?? '';
   for (let i = 0; i < values.length; i++) out += write(values[i], plan.slots[i] ?? TEXT) + (strings[i + 1] ?? '');
   for (const url of plan.urls) checkUrl(url, values);
@@ -115,7 +121,7 @@ function write(value: unknown, slot: Slot): string {
       if (value === '') return '';
       throw refusal(
         `A value interpolated between the attributes of <${slot.element}> is refused: write the attribute ` +
-          'in the template (name="${value}"), or raw() for attributes you built and checked yourself.',
+          `in the template (name="\${value}"), or raw() for attributes you built and checked yourself.`,
       );
     case 'comment':
       return escapeComment(textOf(value));
