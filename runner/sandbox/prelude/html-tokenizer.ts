@@ -8,7 +8,7 @@
  * another one's text must end in text too (`whole`), or the outer template refuses it.
  */
 import { type CodeReader, CssReader, codeFix, JsReader, POSITIONS } from './html-code.js';
-import { decodeAttribute, isUrlAttribute } from './html-urls.js';
+import { decodeAttribute, isUrlAttribute, prefixSettlesSafe } from './html-urls.js';
 
 /** A URL attribute that interpolations write to: its static text (decoded) around them. */
 export interface UrlValue {
@@ -220,7 +220,7 @@ class TemplateReader {
     const element = this.#tag;
     switch (this.#state) {
       case 'data':
-        return { kind: 'text' };
+        return slot({ kind: 'text' });
       case 'tagOpen':
       case 'endTagOpen':
       case 'tagName':
@@ -230,7 +230,7 @@ class TemplateReader {
       case 'afterAttrValue':
       case 'selfClosing':
         this.#state = 'beforeAttrName';
-        return { kind: 'tag', element };
+        return slot({ kind: 'tag', element });
       case 'attrName':
         return refused(`in the name of an attribute of <${element}>`, 'write attribute names in the template', false);
       case 'beforeAttrValue':
@@ -245,12 +245,12 @@ class TemplateReader {
       case 'markupOpen':
         return refused('inside `<!`', 'write `<!--` whole before the interpolation', false);
       case 'bogusComment':
-        return { kind: 'comment' };
+        return slot({ kind: 'comment' });
       case 'rawText':
         return this.#rawTextSlot();
       default:
         this.#state = 'comment';
-        return { kind: 'comment' };
+        return slot({ kind: 'comment' });
     }
   }
 
@@ -295,16 +295,17 @@ class TemplateReader {
       return refused(`${where}, right after \`&\``, 'end the character reference (`;`) before it', false);
     }
     if (name.startsWith('on')) return this.#handlerSlot(chunk, where);
-    if (name === 'srcdoc') return { kind: 'srcdoc', element };
-    if (!isUrlAttribute(element, name)) return { kind: 'attribute', element, name };
+    if (name === 'srcdoc') return slot({ kind: 'srcdoc', element });
+    if (!isUrlAttribute(element, name)) return slot({ kind: 'attribute', element, name });
     const decoded = decodeAttribute(chunk).text;
     if (this.#url) this.#url.parts.push(decoded);
     else {
       this.#url = { element, name, parts: [decoded], slots: [] };
-      this.urls.push(this.#url);
+      // A value whose start settles its scheme as safe costs renders nothing.
+      if (!prefixSettlesSafe(element, name, decoded)) this.urls.push(this.#url);
     }
     this.#url.slots.push(index);
-    return { kind: 'url', element, name };
+    return slot({ kind: 'url', element, name });
   }
 
   #handlerSlot(chunk: string, where: string): Slot {
@@ -315,7 +316,7 @@ class TemplateReader {
     for (const c of text) handler.feed(c);
     const position = handler.position();
     handler.value();
-    if (position === 'code') return { kind: 'code', where, language: 'script', attribute: true };
+    if (position === 'code') return slot({ kind: 'code', where, language: 'script', attribute: true });
     return refused(`${where}, inside a ${POSITIONS[position]}`, codeFix(position), true);
   }
 
@@ -377,16 +378,22 @@ class TemplateReader {
       const after = /[<!/a-z-]*$/.exec(tail)?.[0];
       return refused(`in <${element}>, right after \`${after}\``, 'put a space before the interpolation', false);
     }
-    if (!this.#code) return { kind: 'rcdata', element };
+    if (!this.#code) return slot({ kind: 'rcdata', element });
     const position = this.#code.position();
     this.#code.value();
     const where = `in <${element}>`;
     if (position === 'code')
-      return { kind: 'code', where, language: this.#kind === 'style' ? 'style' : 'script', attribute: false };
+      return slot({ kind: 'code', where, language: this.#kind === 'style' ? 'style' : 'script', attribute: false });
     return refused(`${where}, inside a ${POSITIONS[position]}`, codeFix(position), true);
   }
 }
 
+/** Every slot has every field, in one order: one object shape, so renders read `kind` fast. */
+function slot<T extends Slot>(fields: T): T {
+  const empty = { kind: '', element: '', name: '', where: '', fix: '', rawPasses: false, language: '', attribute: false };
+  return { ...empty, ...fields };
+}
+
 function refused(where: string, fix: string, rawPasses: boolean): Slot {
-  return { kind: 'refused', where, fix, rawPasses };
+  return slot({ kind: 'refused', where, fix, rawPasses });
 }

@@ -134,6 +134,21 @@ export function schemeOf(url: string): string {
   return scheme ? (scheme[1] as string).toLowerCase() : '';
 }
 
+/**
+ * Whether the static text before an attribute's first interpolation settles its URL as safe
+ * (`/people/`, `./`, `https://x/`): no value after it can give the URL a scheme, so renders need
+ * not check it. Not for lists, where any entry may start a URL.
+ */
+export function prefixSettlesSafe(element: string, name: string, prefix: string): boolean {
+  if (LIST_ATTRIBUTES.has(name) || ANIMATION_ELEMENTS.has(element)) return false;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the URL parser's own rule.
+  const seen = prefix.replace(/[\u0000-\u001f]/g, '').replace(/^ +/, '');
+  const scheme = /^[a-zA-Z][a-zA-Z0-9+.-]*/.exec(seen)?.[0];
+  if (seen === '' || seen.length === scheme?.length) return false;
+  if (scheme === undefined || seen[scheme.length] !== ':') return true;
+  return SAFE_SCHEMES.includes(scheme.toLowerCase());
+}
+
 /** The entries of a URL attribute's value that are each a URL. */
 function entriesOf(name: string, element: string, value: string): string[] {
   if (ANIMATION_ELEMENTS.has(element) && ANIMATION_VALUES.has(name)) return value.split(';');

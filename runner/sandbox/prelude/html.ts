@@ -91,6 +91,11 @@ const textOf = (value: unknown) =>
   value instanceof HtmlString || value instanceof JsonText ? value.value : String(value);
 
 function write(value: unknown, slot: Slot): string {
+  // The common case first: a string or a number in text or in a quoted attribute.
+  const kind = slot.kind;
+  if ((typeof value === 'string' || typeof value === 'number') && (kind === 'text' || kind === 'attribute')) {
+    return escapeHtml(String(value));
+  }
   if (Array.isArray(value)) return value.map((item) => write(item, slot)).join('');
   if (slot.kind === 'refused') {
     if (slot.rawPasses && value instanceof RawHtml) return value.value;
