@@ -385,19 +385,12 @@ describe('html: URL attributes', () => {
 
 describe('html: the plan is read once per template', () => {
   it('keeps one plan per call site, found again by the strings object', () => {
-    const render = (v: string) => html`<a href="${v}">${v}</a>`;
-    const strings: TemplateStringsArray[] = [];
-    const capture = (s: TemplateStringsArray, ..._values: unknown[]) => {
-      strings.push(s);
-      return s;
-    };
-    for (let i = 0; i < 2; i++) capture`<a href="${i}">`;
-    assert.equal(strings[0], strings[1]);
-    assert.equal(planOf(strings[0] as TemplateStringsArray), planOf(strings[1] as TemplateStringsArray));
+    const [first, second] = [0, 1].map((i) => t`<a href="${i}">`) as [TemplateStringsArray, TemplateStringsArray];
+    assert.equal(first, second);
+    assert.equal(planOf(first), planOf(second));
     // The same text at another call site is another template: another plan, equal to the first.
-    const other = capture`<a href="${0}">`;
-    assert.notEqual(planOf(other), planOf(strings[0] as TemplateStringsArray));
-    assert.deepEqual(planOf(other), planOf(strings[0] as TemplateStringsArray));
-    assert.equal(render('/a').value, '<a href="/a">/a</a>');
+    const other = t`<a href="${0}">`;
+    assert.notEqual(planOf(other), planOf(first));
+    assert.deepEqual(planOf(other), planOf(first));
   });
 });
