@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { html, json, planOf, raw } from '../../runner/sandbox/prelude/html.js';
-import { analyse, type Slot } from '../../runner/sandbox/prelude/html-tokenizer.js';
+import type { Slot } from '../../runner/sandbox/prelude/html-slots.js';
+import { analyse } from '../../runner/sandbox/prelude/html-tokenizer.js';
 
 /** The static strings of a template, as the tag gets them. */
 const t = (strings: TemplateStringsArray, ..._values: unknown[]) => strings;

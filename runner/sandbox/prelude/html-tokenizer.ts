@@ -8,41 +8,8 @@
  * another one's text must end in text too (`whole`), or the outer template refuses it.
  */
 import { type CodeReader, CssReader, codeFix, JsReader, POSITIONS } from './html-code.js';
+import { refused, type Slot, slot, type TemplatePlan, type UrlValue } from './html-slots.js';
 import { decodeAttribute, isUrlAttribute, prefixSettlesSafe } from './html-urls.js';
-
-/** A URL attribute that interpolations write to: its static text (decoded) around them. */
-export interface UrlValue {
-  readonly element: string;
-  readonly name: string;
-  /** The static text before, between and after its interpolations, as the browser reads it. */
-  readonly parts: string[];
-  /** The indices of its interpolations in the template. */
-  readonly slots: number[];
-}
-
-export type Slot =
-  | { readonly kind: 'text' }
-  | { readonly kind: 'rcdata'; readonly element: string }
-  | { readonly kind: 'attribute'; readonly element: string; readonly name: string }
-  | { readonly kind: 'url'; readonly element: string; readonly name: string }
-  | { readonly kind: 'srcdoc'; readonly element: string }
-  | {
-      readonly kind: 'code';
-      readonly where: string;
-      readonly language: 'script' | 'style';
-      readonly attribute: boolean;
-    }
-  | { readonly kind: 'comment' }
-  | { readonly kind: 'tag'; readonly element: string }
-  /** Refused whatever the value, but for `raw()` where `rawPasses`: `where` it is, `fix` what to write. */
-  | { readonly kind: 'refused'; readonly where: string; readonly fix: string; readonly rawPasses: boolean };
-
-export interface TemplatePlan {
-  readonly slots: readonly Slot[];
-  readonly urls: readonly UrlValue[];
-  /** Whether the template ends in text, outside any tag, comment, raw-text element or `<svg>`. */
-  readonly whole: boolean;
-}
 
 type State =
   | 'data'
@@ -386,14 +353,4 @@ class TemplateReader {
       return slot({ kind: 'code', where, language: this.#kind === 'style' ? 'style' : 'script', attribute: false });
     return refused(`${where}, inside a ${POSITIONS[position]}`, codeFix(position), true);
   }
-}
-
-/** Every slot has every field, in one order: one object shape, so renders read `kind` fast. */
-function slot<T extends Slot>(fields: T): T {
-  const empty = { kind: '', element: '', name: '', where: '', fix: '', rawPasses: false, language: '', attribute: false };
-  return { ...empty, ...fields };
-}
-
-function refused(where: string, fix: string, rawPasses: boolean): Slot {
-  return slot({ kind: 'refused', where, fix, rawPasses });
 }

@@ -4,7 +4,8 @@
  * makes a value safe: a URL attribute given a script's scheme, an unquoted attribute, a tag's
  * name, script and event handlers without `json()`.
  */
-import { analyse, type Slot, type TemplatePlan, type UrlValue } from './html-tokenizer.js';
+import type { Slot, TemplatePlan, UrlValue } from './html-slots.js';
+import { analyse } from './html-tokenizer.js';
 import { decodeAttribute, refusedUrl, SAFE_SCHEMES } from './html-urls.js';
 
 /** HTML written by `html`: `whole` when it ends in text, outside any tag (html-tokenizer.ts). */
