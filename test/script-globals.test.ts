@@ -105,7 +105,17 @@ describe('script globals: the declarations and a real sandbox', () => {
     const undeclared = sandbox.filter((name) => !declared.includes(name));
     assert.deepEqual(missingInSandbox, [], 'declared, but a sandbox lacks them: tsc accepts what fails');
     assert.deepEqual(undeclared, [], 'a sandbox has them, undeclared: add them to types/script-globals.d.ts');
-    for (const name of ['URL', 'fetch', 'TextEncoder', 'structuredClone', 'crypto', 'request', 'html', 'console']) {
+    for (const name of [
+      'URL',
+      'fetch',
+      'TextEncoder',
+      'structuredClone',
+      'crypto',
+      'request',
+      'html',
+      'json',
+      'console',
+    ]) {
       assert.ok(declared.includes(name), name);
     }
   });
@@ -128,7 +138,8 @@ void fetch(url, { signal: AbortSignal.any([controller.signal]) }).then((r: Respo
 void new Blob([bytes]).text();
 queueMicrotask(() => echo(atob(btoa(id)), performance.now(), copy.at, new FormData(), new Headers()));
 new EventTarget().dispatchEvent(new Event('x'));
-echo(html\`<p>\${request.path}</p>\`);
+echo(html\`<p>\${request.path}</p><script>const query = \${json(request.query)};</script>\`);
+const data: string = json({ at: 1 }).value;
 `;
     const accepted = typecheck(uses);
     assert.ok(accepted.ok, accepted.output);

@@ -23,14 +23,30 @@ interface PagewireHtml {
 /** Appends to the response body, as is (like PHP's echo). `html` values are written as HTML. */
 declare function echo(...parts: unknown[]): void;
 
+/** JSON made by `json()`, safe to write into a `<script>`, a `<style>` or an event-handler attribute. */
+interface PagewireJson {
+  readonly value: string;
+  toString(): string;
+}
+
 /**
- * HTML template tag: every interpolation is HTML-escaped unless it is an `html` value or
- * `raw()`. Arrays are joined; `null`, `undefined` and `false` write nothing.
+ * HTML template tag: each interpolation is escaped for where it lands (text, a quoted attribute,
+ * a URL attribute whose scheme is checked, `srcdoc`), and refused where no escaping makes a value
+ * safe (an unquoted attribute, a tag or attribute name, `<script>`, `<style>` and `on*` attributes
+ * without `json()`). `html` values are written as HTML in text, as text in attributes. Arrays are
+ * joined; `null`, `undefined` and `false` write nothing. See the README's "The `html` tag's contexts".
  */
 declare function html(strings: TemplateStringsArray, ...values: unknown[]): PagewireHtml;
 
-/** Marks text as HTML that must not be escaped. Only for text you trust. */
+/** Marks text as HTML that must not be escaped, nor its URL checked. Only for text you trust. */
 declare function raw(text: unknown): PagewireHtml;
+
+/**
+ * `value` as JSON that cannot end a `<script>`, a `<style>`, an attribute or a string in them
+ * (`<`, `>`, `&`, `'`, `` ` ``, `$`, `/`, U+2028 and U+2029 escaped): what `html` accepts in script.
+ * `undefined` is written `null`.
+ */
+declare function json(value: unknown): PagewireJson;
 
 /**
  * What the app's `context` option made of the request (`pagewire({ context: (req) => ({ user:

@@ -5,7 +5,7 @@
  * `SCRIPT_PARAMETERS` and in the prelude's `makePageGlobals`.
  *
  * What users see of them is declared in types/script-globals.d.ts (the public contract);
- * `html` and `raw` are globals of the whole sandbox, not per page.
+ * `html`, `raw` and `json` are globals of the whole sandbox, not per page.
  */
 import type { RequestData } from '../messages.js';
 

@@ -14,5 +14,5 @@ export const { port, script: mainScript } = boot;
 export const absolute = (file: string): string => (file === '.' ? boot.root : `${boot.root}/${file}`);
 export const dirnameOf = (file: string): string => (file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '.');
 
-/** The sandbox's global object, where scripts find `html`, `raw` and the guarded timers. */
+/** The sandbox's global object, where scripts find `html`, `raw`, `json` and the guarded timers. */
 export const sandboxGlobals = globalThis as unknown as Record<string, unknown>;

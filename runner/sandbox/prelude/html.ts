@@ -1,6 +1,31 @@
-/** `html` and `raw`: HTML templates that escape every interpolation but their own. */
+/**
+ * `html`, `raw` and `json`: HTML templates that escape each interpolation for the place it lands
+ * (html-tokenizer.ts reads where, once per template), and refuse the places where no escaping
+ * makes a value safe: a URL attribute given a script's scheme, an unquoted attribute, a tag's
+ * name, script and event handlers without `json()`.
+ */
+import type { Slot, TemplatePlan, UrlValue } from './html-slots.js';
+import { analyse } from './html-tokenizer.js';
+import { decodeAttribute, refusedUrl, SAFE_SCHEMES } from './html-urls.js';
 
+/** HTML written by `html`: `whole` when it ends in text, outside any tag (html-tokenizer.ts). */
 export class HtmlString {
+  readonly value: string;
+  readonly whole: boolean;
+  constructor(value: string, whole = true) {
+    this.value = value;
+    this.whole = whole;
+  }
+  toString(): string {
+    return this.value;
+  }
+}
+
+/** Text the script vouches for: written as is wherever it lands (`raw()`). */
+export class RawHtml extends HtmlString {}
+
+/** JSON that no `<script>`, `<style>` or attribute can be closed by (`json()`). */
+export class JsonText {
   readonly value: string;
   constructor(value: string) {
     this.value = value;
@@ -15,19 +40,134 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ESCAPES[c] as string);
 }
 
-function interpolate(value: unknown): string {
-  if (value === null || value === undefined || value === false) return '';
-  if (value instanceof HtmlString) return value.value;
-  if (Array.isArray(value)) return value.map(interpolate).join('');
-  return escapeHtml(String(value));
+/** In a comment, `-` and `!` too (`--!>` and `-->` end it), and never nothing (html-tokenizer.ts). */
+function escapeComment(text: string): string {
+  return escapeHtml(text).replace(/-/g, '&#45;').replace(/!/g, '&#33;') || ' ';
 }
 
-export function html(strings: TemplateStringsArray, ...values: unknown[]): HtmlString {
-  let out = strings[0] ?? '';
-  for (let i = 0; i < values.length; i++) out += interpolate(values[i]) + strings[i + 1];
-  return new HtmlString(out);
+const JSON_ESCAPES: Record<string, string> = {
+  '<': '\\u003c',
+  '>': '\\u003e',
+  '&': '\\u0026',
+  "'": '\\u0027',
+  '`': '\\u0060',
+  $: '\\u0024',
+  '/': '\\/',
+  '\u2028': '\\u2028',
+  '\u2029': '\\u2029',
+};
+
+export function json(value: unknown): JsonText {
+  const text = JSON.stringify(value) ?? 'null';
+  return new JsonText(text.replace(/[<>&'`$/\u2028\u2029]/g, (c) => JSON_ESCAPES[c] as string));
 }
 
 export function raw(text: unknown): HtmlString {
-  return new HtmlString(text === null || text === undefined ? '' : String(text));
+  return new RawHtml(text === null || text === undefined ? '' : String(text));
+}
+
+const plans = new WeakMap<object, TemplatePlan>();
+const TEXT: Slot = { kind: 'text' };
+
+/** The template's plan, read once: a call site's strings are the same object at every call. */
+export function planOf(strings: TemplateStringsArray): TemplatePlan {
+  let plan = plans.get(strings);
+  if (plan === undefined) {
+    plan = analyse(strings);
+    plans.set(strings, plan);
+  }
+  return plan;
+}
+
+export function html(strings: TemplateStringsArray, ...values: unknown[]): HtmlString {
+  const plan = planOf(strings);
+  let out = strings[0] ?? '';
+  for (let i = 0; i < values.length; i++) out += write(values[i], plan.slots[i] ?? TEXT) + (strings[i + 1] ?? '');
+  for (const url of plan.urls) checkUrl(url, values);
+  return new HtmlString(out, plan.whole);
+}
+
+const isNothing = (value: unknown) => value === null || value === undefined || value === false;
+const textOf = (value: unknown) =>
+  value instanceof HtmlString || value instanceof JsonText ? value.value : String(value);
+
+function write(value: unknown, slot: Slot): string {
+  // The common case first: a string or a number in text or in a quoted attribute.
+  const kind = slot.kind;
+  if ((typeof value === 'string' || typeof value === 'number') && (kind === 'text' || kind === 'attribute')) {
+    return escapeHtml(String(value));
+  }
+  if (Array.isArray(value)) return value.map((item) => write(item, slot)).join('');
+  if (slot.kind === 'refused') {
+    if (slot.rawPasses && value instanceof RawHtml) return value.value;
+    const raw = slot.rawPasses ? ' (or raw() for code you wrote)' : '; raw() does not pass here either';
+    throw refusal(`The value interpolated ${slot.where} is refused: ${slot.fix}${raw}.`);
+  }
+  if (isNothing(value)) return slot.kind === 'comment' ? ' ' : '';
+  if (value instanceof RawHtml) return slot.kind === 'comment' ? value.value || ' ' : value.value;
+  switch (slot.kind) {
+    case 'text':
+      if (!(value instanceof HtmlString)) return escapeHtml(textOf(value));
+      if (value.whole) return value.value;
+      throw refusal(
+        'An html value that ends inside a tag, a comment or a raw-text element is refused in text: each ' +
+          'html template is read on its own, and must close what it opens. Write the tag in one template.',
+      );
+    case 'srcdoc':
+      // A document in an attribute: markup (`html`) is escaped once, text twice.
+      return value instanceof HtmlString ? escapeHtml(value.value) : escapeHtml(escapeHtml(textOf(value)));
+    case 'code':
+      if (value instanceof JsonText) return slot.attribute ? escapeHtml(value.value) : value.value;
+      throw refusal(
+        `A value interpolated ${slot.where} is ${slot.language === 'style' ? 'CSS' : 'JavaScript'}: only ` +
+          'json(value) (or raw() for code you wrote) may be written there; json() writes a JSON value that ' +
+          `cannot end the ${slot.attribute ? 'attribute' : 'element'} nor a string in it.`,
+      );
+    case 'tag':
+      if (value === '') return '';
+      throw refusal(
+        `A value interpolated between the attributes of <${slot.element}> is refused: write the attribute ` +
+          `in the template (name="\${value}"), or raw() for attributes you built and checked yourself.`,
+      );
+    case 'comment':
+      return escapeComment(textOf(value));
+    default:
+      // Text inside <textarea>, <title>; quoted attribute values (markup there is text too).
+      return escapeHtml(textOf(value));
+  }
+}
+
+/** A URL attribute with at least one interpolation that is not `raw()`: its whole value is checked. */
+function checkUrl(url: UrlValue, values: readonly unknown[]): void {
+  if (!url.slots.some((index) => hasPlain(values[index]))) return;
+  let value = url.parts[0] ?? '';
+  url.slots.forEach((index, n) => {
+    value += urlText(values[index]) + (url.parts[n + 1] ?? '');
+  });
+  const refused = refusedUrl(url.element, url.name, value);
+  if (!refused) return;
+  const allowed = SAFE_SCHEMES.map((scheme) => `${scheme}:`).join(', ');
+  throw refusal(
+    `The URL interpolated in the ${url.name} attribute of <${url.element}> has the scheme "${refused.scheme}:", ` +
+      `which is refused (allowed: relative URLs, ${allowed}, and data: images in <img> and <source>). ` +
+      'Check the URL before writing it (new URL(value).protocol), or wrap a URL you built and trust in raw().',
+  );
+}
+
+function hasPlain(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(hasPlain);
+  return !isNothing(value) && !(value instanceof RawHtml);
+}
+
+/** What the browser reads of a value written into an attribute: the text it was escaped from. */
+function urlText(value: unknown): string {
+  if (Array.isArray(value)) return value.map(urlText).join('');
+  if (isNothing(value)) return '';
+  return value instanceof RawHtml ? decodeAttribute(value.value).text : textOf(value);
+}
+
+function refusal(message: string): Error {
+  const error = new Error(`html: ${message}`);
+  error.name = 'HtmlContextError';
+  return error;
 }

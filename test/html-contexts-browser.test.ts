@@ -1,0 +1,164 @@
+/**
+ * The `html` tag against the injections of issue 12, in Chromium: each script writes a hostile
+ * query value (`v`, `w`) where a developer would, and the page either is refused (the render
+ * answers 500 with the tag's error) or, where the value is allowed (`json()`, `srcdoc`), loads
+ * without the injected code running. Injected code sets `pwned` on the top window or on its own
+ * frame's; the page's load event, which waits for its images and frames, is when it is read.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser } from './helpers/browser.js';
+import { scriptsFolder } from './helpers/fixtures.js';
+import { startServer, type TestServer } from './helpers/server.js';
+
+const PWN = 'top.pwned = 1';
+const SCRIPTS: Record<string, string> = {
+  'href.ts': 'echo(html`<a id="link" href="${request.query.v}">link</a>`);',
+  'iframe-src.ts': 'echo(html`<iframe src="${request.query.v}"></iframe>`);',
+  'unquoted.ts': 'echo(html`<img src="/missing.png" class=${request.query.v}>`);',
+  'onerror.ts': 'echo(html`<img src="/missing.png" onerror="${request.query.v}">`);',
+  'script-expression.ts': 'echo(html`<script>var x = ${request.query.v};</script>`);',
+  'script-strings.ts': 'echo(html`<script>var a = "${request.query.v}", b = "${request.query.w}";</script>`);',
+  'script-string.ts': 'echo(html`<script>var x = "${request.query.v}";</script>`);',
+  'script-template.ts': 'echo(html`<script>var t = \\`${request.query.v}\\`;</script>`);',
+  'srcdoc.ts': 'echo(html`<iframe srcdoc="${request.query.v}"></iframe>`);',
+  'script-json.ts': 'echo(html`<script>var x = ${json(request.query.v)}; top.got = x;</script>`);',
+  'onerror-json.ts': 'echo(html`<img src="/missing.png" onerror="top.got = ${json(request.query.v)}">`);',
+};
+
+interface Visit {
+  status: number;
+  text: string;
+  /** Whether injected code ran, in the page or in any of its frames. */
+  ran(): Promise<boolean>;
+}
+
+describe('html contexts in a real browser (Chromium): injections through interpolations', { timeout: 240_000 }, () => {
+  const folder = scriptsFolder(SCRIPTS);
+  let server: TestServer;
+  let browser: Browser;
+  let page: Page;
+  before(async () => {
+    server = await startServer({ dir: folder.dir, dev: true });
+    browser = await launchBrowser();
+    page = await (await browser.newContext()).newPage();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    folder.remove();
+  });
+
+  async function visit(script: string, query: Record<string, string>): Promise<Visit> {
+    const response = await page.goto(`${server.url}/${script}?${new URLSearchParams(query)}`, { waitUntil: 'load' });
+    assert.ok(response);
+    const ran = async () => {
+      for (const frame of page.frames()) {
+        if (await frame.evaluate(() => (window as { pwned?: number }).pwned === 1)) return true;
+      }
+      return false;
+    };
+    return { status: response.status(), text: (await page.locator('body').textContent()) ?? '', ran };
+  }
+
+  /** The render must be refused, with the tag's error; a page that renders is the attack's to run. */
+  async function assertRefused(visited: Visit, reason: RegExp, trigger?: () => Promise<void>): Promise<void> {
+    if (visited.status === 200) {
+      await trigger?.();
+      assert.equal(await visited.ran(), false, 'the page rendered, and the injected script ran');
+      assert.fail('the page rendered: the value was not refused');
+    }
+    assert.equal(await visited.ran(), false, 'the injected script ran');
+    assert.equal(visited.status, 500, visited.text);
+    assert.match(visited.text, /HtmlContextError/);
+    assert.match(visited.text, reason);
+  }
+
+  it('href="${javascript:…}": refused, naming the attribute and the scheme (the link would run it)', async () => {
+    const visited = await visit('href', { v: `javascript:${PWN}` });
+    await assertRefused(visited, /the href attribute of <a> has the scheme "javascript:"/, async () => {
+      await page.click('#link');
+      await page.waitForFunction(() => (window as { pwned?: number }).pwned === 1);
+    });
+  });
+
+  for (const [name, v] of [
+    ['javascript:', `javascript:${PWN}`],
+    ['java<TAB>script:', `java\tscript:${PWN}`],
+    ['a leading control character and space', `\u0001 JavaScript:${PWN}`],
+    ['java<NEWLINE>script:', `java\nscript:${PWN}`],
+  ]) {
+    it(`iframe src="\${${name}…}": refused`, async () => {
+      const visited = await visit('iframe-src', { v: v as string });
+      await assertRefused(visited, /the src attribute of <iframe> has the scheme "javascript:"/);
+    });
+  }
+
+  it('iframe src="${data:text/html,…}": refused', async () => {
+    const visited = await visit('iframe-src', { v: 'data:text/html,<script>window.pwned = 1</script>' });
+    await assertRefused(visited, /the src attribute of <iframe> has the scheme "data:"/);
+  });
+
+  it('a reference in the value (&#106;avascript:) is text: the URL is relative and harmless', async () => {
+    const visited = await visit('iframe-src', { v: `&#106;avascript:${PWN}` });
+    assert.equal(visited.status, 200);
+    assert.equal(await visited.ran(), false);
+  });
+
+  it('an unquoted attribute (class=${…}) is refused: the value would add its own attributes', async () => {
+    const visited = await visit('unquoted', { v: 'x onerror=top.pwned=1' });
+    await assertRefused(visited, /unquoted value of the class attribute of <img>.*quote the attribute/);
+  });
+
+  it('an event handler (onerror="${…}") is refused without json()', async () => {
+    const visited = await visit('onerror', { v: PWN });
+    await assertRefused(visited, /the onerror attribute of <img> is JavaScript: only json\(value\)/);
+  });
+
+  it('a value as an expression in <script> is refused without json()', async () => {
+    const visited = await visit('script-expression', { v: `1; ${PWN}` });
+    await assertRefused(visited, /in <script> is JavaScript: only json\(value\)/);
+  });
+
+  it('values in string literals of <script> are refused (a trailing backslash would end the first)', async () => {
+    const visited = await visit('script-strings', { v: '\\', w: `;${PWN};//` });
+    await assertRefused(visited, /in <script>, inside a string literal is refused/);
+  });
+
+  it('"${</script><script>…}" in a <script> string is refused', async () => {
+    const visited = await visit('script-string', { v: `</script><script>${PWN}</script>` });
+    await assertRefused(visited, /in <script>, inside a string literal is refused/);
+  });
+
+  it('a value in a template literal of <script> is refused (${…} in it would run)', async () => {
+    const visited = await visit('script-template', { v: `\${${PWN}}` });
+    await assertRefused(visited, /in <script>, inside a template literal is refused/);
+  });
+
+  it('srcdoc="${<script>…}" is escaped twice: the frame shows the text, nothing runs', async () => {
+    const v = `<script>${PWN}</script><b>bold?</b>`;
+    const visited = await visit('srcdoc', { v });
+    assert.equal(visited.status, 200, visited.text);
+    assert.equal(await visited.ran(), false, 'the injected script ran');
+    const frame = page.frames().find((f) => f !== page.mainFrame());
+    assert.equal(await frame?.locator('body').textContent(), v);
+  });
+
+  it('json() in <script>: the value arrives whole and nothing in it runs', async () => {
+    const v = `</script><script>${PWN}</script><!-- \u2028 '" \`\${${PWN}}\``;
+    const visited = await visit('script-json', { v });
+    assert.equal(visited.status, 200, visited.text);
+    assert.equal(await visited.ran(), false, 'the injected script ran');
+    assert.equal(await page.evaluate(() => (window as { got?: string }).got), v);
+  });
+
+  it('json() in an event handler: attribute-escaped as well, the value arrives whole', async () => {
+    const v = `"');${PWN};//&quot;`;
+    const visited = await visit('onerror-json', { v });
+    assert.equal(visited.status, 200, visited.text);
+    await page.waitForFunction(() => (window as { got?: string }).got !== undefined);
+    assert.equal(await visited.ran(), false, 'the injected script ran');
+    assert.equal(await page.evaluate(() => (window as { got?: string }).got), v);
+  });
+});
