@@ -84,6 +84,7 @@ export function startPagewire(options: PagewireOptions, ownership: ProcessOwners
     env: resolved.env,
     reservedEvents: RESERVED_EVENT_NAMES,
     maxQueuedEvents: resolved.maxQueuedEvents,
+    maxResponseBytes: resolved.maxResponseBytes,
     guardProcess: ownership.ownsProcess,
   };
   const runner: ScriptRunner =
@@ -93,6 +94,7 @@ export function startPagewire(options: PagewireOptions, ownership: ProcessOwners
           workers: resolved.workers,
           watchdogTimeout: resolved.watchdogTimeout,
           maxWorkerHeapBytes: resolved.maxWorkerHeapBytes,
+          maxWorkerMemoryBytes: resolved.maxWorkerMemoryBytes,
           pinSources: !resolved.dev,
         })
       : new InProcessRunner(settings, 'later');

@@ -46,6 +46,8 @@ export interface SandboxSettings {
   reservedEvents: readonly string[];
   /** Events one page's mailbox may hold. */
   maxQueuedEvents: number;
+  /** Bytes a render's body may hold (UTF-8): `maxResponseBytes`. */
+  maxResponseBytes: number;
   /**
    * Reads a script file (relative to `root`). Default: from disk. The worker pool reads through
    * its main thread, so that every worker runs the same version of a file.
@@ -84,6 +86,7 @@ export class ScriptSandbox {
       forbiddenModules: [...settings.forbiddenModules],
       reservedEvents: [...settings.reservedEvents],
       maxQueuedEvents: settings.maxQueuedEvents,
+      maxResponseBytes: settings.maxResponseBytes,
       web: hostWeb(),
       pageContext: pageContext(),
     };

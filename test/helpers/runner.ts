@@ -18,6 +18,7 @@ export class RunnerHarness {
         env: DEFAULT_OPTIONS.env,
         reservedEvents: RESERVED_EVENT_NAMES,
         maxQueuedEvents: 100,
+        maxResponseBytes: 10 * 1024 * 1024,
         // The harness runs in a test process, or a child process of its own (rejection-child.ts).
         guardProcess: true,
       },

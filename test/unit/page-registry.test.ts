@@ -60,6 +60,7 @@ function start(overrides: Parameters<typeof resolveOptions>[0] extends infer O ?
       env: options.env,
       reservedEvents: RESERVED_EVENT_NAMES,
       maxQueuedEvents: 100,
+      maxResponseBytes: 10 * 1024 * 1024,
       guardProcess: false,
     },
     'later',
