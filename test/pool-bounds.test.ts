@@ -203,7 +203,7 @@ describe('a looping script requested again and again', () => {
   });
   after(() => server.close());
 
-  it("stops one worker at most: another session's live page survives, the index answers, the script is quarantined", async () => {
+  it("stops one worker at most: another session's page lives, the index answers, it's quarantined", async () => {
     const other = await renderLive(server.url, '/mark');
     const client = await joinPage(server.origin, other.pageId, other.cookie);
     const loops = Array.from({ length: 8 }, () => fetch(`${server.url}/loop`));
