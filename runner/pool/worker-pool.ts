@@ -224,16 +224,17 @@ export class WorkerPool implements ScriptRunner {
     if (incoming.kind === 'over-memory') return this.#stopOverMemory(slot, incoming);
     if (incoming.kind !== 'message') return;
     const { message } = incoming;
-    if (message.type === 'rendered' || message.type === 'render-failed') this.#rendered(message);
+    const { type } = message;
+    if (type === 'rendered' || type === 'render-failed' || type === 'page-closed') this.#rendered(message.pageId, type);
     this.#emit(message);
   }
 
-  /** A worker answered a render: its script is proven, and renders that waited for it go. */
-  #rendered({ pageId, type }: Extract<RunnerToHost, { type: 'rendered' | 'render-failed' }>): void {
+  /** A worker answered a render: its script is proven (not by a page closed), and renders waiting for it go. */
+  #rendered(pageId: string, type: 'rendered' | 'render-failed' | 'page-closed'): void {
     const script = this.#homes.scriptOf(pageId);
     if (script === undefined) return;
     if (type === 'rendered') this.#quarantine.forgive(script);
-    const held = this.#firstRenders.ended(script, pageId, true);
+    const held = this.#firstRenders.ended(script, pageId, type !== 'page-closed');
     if (held.length > 0) queueMicrotask(() => this.#resend(held));
   }
 
