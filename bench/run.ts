@@ -19,6 +19,7 @@ import { findPhp, startPhp } from './php.js';
 import { measureEditMemory, measureHotReload } from './hot-reload.js';
 import { measurePagewireTrips, measureRoundTrips } from './roundtrip.js';
 import { measureScale, type ScalePoint } from './scale.js';
+import { measureRendersBesideYieldingHog, percentile } from './yielding-hog.js';
 
 const { values: args } = parseArgs({
   options: { quick: { type: 'boolean' }, smoke: { type: 'boolean' }, out: { type: 'string' } },
@@ -32,6 +33,7 @@ const SIZES = {
     load: { seconds: 4 },
     trips: 10_000,
     loop: { ms: 1800, watchdog: 2000 },
+    yieldingHogMs: 3000,
     pages: [1000, 10_000],
     firstRenders: 21,
     packageRounds: 11,
@@ -43,6 +45,7 @@ const SIZES = {
     load: { seconds: 1 },
     trips: 500,
     loop: { ms: 1800, watchdog: 2000 },
+    yieldingHogMs: 1000,
     pages: [200, 1000],
     firstRenders: 4,
     packageRounds: 3,
@@ -54,6 +57,7 @@ const SIZES = {
     load: { requests: 64 },
     trips: 20,
     loop: { ms: 100, watchdog: 1000 },
+    yieldingHogMs: 100,
     pages: [10, 20],
     firstRenders: 2,
     packageRounds: 1,
@@ -277,6 +281,20 @@ figures.push({
 });
 
 lap('round trips while a script loops');
+
+// A script that keeps its worker busy while yielding: new renders should go to the other worker.
+const beside = await measureRendersBesideYieldingHog(size.yieldingHogMs);
+for (const q of [0.5, 0.99]) {
+  const [withHog, alone] = [percentile(beside.withHog, q), percentile(beside.alone, q)];
+  figures.push({
+    name: `render p${q * 100} while a script in another worker yields every 5 ms (${beside.withHog.length} renders)`,
+    value: Math.round(withHog * 100) / 100,
+    unit: 'ms',
+    baseline: { name: 'without it, ms', value: Math.round(alone * 100) / 100 },
+    ...judgeRatio(withHog, alone),
+  });
+}
+lap('renders beside a yielding script');
 
 // --- Memory per page, broadcast ----------------------------------------------------------
 const scale = await measureScale([...size.pages]);

@@ -5,8 +5,8 @@ import type { LogFields, Logger } from './logger.js';
 /**
  * What `onError` learns of an error, as data. `code` is stable:
  * - a script's: `COMPILE_ERROR`, `SCRIPT_NOT_FOUND`, `LOAD_ERROR`, `RENDER_ERROR`, `RENDER_TIMEOUT`,
- *   `EVENT_ERROR`, `TIMER_ERROR`, `CLOSE_ERROR`, `CHANNEL_ERROR`, `SCRIPT_STUCK`,
- *   `UNHANDLED_REJECTION`, `UNCAUGHT_EXCEPTION`;
+ *   `EVENT_ERROR`, `TIMER_ERROR`, `CLOSE_ERROR`, `CHANNEL_ERROR`, `SCRIPT_STUCK`, `SCRIPT_OUT_OF_MEMORY`,
+ *   `SCRIPT_QUARANTINED`, `UNHANDLED_REJECTION`, `UNCAUGHT_EXCEPTION`;
  * - Pagewire's own: `REQUEST_FAILED`, `CLOSE_FAILED`, `NO_WORKER`, `WORKER_STOPPED`, `WORKER_START_FAILED`;
  * - the app's, from its options: `CONTEXT_FAILED` (`context`), `SOCKET_MIDDLEWARE_FAILED` (`socketMiddleware`).
  */

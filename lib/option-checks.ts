@@ -80,6 +80,8 @@ const CHECKS: Record<OptionName, Check> = {
   maxBufferedBytes: bytes,
   maxTotalBufferedBytes: bytes,
   maxWorkerHeapBytes: bytes,
+  maxWorkerMemoryBytes: bytes,
+  maxResponseBytes: bytes,
   maxPagesPerSession: count,
   maxPages: count,
   maxPendingPages: count,
@@ -181,6 +183,7 @@ const RENAMED: Readonly<Record<string, string>> = {
   workerMemory: 'maxWorkerHeapBytes, in bytes: workerMemory was in MB',
   maxMessageSize: 'maxMessageBytes',
   maxBodySize: 'maxBodyBytes',
+  maxResponseSize: 'maxResponseBytes',
 };
 
 /** Edits (insert, delete, replace, swap two neighbours) from `a` to `b`: `idelTimeout` is 1 from `idleTimeout`. */

@@ -143,6 +143,19 @@ export interface PagewireOptions<Context extends object = object> {
    */
   maxWorkerHeapBytes?: number;
   /**
+   * With workers: the most memory a worker may hold, in bytes: its V8 heap and the memory outside
+   * it (`Buffer`s, `ArrayBuffer`s), which the heap limit does not count. Past it the worker is
+   * ended like a stuck one: its pages reload, and the script that ran is quarantined.
+   * @default 1073741824
+   */
+  maxWorkerMemoryBytes?: number;
+  /**
+   * Largest body a render may produce, in bytes (UTF-8): the echo that passes it fails the render
+   * (500), and no more of the body is kept.
+   * @default 10485760
+   */
+  maxResponseBytes?: number;
+  /**
    * Live pages one browser session may hold; past it its oldest unconnected page closes, else 429.
    * @default 64
    */
@@ -308,6 +321,8 @@ export const DEFAULT_OPTIONS: Readonly<Omit<ResolvedOptions, 'dir'>> = Object.fr
   maxBufferedBytes: 1024 * 1024,
   maxTotalBufferedBytes: 256 * 1024 * 1024,
   maxWorkerHeapBytes: 512 * 1024 * 1024,
+  maxWorkerMemoryBytes: 1024 * 1024 * 1024,
+  maxResponseBytes: 10 * 1024 * 1024,
   maxPagesPerSession: 64,
   maxPages: 100_000,
   maxPendingPages: 10_000,

@@ -86,6 +86,7 @@ export function startPagewire(options: PagewireOptions, ownership: ProcessOwners
     reservedEvents: RESERVED_EVENT_NAMES,
     maxQueuedEvents: resolved.maxQueuedEvents,
     fsJail: fsJailDirs(resolved),
+    maxResponseBytes: resolved.maxResponseBytes,
     guardProcess: ownership.ownsProcess,
   };
   const runner: ScriptRunner =
@@ -95,6 +96,7 @@ export function startPagewire(options: PagewireOptions, ownership: ProcessOwners
           workers: resolved.workers,
           watchdogTimeout: resolved.watchdogTimeout,
           maxWorkerHeapBytes: resolved.maxWorkerHeapBytes,
+          maxWorkerMemoryBytes: resolved.maxWorkerMemoryBytes,
           pinSources: !resolved.dev,
         })
       : new InProcessRunner(settings, 'later');

@@ -73,6 +73,10 @@ export type ScriptErrorCode =
   | 'CLOSE_ERROR'
   | 'CHANNEL_ERROR'
   | 'SCRIPT_STUCK'
+  /** The script took its worker's memory past `maxWorkerMemoryBytes`. */
+  | 'SCRIPT_OUT_OF_MEMORY'
+  /** The script made a worker stuck or run out of memory lately: refused for a while (503, an error frame). */
+  | 'SCRIPT_QUARANTINED'
   | 'UNHANDLED_REJECTION'
   | 'UNCAUGHT_EXCEPTION'
   | 'NO_WORKER'

@@ -81,13 +81,17 @@ export type RunnerToHost =
       /** True when the page stays alive and gets a socket; false for a plain, PHP-style page. */
       live: boolean;
     }
-  | { type: 'render-failed'; pageId: string; error: ScriptErrorInfo }
+  /**
+   * `retryAfter`: the script was not run, it is quarantined (it made a worker stuck lately): the
+   * request is answered 503 with this many seconds in `Retry-After`.
+   */
+  | { type: 'render-failed'; pageId: string; error: ScriptErrorInfo; retryAfter?: number }
   | { type: 'push'; pageId: string; name: string; data: string }
   | { type: 'broadcast'; script: string; name: string; data: string }
   | { type: 'publish'; channel: string; data: string }
   | { type: 'page-closed'; pageId: string; reason: CloseReason }
-  /** A client event the page could not take: its mailbox was full. */
-  | { type: 'event-refused'; pageId: string; name: string; reason: 'queue-full' }
+  /** A client event the page could not take: its mailbox was full, or its script is quarantined. */
+  | { type: 'event-refused'; pageId: string; name: string; reason: 'queue-full' | 'quarantined' }
   /** Settings a script chose for its page (`page.setDisconnectGrace(ms)`). */
   | { type: 'page-options'; pageId: string; disconnectGrace: number }
   | { type: 'script-error'; script: string; pageId?: string; error: ScriptErrorInfo }

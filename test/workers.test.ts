@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { launchBrowser } from './helpers/browser.js';
-import { sampleScripts, scriptsFolder, waitFor } from './helpers/fixtures.js';
+import { sampleScripts, scriptsFolder, waitFor, waitForAsync } from './helpers/fixtures.js';
 import { killOneWorker } from './helpers/kill-worker.js';
 import { joinPage, renderLive, startServer, type TestServer } from './helpers/server.js';
 
@@ -94,8 +94,12 @@ describe('scripts in worker threads', () => {
           "\\(event 'spin' of loop\\.ts, at loop\\.ts:3\\)",
       ),
     );
-    // The replacement worker serves the script again.
-    assert.match((await renderLive(server.url, '/loop')).body, /loop/);
+    // The script is quarantined (it would stop the next worker too); the replacement serves the others.
+    const again = await fetch(`${server.url}/loop`);
+    assert.equal(again.status, 503);
+    assert.ok(Number(again.headers.get('retry-after')) > 0);
+    assert.match(await again.text(), /loop\.ts is quarantined for \d+ s more/);
+    assert.equal((await fetch(`${server.url}/other`)).status, 200);
     otherClient.event(other.pageId, 'ping');
     await otherClient.next((f) => f.n === 'pong' && f.d === 4);
     await Promise.all([loopClient.close(), otherClient.close()]);
@@ -250,8 +254,13 @@ function __serverSocketEvent(name: string) {
       // Playwright's CSS selectors pierce open shadow roots.
       await page.click('pagewire-error-overlay button');
       await waitFor(() => navigations > 0, 'the reload');
-      await page.waitForSelector('#spin');
+      // The script is quarantined, and the reloaded page says so; saving a file ends it.
+      await page.waitForFunction(() => document.body.textContent?.includes('button.ts is quarantined'));
       assert.equal(await page.evaluate(() => document.querySelector('pagewire-error-overlay')), null);
+      site.write('button.ts', `echo('<p id="fixed">fixed</p>');\n`);
+      await waitForAsync(async () => (await fetch(`${server.url}/button`)).status === 200, 'the quarantine lifted');
+      await page.reload();
+      await page.waitForSelector('#fixed');
     } finally {
       await browser.close();
       await server.close();

@@ -121,6 +121,7 @@ export function createRequestHandler(
       // A page limit, not a script error: say which, to whoever hit it.
       const { refused } = result;
       options.logger.warn(`${script}: page refused: ${refused.message}`, { code: refused.code, script });
+      if (refused.retryAfter !== undefined) res.setHeader('retry-after', String(refused.retryAfter));
       return sendText(res, refused.status, refused.message);
     }
     if (!result.ok) return renderFailed(req, res, next, script, result.error, pageId, session, known === undefined);

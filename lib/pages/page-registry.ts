@@ -5,6 +5,7 @@ import { frame, type Frame } from '../socket/frames.js';
 import { AckBatch } from './ack-batch.js';
 import { CloseBatch } from './close-batch.js';
 import { DeadlineSweep } from './deadline-sweep.js';
+import { eventRefusedFrame } from './event-refused.js';
 import { IdleSweep } from './idle-sweep.js';
 import { contextChanged, pagesMatching, refuseFarewell, refuseFirstJoin } from './page-context.js';
 import { newPageEntry, type PageEntry, type PageMount, type PageSocket, ROOT_MOUNT } from './page-entry.js';
@@ -14,7 +15,7 @@ import { PageTable, type PageStats } from './page-table.js';
 import { PushBudget } from './push-budget.js';
 import { PushDelivery } from './push-delivery.js';
 import type { Refusal, RegistrySettings } from './registry-settings.js';
-import { RenderTracker, type PageRefusal, type Render, type RenderResult } from './render-tracker.js';
+import { failedRender, RenderTracker, type PageRefusal, type Render, type RenderResult } from './render-tracker.js';
 import { Tombstones } from './tombstones.js';
 
 export type { PageMount, PageSocket, PageStats, RenderResult, Refusal, RegistrySettings };
@@ -258,11 +259,9 @@ export class PageRegistry {
       case 'page-closed':
         this.#pageClosed(message.pageId, message.reason);
         return true;
-      case 'event-refused': {
-        const text = `event '${message.name}' refused: the page already has the most events waiting (maxQueuedEvents)`;
-        this.sendToPage(message.pageId, frame({ t: 'error', p: message.pageId, code: 'QUEUE_FULL', message: text }));
+      case 'event-refused':
+        this.sendToPage(message.pageId, eventRefusedFrame(message));
         return true;
-      }
       case 'page-options': {
         const entry = this.#table.get(message.pageId);
         if (entry) entry.grace = message.disconnectGrace;
@@ -328,7 +327,7 @@ export class PageRegistry {
     else if (entry?.state === 'rendering') this.#pend(entry);
     // Answered already when its deadline passed.
     if (!render) return;
-    if (message.type === 'render-failed') return render.resolve({ ok: false, error: message.error });
+    if (message.type === 'render-failed') return render.resolve(failedRender(message));
     const { status, headers, body } = message;
     render.resolve({ ok: true, status, headers, body, live: entry?.state === 'pending' });
   }

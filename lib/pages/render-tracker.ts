@@ -1,4 +1,4 @@
-import type { ScriptErrorInfo } from '../../runner/messages.js';
+import type { RunnerToHost, ScriptErrorInfo } from '../../runner/messages.js';
 import { DeadlineSweep } from './deadline-sweep.js';
 import { OldestFirst } from './oldest-first.js';
 import type { PageEntry } from './page-entry.js';
@@ -13,8 +13,17 @@ export type RenderResult =
 /** Why a page was refused before any script ran, as an HTTP status and a message. */
 export interface PageRefusal {
   status: 429 | 503;
-  code: 'TOO_MANY_PAGES_IN_SESSION' | 'TOO_MANY_PAGES' | 'SHUTTING_DOWN';
+  code: 'TOO_MANY_PAGES_IN_SESSION' | 'TOO_MANY_PAGES' | 'SHUTTING_DOWN' | 'SCRIPT_QUARANTINED';
   message: string;
+  /** Seconds for `Retry-After`. */
+  retryAfter?: number;
+}
+
+/** A runner's `render-failed`, as the request sees it: a quarantined script is refused (503), not failed. */
+export function failedRender(message: Extract<RunnerToHost, { type: 'render-failed' }>): RenderResult {
+  const { error, retryAfter } = message;
+  if (retryAfter === undefined) return { ok: false, error };
+  return { ok: false, refused: { status: 503, code: 'SCRIPT_QUARANTINED', message: error.message, retryAfter } };
 }
 
 export interface Render {

@@ -1,9 +1,13 @@
+import type { HostToRunner } from '../messages.js';
+
 /** What the pool asked of a worker, for the log when it has to be stopped. */
 export interface Task {
   /** `event 'save'`, `the render`, `channel 'chat'`. */
   what: string;
   script?: string;
   pageId?: string;
+  /** A render's message, kept until the worker starts it: one it never started can go to another. */
+  render?: Extract<HostToRunner, { type: 'render' }>;
 }
 
 export function describeTask(task: Task): string {
@@ -36,6 +40,17 @@ export class TaskLedger {
   /** The task the worker runs now; undefined between tasks (a timer, code after an await). */
   running(): Task | undefined {
     return this.#tasks.get(Atomics.load(this.#progress, 0));
+  }
+
+  /** The last task the worker started (it may still run, or have awaited). */
+  lastStarted(): Task | undefined {
+    return this.#tasks.get(Atomics.load(this.#progress, 1));
+  }
+
+  /** Tasks sent and not started yet, in order. */
+  unstarted(): Task[] {
+    const started = Atomics.load(this.#progress, 1);
+    return [...this.#tasks].filter(([number]) => ((number - started) | 0) > 0).map(([, task]) => task);
   }
 
   /** Forgets the tasks the worker has gone past: it takes them in order. */

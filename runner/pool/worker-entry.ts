@@ -3,11 +3,12 @@
 import '../packages/install-guard.js';
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { InProcessRunner } from '../in-process-runner.js';
+import { MEMORY_CHECK_INTERVAL, memoryOver } from './memory-watch.js';
 import type { FromWorker, SourceAnswer, ToWorker, WorkerData } from './worker-protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('runner/worker-entry runs in a worker thread');
-const { settings, aliveInterval, sources, signal, progress } = workerData as WorkerData;
+const { settings, aliveInterval, maxMemoryBytes, sources, signal, progress } = workerData as WorkerData;
 const send = (message: FromWorker) => port.postMessage(message);
 const flag = new Int32Array(signal);
 const [RUNNING, STARTED] = [0, 1];
@@ -39,6 +40,20 @@ const sayAlive = () => {
 };
 const alive = setInterval(sayAlive, aliveInterval);
 
+/**
+ * Past its memory limit, the worker tells the pool and then runs nothing more (a script that
+ * allocates between awaits would go on): the pool terminates it, which ends the wait.
+ */
+function checkMemory(inTask: boolean): void {
+  const over = memoryOver(maxMemoryBytes);
+  if (!over) return;
+  send({ kind: 'over-memory', ...over, inTask });
+  for (;;) Atomics.wait(halt, 0, 0);
+}
+const halt = new Int32Array(new SharedArrayBuffer(4));
+// On a timer too: memory grows in timers and after awaits, which are no task's.
+const memoryCheck = setInterval(() => checkMemory(false), MEMORY_CHECK_INTERVAL);
+
 port.on('message', (incoming: ToWorker) => {
   // A long queue of quick messages is work, not a stuck script, though timers wait behind it.
   if (Date.now() - lastAlive > aliveInterval) sayAlive();
@@ -51,9 +66,11 @@ port.on('message', (incoming: ToWorker) => {
       } finally {
         // What runs later (a timer, code after an await) is no message's.
         Atomics.store(tasks, RUNNING, 0);
+        checkMemory(true);
       }
     case 'close':
       clearInterval(alive);
+      clearInterval(memoryCheck);
       void runner.close().then(() => {
         send({ kind: 'closed' });
         port.close();

@@ -1,12 +1,17 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { MessageChannel, Worker } from 'node:worker_threads';
+import { MessageChannel, type Worker } from 'node:worker_threads';
 import type { HostToRunner, RunnerToHost, ScriptRunner } from '../messages.js';
 import type { RunnerSettings } from '../in-process-runner.js';
 import { PageHomes } from '../page-homes.js';
-import { ScriptError } from '../script-error.js';
+import { closeWorker } from './close-worker.js';
+import { FirstRenders, type RenderMessage } from './first-renders.js';
+import { Quarantine } from './quarantine.js';
+import { runnerSettings, spawnWorker } from './spawn-worker.js';
+import { overMemoryReport, quarantinedRender, quarantineLog, stuckReport } from './stop-reports.js';
 import { whereStuck } from './stuck-stack.js';
 import { describeTask, TaskLedger, type Task } from './task-ledger.js';
+import { type Load, busy, measureLoad, newLoad } from './worker-load.js';
 import type { FromWorker, SourceAnswer, ToWorker, WorkerData } from './worker-protocol.js';
 import { forLog } from '../../lib/log-text.js';
 
@@ -17,6 +22,8 @@ export interface PoolSettings extends RunnerSettings {
   watchdogTimeout: number;
   /** Heap limit of each worker, in bytes (V8's old generation). */
   maxWorkerHeapBytes: number;
+  /** Heap and external memory (Buffers) of each worker, in bytes: past it, the worker is ended. */
+  maxWorkerMemoryBytes: number;
   /**
    * Production: a script's source is read once, and every worker runs that version, even after
    * an edit on the server. Off in dev, where edits are reloaded.
@@ -42,7 +49,9 @@ interface Slot {
   lastAlive: number;
   /** Tasks sent and maybe not started yet: what a stuck worker is stuck in. */
   tasks: TaskLedger;
-  /** The watchdog found it stuck: it is being stopped. */
+  /** How busy its event loop was lately: new renders go to a worker that is answering. */
+  load: Load;
+  /** The watchdog found it stuck, or it passed its memory limit: it is being stopped. */
   stuck: boolean;
   closed: Promise<void> | undefined;
 }
@@ -66,6 +75,9 @@ export class WorkerPool implements ScriptRunner {
   #bootFailures = 0;
   /** Production: script sources as first read, so a file is one version for every worker. */
   readonly #sources = new Map<string, SourceAnswer>();
+  /** Scripts that made a worker stuck or pass its memory limit lately. */
+  readonly #quarantine = new Quarantine();
+  readonly #firstRenders = new FirstRenders<Slot>();
 
   constructor(settings: PoolSettings) {
     if (!(Number.isInteger(settings.workers) && settings.workers > 0))
@@ -81,23 +93,21 @@ export class WorkerPool implements ScriptRunner {
 
   post(message: HostToRunner): void {
     switch (message.type) {
-      case 'render': {
-        const slot = this.#pick();
-        if (!slot) {
-          const message_ = 'no worker thread is running: they could not start (see the log)';
-          const error = { code: 'NO_WORKER' as const, name: 'Error', message: message_, file: message.script };
-          return this.#answerLater({ type: 'render-failed', pageId: message.pageId, error });
-        }
-        this.#homes.place(message.pageId, slot, message.script);
-        return this.#send(slot, message, { what: 'the render', script: message.script, pageId: message.pageId });
-      }
+      case 'render':
+        return this.#render(message);
       case 'event': {
-        const slot = this.#homes.homeOf(message.pageId);
-        if (!slot) return this.#answerLater({ type: 'page-closed', pageId: message.pageId, reason: 'crashed' });
-        const script = this.#homes.scriptOf(message.pageId);
-        return this.#send(slot, message, { what: `event '${forLog(message.name)}'`, script, pageId: message.pageId });
+        // A live page stays in its worker: its events never move.
+        const { pageId, name } = message;
+        const slot = this.#homes.homeOf(pageId);
+        if (!slot) return this.#answerLater({ type: 'page-closed', pageId, reason: 'crashed' });
+        const script = this.#homes.scriptOf(pageId);
+        if (this.#quarantine.retryAfter(script) > 0)
+          return this.#answerLater({ type: 'event-refused', pageId, name, reason: 'quarantined' });
+        return this.#send(slot, message, { what: `event '${forLog(name)}'`, script, pageId });
       }
       case 'close-pages': {
+        // Renders still waiting for their script's first are not sent: their pages are homeless.
+        this.#firstRenders.drop(new Set(message.pageIds));
         const { byHome, homeless } = this.#homes.group(message.pageIds);
         for (const pageId of homeless) this.#answerLater({ type: 'page-closed', pageId, reason: message.reason });
         for (const [slot, pageIds] of byHome) {
@@ -110,6 +120,9 @@ export class WorkerPool implements ScriptRunner {
         for (const slot of this.#slots) this.#send(slot, message, { what: `channel '${message.channel}'` });
         return;
       case 'files-changed':
+        // Dev: the fix of a quarantined script may be among them; and any script may loop now.
+        this.#quarantine.clear();
+        this.#firstRenders.unproveAll();
         // Every worker may run a sandbox of a changed file.
         for (const slot of this.#slots) this.#send(slot, message, { what: 'files changed' });
         return;
@@ -118,6 +131,26 @@ export class WorkerPool implements ScriptRunner {
         throw new Error(`unknown runner message ${JSON.stringify(unknown)}`);
       }
     }
+  }
+
+  /**
+   * A render goes to a worker that answers. It is refused at once when its script is quarantined,
+   * and waits when its script is unproven and its first render holds a worker (first-renders.ts).
+   */
+  #render(message: RenderMessage): void {
+    const { script, pageId } = message;
+    const retryAfter = this.#quarantine.retryAfter(script);
+    if (retryAfter > 0) return this.#answerLater(quarantinedRender(script, pageId, retryAfter));
+    if (this.#firstRenders.hold(message)) return;
+    const slot = this.#pick();
+    if (!slot) {
+      const text = 'no worker thread is running: they could not start (see the log)';
+      const error = { code: 'NO_WORKER' as const, name: 'Error', message: text, file: script };
+      return this.#answerLater({ type: 'render-failed', pageId, error });
+    }
+    this.#firstRenders.sent(script, pageId, slot);
+    this.#homes.place(pageId, slot, script);
+    this.#send(slot, message, { what: 'the render', script, pageId, render: message });
   }
 
   close(): Promise<void> {
@@ -138,27 +171,17 @@ export class WorkerPool implements ScriptRunner {
       Atomics.notify(flag, 0);
     });
     port1.unref();
-    const { root, forbiddenModules, env, reservedEvents, maxQueuedEvents, fsJail } = this.#settings;
-    // The worker's runner guards its own thread; the pool's `guardProcess` is about this one.
-    const settings = { root, forbiddenModules, env, reservedEvents, maxQueuedEvents, fsJail };
     const progress = new SharedArrayBuffer(8);
-    const data: WorkerData = { settings, aliveInterval: ALIVE_INTERVAL, sources: port2, signal, progress };
-    const resourceLimits = { maxOldGenerationSizeMb: this.#settings.maxWorkerHeapBytes / MB };
-    const options = { workerData: data, transferList: [port2], resourceLimits };
-    const worker = import.meta.url.endsWith('.ts')
-      ? // Run from source (tests, tsx): a worker does not inherit tsx's loader, so it registers
-        // it before it loads the TypeScript entry.
-        new Worker(
-          `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then(({ register }) => {` +
-            ` register(); return import(${JSON.stringify(new URL('./worker-entry.ts', import.meta.url).href)}); })`,
-          { ...options, eval: true },
-        )
-      : new Worker(new URL('./worker-entry.js', import.meta.url), options);
+    const [aliveInterval, maxMemoryBytes] = [ALIVE_INTERVAL, this.#settings.maxWorkerMemoryBytes];
+    const settings = runnerSettings(this.#settings);
+    const data: WorkerData = { settings, aliveInterval, maxMemoryBytes, sources: port2, signal, progress };
+    const worker = spawnWorker(data, { maxOldGenerationSizeMb: this.#settings.maxWorkerHeapBytes / MB });
     const slot: Slot = {
       worker,
       started: false,
       lastAlive: performance.now(),
       tasks: new TaskLedger(new Int32Array(progress)),
+      load: newLoad(worker),
       stuck: false,
       closed: undefined,
     };
@@ -171,10 +194,15 @@ export class WorkerPool implements ScriptRunner {
     return slot;
   }
 
-  /** The worker with the fewest pages, ties in turn; one being stopped only when all are. */
+  /**
+   * The worker with the fewest pages, ties in turn, among those answering (not held by a script,
+   * even one that yields: worker-load.ts); one busy only when all are, being stopped only when all are.
+   */
   #pick(): Slot | undefined {
+    const now = performance.now();
     const running = this.#slots.filter((slot) => !slot.stuck);
-    const slots = running.length > 0 ? running : this.#slots;
+    const answering = running.filter((slot) => !busy(slot.load, slot.lastAlive, now));
+    const slots = answering.length > 0 ? answering : running.length > 0 ? running : this.#slots;
     if (slots.length === 0) return undefined;
     let best = slots[this.#next++ % slots.length] as Slot;
     for (const slot of slots) if (this.#homes.count(slot) < this.#homes.count(best)) best = slot;
@@ -192,8 +220,27 @@ export class WorkerPool implements ScriptRunner {
       slot.started = true;
       this.#bootFailures = 0;
     }
+    if (incoming.kind === 'over-memory') return this.#stopOverMemory(slot, incoming);
     if (incoming.kind !== 'message') return;
-    this.#emit(incoming.message);
+    const { message } = incoming;
+    const { type } = message;
+    if (type === 'rendered' || type === 'render-failed' || type === 'page-closed') this.#rendered(message.pageId, type);
+    this.#emit(message);
+  }
+
+  /** A worker answered a render: its script is proven (not by a page closed), and renders waiting for it go. */
+  #rendered(pageId: string, type: 'rendered' | 'render-failed' | 'page-closed'): void {
+    const script = this.#homes.scriptOf(pageId);
+    if (script === undefined) return;
+    if (type === 'rendered') this.#quarantine.forgive(script);
+    const held = this.#firstRenders.ended(script, pageId, type !== 'page-closed');
+    if (held.length > 0) queueMicrotask(() => this.#resend(held));
+  }
+
+  /** Renders sent again through `post`'s path (quarantine, first renders, a worker that answers). */
+  #resend(renders: readonly RenderMessage[]): void {
+    if (this.#closing !== undefined) return;
+    for (const render of renders) this.#render(render);
   }
 
   #emit(message: RunnerToHost): void {
@@ -226,6 +273,13 @@ export class WorkerPool implements ScriptRunner {
     const now = performance.now();
     const late = now - this.#lastCheck > 2 * ALIVE_INTERVAL;
     this.#lastCheck = now;
+    for (const slot of this.#slots) measureLoad(slot.load, now);
+    // A first render seen yielding (its worker answers) lets the renders that waited for it go.
+    for (const first of this.#firstRenders.waiting()) {
+      const { load, lastAlive } = first.home;
+      if (!first.home.stuck && load.since >= first.since && !busy(load, lastAlive, now))
+        this.#resend(this.#firstRenders.release(first));
+    }
     if (late) {
       // This thread was held (a long GC, host work): the workers' messages wait in the queue
       // behind this timer. Their silence says nothing this round.
@@ -245,31 +299,52 @@ export class WorkerPool implements ScriptRunner {
     // The message it is stuck in; none when it is stuck in a timer, or in code after an await.
     const task = slot.tasks.running() ?? { what: 'a timer, or code after an await' };
     let where = '';
+    // The script quarantined: the outermost script frame's (a partial may hold the loop), or the task's.
+    let culprit = task.script;
     try {
       const frames = await whereStuck(slot.worker, PAUSE_WAIT);
-      const at = frames[0];
+      const [at] = frames;
       if (at && this.#closing === undefined) {
         where = `, at ${at.file}:${at.line}`;
-        // The page's own script is the outermost frame; the loop itself may be in a partial.
-        const script = (frames.at(-1) ?? at).file;
-        const ours = task.script === script;
-        const stack = frames
-          .map((frame) => `    at ${frame.functionName || '<top level>'} (${frame.file}:${frame.line})`)
-          .join('\n');
         const source = this.#source(at.file);
-        const held = `held its worker for more than ${this.#settings.watchdogTimeout} ms without yielding`;
-        const what = ours ? task.what : 'a script';
-        const message = `${what} ${held}: an endless loop? Its worker was stopped and its pages reload`;
-        const error = new ScriptError(
-          { code: 'SCRIPT_STUCK', name: 'Error', message, file: at.file, line: at.line, stack },
+        const report = stuckReport(
+          task,
+          [at, ...frames.slice(1)],
+          this.#settings.watchdogTimeout,
           'source' in source ? source.source : undefined,
-        ).info;
-        this.#emit({ type: 'script-error', script, pageId: ours ? task.pageId : undefined, error });
+        );
+        culprit = report.script;
+        this.#emit(report);
       }
     } finally {
       const held = `a script held it for more than ${this.#settings.watchdogTimeout} ms without yielding`;
+      if (culprit) this.#quarantineScript(culprit, `made a worker stuck${where}`);
       this.#fail(slot, `${held} (${describeTask(task)}${where})`);
     }
+  }
+
+  /**
+   * A worker passed its memory limit and waits to be terminated: reported against the script of
+   * the task it ran, or last started (memory found on a timer grew after an await, or in a timer).
+   */
+  #stopOverMemory(slot: Slot, used: Extract<FromWorker, { kind: 'over-memory' }>): void {
+    if (slot.stuck) return;
+    slot.stuck = true;
+    const task = slot.tasks.lastStarted() ?? { what: 'a timer, or code after an await' };
+    const { why, limit, error } = overMemoryReport(task, used, this.#settings.maxWorkerMemoryBytes);
+    if (task.script && error) {
+      this.#emit({ type: 'script-error', script: task.script, pageId: task.pageId, error });
+      this.#quarantineScript(task.script, `took a worker's memory past ${limit}`);
+    }
+    this.#fail(slot, why);
+  }
+
+  /** Refuses the script's renders and events for a while, and says so in the log. */
+  #quarantineScript(script: string, why: string): void {
+    if (this.#closing !== undefined) return;
+    const ms = this.#quarantine.add(script);
+    this.#firstRenders.unprove(script);
+    this.#emit(quarantineLog(script, ms, why));
   }
 
   /** Ends a worker that is stuck or gone, tells its pages, and starts another in its place. */
@@ -294,8 +369,17 @@ export class WorkerPool implements ScriptRunner {
     const error = { code: 'WORKER_STOPPED' as const, name: 'Error', message: text };
     this.#emit({ type: 'log', script: '', level: 'error', text, error });
     const scriptOf = new Map(pages.map((pageId) => [pageId, this.#homes.scriptOf(pageId) ?? '']));
+    // Renders the worker never started ran no script code: they go to another worker, not fail.
+    // One it started may have done anything once already (written a file, charged a card): it fails.
+    const unstarted = slot.tasks.unstarted().flatMap((task) => (task.render ? [task.render] : []));
+    const again = new Set(unstarted.map((render) => render.pageId));
+    // Renders that waited for a first render in this worker: sent again, after the unstarted ones.
+    const held = this.#firstRenders
+      .in(slot)
+      .flatMap((first) => this.#firstRenders.ended(first.script, first.pageId, false));
     const { rendering, live } = this.#homes.evict(slot);
     for (const pageId of rendering) {
+      if (again.has(pageId)) continue;
       const script = scriptOf.get(pageId) ?? '';
       const message = `the worker rendering ${script} was stopped: ${why}`;
       this.#emit({
@@ -305,21 +389,11 @@ export class WorkerPool implements ScriptRunner {
       });
     }
     for (const pageId of live) this.#emit({ type: 'page-closed', pageId, reason: 'crashed' });
+    this.#resend([...unstarted, ...held]);
   }
 
   #closeSlot(slot: Slot): Promise<void> {
-    slot.closed ??= new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      const timer = setTimeout(() => void slot.worker.terminate().then(done), CLOSE_WAIT);
-      slot.worker.on('message', (message: FromWorker) => {
-        if (message.kind === 'closed') void slot.worker.terminate().then(done);
-      });
-      slot.worker.once('exit', done);
-      slot.worker.postMessage({ kind: 'close' } satisfies ToWorker);
-    });
+    slot.closed ??= closeWorker(slot.worker, CLOSE_WAIT);
     return slot.closed;
   }
 }

@@ -12,11 +12,18 @@ export type FromWorker =
   | { kind: 'message'; message: RunnerToHost }
   /** Sent on a timer: a worker that stops sending it is stuck in a script. */
   | { kind: 'alive' }
+  /**
+   * Its memory (heap and external) passed `maxMemoryBytes`; it then waits, running nothing more,
+   * to be terminated. `inTask`: found as the last task started ended, not on a timer.
+   */
+  | { kind: 'over-memory'; heapBytes: number; externalBytes: number; inTask: boolean }
   | { kind: 'closed' };
 
 export interface WorkerData {
   settings: Omit<RunnerSettings, 'readSource' | 'guardProcess'>;
   aliveInterval: number;
+  /** The worker's V8 heap and external memory together may not pass this (`maxWorkerMemoryBytes`). */
+  maxMemoryBytes: number;
   /** Where the worker asks for a file's source, and waits on `signal` for the answer. */
   sources: MessagePort;
   signal: SharedArrayBuffer;

@@ -112,6 +112,8 @@ export interface SandboxBoot {
   reservedEvents: string[];
   /** Events a page's mailbox may hold; `dispatch` answers `full` past it. */
   maxQueuedEvents: number;
+  /** Bytes a render's body may hold (UTF-8); the echo past it fails the render. */
+  maxResponseBytes: number;
   /** The host's web platform globals (host-web.ts), installed by prelude/web-globals.ts. */
   web: HostWeb;
   /** Which page's code runs now, across `await`s (prelude/current-page.ts). */

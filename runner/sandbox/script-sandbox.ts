@@ -51,6 +51,8 @@ export interface SandboxSettings {
   maxQueuedEvents: number;
   /** The file-system jail's folders (dataDir, readDirs), absolute: runner/fs-jail/. */
   fsJail: FsJailSettings;
+  /** Bytes a render's body may hold (UTF-8): `maxResponseBytes`. */
+  maxResponseBytes: number;
   /**
    * Reads a script file (relative to `root`). Default: from disk. The worker pool reads through
    * its main thread, so that every worker runs the same version of a file.
@@ -89,6 +91,7 @@ export class ScriptSandbox {
       forbiddenModules: [...settings.forbiddenModules],
       reservedEvents: [...settings.reservedEvents],
       maxQueuedEvents: settings.maxQueuedEvents,
+      maxResponseBytes: settings.maxResponseBytes,
       web: hostWeb(),
       pageContext: pageContext(),
     };

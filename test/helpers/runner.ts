@@ -20,6 +20,7 @@ export class RunnerHarness {
         reservedEvents: RESERVED_EVENT_NAMES,
         maxQueuedEvents: 100,
         fsJail: { dataDir: path.join(root, '_data'), readDirs: [] },
+        maxResponseBytes: 10 * 1024 * 1024,
         // The harness runs in a test process, or a child process of its own (rejection-child.ts).
         guardProcess: true,
       },

@@ -62,6 +62,7 @@ function start(overrides: Parameters<typeof resolveOptions>[0] extends infer O ?
       reservedEvents: RESERVED_EVENT_NAMES,
       maxQueuedEvents: 100,
       fsJail: fsJailDirs(options),
+      maxResponseBytes: 10 * 1024 * 1024,
       guardProcess: false,
     },
     'later',

@@ -45,4 +45,26 @@ describe('TaskLedger (the watchdog bookkeeping of one worker)', () => {
     const fromMinusOne = new TaskLedger(new Int32Array(new SharedArrayBuffer(8)), -1);
     assert.equal(fromMinusOne.add({ what: 'x' }), 1, '0 is never a task number');
   });
+
+  it('names the last task started after it awaited, and the tasks never started (renders go elsewhere)', () => {
+    const progress = new Int32Array(new SharedArrayBuffer(8));
+    const ledger = new TaskLedger(progress, 2 ** 31 - 2);
+    // The worker went through every task before these.
+    Atomics.store(progress, 1, 2 ** 31 - 2);
+    const numbers = [1, 2, 3].map((n) => ledger.add({ what: `task ${n}`, script: `s${n}.ts` }));
+    assert.deepEqual(
+      ledger.unstarted().map((task) => task.what),
+      ['task 1', 'task 2', 'task 3'],
+    );
+    const thread = worker(progress);
+    thread.starts(numbers[1] as number);
+    thread.idles();
+    assert.equal(ledger.running(), undefined);
+    assert.equal(ledger.lastStarted()?.script, 's2.ts', 'its code after an await is still the last it started');
+    assert.deepEqual(
+      ledger.unstarted().map((task) => task.what),
+      ['task 3'],
+      'across the wrap of the numbers',
+    );
+  });
 });

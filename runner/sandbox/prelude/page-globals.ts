@@ -1,7 +1,7 @@
 /** The `ScriptGlobals` of one page: what its instance of the script sees as its own variables. */
 import type { LogLevel, RequestData } from '../../messages.js';
 import type { ScriptGlobals, ScriptResponse } from '../script-globals.js';
-import { absolute, dirnameOf, mainScript, port } from './boot.js';
+import { absolute, boot, dirnameOf, mainScript, port } from './boot.js';
 import { inPage } from './current-page.js';
 import { guard } from './errors.js';
 import { checkEventName, dataJson } from './event-data.js';
@@ -33,8 +33,12 @@ export function makePageGlobals(page: PageState, request: RequestData): ScriptGl
 
   const echo = (...parts: unknown[]) => {
     ensureRendering('echo()');
+    if (page.overflow) throw page.overflow;
     for (const part of parts) {
-      page.out.push(part instanceof HtmlString ? part.value : part === null || part === undefined ? '' : String(part));
+      const text = part instanceof HtmlString ? part.value : part === null || part === undefined ? '' : String(part);
+      page.outBytes += utf8Length(text);
+      if (page.outBytes > boot.maxResponseBytes) overflowed(page);
+      page.out.push(text);
     }
   };
 
@@ -134,4 +138,31 @@ export function makePageGlobals(page: PageState, request: RequestData): ScriptGl
     __dirname: absolute(dirnameOf(mainScript)),
     __pagewireHook: setHook,
   };
+}
+
+/** UTF-8 bytes of `text`: its length when ASCII (a regular expression scans it natively). */
+function utf8Length(text: string): number {
+  if (!NON_ASCII.test(text)) return text.length;
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    // A surrogate pair is 4 bytes for 2 units: 2 each; a lone one is written as U+FFFD, 3 bytes.
+    bytes += unit < 0x80 ? 1 : unit < 0x800 ? 2 : unit >= 0xd800 && unit < 0xe000 ? 2 : 3;
+  }
+  return bytes;
+}
+const NON_ASCII = /[\u0080-\uffff]/;
+
+/**
+ * The body passed `maxResponseBytes`: what it held is let go at once, and the render fails with
+ * this error, thrown at the echo (its stack names the script's line) and again at every later one.
+ */
+function overflowed(page: PageState): never {
+  page.out = [];
+  page.overflow = new RangeError(
+    `the response body passed maxResponseBytes (${boot.maxResponseBytes} bytes) at this echo(): ` +
+      'the render fails rather than send it. Send less (paginate, or serve a file as a static one), ' +
+      'or raise maxResponseBytes',
+  );
+  throw page.overflow;
 }

@@ -18,6 +18,10 @@ export interface PageState {
   /** The script's `__serverSocketEvent`, once its top-level code ran. */
   hook: Hook | undefined;
   out: string[];
+  /** UTF-8 bytes in `out`, held to `maxResponseBytes`. */
+  outBytes: number;
+  /** The error of the echo that passed `maxResponseBytes`: the render fails with it, whatever follows. */
+  overflow: Error | undefined;
   status: number;
   headers: Record<string, string | string[]>;
   closeHooks: Task[];
@@ -42,6 +46,8 @@ export function newPage(id: string): PageState {
     rendering: true,
     hook: undefined,
     out: [],
+    outBytes: 0,
+    overflow: undefined,
     status: 200,
     headers: {},
     closeHooks: [],

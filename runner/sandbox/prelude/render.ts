@@ -35,6 +35,8 @@ export function render(pageId: string, encodedRequest: EncodedRequest): EncodedR
 
 /** Ends the render: the page is live or closed from now on. */
 function finish(page: PageState): EncodedRenderResult {
+  // The script caught the echo's error and went on: the render fails all the same.
+  if (page.overflow) return renderFailed(page, page.overflow);
   page.rendering = false;
   const live = page.state !== 'closed' && isLive(page);
   const body = page.out.join('');
