@@ -2,7 +2,16 @@
 // written as the attacks: a script that does with `fs` what a user-supplied file name makes it
 // do. Each runs with scripts in a worker thread and in the server's thread (workers: 0).
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -25,6 +34,20 @@ try {
   else if (q.op === 'mkdir') { fs.mkdirSync(p, { recursive: true }); echo('OK:made'); }
   else if (q.op === 'symlink') { fs.symlinkSync(q.data ?? '', p); echo('OK:linked'); }
   else if (q.op === 'fstat') echo('OK:size ' + fs.fstatSync(Number(p)).size);
+  else if (q.op === 'fd-object') {
+    // A JSON body handed to fs as a path, with an fd the script opened: {"fd":N,"href":"file:…",…}.
+    const fd = fs.openSync(__dirname + '/public.txt', 'r');
+    const shaped = { fd, href: 'file://' + p, protocol: 'file:', hostname: '', pathname: p };
+    try { fs.writeFileSync(shaped as never, q.data ?? 'x'); } finally { fs.closeSync(fd); }
+    echo('OK:written');
+  } else if (q.op === 'fchmod') {
+    const fd = fs.openSync(p, 'r');
+    try { fs.fchmodSync(fd, 0o666); } finally { fs.closeSync(fd); }
+    echo('OK:changed');
+  } else if (q.op === 'handle') {
+    const handle = await fsp.open(p);
+    try { echo('OK:' + (await fsp.readFile(handle, 'utf8'))); } finally { await handle.close(); }
+  }
   else if (q.op === 'stream') {
     const chunks: string[] = [];
     for await (const chunk of new fs.ReadStream(p, 'utf8')) chunks.push(String(chunk));
@@ -149,6 +172,22 @@ for (const mode of MODES) {
 
     it("refuses a file descriptor the script did not open (the server's)", async () => {
       await refused('fstat', '2', /OK/);
+    });
+
+    it('takes an object with an fd field and a file: URL shape for the path it names, not a descriptor', async () => {
+      const target = path.join(app, 'pwned.txt');
+      await refused('fd-object', target, /OK/, 'PWNED');
+      assert.equal(existsSync(target), false);
+      // A FileHandle the jail handed out is still one (vm2 hands the host object back).
+      assert.equal(await run('handle', path.join(scripts, 'public.txt')), 'OK:public-words');
+    });
+
+    it('refuses fchmod through a descriptor opened for reading a script', async () => {
+      const file = path.join(scripts, 'public.txt');
+      const mode = statSync(file).mode;
+      const body = await refused('fchmod', file, /OK/);
+      assert.match(body, /opened for reading/);
+      assert.equal(statSync(file).mode, mode);
     });
 
     it('refuses an import through a symbolic link that leaves the scripts folder', async () => {

@@ -69,7 +69,7 @@ function jailed(jail: FsJail, fn: AnyFunction | undefined, name: string, kinds: 
   // Absent on this platform (lchmod outside macOS): absent for scripts too.
   if (typeof fn !== 'function') return fn;
   const call = (args: unknown[]): unknown => {
-    if (name === 'open') return opened(jail, fn, args, style);
+    if (name === 'open') return opened(jail, fn, args, style, openAccess(args[1]));
     if (name === 'close') jail.closed(args[0]);
     return Reflect.apply(fn, undefined, args);
   };
@@ -91,22 +91,22 @@ function jailed(jail: FsJail, fn: AnyFunction | undefined, name: string, kinds: 
 }
 
 /** `open`, its descriptor remembered by the jail as one the scripts may use. */
-function opened(jail: FsJail, fn: AnyFunction, args: unknown[], style: Style): unknown {
+function opened(jail: FsJail, fn: AnyFunction, args: unknown[], style: Style, access: Access): unknown {
   if (style === 'sync') {
     const fd = Reflect.apply(fn, undefined, args) as number;
-    jail.opened(fd);
+    jail.opened(fd, access);
     return fd;
   }
   if (style === 'promise') {
     return (Reflect.apply(fn, undefined, args) as Promise<{ fd: number }>).then((handle) => {
-      jail.opened(handle.fd);
+      jail.openedHandle(handle, access);
       return handle;
     });
   }
   const callback = args.at(-1);
   if (typeof callback === 'function') {
     args[args.length - 1] = (error: Error | null, fd: number) => {
-      if (!error) jail.opened(fd);
+      if (!error) jail.opened(fd, access);
       (callback as AnyFunction)(error, fd);
     };
   }
@@ -123,7 +123,8 @@ function checkArgument(jail: FsJail, kind: ArgKind, args: unknown[], index: numb
       args[index] = jail.path(value, kind.toLowerCase() === 'r' ? 'read' : 'write', kind === 'r' || kind === 'w');
       return;
     case 'd':
-      return jail.fd(value);
+    case 'D':
+      return jail.fd(value, kind === 'D' ? 'write' : 'read');
     case 'rf':
     case 'wf': {
       const options = copyOptions(args, index + 1);
@@ -139,10 +140,15 @@ function checkArgument(jail: FsJail, kind: ArgKind, args: unknown[], index: numb
     case 'ws': {
       const options = copyOptions(args, index + 1);
       const fd = typeof options === 'object' ? options.fd : undefined;
-      if (fd !== undefined && fd !== null) return jail.fd(typeof fd === 'object' ? (fd as { fd: unknown }).fd : fd);
       const flags = typeof options === 'object' ? options.flags : undefined;
-      args[index] = jail.path(value, kind === 'ws' ? 'write' : flagAccess(flags));
-      return;
+      const access = kind === 'ws' ? 'write' : flagAccess(flags);
+      if (fd === undefined || fd === null) {
+        args[index] = jail.path(value, access);
+        return;
+      }
+      if (!jail.isDescriptor(fd))
+        throw new TypeError('the fd option must be a number or a FileHandle of fs.promises.open');
+      return jail.fd(fd, access);
     }
     case 't':
       args[index] = jail.linkTarget(value, args[index + 1] as string);
@@ -156,12 +162,14 @@ function checkArgument(jail: FsJail, kind: ArgKind, args: unknown[], index: numb
   }
 }
 
-/** A path, or a descriptor (a number, or a FileHandle of fs.promises, by its fd). */
+/**
+ * A path, or a descriptor: a number, or a FileHandle the jail handed out. Any other object (one
+ * with an `fd` field and a `file:` URL's shape, from a request body) is a path, and the checked
+ * string replaces it: Node would take such an object for a URL and open its `pathname`.
+ */
 function pathOrDescriptor(jail: FsJail, args: unknown[], index: number, access: Access): void {
   const value = args[index];
-  if (typeof value === 'number') return jail.fd(value);
-  const fd = value !== null && typeof value === 'object' ? (value as { fd?: unknown }).fd : undefined;
-  if (typeof fd === 'number') return jail.fd(fd);
+  if (jail.isDescriptor(value)) return jail.fd(value, access);
   args[index] = jail.path(value, access);
 }
 
@@ -172,6 +180,15 @@ function copyOptions(args: unknown[], index: number): Record<string, unknown> | 
   const copy = { ...(options as Record<string, unknown>) };
   args[index] = copy;
   return copy;
+}
+
+/** What `open`'s flags let the descriptor do: write only when it was opened to write. */
+function openAccess(flags: unknown): Access {
+  if (typeof flags === 'number') {
+    const { O_WRONLY, O_RDWR } = fs.constants;
+    return (flags & (O_WRONLY | O_RDWR)) === 0 ? 'read' : 'write';
+  }
+  return flagAccess(typeof flags === 'function' ? undefined : flags);
 }
 
 /** Flags that only read (`r`, `rs`, O_RDONLY) read; any other may write, create or truncate. */

@@ -4,12 +4,13 @@
  * says what it takes: test/unit/fs-jail.test.ts fails until then, and the facade leaves it out.
  *
  * Kinds: `r` a path read, `R` read without following a final link (lstat, readlink); `w` a path
- * written, `W` written without following a final link (unlink, rename); `d` a file descriptor;
+ * written, `W` written without following a final link (unlink, rename); `d` a file descriptor, `D` one
+ * whose file changes (write, fchmod: it must have been opened for writing);
  * `rf`/`wf` a path or a descriptor (readFile, writeFile), the access said by the `flag` option;
  * `o` open's path, the access said by its flags; `rs`/`ws` a stream's path or its `fd` option;
  * `t` a symbolic link's target; `cp` a copy's filter, which checks every file the copy takes.
  */
-export type ArgKind = 'r' | 'R' | 'w' | 'W' | 'd' | 'rf' | 'wf' | 'o' | 'rs' | 'ws' | 't' | 'cp';
+export type ArgKind = 'r' | 'R' | 'w' | 'W' | 'd' | 'D' | 'rf' | 'wf' | 'o' | 'rs' | 'ws' | 't' | 'cp';
 
 /** Functions of `fs`: their `Sync` twins take the same arguments (one callback less). */
 export const FS_FUNCTIONS: Readonly<Record<string, readonly ArgKind[]>> = {
@@ -44,17 +45,17 @@ export const FS_FUNCTIONS: Readonly<Record<string, readonly ArgKind[]>> = {
   utimes: ['w'],
   writeFile: ['wf'],
   close: ['d'],
-  fchmod: ['d'],
-  fchown: ['d'],
-  fdatasync: ['d'],
+  fchmod: ['D'],
+  fchown: ['D'],
+  fdatasync: ['D'],
   fstat: ['d'],
-  fsync: ['d'],
-  ftruncate: ['d'],
-  futimes: ['d'],
+  fsync: ['D'],
+  ftruncate: ['D'],
+  futimes: ['D'],
   read: ['d'],
   readv: ['d'],
-  write: ['d'],
-  writev: ['d'],
+  write: ['D'],
+  writev: ['D'],
 };
 
 /** Functions of `fs` with no `Sync` twin. */

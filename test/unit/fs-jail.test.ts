@@ -136,6 +136,49 @@ describe('the jail', () => {
     await handle.close();
   });
 
+  it('takes an object with an fd field for a path, never a descriptor: a file: URL shape from a body', async () => {
+    const fd = jailed.openSync(path.join(scripts, 'public.txt'), 'r');
+    const outside = path.join(app, 'written-outside.txt');
+    const shaped = (target: string) =>
+      ({ fd, href: `file://${target}`, protocol: 'file:', hostname: '', pathname: target }) as unknown as URL;
+    assert.throws(() => jailed.writeFileSync(shaped(outside), 'PWNED'), EACCES);
+    assert.throws(() => jailed.appendFileSync(shaped(outside), 'PWNED'), EACCES);
+    assert.throws(() => jailed.truncateSync(shaped(path.join(app, 'outside.txt'))), EACCES);
+    assert.throws(() => jailed.readFileSync(shaped('/etc/passwd')), EACCES);
+    await assert.rejects(jailedPromises.readFile(shaped('/etc/hostname')), EACCES);
+    await assert.rejects(jailedPromises.writeFile(shaped(outside), 'PWNED'), EACCES);
+    assert.throws(() => jailed.createReadStream('', { fd: { fd } as unknown as number }), TypeError);
+    assert.equal(fs.existsSync(outside), false);
+    assert.equal(fs.readFileSync(path.join(app, 'outside.txt'), 'utf8'), 'outside-secret');
+    jailed.closeSync(fd);
+  });
+
+  it('refuses to change a file through a descriptor or a FileHandle opened for reading', async () => {
+    const file = path.join(scripts, 'public.txt');
+    const mode = fs.statSync(file).mode;
+    const fd = jailed.openSync(file, 'r');
+    assert.throws(() => jailed.fchmodSync(fd, 0o666), EACCES);
+    assert.throws(() => jailed.futimesSync(fd, 0, 0), EACCES);
+    assert.throws(() => jailed.fchownSync(fd, process.getuid?.() ?? 0, process.getgid?.() ?? 0), EACCES);
+    assert.throws(() => jailed.fsyncSync(fd), EACCES);
+    assert.equal(jailed.fstatSync(fd).size, 'public-words'.length);
+    jailed.closeSync(fd);
+    const handle = await jailedPromises.open(file, 'r');
+    await assert.rejects(handle.chmod(0o666), EACCES);
+    await assert.rejects(handle.utimes(0, 0), EACCES);
+    await assert.rejects(jailedPromises.writeFile(handle, 'x'), EACCES);
+    assert.equal(await handle.readFile('utf8'), 'public-words');
+    await handle.close();
+    assert.equal(fs.statSync(file).mode, mode);
+    assert.notEqual(fs.statSync(file).mtimeMs, 0);
+    // In dataDir, opened to write: allowed.
+    jailed.mkdirSync(data, { recursive: true });
+    const own = jailed.openSync(inData('own.txt'), 'w');
+    jailed.fchmodSync(own, 0o600);
+    jailed.writeSync(own, 'mine');
+    jailed.closeSync(own);
+  });
+
   it("never opens /proc, nor Pagewire's own files, even under readDirs ['/']", () => {
     const open = buildFacade(new FsJail(scripts, { dataDir: data, readDirs: ['/'] })).fs as unknown as Fs;
     assert.ok(open.readFileSync('/etc/hostname', 'utf8').length > 0);
