@@ -6,6 +6,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readlinkSync,
   realpathSync,
   rmSync,
   statSync,
@@ -19,7 +20,8 @@ import { pagewire } from '../lib/index.js';
 import { fetchPage, startServer, type TestServer } from './helpers/server.js';
 
 /** Does `op` on `path` with the script's own `fs`, as a buggy script would with a query. */
-const ATTACK = `import fs from 'node:fs';
+const ATTACK = `import crypto from 'node:crypto';
+import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 const q = request.query as Record<string, string>;
 const p = q.path ?? '';
@@ -44,6 +46,29 @@ try {
     const fd = fs.openSync(p, 'r');
     try { fs.fchmodSync(fd, 0o666); } finally { fs.closeSync(fd); }
     echo('OK:changed');
+  } else if (q.op === 'race') {
+    // A relative link made deep in dataDir points inside; renamed to a shallow folder, outside.
+    // Then a checked folder is swapped for it while the thread pool holds back the open.
+    const d = p;
+    const depth = d.split('/').length - 1;
+    const deep = d + '/deep/' + 'x/'.repeat(depth);
+    fs.mkdirSync(deep, { recursive: true });
+    fs.symlinkSync('../'.repeat(depth) + 'etc', deep + 'l');
+    fs.renameSync(deep + 'l', d + '/esc');
+    let text = 'decoy';
+    for (let i = 0; i < 10 && text === 'decoy'; i++) {
+      fs.rmSync(d + '/a', { recursive: true, force: true });
+      fs.mkdirSync(d + '/a');
+      fs.writeFileSync(d + '/a/hostname', 'decoy');
+      for (let k = 0; k < 4; k++) crypto.pbkdf2('p', 's', 50_000, 32, 'sha256', () => {});
+      const reading = fsp.readFile(d + '/a/hostname', 'utf8');
+      fs.renameSync(d + '/a', d + '/old');
+      fs.renameSync(d + '/esc', d + '/a');
+      text = await reading.catch(() => 'decoy');
+      fs.renameSync(d + '/a', d + '/esc');
+      fs.rmSync(d + '/old', { recursive: true, force: true });
+    }
+    echo(text === 'decoy' ? 'REFUSED:race lost' : 'OK:' + text);
   } else if (q.op === 'handle') {
     const handle = await fsp.open(p);
     try { echo('OK:' + (await fsp.readFile(handle, 'utf8'))); } finally { await handle.close(); }
@@ -180,6 +205,16 @@ for (const mode of MODES) {
       assert.equal(existsSync(target), false);
       // A FileHandle the jail handed out is still one (vm2 hands the host object back).
       assert.equal(await run('handle', path.join(scripts, 'public.txt')), 'OK:public-words');
+    });
+
+    it('a relative link renamed out of its depth cannot be raced into a read outside dataDir', async () => {
+      await run('mkdir', path.join(scripts, '_data', 'race'));
+      const body = await run('race', path.join(scripts, '_data', 'race'));
+      assert.doesNotMatch(body, /OK:/, 'read /etc/hostname through the jail');
+      assert.equal(
+        readlinkSync(path.join(scripts, '_data', 'race', 'esc')),
+        path.join(scripts, '_data', 'race', 'deep', 'etc'),
+      );
     });
 
     it('refuses fchmod through a descriptor opened for reading a script', async () => {

@@ -153,6 +153,9 @@ function checkArgument(jail: FsJail, kind: ArgKind, args: unknown[], index: numb
     case 't':
       args[index] = jail.linkTarget(value, args[index + 1] as string);
       return;
+    case 'p':
+      args[index] = jail.tempPrefix(value);
+      return;
     case 'cp':
       return guardCopy(jail, args, index);
     default: {
@@ -207,13 +210,24 @@ function guardCopy(jail: FsJail, args: unknown[], index: number): void {
   const hasOptions = given !== null && typeof given === 'object';
   const options = hasOptions ? { ...(given as Record<string, unknown>) } : {};
   const filter = options.filter as AnyFunction | undefined;
+  // Links copied as links get their absolute target: a verbatim relative one may point out.
+  options.verbatimSymlinks = false;
   options.filter = (source: string, destination: string) => {
     jail.path(source, 'read');
-    jail.path(destination, 'write');
+    if (options.dereference !== true && isLink(source)) jail.copiedLink(source, destination);
+    else jail.path(destination, 'write');
     return typeof filter === 'function' ? filter(source, destination) : true;
   };
   if (hasOptions || given === undefined) args[index] = options;
   else args.splice(index, 0, options);
+}
+
+function isLink(file: string): boolean {
+  try {
+    return fs.lstatSync(file).isSymbolicLink();
+  } catch {
+    return false;
+  }
 }
 
 /** `new fs.ReadStream(path)`: the stream classes take a path too. */

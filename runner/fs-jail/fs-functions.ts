@@ -8,9 +8,10 @@
  * whose file changes (write, fchmod: it must have been opened for writing);
  * `rf`/`wf` a path or a descriptor (readFile, writeFile), the access said by the `flag` option;
  * `o` open's path, the access said by its flags; `rs`/`ws` a stream's path or its `fd` option;
- * `t` a symbolic link's target; `cp` a copy's filter, which checks every file the copy takes.
+ * `t` a symbolic link's target; `p` mkdtemp's prefix (checked as the folder it makes); `cp` a copy's
+ * filter, which checks every file the copy takes.
  */
-export type ArgKind = 'r' | 'R' | 'w' | 'W' | 'd' | 'D' | 'rf' | 'wf' | 'o' | 'rs' | 'ws' | 't' | 'cp';
+export type ArgKind = 'r' | 'R' | 'w' | 'W' | 'd' | 'D' | 'rf' | 'wf' | 'o' | 'rs' | 'ws' | 't' | 'p' | 'cp';
 
 /** Functions of `fs`: their `Sync` twins take the same arguments (one callback less). */
 export const FS_FUNCTIONS: Readonly<Record<string, readonly ArgKind[]>> = {
@@ -27,7 +28,7 @@ export const FS_FUNCTIONS: Readonly<Record<string, readonly ArgKind[]>> = {
   lstat: ['R'],
   lutimes: ['W'],
   mkdir: ['w'],
-  mkdtemp: ['W'],
+  mkdtemp: ['p'],
   open: ['o'],
   opendir: ['r'],
   readdir: ['r'],
@@ -107,7 +108,7 @@ export const PROMISES_FUNCTIONS: Readonly<Record<string, readonly ArgKind[]>> = 
   lstat: ['R'],
   lutimes: ['W'],
   mkdir: ['w'],
-  mkdtemp: ['W'],
+  mkdtemp: ['p'],
   open: ['o'],
   opendir: ['r'],
   readdir: ['r'],

@@ -83,7 +83,11 @@ export class FsJail {
     return real;
   }
 
-  /** A symbolic link's target, relative to the link's folder: it must stay inside `dataDir`. */
+  /**
+   * A symbolic link's target: it must stay inside `dataDir`, and the link is made with its real,
+   * absolute target. A relative one (`../../etc` made deep in dataDir) would point elsewhere once
+   * the link is renamed, hard-linked or copied to a shallower folder.
+   */
   linkTarget(target: unknown, linkPath: string): string {
     const given = pathText(target);
     const real = resolveReal(path.resolve(path.dirname(linkPath), given));
@@ -91,7 +95,25 @@ export class FsJail {
       const why = `a symbolic link made by a script must point inside dataDir (${this.#data})`;
       throw jailError(given, real, 'write', why);
     }
-    return given;
+    return real;
+  }
+
+  /** `mkdtemp`'s prefix, checked as the folder it makes (the prefix and six more characters). */
+  tempPrefix(value: unknown): string {
+    const suffix = 'XXXXXX';
+    return this.path(`${pathText(value)}${suffix}`, 'write', false).slice(0, -suffix.length);
+  }
+
+  /** A link `cp` would copy as a link: its real target must be inside `dataDir`, as for symlink. */
+  copiedLink(source: string, destination: string): void {
+    const real = resolveReal(source);
+    if (!inside(real, this.#data)) {
+      const why =
+        `cp copies a symbolic link as a link, which must point inside dataDir (${this.#data}); ` +
+        'give cp the dereference: true option to copy what it points to';
+      throw jailError(source, real, 'write', why);
+    }
+    this.path(destination, 'write', false);
   }
 
   /** Remembers a file descriptor a script opened through the jail (by the file it names, and its access). */

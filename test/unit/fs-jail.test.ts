@@ -112,6 +112,45 @@ describe('the jail', () => {
     jailed.symlinkSync('kept.txt', inData('inside-link'));
   });
 
+  it('makes a relative link with its absolute target: moved to a shallower folder, it still points inside', () => {
+    const depth = data.split(path.sep).length - 1;
+    const deep = inData(`deep/${'x/'.repeat(depth)}`);
+    jailed.mkdirSync(inData('deep/etc'), { recursive: true });
+    jailed.writeFileSync(inData('deep/etc/hostname'), 'inside');
+    jailed.mkdirSync(deep, { recursive: true });
+    // dataDir/deep/etc where it is made; /etc once moved, if kept relative.
+    jailed.symlinkSync(`${'../'.repeat(depth)}etc`, path.join(deep, 'l'));
+    jailed.renameSync(path.join(deep, 'l'), inData('moved-link'));
+    assert.equal(jailed.readlinkSync(inData('moved-link')), inData('deep/etc'));
+    assert.equal(jailed.readFileSync(inData('moved-link/hostname'), 'utf8'), 'inside');
+  });
+
+  it('copies a link as one with its absolute target, and refuses a link to outside dataDir', () => {
+    const depth = data.split(path.sep).length - 1;
+    const deep = inData(`cp/${'y/'.repeat(depth)}`);
+    jailed.mkdirSync(inData('cp/etc'), { recursive: true });
+    jailed.writeFileSync(inData('cp/etc/hostname'), 'inside');
+    jailed.mkdirSync(deep, { recursive: true });
+    // A relative link made by hand (before this jail, or by the site): inside where it is.
+    symlinkSync(`${'../'.repeat(depth)}etc`, path.join(deep, 'l'));
+    // Its folder copied to a shallower one: kept verbatim, the link would point outside dataDir.
+    jailed.cpSync(deep, inData('cp-shallow'), { verbatimSymlinks: true, recursive: true });
+    assert.equal(jailed.readlinkSync(inData('cp-shallow/l')), inData('cp/etc'));
+    assert.equal(jailed.readFileSync(inData('cp-shallow/l/hostname'), 'utf8'), 'inside');
+    // A link to a file scripts may read but not write, copied as a link: refused, as symlink is.
+    jailed.mkdirSync(inData('with-link'));
+    symlinkSync(path.join(scripts, 'public.txt'), inData('with-link/to-public'));
+    assert.throws(() => jailed.cpSync(inData('with-link'), inData('with-link-copy'), { recursive: true }), EACCES);
+    jailed.cpSync(inData('with-link'), inData('copied'), { recursive: true, dereference: true });
+    assert.equal(jailed.readFileSync(inData('copied/to-public'), 'utf8'), 'public-words');
+  });
+
+  it('checks the folder mkdtemp makes, not its prefix: dataDir as the prefix makes a folder beside it', () => {
+    assert.throws(() => jailed.mkdtempSync(data), EACCES);
+    assert.ok(jailed.mkdtempSync(inData('tmp-')).startsWith(inData('tmp-')));
+    assert.ok(jailed.mkdtempSync(`${data}/`).startsWith(`${data}/`));
+  });
+
   it('checks every file a copy takes: a link inside the copied folder that points out is refused', () => {
     assert.throws(() => jailed.cpSync(path.join(scripts, 'lib'), inData('lib'), { recursive: true }), EACCES);
     jailed.cpSync(path.join(scripts, 'public.txt'), inData('copy.txt'));
