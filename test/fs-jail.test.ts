@@ -271,4 +271,22 @@ describe('fs jail options', () => {
     const wire = pagewire({ dir: folder, workers: 0, logger: quiet, dataDir: path.join(folder, '..', 'data') });
     await wire.close();
   });
+
+  it('refuses a dataDir that is a symbolic link into a public folder of the scripts, or below one', () => {
+    const app = realpathSync(mkdtempSync(path.join(tmpdir(), 'pagewire-jail-link-')));
+    try {
+      const scripts = path.join(app, 'scripts');
+      mkdirSync(path.join(scripts, 'uploads'), { recursive: true });
+      symlinkSync(path.join(scripts, 'uploads'), path.join(app, 'data'));
+      symlinkSync(scripts, path.join(app, 'scripts-link'));
+      const options = { dir: scripts, workers: 0, logger: quiet };
+      assert.throws(
+        () => pagewire({ ...options, dataDir: path.join(app, 'data') }),
+        /'dataDir' \(.*data\) \(really .*scripts\/uploads, through a symbolic link\) is inside the scripts folder/,
+      );
+      assert.throws(() => pagewire({ ...options, dataDir: path.join(app, 'scripts-link', 'files') }), /as 'files'/);
+    } finally {
+      rmSync(app, { recursive: true, force: true });
+    }
+  });
 });

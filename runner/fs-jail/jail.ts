@@ -76,8 +76,14 @@ export class FsJail {
     const refusal = this.#refusal(real, access);
     if (refusal) throw jailError(given, real, access, refusal);
     if (access === 'write' && !this.#dataMade && real !== this.#data && inside(real, this.#data)) {
-      // Created on demand, private to the server's user: the first write under it.
+      // Created on demand, private to the server's user: the first write under it. Still where it
+      // was when the server started (a folder of its path swapped for a link since is refused).
       mkdirSync(this.#data, { recursive: true, mode: 0o700 });
+      const now = realpathSync.native(this.#data);
+      if (now !== this.#data) {
+        const why = `dataDir is now really ${now}, not ${this.#data} as when the server started; restart it`;
+        throw jailError(given, real, access, why);
+      }
       this.#dataMade = true;
     }
     return real;
