@@ -122,6 +122,17 @@ export class FsJail {
     this.path(destination, 'write', false);
   }
 
+  /**
+   * A folder held open by `folder` (held-open.ts), checked by what it really is now (its path read
+   * back from /proc/self/fd: the folder opened, not what its path names after a swap), with the
+   * file `name` in it, for `access`. Throws the refusal.
+   */
+  heldFolder(folder: number, name: string, access: Access, checked: string): void {
+    const real = path.join(readlinkSync(`/proc/self/fd/${folder}`), name);
+    const why = this.#refusal(real, access);
+    if (why) throw jailError(checked, real, access, `${why} (a folder on its path was swapped after the check)`);
+  }
+
   /** Remembers a file descriptor a script opened through the jail (by the file it names, and its access). */
   opened(fd: number, access: Access): void {
     this.#fds.set(fd, { identity: identity(fd), writable: access === 'write' });

@@ -2,6 +2,7 @@
 // accounted for, and the ways round a path check (flags, a stream class, a URL whose href
 // changes, a hard link, a dangling link, a copy, a descriptor) are closed.
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import fsPromises from 'node:fs/promises';
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -149,6 +150,58 @@ describe('the jail', () => {
     assert.throws(() => jailed.mkdtempSync(data), EACCES);
     assert.ok(jailed.mkdtempSync(inData('tmp-')).startsWith(inData('tmp-')));
     assert.ok(jailed.mkdtempSync(`${data}/`).startsWith(`${data}/`));
+  });
+
+  it('opens in the folder it checked: one swapped for a link to outside while the open waits', async () => {
+    // A link to outside in dataDir (the site's, or left from before): the jail refuses a path through it,
+    // but a checked folder swapped for it between the check and the thread pool's open was followed.
+    const outsideDir = path.join(app, 'outside-dir');
+    mkdirSync(outsideDir, { recursive: true });
+    writeFileSync(path.join(outsideDir, 'secret.txt'), 'outside-secret');
+    jailed.mkdirSync(inData('swap'), { recursive: true });
+    symlinkSync(outsideDir, inData('swap/esc'));
+    const swapped = async <T>(start: () => T): Promise<T> => {
+      fs.rmSync(inData('swap/a'), { recursive: true, force: true });
+      fs.rmSync(inData('swap/old'), { recursive: true, force: true });
+      jailed.mkdirSync(inData('swap/a'));
+      jailed.writeFileSync(inData('swap/a/secret.txt'), 'decoy');
+      // The thread pool busy: the open Node queues waits behind these.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      let busy = 4;
+      const idle = new Promise<void>((resolve) => {
+        for (let k = 0; k < 4; k++) crypto.pbkdf2('p', 's', 50_000, 32, 'sha256', () => --busy === 0 && resolve());
+      });
+      const result = start();
+      fs.renameSync(inData('swap/a'), inData('swap/old'));
+      fs.renameSync(inData('swap/esc'), inData('swap/a'));
+      await idle;
+      return result;
+    };
+    const unswap = () => fs.renameSync(inData('swap/a'), inData('swap/esc'));
+    const read = () => jailedPromises.readFile(inData('swap/a/secret.txt'), 'utf8').catch((e: Error) => e.message);
+    assert.equal(await swapped(read), 'decoy');
+    unswap();
+    const callback = () =>
+      new Promise((resolve) =>
+        jailed.readFile(inData('swap/a/secret.txt'), 'utf8', (e, d) => resolve(e?.message ?? d)),
+      );
+    assert.equal(await swapped(callback), 'decoy');
+    unswap();
+    const stream = () =>
+      jailed
+        .createReadStream(inData('swap/a/secret.txt'), 'utf8')
+        .toArray()
+        .catch((e: Error) => e.message);
+    // A stream opens on the next tick: after the swap, so its open refuses the folder it holds.
+    assert.match(
+      JSON.stringify(await swapped(stream)),
+      /^\["decoy"\]$|a folder on its path was swapped after the check/,
+    );
+    unswap();
+    await swapped(() => jailedPromises.writeFile(inData('swap/a/planted.txt'), 'PWNED'));
+    unswap();
+    assert.equal(fs.existsSync(path.join(outsideDir, 'planted.txt')), false);
+    assert.equal(fs.readFileSync(inData('swap/old/planted.txt'), 'utf8'), 'PWNED');
   });
 
   it('checks every file a copy takes: a link inside the copied folder that points out is refused', () => {
