@@ -94,38 +94,19 @@ export const FS_PATH_FREE: readonly string[] = [
   'promises',
 ];
 
-/** `fs/promises` (and `fs.promises`). */
+/**
+ * `fs/promises` (and `fs.promises`): `fs`'s functions that take a path (no descriptor functions:
+ * a FileHandle has its own methods; no `exists`), with its two differences.
+ */
 export const PROMISES_FUNCTIONS: Readonly<Record<string, readonly ArgKind[]>> = {
-  access: ['r'],
-  appendFile: ['wf'],
-  chmod: ['w'],
-  chown: ['w'],
-  copyFile: ['r', 'w'],
-  cp: ['r', 'w', 'cp'],
-  lchmod: ['W'],
-  lchown: ['W'],
-  link: ['W', 'W'],
-  lstat: ['R'],
-  lutimes: ['W'],
-  mkdir: ['w'],
-  mkdtemp: ['p'],
-  open: ['o'],
-  opendir: ['r'],
-  readdir: ['r'],
-  readFile: ['rf'],
-  readlink: ['R'],
-  realpath: ['r'],
-  rename: ['W', 'W'],
-  rm: ['W'],
-  rmdir: ['W'],
-  stat: ['r'],
-  statfs: ['r'],
-  symlink: ['t', 'W'],
+  ...Object.fromEntries(
+    Object.entries(FS_FUNCTIONS).filter(
+      ([name, kinds]) => name !== 'exists' && !kinds.includes('d') && !kinds.includes('D'),
+    ),
+  ),
+  // Its truncate takes a path only (a FileHandle truncates itself); its watch is an async iterator.
   truncate: ['w'],
-  unlink: ['W'],
-  utimes: ['w'],
   watch: ['r'],
-  writeFile: ['wf'],
 };
 
 export const PROMISES_PATH_FREE: readonly string[] = ['constants'];
