@@ -2,7 +2,17 @@
 // written as the attacks: a script that does with `fs` what a user-supplied file name makes it
 // do. Each runs with scripts in a worker thread and in the server's thread (workers: 0).
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readlinkSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -10,7 +20,8 @@ import { pagewire } from '../lib/index.js';
 import { fetchPage, startServer, type TestServer } from './helpers/server.js';
 
 /** Does `op` on `path` with the script's own `fs`, as a buggy script would with a query. */
-const ATTACK = `import fs from 'node:fs';
+const ATTACK = `import crypto from 'node:crypto';
+import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 const q = request.query as Record<string, string>;
 const p = q.path ?? '';
@@ -25,6 +36,43 @@ try {
   else if (q.op === 'mkdir') { fs.mkdirSync(p, { recursive: true }); echo('OK:made'); }
   else if (q.op === 'symlink') { fs.symlinkSync(q.data ?? '', p); echo('OK:linked'); }
   else if (q.op === 'fstat') echo('OK:size ' + fs.fstatSync(Number(p)).size);
+  else if (q.op === 'fd-object') {
+    // A JSON body handed to fs as a path, with an fd the script opened: {"fd":N,"href":"file:…",…}.
+    const fd = fs.openSync(__dirname + '/public.txt', 'r');
+    const shaped = { fd, href: 'file://' + p, protocol: 'file:', hostname: '', pathname: p };
+    try { fs.writeFileSync(shaped as never, q.data ?? 'x'); } finally { fs.closeSync(fd); }
+    echo('OK:written');
+  } else if (q.op === 'fchmod') {
+    const fd = fs.openSync(p, 'r');
+    try { fs.fchmodSync(fd, 0o666); } finally { fs.closeSync(fd); }
+    echo('OK:changed');
+  } else if (q.op === 'race') {
+    // A relative link made deep in dataDir points inside; renamed to a shallow folder, outside.
+    // Then a checked folder is swapped for it while the thread pool holds back the open.
+    const d = p;
+    const depth = d.split('/').length - 1;
+    const deep = d + '/deep/' + 'x/'.repeat(depth);
+    fs.mkdirSync(deep, { recursive: true });
+    fs.symlinkSync('../'.repeat(depth) + 'etc', deep + 'l');
+    fs.renameSync(deep + 'l', d + '/esc');
+    let text = 'decoy';
+    for (let i = 0; i < 10 && text === 'decoy'; i++) {
+      fs.rmSync(d + '/a', { recursive: true, force: true });
+      fs.mkdirSync(d + '/a');
+      fs.writeFileSync(d + '/a/hostname', 'decoy');
+      for (let k = 0; k < 4; k++) crypto.pbkdf2('p', 's', 50_000, 32, 'sha256', () => {});
+      const reading = fsp.readFile(d + '/a/hostname', 'utf8');
+      fs.renameSync(d + '/a', d + '/old');
+      fs.renameSync(d + '/esc', d + '/a');
+      text = await reading.catch(() => 'decoy');
+      fs.renameSync(d + '/a', d + '/esc');
+      fs.rmSync(d + '/old', { recursive: true, force: true });
+    }
+    echo(text === 'decoy' ? 'REFUSED:race lost' : 'OK:' + text);
+  } else if (q.op === 'handle') {
+    const handle = await fsp.open(p);
+    try { echo('OK:' + (await fsp.readFile(handle, 'utf8'))); } finally { await handle.close(); }
+  }
   else if (q.op === 'stream') {
     const chunks: string[] = [];
     for await (const chunk of new fs.ReadStream(p, 'utf8')) chunks.push(String(chunk));
@@ -151,6 +199,32 @@ for (const mode of MODES) {
       await refused('fstat', '2', /OK/);
     });
 
+    it('takes an object with an fd field and a file: URL shape for the path it names, not a descriptor', async () => {
+      const target = path.join(app, 'pwned.txt');
+      await refused('fd-object', target, /OK/, 'PWNED');
+      assert.equal(existsSync(target), false);
+      // A FileHandle the jail handed out is still one (vm2 hands the host object back).
+      assert.equal(await run('handle', path.join(scripts, 'public.txt')), 'OK:public-words');
+    });
+
+    it('a relative link renamed out of its depth cannot be raced into a read outside dataDir', async () => {
+      await run('mkdir', path.join(scripts, '_data', 'race'));
+      const body = await run('race', path.join(scripts, '_data', 'race'));
+      assert.doesNotMatch(body, /OK:/, 'read /etc/hostname through the jail');
+      assert.equal(
+        readlinkSync(path.join(scripts, '_data', 'race', 'esc')),
+        path.join(scripts, '_data', 'race', 'deep', 'etc'),
+      );
+    });
+
+    it('refuses fchmod through a descriptor opened for reading a script', async () => {
+      const file = path.join(scripts, 'public.txt');
+      const mode = statSync(file).mode;
+      const body = await refused('fchmod', file, /OK/);
+      assert.match(body, /opened for reading/);
+      assert.equal(statSync(file).mode, mode);
+    });
+
     it('refuses an import through a symbolic link that leaves the scripts folder', async () => {
       const { status, body: html } = await fetchPage(server.url, '/through-link');
       const body = html.replaceAll('&#39;', "'");
@@ -196,5 +270,23 @@ describe('fs jail options', () => {
     assert.throws(() => pagewire({ dir: folder, workers: 0, logger: quiet, readDirs: [''] }), /'readDirs' must be/);
     const wire = pagewire({ dir: folder, workers: 0, logger: quiet, dataDir: path.join(folder, '..', 'data') });
     await wire.close();
+  });
+
+  it('refuses a dataDir that is a symbolic link into a public folder of the scripts, or below one', () => {
+    const app = realpathSync(mkdtempSync(path.join(tmpdir(), 'pagewire-jail-link-')));
+    try {
+      const scripts = path.join(app, 'scripts');
+      mkdirSync(path.join(scripts, 'uploads'), { recursive: true });
+      symlinkSync(path.join(scripts, 'uploads'), path.join(app, 'data'));
+      symlinkSync(scripts, path.join(app, 'scripts-link'));
+      const options = { dir: scripts, workers: 0, logger: quiet };
+      assert.throws(
+        () => pagewire({ ...options, dataDir: path.join(app, 'data') }),
+        /'dataDir' \(.*data\) \(really .*scripts\/uploads, through a symbolic link\) is inside the scripts folder/,
+      );
+      assert.throws(() => pagewire({ ...options, dataDir: path.join(app, 'scripts-link', 'files') }), /as 'files'/);
+    } finally {
+      rmSync(app, { recursive: true, force: true });
+    }
   });
 });

@@ -6,7 +6,7 @@
  * that answers differently the second time it is read cannot pass the check.
  */
 import fs from 'node:fs';
-import fsPromises from 'node:fs/promises';
+import fsPromises, { type FileHandle } from 'node:fs/promises';
 import {
   FS_ASYNC_ONLY,
   FS_FUNCTIONS,
@@ -16,6 +16,15 @@ import {
   PROMISES_PATH_FREE,
   type ArgKind,
 } from './fs-functions.js';
+import {
+  heldStreamFs,
+  hold,
+  openHeld,
+  openHeldPromise,
+  openHeldSync,
+  type WholeFile,
+  wholeFileHeld,
+} from './held-open.js';
 import { FsJail, type Access, type FsJailSettings } from './jail.js';
 
 type AnyFunction = (...args: unknown[]) => unknown;
@@ -68,15 +77,16 @@ export function buildFacade(jail: FsJail): JailedModules {
 function jailed(jail: FsJail, fn: AnyFunction | undefined, name: string, kinds: readonly ArgKind[], style: Style) {
   // Absent on this platform (lchmod outside macOS): absent for scripts too.
   if (typeof fn !== 'function') return fn;
-  const call = (args: unknown[]): unknown => {
-    if (name === 'open') return opened(jail, fn, args, style);
-    if (name === 'close') jail.closed(args[0]);
-    return Reflect.apply(fn, undefined, args);
-  };
   return function jailedFsFunction(...args: unknown[]): unknown {
     try {
       // Last first: a link's target is read against where the link goes (`symlink(target, path)`).
       for (let index = kinds.length - 1; index >= 0; index--) checkArgument(jail, kinds[index] as ArgKind, args, index);
+      if (name === 'open') return opened(jail, fn, args, style);
+      if (WHOLE_FILE.has(name) && typeof args[0] === 'string') {
+        const access = kinds[0] === 'wf' ? 'write' : flagAccess(optionsFlag(args[1]));
+        const held = wholeFileHeld(jail, name as WholeFile, style, args, access);
+        if (held) return held.result;
+      }
     } catch (error) {
       if (style === 'promise') return Promise.reject(error);
       const callback = args.at(-1);
@@ -86,30 +96,50 @@ function jailed(jail: FsJail, fn: AnyFunction | undefined, name: string, kinds: 
       }
       throw error;
     }
-    return call(args);
+    if (name === 'close') jail.closed(args[0]);
+    return Reflect.apply(fn, undefined, args);
   };
 }
 
-/** `open`, its descriptor remembered by the jail as one the scripts may use. */
+/** Functions that open a file by its path and use it whole: opened by held-open.ts. */
+const WHOLE_FILE = new Set(['readFile', 'writeFile', 'appendFile']);
+
+function optionsFlag(options: unknown): unknown {
+  return options !== null && typeof options === 'object' ? (options as { flag?: unknown }).flag : undefined;
+}
+
+/**
+ * `open`, its folder held through the open (held-open.ts), its descriptor remembered by the jail
+ * as one the scripts may use, with the access its flags give.
+ */
 function opened(jail: FsJail, fn: AnyFunction, args: unknown[], style: Style): unknown {
+  const flags = typeof args[1] === 'function' ? undefined : args[1];
+  const mode = typeof args[2] === 'function' ? undefined : args[2];
+  const access = openAccess(flags);
+  const held = hold(jail, args[0] as string, flags ?? 'r', flagAccess(flags));
   if (style === 'sync') {
-    const fd = Reflect.apply(fn, undefined, args) as number;
-    jail.opened(fd);
+    const fd = held ? openHeldSync(held, mode) : (Reflect.apply(fn, undefined, args) as number);
+    jail.opened(fd, access);
     return fd;
   }
   if (style === 'promise') {
-    return (Reflect.apply(fn, undefined, args) as Promise<{ fd: number }>).then((handle) => {
-      jail.opened(handle.fd);
+    const opening = held ? openHeldPromise(held, mode) : (Reflect.apply(fn, undefined, args) as Promise<FileHandle>);
+    return opening.then((handle) => {
+      jail.openedHandle(handle, access);
       return handle;
     });
   }
   const callback = args.at(-1);
-  if (typeof callback === 'function') {
-    args[args.length - 1] = (error: Error | null, fd: number) => {
-      if (!error) jail.opened(fd);
-      (callback as AnyFunction)(error, fd);
-    };
+  if (typeof callback !== 'function') {
+    held?.release();
+    return Reflect.apply(fn, undefined, args);
   }
+  const done = (error: unknown, fd: unknown) => {
+    if (!error) jail.opened(fd as number, access);
+    (callback as AnyFunction)(error, fd);
+  };
+  if (held) return openHeld(held, mode, done);
+  args[args.length - 1] = done;
   return Reflect.apply(fn, undefined, args);
 }
 
@@ -123,7 +153,8 @@ function checkArgument(jail: FsJail, kind: ArgKind, args: unknown[], index: numb
       args[index] = jail.path(value, kind.toLowerCase() === 'r' ? 'read' : 'write', kind === 'r' || kind === 'w');
       return;
     case 'd':
-      return jail.fd(value);
+    case 'D':
+      return jail.fd(value, kind === 'D' ? 'write' : 'read');
     case 'rf':
     case 'wf': {
       const options = copyOptions(args, index + 1);
@@ -139,13 +170,26 @@ function checkArgument(jail: FsJail, kind: ArgKind, args: unknown[], index: numb
     case 'ws': {
       const options = copyOptions(args, index + 1);
       const fd = typeof options === 'object' ? options.fd : undefined;
-      if (fd !== undefined && fd !== null) return jail.fd(typeof fd === 'object' ? (fd as { fd: unknown }).fd : fd);
       const flags = typeof options === 'object' ? options.flags : undefined;
-      args[index] = jail.path(value, kind === 'ws' ? 'write' : flagAccess(flags));
-      return;
+      const access = kind === 'ws' ? 'write' : flagAccess(flags);
+      if (fd === undefined || fd === null) {
+        args[index] = jail.path(value, access);
+        // Its open holds the checked folder (held-open.ts), unless the script gave its own `fs`.
+        if (typeof options !== 'object' || options.fs === undefined) {
+          const given = typeof options === 'string' ? { encoding: options } : (options ?? {});
+          args[index + 1] = { ...given, fs: heldStreamFs(jail, access) };
+        }
+        return;
+      }
+      if (!jail.isDescriptor(fd))
+        throw new TypeError('the fd option must be a number or a FileHandle of fs.promises.open');
+      return jail.fd(fd, access);
     }
     case 't':
       args[index] = jail.linkTarget(value, args[index + 1] as string);
+      return;
+    case 'p':
+      args[index] = jail.tempPrefix(value);
       return;
     case 'cp':
       return guardCopy(jail, args, index);
@@ -156,12 +200,14 @@ function checkArgument(jail: FsJail, kind: ArgKind, args: unknown[], index: numb
   }
 }
 
-/** A path, or a descriptor (a number, or a FileHandle of fs.promises, by its fd). */
+/**
+ * A path, or a descriptor: a number, or a FileHandle the jail handed out. Any other object (one
+ * with an `fd` field and a `file:` URL's shape, from a request body) is a path, and the checked
+ * string replaces it: Node would take such an object for a URL and open its `pathname`.
+ */
 function pathOrDescriptor(jail: FsJail, args: unknown[], index: number, access: Access): void {
   const value = args[index];
-  if (typeof value === 'number') return jail.fd(value);
-  const fd = value !== null && typeof value === 'object' ? (value as { fd?: unknown }).fd : undefined;
-  if (typeof fd === 'number') return jail.fd(fd);
+  if (jail.isDescriptor(value)) return jail.fd(value, access);
   args[index] = jail.path(value, access);
 }
 
@@ -172,6 +218,15 @@ function copyOptions(args: unknown[], index: number): Record<string, unknown> | 
   const copy = { ...(options as Record<string, unknown>) };
   args[index] = copy;
   return copy;
+}
+
+/** What `open`'s flags let the descriptor do: write only when it was opened to write. */
+function openAccess(flags: unknown): Access {
+  if (typeof flags === 'number') {
+    const { O_WRONLY, O_RDWR } = fs.constants;
+    return (flags & (O_WRONLY | O_RDWR)) === 0 ? 'read' : 'write';
+  }
+  return flagAccess(typeof flags === 'function' ? undefined : flags);
 }
 
 /** Flags that only read (`r`, `rs`, O_RDONLY) read; any other may write, create or truncate. */
@@ -190,13 +245,24 @@ function guardCopy(jail: FsJail, args: unknown[], index: number): void {
   const hasOptions = given !== null && typeof given === 'object';
   const options = hasOptions ? { ...(given as Record<string, unknown>) } : {};
   const filter = options.filter as AnyFunction | undefined;
+  // Links copied as links get their absolute target: a verbatim relative one may point out.
+  options.verbatimSymlinks = false;
   options.filter = (source: string, destination: string) => {
     jail.path(source, 'read');
-    jail.path(destination, 'write');
+    if (options.dereference !== true && isLink(source)) jail.copiedLink(source, destination);
+    else jail.path(destination, 'write');
     return typeof filter === 'function' ? filter(source, destination) : true;
   };
   if (hasOptions || given === undefined) args[index] = options;
   else args.splice(index, 0, options);
+}
+
+function isLink(file: string): boolean {
+  try {
+    return fs.lstatSync(file).isSymbolicLink();
+  } catch {
+    return false;
+  }
 }
 
 /** `new fs.ReadStream(path)`: the stream classes take a path too. */

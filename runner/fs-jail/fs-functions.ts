@@ -4,12 +4,14 @@
  * says what it takes: test/unit/fs-jail.test.ts fails until then, and the facade leaves it out.
  *
  * Kinds: `r` a path read, `R` read without following a final link (lstat, readlink); `w` a path
- * written, `W` written without following a final link (unlink, rename); `d` a file descriptor;
+ * written, `W` written without following a final link (unlink, rename); `d` a file descriptor, `D` one
+ * whose file changes (write, fchmod: it must have been opened for writing);
  * `rf`/`wf` a path or a descriptor (readFile, writeFile), the access said by the `flag` option;
  * `o` open's path, the access said by its flags; `rs`/`ws` a stream's path or its `fd` option;
- * `t` a symbolic link's target; `cp` a copy's filter, which checks every file the copy takes.
+ * `t` a symbolic link's target; `p` mkdtemp's prefix (checked as the folder it makes); `cp` a copy's
+ * filter, which checks every file the copy takes.
  */
-export type ArgKind = 'r' | 'R' | 'w' | 'W' | 'd' | 'rf' | 'wf' | 'o' | 'rs' | 'ws' | 't' | 'cp';
+export type ArgKind = 'r' | 'R' | 'w' | 'W' | 'd' | 'D' | 'rf' | 'wf' | 'o' | 'rs' | 'ws' | 't' | 'p' | 'cp';
 
 /** Functions of `fs`: their `Sync` twins take the same arguments (one callback less). */
 export const FS_FUNCTIONS: Readonly<Record<string, readonly ArgKind[]>> = {
@@ -26,7 +28,7 @@ export const FS_FUNCTIONS: Readonly<Record<string, readonly ArgKind[]>> = {
   lstat: ['R'],
   lutimes: ['W'],
   mkdir: ['w'],
-  mkdtemp: ['W'],
+  mkdtemp: ['p'],
   open: ['o'],
   opendir: ['r'],
   readdir: ['r'],
@@ -44,17 +46,17 @@ export const FS_FUNCTIONS: Readonly<Record<string, readonly ArgKind[]>> = {
   utimes: ['w'],
   writeFile: ['wf'],
   close: ['d'],
-  fchmod: ['d'],
-  fchown: ['d'],
-  fdatasync: ['d'],
+  fchmod: ['D'],
+  fchown: ['D'],
+  fdatasync: ['D'],
   fstat: ['d'],
-  fsync: ['d'],
-  ftruncate: ['d'],
-  futimes: ['d'],
+  fsync: ['D'],
+  ftruncate: ['D'],
+  futimes: ['D'],
   read: ['d'],
   readv: ['d'],
-  write: ['d'],
-  writev: ['d'],
+  write: ['D'],
+  writev: ['D'],
 };
 
 /** Functions of `fs` with no `Sync` twin. */
@@ -92,38 +94,19 @@ export const FS_PATH_FREE: readonly string[] = [
   'promises',
 ];
 
-/** `fs/promises` (and `fs.promises`). */
+/**
+ * `fs/promises` (and `fs.promises`): `fs`'s functions that take a path (no descriptor functions:
+ * a FileHandle has its own methods; no `exists`), with its two differences.
+ */
 export const PROMISES_FUNCTIONS: Readonly<Record<string, readonly ArgKind[]>> = {
-  access: ['r'],
-  appendFile: ['wf'],
-  chmod: ['w'],
-  chown: ['w'],
-  copyFile: ['r', 'w'],
-  cp: ['r', 'w', 'cp'],
-  lchmod: ['W'],
-  lchown: ['W'],
-  link: ['W', 'W'],
-  lstat: ['R'],
-  lutimes: ['W'],
-  mkdir: ['w'],
-  mkdtemp: ['W'],
-  open: ['o'],
-  opendir: ['r'],
-  readdir: ['r'],
-  readFile: ['rf'],
-  readlink: ['R'],
-  realpath: ['r'],
-  rename: ['W', 'W'],
-  rm: ['W'],
-  rmdir: ['W'],
-  stat: ['r'],
-  statfs: ['r'],
-  symlink: ['t', 'W'],
+  ...Object.fromEntries(
+    Object.entries(FS_FUNCTIONS).filter(
+      ([name, kinds]) => name !== 'exists' && !kinds.includes('d') && !kinds.includes('D'),
+    ),
+  ),
+  // Its truncate takes a path only (a FileHandle truncates itself); its watch is an async iterator.
   truncate: ['w'],
-  unlink: ['W'],
-  utimes: ['w'],
   watch: ['r'],
-  writeFile: ['wf'],
 };
 
 export const PROMISES_PATH_FREE: readonly string[] = ['constants'];

@@ -18,8 +18,28 @@ export interface FsJailSettings {
 
 export type Access = 'read' | 'write';
 
+interface OpenFile {
+  /** `dev:ino` of the file when opened: a number reused for another file is not the same. */
+  identity: string;
+  writable: boolean;
+}
+
 /** Never reachable through a script's `fs`, whatever the folders say. */
 const SYSTEM_DENIED = ['/proc', '/sys', '/dev'];
+
+/** The methods of a FileHandle that change its file: refused on one opened for reading. */
+const HANDLE_CHANGES = [
+  'appendFile',
+  'chmod',
+  'chown',
+  'datasync',
+  'sync',
+  'truncate',
+  'utimes',
+  'write',
+  'writeFile',
+  'writev',
+];
 
 /** Symbolic links followed by hand before the resolution gives up, as Linux's ELOOP does. */
 const MAX_LINKS = 40;
@@ -30,8 +50,10 @@ export class FsJail {
   readonly #readDirs: readonly string[];
   /** Pagewire's own package folder: its code must never be read or rewritten by a script. */
   readonly #pagewire: string | undefined = pagewireFolder();
-  /** Files this thread's scripts opened through the jail: fd -> the file it was opened on. */
-  readonly #fds = new Map<number, string>();
+  /** Files this thread's scripts opened through the jail: fd -> the file it was opened on, and how. */
+  readonly #fds = new Map<number, OpenFile>();
+  /** FileHandles of `fs.promises.open` the jail handed out -> opened for writing. Only these pass as one. */
+  readonly #handles = new WeakMap<object, boolean>();
   #dataMade = false;
 
   constructor(scriptsDir: string, settings: FsJailSettings) {
@@ -54,14 +76,24 @@ export class FsJail {
     const refusal = this.#refusal(real, access);
     if (refusal) throw jailError(given, real, access, refusal);
     if (access === 'write' && !this.#dataMade && real !== this.#data && inside(real, this.#data)) {
-      // Created on demand, private to the server's user: the first write under it.
+      // Created on demand, private to the server's user: the first write under it. Still where it
+      // was when the server started (a folder of its path swapped for a link since is refused).
       mkdirSync(this.#data, { recursive: true, mode: 0o700 });
+      const now = realpathSync.native(this.#data);
+      if (now !== this.#data) {
+        const why = `dataDir is now really ${now}, not ${this.#data} as when the server started; restart it`;
+        throw jailError(given, real, access, why);
+      }
       this.#dataMade = true;
     }
     return real;
   }
 
-  /** A symbolic link's target, relative to the link's folder: it must stay inside `dataDir`. */
+  /**
+   * A symbolic link's target: it must stay inside `dataDir`, and the link is made with its real,
+   * absolute target. A relative one (`../../etc` made deep in dataDir) would point elsewhere once
+   * the link is renamed, hard-linked or copied to a shallower folder.
+   */
   linkTarget(target: unknown, linkPath: string): string {
     const given = pathText(target);
     const real = resolveReal(path.resolve(path.dirname(linkPath), given));
@@ -69,12 +101,53 @@ export class FsJail {
       const why = `a symbolic link made by a script must point inside dataDir (${this.#data})`;
       throw jailError(given, real, 'write', why);
     }
-    return given;
+    return real;
   }
 
-  /** Remembers a file descriptor a script opened through the jail (by the file it names). */
-  opened(fd: number): void {
-    this.#fds.set(fd, identity(fd));
+  /** `mkdtemp`'s prefix, checked as the folder it makes (the prefix and six more characters). */
+  tempPrefix(value: unknown): string {
+    const suffix = 'XXXXXX';
+    return this.path(`${pathText(value)}${suffix}`, 'write', false).slice(0, -suffix.length);
+  }
+
+  /** A link `cp` would copy as a link: its real target must be inside `dataDir`, as for symlink. */
+  copiedLink(source: string, destination: string): void {
+    const real = resolveReal(source);
+    if (!inside(real, this.#data)) {
+      const why =
+        `cp copies a symbolic link as a link, which must point inside dataDir (${this.#data}); ` +
+        'give cp the dereference: true option to copy what it points to';
+      throw jailError(source, real, 'write', why);
+    }
+    this.path(destination, 'write', false);
+  }
+
+  /**
+   * A folder held open by `folder` (held-open.ts), checked by what it really is now (its path read
+   * back from /proc/self/fd: the folder opened, not what its path names after a swap), with the
+   * file `name` in it, for `access`. Throws the refusal.
+   */
+  heldFolder(folder: number, name: string, access: Access, checked: string): void {
+    const real = path.join(readlinkSync(`/proc/self/fd/${folder}`), name);
+    const why = this.#refusal(real, access);
+    if (why) throw jailError(checked, real, access, `${why} (a folder on its path was swapped after the check)`);
+  }
+
+  /** Remembers a file descriptor a script opened through the jail (by the file it names, and its access). */
+  opened(fd: number, access: Access): void {
+    this.#fds.set(fd, { identity: identity(fd), writable: access === 'write' });
+  }
+
+  /** Remembers a FileHandle of `fs.promises.open`: the only objects taken as a descriptor. */
+  openedHandle(handle: { fd: number }, access: Access): void {
+    this.#handles.set(handle, access === 'write');
+    this.opened(handle.fd, access);
+    if (access === 'write') return;
+    // Its own methods that change the file (chmod, utimes work on any descriptor of its owner).
+    for (const name of HANDLE_CHANGES) {
+      const refuse = () => Promise.reject(readOnly(`FileHandle ${handle.fd}`));
+      Object.defineProperty(handle, name, { value: refuse, configurable: false, writable: false });
+    }
   }
 
   closed(fd: unknown): void {
@@ -82,10 +155,25 @@ export class FsJail {
   }
 
   /**
-   * A descriptor given to an fd function: only one the scripts opened through the jail, still on
-   * the same file (a number the server reused for its own socket or file is refused).
+   * True for a descriptor: a number, or a FileHandle this jail handed out itself (vm2 hands the
+   * host object back, not its proxy). Any other object (one with an `fd` field: a request body)
+   * is a path, checked as one.
    */
-  fd(value: unknown): void {
+  isDescriptor(value: unknown): boolean {
+    return typeof value === 'number' || (value !== null && typeof value === 'object' && this.#handles.has(value));
+  }
+
+  /**
+   * A descriptor given to an fd function: only one the scripts opened through the jail, still on
+   * the same file (a number the server reused for its own socket or file is refused), and opened
+   * for writing when `access` is 'write' (fchmod, futimes, write… on a file opened to read it).
+   */
+  fd(value: unknown, access: Access = 'read'): void {
+    if (value !== null && typeof value === 'object' && this.#handles.has(value)) {
+      if (access === 'write' && !this.#handles.get(value))
+        throw readOnly(`FileHandle ${String((value as { fd: unknown }).fd)}`);
+      return;
+    }
     if (typeof value !== 'number') return;
     const known = this.#fds.get(value);
     let now: string | undefined;
@@ -95,7 +183,10 @@ export class FsJail {
       // Closed since: Node says EBADF itself.
       return;
     }
-    if (known !== undefined && known === now) return;
+    if (known !== undefined && known.identity === now) {
+      if (access === 'write' && !known.writable) throw readOnly(`file descriptor ${value}`);
+      return;
+    }
     this.#fds.delete(value);
     const message =
       `EACCES: Pagewire's file-system jail refused file descriptor ${value}: a script may use only the ` +
@@ -187,6 +278,13 @@ export function inside(real: string, folder: string): boolean {
 function identity(fd: number): string {
   const stat = fstatSync(fd);
   return `${stat.dev}:${stat.ino}`;
+}
+
+function readOnly(what: string): Error {
+  const message =
+    `EACCES: Pagewire's file-system jail refused to change the file of ${what}: it was opened for reading ` +
+    "(a script changes only files of dataDir, opened with a flag that writes, such as 'r+' or 'w').";
+  return refusal(message, {});
 }
 
 function jailError(given: string, real: string, access: Access, why: string): Error {
