@@ -17,6 +17,7 @@ import {
   type ArgKind,
 } from './fs-functions.js';
 import { FsJail, type Access, type FsJailSettings } from './jail.js';
+import { boundedRead } from './buffer-bound.js';
 
 type AnyFunction = (...args: unknown[]) => unknown;
 type Style = 'sync' | 'callback' | 'promise';
@@ -26,28 +27,31 @@ export type JailedModules = Record<'fs' | 'fs/promises', Record<string, unknown>
 
 const built = new WeakMap<FsJailSettings, JailedModules>();
 
-/** The jailed modules of a runner thread: one jail, one facade, whatever the number of scripts. */
-export function jailedFs(scriptsDir: string, settings: FsJailSettings): JailedModules {
+/**
+ * The jailed modules of a runner thread: one jail, one facade, whatever the number of scripts.
+ * `maxBufferBytes` (`maxScriptBufferBytes`) bounds the Buffer a `readFile` hands a script.
+ */
+export function jailedFs(scriptsDir: string, settings: FsJailSettings, maxBufferBytes: number): JailedModules {
   let modules = built.get(settings);
   if (!modules) {
-    modules = buildFacade(new FsJail(scriptsDir, settings));
+    modules = buildFacade(new FsJail(scriptsDir, settings), maxBufferBytes);
     built.set(settings, modules);
   }
   return modules;
 }
 
-export function buildFacade(jail: FsJail): JailedModules {
+export function buildFacade(jail: FsJail, maxBufferBytes = Number.POSITIVE_INFINITY): JailedModules {
   const host = fs as unknown as Record<string, unknown>;
   const hostPromises = fsPromises as unknown as Record<string, unknown>;
   const promises: Record<string, unknown> = {};
   for (const [name, kinds] of Object.entries(PROMISES_FUNCTIONS)) {
-    promises[name] = jailed(jail, hostPromises[name] as AnyFunction, name, kinds, 'promise');
+    promises[name] = jailed(jail, hostPromises[name] as AnyFunction, name, kinds, 'promise', maxBufferBytes);
   }
   for (const name of PROMISES_PATH_FREE) promises[name] = hostPromises[name];
   const facade: Record<string, unknown> = {};
   for (const [name, kinds] of Object.entries(FS_FUNCTIONS)) {
-    facade[name] = jailed(jail, host[name] as AnyFunction, name, kinds, 'callback');
-    facade[`${name}Sync`] = jailed(jail, host[`${name}Sync`] as AnyFunction, name, kinds, 'sync');
+    facade[name] = jailed(jail, host[name] as AnyFunction, name, kinds, 'callback', maxBufferBytes);
+    facade[`${name}Sync`] = jailed(jail, host[`${name}Sync`] as AnyFunction, name, kinds, 'sync', maxBufferBytes);
   }
   for (const [name, kinds] of Object.entries(FS_ASYNC_ONLY)) {
     facade[name] = jailed(jail, host[name] as AnyFunction, name, kinds, 'callback');
@@ -65,15 +69,26 @@ export function buildFacade(jail: FsJail): JailedModules {
   return { fs: facade, 'fs/promises': promises };
 }
 
-function jailed(jail: FsJail, fn: AnyFunction | undefined, name: string, kinds: readonly ArgKind[], style: Style) {
+function jailed(
+  jail: FsJail,
+  fn: AnyFunction | undefined,
+  name: string,
+  kinds: readonly ArgKind[],
+  style: Style,
+  maxBufferBytes = Number.POSITIVE_INFINITY,
+) {
   // Absent on this platform (lchmod outside macOS): absent for scripts too.
   if (typeof fn !== 'function') return fn;
-  const call = (args: unknown[]): unknown => {
+  const call = (args: unknown[], file: unknown): unknown => {
     if (name === 'open') return opened(jail, fn, args, style);
     if (name === 'close') jail.closed(args[0]);
+    const read = () => Reflect.apply(fn, undefined, args);
+    if (name === 'readFile') return boundedRead(read, args, style, file, maxBufferBytes);
     return Reflect.apply(fn, undefined, args);
   };
   return function jailedFsFunction(...args: unknown[]): unknown {
+    // The path as the script gave it, for messages (the check replaces it with the real path).
+    const file = args[0];
     try {
       // Last first: a link's target is read against where the link goes (`symlink(target, path)`).
       for (let index = kinds.length - 1; index >= 0; index--) checkArgument(jail, kinds[index] as ArgKind, args, index);
@@ -86,7 +101,7 @@ function jailed(jail: FsJail, fn: AnyFunction | undefined, name: string, kinds: 
       }
       throw error;
     }
-    return call(args);
+    return call(args, file);
   };
 }
 
