@@ -31,7 +31,11 @@ const built = new WeakMap<FsJailSettings, JailedModules>();
  * The jailed modules of a runner thread: one jail, one facade, whatever the number of scripts.
  * `maxBufferBytes` (`maxScriptBufferBytes`) bounds the Buffer a `readFile` hands a script.
  */
-export function jailedFs(scriptsDir: string, settings: FsJailSettings, maxBufferBytes: number): JailedModules {
+export function jailedFs(
+  scriptsDir: string,
+  settings: FsJailSettings,
+  maxBufferBytes = Number.POSITIVE_INFINITY,
+): JailedModules {
   let modules = built.get(settings);
   if (!modules) {
     modules = buildFacade(new FsJail(scriptsDir, settings), maxBufferBytes);
