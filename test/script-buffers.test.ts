@@ -11,7 +11,7 @@ import { scriptsFolder, waitFor } from './helpers/fixtures.js';
 import { fetchPage, joinPage, renderLive, startServer, type TestServer } from './helpers/server.js';
 
 const MiB = 1024 * 1024;
-const DEFAULT_BOUND = /maxScriptBufferBytes \(2097152 bytes\)/;
+const DEFAULT_BOUND = /maxScriptBufferBytes \(1048576 bytes\)/;
 
 const site = scriptsFolder({
   'live.ts': `echo('live');
@@ -70,7 +70,7 @@ describe("a script's Buffer past maxScriptBufferBytes, in a worker", () => {
       assert.doesNotMatch(attack.body, /allocated/);
       await waitFor(() => errors.some((e) => e.script === `${script}.ts`), `the error of ${script}.ts`);
       const error = errors.find((e) => e.script === `${script}.ts`) as ErrorContext;
-      assert.match(error.message, /67108864 exceeds bufferAllocLimit 2097152/);
+      assert.match(error.message, /67108864 exceeds bufferAllocLimit 1048576/);
       assert.match(error.message, DEFAULT_BOUND);
       assert.ok(
         server.log.lines.some((line) => line.includes(`${script}.ts:1:`)),
@@ -92,7 +92,7 @@ describe("a script's Buffer past maxScriptBufferBytes, in a worker", () => {
     const lines = body.split('\n');
     for (const how of ['sync', 'callback', 'promise']) {
       const line = lines.find((l) => l.startsWith(how)) ?? assert.fail(`no ${how} in ${body}`);
-      assert.match(line, /read 8388608 bytes, more than maxScriptBufferBytes \(2097152 bytes\)/);
+      assert.match(line, /read 8388608 bytes, more than maxScriptBufferBytes \(1048576 bytes\)/);
       assert.match(line, /fs\.readFileSync\(file, 'utf8'\)/);
       assert.match(line, /big\.bin/);
     }

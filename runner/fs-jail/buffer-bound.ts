@@ -12,7 +12,7 @@ export function bufferTooLarge(file: unknown, bytes: number, maxBytes: number): 
   const name = typeof file === 'string' ? `'${file}'` : String(file);
   const error = new RangeError(
     `fs.readFile(${name}) read ${bytes} bytes, more than maxScriptBufferBytes (${maxBytes} bytes), the largest ` +
-      'Buffer a script may hold at once (a host Buffer crosses the sandbox byte by byte, about 0.75 s a MiB). ' +
+      'Buffer a script may hold at once (a host Buffer crosses the sandbox byte by byte, about 1 s a MiB). ' +
       "Read it as text (fs.readFileSync(file, 'utf8')), in pieces (fs.createReadStream), or raise maxScriptBufferBytes",
   );
   return Object.assign(error, { code: 'ERR_SCRIPT_BUFFER_TOO_LARGE' });
