@@ -8,7 +8,10 @@ import { getHeapStatistics } from 'node:v8';
 import { NodeVM } from 'vm2';
 
 const MiB = 1024 * 1024;
-const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+const sizes = process.argv
+  .slice(2)
+  .map(Number)
+  .filter((n) => n > 0);
 const collect = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
 
 const vm = new NodeVM({ eval: false, wasm: false, strict: true, require: { builtin: ['buffer'], external: [] } });
