@@ -36,6 +36,7 @@ for (const mib of sizes.length > 0 ? sizes : [0.25, 1, 2]) {
   const heapMiB = (getHeapStatistics().used_heap_size - before) / MiB;
   console.log(
     `${mib} MiB: Buffer.alloc in the sandbox ${bufferMs.toFixed(0)} ms (${(bufferMs / mib).toFixed(0)} ms a MiB); ` +
-      `Uint8Array ${typedMs.toFixed(1)} ms; Reflect.ownKeys of ${keys.length} keys holds ${heapMiB.toFixed(0)} MiB of heap`,
+      `Uint8Array ${typedMs.toFixed(1)} ms; ` +
+      `Reflect.ownKeys of ${keys.length} keys holds ${heapMiB.toFixed(0)} MiB of heap`,
   );
 }
