@@ -82,6 +82,7 @@ const CHECKS: Record<OptionName, Check> = {
   maxWorkerHeapBytes: bytes,
   maxWorkerMemoryBytes: bytes,
   maxResponseBytes: bytes,
+  maxScriptBufferBytes: bytes,
   maxPagesPerSession: count,
   maxPages: count,
   maxPendingPages: count,

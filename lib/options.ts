@@ -156,6 +156,14 @@ export interface PagewireOptions<Context extends object = object> {
    */
   maxResponseBytes?: number;
   /**
+   * Largest Buffer, ArrayBuffer or typed array a script may allocate at once, or receive from
+   * `fs.readFile` without an encoding, in bytes (vm2's `bufferAllocLimit`). A host Buffer crosses
+   * vm2's bridge key by key (about 1 s of CPU and 64 MiB of heap per MiB of Buffer), so a much
+   * larger one holds its worker for seconds, or runs V8 out of heap, which ends the process.
+   * @default 1048576
+   */
+  maxScriptBufferBytes?: number;
+  /**
    * Live pages one browser session may hold; past it its oldest unconnected page closes, else 429.
    * @default 64
    */
@@ -323,6 +331,7 @@ export const DEFAULT_OPTIONS: Readonly<Omit<ResolvedOptions, 'dir'>> = Object.fr
   maxWorkerHeapBytes: 512 * 1024 * 1024,
   maxWorkerMemoryBytes: 1024 * 1024 * 1024,
   maxResponseBytes: 10 * 1024 * 1024,
+  maxScriptBufferBytes: 1024 * 1024,
   maxPagesPerSession: 64,
   maxPages: 100_000,
   maxPendingPages: 10_000,

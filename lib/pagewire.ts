@@ -87,6 +87,7 @@ export function startPagewire(options: PagewireOptions, ownership: ProcessOwners
     maxQueuedEvents: resolved.maxQueuedEvents,
     fsJail: fsJailDirs(resolved),
     maxResponseBytes: resolved.maxResponseBytes,
+    maxScriptBufferBytes: resolved.maxScriptBufferBytes,
     guardProcess: ownership.ownsProcess,
   };
   const runner: ScriptRunner =

@@ -78,6 +78,8 @@ function poolServer(workers: number, errors: ErrorContext[] = []): Promise<TestS
     workers,
     watchdogTimeout: WATCHDOG,
     maxWorkerMemoryBytes: MEMORY_LIMIT,
+    // The hog's 16 MiB typed arrays, past the default bound of one allocation (script-buffers.test.ts).
+    maxScriptBufferBytes: 16 * MiB,
     maxEventsPerSecond: 100_000,
     onError: (_error, context) => void errors.push(context),
   });

@@ -26,8 +26,11 @@ import {
   wholeFileHeld,
 } from './held-open.js';
 import { FsJail, type Access, type FsJailSettings } from './jail.js';
+import { readFileBound } from './buffer-bound.js';
 
 type AnyFunction = (...args: unknown[]) => unknown;
+/** For every function but `readFile`: what it returns goes to the script as it is. */
+const UNBOUND = { before: (_args: unknown[]) => {}, after: (result: unknown) => result };
 type Style = 'sync' | 'callback' | 'promise';
 
 /** The modules a sandbox gets in place of Node's, by the names `require` takes. */
@@ -35,28 +38,35 @@ export type JailedModules = Record<'fs' | 'fs/promises', Record<string, unknown>
 
 const built = new WeakMap<FsJailSettings, JailedModules>();
 
-/** The jailed modules of a runner thread: one jail, one facade, whatever the number of scripts. */
-export function jailedFs(scriptsDir: string, settings: FsJailSettings): JailedModules {
+/**
+ * The jailed modules of a runner thread: one jail, one facade, whatever the number of scripts.
+ * `maxBufferBytes` (`maxScriptBufferBytes`) bounds the Buffer a `readFile` hands a script.
+ */
+export function jailedFs(
+  scriptsDir: string,
+  settings: FsJailSettings,
+  maxBufferBytes = Number.POSITIVE_INFINITY,
+): JailedModules {
   let modules = built.get(settings);
   if (!modules) {
-    modules = buildFacade(new FsJail(scriptsDir, settings));
+    modules = buildFacade(new FsJail(scriptsDir, settings), maxBufferBytes);
     built.set(settings, modules);
   }
   return modules;
 }
 
-export function buildFacade(jail: FsJail): JailedModules {
+export function buildFacade(jail: FsJail, maxBufferBytes = Number.POSITIVE_INFINITY): JailedModules {
   const host = fs as unknown as Record<string, unknown>;
   const hostPromises = fsPromises as unknown as Record<string, unknown>;
   const promises: Record<string, unknown> = {};
   for (const [name, kinds] of Object.entries(PROMISES_FUNCTIONS)) {
-    promises[name] = jailed(jail, hostPromises[name] as AnyFunction, name, kinds, 'promise');
+    promises[name] = jailed(jail, hostPromises[name] as AnyFunction, name, kinds, 'promise', maxBufferBytes);
   }
   for (const name of PROMISES_PATH_FREE) promises[name] = hostPromises[name];
   const facade: Record<string, unknown> = {};
   for (const [name, kinds] of Object.entries(FS_FUNCTIONS)) {
-    facade[name] = jailed(jail, host[name] as AnyFunction, name, kinds, 'callback');
-    facade[`${name}Sync`] = jailed(jail, host[`${name}Sync`] as AnyFunction, name, kinds, 'sync');
+    facade[name] = jailed(jail, host[name] as AnyFunction, name, kinds, 'callback', maxBufferBytes);
+    facade[`${name}Sync`] = jailed(jail, host[`${name}Sync`] as AnyFunction, name, kinds, 'sync', maxBufferBytes);
   }
   for (const [name, kinds] of Object.entries(FS_ASYNC_ONLY)) {
     facade[name] = jailed(jail, host[name] as AnyFunction, name, kinds, 'callback');
@@ -74,10 +84,21 @@ export function buildFacade(jail: FsJail): JailedModules {
   return { fs: facade, 'fs/promises': promises };
 }
 
-function jailed(jail: FsJail, fn: AnyFunction | undefined, name: string, kinds: readonly ArgKind[], style: Style) {
+function jailed(
+  jail: FsJail,
+  fn: AnyFunction | undefined,
+  name: string,
+  kinds: readonly ArgKind[],
+  style: Style,
+  maxBufferBytes = Number.POSITIVE_INFINITY,
+) {
   // Absent on this platform (lchmod outside macOS): absent for scripts too.
   if (typeof fn !== 'function') return fn;
   return function jailedFsFunction(...args: unknown[]): unknown {
+    // The path as the script gave it, for messages (the check replaces it with the real path).
+    const file = args[0];
+    const bound = name === 'readFile' ? readFileBound(style, file, maxBufferBytes) : UNBOUND;
+    bound.before(args);
     try {
       // Last first: a link's target is read against where the link goes (`symlink(target, path)`).
       for (let index = kinds.length - 1; index >= 0; index--) checkArgument(jail, kinds[index] as ArgKind, args, index);
@@ -85,7 +106,7 @@ function jailed(jail: FsJail, fn: AnyFunction | undefined, name: string, kinds: 
       if (WHOLE_FILE.has(name) && typeof args[0] === 'string') {
         const access = kinds[0] === 'wf' ? 'write' : flagAccess(optionsFlag(args[1]));
         const held = wholeFileHeld(jail, name as WholeFile, style, args, access);
-        if (held) return held.result;
+        if (held) return bound.after(held.result);
       }
     } catch (error) {
       if (style === 'promise') return Promise.reject(error);
@@ -97,7 +118,7 @@ function jailed(jail: FsJail, fn: AnyFunction | undefined, name: string, kinds: 
       throw error;
     }
     if (name === 'close') jail.closed(args[0]);
-    return Reflect.apply(fn, undefined, args);
+    return bound.after(Reflect.apply(fn, undefined, args));
   };
 }
 

@@ -4,8 +4,10 @@ import type { WorkerData } from './worker-protocol.js';
 /** What a worker's runner is told of the pool's settings (the pool's other settings are its own). */
 export function runnerSettings(settings: WorkerData['settings']): WorkerData['settings'] {
   const { root, forbiddenModules, env, reservedEvents, maxQueuedEvents, maxResponseBytes, fsJail } = settings;
+  const { maxScriptBufferBytes } = settings;
   // The worker's runner guards its own thread; the pool's `guardProcess` is about the pool's.
-  return { root, forbiddenModules, env, reservedEvents, maxQueuedEvents, maxResponseBytes, fsJail };
+  const bounds = { maxQueuedEvents, maxResponseBytes, maxScriptBufferBytes };
+  return { root, forbiddenModules, env, reservedEvents, fsJail, ...bounds };
 }
 
 /** Starts a worker thread on `worker-entry`, from the built code or from source. */

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { format } from 'node:util';
-import { NodeVM } from 'vm2';
+import { NodeVM, type NodeVMOptions } from 'vm2';
 import {
   WRAPPER_LINES,
   compileTypeScript,
@@ -37,6 +37,7 @@ import type {
 } from './api.js';
 import { decodeRenderResult, encodeRequest, fromJson, toJson } from './codec.js';
 import { ScriptError, codeFrame } from '../script-error.js';
+import { explainBufferLimit } from './buffer-limit.js';
 
 export interface SandboxSettings {
   /** The scripts folder, absolute. */
@@ -53,6 +54,7 @@ export interface SandboxSettings {
   fsJail: FsJailSettings;
   /** Bytes a render's body may hold (UTF-8): `maxResponseBytes`. */
   maxResponseBytes: number;
+  maxScriptBufferBytes: number; // the largest Buffer or typed array a script may hold: buffer-limit.ts
   /**
    * Reads a script file (relative to `root`). Default: from disk. The worker pool reads through
    * its main thread, so that every worker runs the same version of a file.
@@ -100,6 +102,8 @@ export class ScriptSandbox {
       eval: false,
       wasm: false,
       strict: true,
+      // A host Buffer crosses vm2's bridge key by key: see buffer-limit.ts (vm2's types lack it).
+      bufferAllocLimit: settings.maxScriptBufferBytes,
       sandbox: { __pagewireBoot: boot },
       // Only the variables the app lists (a copy: a script's writes stay in its sandbox), for
       // settings such as DATABASE_URL: never the server's secrets. Packages, host code, read all.
@@ -111,9 +115,9 @@ export class ScriptSandbox {
         external: [],
         context: 'sandbox',
         // `fs`, `node:fs` and `fs/promises` are the jailed facade, not the host's modules.
-        mock: jailedFs(settings.root, settings.fsJail),
+        mock: jailedFs(settings.root, settings.fsJail, settings.maxScriptBufferBytes),
       },
-    });
+    } as NodeVMOptions);
     // Read-only in the sandbox, as vm2 makes Node's built-in modules: a script cannot change the
     // host's URL, fetch or crypto (for the host, every sandbox, and what they make).
     this.#vm.readonly(boot.web);
@@ -264,7 +268,8 @@ export class ScriptSandbox {
     const at = (f: (typeof frames)[number]) =>
       `    at ${f.fn ? `${f.fn} (` : ''}${f.file}:${f.line}:${f.column}${f.fn ? ')' : ''}`;
     const stack = [`${raw.name}: ${raw.message}`, ...frames.map(at)].join('\n');
-    const info: ScriptErrorInfo = { code, name: raw.name, message: raw.message, stack, file: top?.file ?? this.script };
+    const message = explainBufferLimit(raw.message, this.#settings.maxScriptBufferBytes);
+    const info: ScriptErrorInfo = { code, name: raw.name, message, stack, file: top?.file ?? this.script };
     if (top) {
       info.line = top.line;
       info.column = top.column;

@@ -21,6 +21,7 @@ export class RunnerHarness {
         maxQueuedEvents: 100,
         fsJail: { dataDir: path.join(root, '_data'), readDirs: [] },
         maxResponseBytes: 10 * 1024 * 1024,
+        maxScriptBufferBytes: 1024 * 1024,
         // The harness runs in a test process, or a child process of its own (rejection-child.ts).
         guardProcess: true,
       },

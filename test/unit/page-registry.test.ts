@@ -63,6 +63,7 @@ function start(overrides: Parameters<typeof resolveOptions>[0] extends infer O ?
       maxQueuedEvents: 100,
       fsJail: fsJailDirs(options),
       maxResponseBytes: 10 * 1024 * 1024,
+      maxScriptBufferBytes: 1024 * 1024,
       guardProcess: false,
     },
     'later',
