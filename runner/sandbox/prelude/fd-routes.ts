@@ -24,11 +24,12 @@ type Constructor = new (...args: unknown[]) => object;
 /** `Host` as a function that checks its arguments, called with or without `new` (as Node's are). */
 function checkingClass(Host: Constructor, what: string, numberIsFd: boolean, guard: (made: object) => void): Callback {
   const check = checking((...args: unknown[]) => Reflect.construct(Host, args), what, numberIsFd);
-  const made = (...args: unknown[]) => {
+  // A function, not an arrow: scripts call it with `new`.
+  function made(...args: unknown[]): object {
     const instance = check(...args) as object;
     guard(instance);
     return instance;
-  };
+  }
   made.prototype = Host.prototype;
   // `socket instanceof net.Socket` stays true (a host object's prototype is another proxy here).
   Object.defineProperty(made, Symbol.hasInstance, { value: (value: unknown) => value instanceof Host });
