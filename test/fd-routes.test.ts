@@ -50,7 +50,8 @@ import http2 from 'node:http2';
 import dgram from 'node:dgram';
 import tty from 'node:tty';
 const server = net.createServer((socket) => socket.end('own'));
-await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(null)));
+// The options form: its object is copied before listen reads it.
+await new Promise((resolve) => server.listen({ port: 0, host: '127.0.0.1' }, () => resolve(null)));
 const fd = (server as unknown as { _handle: { fd: number } })._handle.fd;
 const Socket = net.Socket as unknown as (options: unknown) => unknown;
 const internal = (module: object, name: string) => (module as Record<string, (...a: unknown[]) => unknown>)[name];
