@@ -1,4 +1,5 @@
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { types } from 'node:util';
 import type { ScriptErrorCode, ScriptErrorInfo } from './messages.js';
 import { pageContext } from './sandbox/host-web.js';
 
@@ -20,8 +21,10 @@ import { pageContext } from './sandbox/host-web.js';
  *   Pagewire's own code, a script all the same: an fs error thrown as it came has only the
  *   host's frames, a thrown string none, and the thread runs nothing but Pagewire and scripts.
  *
- * Script failures are reported and the thread goes on. Pagewire's own (a frame in its code and
- * none in a script) keep Node's default (the thread ends) unless the application listens itself.
+ * Script failures are reported and the thread goes on. Pagewire's own (a host `Error` with a frame
+ * in its code, none in a script, and no page running) keep Node's default (the thread ends) unless
+ * the application listens itself. A script's object or Error, whatever its `stack` says, is never
+ * Pagewire's: a script knows Pagewire's folder (the fs jail's refusals name it).
  */
 export interface FailureWatcher {
   /** `text` for the log; `error`, the same as data (code, file:line where a script frame says). */
@@ -37,7 +40,7 @@ const watchers = new Set<FailureWatcher>();
 function onUnhandledRejection(reason: unknown, promise: Promise<unknown>): void {
   const { owner, stack } = ownerOf(stackOf(reason));
   // A promise of a sandbox's realm is a script's; a host promise, unless Pagewire's own code made it fail.
-  if (promise instanceof Promise && !owner && isPagewireOwn(stackOf(reason))) {
+  if (promise instanceof Promise && !owner && isPagewireOwn(reason)) {
     // The host's own rejection: behave as if we were not listening.
     if (process.listenerCount('unhandledRejection') === 1) rethrow(reason);
     return;
@@ -51,7 +54,7 @@ function onUncaughtException(error: unknown): void {
   const raw = stackOf(error);
   const { owner, stack } = ownerOf(raw);
   const page = currentPage();
-  if (!owner && !page && isPagewireOwn(raw)) {
+  if (!owner && !page && isPagewireOwn(error)) {
     if (process.listenerCount('uncaughtException') === 1) crash(error);
     return;
   }
@@ -74,16 +77,30 @@ function currentPage(): { pageId: string; script: string; watcher: FailureWatche
   return undefined;
 }
 
-/** Pagewire's own code: this package's files (its source, or dist/), not its dependencies. */
+/**
+ * Pagewire's own code: this package's files (its source, or dist/), not its dependencies. Installed
+ * by npm the package itself lies in a node_modules folder: only a node_modules folder below its
+ * root makes a frame a dependency's.
+ */
 const OWN_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OWN_URL = pathToFileURL(OWN_ROOT).href;
 
-function isPagewireOwn(stack: string): boolean {
-  return stack.split('\n').some((line) => {
-    const at = line.trimStart();
-    if (!at.startsWith('at ') || at.includes('/node_modules/')) return false;
-    return at.includes(OWN_ROOT) || at.includes(OWN_URL);
+function isOwnFrame(line: string): boolean {
+  const at = line.trimStart();
+  if (!at.startsWith('at ')) return false;
+  return [OWN_ROOT, OWN_URL].some((root) => {
+    const start = at.indexOf(root);
+    return start !== -1 && !at.slice(start + root.length).includes('node_modules/');
   });
+}
+
+/**
+ * A failure of Pagewire's own: an `Error` of the host's realm (not a sandbox's, which vm2 hands
+ * over as a proxy, nor a plain object: a script can write any `stack`) with a frame in its code.
+ */
+function isPagewireOwn(failure: unknown): boolean {
+  if (!(failure instanceof Error) || types.isProxy(failure)) return false;
+  return stackOf(failure).split('\n').some(isOwnFrame);
 }
 
 function ownerOf(stack: string): { owner?: FailureWatcher; stack?: string } {

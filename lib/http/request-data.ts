@@ -17,7 +17,8 @@ export function requestData(
   body: unknown,
   context: object,
 ): RequestData {
-  // No prototype: `?constructor=x` or `?__proto__=x` are fields like any other.
+  // No prototype, so that `?__proto__=x` cannot reach one here; the sandbox's copy
+  // (runner/sandbox/codec.ts, withoutPrototypes) then drops `__proto__`, `constructor` and `prototype`.
   const query: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
   for (const [name, value] of url.searchParams) addField(query, name, value);
   const headers: Record<string, string> = {};

@@ -104,6 +104,8 @@ export interface SandboxBoot {
    * (`runner/packages/`): its exports, through vm2's bridge. Throws an Error that says why not.
    */
   loadPackage: (specifier: string) => unknown;
+  /** Makes `target.listen`, `bind` or `createConnection` refuse descriptors (fd-options.ts). */
+  guardFdMethod: (target: object, key: string) => void;
   /** Node's built-in modules (without `node:`): those names go to vm2's require, not to packages. */
   builtinModules: string[];
   /** Node modules a script may never load, with or without `node:`. */

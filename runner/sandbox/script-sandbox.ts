@@ -25,6 +25,7 @@ import { jailedFs } from '../fs-jail/facade.js';
 import { importRefusal } from '../fs-jail/imports.js';
 import type { FsJailSettings } from '../fs-jail/jail.js';
 import { hostWeb, pageContext } from './host-web.js';
+import { guardFdMethod } from './fd-options.js';
 import { preludeSource } from './prelude-source.js';
 import type {
   DispatchOutcome,
@@ -89,6 +90,7 @@ export class ScriptSandbox {
       resolvePartial: (fromFile, specifier) => this.#resolvePartial(fromFile, specifier),
       runPartial: (file) => this.#runPartial(file),
       loadPackage: (specifier) => loadPackage(specifier, settings.root, settings.forbiddenModules),
+      guardFdMethod,
       builtinModules: [...builtinModules],
       forbiddenModules: [...settings.forbiddenModules],
       reservedEvents: [...settings.reservedEvents],

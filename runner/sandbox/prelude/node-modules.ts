@@ -8,7 +8,8 @@
  * - what they open while a page's code runs (its render, an event, a timer, a close hook) is
  *   tracked by that page (page-resources.ts) and closed when it dies: timers, servers and sockets
  *   of net, http, https and dgram, fds of `fs.open` and `openSync`, file handles of `fs.promises.open`, streams
- *   and watchers of fs.
+ *   and watchers of fs;
+ * - net, http, https, tls, http2, dgram and tty refuse to wrap a descriptor or a handle (fd-routes.ts).
  * Facades rather than async hooks: nothing is paid by code that does not use these modules (an
  * enabled `init` hook slows every promise of the thread), and each resource is a JS object with a
  * known way to close it. Module-level code (outside any page) gets the same facades; what it
@@ -17,6 +18,7 @@
 import type { SandboxErrorCode } from '../api.js';
 import { currentPage, inPage, trackAcrossAwaits } from './current-page.js';
 import { callSite, guard } from './errors.js';
+import { closeFdRoutes } from './fd-routes.js';
 import { trackResource } from './page-resources.js';
 import type { PageState } from './pages.js';
 
@@ -27,7 +29,7 @@ interface Closable {
   once(event: 'close', listener: () => void): unknown;
 }
 
-const TRACKED = new Set(['timers', 'fs', 'fs/promises', 'net', 'http', 'https', 'dgram']);
+const TRACKED = new Set(['timers', 'fs', 'fs/promises', 'net', 'http', 'https', 'dgram', 'tls', 'http2', 'tty']);
 const facades = new Map<string, Module>();
 
 /** The module a page's code gets for built-in `name` (without `node:`); `exports` as it came. */
@@ -39,6 +41,7 @@ export function trackedModule(name: string, exports: unknown): unknown {
     // after an `await` in an event handler is that page's too.
     trackAcrossAwaits();
     facade = makeFacade(name, exports as Module);
+    closeFdRoutes(name, facade, exports as Module);
     facades.set(name, facade);
   }
   return facade;
@@ -54,6 +57,11 @@ function makeFacade(name: string, host: Module): Module {
       return promisesFacade(host);
     case 'dgram':
       return { ...host, createSocket: opener(host, 'createSocket', closeQuietly) };
+    case 'tls':
+    case 'http2':
+    case 'tty':
+      // Their fd routes closed only (fd-routes.ts); what they open is not tracked.
+      return { ...host };
     default: {
       // net, http, https
       const facade: Module = { ...host, createServer: serverOpener(host, name !== 'net') };
