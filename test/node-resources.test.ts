@@ -35,7 +35,13 @@ function __serverSocketEvent(name: string) {
 }
 `;
 
-const folder = scriptsFolder({ 'res.ts': SCRIPT, 'data.txt': 'data' });
+// One module object, as in Node: tracking wraps it once, whichever way a script imports it.
+const SAME = `import fs from 'fs';
+import fsp from 'fs/promises';
+echo(String(fs.promises === fsp));
+`;
+
+const folder = scriptsFolder({ 'res.ts': SCRIPT, 'same.ts': SAME, 'data.txt': 'data' });
 const dataFile = path.join(folder.dir, 'data.txt');
 
 describe('resources a page opens through Node modules are closed with the page', () => {
@@ -47,6 +53,11 @@ describe('resources a page opens through Node modules are closed with the page',
   after(async () => {
     await server.close();
     folder.remove();
+  });
+
+  it("require('fs').promises is require('fs/promises')", async () => {
+    const response = await fetch(`${server.url}/same`);
+    assert.equal(await response.text(), 'true');
   });
 
   async function open(label: string): Promise<{ pageId: string; client: SocketClient }> {

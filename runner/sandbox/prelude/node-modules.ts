@@ -296,8 +296,19 @@ function watchFileFunctions(host: Module): Module {
   };
 }
 
+/** One facade per module object: `require('fs').promises === require('fs/promises')`, as in Node. */
+const promisesFacades = new WeakMap<Module, Module>();
+
 /** fs/promises: file handles tracked (their `close` event forgets them). */
 function promisesFacade(host: Module): Module {
+  const made = promisesFacades.get(host);
+  if (made) return made;
+  const facade = trackedPromises(host);
+  promisesFacades.set(host, facade);
+  return facade;
+}
+
+function trackedPromises(host: Module): Module {
   const hostOpen = host.open as Callback;
   return {
     ...host,
