@@ -143,7 +143,8 @@ export interface PagewireOptions<Context extends object = object> {
    */
   maxWorkerHeapBytes?: number;
   /**
-   * Live pages one browser session may hold; past it its oldest unconnected page closes, else 429.
+   * Live pages one browser session may hold; past it its oldest unconnected page closes, else the
+   * render gets a new session.
    * @default 64
    */
   maxPagesPerSession?: number;

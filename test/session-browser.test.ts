@@ -8,7 +8,7 @@ import { MAX_RELOADS } from '../client/reload-count.js';
 import { pagewire } from '../lib/index.js';
 import { launchBrowser, socketLog } from './helpers/browser.js';
 import { memoryLogger, scriptsFolder, waitFor } from './helpers/fixtures.js';
-import { PATIENT, startServer, type TestServer } from './helpers/server.js';
+import { PATIENT, renderLive, startServer, type TestServer } from './helpers/server.js';
 
 const folder = scriptsFolder({
   'live.ts': `echo('<title>live</title><p>live</p>');
@@ -65,6 +65,31 @@ describe('in Chromium: planted session cookies, and reloads in a row', { timeout
     await again.goto(`${server.url}/live`);
     await joinedNow(again, log.frames);
     assert.equal(loads(), 1, 'no reload');
+    await context.close();
+  });
+
+  it("an issued cookie (the attacker's) planted for the page's path: one load, in its own session", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const first = socketLog(page);
+    await page.goto(`${server.url}/live`);
+    await joinedNow(page, first.frames);
+    // The attacker's browser was issued a session; a page on another port plants it for /live,
+    // which the browser sends before its own (Path=/) on /live, and not to the socket's path.
+    const attacker = await renderLive(server.origin, '/live');
+    const value = attacker.cookie.slice('pagewire_sid='.length);
+    await context.addCookies([{ name: 'pagewire_sid', value, domain: '127.0.0.1', path: '/live' }]);
+    const again = await context.newPage();
+    const log = socketLog(again);
+    const loads = countLoads(again);
+    await again.goto(`${server.url}/live`);
+    await joinedNow(again, log.frames);
+    assert.equal(loads(), 1, 'no reload');
+    const pageId = (await again.locator('script[data-pagewire-page]').getAttribute('data-pagewire-page')) ?? '';
+    const status = await fetch(`${server.url}/__pagewire/pages?ids=${pageId}`, {
+      headers: { cookie: attacker.cookie },
+    });
+    assert.deepEqual(((await status.json()) as { live: string[] }).live, [], "not in the attacker's session");
     await context.close();
   });
 

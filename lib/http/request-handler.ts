@@ -16,7 +16,7 @@ import { BodyError, hasBody, readBody } from './request-body.js';
 import { requestData, type RequestTarget } from './request-data.js';
 import { REFUSED, type RouteTable } from './routes.js';
 import { newNonce, pagePolicy, setCommonHeaders } from './security-headers.js';
-import { randomId, sessionCookie, sessionOf, sessionsOf } from './session.js';
+import { randomId, renderSessionOf, sessionCookie, sessionsOf } from './session.js';
 
 /** Where the browser runtime is served, under the mount path. */
 export const CLIENT_PATH = '/__pagewire/client.js';
@@ -106,12 +106,12 @@ export function createRequestHandler(
     params: Record<string, string>,
     body: unknown,
   ): Promise<void> {
-    // A cookie the server did not issue is no session: the page gets a new one, set below.
-    const known = sessionOf(req, options);
-    const session = known ?? randomId();
     const pageId = randomId();
     const context = await computeContext(options.context, req);
     if (!context.ok) return contextFailed(res, next, context.error);
+    // A cookie the server did not issue is no session, nor is a full one: the page gets a new
+    // one, set below. Chosen after the last await, so the room it has is still there to render.
+    const { session, issued } = renderSessionOf(req, options, (known) => registry.hasRoom(known));
     // A fresh nonce for each render: the script's own <script nonce> and the client tag carry it.
     const nonce = options.csp === false ? undefined : newNonce();
     // The page keeps where it was rendered: its socket is claimed under that base, and no other.
@@ -123,8 +123,8 @@ export function createRequestHandler(
       options.logger.warn(`${script}: page refused: ${refused.message}`, { code: refused.code, script });
       return sendText(res, refused.status, refused.message);
     }
-    if (!result.ok) return renderFailed(req, res, next, script, result.error, pageId, session, known === undefined);
-    respond(req, res, result, pageId, known ? undefined : session, nonce);
+    if (!result.ok) return renderFailed(req, res, next, script, result.error, pageId, session, issued);
+    respond(req, res, result, pageId, issued ? session : undefined, nonce);
   }
 
   function respond(

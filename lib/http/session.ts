@@ -37,9 +37,23 @@ export function sessionsOf(req: IncomingMessage, options: SessionOptions): strin
   return sessions;
 }
 
-/** The first session cookie of the request that the server issued: its session. */
-export function sessionOf(req: IncomingMessage, options: SessionOptions): string | undefined {
-  return sessionsOf(req, options)[0];
+/**
+ * The session a render puts its page in: the *last* session cookie the server issued, if that
+ * session has room (`hasRoom`: fewer than `maxPagesPerSession` pages), or none, for a new one.
+ * The last, because Pagewire sets its cookie for `Path=/`, and a browser sends the cookies of
+ * longer paths first: a cookie planted for the page's path (issued to the attacker's own
+ * browser) comes before the browser's own, and may not be sent to the socket's path at all, so a
+ * page put in it could never join. A full session gets no 429 but a new session: whoever planted
+ * the cookie could fill it, and the per-session cap bounds no attacker anyway (`maxPages` does).
+ */
+export function renderSessionOf(
+  req: IncomingMessage,
+  options: SessionOptions,
+  hasRoom: (session: string) => boolean,
+): { session: string; issued: boolean } {
+  const last = sessionsOf(req, options).at(-1);
+  if (last !== undefined && hasRoom(last)) return { session: last, issued: false };
+  return { session: randomId(), issued: true };
 }
 
 /**
