@@ -40,7 +40,7 @@ for (const workers of [1, 0]) {
       }
     });
 
-    it('a body express.json() parsed before Pagewire, nested 5,000 levels: 400 before it is sent to the script', async () => {
+    it('a body express.json() parsed before Pagewire, nested 5,000 levels: 400, not sent to the script', async () => {
       const server = await startServer({ dir: folder.dir, workers }, { before: [express.json()] });
       try {
         const refused = await postJson(server, nested(5000));
