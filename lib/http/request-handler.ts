@@ -109,14 +109,19 @@ export function createRequestHandler(
     const pageId = randomId();
     const context = await computeContext(options.context, req);
     if (!context.ok) return contextFailed(res, next, context.error);
-    // A cookie the server did not issue is no session, nor is a full one: the page gets a new
-    // one, set below. Chosen after the last await, so the room it has is still there to render.
-    const { session, issued } = renderSessionOf(req, options, (known) => registry.hasRoom(known));
+    // A cookie the server did not issue is no session: the page gets a new one, set below.
+    let { session, issued } = renderSessionOf(req, options);
     // A fresh nonce for each render: the script's own <script nonce> and the client tag carry it.
     const nonce = options.csp === false ? undefined : newNonce();
     // The page keeps where it was rendered: its socket is claimed under that base, and no other.
     const data = { ...requestData(req, url, params, body, context.value), ...(nonce ? { nonce } : {}) };
-    const result = await registry.render(script, pageId, session, data, mountOf(req));
+    let result = await registry.render(script, pageId, session, data, mountOf(req));
+    if (!result.ok && 'refused' in result && result.refused.code === 'TOO_MANY_PAGES_IN_SESSION') {
+      // Full of connected pages: not a 429, a new session (refused before anything was made, so
+      // rendered again). Whoever planted the cookie could fill it; `maxPages` bounds attackers.
+      ({ session, issued } = { session: randomId(), issued: true });
+      result = await registry.render(script, pageId, session, data, mountOf(req));
+    }
     if (!result.ok && 'refused' in result) {
       // A page limit, not a script error: say which, to whoever hit it.
       const { refused } = result;

@@ -38,22 +38,16 @@ export function sessionsOf(req: IncomingMessage, options: SessionOptions): strin
 }
 
 /**
- * The session a render puts its page in: the *last* session cookie the server issued, if that
- * session has room (`hasRoom`: fewer than `maxPagesPerSession` pages), or none, for a new one.
- * The last, because Pagewire sets its cookie for `Path=/`, and a browser sends the cookies of
- * longer paths first: a cookie planted for the page's path (issued to the attacker's own
- * browser) comes before the browser's own, and may not be sent to the socket's path at all, so a
- * page put in it could never join. A full session gets no 429 but a new session: whoever planted
- * the cookie could fill it, and the per-session cap bounds no attacker anyway (`maxPages` does).
+ * The session a render puts its page in: the *last* session cookie the server issued, or, with
+ * none, a new one. The last, because Pagewire sets its cookie for `Path=/`, and a browser sends
+ * the cookies of longer paths first: a cookie planted for the page's path (issued to the
+ * attacker's own browser) comes before the browser's own, and may not be sent to the socket's
+ * path at all, so a page put in it could never join. (A full session gets a new one too: see the
+ * request handler.)
  */
-export function renderSessionOf(
-  req: IncomingMessage,
-  options: SessionOptions,
-  hasRoom: (session: string) => boolean,
-): { session: string; issued: boolean } {
+export function renderSessionOf(req: IncomingMessage, options: SessionOptions): { session: string; issued: boolean } {
   const last = sessionsOf(req, options).at(-1);
-  if (last !== undefined && hasRoom(last)) return { session: last, issued: false };
-  return { session: randomId(), issued: true };
+  return last === undefined ? { session: randomId(), issued: true } : { session: last, issued: false };
 }
 
 /**

@@ -18,7 +18,7 @@ export function makeRoom(
 ): PageRefusal | undefined {
   const own = table.ofSession(session);
   if (own && own.size >= limits.maxPagesPerSession) {
-    const oldestPending = oldestPendingOf(own);
+    const oldestPending = [...own].find((entry) => entry.state === 'pending');
     if (!oldestPending) {
       const most = 'the most allowed (maxPagesPerSession)';
       const message = `this browser session has ${own.size} open pages, ${most}: close some tabs`;
@@ -34,19 +34,5 @@ export function makeRoom(
     }
     evict(victim);
   }
-  return undefined;
-}
-
-/**
- * `session` can take one more page: it holds fewer than `maxPagesPerSession`, or one of them was
- * never connected and gives way. A render into a session without room gets a new session.
- */
-export function sessionHasRoom(table: PageTable, limits: PageLimits, session: string): boolean {
-  const own = table.ofSession(session);
-  return !own || own.size < limits.maxPagesPerSession || oldestPendingOf(own) !== undefined;
-}
-
-function oldestPendingOf(own: ReadonlySet<PageEntry>): PageEntry | undefined {
-  for (const entry of own) if (entry.state === 'pending') return entry;
   return undefined;
 }

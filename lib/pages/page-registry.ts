@@ -9,7 +9,7 @@ import { IdleSweep } from './idle-sweep.js';
 import { contextChanged, pagesMatching, refuseFarewell, refuseFirstJoin } from './page-context.js';
 import { newPageEntry, type PageEntry, type PageMount, type PageSocket, ROOT_MOUNT } from './page-entry.js';
 import type { OldestFirst } from './oldest-first.js';
-import { makeRoom, sessionHasRoom } from './page-limits.js';
+import { makeRoom } from './page-limits.js';
 import { PageTable, type PageStats } from './page-table.js';
 import { PushBudget } from './push-budget.js';
 import { PushDelivery } from './push-delivery.js';
@@ -74,11 +74,6 @@ export class PageRegistry {
   /** True once `close()` was called. */
   get closing(): boolean {
     return this.#closing !== undefined;
-  }
-
-  /** `session` can take one more page (`maxPagesPerSession`): a render in a full one gets a new session. */
-  hasRoom(session: string): boolean {
-    return sessionHasRoom(this.#table, this.#settings, session);
   }
 
   /** Runs `script` for a new page owned by `session`, rendered under `mount`, within the page limits. */
