@@ -7,6 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { MAX_RELOADS } from '../client/reload-count.js';
 import { pagewire } from '../lib/index.js';
 import { launchBrowser, socketLog } from './helpers/browser.js';
+import { killOneWorker } from './helpers/kill-worker.js';
 import { memoryLogger, scriptsFolder, waitFor } from './helpers/fixtures.js';
 import { PATIENT, renderLive, startServer, type TestServer } from './helpers/server.js';
 
@@ -143,6 +144,35 @@ describe('in Chromium: planted session cookies, and reloads in a row', { timeout
       await wire.close();
       refusing.closeAllConnections();
       await new Promise((resolve) => refusing.close(resolve));
+    }
+  });
+  it(`an instance that dies as it joins (worker ended): stops after ${MAX_RELOADS} reloads in a row`, async () => {
+    // Each join is followed by the end of the page's worker, as a join that crashes it would: the
+    // page closes `crashed`, reloads, joins, and its worker ends again (today: without end).
+    const crashing = await startServer({ dir: folder.dir, workers: 1 });
+    const context = await browser.newContext();
+    let kills = Promise.resolve();
+    try {
+      const page = await context.newPage();
+      const loads = countLoads(page);
+      let stopped = '';
+      page.on('console', (message) => {
+        if (message.text().includes('reloading stopped')) stopped = message.text();
+      });
+      page.on('websocket', (socket) =>
+        socket.on('framereceived', ({ payload }) => {
+          if (typeof payload !== 'string' || (JSON.parse(payload) as { t?: string }).t !== 'joined') return;
+          kills = kills.then(async () => void (await killOneWorker(1)));
+        }),
+      );
+      await page.goto(`${crashing.url}/live`, { waitUntil: 'commit' });
+      await waitFor(() => stopped !== '', 'the client to stop reloading', 150_000);
+      assert.match(stopped, new RegExp(`reloaded ${MAX_RELOADS} times in a row`));
+      assert.equal(loads(), 1 + MAX_RELOADS);
+    } finally {
+      await context.close();
+      await kills;
+      await crashing.close();
     }
   });
 });
