@@ -14,12 +14,12 @@ import { formatTable, judgeRatio, judgeValue, type Figure } from './figures.js';
 import { measureFirstRender } from './first-render.js';
 import { measurePackageImport } from './package-import.js';
 import { measureFsJail } from './fs-jail.js';
-import { measureLatencyDuringLoop } from './loop-latency.js';
+import { loopLatencyFigure } from './loop-latency.js';
 import { findPhp, startPhp } from './php.js';
 import { measureEditMemory, measureHotReload } from './hot-reload.js';
 import { measurePagewireTrips, measureRoundTrips } from './roundtrip.js';
 import { measureScale, type ScalePoint } from './scale.js';
-import { measureRendersBesideYieldingHog, percentile } from './yielding-hog.js';
+import { yieldingHogFigures } from './yielding-hog.js';
 
 const { values: args } = parseArgs({
   options: { quick: { type: 'boolean' }, smoke: { type: 'boolean' }, out: { type: 'string' } },
@@ -270,30 +270,12 @@ for (const q of ['p50', 'p99'] as const) {
 }
 
 lap('event round trips');
-const duringLoop = (await measureLatencyDuringLoop(size.loop.ms, size.loop.watchdog)).sort((a, b) => a - b);
-const loopP99 = duringLoop[Math.min(duringLoop.length - 1, Math.floor(0.99 * duringLoop.length))];
-figures.push({
-  name: `round trip p99 of a page while a script in another worker loops (${duringLoop.length} events)`,
-  value: loopP99 === undefined ? Number.NaN : Math.round(loopP99 * 100) / 100,
-  unit: 'ms',
-  target: '< 100 ms',
-  verdict: judgeValue(loopP99, { is: 'below', limit: 100 }),
-});
+figures.push(await loopLatencyFigure(size.loop.ms, size.loop.watchdog));
 
 lap('round trips while a script loops');
 
 // A script that keeps its worker busy while yielding: new renders should go to the other worker.
-const beside = await measureRendersBesideYieldingHog(size.yieldingHogMs);
-for (const q of [0.5, 0.99]) {
-  const [withHog, alone] = [percentile(beside.withHog, q), percentile(beside.alone, q)];
-  figures.push({
-    name: `render p${q * 100} while a script in another worker yields every 5 ms (${beside.withHog.length} renders)`,
-    value: Math.round(withHog * 100) / 100,
-    unit: 'ms',
-    baseline: { name: 'without it, ms', value: Math.round(alone * 100) / 100 },
-    ...judgeRatio(withHog, alone),
-  });
-}
+figures.push(...(await yieldingHogFigures(size.yieldingHogMs)));
 lap('renders beside a yielding script');
 
 // --- Memory per page, broadcast ----------------------------------------------------------

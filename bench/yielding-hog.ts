@@ -1,5 +1,6 @@
 // While one script keeps its worker busy yet yields every 5 ms, how fast are other pages rendered?
 import path from 'node:path';
+import { type Figure, judgeRatio } from './figures.js';
 import { fetchPage, joinPage, renderLive, startServer, type TestServer } from '../test/helpers/server.js';
 
 export interface RenderLatency {
@@ -39,6 +40,21 @@ export async function measureRendersBesideYieldingHog(durationMs: number): Promi
   } finally {
     await server.close();
   }
+}
+
+/** The figures of `npm run bench`: renders beside the hog at p50 and p99, each against alone. */
+export async function yieldingHogFigures(durationMs: number): Promise<Figure[]> {
+  const beside = await measureRendersBesideYieldingHog(durationMs);
+  return [0.5, 0.99].map((q) => {
+    const [withHog, alone] = [percentile(beside.withHog, q), percentile(beside.alone, q)];
+    return {
+      name: `render p${q * 100} while a script in another worker yields every 5 ms (${beside.withHog.length} renders)`,
+      value: Math.round(withHog * 100) / 100,
+      unit: 'ms',
+      baseline: { name: 'without it, ms', value: Math.round(alone * 100) / 100 },
+      ...judgeRatio(withHog, alone),
+    };
+  });
 }
 
 export function percentile(sorted: readonly number[], q: number): number {

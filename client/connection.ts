@@ -61,8 +61,13 @@ export class Connection {
   #pingSent = 0;
   #stopped = false;
   #reloading = false;
-  /** Reloads of this page's address made in a row without a join: bounded (MAX_RELOADS). */
+  /** Reloads of this page's address made in a row without a join that lasted: bounded (MAX_RELOADS). */
   readonly #reloads: ReloadCount;
+  /**
+   * How far the last join got towards lasting: `joined`, then `pinged` once a ping went after it;
+   * the pong to that ping, with a page still open, proves it lasted a heartbeat round trip.
+   */
+  #lasting: 'none' | 'joined' | 'pinged' = 'none';
 
   constructor(options: ConnectionOptions) {
     this.#url = toSocketUrl(options.url);
@@ -160,7 +165,7 @@ export class Connection {
   }
 
   /**
-   * The first reload goes at once; each next one in a row, without a join between them, waits a
+   * The first reload goes at once; each next one in a row, without a lasting join between them, waits a
    * little longer (jittered, up to MAX_RELOAD_DELAY). Past MAX_RELOADS in a row (a page that can
    * never join: a planted cookie, a proxy that refuses its socket) the client stops, says so, and
    * tries once more every FAILSAFE_DELAY, as LiveView does.
@@ -280,6 +285,7 @@ export class Connection {
       return;
     }
     this.#pingSent = Date.now();
+    if (this.#lasting === 'joined') this.#lasting = 'pinged';
     this.write({ t: 'ping' });
   }
 
@@ -293,10 +299,17 @@ export class Connection {
     }
     switch (message.t) {
       case 'pong':
+        // A join that lasted a heartbeat: the reloads that led here are over. Not the join itself:
+        // a page whose join ends its instance (`crashed`: the join made its worker crash) would
+        // reload without end, each time perhaps ending a worker; judged by a round trip on the
+        // socket, not by the clock.
+        if (this.#lasting === 'pinged' && !this.#reloading && this.#sockets.size > 0) {
+          this.#lasting = 'none';
+          this.#reloads.reset();
+        }
         return;
       case 'joined':
-        // The server knows this document's page: the reloads that led here are over.
-        this.#reloads.reset();
+        if (this.#lasting === 'none') this.#lasting = 'joined';
         this.#sockets.get(message.p)?.joined(message.a, message.final);
         return;
       case 'push':

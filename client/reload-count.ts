@@ -1,6 +1,9 @@
 /** How a page counts the reloads it made in a row, across the reloads themselves. */
 
-/** Reloads in a row without a join, after which the client stops reloading (as LiveView's MAX_RELOADS). */
+/**
+ * Reloads in a row without a join that lasted a heartbeat, after which the client stops reloading (as LiveView's
+ * MAX_RELOADS).
+ */
 export const MAX_RELOADS = 10;
 /** Once stopped: one more try after this long, and again after as long (LiveView's FAILSAFE_JITTER). */
 export const FAILSAFE_DELAY = 30_000;
@@ -13,7 +16,8 @@ export type ReloadStorage = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
 /**
  * The reloads this tab made of one page address in a row, in `sessionStorage` (per tab, it
  * survives the reload): a page that never joins (its socket refused, the server then saying the
- * page is gone) would otherwise reload for ever. A join resets it. Where storage is refused (a
+ * page is gone) would otherwise reload for ever, and so would a page whose join ends its instance.
+ * A join that lasts (a heartbeat's ping answered after it, the page still open) resets it. Where storage is refused (a
  * sandboxed frame), the count lives in memory, and only the backoff within a document holds.
  */
 export class ReloadCount {
@@ -36,7 +40,7 @@ export class ReloadCount {
     attempt(() => this.#storage.setItem(this.#key, next));
   }
 
-  /** The page joined: its reloads are over. */
+  /** The page joined, and lasted: its reloads are over. */
   reset(): void {
     attempt(() => this.#storage.removeItem(this.#key));
   }

@@ -164,7 +164,8 @@ export interface PagewireOptions<Context extends object = object> {
    */
   maxScriptBufferBytes?: number;
   /**
-   * Live pages one browser session may hold; past it its oldest unconnected page closes, else 429.
+   * Live pages one browser session may hold; past it its oldest unconnected page closes, else the
+   * render gets a new session.
    * @default 64
    */
   maxPagesPerSession?: number;

@@ -7,8 +7,9 @@ import type { Browser, Page } from 'playwright-core';
 import { MAX_RELOADS } from '../client/reload-count.js';
 import { pagewire } from '../lib/index.js';
 import { launchBrowser, socketLog } from './helpers/browser.js';
+import { killOneWorker } from './helpers/kill-worker.js';
 import { memoryLogger, scriptsFolder, waitFor } from './helpers/fixtures.js';
-import { PATIENT, startServer, type TestServer } from './helpers/server.js';
+import { PATIENT, renderLive, startServer, type TestServer } from './helpers/server.js';
 
 const folder = scriptsFolder({
   'live.ts': `echo('<title>live</title><p>live</p>');
@@ -68,6 +69,31 @@ describe('in Chromium: planted session cookies, and reloads in a row', { timeout
     await context.close();
   });
 
+  it("an issued cookie (the attacker's) planted for the page's path: one load, in its own session", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const first = socketLog(page);
+    await page.goto(`${server.url}/live`);
+    await joinedNow(page, first.frames);
+    // The attacker's browser was issued a session; a page on another port plants it for /live,
+    // which the browser sends before its own (Path=/) on /live, and not to the socket's path.
+    const attacker = await renderLive(server.origin, '/live');
+    const value = attacker.cookie.slice('pagewire_sid='.length);
+    await context.addCookies([{ name: 'pagewire_sid', value, domain: '127.0.0.1', path: '/live' }]);
+    const again = await context.newPage();
+    const log = socketLog(again);
+    const loads = countLoads(again);
+    await again.goto(`${server.url}/live`);
+    await joinedNow(again, log.frames);
+    assert.equal(loads(), 1, 'no reload');
+    const pageId = (await again.locator('script[data-pagewire-page]').getAttribute('data-pagewire-page')) ?? '';
+    const status = await fetch(`${server.url}/__pagewire/pages?ids=${pageId}`, {
+      headers: { cookie: attacker.cookie },
+    });
+    assert.deepEqual(((await status.json()) as { live: string[] }).live, [], "not in the attacker's session");
+    await context.close();
+  });
+
   it('a cookie planted before the first visit (on / and on the page path) is replaced; the page joins', async () => {
     const context = await browser.newContext();
     await context.addCookies([
@@ -118,6 +144,35 @@ describe('in Chromium: planted session cookies, and reloads in a row', { timeout
       await wire.close();
       refusing.closeAllConnections();
       await new Promise((resolve) => refusing.close(resolve));
+    }
+  });
+  it(`an instance that dies as it joins (worker ended): stops after ${MAX_RELOADS} reloads in a row`, async () => {
+    // Each join is followed by the end of the page's worker, as a join that crashes it would: the
+    // page closes `crashed`, reloads, joins, and its worker ends again (today: without end).
+    const crashing = await startServer({ dir: folder.dir, workers: 1 });
+    const context = await browser.newContext();
+    let kills = Promise.resolve();
+    try {
+      const page = await context.newPage();
+      const loads = countLoads(page);
+      let stopped = '';
+      page.on('console', (message) => {
+        if (message.text().includes('reloading stopped')) stopped = message.text();
+      });
+      page.on('websocket', (socket) =>
+        socket.on('framereceived', ({ payload }) => {
+          if (typeof payload !== 'string' || (JSON.parse(payload) as { t?: string }).t !== 'joined') return;
+          kills = kills.then(async () => void (await killOneWorker(1)));
+        }),
+      );
+      await page.goto(`${crashing.url}/live`, { waitUntil: 'commit' });
+      await waitFor(() => stopped !== '', 'the client to stop reloading', 150_000);
+      assert.match(stopped, new RegExp(`reloaded ${MAX_RELOADS} times in a row`));
+      assert.equal(loads(), 1 + MAX_RELOADS);
+    } finally {
+      await context.close();
+      await kills;
+      await crashing.close();
     }
   });
 });

@@ -111,6 +111,53 @@ describe('a session cookie the server did not issue is no session', () => {
   });
 });
 
+describe('a session cookie the server issued, to the attacker, planted in the victim', () => {
+  it('planted, then filled (maxPagesPerSession): the victim is not 429, but gets a session of its own', async () => {
+    const server = await startServer({ dir: folder.dir, workers: 0, maxPagesPerSession: 2 });
+    const attackers: SocketClient[] = [];
+    try {
+      // The attacker's own browser gets an issued cookie, and fills its session with joined pages.
+      const first = await renderLive(server.origin, '/live');
+      attackers.push(await joinPage(server.origin, first.pageId, first.cookie));
+      const second = await fetchPage(server.origin, '/live', first.cookie);
+      attackers.push(await joinPage(server.origin, second.pageId, first.cookie));
+      // The victim's browser carries the planted (issued, signed) cookie on its first visit.
+      const victim = await fetchPage(server.origin, '/live', first.cookie);
+      assert.equal(victim.status, 200, `victim answered ${victim.status}: ${victim.body.slice(0, 200)}`);
+      assert.ok(victim.newSession && victim.newSession !== first.cookie, 'the victim gets a new session');
+      await (await joinPage(server.origin, victim.pageId, victim.newSession)).close();
+      assert.deepEqual(await livePages(server, first.cookie, [victim.pageId]), [], 'not in the planted session');
+      // The attacker's pages are left as they were: a full session is not emptied.
+      for (const [i, client] of attackers.entries()) {
+        client.event(i === 0 ? first.pageId : second.pageId, 'still');
+        await client.next((f) => f.t === 'push' && f.d === 'still');
+      }
+    } finally {
+      for (const client of attackers) await client.close();
+      await server.close();
+    }
+  });
+
+  it('planted for a longer path, before the browser’s own: renders stay in the browser’s own session', async () => {
+    const server = await startServer({ dir: folder.dir, workers: 0 });
+    try {
+      const attacker = await renderLive(server.origin, '/live');
+      const own = await renderLive(server.origin, '/live');
+      // `pagewire_sid=<attacker's, Path=/live>; pagewire_sid=<own, Path=/>`: the longer path first.
+      const both = `${attacker.cookie}; ${own.cookie}`;
+      const { status, pageId, newSession } = await fetchPage(server.origin, '/live', both);
+      assert.equal(status, 200);
+      assert.equal(newSession, undefined, 'the browser’s own session is kept');
+      assert.deepEqual(await livePages(server, own.cookie, [pageId]), [pageId]);
+      assert.deepEqual(await livePages(server, attacker.cookie, [pageId]), [], 'not in the planted session');
+      // The socket's path gets only the browser's own cookie (the planted one's path is /live): it joins.
+      await (await joinPage(server.origin, pageId, own.cookie)).close();
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('keys: sessionSecret, rotation, one key per process', () => {
   const secretA = 'a'.repeat(32);
   const secretB = 'b'.repeat(32);

@@ -4,6 +4,7 @@ import zlib from 'node:zlib';
 import { parse as parseContentType } from 'content-type';
 import iconv from 'iconv-lite';
 import getRawBody from 'raw-body';
+import { MAX_DATA_DEPTH, nestsDeeperThan, tooDeepMessage } from './data-depth.js';
 import { addField } from './request-data.js';
 
 /** The reason a body could not be read, with the HTTP status to answer. */
@@ -38,7 +39,7 @@ const DECOMPRESSORS = new Map<string, () => Transform>([
  * as it is, and not read again.
  */
 export async function readBody(req: BodyRequest, limit: number): Promise<unknown> {
-  if (req.body !== undefined) return req.body;
+  if (req.body !== undefined) return notTooDeep(req.body);
   // Read by an earlier middleware that kept nothing of it: there is nothing left to read.
   if (req.readableEnded) return undefined;
   const { type, charset } = contentTypeOf(req);
@@ -75,13 +76,21 @@ export async function readBody(req: BodyRequest, limit: number): Promise<unknown
   if (type === 'application/x-www-form-urlencoded') return parseForm(bytes, charset);
   const text = iconv.decode(bytes, charset);
   if (type === 'application/json' || type.endsWith('+json')) {
+    let parsed: unknown;
     try {
-      return JSON.parse(text) as unknown;
+      parsed = JSON.parse(text) as unknown;
     } catch (error) {
       throw new BodyError(400, `the request body is not valid JSON: ${(error as Error).message}`);
     }
+    return notTooDeep(parsed);
   }
   return text;
+}
+
+/** The body, unless it nests deeper than MAX_DATA_DEPTH: a 400, before a script (or the sandbox's copy) sees it. */
+function notTooDeep(body: unknown): unknown {
+  if (nestsDeeperThan(body, MAX_DATA_DEPTH)) throw new BodyError(400, tooDeepMessage('the request body'));
+  return body;
 }
 
 /** The media type, lower case, and the charset (UTF-8 unless named). Any header is taken, as Express takes it. */

@@ -16,7 +16,7 @@ import { BodyError, hasBody, readBody } from './request-body.js';
 import { requestData, type RequestTarget } from './request-data.js';
 import { REFUSED, type RouteTable } from './routes.js';
 import { newNonce, pagePolicy, setCommonHeaders } from './security-headers.js';
-import { randomId, sessionCookie, sessionOf, sessionsOf } from './session.js';
+import { randomId, renderSessionOf, sessionCookie, sessionsOf } from './session.js';
 
 /** Where the browser runtime is served, under the mount path. */
 export const CLIENT_PATH = '/__pagewire/client.js';
@@ -106,17 +106,22 @@ export function createRequestHandler(
     params: Record<string, string>,
     body: unknown,
   ): Promise<void> {
-    // A cookie the server did not issue is no session: the page gets a new one, set below.
-    const known = sessionOf(req, options);
-    const session = known ?? randomId();
     const pageId = randomId();
     const context = await computeContext(options.context, req);
     if (!context.ok) return contextFailed(res, next, context.error);
+    // A cookie the server did not issue is no session: the page gets a new one, set below.
+    let { session, issued } = renderSessionOf(req, options);
     // A fresh nonce for each render: the script's own <script nonce> and the client tag carry it.
     const nonce = options.csp === false ? undefined : newNonce();
     // The page keeps where it was rendered: its socket is claimed under that base, and no other.
     const data = { ...requestData(req, url, params, body, context.value), ...(nonce ? { nonce } : {}) };
-    const result = await registry.render(script, pageId, session, data, mountOf(req));
+    let result = await registry.render(script, pageId, session, data, mountOf(req));
+    if (!result.ok && 'refused' in result && result.refused.code === 'TOO_MANY_PAGES_IN_SESSION') {
+      // Full of connected pages: not a 429, a new session (refused before anything was made, so
+      // rendered again). Whoever planted the cookie could fill it; `maxPages` bounds attackers.
+      ({ session, issued } = { session: randomId(), issued: true });
+      result = await registry.render(script, pageId, session, data, mountOf(req));
+    }
     if (!result.ok && 'refused' in result) {
       // A page limit, not a script error: say which, to whoever hit it.
       const { refused } = result;
@@ -124,8 +129,8 @@ export function createRequestHandler(
       if (refused.retryAfter !== undefined) res.setHeader('retry-after', String(refused.retryAfter));
       return sendText(res, refused.status, refused.message);
     }
-    if (!result.ok) return renderFailed(req, res, next, script, result.error, pageId, session, known === undefined);
-    respond(req, res, result, pageId, known ? undefined : session, nonce);
+    if (!result.ok) return renderFailed(req, res, next, script, result.error, pageId, session, issued);
+    respond(req, res, result, pageId, issued ? session : undefined, nonce);
   }
 
   function respond(

@@ -37,9 +37,17 @@ export function sessionsOf(req: IncomingMessage, options: SessionOptions): strin
   return sessions;
 }
 
-/** The first session cookie of the request that the server issued: its session. */
-export function sessionOf(req: IncomingMessage, options: SessionOptions): string | undefined {
-  return sessionsOf(req, options)[0];
+/**
+ * The session a render puts its page in: the *last* session cookie the server issued, or, with
+ * none, a new one. The last, because Pagewire sets its cookie for `Path=/`, and a browser sends
+ * the cookies of longer paths first: a cookie planted for the page's path (issued to the
+ * attacker's own browser) comes before the browser's own, and may not be sent to the socket's
+ * path at all, so a page put in it could never join. (A full session gets a new one too: see the
+ * request handler.)
+ */
+export function renderSessionOf(req: IncomingMessage, options: SessionOptions): { session: string; issued: boolean } {
+  const last = sessionsOf(req, options).at(-1);
+  return last === undefined ? { session: randomId(), issued: true } : { session: last, issued: false };
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { ClientMessage } from '../../protocol/wire.js';
+import { MAX_DATA_DEPTH, nestsDeeperThan, tooDeepMessage } from '../http/data-depth.js';
 import { PAGE_ID } from '../http/session.js';
 
 /** Event names longer than this are refused. */
@@ -31,6 +32,7 @@ export function parseClientMessage(text: string): ClientMessage | string {
         return `'n' must be an event name of 1 to ${MAX_EVENT_NAME} characters`;
       }
       if (!isCount(s) || s === 0) return "'s' must be the event's number (an integer >= 1)";
+      if (nestsDeeperThan(d, MAX_DATA_DEPTH)) return tooDeepMessage("the event's data 'd'");
       return { t, p, s, n, d };
     default:
       return `unknown message type '${String(t).slice(0, 40)}'`;

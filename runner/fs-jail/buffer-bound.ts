@@ -5,7 +5,6 @@
  * So a Buffer past `maxScriptBufferBytes` is refused here, before it crosses, with what to do.
  */
 
-type AnyFunction = (...args: unknown[]) => unknown;
 
 /** The error a script gets for a file read into a Buffer larger than the bound. */
 export function bufferTooLarge(file: unknown, bytes: number, maxBytes: number): RangeError {
@@ -37,10 +36,9 @@ export function readFileBound(style: 'sync' | 'callback' | 'promise', file: unkn
     before(args: unknown[]): void {
       const callback = args.at(-1);
       if (style !== 'callback' || typeof callback !== 'function') return;
-      args[args.length - 1] = (error: Error | null, data: unknown) => {
-        const tooLarge = error ? undefined : overBound(data, file, maxBytes);
-        if (tooLarge) (callback as AnyFunction)(tooLarge);
-        else (callback as AnyFunction)(error, data);
+      args[args.length - 1] = function boundCallback(this: unknown, ...results: unknown[]) {
+        const tooLarge = results[0] ? undefined : overBound(results[1], file, maxBytes);
+        return Reflect.apply(callback, this, tooLarge ? [tooLarge] : results);
       };
     },
     after(result: unknown): unknown {

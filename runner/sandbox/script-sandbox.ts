@@ -23,7 +23,6 @@ import { isServedAsStatic } from '../../lib/http/routes.js';
 import { loadPackage } from '../packages/load-package.js';
 import { jailedFs } from '../fs-jail/facade.js';
 import { importRefusal } from '../fs-jail/imports.js';
-import type { FsJailSettings } from '../fs-jail/jail.js';
 import { hostWeb, pageContext } from './host-web.js';
 import { guardFdMethod } from './fd-options.js';
 import { preludeSource } from './prelude-source.js';
@@ -39,29 +38,9 @@ import type {
 import { decodeRenderResult, encodeRequest, fromJson, toJson } from './codec.js';
 import { ScriptError, codeFrame } from '../script-error.js';
 import { explainBufferLimit } from './buffer-limit.js';
+import { scriptEnv, type SandboxSettings } from './sandbox-settings.js';
 
-export interface SandboxSettings {
-  /** The scripts folder, absolute. */
-  root: string;
-  /** Built-in modules a script may never load (without `node:`). */
-  forbiddenModules: readonly string[];
-  /** Environment variables scripts see in `process.env`; the others are hidden from them. */
-  env: readonly string[];
-  /** Event names a push may not use. */
-  reservedEvents: readonly string[];
-  /** Events one page's mailbox may hold. */
-  maxQueuedEvents: number;
-  /** The file-system jail's folders (dataDir, readDirs), absolute: runner/fs-jail/. */
-  fsJail: FsJailSettings;
-  /** Bytes a render's body may hold (UTF-8): `maxResponseBytes`. */
-  maxResponseBytes: number;
-  maxScriptBufferBytes: number; // the largest Buffer or typed array a script may hold: buffer-limit.ts
-  /**
-   * Reads a script file (relative to `root`). Default: from disk. The worker pool reads through
-   * its main thread, so that every worker runs the same version of a file.
-   */
-  readSource?: (file: string) => string;
-}
+export type { SandboxSettings };
 
 /**
  * One version of one script: a vm2 NodeVM holding the prelude, the script's per-page factory
@@ -355,16 +334,6 @@ export class ScriptSandbox {
       return toJson(raw);
     }
   }
-}
-
-/** The variables of this thread's environment named in `names`, those that are set. */
-function scriptEnv(names: readonly string[]): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const name of names) {
-    const value = process.env[name];
-    if (value !== undefined) env[name] = value;
-  }
-  return env;
 }
 
 /** `file:line:column` of a script or partial in a stack. */

@@ -1,108 +1,11 @@
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it, type TestContext } from 'node:test';
-import { WebSocket as NodeWebSocket, WebSocketServer, type WebSocket } from 'ws';
-import { FAILSAFE_DELAY, MAX_RELOADS, type ReloadStorage } from '../../client/reload-count.js';
-import { Connection, ServerSocket, type ServerSocketEvent } from '../../client/server-socket.js';
-import type { ClientMessage, ServerMessage } from '../../protocol/wire.js';
+import { WebSocket as NodeWebSocket } from 'ws';
+import { Connection, ServerSocket } from '../../client/server-socket.js';
 import { type FakeClock, fakeClock } from '../helpers/fake-clock.js';
-
-const PAGE = 'p'.repeat(22);
-
-/**
- * The server's side of the protocol, played by the test over a real WebSocket on 127.0.0.1: the
- * client is tested alone, against the messages of protocol/wire.ts. The status endpoint answers
- * what `status` says.
- */
-class ScriptedServer {
-  readonly http: Server;
-  readonly wss: WebSocketServer;
-  readonly received: ClientMessage[] = [];
-  status = 200;
-  statusRequests = 0;
-  #sockets: WebSocket[] = [];
-  #waiters: Array<() => void> = [];
-
-  constructor() {
-    this.http = createServer((_req, res) => {
-      this.statusRequests++;
-      this.#wake();
-      res.statusCode = this.status;
-      res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ live: [] }));
-    });
-    this.wss = new WebSocketServer({ server: this.http });
-    this.wss.on('connection', (ws) => {
-      this.#sockets.push(ws);
-      ws.on('message', (data) => {
-        this.received.push(JSON.parse(String(data)) as ClientMessage);
-        this.#wake();
-      });
-      this.#wake();
-    });
-  }
-
-  get port(): number {
-    return (this.http.address() as AddressInfo).port;
-  }
-
-  get connections(): number {
-    return this.#sockets.length;
-  }
-
-  send(message: ServerMessage): void {
-    this.#sockets.at(-1)?.send(JSON.stringify(message));
-  }
-
-  /** Drops the current connection, as a network cut would. */
-  drop(): void {
-    this.#sockets.at(-1)?.terminate();
-  }
-
-  async until<T>(find: () => T | undefined): Promise<T> {
-    for (;;) {
-      const found = find();
-      if (found !== undefined) return found;
-      await new Promise<void>((resolve) => this.#waiters.push(resolve));
-    }
-  }
-
-  /** The first message received after `from` that matches. */
-  message(from: number, matches: (m: ClientMessage) => boolean): Promise<ClientMessage> {
-    return this.until(() => this.received.slice(from).find(matches));
-  }
-
-  #wake(): void {
-    for (const wake of this.#waiters.splice(0)) wake();
-  }
-}
-
-function client(
-  server: ScriptedServer,
-  reloads: { count: number; wake?: () => void },
-  fetch?: typeof globalThis.fetch,
-  reloadStorage?: ReloadStorage,
-): ServerSocket {
-  const connection = new Connection({
-    ...(fetch ? { fetch } : {}),
-    ...(reloadStorage ? { reloadStorage } : {}),
-    url: `ws://127.0.0.1:${server.port}/`,
-    statusUrl: `http://127.0.0.1:${server.port}/status`,
-    WebSocket: NodeWebSocket as unknown as typeof globalThis.WebSocket,
-    minDelay: 5,
-    maxDelay: 40,
-    reload: () => {
-      reloads.count++;
-      reloads.wake?.();
-    },
-  });
-  return new ServerSocket(PAGE, connection);
-}
-
-function nextEvent(socket: ServerSocket, name: string): Promise<ServerSocketEvent> {
-  return new Promise((resolve) => socket.addEventListener(name, resolve, { once: true }));
-}
+import { client, nextEvent, PAGE, ScriptedServer } from '../helpers/scripted-server.js';
 
 describe('the browser client against the protocol (a scripted server)', () => {
   let server: ScriptedServer;
@@ -183,61 +86,6 @@ describe('the browser client against the protocol (a scripted server)', () => {
     server.status = 200;
     await reloaded;
     assert.equal(reloads.count, 1);
-  });
-
-  it('reloads in a row are bounded: past MAX_RELOADS the page stops reloading, says so, retries later', async (t) => {
-    // The tab's storage, which outlives a reload; outside a browser the key has no path.
-    const stored = new Map<string, string>();
-    const storage: ReloadStorage = {
-      getItem: (key) => stored.get(key) ?? null,
-      setItem: (key, value) => void stored.set(key, value),
-      removeItem: (key) => void stored.delete(key),
-    };
-    const clock = fakeClock(t, ['setTimeout']);
-    const reloads: { count: number; wake?: () => void } = { count: 0 };
-    const expire = async (inARow: number) => {
-      const socket = client(server, reloads, undefined, storage);
-      const start = server.received.length;
-      await server.message(start, (m) => m.t === 'join' && m.p === PAGE);
-      server.send({ t: 'joined', p: PAGE, a: 0 });
-      await nextEvent(socket, 'open');
-      assert.equal(stored.size, 0, 'a join ends the reloads in a row');
-      // As if the page had reloaded `inARow` times without joining before this document.
-      if (inARow > 0) stored.set('pagewire-reloads ', String(inARow));
-      const errors = new Promise<ServerSocketEvent>((resolve) => socket.addEventListener('error', resolve));
-      const expired = nextEvent(socket, 'expired');
-      const probes = server.statusRequests;
-      server.send({ t: 'closed', p: PAGE, reason: 'disconnected' });
-      await expired;
-      return { errors, probes };
-    };
-    const logged: unknown[] = [];
-    const consoleError = console.error;
-    console.error = (...args: unknown[]) => logged.push(args.join(' '));
-    try {
-      // The next reload in a row waits (a few ms here, minDelay 5), then probes and reloads.
-      const second = await expire(1);
-      const reloaded = new Promise<void>((resolve) => (reloads.wake = resolve));
-      assert.equal(server.statusRequests, second.probes, 'no probe before the wait');
-      clock.tick(10);
-      await reloaded;
-      assert.deepEqual([reloads.count, stored.get('pagewire-reloads ')], [1, '2']);
-      // MAX_RELOADS in a row: no reload; an `error` event and the console say why.
-      const last = await expire(MAX_RELOADS);
-      const error = (await last.errors).data as { code: string; message: string };
-      assert.equal(error.code, 'RELOAD_LOOP');
-      assert.match(error.message, new RegExp(`reloaded ${MAX_RELOADS} times in a row`));
-      assert.match(String(logged.at(-1)), /reloading stopped/);
-      clock.tick(FAILSAFE_DELAY - 1);
-      assert.deepEqual([reloads.count, server.statusRequests], [1, last.probes]);
-      // One more try after FAILSAFE_DELAY.
-      const failsafe = new Promise<void>((resolve) => (reloads.wake = resolve));
-      clock.tick(1);
-      await failsafe;
-      assert.deepEqual([reloads.count, stored.get('pagewire-reloads ')], [2, String(MAX_RELOADS + 1)]);
-    } finally {
-      console.error = consoleError;
-    }
   });
 
   it('a push that skips a number expires the page: one was lost', async () => {

@@ -10,7 +10,7 @@ import { forget, inPage } from './current-page.js';
 import { guard, report } from './errors.js';
 import { isThenable } from './inspect.js';
 import { abortFetches, endCloseFetches } from './page-fetch.js';
-import { takeResources } from './page-resources.js';
+import { drainResources } from './page-resources.js';
 import { pages, type PageState, type Task } from './pages.js';
 import { hostClearInterval, hostClearTimeout, hostSetTimeout, type Timer } from './timers.js';
 
@@ -103,8 +103,10 @@ function closeHooksAndResources(page: PageState, owned: unknown[]): unknown {
   const hooks = page.closeHooks.splice(0).map((hook) => guard(page.id, 'CLOSE_ERROR', hook));
   const closeResources = () => {
     endCloseFetches(page);
-    // What it opened through Node's modules (hooks included) closes first, last opened first.
-    owned.unshift(...takeResources(page));
+    // What the hooks opened (through Node's modules) closes first, last opened first; page.owned
+    // holds only that now, the rest was taken in order when the page closed.
+    owned.unshift(...page.owned.splice(0).reverse());
+    drainResources(page);
     return disposeInTurn(page, owned);
   };
   if (!hooks.some(isThenable)) return closeResources();

@@ -59,8 +59,15 @@ function formatFrame(f: RawFrame): string {
  */
 export function toRawError(error: unknown, site?: object): RawScriptError {
   const raw = rawError(error);
-  if (raw.frames.length === 0 && site) raw.frames = framesOfSite(site);
+  // Frames of host code only (a host function that called back into the script) say nothing of
+  // where in the script it happened: the site does.
+  if (site && !raw.frames.some(isScriptFrame)) raw.frames = framesOfSite(site);
   return raw;
+}
+
+/** Scripts run under their path relative to the scripts folder; host code under an absolute one. */
+function isScriptFrame(frame: RawFrame): boolean {
+  return !/^(?:file:|\/|[A-Za-z]:[\\/])/.test(frame.file);
 }
 
 function rawError(error: unknown): RawScriptError {
