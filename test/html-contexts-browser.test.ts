@@ -25,6 +25,12 @@ const SCRIPTS: Record<string, string> = {
   'srcdoc.ts': 'echo(html`<iframe srcdoc="${request.query.v}"></iframe>`);',
   'script-json.ts': 'echo(html`<script>var x = ${json(request.query.v)}; top.got = x;</script>`);',
   'onerror-json.ts': 'echo(html`<img src="/missing.png" onerror="top.got = ${json(request.query.v)}">`);',
+  // Review findings: each the attack as a script would write it.
+  'regex-after-if.ts':
+    'echo(html`<script>var s = "a", ok = true; if (ok) /"/.test(s); top.m = "hi ${json(request.query.v)}";</script>`);',
+  'regex-after-while.ts':
+    'echo(html`<script>var i = 0; while (i++ < 1) /"/.test("x"); top.m = "hi ${json(request.query.v)}";</script>`);',
+  'string-u2028.ts': 'echo(html`<script>top.m = "Hello\\u2028${json(request.query.v)}";</script>`);',
 };
 
 interface Visit {
@@ -160,5 +166,17 @@ describe('html contexts in a real browser (Chromium): injections through interpo
     await page.waitForFunction(() => (window as { got?: string }).got !== undefined);
     assert.equal(await visited.ran(), false, 'the injected script ran');
     assert.equal(await page.evaluate(() => (window as { got?: string }).got), v);
+  });
+
+  it('a regex after if (…) is read as one: json() inside the string after it is refused', async () => {
+    for (const script of ['regex-after-if', 'regex-after-while']) {
+      const visited = await visit(script, { v: '+(top.pwned=1)+' });
+      await assertRefused(visited, /in <script>, inside a string literal is refused/);
+    }
+  });
+
+  it('U+2028 does not end a string literal: json() after it in the string is refused', async () => {
+    const visited = await visit('string-u2028', { v: '+(top.pwned=1)+' });
+    await assertRefused(visited, /in <script>, inside a string literal is refused/);
   });
 });
