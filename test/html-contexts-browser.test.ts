@@ -30,6 +30,10 @@ const SCRIPTS: Record<string, string> = {
     'echo(html`<script>var s = "a", ok = true; if (ok) /"/.test(s); top.m = "hi ${json(request.query.v)}";</script>`);',
   'regex-after-while.ts':
     'echo(html`<script>var i = 0; while (i++ < 1) /"/.test("x"); top.m = "hi ${json(request.query.v)}";</script>`);',
+  'flip.ts': `let n = 0;
+const link = { toString: () => (n++ === 0 ? String(request.query.v) : '/safe') };
+echo(html\`<iframe src="\${link}"></iframe>\`);`,
+  'comment-array.ts': 'echo(html`<!--${[]}><img src="/missing.png" onerror="${request.query.v}">-->`);',
   'string-u2028.ts': 'echo(html`<script>top.m = "Hello\\u2028${json(request.query.v)}";</script>`);',
 };
 
@@ -178,5 +182,17 @@ describe('html contexts in a real browser (Chromium): injections through interpo
   it('U+2028 does not end a string literal: json() after it in the string is refused', async () => {
     const visited = await visit('string-u2028', { v: '+(top.pwned=1)+' });
     await assertRefused(visited, /in <script>, inside a string literal is refused/);
+  });
+
+  it('a value is stringified once: a toString that flips after the write cannot pass the URL check', async () => {
+    const visited = await visit('flip', { v: `javascript:${PWN}` });
+    await assertRefused(visited, /the src attribute of <iframe> has the scheme "javascript:"/);
+  });
+
+  it('an empty array in a comment is written as a space: `<!--` + `>` does not end the comment', async () => {
+    const visited = await visit('comment-array', { v: PWN });
+    assert.equal(visited.status, 200, visited.text);
+    assert.equal(await visited.ran(), false, 'the injected script ran');
+    assert.equal(await page.locator('img').count(), 0, 'the comment ended and the <img> was parsed');
   });
 });

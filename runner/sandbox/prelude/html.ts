@@ -82,9 +82,25 @@ export function planOf(strings: TemplateStringsArray): TemplatePlan {
 export function html(strings: TemplateStringsArray, ...values: unknown[]): HtmlString {
   const plan = planOf(strings);
   let out = strings[0] ?? '';
-  for (let i = 0; i < values.length; i++) out += write(values[i], plan.slots[i] ?? TEXT) + (strings[i + 1] ?? '');
-  for (const url of plan.urls) checkUrl(url, values);
+  // What each URL slot's value reads as: taken from the very string written (a value is
+  // stringified once), so a toString that answers differently the second time cannot pass.
+  const reads: (UrlRead | undefined)[] = [];
+  for (let i = 0; i < values.length; i++) {
+    const slot = plan.slots[i] ?? TEXT;
+    if (slot.kind === 'url') {
+      const read: UrlRead = { text: '', plain: false };
+      reads[i] = read;
+      out += writeUrl(values[i], read) + (strings[i + 1] ?? '');
+    } else out += write(values[i], slot) + (strings[i + 1] ?? '');
+  }
+  for (const url of plan.urls) checkUrl(url, reads);
   return new HtmlString(out, plan.whole);
+}
+
+/** A URL slot's value as the browser reads it, and whether any of it is not `raw()`. */
+interface UrlRead {
+  text: string;
+  plain: boolean;
 }
 
 const isNothing = (value: unknown) => value === null || value === undefined || value === false;
@@ -97,7 +113,11 @@ function write(value: unknown, slot: Slot): string {
   if ((typeof value === 'string' || typeof value === 'number') && (kind === 'text' || kind === 'attribute')) {
     return escapeHtml(String(value));
   }
-  if (Array.isArray(value)) return value.map((item) => write(item, slot)).join('');
+  if (Array.isArray(value)) {
+    const joined = value.map((item) => write(item, slot)).join('');
+    // Never nothing in a comment, an empty array included: `<!--` + `>` would end it.
+    return joined === '' && kind === 'comment' ? ' ' : joined;
+  }
   if (slot.kind === 'refused') {
     if (slot.rawPasses && value instanceof RawHtml) return value.value;
     const raw = slot.rawPasses ? ' (or raw() for code you wrote)' : '; raw() does not pass here either';
@@ -137,12 +157,27 @@ function write(value: unknown, slot: Slot): string {
   }
 }
 
+/** Writes a value into a URL attribute, keeping in `read` the text the browser reads of it. */
+function writeUrl(value: unknown, read: UrlRead): string {
+  if (Array.isArray(value)) return value.map((item) => writeUrl(item, read)).join('');
+  if (isNothing(value)) return '';
+  if (value instanceof RawHtml) {
+    const written = value.value;
+    read.text += decodeAttribute(written).text;
+    return written;
+  }
+  read.plain = true;
+  const text = textOf(value);
+  read.text += text;
+  return escapeHtml(text);
+}
+
 /** A URL attribute with at least one interpolation that is not `raw()`: its whole value is checked. */
-function checkUrl(url: UrlValue, values: readonly unknown[]): void {
-  if (!url.slots.some((index) => hasPlain(values[index]))) return;
+function checkUrl(url: UrlValue, reads: readonly (UrlRead | undefined)[]): void {
+  if (!url.slots.some((index) => reads[index]?.plain)) return;
   let value = url.parts[0] ?? '';
   url.slots.forEach((index, n) => {
-    value += urlText(values[index]) + (url.parts[n + 1] ?? '');
+    value += (reads[index]?.text ?? '') + (url.parts[n + 1] ?? '');
   });
   const refused = refusedUrl(url.element, url.name, value);
   if (!refused) return;
@@ -152,18 +187,6 @@ function checkUrl(url: UrlValue, values: readonly unknown[]): void {
       `which is refused (allowed: relative URLs, ${allowed}, and data: images in <img> and <source>). ` +
       'Check the URL before writing it (new URL(value).protocol), or wrap a URL you built and trust in raw().',
   );
-}
-
-function hasPlain(value: unknown): boolean {
-  if (Array.isArray(value)) return value.some(hasPlain);
-  return !isNothing(value) && !(value instanceof RawHtml);
-}
-
-/** What the browser reads of a value written into an attribute: the text it was escaped from. */
-function urlText(value: unknown): string {
-  if (Array.isArray(value)) return value.map(urlText).join('');
-  if (isNothing(value)) return '';
-  return value instanceof RawHtml ? decodeAttribute(value.value).text : textOf(value);
 }
 
 function refusal(message: string): Error {
