@@ -34,6 +34,8 @@ const SCRIPTS: Record<string, string> = {
 const link = { toString: () => (n++ === 0 ? String(request.query.v) : '/safe') };
 echo(html\`<iframe src="\${link}"></iframe>\`);`,
   'comment-array.ts': 'echo(html`<!--${[]}><img src="/missing.png" onerror="${request.query.v}">-->`);',
+  'script-src-path.ts': 'echo(html`<script id="s" src="/${request.query.v}.js"></script>`);',
+  'href-path.ts': 'echo(html`<a id="a" href="/${request.query.v}">a</a>`);',
   'string-u2028.ts': 'echo(html`<script>top.m = "Hello\\u2028${json(request.query.v)}";</script>`);',
 };
 
@@ -194,5 +196,23 @@ describe('html contexts in a real browser (Chromium): injections through interpo
     assert.equal(visited.status, 200, visited.text);
     assert.equal(await visited.ran(), false, 'the injected script ran');
     assert.equal(await page.locator('img').count(), 0, 'the comment ended and the <img> was parsed');
+  });
+
+  it('a value after a lone "/" gives the URL no host ("/" + "/evil.example/x" is "//evil.example/x")', async () => {
+    const hostOf = async (selector: string, attribute: string) =>
+      page.evaluate(
+        ([s, a]) => new URL(document.querySelector(s)?.getAttribute(a) ?? '', location.href).host,
+        [selector, attribute],
+      );
+    for (const [script, v, selector, attribute] of [
+      ['script-src-path', '/evil.example/x', '#s', 'src'],
+      ['href-path', '\t/evil.example/', '#a', 'href'],
+      ['href-path', '\\evil.example/', '#a', 'href'],
+    ] as const) {
+      const visited = await visit(script, { v });
+      if (visited.status === 200) assert.notEqual(await hostOf(selector, attribute), 'evil.example', 'host taken');
+      const element = script === 'href-path' ? 'a' : 'script';
+      await assertRefused(visited, new RegExp(`the ${attribute} attribute of <${element}> starts with "/"`));
+    }
   });
 });

@@ -145,8 +145,21 @@ export function prefixSettlesSafe(element: string, name: string, prefix: string)
   const seen = prefix.replace(/[\u0000-\u001f]/g, '').replace(/^ +/, '');
   const scheme = /^[a-zA-Z][a-zA-Z0-9+.-]*/.exec(seen)?.[0];
   if (seen === '' || seen.length === scheme?.length) return false;
+  // A lone `/` (or `\`) does not settle the host: `/` + `/evil.example/x` is `//evil.example/x`.
+  if (seen === '/' || seen === '\\') return false;
   if (scheme === undefined || seen[scheme.length] !== ':') return true;
   return SAFE_SCHEMES.includes(scheme.toLowerCase());
+}
+
+/**
+ * Whether a value after a static `/` gives the URL its host: the browser reads `//host` and
+ * `/\host` (tabs, newlines and C0 controls dropped) as a network-path reference.
+ */
+export function valueSetsHost(prefix: string, value: string): boolean {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the URL parser's own rule.
+  const seen = (text: string) => text.replace(/[\u0000-\u001f]/g, '').replace(/^ +/, '');
+  const start = seen(prefix);
+  return (start === '/' || start === '\\') && /^[/\\]/.test(seen(value));
 }
 
 /** The entries of a URL attribute's value that are each a URL. */

@@ -6,7 +6,7 @@
  */
 import type { Slot, TemplatePlan, UrlValue } from './html-slots.js';
 import { analyse } from './html-tokenizer.js';
-import { decodeAttribute, refusedUrl, SAFE_SCHEMES } from './html-urls.js';
+import { decodeAttribute, refusedUrl, SAFE_SCHEMES, valueSetsHost } from './html-urls.js';
 
 /** HTML written by `html`: `whole` when it ends in text, outside any tag (html-tokenizer.ts). */
 export class HtmlString {
@@ -179,6 +179,14 @@ function checkUrl(url: UrlValue, reads: readonly (UrlRead | undefined)[]): void 
   url.slots.forEach((index, n) => {
     value += (reads[index]?.text ?? '') + (url.parts[n + 1] ?? '');
   });
+  const prefix = url.parts[0] ?? '';
+  if (valueSetsHost(prefix, value.slice(prefix.length))) {
+    throw refusal(
+      `The URL interpolated in the ${url.name} attribute of <${url.element}> starts with "/" and its value with ` +
+        '"/" or "\\": the browser reads "//host", another site. Check the value (no leading "/" or "\\"), ' +
+        'or write the whole URL as a value.',
+    );
+  }
   const refused = refusedUrl(url.element, url.name, value);
   if (!refused) return;
   const allowed = SAFE_SCHEMES.map((scheme) => `${scheme}:`).join(', ');
