@@ -201,8 +201,8 @@ describe('html contexts in a real browser (Chromium): injections through interpo
   it('a value after a lone "/" gives the URL no host ("/" + "/evil.example/x" is "//evil.example/x")', async () => {
     const hostOf = async (selector: string, attribute: string) =>
       page.evaluate(
-        ([s, a]) => new URL(document.querySelector(s)?.getAttribute(a) ?? '', location.href).host,
-        [selector, attribute],
+        ({ s, a }) => new URL(document.querySelector(s)?.getAttribute(a) ?? '', location.href).host,
+        { s: selector, a: attribute },
       );
     for (const [script, v, selector, attribute] of [
       ['script-src-path', '/evil.example/x', '#s', 'src'],
