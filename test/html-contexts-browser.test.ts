@@ -36,6 +36,12 @@ echo(html\`<iframe src="\${link}"></iframe>\`);`,
   'comment-array.ts': 'echo(html`<!--${[]}><img src="/missing.png" onerror="${request.query.v}">-->`);',
   'script-src-path.ts': 'echo(html`<script id="s" src="/${request.query.v}.js"></script>`);',
   'href-path.ts': 'echo(html`<a id="a" href="/${request.query.v}">a</a>`);',
+  'srcdoc-iframe.ts':
+    'echo(html`<iframe srcdoc="<h2>Preview</h2><iframe src=\'${request.query.v}\'></iframe>"></iframe>`);',
+  'srcdoc-handler.ts':
+    'echo(html`<iframe srcdoc="<img src=/missing.png onerror=\'console.log(${request.query.v})\'>"></iframe>`);',
+  'srcdoc-script.ts': 'echo(html`<iframe srcdoc="<script>var n = ${request.query.v}</script>"></iframe>`);',
+  'srcdoc-json.ts': 'echo(html`<iframe srcdoc="<script>top.got = ${json(request.query.v)}</script>"></iframe>`);',
   'string-u2028.ts': 'echo(html`<script>top.m = "Hello\\u2028${json(request.query.v)}";</script>`);',
 };
 
@@ -200,10 +206,10 @@ describe('html contexts in a real browser (Chromium): injections through interpo
 
   it('a value after a lone "/" gives the URL no host ("/" + "/evil.example/x" is "//evil.example/x")', async () => {
     const hostOf = async (selector: string, attribute: string) =>
-      page.evaluate(
-        ({ s, a }) => new URL(document.querySelector(s)?.getAttribute(a) ?? '', location.href).host,
-        { s: selector, a: attribute },
-      );
+      page.evaluate(({ s, a }) => new URL(document.querySelector(s)?.getAttribute(a) ?? '', location.href).host, {
+        s: selector,
+        a: attribute,
+      });
     for (const [script, v, selector, attribute] of [
       ['script-src-path', '/evil.example/x', '#s', 'src'],
       ['href-path', '\t/evil.example/', '#a', 'href'],
@@ -214,5 +220,25 @@ describe('html contexts in a real browser (Chromium): injections through interpo
       const element = script === 'href-path' ? 'a' : 'script';
       await assertRefused(visited, new RegExp(`the ${attribute} attribute of <${element}> starts with "/"`));
     }
+  });
+
+  it('srcdoc: the frame document is read, a URL there is checked, its script and handlers refuse values', async () => {
+    for (const [script, v, reason] of [
+      ['srcdoc-iframe', `javascript:${PWN}`, /the src attribute of <iframe> has the scheme "javascript:"/],
+      ['srcdoc-handler', `1);${PWN.replace(' = ', '=(')}`, /srcdoc attribute of <iframe>, in the onerror attribute/],
+      ['srcdoc-script', `1;${PWN}`, /srcdoc attribute of <iframe>, in <script> is JavaScript/],
+    ] as const) {
+      const visited = await visit(script, { v });
+      await assertRefused(visited, reason);
+    }
+  });
+
+  it("srcdoc: json() in the frame document's script arrives whole", async () => {
+    const v = `"</script><script>${PWN}</script>&quot;`;
+    const visited = await visit('srcdoc-json', { v });
+    assert.equal(visited.status, 200, visited.text);
+    await page.waitForFunction(() => (window as { got?: string }).got !== undefined);
+    assert.equal(await visited.ran(), false, 'the injected script ran');
+    assert.equal(await page.evaluate(() => (window as { got?: string }).got), v);
   });
 });

@@ -18,7 +18,8 @@ export type Slot =
   | { readonly kind: 'rcdata'; readonly element: string }
   | { readonly kind: 'attribute'; readonly element: string; readonly name: string }
   | { readonly kind: 'url'; readonly element: string; readonly name: string }
-  | { readonly kind: 'srcdoc'; readonly element: string }
+  /** In a `srcdoc` value: `inner` is where the value lands in the frame's document (html-tokenizer.ts). */
+  | { readonly kind: 'srcdoc'; readonly element: string; readonly inner: Slot }
   | {
       readonly kind: 'code';
       readonly where: string;
@@ -48,6 +49,7 @@ export function slot<T extends Slot>(fields: T): T {
     rawPasses: false,
     language: '',
     attribute: false,
+    inner: undefined,
   };
   return { ...empty, ...fields };
 }

@@ -66,7 +66,8 @@ export function analyse(strings: readonly string[]): TemplatePlan {
 }
 
 class TemplateReader {
-  readonly urls: UrlValue[] = [];
+  /** Shared with the readers of `srcdoc` documents inside: their URL attributes are checked too. */
+  readonly urls: UrlValue[];
   #state: State = 'data';
   #tag = '';
   #endTag = false;
@@ -85,6 +86,12 @@ class TemplateReader {
   #tail = '';
   #scriptEscape = 0;
   #code: CodeReader | undefined;
+  /** A `srcdoc` value's document, read as the frame's parser will: its decoded static text. */
+  #srcdoc: TemplateReader | undefined;
+
+  constructor(urls: UrlValue[] = []) {
+    this.urls = urls;
+  }
 
   whole(): boolean {
     return this.#state === 'data' && this.#foreign === 0;
@@ -242,6 +249,7 @@ class TemplateReader {
     this.#chunk = '';
     this.#url = undefined;
     this.#handler = undefined;
+    this.#srcdoc = undefined;
     this.#state = quote ? 'attrValue' : 'unquoted';
   }
 
@@ -249,6 +257,7 @@ class TemplateReader {
     this.#url?.parts.push(decodeAttribute(this.#chunk).text);
     this.#url = undefined;
     this.#handler = undefined;
+    this.#srcdoc = undefined;
     this.#chunk = '';
   }
 
@@ -262,7 +271,7 @@ class TemplateReader {
       return refused(`${where}, right after \`&\``, 'end the character reference (`;`) before it', false);
     }
     if (name.startsWith('on')) return this.#handlerSlot(chunk, where);
-    if (name === 'srcdoc') return slot({ kind: 'srcdoc', element });
+    if (name === 'srcdoc') return this.#srcdocSlot(chunk, where, index);
     if (!isUrlAttribute(element, name)) return slot({ kind: 'attribute', element, name });
     const decoded = decodeAttribute(chunk).text;
     if (this.#url) this.#url.parts.push(decoded);
@@ -273,6 +282,22 @@ class TemplateReader {
     }
     this.#url.slots.push(index);
     return slot({ kind: 'url', element, name });
+  }
+
+  /**
+   * A `srcdoc` value is a document: its static text, decoded, is read by a reader of its own, and
+   * a value gets the slot it finds there (written by that slot's rules, then escaped once more).
+   */
+  #srcdocSlot(chunk: string, where: string, index: number): Slot {
+    const { text, unknown } = decodeAttribute(chunk);
+    if (unknown > 0) return refused(where, 'write the characters, not named character references', false);
+    const inner = this.#srcdoc ?? new TemplateReader(this.urls);
+    this.#srcdoc = inner;
+    for (const c of text) inner.step(c);
+    const found = inner.slot(index);
+    if (found.kind === 'refused') return refused(`${where}, ${found.where}`, found.fix, found.rawPasses);
+    const landing = found.kind === 'code' ? slot({ ...found, where: `${where}, ${found.where}` }) : found;
+    return slot({ kind: 'srcdoc', element: this.#tag, inner: landing });
   }
 
   #handlerSlot(chunk: string, where: string): Slot {

@@ -87,10 +87,13 @@ export function html(strings: TemplateStringsArray, ...values: unknown[]): HtmlS
   const reads: (UrlRead | undefined)[] = [];
   for (let i = 0; i < values.length; i++) {
     const slot = plan.slots[i] ?? TEXT;
-    if (slot.kind === 'url') {
+    let depth = 0;
+    let landing = slot;
+    for (; landing.kind === 'srcdoc'; depth++) landing = landing.inner;
+    if (landing.kind === 'url') {
       const read: UrlRead = { text: '', plain: false };
       reads[i] = read;
-      out += writeUrl(values[i], read) + (strings[i + 1] ?? '');
+      out += writeUrl(values[i], read, depth) + (strings[i + 1] ?? '');
     } else out += write(values[i], slot) + (strings[i + 1] ?? '');
   }
   for (const url of plan.urls) checkUrl(url, reads);
@@ -113,6 +116,7 @@ function write(value: unknown, slot: Slot): string {
   if ((typeof value === 'string' || typeof value === 'number') && (kind === 'text' || kind === 'attribute')) {
     return escapeHtml(String(value));
   }
+  if (kind === 'srcdoc') return writeSrcdoc(value, slot.inner);
   if (Array.isArray(value)) {
     const joined = value.map((item) => write(item, slot)).join('');
     // Never nothing in a comment, an empty array included: `<!--` + `>` would end it.
@@ -133,9 +137,6 @@ function write(value: unknown, slot: Slot): string {
         'An html value that ends inside a tag, a comment or a raw-text element is refused in text: each ' +
           'html template is read on its own, and must close what it opens. Write the tag in one template.',
       );
-    case 'srcdoc':
-      // A document in an attribute: markup (`html`) is escaped once, text twice.
-      return value instanceof HtmlString ? escapeHtml(value.value) : escapeHtml(escapeHtml(textOf(value)));
     case 'code':
       if (value instanceof JsonText) return slot.attribute ? escapeHtml(value.value) : value.value;
       throw refusal(
@@ -157,19 +158,38 @@ function write(value: unknown, slot: Slot): string {
   }
 }
 
-/** Writes a value into a URL attribute, keeping in `read` the text the browser reads of it. */
-function writeUrl(value: unknown, read: UrlRead): string {
-  if (Array.isArray(value)) return value.map((item) => writeUrl(item, read)).join('');
+/**
+ * A document in an attribute: the value is written for the place it lands in that document
+ * (`inner`), then escaped for the attribute; `raw()` is written as is into the attribute.
+ */
+function writeSrcdoc(value: unknown, inner: Slot): string {
+  if (value instanceof RawHtml) return value.value;
+  if (Array.isArray(value)) {
+    const joined = value.map((item) => writeSrcdoc(item, inner)).join('');
+    return joined === '' && inner.kind === 'comment' ? ' ' : joined;
+  }
+  return escapeHtml(write(value, inner));
+}
+
+/**
+ * Writes a value into a URL attribute, of a `srcdoc` document's at `depth` (escaped once more for
+ * each), keeping in `read` the text the browser reads of it.
+ */
+function writeUrl(value: unknown, read: UrlRead, depth: number): string {
+  if (Array.isArray(value)) return value.map((item) => writeUrl(item, read, depth)).join('');
   if (isNothing(value)) return '';
   if (value instanceof RawHtml) {
-    const written = value.value;
-    read.text += decodeAttribute(written).text;
-    return written;
+    let text = value.value;
+    for (let n = 0; n <= depth; n++) text = decodeAttribute(text).text;
+    read.text += text;
+    return value.value;
   }
   read.plain = true;
   const text = textOf(value);
   read.text += text;
-  return escapeHtml(text);
+  let written = escapeHtml(text);
+  for (let n = 0; n < depth; n++) written = escapeHtml(written);
+  return written;
 }
 
 /** A URL attribute with at least one interpolation that is not `raw()`: its whole value is checked. */
