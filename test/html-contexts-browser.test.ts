@@ -42,6 +42,7 @@ echo(html\`<iframe src="\${link}"></iframe>\`);`,
     'echo(html`<iframe srcdoc="<img src=/missing.png onerror=\'console.log(${request.query.v})\'>"></iframe>`);',
   'srcdoc-script.ts': 'echo(html`<iframe srcdoc="<script>var n = ${request.query.v}</script>"></iframe>`);',
   'srcdoc-json.ts': 'echo(html`<iframe srcdoc="<script>top.got = ${json(request.query.v)}</script>"></iframe>`);',
+  'svg-script.ts': 'echo(html`<svg><script>var s = &quot;${json(request.query.v)}&quot;</script></svg>`);',
   'string-u2028.ts': 'echo(html`<script>top.m = "Hello\\u2028${json(request.query.v)}";</script>`);',
 };
 
@@ -240,5 +241,10 @@ describe('html contexts in a real browser (Chromium): injections through interpo
     await page.waitForFunction(() => (window as { got?: string }).got !== undefined);
     assert.equal(await visited.ran(), false, 'the injected script ran');
     assert.equal(await page.evaluate(() => (window as { got?: string }).got), v);
+  });
+
+  it('<svg><script> decodes &quot;: json() between two of them is refused (it would sit in a string)', async () => {
+    const visited = await visit('svg-script', { v: '+(top.pwned=1)+' });
+    await assertRefused(visited, /in <script> inside <svg> or <math>, after `&`/);
   });
 });

@@ -74,4 +74,11 @@ describe('html contexts: the review findings', () => {
       '<iframe srcdoc="<script>top.got = &quot;a\\&quot;\\u003c&quot;</script>">',
     );
   });
+
+  it('<script> in <svg> is markup first: a value after `&` or `<` in its static text is refused', () => {
+    assert.equal(contexts(t`<svg><script>var s = ${1}</script></svg>`)[0], 'code');
+    assert.match(contexts(t`<svg><script>var s = &quot;${1}&quot;</script></svg>`)[0] ?? '', /refused: .*after `&`/);
+    assert.match(contexts(t`<math><style>a { b: 1 } <b>${1}</style></math>`)[0] ?? '', /refused: /);
+    assert.equal(contexts(t`<script>if (a < b && c) f(${1})</script>`)[0], 'code');
+  });
 });

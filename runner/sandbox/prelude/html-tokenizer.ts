@@ -86,6 +86,13 @@ class TemplateReader {
   #tail = '';
   #scriptEscape = 0;
   #code: CodeReader | undefined;
+  /**
+   * `<script>`/`<style>` in `<svg>`/`<math>` is foreign content, parsed as markup: references are
+   * decoded and `<` opens tags before the code is read. Values are refused once the static text
+   * has `&` or `<` (`&quot;${json(v)}&quot;` would put the value inside a string).
+   */
+  #foreignCode = false;
+  #markupInCode = false;
   /** A `srcdoc` value's document, read as the frame's parser will: its decoded static text. */
   #srcdoc: TemplateReader | undefined;
 
@@ -337,10 +344,13 @@ class TemplateReader {
     this.#tail = '';
     this.#scriptEscape = 0;
     this.#code = code;
+    this.#foreignCode = this.#foreign > 0;
+    this.#markupInCode = false;
   }
 
   #rawText(c: string): void {
     if (this.#kind === 'plaintext') return;
+    if (c === '&' || c === '<') this.#markupInCode = this.#foreignCode;
     const tail = (this.#tail + c.toLowerCase()).slice(-12);
     this.#tail = tail;
     if (this.#kind === 'script') {
@@ -371,6 +381,10 @@ class TemplateReader {
       return refused(`in <${element}>, right after \`${after}\``, 'put a space before the interpolation', false);
     }
     if (!this.#code) return slot({ kind: 'rcdata', element });
+    if (this.#markupInCode) {
+      const fix = 'write no `&` or `<` before it in that element, or move the code out of <svg>/<math>';
+      return refused(`in <${element}> inside <svg> or <math>, after \`&\` or \`<\``, fix, false);
+    }
     const position = this.#code.position();
     this.#code.value();
     const where = `in <${element}>`;
