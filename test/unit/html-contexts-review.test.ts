@@ -81,4 +81,16 @@ describe('html contexts: the review findings', () => {
     assert.match(contexts(t`<math><style>a { b: 1 } <b>${1}</style></math>`)[0] ?? '', /refused: /);
     assert.equal(contexts(t`<script>if (a < b && c) f(${1})</script>`)[0], 'code');
   });
+
+  it('strings passed by hand are read at every call: changing them cannot reuse a plan', () => {
+    const parts = ['<p>', '</p>'];
+    const strings = Object.assign(parts, { raw: parts }) as unknown as TemplateStringsArray;
+    assert.equal(html(strings, 'alert(1)').value, '<p>alert(1)</p>');
+    parts[0] = '<script>';
+    parts[1] = '</script>';
+    assert.match(
+      refusal(() => html(strings, 'alert(1)')),
+      /in <script> is JavaScript/,
+    );
+  });
 });

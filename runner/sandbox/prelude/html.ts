@@ -69,8 +69,14 @@ export function raw(text: unknown): HtmlString {
 const plans = new WeakMap<object, TemplatePlan>();
 const TEXT: Slot = { kind: 'text' };
 
-/** The template's plan, read once: a call site's strings are the same object at every call. */
+/**
+ * The template's plan, read once: a call site's strings are the same object at every call, and
+ * frozen. An array passed by hand (`html(parts, …)`) may change between calls: read every time.
+ */
 export function planOf(strings: TemplateStringsArray): TemplatePlan {
+  if (!Object.isFrozen(strings) || !Array.isArray(strings.raw) || !Object.isFrozen(strings.raw)) {
+    return analyse(strings);
+  }
   let plan = plans.get(strings);
   if (plan === undefined) {
     plan = analyse(strings);
