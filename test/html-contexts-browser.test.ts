@@ -43,6 +43,9 @@ echo(html\`<iframe src="\${link}"></iframe>\`);`,
   'srcdoc-script.ts': 'echo(html`<iframe srcdoc="<script>var n = ${request.query.v}</script>"></iframe>`);',
   'srcdoc-json.ts': 'echo(html`<iframe srcdoc="<script>top.got = ${json(request.query.v)}</script>"></iframe>`);',
   'svg-script.ts': 'echo(html`<svg><script>var s = &quot;${json(request.query.v)}&quot;</script></svg>`);',
+  'clobber.ts': `echo(html\`<form name="\${request.query.v}"><input name="q"></form>
+<script>top.kind = Object.prototype.toString.call(document.serverSocket)</script>\`);
+function __serverSocketEvent(name: string) {}`,
   'string-u2028.ts': 'echo(html`<script>top.m = "Hello\\u2028${json(request.query.v)}";</script>`);',
 };
 
@@ -246,5 +249,14 @@ describe('html contexts in a real browser (Chromium): injections through interpo
   it('<svg><script> decodes &quot;: json() between two of them is refused (it would sit in a string)', async () => {
     const visited = await visit('svg-script', { v: '+(top.pwned=1)+' });
     await assertRefused(visited, /in <script> inside <svg> or <math>, after `&`/);
+  });
+
+  it('<form name="${serverSocket}"> is refused: it would replace document.serverSocket for the page', async () => {
+    const visited = await visit('clobber', { v: 'serverSocket' });
+    if (visited.status === 200) {
+      const kind = await page.evaluate(() => (window as { kind?: string }).kind);
+      assert.notEqual(kind, '[object HTMLFormElement]', 'document.serverSocket is the form');
+    }
+    await assertRefused(visited, /the name attribute of <form> makes it "serverSocket"/);
   });
 });

@@ -9,7 +9,7 @@
  */
 import { type CodeReader, CssReader, codeFix, JsReader, POSITIONS } from './html-code.js';
 import { refused, type Slot, slot, type TemplatePlan, type UrlValue } from './html-slots.js';
-import { decodeAttribute, isUrlAttribute, prefixSettlesSafe } from './html-urls.js';
+import { decodeAttribute, isNamingAttribute, isUrlAttribute, prefixSettlesSafe } from './html-urls.js';
 
 type State =
   | 'data'
@@ -279,13 +279,14 @@ class TemplateReader {
     }
     if (name.startsWith('on')) return this.#handlerSlot(chunk, where);
     if (name === 'srcdoc') return this.#srcdocSlot(chunk, where, index);
-    if (!isUrlAttribute(element, name)) return slot({ kind: 'attribute', element, name });
+    const naming = isNamingAttribute(name);
+    if (!naming && !isUrlAttribute(element, name)) return slot({ kind: 'attribute', element, name });
     const decoded = decodeAttribute(chunk).text;
     if (this.#url) this.#url.parts.push(decoded);
     else {
-      this.#url = { element, name, parts: [decoded], slots: [] };
+      this.#url = { element, name, parts: [decoded], slots: [], naming };
       // A value whose start settles its scheme as safe costs renders nothing.
-      if (!prefixSettlesSafe(element, name, decoded)) this.urls.push(this.#url);
+      if (naming || !prefixSettlesSafe(element, name, decoded)) this.urls.push(this.#url);
     }
     this.#url.slots.push(index);
     return slot({ kind: 'url', element, name });

@@ -162,6 +162,15 @@ export function valueSetsHost(prefix: string, value: string): boolean {
   return (start === '/' || start === '\\') && /^[/\\]/.test(seen(value));
 }
 
+/**
+ * `name` and `id` make an element a named property of `document` (forms, images, frames, embeds
+ * and objects by name; images and objects by id too), and Document's named properties override
+ * its own ones: `<form name="serverSocket">` would replace the client's `document.serverSocket`
+ * for the page's own code. A value may not give such an attribute a name the client defines.
+ */
+export const CLIENT_NAMES: ReadonlySet<string> = new Set(['serverSocket']);
+export const isNamingAttribute = (name: string) => name === 'name' || name === 'id';
+
 /** The entries of a URL attribute's value that are each a URL. */
 function entriesOf(name: string, element: string, value: string): string[] {
   if (ANIMATION_ELEMENTS.has(element) && ANIMATION_VALUES.has(name)) return value.split(';');

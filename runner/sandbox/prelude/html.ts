@@ -6,7 +6,7 @@
  */
 import type { Slot, TemplatePlan, UrlValue } from './html-slots.js';
 import { analyse } from './html-tokenizer.js';
-import { decodeAttribute, refusedUrl, SAFE_SCHEMES, valueSetsHost } from './html-urls.js';
+import { CLIENT_NAMES, decodeAttribute, refusedUrl, SAFE_SCHEMES, valueSetsHost } from './html-urls.js';
 
 /** HTML written by `html`: `whole` when it ends in text, outside any tag (html-tokenizer.ts). */
 export class HtmlString {
@@ -205,6 +205,13 @@ function checkUrl(url: UrlValue, reads: readonly (UrlRead | undefined)[]): void 
   url.slots.forEach((index, n) => {
     value += (reads[index]?.text ?? '') + (url.parts[n + 1] ?? '');
   });
+  if (url.naming) {
+    if (!CLIENT_NAMES.has(value)) return;
+    throw refusal(
+      `The value interpolated in the ${url.name} attribute of <${url.element}> makes it "${value}", which ` +
+        `would replace document.${value}, the Pagewire client's, for the page's own code. Choose another name.`,
+    );
+  }
   const prefix = url.parts[0] ?? '';
   if (valueSetsHost(prefix, value.slice(prefix.length))) {
     throw refusal(
