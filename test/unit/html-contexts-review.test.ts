@@ -34,6 +34,8 @@ describe('html contexts: the review findings', () => {
     assert.equal(code(t`<script>if (ok) x = (a) / 2; m = ${1}</script>`), 'code');
     assert.match(code(t`<script>x = {} / 1; m = ${1}</script>`) ?? '', /refused: .*may start a regular expression/);
     assert.match(code(t`<script>function f() {} /"/.test(s); m = ${1}</script>`) ?? '', /refused: /);
+    // A comment after `}` is no `/` to tell apart.
+    assert.equal(code(t`<script>function f() {} // f\n /* g */ m = ${1}</script>`), 'code');
   });
 
   it('U+2028 and U+2029 stay inside a string literal (ES2019)', () => {

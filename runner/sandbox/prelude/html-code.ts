@@ -77,6 +77,8 @@ export class JsReader implements CodeReader {
   #statementParen = false;
   /** A `/` was met where regex and division cannot be told apart: no value is placed after it. */
   #unsure = false;
+  /** The pending `/` is such a one, unless the next character makes it a comment. */
+  #slashUnsure = false;
 
   feed(c: string): void {
     if (this.#escaped) {
@@ -123,6 +125,7 @@ export class JsReader implements CodeReader {
   position(): CodePosition {
     if (this.#unsure) return 'unsure';
     if (this.#escaped) return 'escape';
+    if (this.#slash && this.#slashUnsure) return 'unsure';
     if (this.#slash) return this.#slashStartsRegex ? 'regex' : 'code';
     if (this.#state === 'code') return 'code';
     if (this.#state === 'sq' || this.#state === 'dq') return 'string';
@@ -146,6 +149,7 @@ export class JsReader implements CodeReader {
         this.#star = false;
         return this.#go('block');
       }
+      if (this.#slashUnsure) this.#unsure = true;
       if (this.#slashStartsRegex) {
         this.#state = 'regex';
         return this.feed(c);
@@ -167,6 +171,7 @@ export class JsReader implements CodeReader {
     this.#endWord();
     if (c === '/') {
       this.#slash = true;
+      this.#slashUnsure = false;
       this.#slashStartsRegex = this.#regexMayStart();
       return;
     }
@@ -231,7 +236,7 @@ export class JsReader implements CodeReader {
     if (previous === ')') return this.#statementParen;
     if (previous === ']') return false;
     if (previous === '}' || previous === 'unmatched)') {
-      this.#unsure = true;
+      this.#slashUnsure = true;
       return false;
     }
     if (previous === '+' || previous === '-') return this.#run % 2 === 1;
