@@ -25,6 +25,28 @@ const SCRIPTS: Record<string, string> = {
   'srcdoc.ts': 'echo(html`<iframe srcdoc="${request.query.v}"></iframe>`);',
   'script-json.ts': 'echo(html`<script>var x = ${json(request.query.v)}; top.got = x;</script>`);',
   'onerror-json.ts': 'echo(html`<img src="/missing.png" onerror="top.got = ${json(request.query.v)}">`);',
+  // Review findings: each the attack as a script would write it.
+  'regex-after-if.ts':
+    'echo(html`<script>var s = "a", ok = true; if (ok) /"/.test(s); top.m = "hi ${json(request.query.v)}";</script>`);',
+  'regex-after-while.ts':
+    'echo(html`<script>var i = 0; while (i++ < 1) /"/.test("x"); top.m = "hi ${json(request.query.v)}";</script>`);',
+  'flip.ts': `let n = 0;
+const link = { toString: () => (n++ === 0 ? String(request.query.v) : '/safe') };
+echo(html\`<iframe src="\${link}"></iframe>\`);`,
+  'comment-array.ts': 'echo(html`<!--${[]}><img src="/missing.png" onerror="${request.query.v}">-->`);',
+  'script-src-path.ts': 'echo(html`<script id="s" src="/${request.query.v}.js"></script>`);',
+  'href-path.ts': 'echo(html`<a id="a" href="/${request.query.v}">a</a>`);',
+  'srcdoc-iframe.ts':
+    'echo(html`<iframe srcdoc="<h2>Preview</h2><iframe src=\'${request.query.v}\'></iframe>"></iframe>`);',
+  'srcdoc-handler.ts':
+    'echo(html`<iframe srcdoc="<img src=/missing.png onerror=\'console.log(${request.query.v})\'>"></iframe>`);',
+  'srcdoc-script.ts': 'echo(html`<iframe srcdoc="<script>var n = ${request.query.v}</script>"></iframe>`);',
+  'srcdoc-json.ts': 'echo(html`<iframe srcdoc="<script>top.got = ${json(request.query.v)}</script>"></iframe>`);',
+  'svg-script.ts': 'echo(html`<svg><script>var s = &quot;${json(request.query.v)}&quot;</script></svg>`);',
+  'clobber.ts': `echo(html\`<form name="\${request.query.v}"><input name="q"></form>
+<script>top.kind = Object.prototype.toString.call(document.serverSocket)</script>\`);
+function __serverSocketEvent(name: string) {}`,
+  'string-u2028.ts': 'echo(html`<script>top.m = "Hello\\u2028${json(request.query.v)}";</script>`);',
 };
 
 interface Visit {
@@ -160,5 +182,81 @@ describe('html contexts in a real browser (Chromium): injections through interpo
     await page.waitForFunction(() => (window as { got?: string }).got !== undefined);
     assert.equal(await visited.ran(), false, 'the injected script ran');
     assert.equal(await page.evaluate(() => (window as { got?: string }).got), v);
+  });
+
+  it('a regex after if (…) is read as one: json() inside the string after it is refused', async () => {
+    for (const script of ['regex-after-if', 'regex-after-while']) {
+      const visited = await visit(script, { v: '+(top.pwned=1)+' });
+      await assertRefused(visited, /in <script>, inside a string literal is refused/);
+    }
+  });
+
+  it('U+2028 does not end a string literal: json() after it in the string is refused', async () => {
+    const visited = await visit('string-u2028', { v: '+(top.pwned=1)+' });
+    await assertRefused(visited, /in <script>, inside a string literal is refused/);
+  });
+
+  it('a value is stringified once: a toString that flips after the write cannot pass the URL check', async () => {
+    const visited = await visit('flip', { v: `javascript:${PWN}` });
+    await assertRefused(visited, /the src attribute of <iframe> has the scheme "javascript:"/);
+  });
+
+  it('an empty array in a comment is written as a space: `<!--` + `>` does not end the comment', async () => {
+    const visited = await visit('comment-array', { v: PWN });
+    assert.equal(visited.status, 200, visited.text);
+    assert.equal(await visited.ran(), false, 'the injected script ran');
+    assert.equal(await page.locator('img').count(), 0, 'the comment ended and the <img> was parsed');
+  });
+
+  it('a value after a lone "/" gives the URL no host ("/" + "/evil.example/x" is "//evil.example/x")', async () => {
+    const hostOf = async (selector: string, attribute: string) =>
+      page.evaluate(({ s, a }) => new URL(document.querySelector(s)?.getAttribute(a) ?? '', location.href).host, {
+        s: selector,
+        a: attribute,
+      });
+    for (const [script, v, selector, attribute] of [
+      ['script-src-path', '/evil.example/x', '#s', 'src'],
+      ['href-path', '\t/evil.example/', '#a', 'href'],
+      ['href-path', '\\evil.example/', '#a', 'href'],
+    ] as const) {
+      const visited = await visit(script, { v });
+      if (visited.status === 200) assert.notEqual(await hostOf(selector, attribute), 'evil.example', 'host taken');
+      const element = script === 'href-path' ? 'a' : 'script';
+      await assertRefused(visited, new RegExp(`the ${attribute} attribute of <${element}> starts with "/"`));
+    }
+  });
+
+  it('srcdoc: the frame document is read, a URL there is checked, its script and handlers refuse values', async () => {
+    for (const [script, v, reason] of [
+      ['srcdoc-iframe', `javascript:${PWN}`, /the src attribute of <iframe> has the scheme "javascript:"/],
+      ['srcdoc-handler', `1);${PWN.replace(' = ', '=(')}`, /srcdoc attribute of <iframe>, in the onerror attribute/],
+      ['srcdoc-script', `1;${PWN}`, /srcdoc attribute of <iframe>, in <script> is JavaScript/],
+    ] as const) {
+      const visited = await visit(script, { v });
+      await assertRefused(visited, reason);
+    }
+  });
+
+  it("srcdoc: json() in the frame document's script arrives whole", async () => {
+    const v = `"</script><script>${PWN}</script>&quot;`;
+    const visited = await visit('srcdoc-json', { v });
+    assert.equal(visited.status, 200, visited.text);
+    await page.waitForFunction(() => (window as { got?: string }).got !== undefined);
+    assert.equal(await visited.ran(), false, 'the injected script ran');
+    assert.equal(await page.evaluate(() => (window as { got?: string }).got), v);
+  });
+
+  it('<svg><script> decodes &quot;: json() between two of them is refused (it would sit in a string)', async () => {
+    const visited = await visit('svg-script', { v: '+(top.pwned=1)+' });
+    await assertRefused(visited, /in <script> inside <svg> or <math>, after `&`/);
+  });
+
+  it('<form name="${serverSocket}"> is refused: it would replace document.serverSocket for the page', async () => {
+    const visited = await visit('clobber', { v: 'serverSocket' });
+    if (visited.status === 200) {
+      const kind = await page.evaluate(() => (window as { kind?: string }).kind);
+      assert.notEqual(kind, '[object HTMLFormElement]', 'document.serverSocket is the form');
+    }
+    await assertRefused(visited, /the name attribute of <form> makes it "serverSocket"/);
   });
 });

@@ -7,14 +7,16 @@
  * is what it reads, which parsers refuse.
  *
  * Regular expressions against division follow Go's html/template (`nextJSCtx`): after an
- * identifier, a number, `)`, `]` or a literal, `/` divides; after other punctuators and keywords
- * such as `return`, it starts a regular expression. A `/` read the wrong way can only make a
- * template refused, or leave `json()` inside a string literal it cannot break: `json()` escapes
- * every quote but `"` (html.ts), and a `"`-quoted string is what this reader must find.
+ * identifier, a number, `]` or a literal, `/` divides; after other punctuators and keywords
+ * such as `return`, it starts a regular expression. After `)` it depends on what the `(` opened:
+ * `if (a) /re/` against `(a) / b`; the reader keeps a stack of open `(` with the word before each.
+ * A `/` read the wrong way would put `json()`'s `"` inside a string it then ends, so where the
+ * reader cannot tell (after `}`, which ends a block or an object literal, or after a `)` it did
+ * not see open), every later value in that code is refused ('unsure') rather than guessed.
  */
 
 /** Where an interpolation sits in code; `'code'` is the one place a value belongs. */
-export type CodePosition = 'code' | 'string' | 'template' | 'regex' | 'comment' | 'escape';
+export type CodePosition = 'code' | 'string' | 'template' | 'regex' | 'comment' | 'escape' | 'unsure';
 
 export interface CodeReader {
   /** One character of the code, as the browser's script engine gets it. */
@@ -43,6 +45,10 @@ const KEYWORDS_BEFORE_REGEX = new Set([
 ]);
 const isWordChar = (c: string) => /[\w$]/.test(c) || c > '\u007f';
 const isLineEnd = (c: string) => c === '\n' || c === '\r' || c === '\u2028' || c === '\u2029';
+/** ES2019: U+2028 and U+2029 are allowed inside string literals; only these end one (unclosed). */
+const endsString = (c: string) => c === '\n' || c === '\r';
+/** A `)` that closes the condition of one of these is followed by a statement: `/` starts a regex. */
+const STATEMENT_PARENS = new Set(['if', 'while', 'for', 'with']);
 
 type JsState = 'code' | 'sq' | 'dq' | 'template' | 'regex' | 'class' | 'line' | 'block';
 
@@ -65,6 +71,14 @@ export class JsReader implements CodeReader {
   /** The last characters of code, and the first ones of its line: `<!--` and `-->` are comments. */
   #recent = '';
   #lineStart = '';
+  /** The word before each open `(` (`''` for none): what its `)` ends. */
+  #parens: string[] = [];
+  /** Whether the last `)` closed an `if`, `while`, `for` or `with` condition. */
+  #statementParen = false;
+  /** A `/` was met where regex and division cannot be told apart: no value is placed after it. */
+  #unsure = false;
+  /** The pending `/` is such a one, unless the next character makes it a comment. */
+  #slashUnsure = false;
 
   feed(c: string): void {
     if (this.#escaped) {
@@ -77,7 +91,7 @@ export class JsReader implements CodeReader {
       case 'sq':
       case 'dq':
         if (c === '\\') this.#escaped = true;
-        else if (c === (this.#state === 'sq' ? "'" : '"') || isLineEnd(c)) this.#endLiteral();
+        else if (c === (this.#state === 'sq' ? "'" : '"') || endsString(c)) this.#endLiteral();
         return;
       case 'template':
         if (c === '\\') this.#escaped = true;
@@ -109,7 +123,9 @@ export class JsReader implements CodeReader {
   }
 
   position(): CodePosition {
+    if (this.#unsure) return 'unsure';
     if (this.#escaped) return 'escape';
+    if (this.#slash && this.#slashUnsure) return 'unsure';
     if (this.#slash) return this.#slashStartsRegex ? 'regex' : 'code';
     if (this.#state === 'code') return 'code';
     if (this.#state === 'sq' || this.#state === 'dq') return 'string';
@@ -133,6 +149,7 @@ export class JsReader implements CodeReader {
         this.#star = false;
         return this.#go('block');
       }
+      if (this.#slashUnsure) this.#unsure = true;
       if (this.#slashStartsRegex) {
         this.#state = 'regex';
         return this.feed(c);
@@ -154,6 +171,7 @@ export class JsReader implements CodeReader {
     this.#endWord();
     if (c === '/') {
       this.#slash = true;
+      this.#slashUnsure = false;
       this.#slashStartsRegex = this.#regexMayStart();
       return;
     }
@@ -172,7 +190,13 @@ export class JsReader implements CodeReader {
       }
       this.#substitutions[depth] = (this.#substitutions[depth] ?? 1) - 1;
     }
+    if (c === '(') this.#parens.push(this.#previous === 'a' ? this.#lastWord : '');
     this.#punctuator(c);
+    if (c === ')') {
+      const opener = this.#parens.pop();
+      this.#statementParen = opener !== undefined && STATEMENT_PARENS.has(opener);
+      if (opener === undefined) this.#previous = 'unmatched)';
+    }
   }
 
   #go(state: JsState): void {
@@ -209,7 +233,12 @@ export class JsReader implements CodeReader {
     const previous = this.#previous;
     if (previous === '') return true;
     if (previous === 'a') return KEYWORDS_BEFORE_REGEX.has(this.#lastWord);
-    if (previous === ')' || previous === ']') return false;
+    if (previous === ')') return this.#statementParen;
+    if (previous === ']') return false;
+    if (previous === '}' || previous === 'unmatched)') {
+      this.#slashUnsure = true;
+      return false;
+    }
     if (previous === '+' || previous === '-') return this.#run % 2 === 1;
     return true;
   }
@@ -268,10 +297,12 @@ export const POSITIONS: Readonly<Record<string, string>> = {
   regex: 'regular expression',
   comment: 'comment',
   escape: 'escape sequence (after `\\`)',
+  unsure: 'place after a `/` that may start a regular expression or divide (after `}` or an unmatched `)`)',
 };
 
 export function codeFix(position: string): string {
   if (position === 'escape') return 'move it out of the escape sequence';
+  if (position === 'unsure') return 'write `(a) / b` or `/re/` where they cannot be misread, or pass data by json()';
   const example = `\`const x = \${json(value)};\``;
   return `json() writes a whole value, quotes included: ${example}, not inside a ${POSITIONS[position]}`;
 }

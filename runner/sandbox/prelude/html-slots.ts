@@ -3,7 +3,7 @@
  * (where it lands), the URL attributes to check, and whether the template ends in text.
  */
 
-/** A URL attribute that interpolations write to: its static text (decoded) around them. */
+/** A URL attribute (or a `name`/`id`) that interpolations write to: its static text (decoded) around them. */
 export interface UrlValue {
   readonly element: string;
   readonly name: string;
@@ -11,6 +11,8 @@ export interface UrlValue {
   readonly parts: string[];
   /** The indices of its interpolations in the template. */
   readonly slots: number[];
+  /** A `name` or `id`, not a URL: checked against the names the client defines (html-urls.ts). */
+  readonly naming: boolean;
 }
 
 export type Slot =
@@ -18,7 +20,8 @@ export type Slot =
   | { readonly kind: 'rcdata'; readonly element: string }
   | { readonly kind: 'attribute'; readonly element: string; readonly name: string }
   | { readonly kind: 'url'; readonly element: string; readonly name: string }
-  | { readonly kind: 'srcdoc'; readonly element: string }
+  /** In a `srcdoc` value: `inner` is where the value lands in the frame's document (html-tokenizer.ts). */
+  | { readonly kind: 'srcdoc'; readonly element: string; readonly inner: Slot }
   | {
       readonly kind: 'code';
       readonly where: string;
@@ -48,6 +51,7 @@ export function slot<T extends Slot>(fields: T): T {
     rawPasses: false,
     language: '',
     attribute: false,
+    inner: undefined,
   };
   return { ...empty, ...fields };
 }

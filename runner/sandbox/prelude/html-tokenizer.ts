@@ -9,7 +9,7 @@
  */
 import { type CodeReader, CssReader, codeFix, JsReader, POSITIONS } from './html-code.js';
 import { refused, type Slot, slot, type TemplatePlan, type UrlValue } from './html-slots.js';
-import { decodeAttribute, isUrlAttribute, prefixSettlesSafe } from './html-urls.js';
+import { decodeAttribute, isNamingAttribute, isUrlAttribute, prefixSettlesSafe } from './html-urls.js';
 
 type State =
   | 'data'
@@ -66,7 +66,8 @@ export function analyse(strings: readonly string[]): TemplatePlan {
 }
 
 class TemplateReader {
-  readonly urls: UrlValue[] = [];
+  /** Shared with the readers of `srcdoc` documents inside: their URL attributes are checked too. */
+  readonly urls: UrlValue[];
   #state: State = 'data';
   #tag = '';
   #endTag = false;
@@ -85,6 +86,19 @@ class TemplateReader {
   #tail = '';
   #scriptEscape = 0;
   #code: CodeReader | undefined;
+  /**
+   * `<script>`/`<style>` in `<svg>`/`<math>` is foreign content, parsed as markup: references are
+   * decoded and `<` opens tags before the code is read. Values are refused once the static text
+   * has `&` or `<` (`&quot;${json(v)}&quot;` would put the value inside a string).
+   */
+  #foreignCode = false;
+  #markupInCode = false;
+  /** A `srcdoc` value's document, read as the frame's parser will: its decoded static text. */
+  #srcdoc: TemplateReader | undefined;
+
+  constructor(urls: UrlValue[] = []) {
+    this.urls = urls;
+  }
 
   whole(): boolean {
     return this.#state === 'data' && this.#foreign === 0;
@@ -242,6 +256,7 @@ class TemplateReader {
     this.#chunk = '';
     this.#url = undefined;
     this.#handler = undefined;
+    this.#srcdoc = undefined;
     this.#state = quote ? 'attrValue' : 'unquoted';
   }
 
@@ -249,6 +264,7 @@ class TemplateReader {
     this.#url?.parts.push(decodeAttribute(this.#chunk).text);
     this.#url = undefined;
     this.#handler = undefined;
+    this.#srcdoc = undefined;
     this.#chunk = '';
   }
 
@@ -262,17 +278,34 @@ class TemplateReader {
       return refused(`${where}, right after \`&\``, 'end the character reference (`;`) before it', false);
     }
     if (name.startsWith('on')) return this.#handlerSlot(chunk, where);
-    if (name === 'srcdoc') return slot({ kind: 'srcdoc', element });
-    if (!isUrlAttribute(element, name)) return slot({ kind: 'attribute', element, name });
+    if (name === 'srcdoc') return this.#srcdocSlot(chunk, where, index);
+    const naming = isNamingAttribute(name);
+    if (!naming && !isUrlAttribute(element, name)) return slot({ kind: 'attribute', element, name });
     const decoded = decodeAttribute(chunk).text;
     if (this.#url) this.#url.parts.push(decoded);
     else {
-      this.#url = { element, name, parts: [decoded], slots: [] };
+      this.#url = { element, name, parts: [decoded], slots: [], naming };
       // A value whose start settles its scheme as safe costs renders nothing.
-      if (!prefixSettlesSafe(element, name, decoded)) this.urls.push(this.#url);
+      if (naming || !prefixSettlesSafe(element, name, decoded)) this.urls.push(this.#url);
     }
     this.#url.slots.push(index);
     return slot({ kind: 'url', element, name });
+  }
+
+  /**
+   * A `srcdoc` value is a document: its static text, decoded, is read by a reader of its own, and
+   * a value gets the slot it finds there (written by that slot's rules, then escaped once more).
+   */
+  #srcdocSlot(chunk: string, where: string, index: number): Slot {
+    const { text, unknown } = decodeAttribute(chunk);
+    if (unknown > 0) return refused(where, 'write the characters, not named character references', false);
+    const inner = this.#srcdoc ?? new TemplateReader(this.urls);
+    this.#srcdoc = inner;
+    for (const c of text) inner.step(c);
+    const found = inner.slot(index);
+    if (found.kind === 'refused') return refused(`${where}, ${found.where}`, found.fix, found.rawPasses);
+    const landing = found.kind === 'code' ? slot({ ...found, where: `${where}, ${found.where}` }) : found;
+    return slot({ kind: 'srcdoc', element: this.#tag, inner: landing });
   }
 
   #handlerSlot(chunk: string, where: string): Slot {
@@ -312,10 +345,13 @@ class TemplateReader {
     this.#tail = '';
     this.#scriptEscape = 0;
     this.#code = code;
+    this.#foreignCode = this.#foreign > 0;
+    this.#markupInCode = false;
   }
 
   #rawText(c: string): void {
     if (this.#kind === 'plaintext') return;
+    if (c === '&' || c === '<') this.#markupInCode = this.#foreignCode;
     const tail = (this.#tail + c.toLowerCase()).slice(-12);
     this.#tail = tail;
     if (this.#kind === 'script') {
@@ -346,6 +382,10 @@ class TemplateReader {
       return refused(`in <${element}>, right after \`${after}\``, 'put a space before the interpolation', false);
     }
     if (!this.#code) return slot({ kind: 'rcdata', element });
+    if (this.#markupInCode) {
+      const fix = 'write no `&` or `<` before it in that element, or move the code out of <svg>/<math>';
+      return refused(`in <${element}> inside <svg> or <math>, after \`&\` or \`<\``, fix, false);
+    }
     const position = this.#code.position();
     this.#code.value();
     const where = `in <${element}>`;

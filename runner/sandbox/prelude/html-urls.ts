@@ -145,9 +145,31 @@ export function prefixSettlesSafe(element: string, name: string, prefix: string)
   const seen = prefix.replace(/[\u0000-\u001f]/g, '').replace(/^ +/, '');
   const scheme = /^[a-zA-Z][a-zA-Z0-9+.-]*/.exec(seen)?.[0];
   if (seen === '' || seen.length === scheme?.length) return false;
+  // A lone `/` (or `\`) does not settle the host: `/` + `/evil.example/x` is `//evil.example/x`.
+  if (seen === '/' || seen === '\\') return false;
   if (scheme === undefined || seen[scheme.length] !== ':') return true;
   return SAFE_SCHEMES.includes(scheme.toLowerCase());
 }
+
+/**
+ * Whether a value after a static `/` gives the URL its host: the browser reads `//host` and
+ * `/\host` (tabs, newlines and C0 controls dropped) as a network-path reference.
+ */
+export function valueSetsHost(prefix: string, value: string): boolean {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the URL parser's own rule.
+  const seen = (text: string) => text.replace(/[\u0000-\u001f]/g, '').replace(/^ +/, '');
+  const start = seen(prefix);
+  return (start === '/' || start === '\\') && /^[/\\]/.test(seen(value));
+}
+
+/**
+ * `name` and `id` make an element a named property of `document` (forms, images, frames, embeds
+ * and objects by name; images and objects by id too), and Document's named properties override
+ * its own ones: `<form name="serverSocket">` would replace the client's `document.serverSocket`
+ * for the page's own code. A value may not give such an attribute a name the client defines.
+ */
+export const CLIENT_NAMES: ReadonlySet<string> = new Set(['serverSocket']);
+export const isNamingAttribute = (name: string) => name === 'name' || name === 'id';
 
 /** The entries of a URL attribute's value that are each a URL. */
 function entriesOf(name: string, element: string, value: string): string[] {

@@ -6,7 +6,7 @@
  */
 import type { Slot, TemplatePlan, UrlValue } from './html-slots.js';
 import { analyse } from './html-tokenizer.js';
-import { decodeAttribute, refusedUrl, SAFE_SCHEMES } from './html-urls.js';
+import { CLIENT_NAMES, decodeAttribute, refusedUrl, SAFE_SCHEMES, valueSetsHost } from './html-urls.js';
 
 /** HTML written by `html`: `whole` when it ends in text, outside any tag (html-tokenizer.ts). */
 export class HtmlString {
@@ -69,8 +69,14 @@ export function raw(text: unknown): HtmlString {
 const plans = new WeakMap<object, TemplatePlan>();
 const TEXT: Slot = { kind: 'text' };
 
-/** The template's plan, read once: a call site's strings are the same object at every call. */
+/**
+ * The template's plan, read once: a call site's strings are the same object at every call, and
+ * frozen. An array passed by hand (`html(parts, …)`) may change between calls: read every time.
+ */
 export function planOf(strings: TemplateStringsArray): TemplatePlan {
+  if (!Object.isFrozen(strings) || !Array.isArray(strings.raw) || !Object.isFrozen(strings.raw)) {
+    return analyse(strings);
+  }
   let plan = plans.get(strings);
   if (plan === undefined) {
     plan = analyse(strings);
@@ -82,9 +88,33 @@ export function planOf(strings: TemplateStringsArray): TemplatePlan {
 export function html(strings: TemplateStringsArray, ...values: unknown[]): HtmlString {
   const plan = planOf(strings);
   let out = strings[0] ?? '';
-  for (let i = 0; i < values.length; i++) out += write(values[i], plan.slots[i] ?? TEXT) + (strings[i + 1] ?? '');
-  for (const url of plan.urls) checkUrl(url, values);
+  // What each URL slot's value reads as: taken from the very string written (a value is
+  // stringified once), so a toString that answers differently the second time cannot pass.
+  // A template whose URLs are all settled by their static start (`/people/${id}`) checks none.
+  if (plan.urls.length === 0) {
+    for (let i = 0; i < values.length; i++) out += write(values[i], plan.slots[i] ?? TEXT) + (strings[i + 1] ?? '');
+    return new HtmlString(out, plan.whole);
+  }
+  const reads: (UrlRead | undefined)[] = new Array(values.length).fill(undefined);
+  for (let i = 0; i < values.length; i++) {
+    const slot = plan.slots[i] ?? TEXT;
+    let depth = 0;
+    let landing = slot;
+    for (; landing.kind === 'srcdoc'; depth++) landing = landing.inner;
+    if (landing.kind === 'url') {
+      const read: UrlRead = { text: '', plain: false };
+      reads[i] = read;
+      out += writeUrl(values[i], read, depth) + (strings[i + 1] ?? '');
+    } else out += write(values[i], slot) + (strings[i + 1] ?? '');
+  }
+  for (const url of plan.urls) checkUrl(url, reads);
   return new HtmlString(out, plan.whole);
+}
+
+/** A URL slot's value as the browser reads it, and whether any of it is not `raw()`. */
+interface UrlRead {
+  text: string;
+  plain: boolean;
 }
 
 const isNothing = (value: unknown) => value === null || value === undefined || value === false;
@@ -97,7 +127,12 @@ function write(value: unknown, slot: Slot): string {
   if ((typeof value === 'string' || typeof value === 'number') && (kind === 'text' || kind === 'attribute')) {
     return escapeHtml(String(value));
   }
-  if (Array.isArray(value)) return value.map((item) => write(item, slot)).join('');
+  if (kind === 'srcdoc') return writeSrcdoc(value, slot.inner);
+  if (Array.isArray(value)) {
+    const joined = value.map((item) => write(item, slot)).join('');
+    // Never nothing in a comment, an empty array included: `<!--` + `>` would end it.
+    return joined === '' && kind === 'comment' ? ' ' : joined;
+  }
   if (slot.kind === 'refused') {
     if (slot.rawPasses && value instanceof RawHtml) return value.value;
     const raw = slot.rawPasses ? ' (or raw() for code you wrote)' : '; raw() does not pass here either';
@@ -113,9 +148,6 @@ function write(value: unknown, slot: Slot): string {
         'An html value that ends inside a tag, a comment or a raw-text element is refused in text: each ' +
           'html template is read on its own, and must close what it opens. Write the tag in one template.',
       );
-    case 'srcdoc':
-      // A document in an attribute: markup (`html`) is escaped once, text twice.
-      return value instanceof HtmlString ? escapeHtml(value.value) : escapeHtml(escapeHtml(textOf(value)));
     case 'code':
       if (value instanceof JsonText) return slot.attribute ? escapeHtml(value.value) : value.value;
       throw refusal(
@@ -137,13 +169,62 @@ function write(value: unknown, slot: Slot): string {
   }
 }
 
+/**
+ * A document in an attribute: the value is written for the place it lands in that document
+ * (`inner`), then escaped for the attribute; `raw()` is written as is into the attribute.
+ */
+function writeSrcdoc(value: unknown, inner: Slot): string {
+  if (value instanceof RawHtml) return value.value;
+  if (Array.isArray(value)) {
+    const joined = value.map((item) => writeSrcdoc(item, inner)).join('');
+    return joined === '' && inner.kind === 'comment' ? ' ' : joined;
+  }
+  return escapeHtml(write(value, inner));
+}
+
+/**
+ * Writes a value into a URL attribute, of a `srcdoc` document's at `depth` (escaped once more for
+ * each), keeping in `read` the text the browser reads of it.
+ */
+function writeUrl(value: unknown, read: UrlRead, depth: number): string {
+  if (Array.isArray(value)) return value.map((item) => writeUrl(item, read, depth)).join('');
+  if (isNothing(value)) return '';
+  if (value instanceof RawHtml) {
+    let text = value.value;
+    for (let n = 0; n <= depth; n++) text = decodeAttribute(text).text;
+    read.text += text;
+    return value.value;
+  }
+  read.plain = true;
+  const text = textOf(value);
+  read.text += text;
+  let written = escapeHtml(text);
+  for (let n = 0; n < depth; n++) written = escapeHtml(written);
+  return written;
+}
+
 /** A URL attribute with at least one interpolation that is not `raw()`: its whole value is checked. */
-function checkUrl(url: UrlValue, values: readonly unknown[]): void {
-  if (!url.slots.some((index) => hasPlain(values[index]))) return;
+function checkUrl(url: UrlValue, reads: readonly (UrlRead | undefined)[]): void {
+  if (!url.slots.some((index) => reads[index]?.plain)) return;
   let value = url.parts[0] ?? '';
   url.slots.forEach((index, n) => {
-    value += urlText(values[index]) + (url.parts[n + 1] ?? '');
+    value += (reads[index]?.text ?? '') + (url.parts[n + 1] ?? '');
   });
+  if (url.naming) {
+    if (!CLIENT_NAMES.has(value)) return;
+    throw refusal(
+      `The value interpolated in the ${url.name} attribute of <${url.element}> makes it "${value}", which ` +
+        `would replace document.${value}, the Pagewire client's, for the page's own code. Choose another name.`,
+    );
+  }
+  const prefix = url.parts[0] ?? '';
+  if (valueSetsHost(prefix, value.slice(prefix.length))) {
+    throw refusal(
+      `The URL interpolated in the ${url.name} attribute of <${url.element}> starts with "/" and its value with ` +
+        '"/" or "\\": the browser reads "//host", another site. Check the value (no leading "/" or "\\"), ' +
+        'or write the whole URL as a value.',
+    );
+  }
   const refused = refusedUrl(url.element, url.name, value);
   if (!refused) return;
   const allowed = SAFE_SCHEMES.map((scheme) => `${scheme}:`).join(', ');
@@ -152,18 +233,6 @@ function checkUrl(url: UrlValue, values: readonly unknown[]): void {
       `which is refused (allowed: relative URLs, ${allowed}, and data: images in <img> and <source>). ` +
       'Check the URL before writing it (new URL(value).protocol), or wrap a URL you built and trust in raw().',
   );
-}
-
-function hasPlain(value: unknown): boolean {
-  if (Array.isArray(value)) return value.some(hasPlain);
-  return !isNothing(value) && !(value instanceof RawHtml);
-}
-
-/** What the browser reads of a value written into an attribute: the text it was escaped from. */
-function urlText(value: unknown): string {
-  if (Array.isArray(value)) return value.map(urlText).join('');
-  if (isNothing(value)) return '';
-  return value instanceof RawHtml ? decodeAttribute(value.value).text : textOf(value);
 }
 
 function refusal(message: string): Error {
