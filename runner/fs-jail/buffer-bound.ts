@@ -5,7 +5,6 @@
  * So a Buffer past `maxScriptBufferBytes` is refused here, before it crosses, with what to do.
  */
 
-
 /** The error a script gets for a file read into a Buffer larger than the bound. */
 export function bufferTooLarge(file: unknown, bytes: number, maxBytes: number): RangeError {
   const name = typeof file === 'string' ? `'${file}'` : String(file);
