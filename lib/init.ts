@@ -19,7 +19,7 @@ echo(
     'My first page',
     html\`<h1>Hello \${request.query.name ?? 'world'}</h1>
 <p><button id="click">Click me</button> <output id="clicks">0</output> clicks</p>
-<script>
+<script nonce="\${request.nonce}">
   const shown = document.getElementById('clicks');
   document.serverSocket.addEventListener('clicks', (event) => { shown.textContent = event.data; });
   document.getElementById('click').onclick = () => document.serverSocket.send('click');

@@ -129,6 +129,7 @@ const EXAMPLES: Partial<Record<OptionName, string>> = {
   allowedOrigins: "['https://example.com']",
   allowedHosts: "['example.com']",
   trustProxy: 'true',
+  sessionSecret: 'process.env.SESSION_SECRET',
   staticExtensions: "[...DEFAULT_STATIC_EXTENSIONS, '.json']",
   frameAncestors: `["'none'"]`,
   csp: "'nonce'",
@@ -157,7 +158,9 @@ export function checkOption(name: OptionName, value: unknown, fallback: unknown)
   const example = EXAMPLES[name] ?? show(fallback);
   const note = EXAMPLES[name] ? '' : ' (the default)';
   const fix = `For example: pagewire({ ${name}: ${example} })${note}`;
-  const message = `pagewire(): '${name}' must be ${must}, got ${show(value)}.${zero} ${fix}`;
+  // A secret is never printed, not even a wrong one: a log is read by more people than the key.
+  const got = name === 'sessionSecret' ? 'something else (not shown: it is a secret)' : show(value);
+  const message = `pagewire(): '${name}' must be ${must}, got ${got}.${zero} ${fix}`;
   throw typeof value === 'number' ? new RangeError(message) : new TypeError(message);
 }
 

@@ -204,12 +204,14 @@ export class FsJail {
     }
     if (inside(real, this.#data)) return undefined;
     const roots = `scripts write only under dataDir (${this.#data})`;
-    if (access === 'write') return `${roots}; change the dataDir option to write elsewhere`;
+    if (access === 'write')
+      return `${roots}; change the dataDir option (pagewire serve --data-dir DIR) to write elsewhere`;
     const readRoots = [this.#scripts, ...this.#readDirs];
     const root = readRoots.find((dir) => inside(real, dir));
     if (root === undefined) {
       const where = [`the scripts folder (${this.#scripts})`, `dataDir (${this.#data})`, ...this.#readDirs];
-      return `scripts read only under ${where.join(', ')}; add its folder to the readDirs option to read it`;
+      const fix = 'add its folder to the readDirs option (pagewire serve --read-dir DIR) to read it';
+      return `scripts read only under ${where.join(', ')}; ${fix}`;
     }
     // A slice, not path.relative (which resolves both paths again: a third of the jail's cost).
     const segments = real.slice(root.endsWith(path.sep) ? root.length : root.length + 1).split(path.sep);
@@ -217,7 +219,8 @@ export class FsJail {
     if (segments.some(isPrivate)) {
       return (
         'private files (names starting with . , and with _ in the scripts folder: partials, .env) are ' +
-        'read by scripts only through import, never through fs; keep data in dataDir'
+        'read by scripts only through import, never through fs: a configuration is a partial that exports it ' +
+        '(_config.ts: export default { ... }), and data files go in dataDir'
       );
     }
     return undefined;
