@@ -123,9 +123,10 @@ export class PageRegistry {
     return this.#table.mountOf(session, base) ?? this.#tombstones.mountOf(session, base);
   }
 
-  /** Which of `pageIds` are still live for `session` (the client's reload failsafe asks). */
+  /** Which of `pageIds` `session` should still connect to (the client asks before it expires them): tombstones too. */
   livePages(session: string, pageIds: readonly string[]): string[] {
-    return this.#table.livePages(session, pageIds);
+    const live = new Set(this.#table.livePages(session, pageIds));
+    return pageIds.filter((id) => live.has(id) || this.#tombstones.holds(id, session));
   }
 
   /**

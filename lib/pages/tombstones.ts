@@ -76,6 +76,11 @@ export class Tombstones {
     return tombstone;
   }
 
+  /** Whether `session` has the tombstone of `pageId`: its browser should come for its last pushes. */
+  holds(pageId: string, session: string): boolean {
+    return this.#byId.get(pageId)?.session === session;
+  }
+
   /** Drops a tombstone, releasing its pushes. */
   drop(pageId: string): void {
     const tombstone = this.#byId.get(pageId);

@@ -35,6 +35,9 @@ describe('Tombstones', () => {
     assert.equal(budget.bytes, bytes, 'the outbox was handed over: its bytes are still counted');
     assert.notEqual(tombstones.mountOf('s1', ''), undefined, 'its session comes back for it under its mount');
     assert.equal(tombstones.mountOf('s1', '/other'), undefined);
+    // The client asks which pages it should still connect to before it expires them: this one.
+    assert.equal(tombstones.holds('p1', 's1'), true);
+    assert.equal(tombstones.holds('p1', 's2'), false);
     assert.equal(tombstones.take('p1', 's2'), undefined, 'another session gets nothing');
     const tombstone = tombstones.take('p1', 's1');
     assert.ok(tombstone);
@@ -45,6 +48,7 @@ describe('Tombstones', () => {
       [2, 3],
     );
     assert.equal(tombstones.mountOf('s1', ''), undefined);
+    assert.equal(tombstones.holds('p1', 's1'), false);
     tombstone.pushes.clear();
     assert.equal(budget.bytes, 0);
     tombstones.drop('p1');
