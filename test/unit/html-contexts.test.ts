@@ -6,23 +6,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { html, json, planOf, raw } from '../../runner/sandbox/prelude/html.js';
-import type { Slot } from '../../runner/sandbox/prelude/html-slots.js';
 import { analyse } from '../../runner/sandbox/prelude/html-tokenizer.js';
-
-/** The static strings of a template, as the tag gets them. */
-const t = (strings: TemplateStringsArray, ..._values: unknown[]) => strings;
-/** Each interpolation's context: its kind, or `refused: where`. */
-const contexts = (strings: readonly string[]) => analyse(strings).slots.map(describeSlot);
-const describeSlot = (slot: Slot) => (slot.kind === 'refused' ? `refused: ${slot.where}` : slot.kind);
-const refusal = (render: () => unknown) => {
-  try {
-    render();
-  } catch (error) {
-    assert.equal((error as Error).name, 'HtmlContextError');
-    return (error as Error).message;
-  }
-  return assert.fail('rendered, not refused');
-};
+import { contexts, refusal, t } from '../helpers/html-contexts.js';
 
 describe('html contexts: where each interpolation lands', () => {
   it('text, and the RCDATA and RAWTEXT elements', () => {
