@@ -44,34 +44,45 @@ const MODES = [
   { name: "the app's thread (workers: 0, as a library)", workers: 0, ownThread: false },
 ] as const;
 
+type ChildServer = { child: ChildProcess; url: string };
+
+/**
+ * Inside a describe: writes `pocs` as scripts, each with its marker file outside the scripts
+ * folder (a script could write into its own folder through `fs`), serves them with `start` for
+ * the describe's tests, and cleans up after them.
+ */
+function servePocs(pocs: readonly Vm2Poc[], start: (dir: string) => Promise<ChildServer>) {
+  const markers = mkdtempSync(path.join(tmpdir(), 'pagewire-vm2-markers-'));
+  const marker = (poc: Vm2Poc) => path.join(markers, `${scriptName(poc)}.escaped`);
+  const folder = scriptsFolder(
+    Object.fromEntries(pocs.map((poc) => [`${scriptName(poc)}.ts`, pocScript(poc, marker(poc))])),
+  );
+  let server: ChildServer | undefined;
+  before(async () => {
+    server = await start(folder.dir);
+  });
+  after(async () => {
+    const child = (server as ChildServer).child;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill();
+    await exited;
+    folder.remove();
+    rmSync(markers, { recursive: true, force: true });
+  });
+  return { marker, url: () => (server as ChildServer).url };
+}
+
 for (const mode of MODES) {
   describe(`vm2's published escapes stay refused, scripts in ${mode.name}`, () => {
-    // Outside the scripts folder: a script could write into its own folder through `fs`.
-    const markers = mkdtempSync(path.join(tmpdir(), 'pagewire-vm2-markers-'));
-    const marker = (poc: Vm2Poc) => path.join(markers, `${scriptName(poc)}.escaped`);
-    const folder = scriptsFolder(
-      Object.fromEntries(VM2_POCS.map((poc) => [`${scriptName(poc)}.ts`, pocScript(poc, marker(poc))])),
-    );
-    let server: { child: ChildProcess; url: string };
-
-    before(async () => {
-      server = await startChildServer(folder.dir, mode.workers);
-    });
-    after(async () => {
-      const exited = new Promise((resolve) => server.child.once('exit', resolve));
-      server.child.kill();
-      await exited;
-      folder.remove();
-      rmSync(markers, { recursive: true, force: true });
-    });
+    const { marker, url } = servePocs(VM2_POCS, (dir) => startChildServer(dir, mode.workers));
 
     for (const poc of VM2_POCS) {
       const todo = mode.ownThread ? undefined : poc.open;
       it(`${poc.id}: ${poc.trick}`, { timeout: 240_000, todo }, async () => {
-        const page = await fetchPage(server.url, `/${scriptName(poc)}`);
-        const log = await (await fetch(`${server.url}/__log`)).text();
+        const page = await fetchPage(url(), `/${scriptName(poc)}`);
+        const log = await (await fetch(`${url()}/__log`)).text();
         // Read (and cleared) before any assertion: the next test sees only what its script did.
-        const hostGlobal = (await (await fetch(`${server.url}/__host-global`)).json()) as { value: unknown };
+        const hostGlobal = (await (await fetch(`${url()}/__host-global`)).json()) as { value: unknown };
         assert.equal(existsSync(marker(poc)), false, `the host wrote the marker of ${poc.id}: the sandbox was escaped`);
         assert.equal(hostGlobal.value, null, "a script set a property on the server's global");
         assert.doesNotMatch(page.body, /ESCAPED|REACHED/, `${poc.id} reports an escape`);
@@ -103,27 +114,11 @@ async function startCli(dir: string): Promise<{ child: ChildProcess; url: string
 // tricks vm2 itself still lets through are held there. (The others hold in vm2, as above.)
 describe("vm2's escapes that vm2 still lets through are held in the CLI's own process (--workers 0)", () => {
   const open = VM2_POCS.filter((poc) => poc.open !== undefined);
-  const markers = mkdtempSync(path.join(tmpdir(), 'pagewire-vm2-markers-'));
-  const marker = (poc: Vm2Poc) => path.join(markers, `${scriptName(poc)}.escaped`);
-  const folder = scriptsFolder(
-    Object.fromEntries(open.map((poc) => [`${scriptName(poc)}.ts`, pocScript(poc, marker(poc))])),
-  );
-  let server: { child: ChildProcess; url: string };
-
-  before(async () => {
-    server = await startCli(folder.dir);
-  });
-  after(async () => {
-    const exited = new Promise((resolve) => server.child.once('exit', resolve));
-    server.child.kill();
-    await exited;
-    folder.remove();
-    rmSync(markers, { recursive: true, force: true });
-  });
+  const { marker, url } = servePocs(open, startCli);
 
   for (const poc of open) {
     it(`${poc.id}: ${poc.trick}`, { timeout: 240_000 }, async () => {
-      const page = await fetchPage(server.url, `/${scriptName(poc)}`);
+      const page = await fetchPage(url(), `/${scriptName(poc)}`);
       assert.equal(existsSync(marker(poc)), false, `the host wrote the marker of ${poc.id}: the sandbox was escaped`);
       assert.doesNotMatch(page.body, /ESCAPED|REACHED/, `${poc.id} reports an escape`);
       assert.equal(page.status, 200, page.body.slice(0, 300));
