@@ -56,7 +56,9 @@ async function tickerExpiresAway(server: Awaited<ReturnType<typeof startServer>>
   await client.next((f) => f.n === 'tick');
   await client.close();
   await waitFor(() => closedHook(server, pageId), 'the page to expire');
-  assert.ok(server.log.lines.some((line) => line.includes(`page ${pageId.slice(0, 6)} closed (overflow)`)));
+  // The server says why once the instance has ended, after its close hook logged: wait for it.
+  const overflow = `page ${pageId.slice(0, 6)} closed (overflow)`;
+  await waitFor(() => server.log.lines.some((line) => line.includes(overflow)), 'the log to say it overflowed');
   return { pageId, cookie };
 }
 
