@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import express from 'express';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { MAX_RELOADS } from '../client/reload-count.js';
 import { pagewire } from '../lib/index.js';
 import { launchBrowser, socketLog } from './helpers/browser.js';
@@ -35,6 +35,17 @@ async function joinedNow(page: Page, frames: Array<Record<string, unknown>>): Pr
   await waitFor(() => frames.some((f) => f.t === 'joined' && f.p === pageId), `page ${pageId} to join`);
 }
 
+/** A new tab of `context` opens `url`: its page joins in the first document, with no reload. */
+async function joinsInOneLoad(context: BrowserContext, url: string): Promise<Page> {
+  const page = await context.newPage();
+  const log = socketLog(page);
+  const loads = countLoads(page);
+  await page.goto(url);
+  await joinedNow(page, log.frames);
+  assert.equal(loads(), 1, 'no reload');
+  return page;
+}
+
 describe('in Chromium: planted session cookies, and reloads in a row', { timeout: 180_000 }, () => {
   let server: TestServer;
   let browser: Browser;
@@ -60,12 +71,7 @@ describe('in Chromium: planted session cookies, and reloads in a row', { timeout
     await context.addCookies([
       { name: 'pagewire_sid', value: 'AttackerKnowsThisId000', domain: '127.0.0.1', path: '/__pagewire' },
     ]);
-    const again = await context.newPage();
-    const log = socketLog(again);
-    const loads = countLoads(again);
-    await again.goto(`${server.url}/live`);
-    await joinedNow(again, log.frames);
-    assert.equal(loads(), 1, 'no reload');
+    await joinsInOneLoad(context, `${server.url}/live`);
     await context.close();
   });
 
@@ -80,12 +86,7 @@ describe('in Chromium: planted session cookies, and reloads in a row', { timeout
     const attacker = await renderLive(server.origin, '/live');
     const value = attacker.cookie.slice('pagewire_sid='.length);
     await context.addCookies([{ name: 'pagewire_sid', value, domain: '127.0.0.1', path: '/live' }]);
-    const again = await context.newPage();
-    const log = socketLog(again);
-    const loads = countLoads(again);
-    await again.goto(`${server.url}/live`);
-    await joinedNow(again, log.frames);
-    assert.equal(loads(), 1, 'no reload');
+    const again = await joinsInOneLoad(context, `${server.url}/live`);
     const pageId = (await again.locator('script[data-pagewire-page]').getAttribute('data-pagewire-page')) ?? '';
     const status = await fetch(`${server.url}/__pagewire/pages?ids=${pageId}`, {
       headers: { cookie: attacker.cookie },
@@ -100,12 +101,7 @@ describe('in Chromium: planted session cookies, and reloads in a row', { timeout
       { name: 'pagewire_sid', value: 'AttackerKnowsThisId000', domain: '127.0.0.1', path: '/' },
       { name: 'pagewire_sid', value: 'AttackerKnowsThisId111', domain: '127.0.0.1', path: '/live' },
     ]);
-    const page = await context.newPage();
-    const log = socketLog(page);
-    const loads = countLoads(page);
-    await page.goto(`${server.url}/live`);
-    await joinedNow(page, log.frames);
-    assert.equal(loads(), 1, 'no reload');
+    await joinsInOneLoad(context, `${server.url}/live`);
     const cookies = await context.cookies(server.url);
     const root = cookies.find((c) => c.name === 'pagewire_sid' && c.path === '/');
     assert.match(root?.value ?? '', /^[\w-]{22}\.[\w+/]{43}$/, 'the planted cookie on / was replaced by an issued one');

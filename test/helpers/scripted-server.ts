@@ -27,6 +27,19 @@ export class ScriptedServer {
   #sockets: WebSocket[] = [];
   #waiters: Array<() => void> = [];
 
+  /** A scripted server listening on 127.0.0.1, for a describe's `before`. */
+  static async listening(): Promise<ScriptedServer> {
+    const server = new ScriptedServer();
+    await new Promise<void>((resolve) => server.http.listen(0, '127.0.0.1', resolve));
+    return server;
+  }
+
+  /** Ends its sockets and stops listening, for a describe's `after`. */
+  async close(): Promise<void> {
+    for (const ws of this.wss.clients) ws.terminate();
+    await new Promise((resolve) => this.http.close(resolve));
+  }
+
   constructor() {
     this.http = createServer((_req, res) => {
       this.statusRequests++;

@@ -10,13 +10,9 @@ import { client, nextEvent, PAGE, ScriptedServer } from '../helpers/scripted-ser
 describe('the browser client against the protocol (a scripted server)', () => {
   let server: ScriptedServer;
   before(async () => {
-    server = new ScriptedServer();
-    await new Promise<void>((resolve) => server.http.listen(0, '127.0.0.1', resolve));
+    server = await ScriptedServer.listening();
   });
-  after(async () => {
-    for (const ws of server.wss.clients) ws.terminate();
-    await new Promise((resolve) => server.http.close(resolve));
-  });
+  after(() => server.close());
 
   it('joins, takes each push once, keeps events until acknowledged and sends them again after a drop', async () => {
     const reloads = { count: 0 };

@@ -22,13 +22,9 @@ function tabStorage(removed: () => void = () => {}): { stored: Map<string, strin
 describe('the browser client bounds its reloads in a row (a scripted server)', () => {
   let server: ScriptedServer;
   before(async () => {
-    server = new ScriptedServer();
-    await new Promise<void>((resolve) => server.http.listen(0, '127.0.0.1', resolve));
+    server = await ScriptedServer.listening();
   });
-  after(async () => {
-    for (const ws of server.wss.clients) ws.terminate();
-    await new Promise((resolve) => server.http.close(resolve));
-  });
+  after(() => server.close());
 
   it('reloads in a row are bounded: past MAX_RELOADS the page stops reloading, says so, retries later', async (t) => {
     const { stored, storage } = tabStorage();
