@@ -47,9 +47,12 @@ export async function measurePagewireTrips(count: number, workers: number): Prom
   const dir = path.join(import.meta.dirname, 'scripts');
   const server = await startServer({ dir, workers, maxEventsPerSecond: 1_000_000 });
   const response = await fetch(`${server.url}/live`);
-  const pageId = /data-pagewire-page="([^"]+)"/.exec(await response.text())?.[1] as string;
+  const html = await response.text();
+  const pageId = /data-pagewire-page="([^"]+)"/.exec(html)?.[1] as string;
+  // The socket path names the page's node (its process): read from the page, as the client does.
+  const socket = /data-pagewire-socket="([^"]+)"/.exec(html)?.[1] as string;
   const cookie = (response.headers.get('set-cookie') ?? '').split(';')[0] as string;
-  const client = new WebSocket(`${server.url.replace('http', 'ws')}/__pagewire/socket`, {
+  const client = new WebSocket(`${server.url.replace('http', 'ws')}${socket}`, {
     headers: { cookie, origin: server.origin },
     perMessageDeflate: false,
   });

@@ -13,7 +13,7 @@ const sockets: Array<{ ws: WebSocket; pageId: string }> = [];
 let received = 0;
 let lastArrival = 0;
 
-function render(): Promise<{ pageId: string; cookie: string }> {
+function render(): Promise<{ pageId: string; cookie: string; socket: string }> {
   return new Promise((resolve, reject) => {
     http
       .get(`${base}/idle`, { agent }, (res) => {
@@ -23,8 +23,10 @@ function render(): Promise<{ pageId: string; cookie: string }> {
         res.on('end', () => {
           const pageId = /data-pagewire-page="([^"]+)"/.exec(body)?.[1];
           const cookie = String(res.headers['set-cookie'] ?? '').split(';')[0] as string;
-          if (!pageId) reject(new Error(`no live page: ${res.statusCode} ${body.slice(0, 200)}`));
-          else resolve({ pageId, cookie });
+          // The socket path names the page's node (its process): read from the page, as the client does.
+          const socket = /data-pagewire-socket="([^"]+)"/.exec(body)?.[1];
+          if (!pageId || !socket) reject(new Error(`no live page: ${res.statusCode} ${body.slice(0, 200)}`));
+          else resolve({ pageId, cookie, socket });
         });
       })
       .on('error', reject);
@@ -32,8 +34,8 @@ function render(): Promise<{ pageId: string; cookie: string }> {
 }
 
 async function open(): Promise<void> {
-  const page = kind === 'pagewire' ? await render() : { pageId: '', cookie: '' };
-  const url = kind === 'pagewire' ? `${base.replace('http', 'ws')}/__pagewire/socket` : base.replace('http', 'ws');
+  const page = kind === 'pagewire' ? await render() : { pageId: '', cookie: '', socket: '' };
+  const url = base.replace('http', 'ws') + page.socket;
   const ws = new WebSocket(url, { headers: { cookie: page.cookie, origin: base }, perMessageDeflate: false });
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => {

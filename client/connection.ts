@@ -5,10 +5,15 @@ import type { ServerSocket } from './server-socket.js';
 
 /** Options of a `Connection`. */
 export interface ConnectionOptions {
-  /** The socket's URL, absolute (`ws://host/app/__pagewire/socket`) or a path. */
+  /** The socket's URL, absolute (`ws://host/app/__pagewire/<node>/socket`) or a path. */
   url: string;
-  /** Where to ask which pages still live, when the socket cannot reconnect. */
+  /**
+   * Where to ask which pages still live, when the socket cannot reconnect: the status path of the
+   * pages' node (`410 Gone` when that process is gone: every page expired).
+   */
   statusUrl?: string;
+  /** Where to ask whether the server answers before reloading: names no node (default: `statusUrl`). */
+  reachableUrl?: string;
   /** Ping period, ms; the socket is dropped when nothing was heard for twice as long. */
   heartbeat?: number;
   /**
@@ -40,6 +45,7 @@ export class Connection {
   readonly maxMessageSize: number;
   readonly #url: string;
   readonly #statusUrl: string | undefined;
+  readonly #reachableUrl: string | undefined;
   readonly #heartbeat: number;
   /** How long an upgrade is waited for before it is given up. */
   readonly #openTimeout: number;
@@ -72,6 +78,7 @@ export class Connection {
   constructor(options: ConnectionOptions) {
     this.#url = toSocketUrl(options.url);
     this.#statusUrl = options.statusUrl;
+    this.#reachableUrl = options.reachableUrl ?? options.statusUrl;
     this.#heartbeat = options.heartbeat ?? 10_000;
     // Two heartbeats, or as long as the server may take to accept it, and a heartbeat for the trip.
     this.#openTimeout = Math.max(2 * this.#heartbeat, (options.connectTimeout ?? 0) + this.#heartbeat);
@@ -177,8 +184,11 @@ export class Connection {
         this.#reloads.add();
         this.#reload();
       };
-      if (!this.#statusUrl) return reload();
-      this.#fetch(this.#statusUrl, { cache: 'no-store' }).then((response) => (response.ok ? reload() : retry()), retry);
+      if (!this.#reachableUrl) return reload();
+      this.#fetch(this.#reachableUrl, { cache: 'no-store' }).then(
+        (response) => (response.ok ? reload() : retry()),
+        retry,
+      );
     };
     const inARow = this.#reloads.value;
     if (inARow === 0) return probe(0);
@@ -249,8 +259,11 @@ export class Connection {
     let live: string[];
     try {
       const response = await this.#fetch(`${this.#statusUrl}?ids=${ids.join(',')}`, { cache: 'no-store' });
-      if (!response.ok) return;
-      live = ((await response.json()) as { live: string[] }).live;
+      // Gone: the process that held these pages is no more (killed, restarted, or a node a proxy
+      // no longer routes to), and they went with it.
+      if (response.status === 410) live = [];
+      else if (!response.ok) return;
+      else live = ((await response.json()) as { live: string[] }).live;
     } catch {
       return; // the server is down: keep trying to reconnect
     }

@@ -216,11 +216,12 @@ declare global {
 
 // Started by the tag the server injects: <script src=".../client.js" data-pagewire-page="...">.
 const tag = typeof document === 'undefined' ? null : (document.currentScript as HTMLScriptElement | null);
-if (tag?.dataset.pagewirePage) {
+if (tag?.dataset.pagewirePage && tag.dataset.pagewireSocket) {
   const connection = new Connection({
-    // Beside the client script, under the app's mount path (`/app/__pagewire/socket`).
-    url: tag.dataset.pagewireSocket ?? new URL('socket', tag.src).pathname,
+    // Beside the client script, under the app's mount path (`/app/__pagewire/<node>/socket`).
+    url: tag.dataset.pagewireSocket,
     statusUrl: tag.dataset.pagewireStatus,
+    reachableUrl: tag.dataset.pagewireReachable,
     heartbeat: Number(tag.dataset.pagewireHeartbeat) || undefined,
     connectTimeout: Number(tag.dataset.pagewireConnectTimeout) || undefined,
     dev: tag.dataset.pagewireDev !== undefined,

@@ -1,4 +1,5 @@
 import { inspect } from 'node:util';
+import { NODE_ID_PATTERN } from './cluster/node-id.js';
 import { neverServedExtension } from './http/static-files.js';
 import type { PagewireOptions } from './options.js';
 
@@ -97,6 +98,10 @@ const CHECKS: Record<OptionName, Check> = {
   env: strings('a list of environment variable names', (name) => name !== '' && !name.includes('=')),
   dataDir: (value) => (typeof value === 'string' && value !== '' ? undefined : 'a folder (a path, not empty)'),
   readDirs: strings('a list of folders (paths, not empty)', (folder) => folder !== ''),
+  node: (value) =>
+    typeof value === 'string' && NODE_ID_PATTERN.test(value)
+      ? undefined
+      : 'a node id: 1 to 64 letters, digits, _ or - (it is written into URLs)',
   sessionCookie: (value) =>
     typeof value === 'string' && /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(value)
       ? undefined
@@ -138,6 +143,7 @@ const EXAMPLES: Partial<Record<OptionName, string>> = {
   forbiddenModules: "[...DEFAULT_FORBIDDEN_MODULES, 'fs']",
   env: "['NODE_ENV', 'DATABASE_URL']",
   dataDir: "'/var/lib/my-site'",
+  node: "'web-1'",
   readDirs: "['/srv/shared/content']",
   logger: 'console',
   onError: '(error, context) => report(error, context)',

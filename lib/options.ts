@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { ContextFunction } from './context.js';
 import type { ErrorHandler } from './errors.js';
+import { processNodeId } from './cluster/node-id.js';
 import { consoleLogger, type Logger } from './logger.js';
 import { checkOption, unknownOption } from './option-checks.js';
 import type { ContentSecurityPolicy } from './http/security-headers.js';
@@ -229,6 +230,15 @@ export interface PagewireOptions<Context extends object = object> {
    */
   readDirs?: readonly string[];
   /**
+   * This process's node id: a live page's socket and status paths carry it
+   * (`/__pagewire/<node>/socket`), so that whatever routes requests (the cluster's primary, a
+   * reverse proxy matching a path prefix) brings a page's socket to the process that holds the
+   * page. Letters, digits, `_` and `-`, at most 64. By default one per process: given by
+   * Pagewire's cluster primary to each process it starts, otherwise random.
+   * @default processNodeId()
+   */
+  node?: string;
+  /**
    * Name of the HttpOnly session cookie.
    * @default 'pagewire_sid'
    */
@@ -344,6 +354,7 @@ export const DEFAULT_OPTIONS: Readonly<Omit<ResolvedOptions, 'dir'>> = Object.fr
   env: Object.freeze(['NODE_ENV']),
   dataDir: '_data',
   readDirs: Object.freeze([]),
+  node: processNodeId(),
   sessionCookie: 'pagewire_sid',
   sessionSecret: undefined,
   logger: consoleLogger,

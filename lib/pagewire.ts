@@ -14,6 +14,7 @@ import { PageRegistry, type PageStats } from './pages/page-registry.js';
 import { routeRunnerMessages } from './runner-messages.js';
 import { SocketServer } from './socket/socket-server.js';
 import { fsJailDirs } from './fs-jail-dirs.js';
+import { NO_PEERS } from './cluster/peers.js';
 
 /**
  * A Pagewire instance: Express middleware (or a `node:http` handler) that serves the scripts
@@ -32,7 +33,7 @@ export interface Pagewire<Context extends object = object> {
   stats(): PageStats;
   /** Resolves when Pagewire is ready; in dev, when the watcher has scanned the scripts folder. */
   ready(): Promise<void>;
-  /** Adds the WebSocket upgrade handler (`/__pagewire/socket`, under any mount path) to a server. */
+  /** Adds the WebSocket upgrade handler (`/__pagewire/<node>/socket`, under any mount path) to a server. */
   attach(server: Server): void;
   /** Ends every page (close hooks run, resources released) and every socket. Safe to call twice. */
   close(): Promise<void>;
@@ -81,6 +82,7 @@ export function startPagewire(options: PagewireOptions, ownership: ProcessOwners
   preludeSource();
   const settings = {
     root: resolved.dir,
+    node: resolved.node,
     forbiddenModules: resolved.forbiddenModules,
     env: resolved.env,
     reservedEvents: RESERVED_EVENT_NAMES,
@@ -114,8 +116,9 @@ export function startPagewire(options: PagewireOptions, ownership: ProcessOwners
         registry.reloadErrorPages();
       })
     : undefined;
-  const sockets = new SocketServer(resolved, registry);
-  const handle = createRequestHandler(resolved, routes, registry);
+  const peers = NO_PEERS;
+  const sockets = new SocketServer(resolved, registry, peers);
+  const handle = createRequestHandler(resolved, routes, registry, peers);
   let closing: Promise<void> | undefined;
 
   const wire = ((req: IncomingMessage, res: ServerResponse, next?: NextFunction) => handle(req, res, next)) as Pagewire;

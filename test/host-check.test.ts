@@ -4,6 +4,7 @@ import request from 'supertest';
 import { pagewire } from '../lib/index.js';
 import { scriptsFolder } from './helpers/fixtures.js';
 import { renderLive, SocketClient, startServer, type TestServer } from './helpers/server.js';
+import { STATUS } from './helpers/paths.js';
 
 // DNS rebinding: the attacker's name (attacker.example) now resolves to this server, so to the
 // victim's browser the attacker's page and this server are one origin. Only the Host header
@@ -42,7 +43,8 @@ describe('Host check (allowedHosts): a rebound name is refused', () => {
       '/broken',
       '/style.css',
       '/__pagewire/client.js?v=1',
-      '/__pagewire/pages?ids=x',
+      '/__pagewire/pages',
+      `${STATUS}?ids=x`,
     ]) {
       const res = await request(server.url).get(path).set('host', host).set('origin', origin);
       assert.equal(res.status, 403, path);
@@ -58,13 +60,13 @@ describe('Host check (allowedHosts): a rebound name is refused', () => {
     const { pageId, cookie } = await renderLive(server.url, '/live');
     const { host, origin } = rebound(server);
     const res = await request(server.url)
-      .post(`/__pagewire/pages?leave=${pageId}`)
+      .post(`${STATUS}?leave=${pageId}`)
       .set('host', host)
       .set('origin', origin)
       .set('sec-fetch-site', 'same-origin')
       .set('cookie', cookie);
     assert.equal(res.status, 403);
-    const status = await request(server.url).get(`/__pagewire/pages?ids=${pageId}`).set('cookie', cookie).expect(200);
+    const status = await request(server.url).get(`${STATUS}?ids=${pageId}`).set('cookie', cookie).expect(200);
     assert.deepEqual(status.body, { live: [pageId] });
   });
 

@@ -5,6 +5,7 @@ import request from 'supertest';
 import { pagewire, type Pagewire } from '../lib/index.js';
 import { memoryLogger, scriptsFolder } from './helpers/fixtures.js';
 import { PATIENT, testWorkers } from './helpers/server.js';
+import { SOCKET, STATUS } from './helpers/paths.js';
 
 const folder = scriptsFolder({
   'index.ts': `echo('<!doctype html><title>home</title><h1>home</h1>');`,
@@ -54,7 +55,8 @@ describe('HTTP, mounted in Express', () => {
       res.text,
       new RegExp(
         /^<!doctype html><script src="\/__pagewire\/client\.js\?v=[\w-]+" data-pagewire-page="[\w-]{22}" /.source +
-          /data-pagewire-socket="\/__pagewire\/socket" data-pagewire-status="\/__pagewire\/pages" /.source +
+          `data-pagewire-socket="${SOCKET}" data-pagewire-status="${STATUS}" ` +
+          'data-pagewire-reachable="/__pagewire/pages" ' +
           /data-pagewire-heartbeat="10000" data-pagewire-connect-timeout="600000" /.source +
           /data-pagewire-max-message="65536"><\/script><title>live/.source,
       ),
@@ -79,16 +81,16 @@ describe('HTTP, mounted in Express', () => {
     )[0] as string;
     const live = async () =>
       (
-        (await request(app(wire)).get(`/__pagewire/pages?ids=${pageId}`).set('cookie', cookie).expect(200)).body as {
+        (await request(app(wire)).get(`${STATUS}?ids=${pageId}`).set('cookie', cookie).expect(200)).body as {
           live: string[];
         }
       ).live;
     // Another browser's session cannot close it, and is not told whether the page exists.
-    await request(app(wire)).post(`/__pagewire/pages?leave=${pageId}`).set('cookie', otherCookie).expect(204);
+    await request(app(wire)).post(`${STATUS}?leave=${pageId}`).set('cookie', otherCookie).expect(204);
     assert.deepEqual(await live(), [pageId]);
     // Nor can a page of another site, even with the right cookie.
     const refused = await request(app(wire))
-      .post(`/__pagewire/pages?leave=${pageId}`)
+      .post(`${STATUS}?leave=${pageId}`)
       .set('cookie', cookie)
       .set('origin', 'https://elsewhere.example')
       .expect(403);
@@ -96,14 +98,14 @@ describe('HTTP, mounted in Express', () => {
     assert.deepEqual(await live(), [pageId]);
     // A body is not a beacon's; other methods are not the endpoint's.
     await request(app(wire))
-      .post(`/__pagewire/pages?leave=${pageId}`)
+      .post(`${STATUS}?leave=${pageId}`)
       .set('cookie', cookie)
       .set('content-type', 'text/plain')
       .send('ids')
       .expect(400);
-    await request(app(wire)).put(`/__pagewire/pages?leave=${pageId}`).set('cookie', cookie).expect(405);
+    await request(app(wire)).put(`${STATUS}?leave=${pageId}`).set('cookie', cookie).expect(405);
     assert.deepEqual(await live(), [pageId]);
-    await request(app(wire)).post(`/__pagewire/pages?leave=${pageId}`).set('cookie', cookie).expect(204);
+    await request(app(wire)).post(`${STATUS}?leave=${pageId}`).set('cookie', cookie).expect(204);
     assert.deepEqual(await live(), []);
   });
 
@@ -121,13 +123,13 @@ describe('HTTP, mounted in Express', () => {
       };
       const live = async (p: { cookie: string; pageId: string }) =>
         (
-          (await request(server).get(`/__pagewire/pages?ids=${p.pageId}`).set('cookie', p.cookie)).body as {
+          (await request(server).get(`${STATUS}?ids=${p.pageId}`).set('cookie', p.cookie)).body as {
             live: string[];
           }
         ).live;
       const a = await page();
       await request(server)
-        .post(`/__pagewire/pages?leave=${a.pageId}`)
+        .post(`${STATUS}?leave=${a.pageId}`)
         .set('cookie', a.cookie)
         .set('origin', origin)
         .expect(204);
@@ -135,13 +137,13 @@ describe('HTTP, mounted in Express', () => {
       // `Referrer-Policy: no-referrer` makes a beacon's Origin "null".
       const b = await page();
       await request(server)
-        .post(`/__pagewire/pages?leave=${b.pageId}`)
+        .post(`${STATUS}?leave=${b.pageId}`)
         .set('cookie', b.cookie)
         .set('origin', 'null')
         .expect(403);
       assert.deepEqual(await live(b), [b.pageId]);
       await request(server)
-        .post(`/__pagewire/pages?leave=${b.pageId}`)
+        .post(`${STATUS}?leave=${b.pageId}`)
         .set('cookie', b.cookie)
         .set('origin', 'null')
         .set('sec-fetch-site', 'same-origin')

@@ -192,7 +192,7 @@ describe('socketMiddleware: identity on the page socket', () => {
     assert.ok(id, String(error.message));
     assert.equal(error.detail, undefined);
     const logged = app.log.lines.find((l) => l.includes(`request ${id}: computing a page socket's context failed`));
-    assert.match(String(logged), /the context function threw for GET \/__pagewire\/socket: no session for you/);
+    assert.match(String(logged), /the context function threw for GET \/__pagewire\/[\w-]+\/socket: no session for you/);
     // The log has the frames of the app's function, which the browser outside dev does not.
     assert.match(String(logged), /no session for you\n\s+at .*identity-app\.ts/);
     await client.close();

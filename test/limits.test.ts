@@ -6,6 +6,7 @@ import type { PagewireOptions } from '../lib/index.js';
 import { fakeClock } from './helpers/fake-clock.js';
 import { scriptsFolder, waitFor } from './helpers/fixtures.js';
 import { SocketClient, fetchPage, joinPage, renderLive, startServer } from './helpers/server.js';
+import { STATUS } from './helpers/paths.js';
 
 const folder = scriptsFolder({
   'live.ts': `page.onClose(() => console.log('closed ' + page.id));
@@ -78,7 +79,7 @@ describe('limits: each gives a clear error to whoever exceeded it, and no one el
       const next = await fetchPage(server.url, '/live', a.cookie);
       assert.equal(next.status, 200);
       assert.ok(next.newSession && next.newSession !== a.cookie, 'a new session cookie');
-      const live = await fetch(`${server.url}/__pagewire/pages?ids=${[b, c, next].map((p) => p.pageId).join(',')}`, {
+      const live = await fetch(`${server.url}${STATUS}?ids=${[b, c, next].map((p) => p.pageId).join(',')}`, {
         headers: { cookie: a.cookie },
       });
       assert.deepEqual(((await live.json()) as { live: string[] }).live, [b.pageId, c.pageId]);

@@ -11,6 +11,7 @@ import {
   pagewire,
   type PagewireOptions,
 } from '../lib/index.js';
+import { processNodeId } from '../lib/cluster/node-id.js';
 import { scriptsFolder } from './helpers/fixtures.js';
 
 const root = path.join(import.meta.dirname, '..');
@@ -24,6 +25,7 @@ function asCode(name: string, value: unknown): string {
     forbiddenModules: [DEFAULT_FORBIDDEN_MODULES, 'DEFAULT_FORBIDDEN_MODULES'],
     staticExtensions: [DEFAULT_STATIC_EXTENSIONS, 'DEFAULT_STATIC_EXTENSIONS'],
     logger: [consoleLogger, 'consoleLogger'],
+    node: [processNodeId(), 'processNodeId()'],
   };
   const constant = named[name];
   if (constant) {

@@ -4,6 +4,7 @@ import request from 'supertest';
 import { pagewire } from '../lib/index.js';
 import { scriptsFolder } from './helpers/fixtures.js';
 import { startServer, type TestServer } from './helpers/server.js';
+import { STATUS } from './helpers/paths.js';
 
 const folder = scriptsFolder({
   'live.ts': `echo('<!doctype html><p>live</p>');
@@ -43,7 +44,7 @@ describe('security headers on Pagewire responses', () => {
   it('static files, the client script and the status endpoint: nosniff and Referrer-Policy', async () => {
     const live = await request(server.url).get('/live');
     const client = /src="([^"]+)"/.exec(live.text)?.[1] as string;
-    for (const path of ['/style.css', client, '/__pagewire/pages?ids=x']) {
+    for (const path of ['/style.css', client, '/__pagewire/pages', `${STATUS}?ids=x`]) {
       const res = await request(server.url).get(path).expect(200);
       nosniffAndReferrer(res, path);
     }

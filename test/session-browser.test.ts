@@ -10,6 +10,7 @@ import { launchBrowser, socketLog } from './helpers/browser.js';
 import { killOneWorker } from './helpers/kill-worker.js';
 import { memoryLogger, scriptsFolder, waitFor } from './helpers/fixtures.js';
 import { PATIENT, renderLive, startServer, type TestServer } from './helpers/server.js';
+import { STATUS } from './helpers/paths.js';
 
 const folder = scriptsFolder({
   'live.ts': `echo('<title>live</title><p>live</p>');
@@ -88,7 +89,7 @@ describe('in Chromium: planted session cookies, and reloads in a row', { timeout
     await context.addCookies([{ name: 'pagewire_sid', value, domain: '127.0.0.1', path: '/live' }]);
     const again = await joinsInOneLoad(context, `${server.url}/live`);
     const pageId = (await again.locator('script[data-pagewire-page]').getAttribute('data-pagewire-page')) ?? '';
-    const status = await fetch(`${server.url}/__pagewire/pages?ids=${pageId}`, {
+    const status = await fetch(`${server.url}${STATUS}?ids=${pageId}`, {
       headers: { cookie: attacker.cookie },
     });
     assert.deepEqual(((await status.json()) as { live: string[] }).live, [], "not in the attacker's session");
@@ -113,7 +114,7 @@ describe('in Chromium: planted session cookies, and reloads in a row', { timeout
     // drops WebSockets, say): each load expires and reloads, as the planted cookie made it do.
     const wire = pagewire({ dir: folder.dir, workers: 0, logger: memoryLogger(), ...PATIENT });
     const app = express();
-    app.get('/__pagewire/pages', (_req, res) => {
+    app.get(STATUS, (_req, res) => {
       res.json({ live: [] });
     });
     app.use(wire);

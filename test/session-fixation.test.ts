@@ -17,6 +17,7 @@ import {
   startServer,
   type TestServer,
 } from './helpers/server.js';
+import { SOCKET, STATUS } from './helpers/paths.js';
 
 const folder = scriptsFolder({
   'live.ts': `echo('<title>live</title>');
@@ -31,7 +32,7 @@ const FORGED = `pagewire_sid=AttackerKnowsThisId000.${'A'.repeat(43)}`;
 
 /** The page ids that the status endpoint says live for a browser sending `cookie`. */
 async function livePages(server: TestServer, cookie: string, ids: string[]): Promise<string[]> {
-  const response = await fetch(`${server.origin}/__pagewire/pages?ids=${ids.join(',')}`, { headers: { cookie } });
+  const response = await fetch(`${server.origin}${STATUS}?ids=${ids.join(',')}`, { headers: { cookie } });
   return ((await response.json()) as { live: string[] }).live;
 }
 
@@ -253,7 +254,7 @@ describe('over HTTPS the cookie is __Host- prefixed', () => {
       assert.equal(again.setCookie.length, 1, 'an unprefixed session cookie is replaced over HTTPS');
       const known = await httpsGet(`${origin}/live`, cookie);
       assert.deepEqual(known.setCookie, []);
-      const ws = new WebSocket(`${origin.replace('https', 'wss')}/__pagewire/socket`, {
+      const ws = new WebSocket(`${origin.replace('https', 'wss')}${SOCKET}`, {
         ca: readFileSync(cert),
         headers: { cookie, origin },
       });

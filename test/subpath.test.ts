@@ -7,12 +7,13 @@ import express from 'express';
 import type { Browser } from 'playwright-core';
 import request from 'supertest';
 import { WebSocket, WebSocketServer } from 'ws';
-import { isSocketPath } from '../lib/http/mount.js';
+import { nodeEndpoint } from '../lib/http/mount.js';
 import { pagewire, type Pagewire } from '../lib/index.js';
 import { launchBrowser } from './helpers/browser.js';
 import { memoryLogger, scriptsFolder } from './helpers/fixtures.js';
 import { startNginx, type Nginx } from './helpers/nginx.js';
 import { PATIENT, renderLive, requestJoin, startServer, type TestServer, testWorkers } from './helpers/server.js';
+import { SOCKET, STATUS } from './helpers/paths.js';
 
 const SCRIPTS = {
   // Relative links: they resolve under the mount because `/app` redirects to `/app/`.
@@ -76,7 +77,7 @@ describe('mounted at /app, behind an nginx that forwards only /app and /app/*', 
     await page.waitForFunction(() => document.getElementById('count')?.textContent === '1', null, { polling: 20 });
     await page.click('#click');
     await page.waitForFunction(() => document.getElementById('count')?.textContent === '2', null, { polling: 20 });
-    assert.deepEqual(sockets, [`${nginx.url.replace('http', 'ws')}/app/__pagewire/socket`]);
+    assert.deepEqual(sockets, [`${nginx.url.replace('http', 'ws')}/app${SOCKET}`]);
     assert.deepEqual(errors, []);
     await context.close();
   });
@@ -89,7 +90,10 @@ describe('mounted at /app, behind an nginx that forwards only /app and /app/*', 
     const [, client, pageId] = tag as unknown as [string, string, string];
     assert.match(
       body,
-      /data-pagewire-socket="\/app\/__pagewire\/socket" data-pagewire-status="\/app\/__pagewire\/pages"/,
+      new RegExp(
+        `data-pagewire-socket="/app${SOCKET}" data-pagewire-status="/app${STATUS}" ` +
+          'data-pagewire-reachable="/app/__pagewire/pages"',
+      ),
     );
     // How long the server may take to accept the socket: the client waits as long (PATIENT's).
     assert.match(body, /data-pagewire-connect-timeout="600000"/);
@@ -98,20 +102,20 @@ describe('mounted at /app, behind an nginx that forwards only /app and /app/*', 
     const script = await fetch(`${nginx.url}${client}`);
     assert.equal(script.status, 200);
     assert.match(script.headers.get('content-type') ?? '', /javascript/);
-    const status = await fetch(`${nginx.url}/app/__pagewire/pages?ids=${pageId}`, { headers: { cookie } });
+    const status = await fetch(`${nginx.url}/app${STATUS}?ids=${pageId}`, { headers: { cookie } });
     assert.deepEqual(await status.json(), { live: [pageId] });
-    const leave = await fetch(`${nginx.url}/app/__pagewire/pages?leave=${pageId}`, {
+    const leave = await fetch(`${nginx.url}/app${STATUS}?leave=${pageId}`, {
       method: 'POST',
       headers: { cookie, origin: nginx.url },
     });
     assert.equal(leave.status, 204);
-    const after = await fetch(`${nginx.url}/app/__pagewire/pages?ids=${pageId}`, { headers: { cookie } });
+    const after = await fetch(`${nginx.url}/app${STATUS}?ids=${pageId}`, { headers: { cookie } });
     assert.deepEqual(await after.json(), { live: [] });
 
     // The proxy forwards nothing else: the root paths never reach the app.
-    for (const outside of ['/__pagewire/client.js', '/__pagewire/pages?ids=x', '/outside'])
+    for (const outside of ['/__pagewire/client.js', '/__pagewire/pages', `${STATUS}?ids=x`, '/outside'])
       assert.equal((await fetch(`${nginx.url}${outside}`)).status, 404, outside);
-    const socket = new WebSocket(`${nginx.url.replace('http', 'ws')}/__pagewire/socket`, { headers: { cookie } });
+    const socket = new WebSocket(`${nginx.url.replace('http', 'ws')}${SOCKET}`, { headers: { cookie } });
     const refused = await new Promise<number | undefined>((resolve) => {
       socket.once('unexpected-response', (_req, res) => resolve(res.statusCode));
       socket.once('open', () => resolve(undefined));
@@ -152,24 +156,26 @@ describe('mounted at a path with no index.ts', () => {
 });
 
 describe('wire.attach(server) claims only page-socket upgrades', () => {
-  it('knows the socket path under any mount, and nothing else', () => {
-    for (const path of ['/__pagewire/socket', '/app/__pagewire/socket', '/a/b/__pagewire/socket'])
-      assert.equal(isSocketPath(path), true, path);
-    for (const path of ['/', '/chat', '/__pagewire/socket/', '/__pagewire/sockets', '/app/__pagewire/client.js', ''])
-      assert.equal(isSocketPath(path), false, path);
+  it("knows a node's socket and status paths under any mount, and nothing else", () => {
+    assert.deepEqual(nodeEndpoint('/__pagewire/n1/socket'), { base: '', node: 'n1', endpoint: 'socket' });
+    assert.deepEqual(nodeEndpoint('/a/b/__pagewire/x_-9/pages'), { base: '/a/b', node: 'x_-9', endpoint: 'pages' });
+    const others = ['/', '/chat', '/__pagewire/socket', '/__pagewire/n1/socket/', '/__pagewire/n1/sockets'];
+    others.push('/app/__pagewire/client.js', '', '/__pagewire/n.1/socket', `/__pagewire/${'n'.repeat(65)}/socket`);
+    for (const path of others) assert.equal(nodeEndpoint(path), undefined, path);
   });
 
   it("leaves other upgrades to the server's other listeners", async () => {
     // A handler keeps the page live: its socket is the wire's.
     const folder = scriptsFolder({ 'index.ts': 'echo("<p>x</p>"); function __serverSocketEvent() {}' });
     const wire = pagewire({ dir: folder.dir, workers: 0, logger: memoryLogger() });
-    // The app's own WebSocket endpoint: it takes every upgrade but the socket of the Pagewire it
-    // serves at the root, as an app with its own chat would, and answers "ours" on each.
+    // The app's own WebSocket endpoint: it takes every upgrade but the page sockets of the
+    // Pagewire it serves at the root (any node's), as an app with its own chat would, and
+    // answers "ours" on each.
     const chat = new WebSocketServer({ noServer: true });
     chat.on('connection', (ws, req) => ws.send(`ours: ${req.url}`));
     const server = createServer(wire.handler);
     server.on('upgrade', (req, socket, head) => {
-      if ((req.url ?? '').split('?')[0] === '/__pagewire/socket') return;
+      if (nodeEndpoint((req.url ?? '').split('?')[0] ?? '')?.base === '') return;
       chat.handleUpgrade(req, socket, head, (ws) => chat.emit('connection', ws, req));
     });
     wire.attach(server);
@@ -187,11 +193,13 @@ describe('wire.attach(server) claims only page-socket upgrades', () => {
       });
     try {
       // Had the wire claimed these too, each would also get its answer written into the socket.
-      const others = ['/chat', '/__pagewire/sockets', '/app/__pagewire/socket/x', '/__pagewire/client.js'];
+      const others = ['/chat', '/__pagewire/sockets', '/app/__pagewire/socket', '/__pagewire/client.js'];
       for (const path of others) assert.equal(await open(path), `ours: ${path}`);
+      // Another node's socket is Pagewire's to answer: no process of this site has it, its pages are gone.
+      assert.equal(await open('/__pagewire/gone-node/socket'), 'refused 410');
       // A page it rendered (at the root): its socket is the wire's, and joins.
       const { pageId, cookie } = await renderLive(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, '/');
-      const own = new WebSocket(`${base}/__pagewire/socket?x=1`, { headers: { cookie } });
+      const own = new WebSocket(`${base}${SOCKET}?x=1`, { headers: { cookie } });
       own.once('open', () => own.send(JSON.stringify({ t: 'join', p: pageId, a: 0 })));
       const joined = await new Promise<unknown>((resolve) =>
         own.once('message', (data) => resolve(JSON.parse(String(data)))),
@@ -199,7 +207,7 @@ describe('wire.attach(server) claims only page-socket upgrades', () => {
       assert.deepEqual(joined, { t: 'joined', p: pageId, a: 0 });
       own.close();
       // The same session's socket under another mount is not its own: it rendered nothing there.
-      assert.equal(await open('/app/__pagewire/socket?x=1', cookie), 'ours: /app/__pagewire/socket?x=1');
+      assert.equal(await open(`/app${SOCKET}?x=1`, cookie), `ours: /app${SOCKET}?x=1`);
     } finally {
       await wire.close();
       for (const client of chat.clients) client.terminate();
@@ -256,14 +264,14 @@ describe('two Pagewire instances on one server, at /a and /b', () => {
       // A page of the previous process reconnects first: no other listener could answer, so one
       // of the instances says so rather than leave it hanging. Its client then asks the status
       // endpoint, which says its pages are gone: it reloads.
-      assert.equal(await open('/b/__pagewire/socket'), 404);
-      const status = await fetch(`${app.origin}/b/__pagewire/pages?ids=${'x'.repeat(22)}`);
+      assert.equal(await open(`/b${SOCKET}`), 404);
+      const status = await fetch(`${app.origin}/b${STATUS}?ids=${'x'.repeat(22)}`);
       assert.deepEqual(await status.json(), { live: [] });
-      assert.equal(await open('/b/__pagewire/socket'), 404, 'a request teaches nothing');
+      assert.equal(await open(`/b${SOCKET}`), 404, 'a request teaches nothing');
       // A page of /a opens the socket of /a, not that of /b.
       const { cookie } = await renderLive(app.origin, '/a/live');
-      assert.equal(await open('/b/__pagewire/socket', cookie), 404);
-      assert.equal(await open('/a/__pagewire/socket', cookie), undefined);
+      assert.equal(await open(`/b${SOCKET}`, cookie), 404);
+      assert.equal(await open(`/a${SOCKET}`, cookie), undefined);
     } finally {
       await close();
     }
@@ -332,7 +340,7 @@ describe('two Pagewire instances on one server, B at /admin and A at /:tenant', 
     // B has a page under /admin (another browser's); this browser has a page of A only.
     await renderLive(origin, '/admin/live');
     const { cookie } = await renderLive(origin, '/acme/live');
-    const path = '/admin/__pagewire/socket';
+    const path = `/admin${SOCKET}`;
     const open = (headers: Record<string, string>) =>
       new Promise<string>((resolve) => {
         const ws = new WebSocket(`${origin.replace('http', 'ws')}${path}`, { headers: { origin, cookie, ...headers } });

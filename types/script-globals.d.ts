@@ -103,6 +103,11 @@ declare const page: {
   /** 128 random bits, URL-safe. */
   readonly id: string;
   /**
+   * The node id of the process serving this page (the `node` option; with several processes, one
+   * each), which its socket path carries. `process.pid` is that process's pid.
+   */
+  readonly node: string;
+  /**
    * Runs `fn` once when the page dies (closed tab, page.close(), timeout, shutdown), before owned
    * resources close: an async hook may still use them, and may `await fetch(...)`. Throws on a
    * page already closed (it may have closed during an `await`).

@@ -1,15 +1,44 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { NODE_ID_PATTERN } from '../cluster/node-id.js';
 
-/** Where pages open their socket, under the mount path. */
-export const SOCKET_PATH = '/__pagewire/socket';
+/** Where Pagewire's own endpoints live, under the mount path. */
+const OWN_PREFIX = '/__pagewire/';
+
+/** Where a page of node `node` opens its socket, under the mount path. */
+export function socketPath(node: string): string {
+  return `${OWN_PREFIX}${node}/socket`;
+}
 
 /**
- * Whether a path is a page socket's under some mount (`/app/__pagewire/socket`): it ends exactly
- * with the socket path. Which of these an instance claims is the socket server's choice: those
- * of a session with a page it rendered under that mount.
+ * Under the mount path: where a page of node `node` whose socket cannot reconnect asks which of
+ * its pages still live (GET `?ids=`), and where a document whose socket is down says it left
+ * pages (POST `?leave=`, a beacon).
  */
-export function isSocketPath(path: string): boolean {
-  return path.endsWith(SOCKET_PATH);
+export function statusPath(node: string): string {
+  return `${OWN_PREFIX}${node}/pages`;
+}
+
+/** One of a node's endpoints: `<base>/__pagewire/<node>/socket` or `.../pages`. */
+export interface NodeEndpoint {
+  /** The mount path before it (`/app`), empty at the root. */
+  base: string;
+  node: string;
+  endpoint: 'socket' | 'pages';
+}
+
+/**
+ * The node endpoint `path` names, under any mount; undefined for any other path, and for a node
+ * id no node could have (it is written into URLs and proxies' rules: NODE_ID_PATTERN). Which
+ * of these a process answers is its choice: its own node's, or those it hands to their owner.
+ */
+export function nodeEndpoint(path: string): NodeEndpoint | undefined {
+  const at = path.lastIndexOf(OWN_PREFIX);
+  if (at === -1) return undefined;
+  const rest = path.slice(at + OWN_PREFIX.length).split('/');
+  const [node, endpoint] = rest;
+  if (rest.length !== 2 || node === undefined || !NODE_ID_PATTERN.test(node)) return undefined;
+  if (endpoint !== 'socket' && endpoint !== 'pages') return undefined;
+  return { base: path.slice(0, at), node, endpoint };
 }
 
 /** Where Express mounted the handler (`/app` for `app.use('/app', wire)`); empty on `node:http`. */

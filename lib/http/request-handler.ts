@@ -5,29 +5,22 @@ import { computeContext, type ContextError, contextErrorForBrowser } from '../co
 import { createErrorReporter } from '../errors.js';
 import { clientScript } from './client-script.js';
 import { devErrorPage, productionErrorPage } from './error-page.js';
-import { hostGuard, requestHost } from './host-check.js';
+import { hostGuard } from './host-check.js';
 import { escapeHtml, injectAtStart } from './html.js';
-import { baseUrlOf, redirectToMountSlash, SOCKET_PATH } from './mount.js';
+import { baseUrlOf, nodeEndpoint, redirectToMountSlash, socketPath, statusPath } from './mount.js';
 import { mountOf } from './express-request.js';
-import { originAllowed } from './origin.js';
+import type { Peers } from '../cluster/peers.js';
 import type { ResolvedOptions } from '../options.js';
 import type { PageRegistry, RenderResult } from '../pages/page-registry.js';
 import { BodyError, hasBody, readBody } from './request-body.js';
 import { requestData, type RequestTarget } from './request-data.js';
 import { REFUSED, type RouteTable } from './routes.js';
 import { newNonce, pagePolicy, setCommonHeaders } from './security-headers.js';
-import { randomId, renderSessionOf, sessionCookie, sessionsOf } from './session.js';
+import { randomId, renderSessionOf, sessionCookie } from './session.js';
+import { REACHABLE_PATH, sendText as sendPlainText, statusEndpoint } from './status-endpoint.js';
 
 /** Where the browser runtime is served, under the mount path. */
 export const CLIENT_PATH = '/__pagewire/client.js';
-/**
- * Under the mount path: where a client that cannot reconnect asks which of its pages still live
- * (GET `?ids=`), and where a client whose socket is down says it left pages (POST `?leave=`,
- * sent with `navigator.sendBeacon`).
- */
-export const STATUS_PATH = '/__pagewire/pages';
-/** Page ids a status request may name. */
-const MAX_IDS = 100;
 
 /** Express's `next`, or nothing when Pagewire serves on `node:http` alone. */
 export type NextFunction = (error?: unknown) => void;
@@ -42,9 +35,11 @@ export function createRequestHandler(
   options: ResolvedOptions,
   routes: RouteTable,
   registry: PageRegistry,
+  peers: Peers,
 ): RequestHandler {
   const report = createErrorReporter(options);
   const refusedHost = hostGuard(options);
+  const serveStatus = statusEndpoint(options, registry, peers);
   return (req, res, next) => {
     // The path as sent, never parsed as a URL: `//host/secret` must not become `/secret`
     // behind a proxy or middleware that matched the literal path.
@@ -54,7 +49,11 @@ export function createRequestHandler(
       pathname: queryStart === -1 ? target : target.slice(0, queryStart),
       searchParams: new URLSearchParams(queryStart === -1 ? '' : target.slice(queryStart + 1)),
     };
-    const ours = url.pathname === CLIENT_PATH || url.pathname === STATUS_PATH;
+    // Pagewire's own: its client, and the status endpoints (a node's `pages`; its `socket` path
+    // is an upgrade's, never a request's, and left to the app as any path Pagewire does not serve).
+    const node = nodeEndpoint(url.pathname);
+    const status = url.pathname === REACHABLE_PATH || (node?.endpoint === 'pages' && node.base === '');
+    const ours = url.pathname === CLIENT_PATH || status;
     const route = ours ? undefined : routes.resolve(url.pathname);
     if (!ours && (route === REFUSED || route === undefined)) return notFound(res, next);
     // Every answer of Pagewire's own is for a host of this server only (DNS rebinding); a path
@@ -62,7 +61,7 @@ export function createRequestHandler(
     const refusal = refusedHost(req);
     if (refusal !== undefined) return refuseHost(req, res, refusal);
     if (url.pathname === CLIENT_PATH) return serveClient(req, res);
-    if (url.pathname === STATUS_PATH) return serveStatus(req, res, url);
+    if (status) return serveStatus(req, res, url, node);
     if (route === REFUSED || route === undefined) return notFound(res, next);
     if (url.pathname === '/') {
       // The index of a mount: answered here, by a redirect to the mount's slash or by its script.
@@ -176,59 +175,17 @@ export function createRequestHandler(
       ...(nonce === undefined ? [] : [`nonce="${nonce}"`]),
       `src="${escapeHtml(base)}${CLIENT_PATH}?v=${clientScript().version}"`,
       `data-pagewire-page="${pageId}"`,
-      `data-pagewire-socket="${escapeHtml(base)}${SOCKET_PATH}"`,
-      `data-pagewire-status="${escapeHtml(base)}${STATUS_PATH}"`,
+      // The socket and status paths name this process (its node): a router that matches a path
+      // prefix brings them back to it. Reachability names none: any process answers it.
+      `data-pagewire-socket="${escapeHtml(base)}${socketPath(options.node)}"`,
+      `data-pagewire-status="${escapeHtml(base)}${statusPath(options.node)}"`,
+      `data-pagewire-reachable="${escapeHtml(base)}${REACHABLE_PATH}"`,
       `data-pagewire-heartbeat="${options.heartbeatInterval}"`,
       // How long the upgrade may take (socketMiddleware and context): the client waits as long.
       `data-pagewire-connect-timeout="${options.connectTimeout}"`,
       `data-pagewire-max-message="${options.maxMessageBytes}"`,
     ];
     return `<script ${attributes.join(' ')}${dev}></script>`;
-  }
-
-  /** `GET /__pagewire/pages?ids=a,b`: which of these pages still live for this browser session. */
-  function serveStatus(req: IncomingMessage, res: ServerResponse, url: RequestTarget): void {
-    setCommonHeaders(res, options);
-    if (req.method === 'POST') return leavePages(req, res, url);
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.setHeader('allow', 'GET, HEAD, POST');
-      return sendText(
-        res,
-        405,
-        `${req.method} is not a method of ${STATUS_PATH}: GET asks which pages live, POST ?leave= closes pages`,
-      );
-    }
-    // Shutting down: not yet "reachable", or a page that reloads now would find no server.
-    if (registry.closing) return sendText(res, 503, 'the server is shutting down');
-    const ids = (url.searchParams.get('ids') ?? '').split(',').filter(Boolean).slice(0, MAX_IDS);
-    // Of any of the browser's sessions: its socket joins each page with the session that owns it.
-    const live = sessionsOf(req, options).flatMap((session) => registry.livePages(session, ids));
-    const body = JSON.stringify({ live });
-    res.setHeader('content-type', 'application/json');
-    res.setHeader('cache-control', 'no-store');
-    res.setHeader('content-length', Buffer.byteLength(body));
-    res.end(body);
-  }
-
-  /** A beacon from a document that went away while its socket was down: its pages close now. */
-  function leavePages(req: IncomingMessage, res: ServerResponse, url: RequestTarget): void {
-    if (registry.closing) return sendText(res, 503, 'the server is shutting down');
-    // The beacon carries no body (Content-Length: 0); one that does is not ours, and is not read.
-    if (Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined) {
-      res.shouldKeepAlive = false;
-      return sendText(res, 400, 'a leave request has no body: the page ids go in ?leave=');
-    }
-    // A site sent with `Referrer-Policy: no-referrer` makes the beacon's Origin "null"; the
-    // browser's own Sec-Fetch-Site, which no page can set, still says it came from this site.
-    const sameSite = req.headers['sec-fetch-site'] === 'same-origin';
-    if (!sameSite && !originAllowed(options, req.headers.origin, requestHost(req, options.trustProxy)))
-      return sendText(res, 403, 'origin not allowed');
-    const ids = (url.searchParams.get('leave') ?? '').split(',').filter(Boolean).slice(0, MAX_IDS);
-    // Pages of another session are not this browser's to close: left alone, and not told apart.
-    for (const session of sessionsOf(req, options)) registry.leaveWithoutSocket(session, ids);
-    res.statusCode = 204;
-    res.setHeader('cache-control', 'no-store');
-    res.end();
   }
 
   function setSessionCookie(req: IncomingMessage, res: ServerResponse, session: string): void {
@@ -331,11 +288,4 @@ function serveClientScript(req: IncomingMessage, res: ServerResponse): void {
   }
   res.setHeader('content-length', Buffer.byteLength(body));
   res.end(req.method === 'HEAD' ? undefined : body);
-}
-
-function sendPlainText(res: ServerResponse, status: number, text: string): void {
-  res.statusCode = status;
-  res.setHeader('content-type', 'text/plain; charset=utf-8');
-  res.setHeader('content-length', Buffer.byteLength(text));
-  res.end(text);
 }

@@ -7,7 +7,8 @@ import { hostGuard, requestHost } from '../http/host-check.js';
 import { originAllowed } from '../http/origin.js';
 import { forLog } from '../log-text.js';
 import { asExpressRequest } from '../http/express-request.js';
-import { isSocketPath, SOCKET_PATH } from '../http/mount.js';
+import { nodeEndpoint } from '../http/mount.js';
+import type { Peers } from '../cluster/peers.js';
 import { sessionsOf } from '../http/session.js';
 import type { ResolvedOptions } from '../options.js';
 import type { PageMount, PageRegistry, PageSocket, Refusal } from '../pages/page-registry.js';
@@ -34,14 +35,20 @@ interface Connection {
   timer: NodeJS.Timeout | undefined;
 }
 
+/** What an instance makes of an upgrade: a socket of its own pages, or another node's. */
+type Claim = { own: true; sessions: string[]; mount: PageMount } | { own: false; node: string };
+
 /**
- * The page socket: claims only the upgrades that are its own (`<base>/__pagewire/socket` from a
- * session with a page it rendered under `<base>`), checks Origin before upgrading (cross-site
- * WebSocket hijacking), then validates every message before any script sees it.
+ * The page socket: claims only the upgrades that are its own (`<base>/__pagewire/<node>/socket`
+ * of this process's node, from a session with a page it rendered under `<base>`), checks Origin
+ * before upgrading (cross-site WebSocket hijacking), then validates every message before any
+ * script sees it. Another node's socket is handed to its process (`Peers`), or refused 410 when
+ * no process of the site has that node: its pages are gone.
  */
 export class SocketServer {
   readonly #options: ResolvedOptions;
   readonly #registry: PageRegistry;
+  readonly #peers: Peers;
   readonly #wss: WebSocketServer;
   readonly #refusedHost: (req: IncomingMessage) => string | undefined;
   readonly #servers = new Map<Server, UpgradeListener>();
@@ -49,9 +56,10 @@ export class SocketServer {
   readonly #heartbeat: NodeJS.Timeout;
   #closed = false;
 
-  constructor(options: ResolvedOptions, registry: PageRegistry) {
+  constructor(options: ResolvedOptions, registry: PageRegistry, peers: Peers) {
     this.#options = options;
     this.#registry = registry;
+    this.#peers = peers;
     this.#refusedHost = hostGuard(options);
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes, perMessageDeflate: false });
     // Each socket is pinged; one that did not answer the previous ping is dead (a half-open
@@ -92,6 +100,11 @@ export class SocketServer {
     if (role === 'refuse') return refuse(socket, 404, 'no live page of this session here');
     const claim = role === 'answer' ? this.#claim(req) : undefined;
     if (!claim) return;
+    if (!claim.own) {
+      // Checked by its owner, as if it had reached it first: Host, Origin, session, context.
+      if (this.#peers.has(claim.node) && this.#peers.handOver(claim.node, req, socket, head)) return;
+      return refuse(socket, 410, `node ${claim.node} is no process of this site (any more): its pages are gone`);
+    }
     if (this.#closed) return refuse(socket, 503, 'the server is shutting down');
     // DNS rebinding: a site whose name now resolves here is same-origin to itself; its Host is not ours.
     const hostRefusal = this.#refusedHost(req);
@@ -121,17 +134,19 @@ export class SocketServer {
   }
 
   /**
-   * The upgrade is this instance's when its path is a page socket's (`<base>/__pagewire/socket`)
+   * Another node's socket path is claimed to be handed over (or refused 410). Of this node, the
+   * upgrade is this instance's when its path is a page socket's (`<base>/__pagewire/<node>/socket`)
    * and its session has a page rendered under `<base>` here that can still join: what the
    * instance knows of its mounts is its live pages, never what browsers sent it. Every session
    * cookie the server issued counts (a browser sends several when another was set for a longer
    * path, and a page joins with the one that owns it): refusing the socket for the first would
    * expire the page, whose reload would be refused again.
    */
-  #claim(req: IncomingMessage): { sessions: string[]; mount: PageMount } | undefined {
-    const path = (req.url ?? '').split('?')[0] ?? '';
-    if (!isSocketPath(path)) return undefined;
-    const base = path.slice(0, -SOCKET_PATH.length);
+  #claim(req: IncomingMessage): Claim | undefined {
+    const target = nodeEndpoint((req.url ?? '').split('?')[0] ?? '');
+    if (target?.endpoint !== 'socket') return undefined;
+    if (target.node !== this.#options.node) return { own: false, node: target.node };
+    const { base } = target;
     let mount: PageMount | undefined;
     const sessions: string[] = [];
     for (const session of sessionsOf(req, this.#options)) {
@@ -140,7 +155,7 @@ export class SocketServer {
       mount ??= found;
       sessions.push(session);
     }
-    return mount ? { sessions, mount } : undefined;
+    return mount ? { own: true, sessions, mount } : undefined;
   }
 
   #connected(ws: WebSocket, sessions: readonly string[], context: ContextResult | undefined): void {
@@ -294,7 +309,7 @@ function contextFailed(pageId: string, error: ContextError, dev: boolean): Frame
 }
 
 function refuse(socket: Duplex, status: number, reason: string): void {
-  const statusText = { 403: 'Forbidden', 404: 'Not Found', 503: 'Service Unavailable' }[status] ?? 'Error';
+  const statusText = { 403: 'Forbidden', 404: 'Not Found', 410: 'Gone', 503: 'Service Unavailable' }[status] ?? 'Error';
   socket.once('finish', () => socket.destroy());
   socket.end(
     `HTTP/1.1 ${status} ${statusText}\r\nConnection: close\r\nContent-Type: text/plain\r\n` +

@@ -3,11 +3,11 @@ import type { WorkerData } from './worker-protocol.js';
 
 /** What a worker's runner is told of the pool's settings (the pool's other settings are its own). */
 export function runnerSettings(settings: WorkerData['settings']): WorkerData['settings'] {
-  const { root, forbiddenModules, env, reservedEvents, maxQueuedEvents, maxResponseBytes, fsJail } = settings;
+  const { root, node, forbiddenModules, env, reservedEvents, maxQueuedEvents, maxResponseBytes, fsJail } = settings;
   const { maxScriptBufferBytes } = settings;
   // The worker's runner guards its own thread; the pool's `guardProcess` is about the pool's.
   const bounds = { maxQueuedEvents, maxResponseBytes, maxScriptBufferBytes };
-  return { root, forbiddenModules, env, reservedEvents, fsJail, ...bounds };
+  return { root, node, forbiddenModules, env, reservedEvents, fsJail, ...bounds };
 }
 
 /** Starts a worker thread on `worker-entry`, from the built code or from source. */

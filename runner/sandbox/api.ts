@@ -88,6 +88,8 @@ export interface SandboxBoot {
   script: string;
   /** The scripts folder, absolute: scripts see `__dirname` and `__filename` in it. */
   root: string;
+  /** The node id of the process serving the pages, for `page.node`. */
+  node: string;
   port: SandboxPort;
   /**
    * Resolves a relative `specifier` imported by `fromFile` to a script file's name, relative to

@@ -4,6 +4,8 @@ import type { FsJailSettings } from '../fs-jail/jail.js';
 export interface SandboxSettings {
   /** The scripts folder, absolute. */
   root: string;
+  /** The node id of the process serving the pages (`page.node`). */
+  node: string;
   /** Built-in modules a script may never load (without `node:`). */
   forbiddenModules: readonly string[];
   /** Environment variables scripts see in `process.env`; the others are hidden from them. */

@@ -26,6 +26,7 @@ export interface ScriptChannel {
 
 export interface ScriptPage {
   readonly id: string;
+  readonly node: string;
   onClose(fn: () => unknown): void;
   own<T>(resource: T): T;
   close(): void;

@@ -65,6 +65,7 @@ export class ScriptSandbox {
     const boot: SandboxBoot = {
       script,
       root: settings.root.split(path.sep).join('/'),
+      node: settings.node,
       port: (...message) => this.#onPort(message),
       resolvePartial: (fromFile, specifier) => this.#resolvePartial(fromFile, specifier),
       runPartial: (file) => this.#runPartial(file),

@@ -4,6 +4,7 @@ import { WebSocket } from 'ws';
 import type { PagewireOptions } from '../../lib/index.js';
 import { scriptsFolder } from './fixtures.js';
 import { fetchPage, requestJoin, type SocketClient, startServer, type TestServer } from './server.js';
+import { SOCKET } from './paths.js';
 
 // The app's identity, as a real Express app would have it: a middleware puts the user on `req`
 // (here from a `user` cookie; express-session and passport in examples/passport/, in Chromium).
@@ -120,7 +121,7 @@ export const closedHook = (app: App, user: string) => app.log.lines.filter((l) =
 
 /** Opens a socket that the server answers without upgrading: the status and body it answered. */
 export function upgradeRefused(app: App, cookie: string): Promise<{ status: number; body: string }> {
-  const ws = new WebSocket(`${app.origin.replace('http', 'ws')}/__pagewire/socket`, {
+  const ws = new WebSocket(`${app.origin.replace('http', 'ws')}${SOCKET}`, {
     headers: { cookie, origin: app.origin },
   });
   return new Promise((resolve, reject) => {

@@ -1,5 +1,7 @@
 import { WebSocket as NodeWebSocket } from 'ws';
 import { Connection, ServerSocket } from '../../client/server-socket.js';
+import { socketPath, statusPath } from '../../lib/http/mount.js';
+import { SOCKET, STATUS } from './paths.js';
 
 /**
  * The real browser client (client/server-socket.ts) running in Node: the `ws` package stands in
@@ -9,7 +11,7 @@ export function nodeServerSocket(
   base: string,
   pageId: string,
   cookie: string,
-  options: { minDelay?: number; maxDelay?: number; heartbeat?: number; reload?: () => void } = {},
+  options: { minDelay?: number; maxDelay?: number; heartbeat?: number; reload?: () => void; node?: string } = {},
 ): ServerSocket {
   class CookieWebSocket extends NodeWebSocket {
     constructor(url: string) {
@@ -20,8 +22,10 @@ export function nodeServerSocket(
     }
   }
   const connection = new Connection({
-    url: `${base.replace('http', 'ws')}/__pagewire/socket`,
-    statusUrl: `${base}/__pagewire/pages`,
+    // The page's node: this process's, unless the test says which (a server in another process).
+    url: `${base.replace('http', 'ws')}${options.node ? socketPath(options.node) : SOCKET}`,
+    statusUrl: `${base}${options.node ? statusPath(options.node) : STATUS}`,
+    reachableUrl: `${base}/__pagewire/pages`,
     WebSocket: CookieWebSocket as unknown as typeof WebSocket,
     reload: options.reload ?? (() => {}),
     minDelay: options.minDelay ?? 10,

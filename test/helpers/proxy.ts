@@ -84,7 +84,7 @@ export class CuttableProxy {
     if (this.#refuseSockets) {
       // The request line says what the connection is for.
       client.once('data', (first: Buffer) => {
-        if (first.toString('latin1').startsWith('GET /__pagewire/socket')) return void client.destroy();
+        if (/^GET \/__pagewire\/[\w-]+\/socket/.test(first.toString('latin1'))) return void client.destroy();
         client.pause();
         client.unshift(first);
         this.#forward(client, targetPort);

@@ -15,6 +15,7 @@ export class RunnerHarness {
     this.runner = new InProcessRunner(
       {
         root,
+        node: 'test-node',
         forbiddenModules: DEFAULT_FORBIDDEN_MODULES,
         env: DEFAULT_OPTIONS.env,
         reservedEvents: RESERVED_EVENT_NAMES,

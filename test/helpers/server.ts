@@ -4,6 +4,7 @@ import express, { type Express, type RequestHandler } from 'express';
 import { WebSocket } from 'ws';
 import { pagewire, type Pagewire, type PagewireOptions } from '../../lib/index.js';
 import { FAILURE_REPORT_MS, memoryLogger, realTimeout } from './fixtures.js';
+import { SOCKET } from './paths.js';
 
 export interface TestServer {
   wire: Pagewire;
@@ -110,8 +111,11 @@ export class SocketClient {
     cookie: string,
     headers: Record<string, string> = {},
     base = '',
+    /** The page's node, when not this process's (the server's `node` option, another process). */
+    node?: string,
   ): Promise<SocketClient> {
-    const ws = new WebSocket(`${origin.replace('http', 'ws')}${base}/__pagewire/socket`, {
+    const path = node === undefined ? SOCKET : `/__pagewire/${node}/socket`;
+    const ws = new WebSocket(`${origin.replace('http', 'ws')}${base}${path}`, {
       headers: { cookie, origin, ...headers },
     });
     return new Promise((resolve, reject) => {

@@ -57,6 +57,7 @@ function start(overrides: Parameters<typeof resolveOptions>[0] extends infer O ?
   const runner = new InProcessRunner(
     {
       root: options.dir,
+      node: options.node,
       forbiddenModules: options.forbiddenModules,
       env: options.env,
       reservedEvents: RESERVED_EVENT_NAMES,

@@ -1,6 +1,6 @@
 /** `page`: a script's handle on its own page instance (types/script-globals.d.ts). */
 import type { ScriptChannel, ScriptPage } from '../script-globals.js';
-import { port } from './boot.js';
+import { boot, port } from './boot.js';
 import { subscribe } from './channels.js';
 import { closeAndTell, disposerOf } from './close.js';
 import { guard } from './errors.js';
@@ -14,6 +14,7 @@ const MAX_TIMER = 2 ** 31 - 1;
 export function makePageApi(page: PageState): ScriptPage {
   return Object.freeze({
     id: page.id,
+    node: boot.node,
     onClose(fn: Task) {
       if (typeof fn !== 'function') throw new TypeError('page.onClose() needs a function');
       if (page.state === 'closed') {
