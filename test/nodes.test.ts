@@ -25,7 +25,7 @@ describe('node ids: which process holds a page', () => {
     folder.remove();
   });
 
-  it("a page's socket and status paths carry its node; the script reads it as page.node, and its process's pid", async () => {
+  it("a page's paths carry its node; the script reads it as page.node, and its process's pid", async () => {
     const { body, pageId, cookie } = await renderLive(server.url, '/where');
     assert.equal(socketPathIn(body), '/__pagewire/web-1/socket');
     assert.match(body, /data-pagewire-status="\/__pagewire\/web-1\/pages"/);
