@@ -1,13 +1,16 @@
+import cluster from 'node:cluster';
 import { createServer } from 'node:http';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { clusterPrimary, processCount } from './cluster/primary.js';
 import { initScripts } from './init.js';
-import { DEFAULT_OPTIONS } from './options.js';
+import { DEFAULT_OPTIONS, resolveOptions } from './options.js';
 import { startPagewire } from './pagewire.js';
 
-const USAGE = `Usage: pagewire serve [dir] [--port N] [--host H] [--dev] [--workers N] [--env NAME]...
-                      [--allowed-host NAME]... [--trust-proxy] [--data-dir DIR] [--read-dir DIR]...
+const USAGE = `Usage: pagewire serve [dir] [--port N] [--host H] [--dev] [--processes N|auto] [--workers N]
+                      [--env NAME]... [--allowed-host NAME]... [--trust-proxy] [--data-dir DIR]
+                      [--read-dir DIR]...
        pagewire init [dir]
 
   init          writes a scripts folder to start from (default: scripts): a first page, a
@@ -16,8 +19,11 @@ const USAGE = `Usage: pagewire serve [dir] [--port N] [--host H] [--dev] [--work
   --port N      port to listen on (default: $PORT, or 3000)
   --host H      address to listen on (default: localhost with --dev, all addresses without)
   --dev         development mode: hot reload, error details in the browser
-  --workers N   run scripts in N worker threads: a stuck or crashing script ends its worker,
-                not the server (default: one per core; 0 runs them in the server's thread)
+  --processes N serve with N processes on one port (Node's cluster), each page's socket brought
+                to the process that holds it; auto: one per core (default: 1)
+  --workers N   run scripts in N worker threads in each process: a stuck or crashing script
+                ends its worker, not the server (default: one per core, shared among the
+                processes; 0 runs them in the server's thread)
   --env NAME    scripts may read the environment variable NAME in process.env; repeat it for
                 several (NODE_ENV always; the others are not in their process.env)
   --allowed-host NAME
@@ -32,7 +38,8 @@ const USAGE = `Usage: pagewire serve [dir] [--port N] [--host H] [--dev] [--work
                 a folder scripts may also read through fs; repeat it for several
 
   PAGEWIRE_SESSION_SECRET  the key session cookies are signed with (sessionSecret; by default
-                a random one per process): set it when several processes serve one site`;
+                a random one per server, shared by its --processes): set it when several
+                servers serve one site`;
 
 /** Runs the CLI with `argv` (without `node` and the script). Resolves when the server listens. */
 export async function main(argv: string[]): Promise<void> {
@@ -44,6 +51,7 @@ export async function main(argv: string[]): Promise<void> {
       host: { type: 'string' },
       dev: { type: 'boolean', default: false },
       workers: { type: 'string' },
+      processes: { type: 'string' },
       env: { type: 'string', multiple: true },
       'allowed-host': { type: 'string', multiple: true },
       'trust-proxy': { type: 'boolean', default: false },
@@ -58,6 +66,7 @@ export async function main(argv: string[]): Promise<void> {
     values.host !== undefined ||
     values.dev ||
     values.workers !== undefined ||
+    values.processes !== undefined ||
     values.env !== undefined ||
     values['allowed-host'] !== undefined ||
     values['trust-proxy'] ||
@@ -82,6 +91,11 @@ export async function main(argv: string[]): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`pagewire serve: --port must be a port number, got '${values.port ?? process.env.PORT}'`);
 
+  const processes = values.processes === 'auto' ? 'auto' : Number(values.processes ?? 1);
+  if (processes !== 'auto' && !(Number.isInteger(processes) && processes >= 1)) {
+    const got = `got '${values.processes}'`;
+    throw new Error(`pagewire serve: --processes must be a whole number of at least 1, or auto, ${got}`);
+  }
   const workers = values.workers === undefined ? {} : { workers: Number(values.workers) };
   if (workers.workers !== undefined && !(Number.isInteger(workers.workers) && workers.workers >= 0)) {
     const got = `got '${values.workers}'`;
@@ -112,6 +126,11 @@ export async function main(argv: string[]): Promise<void> {
     ...dataDir,
     ...readDirs,
   };
+  if (cluster.isPrimary && processCount(processes) > 1) {
+    // Its options are checked here once, rather than by each process that would fail to start.
+    resolveOptions(options);
+    return servePrimary(processCount(processes), { dir: path.resolve(dir), host, dev: values.dev });
+  }
   const wire = startPagewire(options, { ownsProcess: true });
   // The core handler straight on node:http: the standalone server does not pay Express's
   // per-request cost (routing, request and response decoration).
@@ -123,11 +142,9 @@ export async function main(argv: string[]): Promise<void> {
   });
   const address = server.address();
   const shown = typeof address === 'object' && address ? address.port : port;
-  console.log(
-    `Pagewire is serving ${wire.options.dir} on http://${host ?? 'localhost'}:${shown}/` +
-      (host === undefined ? ' (all addresses)' : '') +
-      (values.dev ? ' (dev)' : ''),
-  );
+  // In a cluster, the primary says where the site is; each process, that it serves it.
+  if (cluster.isWorker) console.log(`process ${wire.options.node} (pid ${process.pid}) is serving`);
+  else console.log(serving(wire.options.dir, host, shown, values.dev));
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -143,6 +160,34 @@ export async function main(argv: string[]): Promise<void> {
         process.exit(1);
       },
     );
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  // The cluster's primary is gone (killed): nobody routes to this process any more.
+  if (cluster.isWorker) process.once('disconnect', () => stop('the primary process is gone'));
+}
+
+/** The line that says where the site is served. */
+function serving(dir: string, host: string | undefined, port: number, dev: boolean, extra = ''): string {
+  return (
+    `Pagewire is serving ${dir} on http://${host ?? 'localhost'}:${port}/` +
+    (host === undefined ? ' (all addresses)' : '') +
+    (dev ? ' (dev)' : '') +
+    extra
+  );
+}
+
+/** `--processes N`: this process is the cluster's primary; the others serve. */
+async function servePrimary(count: number, site: { dir: string; host: string | undefined; dev: boolean }) {
+  const primary = clusterPrimary({ processes: count });
+  const { port } = await primary.listening;
+  console.log(serving(site.dir, site.host, port, site.dev, ` with ${count} processes`));
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: closing every process's pages and sockets...`);
+    void primary.stop().then(() => process.exit(process.exitCode ?? 0));
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));

@@ -1,8 +1,8 @@
 import { statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { ContextFunction } from './context.js';
 import type { ErrorHandler } from './errors.js';
+import { defaultWorkers } from './cluster/cluster-env.js';
 import { processNodeId } from './cluster/node-id.js';
 import { consoleLogger, type Logger } from './logger.js';
 import { checkOption, unknownOption } from './option-checks.js';
@@ -198,8 +198,9 @@ export interface PagewireOptions<Context extends object = object> {
   /**
    * Worker threads that run the scripts: a script stuck in a loop, or crashing, ends its worker,
    * not the server, and pages spread over them. 0 runs scripts in this thread, for debugging:
-   * the same behaviour, without the containment. Default: one per core.
-   * @default availableParallelism()
+   * the same behaviour, without the containment. Default: one per core, shared among the
+   * processes of Pagewire's cluster on the machine (at least one each).
+   * @default defaultWorkers()
    */
   workers?: number;
   /**
@@ -349,7 +350,7 @@ export const DEFAULT_OPTIONS: Readonly<Omit<ResolvedOptions, 'dir'>> = Object.fr
   maxDisconnectedPages: 10_000,
   maxEventsPerSecond: 200,
   maxQueuedEvents: 100,
-  workers: availableParallelism(),
+  workers: defaultWorkers(),
   forbiddenModules: DEFAULT_FORBIDDEN_MODULES,
   env: Object.freeze(['NODE_ENV']),
   dataDir: '_data',

@@ -14,6 +14,7 @@ import { PageRegistry, type PageStats } from './pages/page-registry.js';
 import { routeRunnerMessages } from './runner-messages.js';
 import { SocketServer } from './socket/socket-server.js';
 import { fsJailDirs } from './fs-jail-dirs.js';
+import { clusterLink } from './cluster/cluster-link.js';
 import { NO_PEERS } from './cluster/peers.js';
 
 /**
@@ -105,7 +106,17 @@ export function startPagewire(options: PagewireOptions, ownership: ProcessOwners
       : new InProcessRunner(settings, 'later');
   const routes = new RouteTable(resolved.dir, resolved.staticExtensions);
   const registry = new PageRegistry(runner, resolved);
-  const publishToChannel = routeRunnerMessages(runner, registry, resolved);
+  // Started by Pagewire's cluster primary: the other processes are reached through it.
+  const link = clusterLink();
+  const delivery = routeRunnerMessages(runner, registry, resolved, (message) => link?.publish(resolved.dir, message));
+  const leaveCluster = link?.join({
+    dir: resolved.dir,
+    livePages: ({ sessions, pageIds }) => sessions.flatMap((session) => registry.livePages(session, pageIds)),
+    leave: ({ sessions, pageIds }) => {
+      for (const session of sessions) registry.leaveWithoutSocket(session, pageIds);
+    },
+    receive: (message) => delivery.receive(message),
+  });
   if (resolved.context && !resolved.socketMiddleware) resolved.logger.warn(CONTEXT_NOT_CHECKED);
   // Dev: the host watches the folder and tells each part what an edit means to it.
   const watcher = resolved.dev
@@ -116,7 +127,7 @@ export function startPagewire(options: PagewireOptions, ownership: ProcessOwners
         registry.reloadErrorPages();
       })
     : undefined;
-  const peers = NO_PEERS;
+  const peers = link ?? NO_PEERS;
   const sockets = new SocketServer(resolved, registry, peers);
   const handle = createRequestHandler(resolved, routes, registry, peers);
   let closing: Promise<void> | undefined;
@@ -129,14 +140,18 @@ export function startPagewire(options: PagewireOptions, ownership: ProcessOwners
     stats: { value: () => registry.stats() },
     ready: { value: () => watcher?.ready ?? Promise.resolve() },
     attach: {
-      value: (server: Server) => sockets.attach(server),
+      value: (server: Server) => {
+        sockets.attach(server);
+        link?.addServer(server);
+      },
     },
     closePages: { value: (match: (context: object) => boolean) => closePages(registry, match) },
-    publish: { value: (channel: string, data?: unknown) => publish(publishToChannel, channel, data) },
+    publish: { value: (channel: string, data?: unknown) => publish(delivery.publish, channel, data) },
     close: {
       value: () => {
         closing ??= (async () => {
           await watcher?.close();
+          leaveCluster?.();
           // Pages first, while their sockets can still hear why they end; then the sockets.
           await registry.close();
           sockets.close();

@@ -1,4 +1,5 @@
 import type { RunnerToHost, ScriptRunner } from '../runner/messages.js';
+import type { BusMessage } from './cluster/cluster-messages.js';
 import type { Publish } from './app-calls.js';
 import { formatScriptError } from '../runner/script-error.js';
 import { createErrorReporter } from './errors.js';
@@ -6,25 +7,49 @@ import type { ResolvedOptions } from './options.js';
 import type { PageRegistry } from './pages/page-registry.js';
 import { frame } from './socket/frames.js';
 
+/** How a publication or broadcast reaches the other processes of a cluster (nothing alone). */
+export type Spread = (message: BusMessage) => void;
+
+/** What reaches this process's pages: a publication or broadcast, from here or another process. */
+export interface LocalDelivery {
+  publish: Publish;
+  receive(message: BusMessage): void;
+}
+
 /**
  * Takes every message the runner sends: those about pages go to the registry, the rest (logs,
  * script errors, channel publications) are handled here. Script errors are logged and handed to
- * `onError`; in dev, the page whose script failed shows them too. Returns how a publication
- * reaches the channels' subscribers, for the app's `wire.publish` to take the same path.
+ * `onError`; in dev, the page whose script failed shows them too. Publications and broadcasts
+ * reach this process's pages and, through `spread`, every other process's. Returns how a
+ * publication reaches every subscriber, for the app's `wire.publish` to take the same path, and
+ * how one from another process reaches this one's.
  */
 export function routeRunnerMessages(
   runner: ScriptRunner,
   registry: PageRegistry,
   options: Pick<ResolvedOptions, 'dev' | 'logger' | 'onError'>,
-): Publish {
+  spread: Spread,
+): LocalDelivery {
   const report = createErrorReporter(options);
-  const publish: Publish = (channel, data) => {
+  const publishHere: Publish = (channel, data) => {
     // Later, never inside the handler that published: its own page may be a subscriber.
     setImmediate(() => {
       if (!registry.closing) runner.post({ type: 'deliver', channel, data });
     });
   };
+  const publish: Publish = (channel, data) => {
+    publishHere(channel, data);
+    spread({ kind: 'publish', channel, data });
+  };
+  const receive = (message: BusMessage): void => {
+    if (message.kind === 'publish') return publishHere(message.channel, message.data);
+    registry.receive({ type: 'broadcast', script: message.script, name: message.name, data: message.data });
+  };
   const route = (message: RunnerToHost): void => {
+    if (message.type === 'broadcast') {
+      const { script, name, data } = message;
+      spread({ kind: 'broadcast', script, name, data });
+    }
     if (registry.receive(message)) return;
     switch (message.type) {
       case 'publish':
@@ -67,5 +92,5 @@ export function routeRunnerMessages(
       });
     }
   });
-  return publish;
+  return { publish, receive };
 }

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import {
@@ -11,6 +10,7 @@ import {
   pagewire,
   type PagewireOptions,
 } from '../lib/index.js';
+import { defaultWorkers } from '../lib/cluster/cluster-env.js';
 import { processNodeId } from '../lib/cluster/node-id.js';
 import { scriptsFolder } from './helpers/fixtures.js';
 
@@ -21,7 +21,7 @@ after(() => folder.remove());
 /** A default as code, the way the JSDoc's `@default` and the README's table write it. */
 function asCode(name: string, value: unknown): string {
   const named: Record<string, [unknown, string]> = {
-    workers: [availableParallelism(), 'availableParallelism()'],
+    workers: [defaultWorkers(), 'defaultWorkers()'],
     forbiddenModules: [DEFAULT_FORBIDDEN_MODULES, 'DEFAULT_FORBIDDEN_MODULES'],
     staticExtensions: [DEFAULT_STATIC_EXTENSIONS, 'DEFAULT_STATIC_EXTENSIONS'],
     logger: [consoleLogger, 'consoleLogger'],

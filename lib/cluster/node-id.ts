@@ -5,12 +5,10 @@
  * without knowing the application's cookies.
  */
 import { randomBytes } from 'node:crypto';
+import { CLUSTER_ENV } from './cluster-env.js';
 
 /** What a node id may be: it is written into URLs and matched by proxies' path rules. */
 export const NODE_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
-
-/** Set by Pagewire's cluster primary in each process it starts: that process's node id. */
-export const NODE_ENV_VARIABLE = 'PAGEWIRE_NODE';
 
 let own: string | undefined;
 
@@ -21,7 +19,7 @@ let own: string | undefined;
  */
 export function processNodeId(): string {
   if (own !== undefined) return own;
-  const given = process.env[NODE_ENV_VARIABLE];
+  const given = process.env[CLUSTER_ENV.node];
   own = given !== undefined && NODE_ID_PATTERN.test(given) ? given : randomBytes(6).toString('base64url');
   return own;
 }

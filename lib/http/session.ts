@@ -1,6 +1,7 @@
 import { randomBytes, randomFillSync } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { sign, unsign } from 'cookie-signature';
+import { clusterSessionKey } from '../cluster/cluster-env.js';
 import type { ResolvedOptions } from '../options.js';
 
 /** The options the session cookie is made and read with. */
@@ -115,10 +116,10 @@ function keysOf(secret: SessionOptions['sessionSecret']): readonly string[] {
 /**
  * Made once per process, so that every Pagewire instance of the process (several mounts share the
  * cookie) accepts the others' sessions. A restart makes another: the old cookies are replaced at
- * the next render, and their pages were in memory anyway. Several processes serving one site
- * must share a `sessionSecret`.
+ * the next render, and their pages were in memory anyway. The processes of Pagewire's cluster
+ * share the one their primary made; other processes serving one site must share a `sessionSecret`.
  */
-const PROCESS_KEYS: readonly string[] = Object.freeze([randomBytes(32).toString('base64')]);
+const PROCESS_KEYS: readonly string[] = Object.freeze([clusterSessionKey() ?? randomBytes(32).toString('base64')]);
 
 const HOST_PREFIX = '__Host-';
 /** At most this many cookies of the name are verified for one request. */

@@ -176,16 +176,27 @@ export async function requestJoin(
   origin: string,
   pageId: string,
   cookie: string,
-  { acked = 0, base = '', headers = {} }: { acked?: number; base?: string; headers?: Record<string, string> } = {},
+  {
+    acked = 0,
+    base = '',
+    headers = {},
+    node,
+  }: { acked?: number; base?: string; headers?: Record<string, string>; node?: string } = {},
 ): Promise<SocketClient> {
-  const client = await SocketClient.connect(origin, cookie, headers, base);
+  const client = await SocketClient.connect(origin, cookie, headers, base, node);
   client.send({ t: 'join', p: pageId, a: acked });
   return client;
 }
 
 /** Opens a socket and joins `pageId`; resolves once the server confirmed the join. */
-export async function joinPage(origin: string, pageId: string, cookie: string, acked = 0): Promise<SocketClient> {
-  const client = await requestJoin(origin, pageId, cookie, { acked });
+export async function joinPage(
+  origin: string,
+  pageId: string,
+  cookie: string,
+  acked = 0,
+  node?: string,
+): Promise<SocketClient> {
+  const client = await requestJoin(origin, pageId, cookie, { acked, node });
   await client.next((f) => f.t === 'joined' && f.p === pageId);
   return client;
 }

@@ -70,7 +70,8 @@ function start(overrides: Parameters<typeof resolveOptions>[0] extends infer O ?
     'later',
   );
   const registry = new PageRegistry(runner, options);
-  routeRunnerMessages(runner, registry, options);
+  // One process: nothing to spread to others.
+  routeRunnerMessages(runner, registry, options, () => {});
   return registry;
 }
 

@@ -1,0 +1,131 @@
+// `pagewire serve --processes 3`, real processes on one port: renders spread over them, each
+// page's socket reaches the process that holds its instance (handed over by the primary when the
+// connection reached another), broadcasts and channels reach pages of every process, a forged or
+// foreign node is never joined, and SIGTERM to the primary closes every process's pages.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  CLUSTER_SCRIPTS,
+  type ClusterServer,
+  onEveryNode,
+  type Rendered,
+  renderOnNewConnection,
+  startCluster,
+} from './helpers/cluster-server.js';
+import { scriptsFolder } from './helpers/fixtures.js';
+import { joinPage, requestJoin, SocketClient } from './helpers/server.js';
+
+describe('pagewire serve --processes 3', () => {
+  const folder = scriptsFolder(CLUSTER_SCRIPTS);
+  let cluster: ClusterServer;
+  let pages: Rendered[];
+  let clients: SocketClient[];
+  before(async () => {
+    cluster = await startCluster(folder.dir, 3);
+    pages = await onEveryNode(cluster.url, '/where', 3);
+    clients = await Promise.all(pages.map((p) => joinPage(cluster.url, p.pageId, p.cookie, 0, p.node)));
+  });
+  after(async () => {
+    for (const client of clients ?? []) await client.close();
+    await cluster?.stop();
+    folder.remove();
+  });
+
+  it('renders on every process, each with its own pid; every page talks to its own instance', async () => {
+    const pids = pages.map((p) => Number(/<p id="pid">(\d+)<\/p>/.exec(p.body)?.[1]));
+    assert.equal(new Set(pids).size, 3, 'three processes');
+    assert.ok(!pids.includes(cluster.child.pid ?? 0), 'none of them the primary');
+    for (const [i, page] of pages.entries()) {
+      const client = clients[i] as SocketClient;
+      for (const expected of [1, 2]) {
+        client.event(page.pageId, 'click');
+        const pushed = await client.next((f) => f.n === 'clicked' && (f.d as { clicks: number }).clicks === expected);
+        assert.deepEqual(pushed.d, { clicks: expected, node: page.node, pid: pids[i] });
+      }
+    }
+  });
+
+  it('page.broadcast reaches the live pages of the script in every process', async () => {
+    const [first] = pages as [Rendered];
+    (clients[0] as SocketClient).event(first.pageId, 'shout', 'hello all');
+    for (const [i, page] of pages.entries()) {
+      const heard = await (clients[i] as SocketClient).next((f) => f.n === 'shout' && f.p === page.pageId);
+      assert.equal(heard.d, 'hello all');
+    }
+  });
+
+  it('a channel gives each publication once to subscribers in every process, in the order published', async () => {
+    const publisher = clients[1] as SocketClient;
+    const from = (pages[1] as Rendered).pageId;
+    for (let n = 1; n <= 5; n++) publisher.event(from, 'say', n);
+    for (const [i, page] of pages.entries()) {
+      const client = clients[i] as SocketClient;
+      await client.next((f) => f.n === 'room' && f.p === page.pageId && f.d === 5);
+      const heard = client.frames.filter((f) => f.n === 'room' && f.p === page.pageId).map((f) => f.d);
+      assert.deepEqual(heard, [1, 2, 3, 4, 5], `node ${page.node}`);
+    }
+  });
+
+  it('a forged node, or a page of another process, is never joined', async () => {
+    const [a, b] = pages as [Rendered, Rendered];
+    // A node no process has: refused 410 Gone, as its status path answers.
+    await assert.rejects(SocketClient.connect(cluster.url, a.cookie, {}, '', 'forged-1'), /upgrade refused: 410/);
+    const status = await fetch(`${cluster.url}/__pagewire/forged-1/pages?ids=${a.pageId}`, {
+      headers: { cookie: a.cookie },
+    });
+    assert.equal(status.status, 410);
+    // Page a's id and session on b's node: that process has no page of a's session, refused.
+    await assert.rejects(SocketClient.connect(cluster.url, a.cookie, {}, '', b.node), /upgrade refused: 404/);
+    // With a session that has pages on both (b's cookie, a page rendered on a's node for it), a
+    // socket of a's node asking for a page of b's: unknown there, never another instance.
+    let other: Rendered;
+    do other = await renderOnNewConnection(cluster.url, '/where', b.cookie);
+    while (other.node !== a.node);
+    const wrong = await requestJoin(cluster.url, b.pageId, b.cookie, { node: a.node });
+    const refused = await wrong.next((f) => f.t === 'error' || f.t === 'joined');
+    assert.equal(refused.code, 'UNKNOWN_PAGE');
+    await wrong.close();
+    // Each process's status answers for its own pages only, whichever process the request reached.
+    for (const page of [a, b, other]) {
+      const answer = await fetch(
+        `${cluster.url}/__pagewire/${page.node}/pages?ids=${a.pageId},${b.pageId},${other.pageId}`,
+        {
+          headers: { cookie: page.cookie, connection: 'close' },
+        },
+      );
+      const { live } = (await answer.json()) as { live: string[] };
+      assert.deepEqual(live, [page.pageId], `node ${page.node}`);
+    }
+  });
+});
+
+describe('SIGTERM to the primary', () => {
+  it("closes every process's pages (their close hooks run), then exits 0", async () => {
+    const folder = scriptsFolder(CLUSTER_SCRIPTS);
+    const cluster = await startCluster(folder.dir, 2);
+    try {
+      const pages = await onEveryNode(cluster.url, '/where', 2);
+      const clients = await Promise.all(pages.map((p) => joinPage(cluster.url, p.pageId, p.cookie, 0, p.node)));
+      assert.equal(await cluster.stop(), 0);
+      for (const page of pages)
+        assert.match(cluster.output(), new RegExp(`closed page ${page.pageId} on ${page.node}`));
+      for (const [i, client] of clients.entries()) {
+        await client.next((f) => f.t === 'closed' && f.p === (pages[i] as Rendered).pageId);
+        await client.close();
+      }
+      assert.match(cluster.output(), /SIGTERM: closing every process's pages and sockets/);
+    } finally {
+      cluster.child.kill('SIGKILL');
+      folder.remove();
+    }
+  });
+
+  it('refuses --processes that is not a whole number of at least 1, or auto', async () => {
+    for (const bad of ['0', '1.5', 'many']) {
+      await assert.rejects(
+        startCluster('.', bad as 'auto'),
+        /--processes must be a whole number of at least 1, or auto/,
+      );
+    }
+  });
+});
