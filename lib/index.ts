@@ -8,3 +8,4 @@ export type { ScriptErrorInfo, CloseReason } from '../runner/messages.js';
 export type { PageStats } from './pages/page-registry.js';
 export type { ContextFunction } from './context.js';
 export type { SocketMiddleware } from './socket/socket-middleware.js';
+export { clusterPrimary, type ClusterOptions, type ClusterPrimary } from './cluster/primary.js';

@@ -70,14 +70,16 @@ export async function renderOnNewConnection(
   url: string,
   path: string,
   cookie?: string,
-): Promise<{ pageId: string; cookie: string; node: string; socket: string; body: string }> {
+): Promise<{ pageId: string; cookie: string; issued?: string; node: string; socket: string; body: string }> {
   const response = await fetch(url + path, { headers: { connection: 'close', ...(cookie ? { cookie } : {}) } });
   const body = await response.text();
   const pageId = /data-pagewire-page="([^"]+)"/.exec(body)?.[1];
   const socket = /data-pagewire-socket="([^"]+)"/.exec(body)?.[1];
   const node = /\/__pagewire\/([\w-]+)\/socket/.exec(socket ?? '')?.[1];
   if (!pageId || !socket || !node) throw new Error(`${path} did not render a live page: ${body.slice(0, 300)}`);
-  return { pageId, socket, node, body, cookie: cookie ?? response.headers.get('set-cookie')?.split(';')[0] ?? '' };
+  // `issued`: a session cookie this answer set (a new session), if it did.
+  const issued = response.headers.get('set-cookie')?.split(';')[0];
+  return { pageId, socket, node, body, cookie: cookie ?? issued ?? '', ...(issued ? { issued } : {}) };
 }
 
 /** Scripts the cluster's tests serve: where a page lives, its clicks, a broadcast, a channel. */

@@ -195,8 +195,9 @@ export async function joinPage(
   cookie: string,
   acked = 0,
   node?: string,
+  base = '',
 ): Promise<SocketClient> {
-  const client = await requestJoin(origin, pageId, cookie, { acked, node });
+  const client = await requestJoin(origin, pageId, cookie, { acked, node, base });
   await client.next((f) => f.t === 'joined' && f.p === pageId);
   return client;
 }
