@@ -150,7 +150,9 @@ export function clusterPrimary(options: ClusterOptions): ClusterPrimary {
       });
       return;
     }
-    log(`process ${node} (pid ${worker.process.pid}) ${how}: its pages are gone; starting another`);
+    const pid = worker.process.pid;
+    if (wasListening) log(`process ${node} (pid ${pid}) ${how}: its pages are gone; starting another`);
+    else log(`process ${node} (pid ${pid}) ${how} before it listened (${failedStarts} in a row); starting another`);
     start();
   });
 
