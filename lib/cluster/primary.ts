@@ -29,6 +29,9 @@ export interface ClusterPrimary {
   stop(): Promise<void>;
 }
 
+/** Whether this process started a cluster already. */
+let started = false;
+
 /** A process that exits before it ever listened, this many times in a row: the cluster gives up. */
 const MAX_FAILED_STARTS = 3;
 
@@ -44,6 +47,9 @@ export function processCount(processes: number | 'auto'): number {
  */
 export function clusterPrimary(options: ClusterOptions): ClusterPrimary {
   if (!cluster.isPrimary) throw new Error('clusterPrimary(): call it in the primary process (cluster.isPrimary)');
+  // Node's cluster is one per process: a second primary would count and route the first's processes too.
+  if (started) throw new Error('clusterPrimary(): already called in this process; it runs one cluster');
+  started = true;
   const count = processCount(options.processes);
   if (!Number.isInteger(count) || count < 1)
     throw new TypeError(`clusterPrimary(): processes must be a whole number of at least 1, or 'auto'; got ${count}`);
@@ -55,7 +61,7 @@ export function clusterPrimary(options: ClusterOptions): ClusterPrimary {
   const nodeOf = new Map<Worker, string>();
   const listeningNodes = new Map<string, Worker>();
   const asks = new Map<number, { from: Worker; id: number; node: string }>();
-  let started = 0;
+  let forked = 0;
   let nextAsk = 1;
   let failedStarts = 0;
   let stopping: Promise<void> | undefined;
@@ -72,7 +78,7 @@ export function clusterPrimary(options: ClusterOptions): ClusterPrimary {
   };
 
   const start = () => {
-    const node = `${prefix}-${++started}`;
+    const node = `${prefix}-${++forked}`;
     const env = {
       [CLUSTER_ENV.node]: node,
       [CLUSTER_ENV.processes]: String(count),
