@@ -77,9 +77,17 @@ export async function fetchPage(
   const response = await fetch(base + path, { headers: { ...(cookie ? { cookie } : {}), ...headers } });
   const body = await response.text();
   const pageId = /data-pagewire-page="([^"]+)"/.exec(body)?.[1] ?? '';
+  const node = /data-pagewire-socket="[^"]*\/__pagewire\/([\w-]+)\/socket"/.exec(body)?.[1];
+  if (pageId && node) pageNodes.set(pageId, node);
   const newSession = response.headers.get('set-cookie')?.split(';')[0];
   return { status: response.status, pageId, newSession, body };
 }
+
+/**
+ * The node of each page this process rendered through `fetchPage`, read from its tag as the
+ * client reads it: a join goes to its node's socket path, whatever process the server runs in.
+ */
+const pageNodes = new Map<string, string>();
 
 /** The page id and the session cookie of a rendered live page. */
 export async function renderLive(
@@ -183,7 +191,7 @@ export async function requestJoin(
     node,
   }: { acked?: number; base?: string; headers?: Record<string, string>; node?: string } = {},
 ): Promise<SocketClient> {
-  const client = await SocketClient.connect(origin, cookie, headers, base, node);
+  const client = await SocketClient.connect(origin, cookie, headers, base, node ?? pageNodes.get(pageId));
   client.send({ t: 'join', p: pageId, a: acked });
   return client;
 }
