@@ -163,6 +163,18 @@ export interface PagewireOptions<Context extends object = object> {
    * @default 1048576
    */
   maxScriptBufferBytes?: number;
+  /** Largest `shared` key, in UTF-8 bytes. Keys are names (`chat:lobby`): 1 KiB is long for a name.
+   * @default 1024
+   */
+  maxSharedKeyBytes?: number;
+  /** Largest `shared` value or list item, in bytes of JSON: each call carries it whole (as `maxBodyBytes`).
+   * @default 1048576
+   */
+  maxSharedValueBytes?: number;
+  /** Bytes the shared store holds in all (keys, values, overheads), in the server's heap: 64 MiB, room to spare.
+   * @default 67108864
+   */
+  maxSharedBytes?: number;
   /**
    * Live pages one browser session may hold; past it its oldest unconnected page closes, else the
    * render gets a new session.
@@ -333,6 +345,9 @@ export const DEFAULT_OPTIONS: Readonly<Omit<ResolvedOptions, 'dir'>> = Object.fr
   maxWorkerMemoryBytes: 1024 * 1024 * 1024,
   maxResponseBytes: 10 * 1024 * 1024,
   maxScriptBufferBytes: 1024 * 1024,
+  maxSharedKeyBytes: 1024,
+  maxSharedValueBytes: 1024 * 1024,
+  maxSharedBytes: 64 * 1024 * 1024,
   maxPagesPerSession: 64,
   maxPages: 100_000,
   maxPendingPages: 10_000,

@@ -14,6 +14,10 @@ import { PageRegistry, type PageStats } from './pages/page-registry.js';
 import { routeRunnerMessages } from './runner-messages.js';
 import { SocketServer } from './socket/socket-server.js';
 import { fsJailDirs } from './fs-jail-dirs.js';
+import { hostShared, type SharedApi } from './shared/host-shared.js';
+import { MemoryStore } from './shared/memory-store.js';
+import { SharedCalls } from './shared/shared-calls.js';
+import type { SharedStore } from './shared/shared-op.js';
 
 /**
  * A Pagewire instance: Express middleware (or a `node:http` handler) that serves the scripts
@@ -48,6 +52,12 @@ export interface Pagewire<Context extends object = object> {
    * a script's `page.channel(channel).publish(data)` does. After `close()`, nothing.
    */
   publish(channel: string, data?: unknown): void;
+  /**
+   * The store every page shares (scripts' `shared`): the same keys, the same checks, values as
+   * JSON data. Rejects after `close()`.
+   * @example await wire.shared.push('chat:lobby', { from: 'admin', text: 'Back at 5' }, { max: 100 })
+   */
+  readonly shared: SharedApi;
 }
 
 /**
@@ -88,6 +98,8 @@ export function startPagewire(options: PagewireOptions, ownership: ProcessOwners
     fsJail: fsJailDirs(resolved),
     maxResponseBytes: resolved.maxResponseBytes,
     maxScriptBufferBytes: resolved.maxScriptBufferBytes,
+    maxSharedKeyBytes: resolved.maxSharedKeyBytes,
+    maxSharedValueBytes: resolved.maxSharedValueBytes,
     guardProcess: ownership.ownsProcess,
   };
   const runner: ScriptRunner =
@@ -103,7 +115,10 @@ export function startPagewire(options: PagewireOptions, ownership: ProcessOwners
       : new InProcessRunner(settings, 'later');
   const routes = new RouteTable(resolved.dir, resolved.staticExtensions);
   const registry = new PageRegistry(runner, resolved);
-  const publishToChannel = routeRunnerMessages(runner, registry, resolved);
+  // The one place the shared store is made: a cluster's primary, or Redis, would go here.
+  const store: SharedStore = new MemoryStore({ maxBytes: resolved.maxSharedBytes });
+  const sharedCalls = new SharedCalls(store, runner, resolved);
+  const publishToChannel = routeRunnerMessages(runner, registry, resolved, sharedCalls);
   if (resolved.context && !resolved.socketMiddleware) resolved.logger.warn(CONTEXT_NOT_CHECKED);
   // Dev: the host watches the folder and tells each part what an edit means to it.
   const watcher = resolved.dev
@@ -130,12 +145,16 @@ export function startPagewire(options: PagewireOptions, ownership: ProcessOwners
     },
     closePages: { value: (match: (context: object) => boolean) => closePages(registry, match) },
     publish: { value: (channel: string, data?: unknown) => publish(publishToChannel, channel, data) },
+    shared: { value: hostShared(store, resolved) },
     close: {
       value: () => {
         closing ??= (async () => {
           await watcher?.close();
           // Pages first, while their sockets can still hear why they end; then the sockets.
           await registry.close();
+          // After the pages: their close hooks may still write.
+          sharedCalls.close();
+          await store.close();
           sockets.close();
         })();
         return closing;

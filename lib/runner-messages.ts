@@ -4,6 +4,7 @@ import { formatScriptError } from '../runner/script-error.js';
 import { createErrorReporter } from './errors.js';
 import type { ResolvedOptions } from './options.js';
 import type { PageRegistry } from './pages/page-registry.js';
+import type { SharedCalls } from './shared/shared-calls.js';
 import { frame } from './socket/frames.js';
 
 /**
@@ -16,6 +17,7 @@ export function routeRunnerMessages(
   runner: ScriptRunner,
   registry: PageRegistry,
   options: Pick<ResolvedOptions, 'dev' | 'logger' | 'onError'>,
+  sharedCalls?: SharedCalls,
 ): Publish {
   const report = createErrorReporter(options);
   const publish: Publish = (channel, data) => {
@@ -40,6 +42,8 @@ export function routeRunnerMessages(
       }
       case 'log':
         return report.runnerLog(message);
+      case 'shared-call':
+        return sharedCalls?.take(message);
       case 'rendered':
       case 'render-failed':
       case 'push':

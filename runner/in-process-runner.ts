@@ -97,6 +97,10 @@ export class InProcessRunner implements ScriptRunner {
         return;
       case 'files-changed':
         return this.#filesChanged(message.changes, message.recheck);
+      case 'shared-answer':
+        // A page gone meanwhile: its answer is dropped.
+        this.#homes.homeOf(message.pageId)?.sharedAnswer(message.pageId, message.callId, message.answer);
+        return;
       default: {
         const unknown: never = message;
         throw new Error(`unknown runner message ${JSON.stringify(unknown)}`);
