@@ -35,7 +35,8 @@ export class MemoryStore implements SharedStore {
 
   constructor(options: MemoryStoreOptions) {
     this.#maxBytes = options.maxBytes;
-    this.#now = options.now ?? Date.now;
+    // Read at each call, not kept: a clock faked later (tests) is the one TTLs follow.
+    this.#now = options.now ?? (() => Date.now());
     this.#sweep = setInterval(() => this.sweep(), options.sweepInterval ?? 10_000).unref();
   }
 

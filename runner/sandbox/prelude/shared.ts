@@ -45,27 +45,24 @@ const limits = { maxSharedKeyBytes: boot.maxSharedKeyBytes, maxSharedValueBytes:
 export function makeShared(page: PageState): ScriptShared {
   const own: PageCalls = { page, next: 0, inFlight: new Map(), waiting: [] };
   calls.set(page.id, own);
-  const call = (make: () => SharedOp): Promise<unknown> => {
-    let op: SharedOp;
-    try {
-      op = make();
-    } catch (error) {
-      return Promise.reject(error);
-    }
+  // Async: its promise is the realm's own, whose rejection, if nobody handles it, reaches the
+  // thread's failure guard (file:line). vm2's sandbox `Promise` hides an unhandled one.
+  const call = async (make: () => SharedOp): Promise<unknown> => {
+    const op = make();
     const problem = sharedOpProblem(op, limits);
-    if (problem) return Promise.reject(sharedError(new Error(), problem.code, problem.message));
+    if (problem) throw sharedError(new Error(), problem.code, problem.message);
     if (calls.get(page.id) !== own) {
       const message = `${callName(op)}: this page is closed and its close hooks have ended: await shared calls in them`;
-      return Promise.reject(sharedError(new Error(), 'SHARED_PAGE_CLOSED', message));
+      throw sharedError(new Error(), 'SHARED_PAGE_CLOSED', message);
     }
     if (own.inFlight.size >= SHARED_CALLS_IN_FLIGHT && own.waiting.length >= MAX_QUEUED_SHARED_CALLS) {
       const message =
         `${callName(op)}: this page has ${SHARED_CALLS_IN_FLIGHT} shared calls in flight and ` +
         `${MAX_QUEUED_SHARED_CALLS} waiting, the most one page may. Await calls before making more, ` +
         'or write one value rather than many keys';
-      return Promise.reject(sharedError(new Error(), 'SHARED_QUEUE_FULL', message));
+      throw sharedError(new Error(), 'SHARED_QUEUE_FULL', message);
     }
-    return new Promise((resolve, reject) => {
+    return await new Promise((resolve, reject) => {
       const pending: Call = { op, site: new Error(), resolve, reject };
       if (own.inFlight.size < SHARED_CALLS_IN_FLIGHT) send(own, pending);
       else own.waiting.push(pending);
@@ -134,5 +131,8 @@ export function endShared(page: PageState): void {
 function sharedError(error: Error & { code?: SharedErrorCode }, code: SharedErrorCode, message: string): Error {
   error.message = message;
   error.code = code;
+  // Formatted here, in the sandbox, with its message: the host's failure guard reads the text of a
+  // rejection nobody handled, and cannot format a sandbox's stack itself.
+  void error.stack;
   return error;
 }
