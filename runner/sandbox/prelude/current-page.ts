@@ -38,6 +38,11 @@ export function forget(page: PageState): void {
   known.delete(page.id);
 }
 
+/** Whether the page's code may still run: tracked, and not forgotten yet. */
+export function isTracked(page: PageState): boolean {
+  return known.get(page.id)?.page === page;
+}
+
 /** Called when a partial is loaded: from now on the page is kept across `await`s. */
 export function trackAcrossAwaits(): void {
   if (tracking) return;

@@ -20,7 +20,7 @@ import {
   type SharedOp,
 } from '../../../lib/shared/shared-op.js';
 import { boot, port } from './boot.js';
-import { inPage } from './current-page.js';
+import { inPage, isTracked } from './current-page.js';
 import type { PageState } from './pages.js';
 
 interface Call {
@@ -43,15 +43,19 @@ const calls = new Map<string, PageCalls>();
 const limits = { maxSharedKeyBytes: boot.maxSharedKeyBytes, maxSharedValueBytes: boot.maxSharedValueBytes };
 
 export function makeShared(page: PageState): ScriptShared {
-  const own: PageCalls = { page, next: 0, inFlight: new Map(), waiting: [] };
-  calls.set(page.id, own);
+  // Made on the page's first call: a page that never calls costs its render nothing more.
+  let own: PageCalls | undefined;
   // Async: its promise is the realm's own, whose rejection, if nobody handles it, reaches the
   // thread's failure guard (file:line). vm2's sandbox `Promise` hides an unhandled one.
   const call = async (make: () => SharedOp): Promise<unknown> => {
     const op = make();
     const problem = sharedOpProblem(op, limits);
     if (problem) throw sharedError(new Error(), problem.code, problem.message);
-    if (calls.get(page.id) !== own) {
+    if (!own && isTracked(page)) {
+      own = { page, next: 0, inFlight: new Map(), waiting: [] };
+      calls.set(page.id, own);
+    }
+    if (!own || calls.get(page.id) !== own) {
       const message = `${callName(op)}: this page is closed and its close hooks have ended: await shared calls in them`;
       throw sharedError(new Error(), 'SHARED_PAGE_CLOSED', message);
     }
@@ -62,10 +66,11 @@ export function makeShared(page: PageState): ScriptShared {
         'or write one value rather than many keys';
       throw sharedError(new Error(), 'SHARED_QUEUE_FULL', message);
     }
+    const calling = own;
     return await new Promise((resolve, reject) => {
       const pending: Call = { op, site: new Error(), resolve, reject };
-      if (own.inFlight.size < SHARED_CALLS_IN_FLIGHT) send(own, pending);
-      else own.waiting.push(pending);
+      if (calling.inFlight.size < SHARED_CALLS_IN_FLIGHT) send(calling, pending);
+      else calling.waiting.push(pending);
     });
   };
   const key = (value: unknown, op: string): string => {
