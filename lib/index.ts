@@ -8,3 +8,5 @@ export type { ScriptErrorInfo, CloseReason } from '../runner/messages.js';
 export type { PageStats } from './pages/page-registry.js';
 export type { ContextFunction } from './context.js';
 export type { SocketMiddleware } from './socket/socket-middleware.js';
+export { SharedError, type SharedApi } from './shared/host-shared.js';
+export type { SharedAnswer, SharedErrorCode, SharedOp, SharedStore } from './shared/shared-op.js';

@@ -2,6 +2,7 @@ import { MessageChannel, type Worker } from 'node:worker_threads';
 import type { HostToRunner, RunnerToHost, ScriptRunner } from '../messages.js';
 import type { RunnerSettings } from '../in-process-runner.js';
 import { PageHomes } from '../page-homes.js';
+import { SharedCallers } from '../shared-callers.js';
 import { closeWorker } from './close-worker.js';
 import { FirstRenders, type RenderMessage } from './first-renders.js';
 import { Quarantine } from './quarantine.js';
@@ -65,6 +66,7 @@ export class WorkerPool implements ScriptRunner {
   readonly #settings: PoolSettings;
   readonly #slots: Slot[] = [];
   readonly #homes = new PageHomes<Slot>();
+  readonly #sharedCallers = new SharedCallers<Slot>();
   readonly #watchdog: NodeJS.Timeout;
   #listener: (message: RunnerToHost) => void = () => {};
   #closing: Promise<void> | undefined;
@@ -120,8 +122,8 @@ export class WorkerPool implements ScriptRunner {
         for (const slot of this.#slots) this.#send(slot, message, { what: `channel '${message.channel}'` });
         return;
       case 'shared-answer': {
-        // To the worker that asked: the page's. A page gone meanwhile: its answer is dropped.
-        const slot = this.#homes.homeOf(message.pageId);
+        // To the worker that asked (a stopped one's calls are forgotten); a page gone drops it there.
+        const slot = this.#sharedCallers.answered(message.pageId);
         if (slot) this.#send(slot, message, { what: 'a shared answer', pageId: message.pageId });
         return;
       }
@@ -231,6 +233,7 @@ export class WorkerPool implements ScriptRunner {
     const { message } = incoming;
     const { type } = message;
     if (type === 'rendered' || type === 'render-failed' || type === 'page-closed') this.#rendered(message.pageId, type);
+    if (type === 'shared-call') this.#sharedCallers.asked(message.pageId, slot);
     this.#emit(message);
   }
 
@@ -354,6 +357,7 @@ export class WorkerPool implements ScriptRunner {
       this.#slots[index] = this.#start();
     }
     void slot.worker.terminate();
+    this.#sharedCallers.drop(slot);
     const pages = this.#homes.pagesIn(slot);
     const scripts = [...new Set(pages.map((pageId) => this.#homes.scriptOf(pageId)))].join(', ') || 'no page';
     const text = `worker stopped and replaced: ${why}; its pages (${scripts}) reload.`;
