@@ -139,7 +139,7 @@ declare const page: {
  * (undefined, a function, a Date, a Map, a class instance, NaN, a cycle) is refused with a
  * TypeError that names where it sits. A failure rejects with an Error whose `code` says why
  * (`SHARED_WRONG_TYPE`, `SHARED_NOT_INTEGER`, `SHARED_KEY_TOO_LARGE`, `SHARED_VALUE_TOO_LARGE`,
- * `SHARED_STORE_FULL`, `SHARED_QUEUE_FULL`, ...). Sizes: the options `maxSharedKeyBytes`,
+ * `SHARED_STORE_FULL`, `SHARED_QUEUE_FULL`, `SHARED_PAGE_CLOSED`, ...). Sizes: the options `maxSharedKeyBytes`,
  * `maxSharedValueBytes`, `maxSharedBytes`.
  */
 declare const shared: {

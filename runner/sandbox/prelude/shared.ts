@@ -73,16 +73,6 @@ export function makeShared(page: PageState): ScriptShared {
       else calling.waiting.push(pending);
     });
   };
-  const key = (value: unknown, op: string): string => {
-    if (typeof value === 'string') return value;
-    throw new TypeError(`shared.${op}(): the key must be a string, got ${value === null ? 'null' : typeof value}`);
-  };
-  const options = <T extends object>(value: T | undefined, op: string): Partial<T> => {
-    if (value === undefined) return {};
-    if (value !== null && typeof value === 'object') return value;
-    throw new TypeError(`shared.${op}(): the options must be an object, such as { ttl: 60000 }`);
-  };
-  const text = (op: 'set' | 'push', k: string, value: unknown) => sharedJsonText(value, callName({ op, key: k }));
   return Object.freeze({
     get: (k: string) => call(() => ({ op: 'get', key: key(k, 'get') })),
     set: (k: string, value: unknown, opts?: { ttl?: number }) =>
@@ -103,6 +93,17 @@ export function makeShared(page: PageState): ScriptShared {
       call(() => ({ op: 'list', key: key(k, 'list'), start, end })),
   }) as ScriptShared;
 }
+
+const key = (value: unknown, op: string): string => {
+  if (typeof value === 'string') return value;
+  throw new TypeError(`shared.${op}(): the key must be a string, got ${value === null ? 'null' : typeof value}`);
+};
+const options = <T extends object>(value: T | undefined, op: string): Partial<T> => {
+  if (value === undefined) return {};
+  if (value !== null && typeof value === 'object') return value;
+  throw new TypeError(`shared.${op}(): the options must be an object, such as { ttl: 60000 }`);
+};
+const text = (op: 'set' | 'push', k: string, value: unknown) => sharedJsonText(value, callName({ op, key: k }));
 
 function send(own: PageCalls, pending: Call): void {
   const callId = ++own.next;
