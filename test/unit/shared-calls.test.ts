@@ -49,7 +49,7 @@ const call = (pageId: string, callId: number, op: unknown) =>
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe('SharedCalls', () => {
-  it(`holds a page to ${SHARED_CALLS_IN_FLIGHT} calls in flight, whatever its runner sends; other pages go on`, async () => {
+  it(`holds a page to ${SHARED_CALLS_IN_FLIGHT} calls in flight, whatever its runner sends`, async () => {
     const store = new HeldStore();
     const answers: Answer[] = [];
     const calls = new SharedCalls(store, runnerOf(answers), limits);
