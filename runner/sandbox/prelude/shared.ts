@@ -119,11 +119,22 @@ export function sharedAnswer(pageId: string, callId: number, answerJson: Json<Sh
   own.inFlight.delete(callId);
   const answer = JSON.parse(answerJson) as SharedAnswer;
   inPage(own.page, () => {
-    if (answer.ok) pending.resolve(answer.json === undefined ? undefined : JSON.parse(answer.json));
-    else pending.reject(sharedError(pending.site, answer.code, answer.message));
+    if (!answer.ok) pending.reject(sharedError(pending.site, answer.code, answer.message));
+    else if (answer.json === undefined) pending.resolve(undefined);
+    else settleJson(pending, answer.json);
     const next = own.waiting.shift();
     if (next) send(own, next);
   });
+}
+
+/** A store's answer is parsed here: one that is not JSON (a store gone wrong) rejects, never throws at the host. */
+function settleJson(pending: Call, json: string): void {
+  try {
+    pending.resolve(JSON.parse(json));
+  } catch {
+    const message = `${callName(pending.op)}: the shared store answered what is not JSON`;
+    pending.reject(sharedError(pending.site, 'SHARED_UNAVAILABLE', message));
+  }
 }
 
 /**
