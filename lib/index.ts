@@ -9,3 +9,5 @@ export type { PageStats } from './pages/page-registry.js';
 export type { ContextFunction } from './context.js';
 export type { SocketMiddleware } from './socket/socket-middleware.js';
 export { clusterPrimary, type ClusterOptions, type ClusterPrimary } from './cluster/primary.js';
+export { SharedError, type SharedApi } from './shared/host-shared.js';
+export type { SharedAnswer, SharedErrorCode, SharedOp, SharedStore } from './shared/shared-op.js';

@@ -4,6 +4,7 @@ import type { ContextFunction } from './context.js';
 import type { ErrorHandler } from './errors.js';
 import { defaultWorkers } from './cluster/cluster-env.js';
 import { processNodeId } from './cluster/node-id.js';
+import { DEFAULT_FORBIDDEN_MODULES } from './forbidden-modules.js';
 import { consoleLogger, type Logger } from './logger.js';
 import { checkOption, unknownOption } from './option-checks.js';
 import type { ContentSecurityPolicy } from './http/security-headers.js';
@@ -164,6 +165,18 @@ export interface PagewireOptions<Context extends object = object> {
    * @default 1048576
    */
   maxScriptBufferBytes?: number;
+  /** Largest `shared` key, in UTF-8 bytes. Keys are names (`chat:lobby`): 1 KiB is long for a name.
+   * @default 1024
+   */
+  maxSharedKeyBytes?: number;
+  /** Largest `shared` value or list item, in bytes of JSON: each call carries it whole (as `maxBodyBytes`).
+   * @default 1048576
+   */
+  maxSharedValueBytes?: number;
+  /** Bytes the shared store holds in all (keys, values, overheads), in the server's heap: 64 MiB, room to spare.
+   * @default 67108864
+   */
+  maxSharedBytes?: number;
   /**
    * Live pages one browser session may hold; past it its oldest unconnected page closes, else the
    * render gets a new session.
@@ -293,23 +306,7 @@ export interface PagewireOptions<Context extends object = object> {
   socketMiddleware?: readonly SocketMiddleware[];
 }
 
-/**
- * Modules that could stop the server or step outside the sandbox. vm2 also refuses some of
- * them by itself; listing them here gives scripts a clear error instead of "Cannot find module".
- */
-export const DEFAULT_FORBIDDEN_MODULES: readonly string[] = Object.freeze([
-  'child_process',
-  'cluster',
-  'worker_threads',
-  'vm',
-  'inspector',
-  'module',
-  'process',
-  'repl',
-  'trace_events',
-  'wasi',
-  'v8',
-]);
+export { DEFAULT_FORBIDDEN_MODULES };
 
 /** Options that may stay unset: no handler, no context, no socket middleware. */
 type Unset = 'onError' | 'context' | 'socketMiddleware' | 'sessionSecret';
@@ -344,6 +341,9 @@ export const DEFAULT_OPTIONS: Readonly<Omit<ResolvedOptions, 'dir'>> = Object.fr
   maxWorkerMemoryBytes: 1024 * 1024 * 1024,
   maxResponseBytes: 10 * 1024 * 1024,
   maxScriptBufferBytes: 1024 * 1024,
+  maxSharedKeyBytes: 1024,
+  maxSharedValueBytes: 1024 * 1024,
+  maxSharedBytes: 64 * 1024 * 1024,
   maxPagesPerSession: 64,
   maxPages: 100_000,
   maxPendingPages: 10_000,

@@ -16,6 +16,12 @@ import { SocketServer } from './socket/socket-server.js';
 import { fsJailDirs } from './fs-jail-dirs.js';
 import { clusterLink } from './cluster/cluster-link.js';
 import { NO_PEERS } from './cluster/peers.js';
+import { hostShared, type SharedApi } from './shared/host-shared.js';
+import { MemoryStore } from './shared/memory-store.js';
+import { SharedCalls } from './shared/shared-calls.js';
+import type { SharedStore } from './shared/shared-op.js';
+import { ClusterStore } from './cluster/cluster-store.js';
+import type { BusMessage } from './cluster/cluster-messages.js';
 
 /**
  * A Pagewire instance: Express middleware (or a `node:http` handler) that serves the scripts
@@ -50,6 +56,12 @@ export interface Pagewire<Context extends object = object> {
    * a script's `page.channel(channel).publish(data)` does. After `close()`, nothing.
    */
   publish(channel: string, data?: unknown): void;
+  /**
+   * The store every page shares (scripts' `shared`): the same keys, the same checks, values as
+   * JSON data. Rejects after `close()`.
+   * @example await wire.shared.push('chat:lobby', { from: 'admin', text: 'Back at 5' }, { max: 100 })
+   */
+  readonly shared: SharedApi;
 }
 
 /**
@@ -91,6 +103,8 @@ export function startPagewire(options: PagewireOptions, ownership: ProcessOwners
     fsJail: fsJailDirs(resolved),
     maxResponseBytes: resolved.maxResponseBytes,
     maxScriptBufferBytes: resolved.maxScriptBufferBytes,
+    maxSharedKeyBytes: resolved.maxSharedKeyBytes,
+    maxSharedValueBytes: resolved.maxSharedValueBytes,
     guardProcess: ownership.ownsProcess,
   };
   const runner: ScriptRunner =
@@ -106,9 +120,15 @@ export function startPagewire(options: PagewireOptions, ownership: ProcessOwners
       : new InProcessRunner(settings, 'later');
   const routes = new RouteTable(resolved.dir, resolved.staticExtensions);
   const registry = new PageRegistry(runner, resolved);
-  // Started by Pagewire's cluster primary: the other processes are reached through it.
+  // Started by Pagewire's cluster primary: the other processes are reached through it, and the
+  // shared store is the primary's (it outlives any one process). Redis would go here too.
   const link = clusterLink();
-  const delivery = routeRunnerMessages(runner, registry, resolved, (message) => link?.publish(resolved.dir, message));
+  const store: SharedStore = link
+    ? new ClusterStore(link, resolved.dir, resolved.maxSharedBytes)
+    : new MemoryStore({ maxBytes: resolved.maxSharedBytes });
+  const sharedCalls = new SharedCalls(store, runner, resolved);
+  const spread = (message: BusMessage) => link?.publish(resolved.dir, message);
+  const delivery = routeRunnerMessages(runner, registry, resolved, spread, sharedCalls);
   const leaveCluster = link?.join({
     dir: resolved.dir,
     livePages: ({ sessions, pageIds }) => sessions.flatMap((session) => registry.livePages(session, pageIds)),
@@ -147,6 +167,7 @@ export function startPagewire(options: PagewireOptions, ownership: ProcessOwners
     },
     closePages: { value: (match: (context: object) => boolean) => closePages(registry, match) },
     publish: { value: (channel: string, data?: unknown) => publish(delivery.publish, channel, data) },
+    shared: { value: hostShared(store, resolved) },
     close: {
       value: () => {
         closing ??= (async () => {
@@ -154,6 +175,9 @@ export function startPagewire(options: PagewireOptions, ownership: ProcessOwners
           leaveCluster?.();
           // Pages first, while their sockets can still hear why they end; then the sockets.
           await registry.close();
+          // After the pages: their close hooks may still write.
+          sharedCalls.close();
+          await store.close();
           sockets.close();
         })();
         return closing;

@@ -5,6 +5,7 @@ import { formatScriptError } from '../runner/script-error.js';
 import { createErrorReporter } from './errors.js';
 import type { ResolvedOptions } from './options.js';
 import type { PageRegistry } from './pages/page-registry.js';
+import type { SharedCalls } from './shared/shared-calls.js';
 import { frame } from './socket/frames.js';
 
 /** How a publication or broadcast reaches the other processes of a cluster (nothing alone). */
@@ -29,6 +30,7 @@ export function routeRunnerMessages(
   registry: PageRegistry,
   options: Pick<ResolvedOptions, 'dev' | 'logger' | 'onError'>,
   spread: Spread,
+  sharedCalls?: SharedCalls,
 ): LocalDelivery {
   const report = createErrorReporter(options);
   const publishHere: Publish = (channel, data) => {
@@ -65,6 +67,8 @@ export function routeRunnerMessages(
       }
       case 'log':
         return report.runnerLog(message);
+      case 'shared-call':
+        return sharedCalls?.take(message);
       case 'rendered':
       case 'render-failed':
       case 'push':

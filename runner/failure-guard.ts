@@ -124,7 +124,9 @@ function failureInfo(code: ScriptErrorCode, reason: unknown, stack: string | und
 
 function stackOf(value: unknown): string {
   try {
-    return value instanceof Object && 'stack' in value ? String((value as { stack?: unknown }).stack ?? '') : '';
+    // Not `instanceof Object`: a sandbox's error is of another realm, and its stack names the script's line.
+    const isObject = (typeof value === 'object' || typeof value === 'function') && value !== null;
+    return isObject && 'stack' in value ? String((value as { stack?: unknown }).stack ?? '') : '';
   } catch {
     // Formatting a sandbox error's stack from the host can throw.
     return '';

@@ -3,6 +3,7 @@ import { watchSandboxFailures } from './failure-guard.js';
 import { closeCodeConstructors } from './code-constructors.js';
 import { installGuard } from './packages/forbidden-guard.js';
 import { PageHomes } from './page-homes.js';
+import { SharedCallers } from './shared-callers.js';
 import { ScriptError } from './script-error.js';
 import { ScriptSandbox, type SandboxSettings } from './sandbox/script-sandbox.js';
 
@@ -34,6 +35,7 @@ export class InProcessRunner implements ScriptRunner {
   readonly #settings: RunnerSettings;
   readonly #sandboxes = new Map<string, ScriptSandbox>();
   readonly #homes = new PageHomes<ScriptSandbox>();
+  readonly #sharedCallers = new SharedCallers<ScriptSandbox>();
   #listener: (message: RunnerToHost) => void = () => {};
   readonly #outbox: RunnerToHost[] = [];
   #flushing = false;
@@ -97,6 +99,10 @@ export class InProcessRunner implements ScriptRunner {
         return;
       case 'files-changed':
         return this.#filesChanged(message.changes, message.recheck);
+      case 'shared-answer':
+        // To the sandbox that asked; a page gone meanwhile drops it there.
+        this.#sharedCallers.answered(message.pageId)?.sharedAnswer(message.pageId, message.callId, message.answer);
+        return;
       default: {
         const unknown: never = message;
         throw new Error(`unknown runner message ${JSON.stringify(unknown)}`);
@@ -170,7 +176,11 @@ export class InProcessRunner implements ScriptRunner {
     let sandbox = this.#sandboxes.get(script);
     if (!sandbox) {
       try {
-        sandbox = new ScriptSandbox(this.#settings, script, (out) => this.#emit(out));
+        const made: ScriptSandbox = new ScriptSandbox(this.#settings, script, (out) => {
+          if (out.type === 'shared-call') this.#sharedCallers.asked(out.pageId, made);
+          this.#emit(out);
+        });
+        sandbox = made;
       } catch (error) {
         const info =
           error instanceof ScriptError

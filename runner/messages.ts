@@ -10,6 +10,7 @@
  * re-entered while it is posting.
  */
 import type { CloseReason, ScriptErrorCode } from '../protocol/wire.js';
+import type { SharedAnswer, SharedOp } from '../lib/shared/shared-op.js';
 
 export type { CloseReason, ScriptErrorCode };
 
@@ -69,7 +70,9 @@ export type HostToRunner =
    * their pages close (`reloaded`, `deleted`). `recheck`: the same files, looked at again a moment
    * later (a first look may have seen a file half written); a file still empty then is an edit.
    */
-  | { type: 'files-changed'; changes: FileChange[]; recheck: boolean };
+  | { type: 'files-changed'; changes: FileChange[]; recheck: boolean }
+  /** The answer to a page's `shared-call`: to the worker and sandbox of the page; dropped if it is gone. */
+  | { type: 'shared-answer'; pageId: string; callId: number; answer: SharedAnswer };
 
 export type RunnerToHost =
   | {
@@ -94,6 +97,8 @@ export type RunnerToHost =
   | { type: 'event-refused'; pageId: string; name: string; reason: 'queue-full' | 'quarantined' }
   /** Settings a script chose for its page (`page.setDisconnectGrace(ms)`). */
   | { type: 'page-options'; pageId: string; disconnectGrace: number }
+  /** A page's `shared` call (lib/shared/): answered by `shared-answer` with the same `callId`. */
+  | { type: 'shared-call'; pageId: string; callId: number; op: SharedOp }
   | { type: 'script-error'; script: string; pageId?: string; error: ScriptErrorInfo }
   /**
    * A line for the host's logger. `error`: the failure the line reports (a stray rejection, a

@@ -17,6 +17,7 @@ const samples = [
     'notes.ts',
     'a file lock held by the page while it lives: one editor at a time, the next one gets it live',
   ],
+  ['/chat', 'chat.ts', 'a chat room: its history kept with shared.push and shared.list, one for every page'],
   [
     '/people',
     'people.ts',

@@ -31,11 +31,12 @@ describe('in a real browser (Chromium), the samples', { timeout: 180_000 }, () =
       'counter.ts',
       'clock.ts',
       'notes.ts',
+      'chat.ts',
       'people.ts',
     ]);
     assert.equal(await page.evaluate(() => 'serverSocket' in document), false);
     // Each sample beside its source, as the file is (escaped: it shows as text, not as HTML).
-    for (const file of ['hello.ts', 'counter.ts', 'clock.ts', 'notes.ts', 'people.ts']) {
+    for (const file of ['hello.ts', 'counter.ts', 'clock.ts', 'notes.ts', 'chat.ts', 'people.ts']) {
       const shown = await page.locator(`[id="sample-${file}"] pre`).textContent();
       assert.equal(shown, readFileSync(path.join(samples.dir, file), 'utf8'), file);
     }
@@ -87,6 +88,28 @@ describe('in a real browser (Chromium), the samples', { timeout: 180_000 }, () =
     await count(a, '2');
     assert.equal(await b.textContent('#count'), '-1');
     assert.equal(navigations, 0);
+    await context.close();
+  });
+
+  it('chat: a post reaches both tabs, and a tab opened later reads it from the shared history', async () => {
+    const context = await browser.newContext();
+    const [a, b] = [await context.newPage(), await context.newPage()];
+    await a.goto(`${server.url}/chat`);
+    await b.goto(`${server.url}/chat`);
+    const posts = (tab: typeof a, count: number) =>
+      tab.waitForFunction((n) => document.querySelectorAll('#posts li').length === n, count, { polling: 20 });
+    await a.bringToFront();
+    await a.fill('#name', 'Ada');
+    await a.fill('#text', 'first <b>post</b>');
+    await a.click('button');
+    await posts(a, 1);
+    await b.bringToFront();
+    await posts(b, 1);
+    assert.equal(await b.textContent('#posts li'), 'Ada: first <b>post</b>');
+    const later = await context.newPage();
+    await later.goto(`${server.url}/chat`);
+    assert.deepEqual(await later.locator('#posts li').allTextContents(), ['Ada: first <b>post</b>']);
+    assert.equal((await server.wire.shared.list('chat:history')).length, 1);
     await context.close();
   });
 

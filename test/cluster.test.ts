@@ -12,7 +12,7 @@ import {
   renderOnNewConnection,
   startCluster,
 } from './helpers/cluster-server.js';
-import { scriptsFolder } from './helpers/fixtures.js';
+import { scriptsFolder, waitFor } from './helpers/fixtures.js';
 import { joinPage, requestJoin, SocketClient } from './helpers/server.js';
 
 describe('pagewire serve --processes 3', () => {
@@ -126,6 +126,60 @@ describe('SIGTERM to the primary', () => {
         startCluster('.', bad as 'auto'),
         /--processes must be a whole number of at least 1, or auto/,
       );
+    }
+  });
+});
+
+describe('shared across processes', () => {
+  const folder = scriptsFolder(CLUSTER_SCRIPTS);
+  let cluster: ClusterServer;
+  before(async () => {
+    cluster = await startCluster(folder.dir, 3);
+  });
+  after(async () => {
+    await cluster?.stop();
+    folder.remove();
+  });
+
+  it('a chat kept with shared.push shows every post exactly once, to pages of every process', async () => {
+    const pages = await onEveryNode(cluster.url, '/chat', 3);
+    const clients = await Promise.all(pages.map((p) => joinPage(cluster.url, p.pageId, p.cookie, 0, p.node)));
+    // Two posts from each process's page, all at once.
+    const posts = pages.flatMap((page, i) => [`${page.node} a`, `${page.node} b`].map((text) => ({ i, text })));
+    for (const { i, text } of posts) (clients[i] as SocketClient).event((pages[i] as Rendered).pageId, 'post', text);
+    for (const [i, client] of clients.entries()) {
+      const pageId = (pages[i] as Rendered).pageId;
+      const heard = () => client.frames.filter((f) => f.n === 'post' && f.p === pageId).map((f) => f.d as string);
+      await waitFor(() => heard().length >= posts.length, `page ${i} to hear every post`);
+      assert.deepEqual(heard().sort(), posts.map((p) => p.text).sort(), 'each post once');
+      await client.close();
+    }
+    // A page rendered afterwards, wherever, reads the history: every post once.
+    const later = await renderOnNewConnection(cluster.url, '/chat');
+    const listed = [...later.body.matchAll(/<li>([^<]*)<\/li>/g)].map((m) => m[1]);
+    assert.deepEqual(listed.sort(), posts.map((p) => p.text).sort());
+  });
+
+  it('a killed process loses none of the shared data; its node answers 410 and a new process replaces it', async () => {
+    const [victim] = await onEveryNode(cluster.url, '/where', 1);
+    const { node } = victim as Rendered;
+    const pid = Number(/<p id="pid">(\d+)<\/p>/.exec((victim as Rendered).body)?.[1]);
+    const before = (await renderOnNewConnection(cluster.url, '/chat')).body.match(/<li>/g)?.length ?? 0;
+    process.kill(pid, 'SIGKILL');
+    await waitFor(
+      () => cluster.output().includes(`process ${node} (pid ${pid}) killed by SIGKILL`),
+      'the primary to see it',
+    );
+    const status = await fetch(`${cluster.url}/__pagewire/${node}/pages?ids=${(victim as Rendered).pageId}`, {
+      headers: { cookie: (victim as Rendered).cookie, connection: 'close' },
+    });
+    assert.equal(status.status, 410);
+    // Its replacement serves: a fourth process has said so.
+    await waitFor(() => (cluster.output().match(/ is serving\n/g) ?? []).length === 4, 'the new process to serve');
+    const after = await onEveryNode(cluster.url, '/chat', 3);
+    for (const page of after) {
+      assert.notEqual(page.node, node);
+      assert.equal(page.body.match(/<li>/g)?.length ?? 0, before, `node ${page.node} reads the whole history`);
     }
   });
 });

@@ -138,6 +138,44 @@ declare const page: {
 };
 
 /**
+ * State every page of the site shares, whatever the mode (`workers: 0`, N worker threads, N
+ * processes), unlike a partial's module-level variables (one copy per thread). Every call is
+ * async and atomic, and means what Redis's command means. Values are JSON data: anything else
+ * (undefined, a function, a Date, a Map, a class instance, NaN, a cycle) is refused with a
+ * TypeError that names where it sits. A failure rejects with an Error whose `code` says why
+ * (`SHARED_WRONG_TYPE`, `SHARED_NOT_INTEGER`, `SHARED_KEY_TOO_LARGE`, `SHARED_VALUE_TOO_LARGE`,
+ * `SHARED_STORE_FULL`, `SHARED_QUEUE_FULL`, `SHARED_PAGE_CLOSED`, ...). Sizes: the options `maxSharedKeyBytes`,
+ * `maxSharedValueBytes`, `maxSharedBytes`.
+ */
+declare const shared: {
+  /** The value, or `undefined` when the key is missing or expired (GET). A list: SHARED_WRONG_TYPE. */
+  get<T = unknown>(key: string): Promise<T | undefined>;
+  /**
+   * Sets the value (SET). `ttl`: milliseconds until the key expires; without it, a TTL the key
+   * had is cleared, as Redis SET does.
+   */
+  set(key: string, value: unknown, options?: { ttl?: number }): Promise<void>;
+  /** Deletes the key (a value or a list); whether it existed (DEL). */
+  delete(key: string): Promise<boolean>;
+  /**
+   * Adds `by` (a whole number, default 1; 0 for a missing key) atomically and returns the new
+   * value (INCRBY). The key must hold an integer; its TTL is kept.
+   */
+  incr(key: string, by?: number): Promise<number>;
+  /**
+   * Appends `value` to the list at `key` atomically, keeping only its last `max` items; returns
+   * the list's length after that (RPUSH, LTRIM, and PEXPIRE with `ttl`: else its TTL is kept).
+   */
+  push(key: string, value: unknown, options?: { max?: number; ttl?: number }): Promise<number>;
+  /**
+   * Items `start` to `end` of the list, `end` included; negative indexes count from the end, so
+   * `list(key, 0, -1)` is the whole list and `list(key, -10, -1)` its last ten (LRANGE). A missing
+   * key is `[]`.
+   */
+  list<T = unknown>(key: string, start?: number, end?: number): Promise<T[]>;
+};
+
+/**
  * The hook a live page's script defines: called with each event the page sends with
  * `document.serverSocket.send(name, data)`, one at a time, in order.
  */

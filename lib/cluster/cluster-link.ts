@@ -12,10 +12,13 @@ import { CLUSTER_ENV } from './cluster-env.js';
 import { type BusMessage, isClusterMessage, type PageAsk, type ToPrimary, type ToProcess } from './cluster-messages.js';
 import { acceptHandedOver, requestBytes } from './handover.js';
 import { processNodeId } from './node-id.js';
+import { failure, type SharedAnswer, type SharedOp } from '../shared/shared-op.js';
 import type { PageQuery, Peers } from './peers.js';
 
 /** How long another process is given to say which of its pages live: past it, the browser asks again. */
 const ASK_TIMEOUT = 5_000;
+/** How long the primary is given to answer a `shared` call: past it, the call fails, never hangs. */
+const SHARED_TIMEOUT = 10_000;
 
 /** A Pagewire instance of this process, as the cluster sees it. */
 export interface LinkedInstance {
@@ -45,6 +48,8 @@ export class ClusterLink implements Peers {
   readonly #servers: Server[] = [];
   readonly #asks = new Map<number, { resolve: (live: string[]) => void; reject: (error: Error) => void }>();
   #nextAsk = 1;
+  readonly #sharedCalls = new Map<number, (answer: SharedAnswer) => void>();
+  #nextShared = 1;
 
   constructor(node: string) {
     this.node = node;
@@ -87,6 +92,27 @@ export class ClusterLink implements Peers {
   /** Tells the instances of `dir` in every other process. */
   publish(dir: string, message: BusMessage): void {
     this.#send({ pw: 'bus', dir, message });
+  }
+
+  /** Runs `op` on the primary's store of `dir`'s instances. Never rejects: a failure is an answer. */
+  shared(dir: string, maxBytes: number, op: SharedOp): Promise<SharedAnswer> {
+    if (!process.connected) {
+      return Promise.resolve(
+        failure('SHARED_UNAVAILABLE', 'the cluster primary is gone: the shared store is out of reach'),
+      );
+    }
+    const id = this.#nextShared++;
+    return new Promise<SharedAnswer>((resolve) => {
+      const timer = setTimeout(() => {
+        this.#sharedCalls.delete(id);
+        resolve(failure('SHARED_UNAVAILABLE', `the cluster primary did not answer within ${SHARED_TIMEOUT} ms`));
+      }, SHARED_TIMEOUT).unref();
+      this.#sharedCalls.set(id, (answer) => {
+        clearTimeout(timer);
+        resolve(answer);
+      });
+      this.#send({ pw: 'shared', id, dir, maxBytes, op });
+    });
   }
 
   #ask(node: string, ask: PageAsk): Promise<string[]> {
@@ -136,6 +162,12 @@ export class ClusterLink implements Peers {
       case 'bus':
         for (const instance of this.#instances) if (instance.dir === message.dir) instance.receive(message.message);
         return;
+      case 'shared-answer': {
+        const answer = this.#sharedCalls.get(message.id);
+        this.#sharedCalls.delete(message.id);
+        answer?.(message.answer);
+        return;
+      }
       default: {
         const unknown: never = message;
         void unknown;

@@ -3,6 +3,7 @@
  * (plain JSON; a socket handed over travels as the message's handle). Every message carries
  * `pw`, so that the app's own messages on the same channel are left alone.
  */
+import type { SharedAnswer, SharedOp } from '../shared/shared-op.js';
 import type { PageQuery } from './peers.js';
 
 /** A message for every instance serving a scripts folder, in every other process. */
@@ -22,7 +23,9 @@ export type ToPrimary =
   /** The answer to a relayed `ask` (the primary's id). */
   | { pw: 'answer'; id: number; live: string[] }
   /** For every other process; `dir`: the scripts folder of the instances it is for. */
-  | { pw: 'bus'; dir: string; message: BusMessage };
+  | { pw: 'bus'; dir: string; message: BusMessage }
+  /** A `shared` operation on the store of `dir`'s instances, bounded to `maxBytes` (`maxSharedBytes`). */
+  | { pw: 'shared'; id: number; dir: string; maxBytes: number; op: SharedOp };
 
 export type ToProcess =
   /** The live nodes of the cluster, this one included: sent whenever one comes or goes. */
@@ -33,7 +36,8 @@ export type ToProcess =
   /** `error`: the node did not answer (it is gone). */
   | { pw: 'answer'; id: number; live: string[] }
   | { pw: 'answer'; id: number; error: string }
-  | { pw: 'bus'; dir: string; message: BusMessage };
+  | { pw: 'bus'; dir: string; message: BusMessage }
+  | { pw: 'shared-answer'; id: number; answer: SharedAnswer };
 
 /** Whether `message` (anything the IPC channel carried) is one of Pagewire's, by its `pw` tag. */
 export function isClusterMessage<T extends { pw: string }>(message: unknown): message is T {

@@ -12,6 +12,7 @@ import { availableParallelism } from 'node:os';
 import { Socket } from 'node:net';
 import { CLUSTER_ENV } from './cluster-env.js';
 import { isClusterMessage, type ToPrimary, type ToProcess } from './cluster-messages.js';
+import { MemoryStore } from '../shared/memory-store.js';
 
 export interface ClusterOptions {
   /** Server processes to run: a number, or `'auto'` for one per core. */
@@ -61,6 +62,8 @@ export function clusterPrimary(options: ClusterOptions): ClusterPrimary {
   const nodeOf = new Map<Worker, string>();
   const listeningNodes = new Map<string, Worker>();
   const asks = new Map<number, { from: Worker; id: number; node: string }>();
+  // The `shared` store of each scripts folder: here, so that it outlives every process.
+  const stores = new Map<string, MemoryStore>();
   let forked = 0;
   let nextAsk = 1;
   let failedStarts = 0;
@@ -117,6 +120,15 @@ export function clusterPrimary(options: ClusterOptions): ClusterPrimary {
       case 'bus':
         for (const worker of listeningNodes.values()) if (worker !== from) send(worker, message);
         return;
+      case 'shared': {
+        let store = stores.get(message.dir);
+        if (!store) {
+          store = new MemoryStore({ maxBytes: message.maxBytes });
+          stores.set(message.dir, store);
+        }
+        // One at a time, in the order they came: atomic across the processes.
+        return send(from, { pw: 'shared-answer', id: message.id, answer: store.apply(message.op) });
+      }
       default: {
         const unknown: never = message;
         void unknown;

@@ -4,9 +4,9 @@ import type { WorkerData } from './worker-protocol.js';
 /** What a worker's runner is told of the pool's settings (the pool's other settings are its own). */
 export function runnerSettings(settings: WorkerData['settings']): WorkerData['settings'] {
   const { root, node, forbiddenModules, env, reservedEvents, maxQueuedEvents, maxResponseBytes, fsJail } = settings;
-  const { maxScriptBufferBytes } = settings;
+  const { maxScriptBufferBytes, maxSharedKeyBytes, maxSharedValueBytes } = settings;
   // The worker's runner guards its own thread; the pool's `guardProcess` is about the pool's.
-  const bounds = { maxQueuedEvents, maxResponseBytes, maxScriptBufferBytes };
+  const bounds = { maxQueuedEvents, maxResponseBytes, maxScriptBufferBytes, maxSharedKeyBytes, maxSharedValueBytes };
   return { root, node, forbiddenModules, env, reservedEvents, fsJail, ...bounds };
 }
 

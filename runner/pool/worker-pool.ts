@@ -1,18 +1,18 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { MessageChannel, type Worker } from 'node:worker_threads';
 import type { HostToRunner, RunnerToHost, ScriptRunner } from '../messages.js';
 import type { RunnerSettings } from '../in-process-runner.js';
 import { PageHomes } from '../page-homes.js';
+import { SharedCallers } from '../shared-callers.js';
 import { closeWorker } from './close-worker.js';
 import { FirstRenders, type RenderMessage } from './first-renders.js';
 import { Quarantine } from './quarantine.js';
 import { runnerSettings, spawnWorker } from './spawn-worker.js';
+import { ScriptSources } from './script-sources.js';
 import { overMemoryReport, quarantinedRender, quarantineLog, stuckReport } from './stop-reports.js';
 import { whereStuck } from './stuck-stack.js';
 import { describeTask, TaskLedger, type Task } from './task-ledger.js';
 import { type Load, busy, measureLoad, newLoad } from './worker-load.js';
-import type { FromWorker, SourceAnswer, ToWorker, WorkerData } from './worker-protocol.js';
+import type { FromWorker, ToWorker, WorkerData } from './worker-protocol.js';
 import { forLog } from '../../lib/log-text.js';
 
 export interface PoolSettings extends RunnerSettings {
@@ -66,6 +66,7 @@ export class WorkerPool implements ScriptRunner {
   readonly #settings: PoolSettings;
   readonly #slots: Slot[] = [];
   readonly #homes = new PageHomes<Slot>();
+  readonly #sharedCallers = new SharedCallers<Slot>();
   readonly #watchdog: NodeJS.Timeout;
   #listener: (message: RunnerToHost) => void = () => {};
   #closing: Promise<void> | undefined;
@@ -74,7 +75,7 @@ export class WorkerPool implements ScriptRunner {
   /** Workers that failed before they ever said they were alive, in a row. */
   #bootFailures = 0;
   /** Production: script sources as first read, so a file is one version for every worker. */
-  readonly #sources = new Map<string, SourceAnswer>();
+  readonly #sources: ScriptSources;
   /** Scripts that made a worker stuck or pass its memory limit lately. */
   readonly #quarantine = new Quarantine();
   readonly #firstRenders = new FirstRenders<Slot>();
@@ -83,6 +84,7 @@ export class WorkerPool implements ScriptRunner {
     if (!(Number.isInteger(settings.workers) && settings.workers > 0))
       throw new RangeError(`WorkerPool: workers must be a positive integer, got ${settings.workers}`);
     this.#settings = settings;
+    this.#sources = new ScriptSources(settings.root, settings.pinSources);
     for (let i = 0; i < settings.workers; i++) this.#slots.push(this.#start());
     this.#watchdog = setInterval(() => this.#check(), ALIVE_INTERVAL).unref();
   }
@@ -119,6 +121,12 @@ export class WorkerPool implements ScriptRunner {
         // Subscribers may live in any worker.
         for (const slot of this.#slots) this.#send(slot, message, { what: `channel '${message.channel}'` });
         return;
+      case 'shared-answer': {
+        // To the worker that asked (a stopped one's calls are forgotten); a page gone drops it there.
+        const slot = this.#sharedCallers.answered(message.pageId);
+        if (slot) this.#send(slot, message, { what: 'a shared answer', pageId: message.pageId });
+        return;
+      }
       case 'files-changed':
         // Dev: the fix of a quarantined script may be among them; and any script may loop now.
         this.#quarantine.clear();
@@ -166,7 +174,7 @@ export class WorkerPool implements ScriptRunner {
     const signal = new SharedArrayBuffer(4);
     const flag = new Int32Array(signal);
     port1.on('message', (file: string) => {
-      port1.postMessage(this.#source(file));
+      port1.postMessage(this.#sources.read(file));
       Atomics.store(flag, 0, 1);
       Atomics.notify(flag, 0);
     });
@@ -225,6 +233,7 @@ export class WorkerPool implements ScriptRunner {
     const { message } = incoming;
     const { type } = message;
     if (type === 'rendered' || type === 'render-failed' || type === 'page-closed') this.#rendered(message.pageId, type);
+    if (type === 'shared-call') this.#sharedCallers.asked(message.pageId, slot);
     this.#emit(message);
   }
 
@@ -251,21 +260,6 @@ export class WorkerPool implements ScriptRunner {
   /** An answer the pool gives itself: never inside `post()`, as a worker's would not be. */
   #answerLater(message: RunnerToHost): void {
     queueMicrotask(() => this.#emit(message));
-  }
-
-  #source(file: string): SourceAnswer {
-    let answer = this.#sources.get(file);
-    if (!answer) {
-      try {
-        answer = { source: readFileSync(path.join(this.#settings.root, file), 'utf8') };
-      } catch (error) {
-        answer = { error: error instanceof Error ? error.message : String(error) };
-      }
-      // Kept in production only: a file that could not be read is asked again next time, and in
-      // dev the watcher's second looks (a half-written file) must see the disk.
-      if ('source' in answer && this.#settings.pinSources) this.#sources.set(file, answer);
-    }
-    return answer;
   }
 
   /** The watchdog: a worker silent for longer than the limit is stuck in a script. */
@@ -306,7 +300,7 @@ export class WorkerPool implements ScriptRunner {
       const [at] = frames;
       if (at && this.#closing === undefined) {
         where = `, at ${at.file}:${at.line}`;
-        const source = this.#source(at.file);
+        const source = this.#sources.read(at.file);
         const report = stuckReport(
           task,
           [at, ...frames.slice(1)],
@@ -363,6 +357,7 @@ export class WorkerPool implements ScriptRunner {
       this.#slots[index] = this.#start();
     }
     void slot.worker.terminate();
+    this.#sharedCallers.drop(slot);
     const pages = this.#homes.pagesIn(slot);
     const scripts = [...new Set(pages.map((pageId) => this.#homes.scriptOf(pageId)))].join(', ') || 'no page';
     const text = `worker stopped and replaced: ${why}; its pages (${scripts}) reload.`;

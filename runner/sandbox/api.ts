@@ -9,6 +9,7 @@
  */
 import type { webcrypto } from 'node:crypto';
 import type { CloseReason, LogLevel, ScriptErrorCode } from '../messages.js';
+import type { SharedAnswer, SharedOp } from '../../lib/shared/shared-op.js';
 
 /** Raised inside the sandbox, handed to the host as JSON. */
 export interface RawScriptError {
@@ -77,7 +78,9 @@ export type PortMessage =
   /** The end of a render that awaited at top level (`SandboxApi.render` returned `''`). */
   | [type: 'rendered', pageId: string, result: EncodedRenderResult]
   /** `page.setDisconnectGrace(ms)`. */
-  | [type: 'options', pageId: string, disconnectGrace: number];
+  | [type: 'options', pageId: string, disconnectGrace: number]
+  /** A `shared` call of the page (prelude/shared.ts), answered by `SandboxApi.sharedAnswer`. */
+  | [type: 'shared', pageId: string, callId: number, op: Json<SharedOp>];
 
 /** How the sandbox talks to the host: one function, strings and numbers only. */
 export type SandboxPort = (...message: PortMessage) => void;
@@ -118,6 +121,9 @@ export interface SandboxBoot {
   maxQueuedEvents: number;
   /** Bytes a render's body may hold (UTF-8); the echo past it fails the render. */
   maxResponseBytes: number;
+  /** `maxSharedKeyBytes`, `maxSharedValueBytes`: a `shared` call past them fails before it is sent. */
+  maxSharedKeyBytes: number;
+  maxSharedValueBytes: number;
   /** The host's web platform globals (host-web.ts), installed by prelude/web-globals.ts. */
   web: HostWeb;
   /** Which page's code runs now, across `await`s (prelude/current-page.ts). */
@@ -165,6 +171,8 @@ export interface SandboxApi {
    */
   closePages(pageIds: string, reason: CloseReason): string;
   deliver(channel: string, dataJson: string): void;
+  /** The answer to the page's `shared` call `callId`; dropped when the page is gone. */
+  sharedAnswer(pageId: string, callId: number, answer: Json<SharedAnswer>): void;
   /** Stops the timers module code started (partials): the sandbox is being let go. */
   dispose(): void;
 }

@@ -20,6 +20,9 @@ export interface SandboxSettings {
   maxResponseBytes: number;
   /** The largest Buffer or typed array a script may hold: `maxScriptBufferBytes` (buffer-limit.ts). */
   maxScriptBufferBytes: number;
+  /** A `shared` key's and value's bytes (UTF-8, a value as JSON), checked before a call leaves the sandbox. */
+  maxSharedKeyBytes: number;
+  maxSharedValueBytes: number;
   /**
    * Reads a script file (relative to `root`). Default: from disk. The worker pool reads through
    * its main thread, so that every worker runs the same version of a file.

@@ -35,6 +35,16 @@ export interface ScriptPage {
   channel(name: string): ScriptChannel;
 }
 
+/** `shared`: the store every page shares (prelude/shared.ts; lib/shared/ on the host). */
+export interface ScriptShared {
+  get(key: string): Promise<unknown>;
+  set(key: string, value: unknown, options?: { ttl?: number }): Promise<unknown>;
+  delete(key: string): Promise<unknown>;
+  incr(key: string, by?: number): Promise<unknown>;
+  push(key: string, value: unknown, options?: { max?: number; ttl?: number }): Promise<unknown>;
+  list(key: string, start?: number, end?: number): Promise<unknown>;
+}
+
 type LogMethod = (...parts: unknown[]) => void;
 export type ScriptConsole = Readonly<Record<'log' | 'info' | 'debug' | 'warn' | 'error', LogMethod>>;
 
@@ -44,6 +54,7 @@ export interface ScriptGlobals {
   response: ScriptResponse;
   server_socket_event: (name: string, data?: unknown) => boolean;
   page: ScriptPage;
+  shared: ScriptShared;
   setTimeout: (fn: Callback, ms?: number, ...args: unknown[]) => Timer;
   setInterval: (fn: Callback, ms?: number, ...args: unknown[]) => Timer;
   clearTimeout: (timer: Timer | undefined) => void;
@@ -67,6 +78,7 @@ const PARAMETERS = {
   response: true,
   server_socket_event: true,
   page: true,
+  shared: true,
   setTimeout: true,
   setInterval: true,
   clearTimeout: true,

@@ -20,6 +20,7 @@ import type {
   ScriptErrorInfo,
 } from '../messages.js';
 import { isServedAsStatic } from '../../lib/http/routes.js';
+import type { SharedAnswer } from '../../lib/shared/shared-op.js';
 import { loadPackage } from '../packages/load-package.js';
 import { jailedFs } from '../fs-jail/facade.js';
 import { importRefusal } from '../fs-jail/imports.js';
@@ -76,6 +77,8 @@ export class ScriptSandbox {
       reservedEvents: [...settings.reservedEvents],
       maxQueuedEvents: settings.maxQueuedEvents,
       maxResponseBytes: settings.maxResponseBytes,
+      maxSharedKeyBytes: settings.maxSharedKeyBytes,
+      maxSharedValueBytes: settings.maxSharedValueBytes,
       web: hostWeb(),
       pageContext: pageContext(),
     };
@@ -138,6 +141,11 @@ export class ScriptSandbox {
 
   deliver(channel: string, data: string): void {
     this.#api.deliver(channel, data);
+  }
+
+  /** The answer to a page's `shared` call; a page gone meanwhile drops it. */
+  sharedAnswer(pageId: string, callId: number, answer: SharedAnswer): void {
+    this.#api.sharedAnswer(pageId, callId, toJson(answer));
   }
 
   /** Stops what module code started; the sandbox is then left to the garbage collector. */
@@ -216,6 +224,10 @@ export class ScriptSandbox {
       case 'options': {
         const [, pageId, disconnectGrace] = message;
         return this.#emit({ type: 'page-options', pageId, disconnectGrace });
+      }
+      case 'shared': {
+        const [, pageId, callId, op] = message;
+        return this.#emit({ type: 'shared-call', pageId, callId, op: fromJson(op) });
       }
       default: {
         const unknown: never = message;

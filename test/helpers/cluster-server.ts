@@ -97,6 +97,12 @@ function __serverSocketEvent(name: string, data: unknown) {
   if (name === 'shout') page.broadcast('shout', data);
   if (name === 'say') page.channel('room').publish(data);
 }`,
+  'chat.ts': `const history = await shared.list('chat', 0, -1);
+echo(html\`<ul id="posts">\${history.map((post) => html\`<li>\${post}</li>\`)}</ul>\`);
+async function __serverSocketEvent(name: string, text: string) {
+  await shared.push('chat', text, { max: 100 });
+  page.broadcast('post', text);
+}`,
 };
 
 export type Rendered = Awaited<ReturnType<typeof renderOnNewConnection>>;

@@ -23,6 +23,8 @@ export class RunnerHarness {
         fsJail: { dataDir: path.join(root, '_data'), readDirs: [] },
         maxResponseBytes: 10 * 1024 * 1024,
         maxScriptBufferBytes: 1024 * 1024,
+        maxSharedKeyBytes: DEFAULT_OPTIONS.maxSharedKeyBytes,
+        maxSharedValueBytes: DEFAULT_OPTIONS.maxSharedValueBytes,
         // The harness runs in a test process, or a child process of its own (rejection-child.ts).
         guardProcess: true,
       },

@@ -65,6 +65,8 @@ function start(overrides: Parameters<typeof resolveOptions>[0] extends infer O ?
       fsJail: fsJailDirs(options),
       maxResponseBytes: 10 * 1024 * 1024,
       maxScriptBufferBytes: 1024 * 1024,
+      maxSharedKeyBytes: options.maxSharedKeyBytes,
+      maxSharedValueBytes: options.maxSharedValueBytes,
       guardProcess: false,
     },
     'later',

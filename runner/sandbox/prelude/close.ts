@@ -12,6 +12,7 @@ import { isThenable } from './inspect.js';
 import { abortFetches, endCloseFetches } from './page-fetch.js';
 import { drainResources } from './page-resources.js';
 import { pages, type PageState, type Task } from './pages.js';
+import { endShared } from './shared.js';
 import { hostClearInterval, hostClearTimeout, hostSetTimeout, type Timer } from './timers.js';
 
 /** A close hook or disposer still running after this long no longer holds the page's end. */
@@ -68,6 +69,7 @@ export function closePage(page: PageState, reason: CloseReason): boolean {
   const pending = inPage(page, () => closeHooksAndResources(page, owned));
   if (!isThenable(pending)) {
     forget(page);
+    endShared(page);
     return true;
   }
   let timer: Timer | undefined;
@@ -89,6 +91,7 @@ export function closePage(page: PageState, reason: CloseReason): boolean {
   void Promise.race([pending, late]).then(() => {
     hostClearTimeout(timer);
     forget(page);
+    endShared(page);
     port('closed', page.id, reason);
   });
   return false;

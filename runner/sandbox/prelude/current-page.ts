@@ -13,8 +13,8 @@ import type { ScriptGlobals } from '../script-globals.js';
 import { boot, sandboxGlobals } from './boot.js';
 import type { PageState } from './pages.js';
 
-type PageName = 'request' | 'response' | 'page' | 'echo' | 'server_socket_event';
-const PAGE_NAMES: readonly PageName[] = ['request', 'response', 'page', 'echo', 'server_socket_event'];
+type PageName = 'request' | 'response' | 'page' | 'echo' | 'server_socket_event' | 'shared';
+const PAGE_NAMES: readonly PageName[] = ['request', 'response', 'page', 'echo', 'server_socket_event', 'shared'];
 
 interface KnownPage {
   page: PageState;
@@ -36,6 +36,11 @@ export function track(page: PageState, globals: ScriptGlobals): void {
 /** The page is closed and its close hooks settled: nothing of it runs any more. */
 export function forget(page: PageState): void {
   known.delete(page.id);
+}
+
+/** Whether the page's code may still run: tracked, and not forgotten yet. */
+export function isTracked(page: PageState): boolean {
+  return known.get(page.id)?.page === page;
 }
 
 /** Called when a partial is loaded: from now on the page is kept across `await`s. */

@@ -19,6 +19,7 @@ import { dispatch } from './mailbox.js';
 import { abortModuleFetches } from './page-fetch.js';
 import { refuseProcessControl } from './process.js';
 import { render } from './render.js';
+import { sharedAnswer } from './shared.js';
 import { installRegistration } from './require.js';
 import { disposeModuleTimers, installModuleTimers } from './timers.js';
 import { installWebGlobals } from './web-globals.js';
@@ -37,5 +38,5 @@ const dispose = () => {
   disposeModuleTimers();
   abortModuleFetches();
 };
-const api: SandboxApi = { render, dispatch, closePages, deliver, dispose };
+const api: SandboxApi = { render, dispatch, closePages, deliver, sharedAnswer, dispose };
 export default api;

@@ -11,6 +11,7 @@ import { makePageApi } from './page-api.js';
 import { fetchFor } from './page-fetch.js';
 import type { Hook, PageState } from './pages.js';
 import { makeRequire } from './require.js';
+import { makeShared } from './shared.js';
 import {
   hostClearInterval,
   hostClearTimeout,
@@ -125,6 +126,7 @@ export function makePageGlobals(page: PageState, request: RequestData): ScriptGl
     response,
     server_socket_event,
     page: makePageApi(page),
+    shared: makeShared(page),
     setTimeout: pageSetTimeout,
     setInterval: pageSetInterval,
     clearTimeout: pageClearTimeout,
