@@ -89,6 +89,14 @@ export interface ProcessOwnership {
 /** `pagewire()`, for a caller that may own the process (the CLI). */
 export function startPagewire(options: PagewireOptions, ownership: ProcessOwnership): Pagewire {
   const resolved = resolveOptions(options);
+  // Started by Pagewire's cluster primary: the other processes are reached through it.
+  const link = clusterLink();
+  if (link && link.node !== resolved.node) {
+    throw new Error(
+      `pagewire(): this process was started by Pagewire's cluster primary as node '${link.node}', and the ` +
+        `primary routes to it by that id; the node option ('${resolved.node}') cannot rename it: leave it unset`,
+    );
+  }
   // Both bundles are read now: a package that was not built fails here, saying how to fix it,
   // rather than on its first page.
   clientScript();
@@ -120,9 +128,7 @@ export function startPagewire(options: PagewireOptions, ownership: ProcessOwners
       : new InProcessRunner(settings, 'later');
   const routes = new RouteTable(resolved.dir, resolved.staticExtensions);
   const registry = new PageRegistry(runner, resolved);
-  // Started by Pagewire's cluster primary: the other processes are reached through it, and the
-  // shared store is the primary's (it outlives any one process). Redis would go here too.
-  const link = clusterLink();
+  // In a cluster, the shared store is the primary's (it outlives any one process). Redis would go here too.
   const store: SharedStore = link
     ? new ClusterStore(link, resolved.dir, resolved.maxSharedBytes)
     : new MemoryStore({ maxBytes: resolved.maxSharedBytes });
