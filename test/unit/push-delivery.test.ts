@@ -74,7 +74,7 @@ describe('PushDelivery', () => {
   it('broadcasts one tail to every page, numbered per page, watchers left out and overflows told', () => {
     const { delivery, page } = setup({ maxBufferedPushes: 1, maxBufferedBytes: 1000, total: 1 << 20 });
     const [first, second, away] = [page('f'), page('g'), page('h')];
-    const watcher = newPageEntry('watch', 'w'.padEnd(22, 'x'), 's', 'a.ts', 60_000, () => {});
+    const watcher = newPageEntry('watcher', 'w'.padEnd(22, 'x'), 's', 'a.ts', 60_000, () => {});
     const sockets = [recorder(), recorder(), recorder()];
     for (const [i, entry] of [first, second, watcher].entries()) {
       entry.state = 'connected';
