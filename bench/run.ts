@@ -322,6 +322,12 @@ for (const [name, ms] of broadcasts) {
     name: `broadcast to ${largest} live pages${name || ' (until the last client has it)'}`,
     value: Math.round(ms),
     unit: 'ms',
+    // The floor on this machine: the same number of frames written by a bare ws server.
+    baseline: {
+      name: `raw ws server, a frame to each of ${largest} sockets, ms`,
+      value: Math.round(scale.broadcastMsWs),
+    },
+    ratio: judgeRatio(ms, scale.broadcastMsWs).ratio,
     target: '<= 200 ms (10,000 pages)',
     verdict: judgeValue(ms, { is: 'at most', limit: 200 }),
   });

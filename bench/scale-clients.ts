@@ -1,7 +1,7 @@
 // Load clients for the scale figures, in their own process (a process may hold at most 20,000
 // open files here). Opens `count` live pages (pagewire: render, socket, join) or raw sockets
-// (ws), reports `ready`; on `broadcast` one of them asks its page to broadcast, and every
-// process reports when its last socket received it.
+// (ws), reports `ready`; on `broadcast` one of them asks its page (or the raw server) to
+// broadcast, and every process reports when its last socket received it.
 import http from 'node:http';
 import { WebSocket } from 'ws';
 

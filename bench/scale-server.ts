@@ -2,6 +2,7 @@
 // `pagewire` serves bench/scripts through `pagewire serve`'s handler, its scripts in worker
 // threads as by default; `pagewire-in-thread` with `workers: 0`; `ws` is a raw ws server, the
 // baseline. It answers `memory` over IPC with its memory after a full GC in every thread.
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -25,8 +26,19 @@ if (kind === 'pagewire' || kind === 'pagewire-in-thread') {
   wire.attach(server);
   close = () => wire.close();
 } else {
+  // The broadcast's baseline: any message makes the server send every socket what a page's
+  // push frame holds (its own id and number), the same loop as Pagewire's without the pages.
   const wss = new WebSocketServer({ server, perMessageDeflate: false });
-  wss.on('connection', () => {});
+  const ids = new WeakMap<object, string>();
+  let seq = 0;
+  wss.on('connection', (ws) => {
+    ids.set(ws, randomBytes(16).toString('base64url'));
+    ws.on('message', (data) => {
+      const tail = `,"n":"news","d":${JSON.parse(String(data)).d}}`;
+      seq++;
+      for (const client of wss.clients) client.send(`{"t":"push","p":"${ids.get(client)}","s":${seq}${tail}`);
+    });
+  });
 }
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 

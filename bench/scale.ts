@@ -21,6 +21,8 @@ export interface ScaleFigures {
   /** ms from the event that broadcasts to the last page receiving it, at the largest count. */
   broadcastMs: number;
   broadcastMsInThread: number;
+  /** The same through the raw ws server: a message to it makes it send every socket a frame. */
+  broadcastMsWs: number;
 }
 
 export async function measureScale(counts: number[]): Promise<ScaleFigures> {
@@ -33,6 +35,7 @@ export async function measureScale(counts: number[]): Promise<ScaleFigures> {
     inThread: inThread.points,
     broadcastMs: pagewire.broadcastMs,
     broadcastMsInThread: inThread.broadcastMs,
+    broadcastMsWs: ws.broadcastMs,
   };
 }
 
@@ -71,16 +74,12 @@ async function measure(
         heapPerPage: (now.heapUsed - start.heapUsed) / total,
       });
     }
-    let broadcastMs = Number.NaN;
-    if (kind !== 'ws') {
-      const arrivals = clients.map((child) => next(child, 'arrived'));
-      const sent = next(clients[0] as ChildProcess, 'sentAt');
-      clients[0]?.send('broadcast');
-      const { sentAt } = (await sent) as { sentAt: number };
-      const last = Math.max(...((await Promise.all(arrivals)) as Array<{ arrived: number }>).map((a) => a.arrived));
-      broadcastMs = last - sentAt;
-    }
-    return { points, broadcastMs };
+    const arrivals = clients.map((child) => next(child, 'arrived'));
+    const sent = next(clients[0] as ChildProcess, 'sentAt');
+    clients[0]?.send('broadcast');
+    const { sentAt } = (await sent) as { sentAt: number };
+    const last = Math.max(...((await Promise.all(arrivals)) as Array<{ arrived: number }>).map((a) => a.arrived));
+    return { points, broadcastMs: last - sentAt };
   } finally {
     for (const child of clients) child.send('exit');
     server.send('exit');

@@ -52,6 +52,13 @@ export class Outbox<T> {
     return kept;
   }
 
+  /** Numbers and keeps a message that does not hold its own number; returns the number. */
+  keep(item: T, size = 0): number {
+    this.#kept.push({ seq: ++this.#last, item, size });
+    this.#grow(size);
+    return this.#last;
+  }
+
   /** The receiver has every message up to `seq`: they are no longer kept. */
   acknowledge(seq: number): void {
     let freed = 0;

@@ -253,9 +253,7 @@ export class PageRegistry {
       }
       case 'broadcast':
         // Pages still rendering get it too: they may have read the state it updates.
-        for (const entry of this.#table.ofScript(message.script)) {
-          if (entry.kind === 'page') this.#deliver(entry, message.name, message.data);
-        }
+        this.#delivery.broadcast(this.#table.ofScript(message.script), message.name, message.data, this.#overflowed);
         return true;
       case 'page-closed':
         this.#pageClosed(message.pageId, message.reason);
@@ -375,9 +373,11 @@ export class PageRegistry {
   }
 
   #deliver(entry: PageEntry, name: string, dataJson: string): void {
-    // The gap can no longer be filled: the page expires, and its browser reloads.
-    if (!this.#delivery.deliver(entry, name, dataJson)) this.#close(entry, 'overflow');
+    if (!this.#delivery.deliver(entry, name, dataJson)) this.#overflowed(entry);
   }
+
+  /** The gap can no longer be filled: the page expires, and its browser reloads. */
+  readonly #overflowed = (entry: PageEntry) => this.#close(entry, 'overflow');
 
   /**
    * The page is gone for good: no index, timer, socket or batch keeps anything of it. Its pushes

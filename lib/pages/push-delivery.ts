@@ -33,8 +33,23 @@ export class PushDelivery {
    * overflows: the gap could no longer be filled, and the page must expire.
    */
   deliver(entry: PageEntry, name: string, dataJson: string): boolean {
+    return this.#deliverTail(entry, pushTail(name, dataJson));
+  }
+
+  /**
+   * A push to every page of `entries` (the error pages' watchers excepted). The tail is made once:
+   * the frames differ only in their head (page id, number, ack). `overflowed` hears of each page
+   * that overflows.
+   */
+  broadcast(entries: Iterable<PageEntry>, name: string, dataJson: string, overflowed: (entry: PageEntry) => void) {
     const tail = pushTail(name, dataJson);
-    const { seq } = entry.pushes.add(() => tail, tail.length);
+    for (const entry of entries) {
+      if (entry.kind === 'page' && !this.#deliverTail(entry, tail)) overflowed(entry);
+    }
+  }
+
+  #deliverTail(entry: PageEntry, tail: PushTail): boolean {
+    const seq = entry.pushes.keep(tail, tail.length);
     if (this.#overflows(entry)) return false;
     entry.socket?.send(pushFrame(entry.id, seq, this.#acks.takeDue(entry), tail));
     return true;

@@ -71,6 +71,31 @@ describe('PushDelivery', () => {
     assert.equal(log.lines.filter((line) => line.includes('maxTotalBufferedBytes')).length, 1);
   });
 
+  it('broadcasts one tail to every page, numbered per page, watchers left out and overflows told', () => {
+    const { delivery, page } = setup({ maxBufferedPushes: 1, maxBufferedBytes: 1000, total: 1 << 20 });
+    const [first, second, away] = [page('f'), page('g'), page('h')];
+    const watcher = newPageEntry('watcher', 'w'.padEnd(22, 'x'), 's', 'a.ts', 60_000, () => {});
+    const sockets = [recorder(), recorder(), recorder()];
+    for (const [i, entry] of [first, second, watcher].entries()) {
+      entry.state = 'connected';
+      entry.socket = sockets[i];
+    }
+    second.events.accept(1);
+    delivery.deliver(second, 'n', '0');
+    away.state = 'disconnected';
+    delivery.deliver(away, 'n', '0');
+    const overflowed: PageEntry[] = [];
+    delivery.broadcast([first, second, watcher, away], 'news', '{"k":1}', (entry) => overflowed.push(entry));
+    assert.deepEqual(sockets[0]?.frames, [{ t: 'push', p: first.id, s: 1, n: 'news', d: { k: 1 } }]);
+    assert.deepEqual(sockets[1]?.frames.at(-1), { t: 'push', p: second.id, s: 2, n: 'news', d: { k: 1 } });
+    assert.deepEqual(sockets[2]?.frames, [], 'an error page watching its file gets no pushes');
+    assert.deepEqual(overflowed, [away], 'a second push since the drop overflows maxBufferedPushes: 1');
+    assert.deepEqual(
+      [...away.pushes.after(0)].map((push) => push.seq),
+      [1, 2],
+    );
+  });
+
   it('replays in order what a browser that has `acked` has not seen', () => {
     const { delivery, page } = setup({ maxBufferedPushes: 100, maxBufferedBytes: 1 << 20, total: 1 << 20 });
     const entry = page('e');

@@ -26,6 +26,10 @@ describe('Outbox', () => {
       [...outbox.after(0)].map((kept) => kept.seq),
       [3, 4, 5],
     );
+    // `keep`: the same numbering and bytes, for an item that does not hold its number.
+    assert.equal(outbox.keep('f', 5), 6);
+    assert.deepEqual([...outbox.after(5)], [{ seq: 6, item: 'f', size: 5 }]);
+    assert.equal(outbox.bytes, 35);
   });
 
   it('reports every change of its bytes, so a shared budget stays exact', () => {
