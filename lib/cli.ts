@@ -163,8 +163,15 @@ export async function main(argv: string[]): Promise<void> {
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
-  // The cluster's primary is gone (killed): nobody routes to this process any more.
-  if (cluster.isWorker) process.once('disconnect', () => stop('the primary process is gone'));
+  // The cluster's primary is gone (killed): nobody routes to this process any more. Node's own
+  // listener would exit at once, close hooks unrun, unless told the disconnect was expected.
+  const worker = cluster.worker;
+  if (worker) {
+    process.prependOnceListener('disconnect', () => {
+      worker.exitedAfterDisconnect = true;
+      stop('the primary process is gone');
+    });
+  }
 }
 
 /** The line that says where the site is served. */

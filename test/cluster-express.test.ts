@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CLUSTER_SCRIPTS, type Rendered, renderOnNewConnection } from './helpers/cluster-server.js';
 import { scriptsFolder, waitFor } from './helpers/fixtures.js';
-import { joinPage, type SocketClient } from './helpers/server.js';
+import { joinPage, SocketClient } from './helpers/server.js';
 
 describe("clusterPrimary() in an Express app's own cluster", () => {
   const folder = scriptsFolder(CLUSTER_SCRIPTS);
@@ -57,5 +57,25 @@ describe("clusterPrimary() in an Express app's own cluster", () => {
     const heard = await (clients[1] as SocketClient).next((f) => f.n === 'room' && f.p === second.pageId);
     assert.equal(heard.d, 'from the first process');
     for (const client of clients) await client.close();
+  });
+
+  it('a process that disconnects (draining) is routed nothing more, and the primary stays up', async () => {
+    const draining = await renderOnNewConnection(url, '/app/where');
+    // Its joined socket keeps it alive while it drains.
+    const client = await joinPage(url, draining.pageId, draining.cookie, 0, draining.node, '/app');
+    const pid = Number(/<p id="pid">(\d+)<\/p>/.exec(draining.body)?.[1]);
+    process.kill(pid, 'SIGUSR2');
+    await waitFor(() => output.includes(`process ${draining.node} disconnected`), 'the process to disconnect');
+    // A new socket of its node reaches the other process, or the primary: gone, never a crash.
+    for (let i = 0; i < 4; i++) {
+      await assert.rejects(
+        SocketClient.connect(url, draining.cookie, { connection: 'Upgrade' }, '/app', draining.node),
+        /upgrade refused: 410/,
+      );
+    }
+    const other = await renderOnNewConnection(url, '/app/where');
+    assert.notEqual(other.node, draining.node);
+    assert.equal(child.exitCode, null, `the primary is up: ${output}`);
+    await client.close();
   });
 });

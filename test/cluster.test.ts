@@ -3,6 +3,7 @@
 // connection reached another), broadcasts and channels reach pages of every process, a forged or
 // foreign node is never joined, and SIGTERM to the primary closes every process's pages.
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import {
   CLUSTER_SCRIPTS,
@@ -99,6 +100,58 @@ describe('pagewire serve --processes 3', () => {
   });
 });
 
+describe('a handed-over socket', () => {
+  it('loses none of the bytes the client sent after its upgrade request', async () => {
+    const folder = scriptsFolder(CLUSTER_SCRIPTS);
+    const cluster = await startCluster(folder.dir, 3);
+    try {
+      const page = await renderOnNewConnection(cluster.url, '/where');
+      const { port } = new URL(cluster.url);
+      const ping = maskedTextFrame(JSON.stringify({ t: 'ping' }));
+      // Raw connections, spread over the processes: most reach another process and are handed
+      // over while the ping is on its way.
+      const answers = await Promise.all(
+        Array.from({ length: 12 }, () => pongAfterUpgrade(Number(port), page.socket, page.cookie, cluster.url, ping)),
+      );
+      assert.deepEqual(answers, Array(12).fill(true));
+    } finally {
+      await cluster.stop();
+      folder.remove();
+    }
+  });
+});
+
+/** A client's WebSocket text frame, masked (as every client frame must be). */
+function maskedTextFrame(text: string): Buffer {
+  const payload = Buffer.from(text);
+  const mask = Buffer.from([1, 2, 3, 4]);
+  const masked = payload.map((byte, i) => byte ^ (mask[i % 4] as number));
+  return Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask, masked]);
+}
+
+/** Sends an upgrade request, then (a turn later, not in the same packet) a ping: resolves whether a pong came. */
+function pongAfterUpgrade(port: number, path: string, cookie: string, origin: string, ping: Buffer): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    let received = '';
+    socket.on('data', (chunk) => {
+      received += chunk.toString('latin1');
+      if (received.includes('"t":"pong"')) {
+        socket.destroy();
+        resolve(true);
+      }
+    });
+    socket.on('close', () => resolve(false));
+    socket.on('error', () => resolve(false));
+    socket.write(
+      `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+        `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nOrigin: ${origin}\r\n` +
+        `Cookie: ${cookie}\r\n\r\n`,
+      () => setImmediate(() => socket.write(ping)),
+    );
+  });
+}
+
 describe('SIGTERM to the primary', () => {
   it("closes every process's pages (their close hooks run), then exits 0", async () => {
     const folder = scriptsFolder(CLUSTER_SCRIPTS);
@@ -180,6 +233,29 @@ describe('shared across processes', () => {
     for (const page of after) {
       assert.notEqual(page.node, node);
       assert.equal(page.body.match(/<li>/g)?.length ?? 0, before, `node ${page.node} reads the whole history`);
+    }
+  });
+});
+
+describe('the primary killed', () => {
+  it('each process closes its pages (their close hooks run) and exits', async () => {
+    const folder = scriptsFolder(CLUSTER_SCRIPTS);
+    const cluster = await startCluster(folder.dir, 2);
+    try {
+      const pages = await onEveryNode(cluster.url, '/where', 2);
+      const clients = await Promise.all(pages.map((p) => joinPage(cluster.url, p.pageId, p.cookie, 0, p.node)));
+      cluster.child.kill('SIGKILL');
+      // The processes still write to the pipe the test reads: their last words arrive.
+      for (const page of pages) {
+        await waitFor(() => cluster.output().includes(`closed page ${page.pageId} on ${page.node}`), 'its close hook');
+      }
+      for (const [i, client] of clients.entries()) {
+        await client.next((f) => f.t === 'closed' && f.p === (pages[i] as Rendered).pageId);
+        await client.close();
+      }
+      assert.match(cluster.output(), /the primary process is gone: closing pages and sockets/);
+    } finally {
+      folder.remove();
     }
   });
 });

@@ -15,6 +15,20 @@ export function requestBytes(req: IncomingMessage, head: Buffer): Buffer {
   return Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1'), head]);
 }
 
+/**
+ * Stops `socket` reading, and returns what it read but nobody took: a socket about to travel as a
+ * handle must not read on (what it read here would be lost with this copy of it), and what it
+ * already read goes with it, after the request.
+ */
+export function stopReading(socket: Socket): Buffer {
+  // Node has no public way to stop a socket's handle reading; pause() only stops `data` events.
+  (socket as unknown as { _handle?: { readStop?: () => number } })._handle?.readStop?.();
+  const chunks: Buffer[] = [];
+  for (let chunk = socket.read() as Buffer | null; chunk !== null; chunk = socket.read() as Buffer | null)
+    chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
 /** `server` takes `socket` as a new connection whose first bytes are `bytes`. */
 export function acceptHandedOver(server: Server, socket: Socket, bytes: Buffer): void {
   server.emit('connection', socket);

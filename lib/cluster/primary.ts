@@ -13,6 +13,8 @@ import { Socket } from 'node:net';
 import { CLUSTER_ENV } from './cluster-env.js';
 import { isClusterMessage, type ToPrimary, type ToProcess } from './cluster-messages.js';
 import { MemoryStore } from '../shared/memory-store.js';
+import { parseSharedOp } from '../shared/shared-op.js';
+import { stopReading } from './handover.js';
 
 export interface ClusterOptions {
   /** Server processes to run: a number, or `'auto'` for one per core. */
@@ -29,6 +31,9 @@ export interface ClusterPrimary {
   /** Stops every process (each closes its pages: close hooks run), then resolves. */
   stop(): Promise<void>;
 }
+
+/** The primary's own check of an op leaves sizes to the process, which knows its options. */
+const ANY_SIZE = { maxSharedKeyBytes: Number.POSITIVE_INFINITY, maxSharedValueBytes: Number.POSITIVE_INFINITY };
 
 /** Whether this process started a cluster already. */
 let started = false;
@@ -61,6 +66,8 @@ export function clusterPrimary(options: ClusterOptions): ClusterPrimary {
   const sessionKey = randomBytes(32).toString('base64');
   const nodeOf = new Map<Worker, string>();
   const listeningNodes = new Map<string, Worker>();
+  /** Nodes that listened once: one that ends before it did counts towards MAX_FAILED_STARTS. */
+  const listened = new Set<string>();
   const asks = new Map<number, { from: Worker; id: number; node: string }>();
   // The `shared` store of each scripts folder: here, so that it outlives every process.
   const stores = new Map<string, MemoryStore>();
@@ -90,7 +97,21 @@ export function clusterPrimary(options: ClusterOptions): ClusterPrimary {
     const worker = cluster.fork(env);
     nodeOf.set(worker, node);
     worker.on('message', (message: unknown, handle: unknown) => {
-      if (isClusterMessage<ToPrimary>(message)) route(worker, message, handle);
+      if (!isClusterMessage<ToPrimary>(message)) return;
+      // A process's message the primary cannot take must not end the primary, and every process with it.
+      try {
+        route(worker, message, handle);
+      } catch (error) {
+        log(`a message of process ${node} (${message.pw}) failed: ${error instanceof Error ? error.message : error}`);
+      }
+    });
+    // An IPC channel that closed under a send: the process is going (its 'exit' follows), not the primary.
+    worker.on('error', (error) => log(`process ${node}: ${error.message}`));
+    // Disconnecting (draining, or going): nothing more is routed to it; its exit replaces it.
+    worker.on('disconnect', () => {
+      if (listeningNodes.get(node) !== worker) return;
+      listeningNodes.delete(node);
+      tellNodes();
     });
   };
 
@@ -98,10 +119,12 @@ export function clusterPrimary(options: ClusterOptions): ClusterPrimary {
     switch (message.pw) {
       case 'hand-over': {
         if (!(handle instanceof Socket)) return;
+        // What this copy of the connection read meanwhile goes on with the request, not lost.
+        const head = Buffer.concat([Buffer.from(message.head, 'base64'), stopReading(handle)]).toString('base64');
         const owner = listeningNodes.get(message.node);
-        // Gone between the process's look and now: as it would have answered.
-        if (!owner) return gone(handle, message.node);
-        owner.send({ pw: 'hand-over', head: message.head } satisfies ToProcess, handle);
+        // Gone (or going) between the process's look and now: as it would have answered.
+        if (!owner?.isConnected()) return gone(handle, message.node);
+        owner.send({ pw: 'hand-over', head } satisfies ToProcess, handle);
         return;
       }
       case 'ask': {
@@ -126,8 +149,11 @@ export function clusterPrimary(options: ClusterOptions): ClusterPrimary {
           store = new MemoryStore({ maxBytes: message.maxBytes });
           stores.set(message.dir, store);
         }
-        // One at a time, in the order they came: atomic across the processes.
-        return send(from, { pw: 'shared-answer', id: message.id, answer: store.apply(message.op) });
+        // Its sizes were checked by the process; its shape is checked again (an app's message
+        // tagged 'pw' must not throw here). One at a time, in order: atomic across the processes.
+        const op = parseSharedOp(message.op, ANY_SIZE);
+        const answer = 'ok' in op ? op : store.apply(op);
+        return send(from, { pw: 'shared-answer', id: message.id, answer });
       }
       default: {
         const unknown: never = message;
@@ -141,6 +167,7 @@ export function clusterPrimary(options: ClusterOptions): ClusterPrimary {
     if (node === undefined) return;
     failedStarts = 0;
     listeningNodes.set(node, worker);
+    listened.add(node);
     tellNodes();
     resolveListening({ address: String(address.address ?? 'localhost'), port: address.port });
   });
@@ -149,7 +176,8 @@ export function clusterPrimary(options: ClusterOptions): ClusterPrimary {
     const node = nodeOf.get(worker);
     if (node === undefined) return;
     nodeOf.delete(worker);
-    const wasListening = listeningNodes.delete(node);
+    if (listeningNodes.get(node) === worker) listeningNodes.delete(node);
+    const wasListening = listened.delete(node);
     // Its pages went with it: whoever waits for its answer is told so.
     for (const [id, asked] of asks) {
       if (asked.node !== node) continue;

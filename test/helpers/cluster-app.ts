@@ -21,6 +21,11 @@ if (cluster.isPrimary) {
   app.use('/app', wire);
   const server = app.listen(0, '127.0.0.1');
   wire.attach(server);
+  // Draining, as an app may: the process stops taking connections, its open sockets go on.
+  process.once('SIGUSR2', () => {
+    cluster.worker?.once('disconnect', () => console.log(`process ${wire.options.node} disconnected`));
+    cluster.worker?.disconnect();
+  });
   process.once('SIGTERM', () => {
     server.close();
     server.closeAllConnections();
