@@ -10,7 +10,7 @@ import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { CLUSTER_ENV } from './cluster-env.js';
 import { type BusMessage, isClusterMessage, type PageAsk, type ToPrimary, type ToProcess } from './cluster-messages.js';
-import { acceptHandedOver, requestBytes } from './handover.js';
+import { acceptHandedOver, requestBytes, stopReading } from './handover.js';
 import { processNodeId } from './node-id.js';
 import type { PageQuery, Peers } from './peers.js';
 
@@ -80,6 +80,7 @@ export class ClusterLink implements Peers {
   handOver(node: string, req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
     // Only a plain TCP socket can travel (a TLS one's state cannot): terminate TLS before the cluster.
     if (!(socket instanceof Socket) || !this.has(node)) return false;
+    stopReading(socket);
     this.#send({ pw: 'hand-over', node, head: requestBytes(req, head).toString('base64') }, socket);
     return true;
   }

@@ -12,6 +12,7 @@ import { availableParallelism } from 'node:os';
 import { Socket } from 'node:net';
 import { CLUSTER_ENV } from './cluster-env.js';
 import { isClusterMessage, type ToPrimary, type ToProcess } from './cluster-messages.js';
+import { stopReading } from './handover.js';
 
 export interface ClusterOptions {
   /** Server processes to run: a number, or `'auto'` for one per core. */
@@ -92,6 +93,7 @@ export function clusterPrimary(options: ClusterOptions): ClusterPrimary {
         const owner = listeningNodes.get(message.node);
         // Gone between the process's look and now: as it would have answered.
         if (!owner) return gone(handle, message.node);
+        stopReading(handle);
         owner.send({ pw: 'hand-over', head: message.head } satisfies ToProcess, handle);
         return;
       }
