@@ -10,6 +10,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { clusterFigures } from './cluster.js';
 import { formatTable, judgeRatio, judgeValue, type Figure } from './figures.js';
 import { measureFirstRender } from './first-render.js';
 import { measurePackageImport } from './package-import.js';
@@ -192,6 +193,10 @@ for (const [name, r] of Object.entries(render)) {
 }
 
 lap('render throughput');
+
+// --- The cluster (pagewire serve --processes N): render, a chat post over 2 processes, a killed process ---
+figures.push(...(await clusterFigures(mode, size.load)));
+lap('the cluster');
 
 // --- Event round trip --------------------------------------------------------------------
 const trips = await measureRoundTrips(size.trips);
