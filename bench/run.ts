@@ -10,11 +10,13 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { clusterFigures } from './cluster.js';
 import { formatTable, judgeRatio, judgeValue, type Figure } from './figures.js';
 import { measureFirstRender } from './first-render.js';
 import { measurePackageImport } from './package-import.js';
 import { measureFsJail } from './fs-jail.js';
 import { loopLatencyFigure } from './loop-latency.js';
+import { type Load, load as runLoad } from './load.js';
 import { findPhp, startPhp } from './php.js';
 import { measureEditMemory, measureHotReload } from './hot-reload.js';
 import { measurePagewireTrips, measureRoundTrips } from './roundtrip.js';
@@ -96,56 +98,8 @@ const { ports, page } = await new Promise<{ ports: Record<string, number>; page:
 });
 lap('render servers started');
 
-interface Load {
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-  /** Cores the load generator kept busy, on average over its life: what it took from the server. */
-  loadCores: number;
-  /** When the load ran (autocannon's own start and finish), ms since the epoch. */
-  start: number;
-  finish: number;
-  /** Cores the server kept busy, on average (every thread), when it is ours to ask. */
-  serverCores?: number;
-}
-const load = (base: string): Promise<Load> =>
-  new Promise((resolve, reject) => {
-    const amount =
-      'requests' in size.load
-        ? ['-c', '8', '-a', String(size.load.requests)]
-        : ['-c', '32', '-d', String(size.load.seconds)];
-    const autocannon = path.join(root, 'node_modules/autocannon/autocannon.js');
-    const args = ['--import', path.join(root, 'bench/report-cpu.mjs'), autocannon, ...amount, '-j', `${base}/live`];
-    const started = performance.now();
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk) => (out += chunk));
-    child.stderr.on('data', (chunk) => (err += chunk));
-    child.once('exit', (code) => {
-      if (code !== 0) return reject(new Error(`autocannon exited ${code}: ${err}`));
-      const r = JSON.parse(out) as {
-        requests: { average: number };
-        latency: { p50: number; p99: number };
-        errors: number;
-        non2xx: number;
-        start: string;
-        finish: string;
-      };
-      const cpuMs = Number(/cpu-ms (\d+)/.exec(err)?.[1] ?? Number.NaN);
-      const loadCores = cpuMs / (performance.now() - started);
-      resolve({
-        rps: r.requests.average,
-        p50: r.latency.p50,
-        p99: r.latency.p99,
-        errors: r.errors + r.non2xx,
-        loadCores,
-        start: Date.parse(r.start),
-        finish: Date.parse(r.finish),
-      });
-    });
-  });
+/** The same autocannon load for every server of the comparison (bench/load.ts). */
+const load = (base: string): Promise<Load> => runLoad(base, size.load);
 
 const render: Record<string, Load> = {};
 for (const [name, port] of Object.entries(ports)) {
@@ -239,6 +193,10 @@ for (const [name, r] of Object.entries(render)) {
 }
 
 lap('render throughput');
+
+// --- The cluster (pagewire serve --processes N): render, a chat post over 2 processes, a killed process ---
+figures.push(...(await clusterFigures(mode, size.load)));
+lap('the cluster');
 
 // --- Event round trip --------------------------------------------------------------------
 const trips = await measureRoundTrips(size.trips);

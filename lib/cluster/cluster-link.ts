@@ -180,6 +180,8 @@ export class ClusterLink implements Peers {
     if (!(handle instanceof Socket)) return;
     const server = this.#servers[0];
     if (!server) {
+      handle.on('error', () => {});
+      handle.once('finish', () => handle.destroy());
       handle.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }

@@ -17,8 +17,11 @@ export function requestBytes(req: IncomingMessage, head: Buffer): Buffer {
 
 /**
  * Stops `socket` reading, and returns what it read but nobody took: a socket about to travel as a
- * handle must not read on (what it read here would be lost with this copy of it), and what it
- * already read goes with it, after the request.
+ * handle must not read on (Node leaves a sent handle reading until the send completes, and a
+ * received one starts reading at once; what it reads here is lost with this copy of it), and what
+ * it already read goes with it, after the request. Meanwhile the owner may have answered the
+ * upgrade: the browser's first frame, its join, was lost so, and its page never joined (about 1
+ * in 100 handed-over sockets, test/cluster-handover.test.ts).
  */
 export function stopReading(socket: Socket): Buffer {
   // Node has no public way to stop a socket's handle reading; pause() only stops `data` events.

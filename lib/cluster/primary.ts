@@ -119,11 +119,11 @@ export function clusterPrimary(options: ClusterOptions): ClusterPrimary {
     switch (message.pw) {
       case 'hand-over': {
         if (!(handle instanceof Socket)) return;
-        // What this copy of the connection read meanwhile goes on with the request, not lost.
-        const head = Buffer.concat([Buffer.from(message.head, 'base64'), stopReading(handle)]).toString('base64');
         const owner = listeningNodes.get(message.node);
         // Gone (or going) between the process's look and now: as it would have answered.
         if (!owner?.isConnected()) return gone(handle, message.node);
+        // What this copy of the connection read meanwhile goes on with the request, not lost.
+        const head = Buffer.concat([Buffer.from(message.head, 'base64'), stopReading(handle)]).toString('base64');
         owner.send({ pw: 'hand-over', head } satisfies ToProcess, handle);
         return;
       }
@@ -232,6 +232,9 @@ function send(worker: Worker, message: ToProcess): void {
 /** A page socket of a node no process has (any more): its pages are gone, as its process would say. */
 function gone(socket: Socket, node: string): void {
   const text = `node ${node} is no process of this site (any more): its pages are gone`;
+  // A client gone meanwhile (a reset) is no error of the primary's; the answer written, it ends.
+  socket.on('error', () => {});
+  socket.once('finish', () => socket.destroy());
   socket.end(
     `HTTP/1.1 410 Gone\r\nConnection: close\r\nContent-Type: text/plain\r\n` +
       `Content-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`,
