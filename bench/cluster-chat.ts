@@ -13,8 +13,6 @@ export interface ChatBroadcast {
   ms: number[];
   /** Pages each node (process) held. */
   nodes: Record<string, number>;
-  /** Whether the server has `shared` (without it, each post is broadcast only). */
-  shared: boolean;
 }
 
 /** `pages` chat pages on `--processes processes`, opened by `clients` processes; `posts` posts timed. */
@@ -39,7 +37,7 @@ export async function measureChatBroadcast(
       children.push(child);
       ready.push(next(child, 'ready'));
     }
-    const reports = (await Promise.all(ready)) as Array<{ nodes: Record<string, number>; shared: boolean }>;
+    const reports = (await Promise.all(ready)) as Array<{ nodes: Record<string, number> }>;
     const nodes: Record<string, number> = {};
     for (const report of reports)
       for (const [node, count] of Object.entries(report.nodes)) nodes[node] = (nodes[node] ?? 0) + count;
@@ -52,7 +50,7 @@ export async function measureChatBroadcast(
       const last = Math.max(...((await Promise.all(arrivals)) as Array<{ arrived: number }>).map((a) => a.arrived));
       ms.push(last - sentAt);
     }
-    return { ms, nodes, shared: reports.every((r) => r.shared) };
+    return { ms, nodes };
   } finally {
     for (const child of children) if (child.connected) child.send({ exit: true });
     await Promise.all(

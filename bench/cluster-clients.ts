@@ -13,7 +13,6 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
 const pages: Array<{ ws: WebSocket; pageId: string; node: string }> = [];
 /** Pages that received each post, by its id. */
 const received = new Map<number, number>();
-let hasShared = false;
 let events = 0;
 /** ms a page's join may take, even on a loaded machine. */
 const JOIN_TIMEOUT = 15_000;
@@ -30,7 +29,6 @@ function render(): Promise<{ pageId: string; cookie: string; socket: string; nod
           const cookie = String(res.headers['set-cookie'] ?? '').split(';')[0] as string;
           const socket = /data-pagewire-socket="([^"]+)"/.exec(body)?.[1];
           const node = /<p id="node">([^<]*)<\/p>/.exec(body)?.[1];
-          hasShared = /<p id="shared">true<\/p>/.test(body);
           if (!pageId || !socket || node === undefined) reject(new Error(`no chat page: ${res.statusCode} ${body}`));
           else resolve({ pageId, cookie, socket, node });
         });
@@ -70,7 +68,7 @@ async function open(): Promise<void> {
 for (let i = 0; i < count; i += 25) await Promise.all(Array.from({ length: Math.min(25, count - i) }, open));
 const nodes: Record<string, number> = {};
 for (const { node } of pages) nodes[node] = (nodes[node] ?? 0) + 1;
-process.send?.({ ready: pages.length, nodes, shared: hasShared });
+process.send?.({ ready: pages.length, nodes });
 
 process.on('message', (message: { post?: number; exit?: true }) => {
   if (message.post !== undefined && leader) {

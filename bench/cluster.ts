@@ -91,9 +91,7 @@ function chatFigure(
   pages: number,
   posts: number,
 ): Figure {
-  // Without the `shared` global (not on this branch yet), a post is broadcast only: the name says so.
-  const what =
-    two && !two.shared ? 'broadcast (no shared.push: this server has no `shared`)' : 'shared.push + broadcast';
+  const what = 'shared.push + broadcast';
   const value = median(two?.ms ?? []);
   const split = two ? Object.values(two.nodes).join(' + ') : 'n/a';
   const slowest = Math.round(Math.max(...(two?.ms ?? [Number.NaN])));
