@@ -3,7 +3,8 @@
  * and a bound on the bytes it holds. Keys with a TTL expire when they are next touched, and by a
  * periodic sweep (unref'd: it never holds the process open) that frees what nobody reads again.
  */
-import { callName, failure, type SharedAnswer, type SharedOp, type SharedStore, utf8Bytes } from './shared-op.js';
+import { utf8Bytes } from '../../runner/sandbox/utf8-bytes.js';
+import { callName, failure, type SharedAnswer, type SharedOp, type SharedStore } from './shared-op.js';
 
 /** Counted for every key beside its bytes: the Map's entry and the record (a rough V8 figure). */
 export const KEY_OVERHEAD_BYTES = 64;

@@ -7,6 +7,8 @@
  * in MULTI, LRANGE), so that a store on Redis answers exactly as `MemoryStore` does.
  */
 
+import { utf8Bytes } from '../../runner/sandbox/utf8-bytes.js';
+
 export type SharedOp =
   | { op: 'get'; key: string }
   /** `value`: JSON text. Without `ttl`, a TTL the key had is cleared (as Redis SET). */
@@ -177,16 +179,3 @@ function isJsonText(text: string): boolean {
     return false;
   }
 }
-
-/** UTF-8 bytes of `text`: its length when ASCII (a regular expression scans it natively). */
-export function utf8Bytes(text: string): number {
-  if (!NON_ASCII.test(text)) return text.length;
-  let bytes = 0;
-  for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i);
-    // A surrogate pair is 4 bytes for 2 units: 2 each; a lone one is written as U+FFFD, 3 bytes.
-    bytes += unit < 0x80 ? 1 : unit < 0x800 ? 2 : unit >= 0xd800 && unit < 0xe000 ? 2 : 3;
-  }
-  return bytes;
-}
-const NON_ASCII = /[\u0080-\uffff]/;

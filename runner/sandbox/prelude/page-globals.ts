@@ -12,6 +12,7 @@ import { fetchFor } from './page-fetch.js';
 import type { Hook, PageState } from './pages.js';
 import { makeRequire } from './require.js';
 import { makeShared } from './shared.js';
+import { utf8Bytes } from '../utf8-bytes.js';
 import {
   hostClearInterval,
   hostClearTimeout,
@@ -37,7 +38,7 @@ export function makePageGlobals(page: PageState, request: RequestData): ScriptGl
     if (page.overflow) throw page.overflow;
     for (const part of parts) {
       const text = part instanceof HtmlString ? part.value : part === null || part === undefined ? '' : String(part);
-      page.outBytes += utf8Length(text);
+      page.outBytes += utf8Bytes(text);
       if (page.outBytes > boot.maxResponseBytes) overflowed(page);
       page.out.push(text);
     }
@@ -141,19 +142,6 @@ export function makePageGlobals(page: PageState, request: RequestData): ScriptGl
     __pagewireHook: setHook,
   };
 }
-
-/** UTF-8 bytes of `text`: its length when ASCII (a regular expression scans it natively). */
-function utf8Length(text: string): number {
-  if (!NON_ASCII.test(text)) return text.length;
-  let bytes = 0;
-  for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i);
-    // A surrogate pair is 4 bytes for 2 units: 2 each; a lone one is written as U+FFFD, 3 bytes.
-    bytes += unit < 0x80 ? 1 : unit < 0x800 ? 2 : unit >= 0xd800 && unit < 0xe000 ? 2 : 3;
-  }
-  return bytes;
-}
-const NON_ASCII = /[\u0080-\uffff]/;
 
 /**
  * The body passed `maxResponseBytes`: what it held is let go at once, and the render fails with
