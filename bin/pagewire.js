@@ -9,6 +9,8 @@ if (!existsSync(entry)) {
 }
 const { main } = await import(entry.href);
 main(process.argv.slice(2)).catch((error) => {
-  console.error(`pagewire: ${error instanceof Error ? error.message : String(error)}`);
+  const message = error instanceof Error ? error.message : String(error);
+  // Most messages name the command already (`pagewire serve: ...`).
+  console.error(message.startsWith('pagewire') ? message : `pagewire: ${message}`);
   process.exit(1);
 });

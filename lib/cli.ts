@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { clusterPrimary, processCount } from './cluster/primary.js';
+import { clusterPrimary, MAX_PROCESSES, processCount } from './cluster/primary.js';
 import { initScripts } from './init.js';
 import { DEFAULT_OPTIONS, resolveOptions } from './options.js';
 import { startPagewire } from './pagewire.js';
@@ -92,9 +92,9 @@ export async function main(argv: string[]): Promise<void> {
     throw new Error(`pagewire serve: --port must be a port number, got '${values.port ?? process.env.PORT}'`);
 
   const processes = values.processes === 'auto' ? 'auto' : Number(values.processes ?? 1);
-  if (processes !== 'auto' && !(Number.isInteger(processes) && processes >= 1)) {
+  if (processes !== 'auto' && !(Number.isInteger(processes) && processes >= 1 && processes <= MAX_PROCESSES)) {
     const got = `got '${values.processes}'`;
-    throw new Error(`pagewire serve: --processes must be a whole number of at least 1, or auto, ${got}`);
+    throw new Error(`pagewire serve: --processes must be a whole number from 1 to ${MAX_PROCESSES}, or auto, ${got}`);
   }
   const workers = values.workers === undefined ? {} : { workers: Number(values.workers) };
   if (workers.workers !== undefined && !(Number.isInteger(workers.workers) && workers.workers >= 0)) {
@@ -137,7 +137,11 @@ export async function main(argv: string[]): Promise<void> {
   const server = createServer(wire.handler);
   wire.attach(server);
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EADDRINUSE') return reject(error);
+      const where = `port ${port}${host === undefined ? '' : ` of ${host}`}`;
+      reject(new Error(`pagewire serve: ${where} is in use: stop what listens there, or choose another with --port`));
+    });
     server.listen(port, host, resolve);
   });
   const address = server.address();

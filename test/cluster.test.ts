@@ -3,7 +3,11 @@
 // connection reached another), broadcasts and channels reach pages of every process, a forged or
 // foreign node is never joined, and SIGTERM to the primary closes every process's pages.
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { type AddressInfo, connect, createServer } from 'node:net';
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
   CLUSTER_SCRIPTS,
@@ -173,13 +177,38 @@ describe('SIGTERM to the primary', () => {
     }
   });
 
-  it('refuses --processes that is not a whole number of at least 1, or auto', async () => {
-    for (const bad of ['0', '1.5', 'many']) {
+  it('refuses --processes that is not a whole number from 1 to 8 per core, or auto', async () => {
+    const tooMany = String(8 * availableParallelism() + 1);
+    for (const bad of ['0', '1.5', 'many', tooMany]) {
       await assert.rejects(
         startCluster('.', bad as 'auto'),
-        /--processes must be a whole number of at least 1, or auto/,
+        new RegExp(
+          `^[^]*: pagewire serve: --processes must be a whole number from 1 to ${8 * availableParallelism()}, or auto`,
+        ),
       );
     }
+  });
+
+  it('says which port is in use, and how to choose another', async () => {
+    const taken = createServer().listen(0, '127.0.0.1');
+    await once(taken, 'listening');
+    const { port } = taken.address() as AddressInfo;
+    const child = spawn(
+      process.execPath,
+      ['bin/pagewire.js', 'serve', '.', '--port', String(port), '--host', '127.0.0.1'],
+      {
+        cwd: path.join(import.meta.dirname, '..'),
+      },
+    );
+    let output = '';
+    child.stderr.on('data', (chunk) => (output += chunk));
+    const [code] = (await once(child, 'exit')) as [number];
+    taken.close();
+    assert.equal(code, 1);
+    assert.equal(
+      output.trim(),
+      `pagewire serve: port ${port} of 127.0.0.1 is in use: stop what listens there, or choose another with --port`,
+    );
   });
 });
 

@@ -41,6 +41,12 @@ let started = false;
 /** A process that exits before it ever listened, this many times in a row: the cluster gives up. */
 const MAX_FAILED_STARTS = 3;
 
+/**
+ * Processes a cluster may have: each holds its own heap and worker threads, so past a few per
+ * core they only take memory and time to start (a typo of 1000 would fork for minutes).
+ */
+export const MAX_PROCESSES = 8 * availableParallelism();
+
 /** The number `processes` means: `'auto'` is one per core. */
 export function processCount(processes: number | 'auto'): number {
   return processes === 'auto' ? availableParallelism() : processes;
@@ -57,8 +63,10 @@ export function clusterPrimary(options: ClusterOptions): ClusterPrimary {
   if (started) throw new Error('clusterPrimary(): already called in this process; it runs one cluster');
   started = true;
   const count = processCount(options.processes);
-  if (!Number.isInteger(count) || count < 1)
-    throw new TypeError(`clusterPrimary(): processes must be a whole number of at least 1, or 'auto'; got ${count}`);
+  if (!Number.isInteger(count) || count < 1 || count > MAX_PROCESSES) {
+    const range = `a whole number from 1 to ${MAX_PROCESSES} (8 per core)`;
+    throw new TypeError(`clusterPrimary(): processes must be ${range}, or 'auto'; got ${count}`);
+  }
   const log = options.log ?? ((line: string) => console.log(`[pagewire] ${line}`));
   // Node ids: one prefix per primary (a restarted cluster's ids are new), a number per process.
   const prefix = randomBytes(3).toString('hex');
