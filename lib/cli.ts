@@ -147,8 +147,11 @@ export async function main(argv: string[]): Promise<void> {
   const address = server.address();
   const shown = typeof address === 'object' && address ? address.port : port;
   // In a cluster, the primary says where the site is; each process, that it serves it.
-  if (cluster.isWorker) console.log(`process ${wire.options.node} (pid ${process.pid}) is serving`);
-  else console.log(serving(wire.options.dir, host, shown, values.dev));
+  if (cluster.isWorker) {
+    // In `ps`, which process is which: the primary's and its processes' command lines are the same.
+    process.title = `pagewire ${wire.options.node}`;
+    console.log(`process ${wire.options.node} (pid ${process.pid}) is serving`);
+  } else console.log(serving(wire.options.dir, host, shown, values.dev));
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -190,6 +193,7 @@ function serving(dir: string, host: string | undefined, port: number, dev: boole
 
 /** `--processes N`: this process is the cluster's primary; the others serve. */
 async function servePrimary(count: number, site: { dir: string; host: string | undefined; dev: boolean }) {
+  process.title = 'pagewire primary';
   const primary = clusterPrimary({ processes: count });
   const { port } = await primary.listening;
   console.log(serving(site.dir, site.host, port, site.dev, ` with ${count} processes`));

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { type AddressInfo, connect, createServer } from 'node:net';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
@@ -40,6 +41,12 @@ describe('pagewire serve --processes 3', () => {
     const pids = pages.map((p) => Number(/<p id="pid">(\d+)<\/p>/.exec(p.body)?.[1]));
     assert.equal(new Set(pids).size, 3, 'three processes');
     assert.ok(!pids.includes(cluster.child.pid ?? 0), 'none of them the primary');
+    // In `ps`, each says what it is (Linux: the title replaces the command line).
+    for (const [i, page] of pages.entries()) {
+      const title = readFileSync(`/proc/${pids[i]}/cmdline`, 'utf8').replace(/\0+$/, '');
+      assert.equal(title, `pagewire ${page.node}`);
+    }
+    assert.equal(readFileSync(`/proc/${cluster.child.pid}/cmdline`, 'utf8').replace(/\0+$/, ''), 'pagewire primary');
     for (const [i, page] of pages.entries()) {
       const client = clients[i] as SocketClient;
       for (const expected of [1, 2]) {
