@@ -5,6 +5,7 @@
 // its last page received post `id`.
 import http from 'node:http';
 import { WebSocket } from 'ws';
+import { type LivePage, renderLivePage } from './live-page.js';
 
 const [base, countText, leaderText] = process.argv.slice(2) as [string, string, string];
 const count = Number(countText);
@@ -17,24 +18,11 @@ let events = 0;
 /** ms a page's join may take, even on a loaded machine. */
 const JOIN_TIMEOUT = 15_000;
 
-function render(): Promise<{ pageId: string; cookie: string; socket: string; node: string }> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(`${base}/chat`, { agent }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk) => (body += chunk));
-        res.on('end', () => {
-          const pageId = /data-pagewire-page="([^"]+)"/.exec(body)?.[1];
-          const cookie = String(res.headers['set-cookie'] ?? '').split(';')[0] as string;
-          const socket = /data-pagewire-socket="([^"]+)"/.exec(body)?.[1];
-          const node = /<p id="node">([^<]*)<\/p>/.exec(body)?.[1];
-          if (!pageId || !socket || node === undefined) reject(new Error(`no chat page: ${res.statusCode} ${body}`));
-          else resolve({ pageId, cookie, socket, node });
-        });
-      })
-      .on('error', reject);
-  });
+async function render(): Promise<LivePage & { node: string }> {
+  const page = await renderLivePage(`${base}/chat`, agent);
+  const node = /<p id="node">([^<]*)<\/p>/.exec(page.body)?.[1];
+  if (node === undefined) throw new Error(`no chat page: ${page.body.slice(0, 200)}`);
+  return { ...page, node };
 }
 
 async function open(): Promise<void> {

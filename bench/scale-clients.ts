@@ -4,6 +4,7 @@
 // broadcast, and every process reports when its last socket received it.
 import http from 'node:http';
 import { WebSocket } from 'ws';
+import { renderLivePage } from './live-page.js';
 
 const [kind, base, countText, leaderText] = process.argv.slice(2) as [string, string, string, string];
 const count = Number(countText);
@@ -13,28 +14,10 @@ const sockets: Array<{ ws: WebSocket; pageId: string }> = [];
 let received = 0;
 let lastArrival = 0;
 
-function render(): Promise<{ pageId: string; cookie: string; socket: string }> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(`${base}/idle`, { agent }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk) => (body += chunk));
-        res.on('end', () => {
-          const pageId = /data-pagewire-page="([^"]+)"/.exec(body)?.[1];
-          const cookie = String(res.headers['set-cookie'] ?? '').split(';')[0] as string;
-          // The socket path names the page's node (its process): read from the page, as the client does.
-          const socket = /data-pagewire-socket="([^"]+)"/.exec(body)?.[1];
-          if (!pageId || !socket) reject(new Error(`no live page: ${res.statusCode} ${body.slice(0, 200)}`));
-          else resolve({ pageId, cookie, socket });
-        });
-      })
-      .on('error', reject);
-  });
-}
+const render = () => renderLivePage(`${base}/idle`, agent);
 
 async function open(): Promise<void> {
-  const page = kind === 'pagewire' ? await render() : { pageId: '', cookie: '', socket: '' };
+  const page = kind === 'pagewire' ? await render() : { pageId: '', cookie: '', socket: '', body: '' };
   const url = base.replace('http', 'ws') + page.socket;
   const ws = new WebSocket(url, { headers: { cookie: page.cookie, origin: base }, perMessageDeflate: false });
   await new Promise<void>((resolve, reject) => {
