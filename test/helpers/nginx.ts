@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -20,11 +20,27 @@ export interface Nginx {
  * with the WebSocket upgrade headers, and nothing else: any other path is nginx's own 404.
  * Resolves once it answers.
  */
-export async function startNginx(locations: string[], upstream: string): Promise<Nginx> {
+export function startNginx(locations: string[], upstream: string): Promise<Nginx> {
+  return startNginxWith(
+    (port) => `map $http_upgrade $connection_upgrade { default upgrade; '' close; }
+server {
+  listen 127.0.0.1:${port};
+${locations.map((location) => proxied(location, upstream)).join('')}}
+`,
+  );
+}
+
+/**
+ * A real nginx as above, serving an http-level config (upstreams, maps, server blocks: what
+ * goes in /etc/nginx/conf.d/) made for its port by `httpConfig`, such as the one `pagewire
+ * proxy-config nginx --listen 127.0.0.1:<port>` prints, wrapped in a minimal main config.
+ */
+export async function startNginxWith(httpConfig: (port: number) => string): Promise<Nginx> {
   // A port is free when asked, and may be taken before nginx binds it: try another then.
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startOnce(locations, upstream, await freePort());
+      const port = await freePort();
+      return await startOnce(httpConfig(port), port);
     } catch (error) {
       if (!(error instanceof PortTaken) || attempt === 5) throw error;
     }
@@ -33,7 +49,18 @@ export async function startNginx(locations: string[], upstream: string): Promise
 
 class PortTaken extends Error {}
 
-async function startOnce(locations: string[], upstream: string, port: number): Promise<Nginx> {
+/** `nginx -t` of an http-level config in the minimal main config: its exit code and what it said. */
+export function checkNginxConfig(httpConfig: string): { status: number | null; output: string } {
+  const { dir, config, temp } = writeConfig(httpConfig);
+  try {
+    const result = spawnSync(NGINX, ['-t', '-p', dir, '-c', config, '-e', temp('error.log')], { encoding: 'utf8' });
+    return { status: result.status, output: `${result.stdout}${result.stderr}` };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function writeConfig(httpConfig: string) {
   const dir = mkdtempSync(path.join(tmpdir(), 'pagewire-nginx-'));
   const config = path.join(dir, 'nginx.conf');
   const temp = (name: string) => path.join(dir, name);
@@ -53,13 +80,15 @@ http {
   fastcgi_temp_path ${temp('fastcgi')};
   uwsgi_temp_path ${temp('uwsgi')};
   scgi_temp_path ${temp('scgi')};
-  map $http_upgrade $connection_upgrade { default upgrade; '' close; }
-  server {
-    listen 127.0.0.1:${port};
-${locations.map((location) => proxied(location, upstream)).join('')}  }
+${httpConfig}
 }
 `,
   );
+  return { dir, config, temp };
+}
+
+async function startOnce(httpConfig: string, port: number): Promise<Nginx> {
+  const { dir, config, temp } = writeConfig(httpConfig);
   const child = spawn(NGINX, ['-p', dir, '-c', config, '-e', temp('error.log')], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
