@@ -33,9 +33,12 @@ ${locations.map((location) => proxied(location, upstream)).join('')}}
 /**
  * A real nginx as above, serving an http-level config (upstreams, maps, server blocks: what
  * goes in /etc/nginx/conf.d/) made for its port by `httpConfig`, such as the one `pagewire
- * proxy-config nginx --listen 127.0.0.1:<port>` prints, wrapped in a minimal main config.
+ * proxy-config nginx --listen 127.0.0.1:<port>` prints, wrapped in a minimal main config. With
+ * `port`, on that one (where an nginx stopped listened), not a free one.
  */
-export async function startNginxWith(httpConfig: (port: number) => string): Promise<Nginx> {
+export async function startNginxWith(httpConfig: (port: number) => string, port?: number): Promise<Nginx> {
+  // The port of an nginx stopped, to start another on (its pages' sockets come back there).
+  if (port !== undefined) return startOnce(httpConfig(port), port);
   // A port is free when asked, and may be taken before nginx binds it: try another then.
   for (let attempt = 1; ; attempt++) {
     try {
