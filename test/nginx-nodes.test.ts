@@ -101,7 +101,7 @@ describe('three nodes behind the nginx config pagewire proxy-config prints', { t
     );
   });
 
-  it("a SIGKILLed node: its pages expire through nginx (410) and reload; the others keep theirs", async () => {
+  it('a SIGKILLed node: its pages expire through nginx (410) and reload; the others keep theirs', async () => {
     const [victim, ...survivors] = nodes as [ProxiedNode, ...ProxiedNode[]];
     // The dead node's page, with the real client: it must learn from nginx that its page is gone.
     const [page] = await renders(nginx.url, 3).then((all) => all.filter((p) => p.node === victim.id));

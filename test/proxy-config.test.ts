@@ -3,6 +3,7 @@
 // test/nginx-nodes.test.ts; `pagewire serve --node`'s own checks are here too.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { startCluster } from './helpers/cluster-server.js';
@@ -51,6 +52,17 @@ describe('pagewire proxy-config nginx', () => {
     // node3.internal resolves nowhere here: nginx -t is given the addresses it can resolve.
     const checked = checkNginxConfig(made.replaceAll('node3.internal', '127.0.0.3'));
     assert.equal(checked.status, 0, checked.output);
+  });
+
+  it("is shown in the README's 'Running on several machines' as it prints it: the two never drift", () => {
+    const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Running on several machines'));
+    const sample = /```nginx\n([\s\S]*?)```/.exec(section)?.[1];
+    const printed = proxyConfig(
+      'nginx',
+      ...['--node', 'n1=10.0.0.1:3000', '--node', 'n2=10.0.0.2:3000', '--server-name', 'example.com'],
+    );
+    assert.equal(sample, printed.stdout);
   });
 
   it('routes each node by id, spreads the rest, and answers 410 for the ids it does not name', () => {
