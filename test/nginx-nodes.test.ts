@@ -99,6 +99,17 @@ describe('three nodes behind the nginx config pagewire proxy-config prints', { t
       SocketClient.connect(nginx.url, page.cookie, { origin: https }, '', 'n2'),
       /upgrade refused: 403/,
     );
+    // Nor close its pages with the beacon; the page's own origin may.
+    const beacon = (origin: string) =>
+      fetch(`${nginx.url}/__pagewire/n2/pages?leave=${page.pageId}`, {
+        method: 'POST',
+        headers: { origin, cookie: page.cookie },
+      });
+    assert.equal((await beacon(https)).status, 403);
+    const live = await fetch(`${nginx.url}/__pagewire/n2/pages?ids=${page.pageId}`, {
+      headers: { cookie: page.cookie },
+    });
+    assert.deepEqual(await live.json(), { live: [page.pageId] }, 'the page still lives');
   });
 
   it('a SIGKILLed node: its pages expire through nginx (410) and reload; the others keep theirs', async () => {
