@@ -10,7 +10,7 @@ import { CLUSTER_SCRIPTS, type Rendered, renderOnNewConnection } from './helpers
 import { scriptsFolder, waitFor } from './helpers/fixtures.js';
 import type { Nginx } from './helpers/nginx.js';
 import { nodeServerSocket } from './helpers/node-client.js';
-import { nginxInFront, type ProxiedNode, startNode, stopNode } from './helpers/proxied-nodes.js';
+import { nginxInFront, type ProxiedNode, reloadFor, startNode, stopNode } from './helpers/proxied-nodes.js';
 import { joinPage, SocketClient } from './helpers/server.js';
 
 /** `count` renders of /where through nginx, each on a new connection. */
@@ -144,18 +144,21 @@ describe('three nodes behind the nginx config pagewire proxy-config prints', { t
     }
   });
 
-  it('a node added (the config regenerated, nginx restarted) takes renders at once', async () => {
+  it('a node added (the config regenerated, nginx -s reload) takes renders at once; open sockets stay', async () => {
     added = await startNode(folder.dir, 'n4');
-    const port = Number(new URL(nginx.url).port);
-    await nginx.stop();
     // The dead node left out, the new one in: as an operator would regenerate it.
-    nginx = await nginxInFront([...nodes.slice(1), added], port);
+    await reloadFor(nginx, [...nodes.slice(1), added]);
     const next = await renders(nginx.url, 3);
     assert.deepEqual(new Set(next.map((p) => p.node)), new Set(['n2', 'n3', 'n4']));
     const page = next.find((p) => p.node === 'n4') as Rendered;
     const client = await joinPage(nginx.url, page.pageId, page.cookie, 0, 'n4');
     clients.set('n4', client);
     assert.deepEqual(await click(client, page, 1), { clicks: 1, node: 'n4', pid: added.server.child.pid });
+    // The pages joined before the reload kept their sockets (nginx's old worker keeps them).
+    for (const node of nodes.slice(1)) {
+      const kept = clients.get(node.id) as SocketClient;
+      assert.equal((await click(kept, pages.get(node.id) as Rendered, 4)).node, node.id);
+    }
     // n1 is no node of this config any more: nginx's own 410.
     const gone = await fetch(`${nginx.url}/__pagewire/n1/pages`);
     assert.equal(await gone.text(), 'no node of this site has that id: its pages are gone\n');

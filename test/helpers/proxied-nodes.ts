@@ -39,9 +39,14 @@ export function generatedConfig(nodes: readonly ProxiedNode[], port: number): st
   return result.stdout;
 }
 
-/** nginx in front of `nodes`, on a free port, or on `port` (where a stopped nginx listened). */
-export function nginxInFront(nodes: readonly ProxiedNode[], port?: number): Promise<Nginx> {
-  return startNginxWith((free) => generatedConfig(nodes, free), port);
+/** nginx in front of `nodes`, on a free port; `reload` it with another set of nodes. */
+export function nginxInFront(nodes: readonly ProxiedNode[]): Promise<Nginx> {
+  return startNginxWith((port) => generatedConfig(nodes, port), { reloadable: true });
+}
+
+/** The config regenerated for `nodes`, and `nginx -s reload`: an operator adding a machine. */
+export function reloadFor(nginx: Nginx, nodes: readonly ProxiedNode[]): Promise<void> {
+  return nginx.reload((port) => generatedConfig(nodes, port));
 }
 
 /** Stops a node that may have been killed already. */
