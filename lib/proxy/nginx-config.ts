@@ -130,8 +130,8 @@ function header(input: NginxConfigInput, base: string): string {
 # ${base}/__pagewire/<node>-<n>/ for the processes of pagewire serve --node <node> --processes N):
 # those go to that node only. A node id not below, or a node that does not answer, is
 # answered 410 Gone: the page's client takes it as expired and reloads onto a live node.
-# Each machine runs: pagewire serve --node <its id> --trust-proxy, with the same
-# PAGEWIRE_SESSION_SECRET everywhere.
+# Each machine runs: pagewire serve --node <its id> --trust-proxy --allowed-host <site name>,
+# with the same PAGEWIRE_SESSION_SECRET everywhere.
 `;
 }
 
