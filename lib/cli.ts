@@ -3,15 +3,18 @@ import { createServer } from 'node:http';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { machineNodeProblem } from './cluster/node-id.js';
 import { clusterPrimary, MAX_PROCESSES, processCount } from './cluster/primary.js';
 import { initScripts } from './init.js';
 import { DEFAULT_OPTIONS, resolveOptions } from './options.js';
 import { startPagewire } from './pagewire.js';
+import { PROXY_CONFIG_HELP, PROXY_CONFIG_SYNOPSIS, proxyConfigMain } from './proxy/proxy-config-cli.js';
 
 const USAGE = `Usage: pagewire serve [dir] [--port N] [--host H] [--dev] [--processes N|auto] [--workers N]
                       [--env NAME]... [--allowed-host NAME]... [--trust-proxy] [--data-dir DIR]
-                      [--read-dir DIR]...
+                      [--read-dir DIR]... [--node ID]
        pagewire init [dir]
+${PROXY_CONFIG_SYNOPSIS}
 
   init          writes a scripts folder to start from (default: scripts): a first page, a
                 partial it imports, and a tsconfig.json for editors; never overwrites a file
@@ -36,6 +39,10 @@ const USAGE = `Usage: pagewire serve [dir] [--port N] [--host H] [--dev] [--proc
                 the one folder scripts write to through fs (default: _data in the scripts folder)
   --read-dir DIR
                 a folder scripts may also read through fs; repeat it for several
+  --node ID     this machine's node id, behind a proxy that routes by it (see proxy-config):
+                its pages' socket paths carry it; with --processes N its processes are
+                ID-1, ID-2, ... (default: random per process)
+${PROXY_CONFIG_HELP}
 
   PAGEWIRE_SESSION_SECRET  the key session cookies are signed with (sessionSecret; by default
                 a random one per server, shared by its --processes): set it when several
@@ -43,6 +50,7 @@ const USAGE = `Usage: pagewire serve [dir] [--port N] [--host H] [--dev] [--proc
 
 /** Runs the CLI with `argv` (without `node` and the script). Resolves when the server listens. */
 export async function main(argv: string[]): Promise<void> {
+  if (argv[0] === 'proxy-config') return proxyConfigMain(argv.slice(1), USAGE);
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -57,6 +65,7 @@ export async function main(argv: string[]): Promise<void> {
       'trust-proxy': { type: 'boolean', default: false },
       'data-dir': { type: 'string' },
       'read-dir': { type: 'string', multiple: true },
+      node: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -71,7 +80,8 @@ export async function main(argv: string[]): Promise<void> {
     values['allowed-host'] !== undefined ||
     values['trust-proxy'] ||
     values['data-dir'] !== undefined ||
-    values['read-dir'] !== undefined;
+    values['read-dir'] !== undefined ||
+    values.node !== undefined;
   if (
     values.help ||
     (command !== 'serve' && command !== 'init') ||
@@ -96,6 +106,8 @@ export async function main(argv: string[]): Promise<void> {
     const got = `got '${values.processes}'`;
     throw new Error(`pagewire serve: --processes must be a whole number from 1 to ${MAX_PROCESSES}, or auto, ${got}`);
   }
+  const nodeProblem = values.node === undefined ? undefined : machineNodeProblem(values.node, processCount(processes));
+  if (nodeProblem !== undefined) throw new Error(`pagewire serve: --node must be ${nodeProblem}`);
   const workers = values.workers === undefined ? {} : { workers: Number(values.workers) };
   if (workers.workers !== undefined && !(Number.isInteger(workers.workers) && workers.workers >= 0)) {
     const got = `got '${values.workers}'`;
@@ -114,6 +126,8 @@ export async function main(argv: string[]): Promise<void> {
   const names = [...(host && isIP(host) === 0 ? [host] : []), ...(values['allowed-host'] ?? [])];
   const hosts = names.length > 0 ? { allowedHosts: names } : {};
   const proxy = values['trust-proxy'] ? { trustProxy: true } : {};
+  // A process the cluster's primary started has its own id (`<node>-<n>`, from the primary).
+  const node = values.node === undefined || cluster.isWorker ? {} : { node: values.node };
   // The CLI owns its process: with --workers 0, a script's stray rejection must not end it.
   const options = {
     dir,
@@ -125,11 +139,13 @@ export async function main(argv: string[]): Promise<void> {
     ...proxy,
     ...dataDir,
     ...readDirs,
+    ...node,
   };
   if (cluster.isPrimary && processCount(processes) > 1) {
     // Its options are checked here once, rather than by each process that would fail to start.
     resolveOptions(options);
-    return servePrimary(processCount(processes), { dir: path.resolve(dir), host, dev: values.dev });
+    const site = { dir: path.resolve(dir), host, dev: values.dev, node: values.node };
+    return servePrimary(processCount(processes), site);
   }
   const wire = startPagewire(options, { ownsProcess: true });
   // The core handler straight on node:http: the standalone server does not pay Express's
@@ -144,15 +160,6 @@ export async function main(argv: string[]): Promise<void> {
     });
     server.listen(port, host, resolve);
   });
-  const address = server.address();
-  const shown = typeof address === 'object' && address ? address.port : port;
-  // In a cluster, the primary says where the site is; each process, that it serves it.
-  if (cluster.isWorker) {
-    // In `ps`, which process is which: the primary's and its processes' command lines are the same.
-    process.title = `pagewire ${wire.options.node}`;
-    console.log(`process ${wire.options.node} (pid ${process.pid}) is serving`);
-  } else console.log(serving(wire.options.dir, host, shown, values.dev));
-
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -179,6 +186,15 @@ export async function main(argv: string[]): Promise<void> {
       stop('the primary process is gone');
     });
   }
+  // Said once it stops cleanly: whoever reads the line may send SIGTERM at once.
+  const address = server.address();
+  const shown = typeof address === 'object' && address ? address.port : port;
+  // In a cluster, the primary says where the site is; each process, that it serves it.
+  if (cluster.isWorker) {
+    // In `ps`, which process is which: the primary's and its processes' command lines are the same.
+    process.title = `pagewire ${wire.options.node}`;
+    console.log(`process ${wire.options.node} (pid ${process.pid}) is serving`);
+  } else console.log(serving(wire.options.dir, host, shown, values.dev));
 }
 
 /** The line that says where the site is served. */
@@ -192,11 +208,12 @@ function serving(dir: string, host: string | undefined, port: number, dev: boole
 }
 
 /** `--processes N`: this process is the cluster's primary; the others serve. */
-async function servePrimary(count: number, site: { dir: string; host: string | undefined; dev: boolean }) {
+async function servePrimary(
+  count: number,
+  site: { dir: string; host: string | undefined; dev: boolean; node: string | undefined },
+) {
   process.title = 'pagewire primary';
-  const primary = clusterPrimary({ processes: count });
-  const { port } = await primary.listening;
-  console.log(serving(site.dir, site.host, port, site.dev, ` with ${count} processes`));
+  const primary = clusterPrimary({ processes: count, ...(site.node === undefined ? {} : { node: site.node }) });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -206,4 +223,6 @@ async function servePrimary(count: number, site: { dir: string; host: string | u
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
+  const { port } = await primary.listening;
+  console.log(serving(site.dir, site.host, port, site.dev, ` with ${count} processes`));
 }

@@ -44,8 +44,9 @@ export interface PagewireOptions<Context extends object = object> {
   allowedHosts?: readonly string[] | true;
   /**
    * Behind a reverse proxy that sets `X-Forwarded-Host` and `X-Forwarded-Proto` (overwriting
-   * what the browser sent): the host checked is the forwarded one, and when the proxy says
-   * `https` the session cookie is `__Host-` prefixed and `Secure`. Only when every request
+   * what the browser sent): the host checked is the forwarded one (and the Origin must have the
+   * forwarded scheme), and when the proxy says `https` the session cookie is `__Host-` prefixed
+   * and `Secure`. Only when every request
    * comes through that proxy: otherwise anyone can send these headers.
    * @default false
    */

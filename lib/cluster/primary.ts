@@ -11,6 +11,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { Socket } from 'node:net';
 import { CLUSTER_ENV } from './cluster-env.js';
+import { machineNodeProblem, processOfMachine } from './node-id.js';
 import { isClusterMessage, type ToPrimary, type ToProcess } from './cluster-messages.js';
 import { MemoryStore } from '../shared/memory-store.js';
 import { parseSharedOp } from '../shared/shared-op.js';
@@ -19,6 +20,12 @@ import { stopReading } from './handover.js';
 export interface ClusterOptions {
   /** Server processes to run: a number, or `'auto'` for one per core. */
   processes: number | 'auto';
+  /**
+   * This machine's node id (`pagewire serve --node n1`): its processes are `<node>-1`, `<node>-2`,
+   * ... (a replacement takes the next number), so that a proxy routing `/__pagewire/n1/` and
+   * `/__pagewire/n1-<n>/` to this machine reaches them. By default a random prefix per primary.
+   */
+  node?: string;
   /** What the primary says (started, stopped, replaced); the console by default. */
   log?: (line: string) => void;
 }
@@ -67,9 +74,12 @@ export function clusterPrimary(options: ClusterOptions): ClusterPrimary {
     const range = `a whole number from 1 to ${MAX_PROCESSES} (8 per core)`;
     throw new TypeError(`clusterPrimary(): processes must be ${range}, or 'auto'; got ${count}`);
   }
+  const machineProblem = options.node === undefined ? undefined : machineNodeProblem(options.node, count);
+  if (machineProblem !== undefined) throw new TypeError(`clusterPrimary(): node must be ${machineProblem}`);
   const log = options.log ?? ((line: string) => console.log(`[pagewire] ${line}`));
-  // Node ids: one prefix per primary (a restarted cluster's ids are new), a number per process.
-  const prefix = randomBytes(3).toString('hex');
+  // Node ids: one prefix per primary (a restarted cluster's ids are new, unless the machine is
+  // named: its nodes come back under the same prefix, numbered from 1 again), a number per process.
+  const prefix = options.node ?? randomBytes(3).toString('hex');
   // One key for the whole cluster: a cookie one process issued, every other verifies.
   const sessionKey = randomBytes(32).toString('base64');
   const nodeOf = new Map<Worker, string>();
@@ -96,7 +106,7 @@ export function clusterPrimary(options: ClusterOptions): ClusterPrimary {
   };
 
   const start = () => {
-    const node = `${prefix}-${++forked}`;
+    const node = processOfMachine(prefix, ++forked);
     const env = {
       [CLUSTER_ENV.node]: node,
       [CLUSTER_ENV.processes]: String(count),

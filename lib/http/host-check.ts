@@ -20,6 +20,18 @@ export function requestHost(req: IncomingMessage, trustProxy: boolean): string |
 }
 
 /**
+ * The scheme the browser used, when the server can know it: `https` on its own TLS socket, or
+ * with `trustProxy` the first `X-Forwarded-Proto` (set by the proxy that ended TLS, as Express
+ * reads it). `undefined` otherwise: behind a proxy not trusted, the server cannot tell.
+ */
+export function requestScheme(req: IncomingMessage, trustProxy: boolean): 'http' | 'https' | undefined {
+  if ((req.socket as { encrypted?: boolean }).encrypted === true) return 'https';
+  const forwarded = trustProxy ? req.headers['x-forwarded-proto'] : undefined;
+  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim().toLowerCase();
+  return first === 'https' || first === 'http' ? first : undefined;
+}
+
+/**
  * The name in a `Host` value, lower-case, without the port; IPv6 literals keep their brackets.
  * `undefined` when it is not a host at all.
  */

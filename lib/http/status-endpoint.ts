@@ -15,7 +15,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Peers } from '../cluster/peers.js';
 import type { ResolvedOptions } from '../options.js';
 import type { PageRegistry } from '../pages/page-registry.js';
-import { requestHost } from './host-check.js';
+import { requestHost, requestScheme } from './host-check.js';
 import type { NodeEndpoint } from './mount.js';
 import { originAllowed } from './origin.js';
 import type { RequestTarget } from './request-data.js';
@@ -69,7 +69,9 @@ export function statusEndpoint(options: ResolvedOptions, registry: PageRegistry,
     // A site sent with `Referrer-Policy: no-referrer` makes the beacon's Origin "null"; the
     // browser's own Sec-Fetch-Site, which no page can set, still says it came from this site.
     const sameSite = req.headers['sec-fetch-site'] === 'same-origin';
-    if (!sameSite && !originAllowed(options, req.headers.origin, requestHost(req, options.trustProxy)))
+    const { trustProxy } = options;
+    const scheme = requestScheme(req, trustProxy);
+    if (!sameSite && !originAllowed(options, req.headers.origin, requestHost(req, trustProxy), scheme))
       return sendText(res, 403, 'origin not allowed');
     // Pages of another session are not this browser's to close: left alone, and not told apart.
     const query = { sessions: sessionsOf(req, options), pageIds: idsOf(url, 'leave') };

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { ClientMessage } from '../../protocol/wire.js';
 import { type ContextError, contextErrorForBrowser, type ContextResult } from '../context.js';
-import { hostGuard, requestHost } from '../http/host-check.js';
+import { hostGuard, requestHost, requestScheme } from '../http/host-check.js';
 import { originAllowed } from '../http/origin.js';
 import { forLog } from '../log-text.js';
 import { asExpressRequest } from '../http/express-request.js';
@@ -110,7 +110,8 @@ export class SocketServer {
     const hostRefusal = this.#refusedHost(req);
     if (hostRefusal !== undefined) return refuse(socket, 403, hostRefusal);
     const origin = req.headers.origin;
-    if (!originAllowed(this.#options, origin, requestHost(req, this.#options.trustProxy))) {
+    const { trustProxy } = this.#options;
+    if (!originAllowed(this.#options, origin, requestHost(req, trustProxy), requestScheme(req, trustProxy))) {
       this.#options.logger.warn(
         `refused a page socket from origin ${forLog(origin)} (allow it with pagewire({ allowedOrigins: [...] }))`,
       );

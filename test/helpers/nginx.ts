@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { waitForAsync } from './fixtures.js';
+import { waitFor, waitForAsync } from './fixtures.js';
 
 /** Debian's nginx (`apt-get install nginx`; `.ci/run` installs it). NGINX_PATH names another. */
 const NGINX = process.env.NGINX_PATH ?? '/usr/sbin/nginx';
@@ -12,6 +12,20 @@ export interface Nginx {
   /** `http://127.0.0.1:<port>` */
   url: string;
   stop(): Promise<void>;
+  /**
+   * Rewrites the http-level config and runs `nginx -s reload` with the same -p and -c, as an
+   * operator does; resolves once every new connection reaches a worker of the new config (the
+   * old worker keeps the connections it has, as upgraded sockets, and accepts none). Only for an
+   * nginx started with `reloadable`.
+   */
+  reload(httpConfig: (port: number) => string): Promise<void>;
+}
+
+export interface NginxStart {
+  /** Where an nginx stopped listened, to start another on; a free port by default. */
+  port?: number;
+  /** A master process and one worker, so that `reload()` works (`nginx -s reload`). */
+  reloadable?: boolean;
 }
 
 /**
@@ -20,11 +34,32 @@ export interface Nginx {
  * with the WebSocket upgrade headers, and nothing else: any other path is nginx's own 404.
  * Resolves once it answers.
  */
-export async function startNginx(locations: string[], upstream: string): Promise<Nginx> {
+export function startNginx(locations: string[], upstream: string): Promise<Nginx> {
+  return startNginxWith(
+    (port) => `map $http_upgrade $connection_upgrade { default upgrade; '' close; }
+server {
+  listen 127.0.0.1:${port};
+${locations.map((location) => proxied(location, upstream)).join('')}}
+`,
+  );
+}
+
+/**
+ * A real nginx as above, serving an http-level config (upstreams, maps, server blocks: what
+ * goes in /etc/nginx/conf.d/) made for its port by `httpConfig`, such as the one `pagewire
+ * proxy-config nginx --listen 127.0.0.1:<port>` prints, wrapped in a minimal main config. With
+ * `port`, on that one (where an nginx stopped listened), not a free one.
+ */
+export async function startNginxWith(
+  httpConfig: (port: number) => string,
+  { port, reloadable = false }: NginxStart = {},
+): Promise<Nginx> {
+  // The port of an nginx stopped, to start another on (its pages' sockets come back there).
+  if (port !== undefined) return startOnce(httpConfig, port, reloadable);
   // A port is free when asked, and may be taken before nginx binds it: try another then.
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startOnce(locations, upstream, await freePort());
+      return await startOnce(httpConfig, await freePort(), reloadable);
     } catch (error) {
       if (!(error instanceof PortTaken) || attempt === 5) throw error;
     }
@@ -33,17 +68,31 @@ export async function startNginx(locations: string[], upstream: string): Promise
 
 class PortTaken extends Error {}
 
-async function startOnce(locations: string[], upstream: string, port: number): Promise<Nginx> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'pagewire-nginx-'));
+/** `nginx -t` of an http-level config in the minimal main config: its exit code and what it said. */
+export function checkNginxConfig(httpConfig: string): { status: number | null; output: string } {
+  const { dir, config, temp } = writeConfig(httpConfig, false);
+  try {
+    const result = spawnSync(NGINX, ['-t', '-p', dir, '-c', config, '-e', temp('error.log')], { encoding: 'utf8' });
+    return { status: result.status, output: `${result.stdout}${result.stderr}` };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function writeConfig(httpConfig: string, reloadable: boolean, into?: string) {
+  const dir = into ?? mkdtempSync(path.join(tmpdir(), 'pagewire-nginx-'));
   const config = path.join(dir, 'nginx.conf');
   const temp = (name: string) => path.join(dir, name);
+  // As root, nginx's workers would run as nobody, who cannot use the temporary folder.
+  const processes = reloadable
+    ? `master_process on;\nworker_processes 1;\n${process.getuid?.() === 0 ? 'user root;\n' : ''}`
+    : 'master_process off;\n';
   writeFileSync(
     config,
-    `# One process, in the foreground: nothing outlives the test, and nothing switches user (the
-# temporary folder is this user's only).
+    `# In the foreground: nothing outlives the test, and nothing switches user (the temporary folder
+# is this user's only). One process, or (reloadable) a master and one worker.
 daemon off;
-master_process off;
-pid ${temp('nginx.pid')};
+${processes}pid ${temp('nginx.pid')};
 error_log stderr warn;
 events { worker_connections 256; }
 http {
@@ -53,13 +102,15 @@ http {
   fastcgi_temp_path ${temp('fastcgi')};
   uwsgi_temp_path ${temp('uwsgi')};
   scgi_temp_path ${temp('scgi')};
-  map $http_upgrade $connection_upgrade { default upgrade; '' close; }
-  server {
-    listen 127.0.0.1:${port};
-${locations.map((location) => proxied(location, upstream)).join('')}  }
+${httpConfig}
 }
 `,
   );
+  return { dir, config, temp };
+}
+
+async function startOnce(httpConfig: (port: number) => string, port: number, reloadable: boolean): Promise<Nginx> {
+  const { dir, config, temp } = writeConfig(httpConfig(port), reloadable);
   const child = spawn(NGINX, ['-p', dir, '-c', config, '-e', temp('error.log')], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -83,7 +134,44 @@ ${locations.map((location) => proxied(location, upstream)).join('')}  }
     if (/Address already in use/.test(stderr)) throw new PortTaken(stderr);
     throw error;
   }
-  return { url: `http://127.0.0.1:${port}`, stop };
+  const reload = async (next: (port: number) => string) => {
+    if (!reloadable || child.pid === undefined) throw new Error('startNginxWith(..., { reloadable: true }) to reload');
+    const master = child.pid;
+    await waitFor(() => workersOf(master).size > 0, 'the worker of the first config');
+    const before = workersOf(master);
+    writeConfig(next(port), true, dir);
+    const signal = spawnSync(NGINX, ['-s', 'reload', '-p', dir, '-c', config, '-e', temp('error.log')], {
+      encoding: 'utf8',
+    });
+    if (signal.status !== 0) throw new Error(`nginx -s reload failed: ${signal.stderr}`);
+    // A worker of the new config, and the old ones past closing their listening sockets (their
+    // title says so before they next look for connections), or gone.
+    await waitFor(() => {
+      if (gone) throw new Error(`nginx exited: ${stderr}`);
+      const now = workersOf(master);
+      const fresh = [...now.keys()].some((pid) => !before.has(pid));
+      const old = [...before.keys()].every((pid) => !now.has(pid) || /shutting down/.test(now.get(pid) ?? ''));
+      return fresh && old;
+    }, `nginx to reload: ${stderr}`);
+  };
+  return { url: `http://127.0.0.1:${port}`, stop, reload };
+}
+
+/** The child processes of `parent` (Linux /proc), each with its command line (nginx's title). */
+function workersOf(parent: number): Map<number, string> {
+  const found = new Map<number, string>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // The fields after the command (which may hold spaces), closed by its last ')': state, ppid.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === parent) found.set(Number(entry), readFileSync(`/proc/${entry}/cmdline`, 'utf8'));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
 }
 
 /** A location passed on as it came (Host included, for the Origin check), WebSocket upgrades too. */

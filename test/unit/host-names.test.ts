@@ -1,11 +1,13 @@
 /**
- * `hostAllowed`, `hostName`, `requestHost` (lib/http/host-check.ts) and `isHttps` (session.ts): which
- * Host values a server answers to, and what trustProxy reads from a proxy's headers.
+ * `hostAllowed`, `hostName`, `requestHost`, `requestScheme` (lib/http/host-check.ts), `isHttps`
+ * (session.ts) and `originAllowed` (origin.ts): which Host values a server answers to, what
+ * trustProxy reads from a proxy's headers, and which Origins may act on its pages.
  */
 import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
 import { describe, it } from 'node:test';
-import { hostAllowed, hostName, requestHost } from '../../lib/http/host-check.js';
+import { hostAllowed, hostName, requestHost, requestScheme } from '../../lib/http/host-check.js';
+import { originAllowed } from '../../lib/http/origin.js';
 import { isHttps } from '../../lib/http/session.js';
 
 const request = (headers: Record<string, string>, encrypted = false) =>
@@ -48,5 +50,24 @@ describe('the Host check', () => {
     assert.equal(isHttps(request({}, true), false), true);
     // TLS to this server is HTTPS whatever a header says.
     assert.equal(isHttps(request({ 'x-forwarded-proto': 'http' }, true), true), true);
+  });
+
+  it('trustProxy: the Origin must have the forwarded scheme as well as the host; unknown, the host alone', () => {
+    const none = { allowedOrigins: [] };
+    const proxied = request({ host: 'upstream', 'x-forwarded-host': 'app.example', 'x-forwarded-proto': 'https' });
+    assert.equal(requestScheme(proxied, true), 'https');
+    assert.equal(requestScheme(proxied, false), undefined, 'a header anyone may send says nothing');
+    assert.equal(requestScheme(request({ 'x-forwarded-proto': 'HTTP, https' }), true), 'http');
+    assert.equal(requestScheme(request({ 'x-forwarded-proto': 'gopher' }), true), undefined);
+    assert.equal(requestScheme(request({}, true), false), 'https');
+    const scheme = requestScheme(proxied, true);
+    assert.ok(originAllowed(none, 'https://app.example', 'app.example', scheme));
+    assert.ok(!originAllowed(none, 'http://app.example', 'app.example', scheme), 'the plain-HTTP page of the host');
+    assert.ok(!originAllowed(none, 'https://evil.example', 'app.example', scheme));
+    // Without a known scheme (no trustProxy, no TLS): the host alone, as before.
+    assert.ok(originAllowed(none, 'http://app.example', 'app.example', undefined));
+    assert.ok(originAllowed(none, 'https://app.example', 'app.example', undefined));
+    // allowedOrigins lists whole origins: they are the rule.
+    assert.ok(originAllowed({ allowedOrigins: ['http://app.example'] }, 'http://app.example', 'x', 'https'));
   });
 });
