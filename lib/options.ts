@@ -11,6 +11,7 @@ import type { ContentSecurityPolicy } from './http/security-headers.js';
 import { DEFAULT_STATIC_EXTENSIONS } from './http/static-files.js';
 import type { SocketMiddleware } from './socket/socket-middleware.js';
 import type { LimitOptions } from './limit-options.js';
+import type { RedisOption } from './redis/redis-target.js';
 
 /**
  * Options of `pagewire()`. Every one but `dir` has a default: `DEFAULT_OPTIONS`, which the
@@ -156,6 +157,14 @@ export interface PagewireOptions<Context extends object = object> extends LimitO
    */
   node?: string;
   /**
+   * Redis for what spans processes and machines: `shared` lives there, and channels, broadcasts
+   * and `wire.publish` travel over its pub/sub. A URL (`redis://host:6379`), or `{ url, prefix }`
+   * (`prefix`, default `'pagewire:'`, starts every key and channel: sites sharing a Redis need
+   * their own). Unset: the embedded store and bus (one process, or one machine's cluster).
+   * @default undefined
+   */
+  redis?: string | RedisOption;
+  /**
    * Name of the HttpOnly session cookie.
    * @default 'pagewire_sid'
    */
@@ -212,7 +221,7 @@ export interface PagewireOptions<Context extends object = object> extends LimitO
 export { DEFAULT_FORBIDDEN_MODULES };
 
 /** Options that may stay unset: no handler, no context, no socket middleware. */
-type Unset = 'onError' | 'context' | 'socketMiddleware' | 'sessionSecret';
+type Unset = 'onError' | 'context' | 'socketMiddleware' | 'sessionSecret' | 'redis';
 
 /** The options in force: every one set but those that may stay unset. */
 export type ResolvedOptions = Readonly<
@@ -259,6 +268,7 @@ export const DEFAULT_OPTIONS: Readonly<Omit<ResolvedOptions, 'dir'>> = Object.fr
   dataDir: '_data',
   readDirs: Object.freeze([]),
   node: processNodeId(),
+  redis: undefined,
   sessionCookie: 'pagewire_sid',
   sessionSecret: undefined,
   logger: consoleLogger,
