@@ -7,10 +7,11 @@ import { clusterPrimary, MAX_PROCESSES, processCount } from './cluster/primary.j
 import { initScripts } from './init.js';
 import { DEFAULT_OPTIONS, resolveOptions } from './options.js';
 import { startPagewire } from './pagewire.js';
+import type { RedisOption } from './redis/redis-target.js';
 
 const USAGE = `Usage: pagewire serve [dir] [--port N] [--host H] [--dev] [--processes N|auto] [--workers N]
                       [--env NAME]... [--allowed-host NAME]... [--trust-proxy] [--data-dir DIR]
-                      [--read-dir DIR]...
+                      [--read-dir DIR]... [--redis URL [--redis-prefix P]]
        pagewire init [dir]
 
   init          writes a scripts folder to start from (default: scripts): a first page, a
@@ -36,6 +37,10 @@ const USAGE = `Usage: pagewire serve [dir] [--port N] [--host H] [--dev] [--proc
                 the one folder scripts write to through fs (default: _data in the scripts folder)
   --read-dir DIR
                 a folder scripts may also read through fs; repeat it for several
+  --redis URL   keep shared data in Redis and send broadcasts and channel messages over it, so
+                that several machines serve one site (redis://host:6379); exits if unreachable
+  --redis-prefix P
+                what every key and channel in Redis starts with (default: pagewire:)
 
   PAGEWIRE_SESSION_SECRET  the key session cookies are signed with (sessionSecret; by default
                 a random one per server, shared by its --processes): set it when several
@@ -57,6 +62,8 @@ export async function main(argv: string[]): Promise<void> {
       'trust-proxy': { type: 'boolean', default: false },
       'data-dir': { type: 'string' },
       'read-dir': { type: 'string', multiple: true },
+      redis: { type: 'string' },
+      'redis-prefix': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -71,7 +78,9 @@ export async function main(argv: string[]): Promise<void> {
     values['allowed-host'] !== undefined ||
     values['trust-proxy'] ||
     values['data-dir'] !== undefined ||
-    values['read-dir'] !== undefined;
+    values['read-dir'] !== undefined ||
+    values.redis !== undefined ||
+    values['redis-prefix'] !== undefined;
   if (
     values.help ||
     (command !== 'serve' && command !== 'init') ||
@@ -114,6 +123,9 @@ export async function main(argv: string[]): Promise<void> {
   const names = [...(host && isIP(host) === 0 ? [host] : []), ...(values['allowed-host'] ?? [])];
   const hosts = names.length > 0 ? { allowedHosts: names } : {};
   const proxy = values['trust-proxy'] ? { trustProxy: true } : {};
+  const redis = redisOption(values.redis, values['redis-prefix']);
+  // Once per command: not again in each process of a cluster.
+  if (redis.redis && !sessionSecret && cluster.isPrimary) console.warn(UNSHARED_SESSIONS);
   // The CLI owns its process: with --workers 0, a script's stray rejection must not end it.
   const options = {
     dir,
@@ -125,6 +137,7 @@ export async function main(argv: string[]): Promise<void> {
     ...proxy,
     ...dataDir,
     ...readDirs,
+    ...redis,
   };
   if (cluster.isPrimary && processCount(processes) > 1) {
     // Its options are checked here once, rather than by each process that would fail to start.
@@ -132,6 +145,8 @@ export async function main(argv: string[]): Promise<void> {
     return servePrimary(processCount(processes), { dir: path.resolve(dir), host, dev: values.dev });
   }
   const wire = startPagewire(options, { ownsProcess: true });
+  // Listening before Redis answers would serve pages whose shared calls all fail.
+  await wire.ready();
   // The core handler straight on node:http: the standalone server does not pay Express's
   // per-request cost (routing, request and response decoration).
   const server = createServer(wire.handler);
@@ -180,6 +195,19 @@ export async function main(argv: string[]): Promise<void> {
     });
   }
 }
+
+/** `--redis` and `--redis-prefix` as the `redis` option. */
+function redisOption(url: string | undefined, prefix: string | undefined): { redis?: string | RedisOption } {
+  if (url === undefined) {
+    if (prefix !== undefined) throw new Error('pagewire serve: --redis-prefix goes with --redis URL');
+    return {};
+  }
+  return { redis: prefix === undefined ? url : { url, prefix } };
+}
+
+const UNSHARED_SESSIONS =
+  'pagewire serve: --redis without PAGEWIRE_SESSION_SECRET: this server signs sessions with a key of its own, ' +
+  'so a browser is a new session on each machine. Set the same PAGEWIRE_SESSION_SECRET on every machine';
 
 /** The line that says where the site is served. */
 function serving(dir: string, host: string | undefined, port: number, dev: boolean, extra = ''): string {
