@@ -8,11 +8,12 @@ import { clusterPrimary, MAX_PROCESSES, processCount } from './cluster/primary.j
 import { initScripts } from './init.js';
 import { DEFAULT_OPTIONS, resolveOptions } from './options.js';
 import { startPagewire } from './pagewire.js';
+import type { RedisOption } from './redis/redis-target.js';
 import { PROXY_CONFIG_HELP, PROXY_CONFIG_SYNOPSIS, proxyConfigMain } from './proxy/proxy-config-cli.js';
 
 const USAGE = `Usage: pagewire serve [dir] [--port N] [--host H] [--dev] [--processes N|auto] [--workers N]
                       [--env NAME]... [--allowed-host NAME]... [--trust-proxy] [--data-dir DIR]
-                      [--read-dir DIR]... [--node ID]
+                      [--read-dir DIR]... [--node ID] [--redis URL [--redis-prefix P]]
        pagewire init [dir]
 ${PROXY_CONFIG_SYNOPSIS}
 
@@ -42,6 +43,10 @@ ${PROXY_CONFIG_SYNOPSIS}
   --node ID     this machine's node id, behind a proxy that routes by it (see proxy-config):
                 its pages' socket paths carry it; with --processes N its processes are
                 ID-1, ID-2, ... (default: random per process)
+  --redis URL   keep shared data in Redis and send broadcasts and channel messages over it, so
+                that several machines serve one site (redis://host:6379); exits if unreachable
+  --redis-prefix P
+                what every key and channel in Redis starts with (default: pagewire:)
 ${PROXY_CONFIG_HELP}
 
   PAGEWIRE_SESSION_SECRET  the key session cookies are signed with (sessionSecret; by default
@@ -66,6 +71,8 @@ export async function main(argv: string[]): Promise<void> {
       'data-dir': { type: 'string' },
       'read-dir': { type: 'string', multiple: true },
       node: { type: 'string' },
+      redis: { type: 'string' },
+      'redis-prefix': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -81,7 +88,9 @@ export async function main(argv: string[]): Promise<void> {
     values['trust-proxy'] ||
     values['data-dir'] !== undefined ||
     values['read-dir'] !== undefined ||
-    values.node !== undefined;
+    values.node !== undefined ||
+    values.redis !== undefined ||
+    values['redis-prefix'] !== undefined;
   if (
     values.help ||
     (command !== 'serve' && command !== 'init') ||
@@ -128,6 +137,9 @@ export async function main(argv: string[]): Promise<void> {
   const proxy = values['trust-proxy'] ? { trustProxy: true } : {};
   // A process the cluster's primary started has its own id (`<node>-<n>`, from the primary).
   const node = values.node === undefined || cluster.isWorker ? {} : { node: values.node };
+  const redis = redisOption(values.redis, values['redis-prefix']);
+  // Once per command: not again in each process of a cluster.
+  if (redis.redis && !sessionSecret && cluster.isPrimary) console.warn(UNSHARED_SESSIONS);
   // The CLI owns its process: with --workers 0, a script's stray rejection must not end it.
   const options = {
     dir,
@@ -140,6 +152,7 @@ export async function main(argv: string[]): Promise<void> {
     ...dataDir,
     ...readDirs,
     ...node,
+    ...redis,
   };
   if (cluster.isPrimary && processCount(processes) > 1) {
     // Its options are checked here once, rather than by each process that would fail to start.
@@ -148,6 +161,8 @@ export async function main(argv: string[]): Promise<void> {
     return servePrimary(processCount(processes), site);
   }
   const wire = startPagewire(options, { ownsProcess: true });
+  // Listening before Redis answers would serve pages whose shared calls all fail.
+  await wire.ready();
   // The core handler straight on node:http: the standalone server does not pay Express's
   // per-request cost (routing, request and response decoration).
   const server = createServer(wire.handler);
@@ -196,6 +211,19 @@ export async function main(argv: string[]): Promise<void> {
     console.log(`process ${wire.options.node} (pid ${process.pid}) is serving`);
   } else console.log(serving(wire.options.dir, host, shown, values.dev));
 }
+
+/** `--redis` and `--redis-prefix` as the `redis` option. */
+function redisOption(url: string | undefined, prefix: string | undefined): { redis?: string | RedisOption } {
+  if (url === undefined) {
+    if (prefix !== undefined) throw new Error('pagewire serve: --redis-prefix goes with --redis URL');
+    return {};
+  }
+  return { redis: prefix === undefined ? url : { url, prefix } };
+}
+
+const UNSHARED_SESSIONS =
+  'pagewire serve: --redis without PAGEWIRE_SESSION_SECRET: this server signs sessions with a key of its own, ' +
+  'so a browser is a new session on each machine. Set the same PAGEWIRE_SESSION_SECRET on every machine';
 
 /** The line that says where the site is served. */
 function serving(dir: string, host: string | undefined, port: number, dev: boolean, extra = ''): string {

@@ -1,4 +1,4 @@
-export { pagewire, type Pagewire } from './pagewire.js';
+export { pagewire, type Pagewire, type PagewireStats } from './pagewire.js';
 export { DEFAULT_FORBIDDEN_MODULES, DEFAULT_OPTIONS, type PagewireOptions, type ResolvedOptions } from './options.js';
 export { DEFAULT_STATIC_EXTENSIONS } from './http/static-files.js';
 export type { ContentSecurityPolicy } from './http/security-headers.js';
@@ -6,6 +6,8 @@ export { consoleLogger, type Logger, type LogFields } from './logger.js';
 export { PagewireError, type ErrorContext, type ErrorHandler } from './errors.js';
 export type { ScriptErrorInfo, CloseReason } from '../runner/messages.js';
 export type { PageStats } from './pages/page-registry.js';
+export type { RedisStats } from './redis/redis-bus.js';
+export type { RedisOption } from './redis/redis-target.js';
 export type { ContextFunction } from './context.js';
 export type { SocketMiddleware } from './socket/socket-middleware.js';
 export { clusterPrimary, type ClusterOptions, type ClusterPrimary } from './cluster/primary.js';

@@ -1,5 +1,6 @@
 import { inspect } from 'node:util';
 import { NODE_ID_PATTERN } from './cluster/node-id.js';
+import { redisOptionProblem } from './redis/redis-target.js';
 import { neverServedExtension } from './http/static-files.js';
 import type { PagewireOptions } from './options.js';
 
@@ -105,6 +106,7 @@ const CHECKS: Record<OptionName, Check> = {
     typeof value === 'string' && NODE_ID_PATTERN.test(value)
       ? undefined
       : 'a node id: 1 to 64 letters, digits, _ or - (it is written into URLs)',
+  redis: (value) => redisOptionProblem(value),
   sessionCookie: (value) =>
     typeof value === 'string' && /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(value)
       ? undefined
@@ -138,6 +140,7 @@ const EXAMPLES: Partial<Record<OptionName, string>> = {
   allowedHosts: "['example.com']",
   trustProxy: 'true',
   sessionSecret: 'process.env.SESSION_SECRET',
+  redis: "'redis://127.0.0.1:6379'",
   staticExtensions: "[...DEFAULT_STATIC_EXTENSIONS, '.json']",
   frameAncestors: `["'none'"]`,
   csp: "'nonce'",

@@ -22,6 +22,9 @@ import { SharedCalls } from './shared/shared-calls.js';
 import type { SharedStore } from './shared/shared-op.js';
 import { ClusterStore } from './cluster/cluster-store.js';
 import type { BusMessage } from './cluster/cluster-messages.js';
+import { openRedis } from './redis/redis-backend.js';
+import type { RedisStats } from './redis/redis-bus.js';
+import { redisTarget } from './redis/redis-target.js';
 
 /**
  * A Pagewire instance: Express middleware (or a `node:http` handler) that serves the scripts
@@ -36,9 +39,12 @@ export interface Pagewire<Context extends object = object> {
   readonly options: ResolvedOptions;
   /** Number of live pages (rendered, not yet closed). */
   readonly pageCount: number;
-  /** Live pages by state: pending (never connected), connected, disconnected. */
-  stats(): PageStats;
-  /** Resolves when Pagewire is ready; in dev, when the watcher has scanned the scripts folder. */
+  /** Live pages by state: pending (never connected), connected, disconnected; with `redis`, its counts. */
+  stats(): PagewireStats;
+  /**
+   * Resolves when Pagewire is ready: in dev, once the watcher has scanned the scripts folder; with
+   * `redis`, once connected. Rejects when Redis cannot be reached, saying where and why.
+   */
   ready(): Promise<void>;
   /** Adds the WebSocket upgrade handler (`/__pagewire/<node>/socket`, under any mount path) to a server. */
   attach(server: Server): void;
@@ -62,6 +68,11 @@ export interface Pagewire<Context extends object = object> {
    * @example await wire.shared.push('chat:lobby', { from: 'admin', text: 'Back at 5' }, { max: 100 })
    */
   readonly shared: SharedApi;
+}
+
+export interface PagewireStats extends PageStats {
+  /** With the `redis` option: the connection, and what could not be delivered through it. */
+  redis?: RedisStats;
 }
 
 /**
@@ -128,12 +139,18 @@ export function startPagewire(options: PagewireOptions, ownership: ProcessOwners
       : new InProcessRunner(settings, 'later');
   const routes = new RouteTable(resolved.dir, resolved.staticExtensions);
   const registry = new PageRegistry(runner, resolved);
-  // In a cluster, the shared store is the primary's (it outlives any one process). Redis would go here too.
-  const store: SharedStore = link
-    ? new ClusterStore(link, resolved.dir, resolved.maxSharedBytes)
-    : new MemoryStore({ maxBytes: resolved.maxSharedBytes });
+  // With Redis, the store and the messages between processes are Redis's, on every machine. Else,
+  // in a cluster, the shared store is the primary's (it outlives any one process).
+  const redis = resolved.redis
+    ? openRedis(redisTarget(resolved.redis), resolved.logger, (message) => delivery.receive(message))
+    : undefined;
+  const store: SharedStore =
+    redis?.store ??
+    (link
+      ? new ClusterStore(link, resolved.dir, resolved.maxSharedBytes)
+      : new MemoryStore({ maxBytes: resolved.maxSharedBytes }));
   const sharedCalls = new SharedCalls(store, runner, resolved);
-  const spread = (message: BusMessage) => link?.publish(resolved.dir, message);
+  const spread = redis ? redis.spread : (message: BusMessage) => link?.publish(resolved.dir, message);
   const delivery = routeRunnerMessages(runner, registry, resolved, spread, sharedCalls);
   const leaveCluster = link?.join({
     dir: resolved.dir,
@@ -157,14 +174,25 @@ export function startPagewire(options: PagewireOptions, ownership: ProcessOwners
   const sockets = new SocketServer(resolved, registry, peers);
   const handle = createRequestHandler(resolved, routes, registry, peers);
   let closing: Promise<void> | undefined;
+  const ready = Promise.all([watcher?.ready, redis?.ready]).then(() => undefined);
+  let readyAsked = false;
+  // Whoever never asks `ready()` (a library's caller) still learns, in the log, why shared calls fail.
+  ready.catch((error: Error) => {
+    if (!readyAsked) resolved.logger.error(error.message, { code: 'REDIS_UNREACHABLE' });
+  });
 
   const wire = ((req: IncomingMessage, res: ServerResponse, next?: NextFunction) => handle(req, res, next)) as Pagewire;
   Object.defineProperties(wire, {
     handler: { value: (req: IncomingMessage, res: ServerResponse) => handle(req, res) },
     options: { value: resolved },
     pageCount: { get: () => registry.size },
-    stats: { value: () => registry.stats() },
-    ready: { value: () => watcher?.ready ?? Promise.resolve() },
+    stats: { value: () => (redis ? { ...registry.stats(), redis: redis.stats() } : registry.stats()) },
+    ready: {
+      value: () => {
+        readyAsked = true;
+        return ready;
+      },
+    },
     attach: {
       value: (server: Server) => {
         sockets.attach(server);
@@ -184,6 +212,7 @@ export function startPagewire(options: PagewireOptions, ownership: ProcessOwners
           // After the pages: their close hooks may still write.
           sharedCalls.close();
           await store.close();
+          await redis?.close();
           sockets.close();
         })();
         return closing;

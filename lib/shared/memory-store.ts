@@ -5,6 +5,7 @@
  */
 import { utf8Bytes } from '../../runner/sandbox/utf8-bytes.js';
 import { callName, failure, type SharedAnswer, type SharedOp, type SharedStore } from './shared-op.js';
+import { notInteger, pastSafeIntegers, storeFull, wrongType } from './store-failures.js';
 
 /** Counted for every key beside its bytes: the Map's entry and the record (a rough V8 figure). */
 export const KEY_OVERHEAD_BYTES = 64;
@@ -61,7 +62,7 @@ export class MemoryStore implements SharedStore {
     const entry = this.#live(op.key);
     switch (op.op) {
       case 'get':
-        if (entry?.kind === 'list') return wrongType(op, 'a list (made by shared.push): read it with shared.list(key)');
+        if (entry?.kind === 'list') return wrongType(op);
         return entry ? { ok: true, json: entry.text } : { ok: true };
       case 'set':
         return this.#set(op.key, op.value, entry, op.ttl === undefined ? undefined : this.#now() + op.ttl, op);
@@ -73,9 +74,7 @@ export class MemoryStore implements SharedStore {
       case 'push':
         return this.#push(op, entry);
       case 'list':
-        if (entry?.kind === 'value') {
-          return wrongType(op, 'a plain value (made by shared.set or shared.incr): read it with shared.get(key)');
-        }
+        if (entry?.kind === 'value') return wrongType(op);
         return { ok: true, json: `[${entry ? lrange(entry.items, op.start, op.end).join(',') : ''}]` };
       default: {
         const unknown: never = op;
@@ -122,32 +121,18 @@ export class MemoryStore implements SharedStore {
   }
 
   #incr(op: Extract<SharedOp, { op: 'incr' }>, entry: Entry | undefined): SharedAnswer {
-    if (entry?.kind === 'list') return wrongType(op, 'a list (made by shared.push): shared.incr counts plain values');
+    if (entry?.kind === 'list') return wrongType(op);
     const now = entry ? integerOf(entry.text) : 0;
-    if (now === undefined) {
-      return failure(
-        'SHARED_NOT_INTEGER',
-        `${callName(op)}: the key holds ${entry?.text.slice(0, 40)}, not an integer (as Redis INCRBY): ` +
-          'count in a key of its own',
-      );
-    }
+    if (now === undefined) return notInteger(op, entry?.text ?? '');
     const next = now + op.by;
-    if (!Number.isSafeInteger(next)) {
-      return failure('SHARED_NOT_INTEGER', `${callName(op)}: the result would pass the safe integers (2^53 - 1)`);
-    }
+    if (!Number.isSafeInteger(next)) return pastSafeIntegers(op);
     // INCRBY keeps the key's TTL.
     const answer = this.#set(op.key, String(next), entry, entry?.expires, op);
     return answer.ok ? { ok: true, json: String(next) } : answer;
   }
 
   #push(op: Extract<SharedOp, { op: 'push' }>, entry: Entry | undefined): SharedAnswer {
-    if (entry?.kind === 'value') {
-      return wrongType(
-        op,
-        'a plain value (made by shared.set or shared.incr); shared.push appends to a list only: ' +
-          'delete the key first, or use another key',
-      );
-    }
+    if (entry?.kind === 'value') return wrongType(op);
     const items = entry?.items ?? [];
     const itemBytes = ITEM_OVERHEAD_BYTES + utf8Bytes(op.value);
     const dropped = op.max === undefined ? 0 : Math.max(0, items.length + 1 - op.max);
@@ -170,12 +155,8 @@ export class MemoryStore implements SharedStore {
     if (delta <= 0 || this.#bytes + delta <= this.#maxBytes) return undefined;
     this.sweep();
     if (this.#bytes + delta <= this.#maxBytes) return undefined;
-    return failure(
-      'SHARED_STORE_FULL',
-      `${callName(op)}: the shared store holds ${this.#bytes} bytes, and this would pass maxSharedBytes ` +
-        `(${this.#maxBytes}). Delete keys nobody needs, give them a ttl, cap lists with max, ` +
-        'or raise maxSharedBytes',
-    );
+    const why = `the shared store holds ${this.#bytes} bytes, and this would pass maxSharedBytes (${this.#maxBytes})`;
+    return storeFull(op, why, 'raise maxSharedBytes');
   }
 
   #put(key: string, entry: Entry, old: Entry | undefined): void {
@@ -191,9 +172,6 @@ export class MemoryStore implements SharedStore {
     this.#expiring.delete(key);
   }
 }
-
-const wrongType = (op: SharedOp, holds: string): SharedAnswer =>
-  failure('SHARED_WRONG_TYPE', `${callName(op)}: WRONGTYPE, the key holds ${holds}`);
 
 /** The integer a stored JSON text is, as Redis reads one (digits, an optional minus), if it is one. */
 function integerOf(text: string): number | undefined {

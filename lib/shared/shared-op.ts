@@ -171,7 +171,8 @@ export function parseSharedOp(input: unknown, limits: SharedLimits): SharedOp | 
 
 const maxOf = (max: number | undefined) => (max === undefined ? {} : { max });
 
-function isJsonText(text: string): boolean {
+/** Whether `text` parses as JSON. */
+export function isJsonText(text: string): boolean {
   try {
     JSON.parse(text);
     return true;

@@ -1,10 +1,10 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { FAILURE_REPORT_MS, realDelay } from './fixtures.js';
+import { freePort } from './free-port.js';
 
 /** A PostgreSQL server of the test's own: a temporary data folder, 127.0.0.1 and a free port. */
 export interface Postgres {
@@ -121,15 +121,4 @@ async function waitUntilReady(url: string, server: ChildProcess, stderr: () => s
       await realDelay(20);
     }
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
