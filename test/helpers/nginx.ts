@@ -1,9 +1,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { waitFor, waitForAsync } from './fixtures.js';
+import { freePort } from './free-port.js';
 
 /** Debian's nginx (`apt-get install nginx`; `.ci/run` installs it). NGINX_PATH names another. */
 const NGINX = process.env.NGINX_PATH ?? '/usr/sbin/nginx';
@@ -184,19 +185,6 @@ function proxied(location: string, upstream: string): string {
       proxy_set_header Connection $connection_upgrade;
     }
 `;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 /** True once a TCP connection to the port is accepted. */

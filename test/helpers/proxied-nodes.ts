@@ -12,7 +12,7 @@ import { type Nginx, startNginxWith } from './nginx.js';
 const root = path.join(import.meta.dirname, '..', '..');
 
 /** One secret for every node, as the README asks: a cookie one node issued, every other verifies. */
-process.env.PAGEWIRE_SESSION_SECRET ??= randomBytes(32).toString('base64');
+export const SITE_SECRET = (process.env.PAGEWIRE_SESSION_SECRET ??= randomBytes(32).toString('base64'));
 
 export interface ProxiedNode {
   id: string;
