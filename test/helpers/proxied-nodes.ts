@@ -12,7 +12,9 @@ import { type Nginx, startNginxWith } from './nginx.js';
 const root = path.join(import.meta.dirname, '..', '..');
 
 /** One secret for every node, as the README asks: a cookie one node issued, every other verifies. */
-export const SITE_SECRET = (process.env.PAGEWIRE_SESSION_SECRET ??= randomBytes(32).toString('base64'));
+export const SITE_SECRET = process.env.PAGEWIRE_SESSION_SECRET ?? randomBytes(32).toString('base64');
+// The CLI nodes it starts read it from the environment.
+process.env.PAGEWIRE_SESSION_SECRET = SITE_SECRET;
 
 export interface ProxiedNode {
   id: string;
