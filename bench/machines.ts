@@ -32,32 +32,14 @@ interface NodesMeasured {
 
 export async function machinesFigures(mode: keyof typeof SIZES, amount: LoadAmount): Promise<Figure[]> {
   const size = SIZES[mode];
-  const { pages, clients, posts } = size.chat;
   const redis = await attempt('several machines: Redis', startRedis);
   const measured: NodesMeasured[] = [];
   let php: Load | undefined;
   let killed: KillRecovery | undefined;
   try {
     for (const nodes of NODE_COUNTS) {
-      const machines = redis && (await attempt(`${nodes} nodes`, () => startBenchMachines(nodes, redis.url)));
-      const result: NodesMeasured = { nodes };
+      const { page, ...result } = await measureNodes(nodes, redis?.url, size.chat, amount);
       measured.push(result);
-      if (!machines) continue;
-      let page: string | undefined;
-      try {
-        // The chat first: its pages close with their sockets, where the render's (never joined) would
-        // stay pending on the nodes until their connect timeout.
-        result.chat = await attempt(`chat broadcast, ${nodes} nodes`, () =>
-          chatBroadcastAt(machines.url, pages, clients, posts),
-        );
-        if (!result.chat) console.error(machines.problems());
-        const rendered = await attempt(`render, ${nodes} nodes`, () => renderLoad(machines.url, machines.pids, amount));
-        result.render = rendered?.load;
-        page = rendered?.page;
-        if (rendered) console.error(`render, ${nodes} nodes behind nginx: ${Math.round(rendered.load.rps)} req/s`);
-      } finally {
-        await machines.stop();
-      }
       // PHP with the nodes stopped, serving the bytes one node rendered: the same page.
       if (nodes === 1) {
         const baseline = await measurePhp(page, amount);
@@ -65,24 +47,53 @@ export async function machinesFigures(mode: keyof typeof SIZES, amount: LoadAmou
         php = baseline.php;
       }
     }
-    const machines = redis && (await attempt('a killed node', () => startBenchMachines(KILL_NODES, redis.url)));
-    if (machines) {
-      try {
-        killed = await attempt('a killed node', () =>
-          killRecoveryAt(machines.url, size.killed, (victim) => machines.kill(victim.node)),
-        );
-      } finally {
-        await machines.stop();
-      }
-    }
+    killed = await measureKilledNode(redis?.url, size.killed);
   } finally {
     await redis?.remove();
   }
+  const { pages, posts } = size.chat;
   return [
     ...measured.map((m) => renderFigure(m, php)),
     ...measured.map((m) => chatFigure(m, measured[0]?.chat, pages, posts)),
     killFigure(killed, size.killed),
   ];
+}
+
+/** A chat post, then render throughput, through nginx in front of `nodes` nodes; what was not measured, missing. */
+async function measureNodes(
+  nodes: number,
+  redisUrl: string | undefined,
+  { pages, clients, posts }: (typeof SIZES)[keyof typeof SIZES]['chat'],
+  amount: LoadAmount,
+): Promise<NodesMeasured & { page?: string }> {
+  const machines = redisUrl && (await attempt(`${nodes} nodes`, () => startBenchMachines(nodes, redisUrl)));
+  if (!machines) return { nodes };
+  try {
+    // The chat first: its pages close with their sockets, where the render's (never joined) would
+    // stay pending on the nodes until their connect timeout.
+    const chat = await attempt(`chat broadcast, ${nodes} nodes`, () =>
+      chatBroadcastAt(machines.url, pages, clients, posts),
+    );
+    if (!chat) console.error(machines.problems());
+    const rendered = await attempt(`render, ${nodes} nodes`, () => renderLoad(machines.url, machines.pids, amount));
+    if (rendered) console.error(`render, ${nodes} nodes behind nginx: ${Math.round(rendered.load.rps)} req/s`);
+    return { nodes, chat, render: rendered?.load, page: rendered?.page };
+  } finally {
+    await machines.stop();
+  }
+}
+
+/** `pages` pages of one of 2 nodes behind nginx, that node killed: until each page joined again. */
+async function measureKilledNode(redisUrl: string | undefined, pages: number): Promise<KillRecovery | undefined> {
+  const machines = redisUrl && (await attempt('a killed node', () => startBenchMachines(KILL_NODES, redisUrl)));
+  if (!machines) return undefined;
+  try {
+    return await attempt('a killed node', () =>
+      killRecoveryAt(machines.url, pages, (victim) => machines.kill(victim.node)),
+    );
+  } finally {
+    await machines.stop();
+  }
 }
 
 const shared = () =>
