@@ -23,15 +23,32 @@ export async function measureChatBroadcast(
   posts: number,
 ): Promise<ChatBroadcast> {
   let server: BenchCluster | undefined;
-  const children: ChildProcess[] = [];
   try {
     server = await startBenchCluster(processes);
+    return await chatBroadcastAt(server.url, pages, clients, posts);
+  } finally {
+    await stopBenchCluster(server);
+  }
+}
+
+/**
+ * `pages` chat pages of the site at `url` (one server, or a proxy in front of several), opened by
+ * `clients` processes; `posts` posts timed. The client processes are gone when it settles.
+ */
+export async function chatBroadcastAt(
+  url: string,
+  pages: number,
+  clients: number,
+  posts: number,
+): Promise<ChatBroadcast> {
+  const children: ChildProcess[] = [];
+  try {
     const ready: Array<Promise<Record<string, unknown>>> = [];
     for (let i = 0; i < clients; i++) {
       const count = Math.floor(pages / clients) + (i < pages % clients ? 1 : 0);
       const child = spawn(
         process.execPath,
-        ['--import', 'tsx', 'bench/cluster-clients.ts', server.url, String(count), i === 0 ? 'leader' : ''],
+        ['--import', 'tsx', 'bench/cluster-clients.ts', url, String(count), i === 0 ? 'leader' : ''],
         { cwd: root, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
       );
       children.push(child);
@@ -58,7 +75,6 @@ export async function measureChatBroadcast(
         (child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve))),
       ),
     );
-    await stopBenchCluster(server);
   }
 }
 

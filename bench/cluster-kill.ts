@@ -26,20 +26,37 @@ export interface KillRecovery {
 
 export async function measureKillRecovery(pages: number): Promise<KillRecovery> {
   let server: BenchCluster | undefined;
-  const sockets: ServerSocket[] = [];
   try {
     server = await startBenchCluster(2);
-    const { url } = server;
-    // Pages of one process: the first node rendered on.
+    return await killRecoveryAt(server.url, pages, (victim) => {
+      process.kill(Number(/<p id="pid">(\d+)<\/p>/.exec(victim.body)?.[1]), 'SIGKILL');
+    });
+  } finally {
+    await stopBenchCluster(server);
+  }
+}
+
+/**
+ * `pages` live pages of /chat of one node of the site at `url` (a cluster, or a proxy in front of
+ * several machines), each joined by the real client; then `kill` (a SIGKILL to the node of the
+ * page it is handed), timed until each page joined again. The sockets are closed when it settles.
+ */
+export async function killRecoveryAt(
+  url: string,
+  pages: number,
+  kill: (victim: Rendered) => void,
+): Promise<KillRecovery> {
+  const sockets: ServerSocket[] = [];
+  try {
+    // Pages of one node: the first node rendered on.
     const victims: Rendered[] = [];
     for (let tries = 0; victims.length < pages; tries++) {
-      if (tries === TRIES_PER_PAGE * pages) throw new Error(`only ${victims.length} pages on one process`);
+      if (tries === TRIES_PER_PAGE * pages) throw new Error(`only ${victims.length} pages on one node`);
       const page = await renderOnNewConnection(url, '/chat');
       if (victims.length === 0 || page.node === victims[0]?.node) victims.push(page);
     }
-    const node = (victims[0] as Rendered).node;
-    const pid = Number(/<p id="pid">(\d+)<\/p>/.exec((victims[0] as Rendered).body)?.[1]);
-    const heartbeat = Number(/data-pagewire-heartbeat="(\d+)"/.exec((victims[0] as Rendered).body)?.[1]) || undefined;
+    const victim = victims[0] as Rendered;
+    const heartbeat = Number(/data-pagewire-heartbeat="(\d+)"/.exec(victim.body)?.[1]) || undefined;
     let killedAt = 0;
     const back: Array<Promise<{ ms: number; node: string }>> = [];
     const joined = (socket: ServerSocket) =>
@@ -67,16 +84,15 @@ export async function measureKillRecovery(pages: number): Promise<KillRecovery> 
       }),
     );
     killedAt = performance.now();
-    process.kill(pid, 'SIGKILL');
+    kill(victim);
     const results = await Promise.race([
       Promise.all(back),
       new Promise<never>((_, reject) =>
         setTimeout(() => reject(new Error(`pages not back within ${GIVE_UP_MS} ms`)), GIVE_UP_MS).unref(),
       ),
     ]);
-    return { ms: results.map((r) => r.ms), elsewhere: results.filter((r) => r.node !== node).length };
+    return { ms: results.map((r) => r.ms), elsewhere: results.filter((r) => r.node !== victim.node).length };
   } finally {
     for (const socket of sockets) if (!socket.closed) socket.close();
-    await stopBenchCluster(server);
   }
 }

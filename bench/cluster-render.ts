@@ -28,18 +28,11 @@ export async function measureClusterRender(amount: LoadAmount): Promise<ClusterR
     let server: BenchCluster | undefined;
     try {
       server = await startBenchCluster(setting === 'auto' ? 'auto' : Number(setting));
-      for (let i = 0; i < WARM_UP_RENDERS; i++) {
-        const response = await fetch(`${server.url}/live`, { headers: { connection: 'close' } });
-        page ??= await response.text();
-        if (!response.bodyUsed) await response.arrayBuffer();
-      }
-      const cpuBefore = treeCpuMs(server.pid);
-      const measured = await load(server.url, amount);
-      // Over the time the load ran: the server is idle while autocannon starts and exits.
-      const serverCores = (treeCpuMs(server.pid) - cpuBefore) / (measured.finish - measured.start);
+      const measured = await renderLoad(server.url, { server: [server.pid] }, amount);
+      page ??= measured.page;
       const processes = Math.max(1, server.processes.size);
-      result.pagewire[setting] = { ...measured, serverCores, processes };
-      console.error(`render, --processes ${setting} (${processes}): ${Math.round(measured.rps)} req/s`);
+      result.pagewire[setting] = { ...measured.load, processes };
+      console.error(`render, --processes ${setting} (${processes}): ${Math.round(measured.load.rps)} req/s`);
     } catch (error) {
       console.error(`render, --processes ${setting}: not measured: ${String(error)}`);
     } finally {
@@ -51,7 +44,35 @@ export async function measureClusterRender(amount: LoadAmount): Promise<ClusterR
   return result;
 }
 
-async function measurePhp(
+/**
+ * The live page of the site at `url`, then the load on it, with the cores that each group of
+ * processes of `servers` (with their children, every thread) kept busy over it, and all of them
+ * together (`serverCores`). The page's bytes, for PHP to serve.
+ */
+export async function renderLoad<Group extends string>(
+  url: string,
+  servers: Record<Group, readonly number[]>,
+  amount: LoadAmount,
+): Promise<{ load: Load & { serverCores: number; cores: Record<Group, number> }; page: string }> {
+  let page: string | undefined;
+  for (let i = 0; i < WARM_UP_RENDERS; i++) {
+    const response = await fetch(`${url}/live`, { headers: { connection: 'close' } });
+    page ??= await response.text();
+    if (!response.bodyUsed) await response.arrayBuffer();
+  }
+  const groups = Object.entries(servers) as Array<[Group, readonly number[]]>;
+  const cpu = () => groups.map(([, pids]) => pids.reduce((sum, pid) => sum + treeCpuMs(pid), 0));
+  const cpuBefore = cpu();
+  const measured = await load(url, amount);
+  // Over the time the load ran: the server is idle while autocannon starts and exits.
+  const busy = cpu().map((ms, i) => (ms - (cpuBefore[i] ?? 0)) / (measured.finish - measured.start));
+  const cores = Object.fromEntries(groups.map(([group], i) => [group, busy[i] ?? Number.NaN])) as Record<Group, number>;
+  const serverCores = busy.reduce((sum, value) => sum + value, 0);
+  return { load: { ...measured, serverCores, cores }, page: page ?? '' };
+}
+
+/** PHP-FPM behind nginx serving `page` under the same load; what to install when it cannot. */
+export async function measurePhp(
   page: string | undefined,
   amount: LoadAmount,
 ): Promise<Pick<ClusterRender, 'php' | 'phpMissing'>> {

@@ -16,11 +16,11 @@ const SIZES = {
   smoke: { chat: { pages: 20, clients: 2, posts: 2 }, killed: 5 },
 } as const;
 
-const median = (values: readonly number[]) =>
+export const median = (values: readonly number[]) =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 
 /** What was not measured leaves its reason on stderr and NaN (or nothing) in its figure. */
-async function attempt<T>(what: string, measure: () => Promise<T>): Promise<T | undefined> {
+export async function attempt<T>(what: string, measure: () => Promise<T>): Promise<T | undefined> {
   try {
     return await measure();
   } catch (error) {

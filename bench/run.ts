@@ -16,6 +16,7 @@ import { measureFirstRender } from './first-render.js';
 import { measurePackageImport } from './package-import.js';
 import { measureFsJail } from './fs-jail.js';
 import { loopLatencyFigure } from './loop-latency.js';
+import { machinesFigures } from './machines.js';
 import { type Load, load as runLoad } from './load.js';
 import { findPhp, startPhp } from './php.js';
 import { measureEditMemory, measureHotReload } from './hot-reload.js';
@@ -197,6 +198,10 @@ lap('render throughput');
 // --- The cluster (pagewire serve --processes N): render, a chat post over 2 processes, a killed process ---
 figures.push(...(await clusterFigures(mode, size.load)));
 lap('the cluster');
+
+// --- Several machines (1, 2, 4 nodes behind nginx, one Redis), all on this one ----------------
+figures.push(...(await machinesFigures(mode, size.load)));
+lap('nodes behind nginx');
 
 // --- Event round trip --------------------------------------------------------------------
 const trips = await measureRoundTrips(size.trips);

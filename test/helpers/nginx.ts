@@ -12,6 +12,8 @@ const NGINX = process.env.NGINX_PATH ?? '/usr/sbin/nginx';
 export interface Nginx {
   /** `http://127.0.0.1:<port>` */
   url: string;
+  /** The nginx process (with `reloadable`, the master, whose children are its workers). */
+  pid: number;
   stop(): Promise<void>;
   /**
    * Rewrites the http-level config and runs `nginx -s reload` with the same -p and -c, as an
@@ -27,6 +29,8 @@ export interface NginxStart {
   port?: number;
   /** A master process and one worker, so that `reload()` works (`nginx -s reload`). */
   reloadable?: boolean;
+  /** nginx's `worker_connections`: each proxied socket takes two (the browser's, the node's). @default 256 */
+  connections?: number;
 }
 
 /**
@@ -53,14 +57,15 @@ ${locations.map((location) => proxied(location, upstream)).join('')}}
  */
 export async function startNginxWith(
   httpConfig: (port: number) => string,
-  { port, reloadable = false }: NginxStart = {},
+  { port, reloadable = false, connections = 256 }: NginxStart = {},
 ): Promise<Nginx> {
+  const main = { reloadable, connections };
   // The port of an nginx stopped, to start another on (its pages' sockets come back there).
-  if (port !== undefined) return startOnce(httpConfig, port, reloadable);
+  if (port !== undefined) return startOnce(httpConfig, port, main);
   // A port is free when asked, and may be taken before nginx binds it: try another then.
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startOnce(httpConfig, await freePort(), reloadable);
+      return await startOnce(httpConfig, await freePort(), main);
     } catch (error) {
       if (!(error instanceof PortTaken) || attempt === 5) throw error;
     }
@@ -71,7 +76,7 @@ class PortTaken extends Error {}
 
 /** `nginx -t` of an http-level config in the minimal main config: its exit code and what it said. */
 export function checkNginxConfig(httpConfig: string): { status: number | null; output: string } {
-  const { dir, config, temp } = writeConfig(httpConfig, false);
+  const { dir, config, temp } = writeConfig(httpConfig, { reloadable: false, connections: 256 });
   try {
     const result = spawnSync(NGINX, ['-t', '-p', dir, '-c', config, '-e', temp('error.log')], { encoding: 'utf8' });
     return { status: result.status, output: `${result.stdout}${result.stderr}` };
@@ -80,7 +85,10 @@ export function checkNginxConfig(httpConfig: string): { status: number | null; o
   }
 }
 
-function writeConfig(httpConfig: string, reloadable: boolean, into?: string) {
+/** What the main config around the http-level one sets. */
+type MainConfig = Required<Pick<NginxStart, 'reloadable' | 'connections'>>;
+
+function writeConfig(httpConfig: string, { reloadable, connections }: MainConfig, into?: string) {
   const dir = into ?? mkdtempSync(path.join(tmpdir(), 'pagewire-nginx-'));
   const config = path.join(dir, 'nginx.conf');
   const temp = (name: string) => path.join(dir, name);
@@ -95,7 +103,7 @@ function writeConfig(httpConfig: string, reloadable: boolean, into?: string) {
 daemon off;
 ${processes}pid ${temp('nginx.pid')};
 error_log stderr warn;
-events { worker_connections 256; }
+events { worker_connections ${connections}; }
 http {
   access_log off;
   client_body_temp_path ${temp('client_body')};
@@ -110,8 +118,9 @@ ${httpConfig}
   return { dir, config, temp };
 }
 
-async function startOnce(httpConfig: (port: number) => string, port: number, reloadable: boolean): Promise<Nginx> {
-  const { dir, config, temp } = writeConfig(httpConfig(port), reloadable);
+async function startOnce(httpConfig: (port: number) => string, port: number, main: MainConfig): Promise<Nginx> {
+  const { reloadable } = main;
+  const { dir, config, temp } = writeConfig(httpConfig(port), main);
   const child = spawn(NGINX, ['-p', dir, '-c', config, '-e', temp('error.log')], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -140,7 +149,7 @@ async function startOnce(httpConfig: (port: number) => string, port: number, rel
     const master = child.pid;
     await waitFor(() => workersOf(master).size > 0, 'the worker of the first config');
     const before = workersOf(master);
-    writeConfig(next(port), true, dir);
+    writeConfig(next(port), main, dir);
     const signal = spawnSync(NGINX, ['-s', 'reload', '-p', dir, '-c', config, '-e', temp('error.log')], {
       encoding: 'utf8',
     });
@@ -155,7 +164,7 @@ async function startOnce(httpConfig: (port: number) => string, port: number, rel
       return fresh && old;
     }, `nginx to reload: ${stderr}`);
   };
-  return { url: `http://127.0.0.1:${port}`, stop, reload };
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid ?? 0, stop, reload };
 }
 
 /** The child processes of `parent` (Linux /proc), each with its command line (nginx's title). */

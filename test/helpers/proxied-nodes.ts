@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { type ClusterServer, startCluster } from './cluster-server.js';
-import { type Nginx, startNginxWith } from './nginx.js';
+import { type Nginx, type NginxStart, startNginxWith } from './nginx.js';
 
 const root = path.join(import.meta.dirname, '..', '..');
 
@@ -23,9 +23,9 @@ export interface ProxiedNode {
   server: ClusterServer;
 }
 
-/** `pagewire serve <dir> --node <id> --trust-proxy [--processes N]`, on a free port. */
-export async function startNode(dir: string, id: string, processes = 1): Promise<ProxiedNode> {
-  const server = await startCluster(dir, processes, ['--node', id, '--trust-proxy']);
+/** `pagewire serve <dir> --node <id> --trust-proxy [--processes N] [args...]`, on a free port. */
+export async function startNode(dir: string, id: string, processes = 1, args: string[] = []): Promise<ProxiedNode> {
+  const server = await startCluster(dir, processes, ['--node', id, '--trust-proxy', ...args]);
   return { id, address: new URL(server.url).host, server };
 }
 
@@ -42,8 +42,11 @@ export function generatedConfig(nodes: readonly ProxiedNode[], port: number): st
 }
 
 /** nginx in front of `nodes`, on a free port; `reload` it with another set of nodes. */
-export function nginxInFront(nodes: readonly ProxiedNode[]): Promise<Nginx> {
-  return startNginxWith((port) => generatedConfig(nodes, port), { reloadable: true });
+export function nginxInFront(
+  nodes: readonly ProxiedNode[],
+  start: Omit<NginxStart, 'reloadable'> = {},
+): Promise<Nginx> {
+  return startNginxWith((port) => generatedConfig(nodes, port), { ...start, reloadable: true });
 }
 
 /** The config regenerated for `nodes`, and `nginx -s reload`: an operator adding a machine. */
