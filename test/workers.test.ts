@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Page } from 'playwright-core';
 import { launchBrowser } from './helpers/browser.js';
-import { sampleScripts, scriptsFolder, waitFor, waitForAsync } from './helpers/fixtures.js';
-import { killOneWorker } from './helpers/kill-worker.js';
+import { scriptsFolder, waitFor, waitForAsync } from './helpers/fixtures.js';
 import { joinPage, renderLive, startServer, type TestServer } from './helpers/server.js';
 
 /**
@@ -313,70 +311,6 @@ describe('scripts in worker threads, in production', () => {
     } finally {
       await server.close();
       site.remove();
-    }
-  });
-});
-
-describe('a worker killed from outside, in a real browser (Chromium)', { timeout: 180_000 }, () => {
-  it('the tab whose page lived in it reloads and works; the tab in the other worker keeps its state', async () => {
-    const samples = sampleScripts();
-    const server = await startServer({ dir: samples.dir, workers: 2 });
-    const browser = await launchBrowser();
-    try {
-      const context = await browser.newContext();
-      // Two pages, one in each worker: pages go to the worker with the fewest.
-      const tabs = [await context.newPage(), await context.newPage()] as const;
-      const navigations = [0, 0];
-      const errors: string[][] = [[], []];
-      for (const [i, tab] of tabs.entries()) {
-        await tab.goto(`${server.url}/counter`);
-        tab.on('framenavigated', () => {
-          navigations[i] = (navigations[i] ?? 0) + 1;
-        });
-        tab.on('console', (message) => {
-          // Pagewire's own lines: Chromium also logs the 404 of /favicon.ico, at any time.
-          if (message.type() === 'error' && message.text().startsWith('[pagewire]')) errors[i]?.push(message.text());
-        });
-      }
-      const count = (tab: Page, value: string) =>
-        tab.waitForFunction((v) => document.getElementById('count')?.textContent === v, value, { polling: 20 });
-      for (const tab of tabs) {
-        await tab.bringToFront();
-        await tab.click('#increment');
-        await tab.click('#increment');
-        await count(tab, '2');
-      }
-      const threadId = await killOneWorker(7);
-      await waitFor(() => navigations.some((n) => n > 0), 'a tab to reload');
-      const reloaded = navigations.findIndex((n) => n > 0);
-      const kept = tabs[1 - reloaded] as Page;
-      const fresh = tabs[reloaded] as Page;
-      // The reloaded tab has a new instance, in a live worker.
-      await fresh.bringToFront();
-      await count(fresh, '0');
-      await fresh.click('#increment');
-      await count(fresh, '1');
-      // The other tab never noticed.
-      await kept.bringToFront();
-      await kept.click('#increment');
-      await count(kept, '3');
-      assert.equal(navigations[1 - reloaded], 0);
-      // The page said why before it reloaded; the other one had nothing to say.
-      assert.deepEqual(errors[reloaded], [
-        "[pagewire] this page's server instance stopped: its worker thread was ended (the server log says why)",
-      ]);
-      assert.deepEqual(errors[1 - reloaded], []);
-      assert.ok(
-        server.log.lines.some((line) =>
-          line.includes('worker stopped and replaced: it exited (code 7); its pages (counter.ts) reload.'),
-        ),
-        `thread ${threadId}: ${server.log.lines.join('\n')}`,
-      );
-      await context.close();
-    } finally {
-      await browser.close();
-      await server.close();
-      samples.remove();
     }
   });
 });
