@@ -1,6 +1,7 @@
 import type { HostToRunner, RunnerToHost, ScriptRunner } from '../messages.js';
 import type { RunnerSettings } from '../in-process-runner.js';
 import { PageHomes } from '../page-homes.js';
+import { encodedRender } from '../render-request.js';
 import { SharedCallers } from '../shared-callers.js';
 import { closeWorker } from './close-worker.js';
 import { FirstRenders, type RenderMessage } from './first-renders.js';
@@ -126,7 +127,9 @@ export class WorkerPool implements ScriptRunner {
    * A render goes to a worker that answers. It is refused at once when its script is quarantined,
    * and waits when its script is unproven and its first render holds a worker (first-renders.ts).
    */
-  #render(message: RenderMessage): void {
+  #render(unencoded: RenderMessage): void {
+    const message = encodedRender(unencoded);
+    if (message.type !== 'render') return this.#answerLater(message);
     const { script, pageId } = message;
     const retryAfter = this.#quarantine.retryAfter(script);
     if (retryAfter > 0) return this.#answerLater(quarantinedRender(script, pageId, retryAfter));
