@@ -3,6 +3,7 @@ import { watchSandboxFailures } from './failure-guard.js';
 import { closeCodeConstructors } from './code-constructors.js';
 import { installGuard } from './packages/forbidden-guard.js';
 import { PageHomes } from './page-homes.js';
+import { requestRefused } from './render-request.js';
 import { SharedCallers } from './shared-callers.js';
 import { ScriptError } from './script-error.js';
 import { ScriptSandbox, type SandboxSettings } from './sandbox/script-sandbox.js';
@@ -172,7 +173,8 @@ export class InProcessRunner implements ScriptRunner {
     }
   }
 
-  #render({ script, pageId, request }: Extract<HostToRunner, { type: 'render' }>): void {
+  #render(render: Extract<HostToRunner, { type: 'render' }>): void {
+    const { script, pageId, request } = render;
     let sandbox = this.#sandboxes.get(script);
     if (!sandbox) {
       try {
@@ -197,13 +199,7 @@ export class InProcessRunner implements ScriptRunner {
       sandbox.render(pageId, request);
     } catch (error) {
       // Not the script's fault (a request too deeply nested to serialize, say): still an answer.
-      const text = error instanceof Error ? error.message : String(error);
-      const message = `the request could not be handed to ${script}: ${text}`;
-      this.#emit({
-        type: 'render-failed',
-        pageId,
-        error: { code: 'RENDER_ERROR', name: 'Error', message, file: script },
-      });
+      this.#emit(requestRefused(render, error));
     }
   }
 

@@ -11,6 +11,7 @@
  */
 import type { CloseReason, ScriptErrorCode } from '../protocol/wire.js';
 import type { SharedAnswer, SharedOp } from '../lib/shared/shared-op.js';
+import type { EncodedRequest } from './sandbox/api.js';
 
 export type { CloseReason, ScriptErrorCode };
 
@@ -57,8 +58,12 @@ export interface ScriptErrorInfo {
 }
 
 export type HostToRunner =
-  /** Run a script's top-level code for a new page. Answered by `rendered` or `render-failed`. */
-  | { type: 'render'; script: string; pageId: string; request: RequestData }
+  /**
+   * Run a script's top-level code for a new page. Answered by `rendered` or `render-failed`. A
+   * worker pool encodes `request` before it crosses to a worker (codec.ts): encoded once, not
+   * cloned and then encoded.
+   */
+  | { type: 'render'; script: string; pageId: string; request: RequestData | EncodedRequest }
   /** A client event for a live page: queued in the page's mailbox. */
   | { type: 'event'; pageId: string; name: string; data: string }
   /** End pages: close hooks, timers and owned resources. Each is answered by `page-closed`. */

@@ -1,8 +1,10 @@
 import type { CloseReason } from '../../protocol/wire.js';
 
 /**
- * Instances to end, batched until the current task ends: a sweep, an eviction or a shutdown
- * closing thousands of pages makes one runner message per reason, and one call into each sandbox.
+ * Instances to end, batched until the current turn of the event loop ends (its I/O callbacks
+ * done): a sweep, an eviction or a shutdown closing thousands of pages makes one runner message
+ * per reason, and one call into each sandbox. Under render load past `maxPendingPages`, every
+ * render evicts a page: the renders of one turn (each request is its own task) then share one.
  */
 export class CloseBatch {
   readonly #post: (pageIds: string[], reason: CloseReason) => void;
@@ -19,7 +21,7 @@ export class CloseBatch {
     else this.#batches.set(reason, [pageId]);
     if (this.#scheduled) return;
     this.#scheduled = true;
-    queueMicrotask(() => this.#flush());
+    setImmediate(() => this.#flush());
   }
 
   #flush(): void {

@@ -4,7 +4,7 @@ import { createErrorReporter, type ErrorReporter } from '../errors.js';
 import { frame, type Frame } from '../socket/frames.js';
 import { AckBatch } from './ack-batch.js';
 import { CloseBatch } from './close-batch.js';
-import { DeadlineSweep } from './deadline-sweep.js';
+import { DeadlineSweep, sweepSlack } from './deadline-sweep.js';
 import { eventRefusedFrame } from './event-refused.js';
 import { IdleSweep } from './idle-sweep.js';
 import { contextChanged, pagesMatching, refuseFarewell, refuseFirstJoin } from './page-context.js';
@@ -58,8 +58,8 @@ export class PageRegistry {
     this.#closes = new CloseBatch((pageIds, reason) => this.#postClose(pageIds, reason));
     this.#delivery = new PushDelivery(settings, this.#budget, this.#tombstones, this.#acks);
     const neverConnected = (entry: PageEntry) => this.#close(entry, 'never-connected');
-    const since = (entry: PageEntry) => entry.pendingSince;
-    this.#pendingSweep = new DeadlineSweep(settings.connectTimeout, this.#table.pending, since, neverConnected);
+    const [timeout, since] = [settings.connectTimeout, (entry: PageEntry) => entry.pendingSince];
+    this.#pendingSweep = new DeadlineSweep(timeout, this.#table.pending, since, neverConnected, sweepSlack(timeout));
     this.#idleSweep = new IdleSweep(settings.idleTimeout, this.#table, (entry) => this.#close(entry, 'idle'));
   }
 

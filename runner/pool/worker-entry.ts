@@ -4,6 +4,7 @@ import '../packages/install-guard.js';
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { InProcessRunner } from '../in-process-runner.js';
 import { MEMORY_CHECK_INTERVAL, memoryOver } from './memory-watch.js';
+import type { HostToRunner } from '../messages.js';
 import type { FromWorker, SourceAnswer, ToWorker, WorkerData } from './worker-protocol.js';
 
 const port = parentPort;
@@ -54,21 +55,30 @@ const halt = new Int32Array(new SharedArrayBuffer(4));
 // On a timer too: memory grows in timers and after awaits, which are no task's.
 const memoryCheck = setInterval(() => checkMemory(false), MEMORY_CHECK_INTERVAL);
 
-port.on('message', (incoming: ToWorker) => {
+/** Runs one message of the pool, numbered `task` in its ledger. */
+function run(task: number, message: HostToRunner): void {
   // A long queue of quick messages is work, not a stuck script, though timers wait behind it.
   if (Date.now() - lastAlive > aliveInterval) sayAlive();
+  Atomics.store(tasks, STARTED, task);
+  Atomics.store(tasks, RUNNING, task);
+  try {
+    runner.post(message);
+  } finally {
+    // What runs later (a timer, code after an await) is no message's.
+    Atomics.store(tasks, RUNNING, 0);
+    checkMemory(true);
+  }
+}
+
+port.on('message', (incoming: ToWorker) => {
   switch (incoming.kind) {
-    case 'message':
-      Atomics.store(tasks, STARTED, incoming.task);
-      Atomics.store(tasks, RUNNING, incoming.task);
-      try {
-        return runner.post(incoming.message);
-      } finally {
-        // What runs later (a timer, code after an await) is no message's.
-        Atomics.store(tasks, RUNNING, 0);
-        checkMemory(true);
-      }
+    case 'messages': {
+      const { tasks: numbers, messages } = incoming;
+      for (let i = 0; i < messages.length; i++) run(numbers[i] as number, messages[i] as HostToRunner);
+      return;
+    }
     case 'close':
+      if (Date.now() - lastAlive > aliveInterval) sayAlive();
       clearInterval(alive);
       clearInterval(memoryCheck);
       void runner.close().then(() => {

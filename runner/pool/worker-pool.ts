@@ -1,18 +1,18 @@
-import { MessageChannel, type Worker } from 'node:worker_threads';
 import type { HostToRunner, RunnerToHost, ScriptRunner } from '../messages.js';
 import type { RunnerSettings } from '../in-process-runner.js';
 import { PageHomes } from '../page-homes.js';
+import { encodedRender } from '../render-request.js';
 import { SharedCallers } from '../shared-callers.js';
 import { closeWorker } from './close-worker.js';
 import { FirstRenders, type RenderMessage } from './first-renders.js';
 import { Quarantine } from './quarantine.js';
-import { runnerSettings, spawnWorker } from './spawn-worker.js';
 import { ScriptSources } from './script-sources.js';
 import { overMemoryReport, quarantinedRender, quarantineLog, stuckReport } from './stop-reports.js';
 import { whereStuck } from './stuck-stack.js';
-import { describeTask, TaskLedger, type Task } from './task-ledger.js';
-import { type Load, busy, measureLoad, newLoad } from './worker-load.js';
-import type { FromWorker, ToWorker, WorkerData } from './worker-protocol.js';
+import { describeTask, type Task } from './task-ledger.js';
+import { busy, measureLoad } from './worker-load.js';
+import type { FromWorker } from './worker-protocol.js';
+import { ALIVE_INTERVAL, type Slot, startSlot } from './worker-slot.js';
 import { forLog } from '../../lib/log-text.js';
 
 export interface PoolSettings extends RunnerSettings {
@@ -31,30 +31,12 @@ export interface PoolSettings extends RunnerSettings {
   pinSources: boolean;
 }
 
-/** How often a worker says it is alive, and the pool checks. */
-const ALIVE_INTERVAL = 100;
 /** Workers failing before their first sign of life, in a row, before the pool stops replacing them. */
 const MAX_BOOT_FAILURES = 3;
 /** How long a closing worker is given to run its pages' close hooks. */
 const CLOSE_WAIT = 5000;
 /** How long a stuck worker is given to pause for the inspector, so the log can name the line. */
 const PAUSE_WAIT = 1000;
-/** Worker's resource limits are in MB (2^20 bytes; fractions are kept). */
-const MB = 1024 * 1024;
-
-interface Slot {
-  worker: Worker;
-  /** False until the worker's first `alive`: booting (tsx, vm2) is not a stuck script. */
-  started: boolean;
-  lastAlive: number;
-  /** Tasks sent and maybe not started yet: what a stuck worker is stuck in. */
-  tasks: TaskLedger;
-  /** How busy its event loop was lately: new renders go to a worker that is answering. */
-  load: Load;
-  /** The watchdog found it stuck, or it passed its memory limit: it is being stopped. */
-  stuck: boolean;
-  closed: Promise<void> | undefined;
-}
 
 /**
  * Runs scripts in a pool of worker threads, behind the same messages as the in-process runner.
@@ -145,7 +127,9 @@ export class WorkerPool implements ScriptRunner {
    * A render goes to a worker that answers. It is refused at once when its script is quarantined,
    * and waits when its script is unproven and its first render holds a worker (first-renders.ts).
    */
-  #render(message: RenderMessage): void {
+  #render(unencoded: RenderMessage): void {
+    const message = encodedRender(unencoded);
+    if (message.type !== 'render') return this.#answerLater(message);
     const { script, pageId } = message;
     const retryAfter = this.#quarantine.retryAfter(script);
     if (retryAfter > 0) return this.#answerLater(quarantinedRender(script, pageId, retryAfter));
@@ -170,36 +154,13 @@ export class WorkerPool implements ScriptRunner {
   }
 
   #start(): Slot {
-    const { port1, port2 } = new MessageChannel();
-    const signal = new SharedArrayBuffer(4);
-    const flag = new Int32Array(signal);
-    port1.on('message', (file: string) => {
-      port1.postMessage(this.#sources.read(file));
-      Atomics.store(flag, 0, 1);
-      Atomics.notify(flag, 0);
+    return startSlot(this.#settings, this.#sources, {
+      message: (slot, message) => this.#receive(slot, message),
+      error: (slot, error) => this.#fail(slot, `it failed: ${error.message}`),
+      exit: (slot, code) => {
+        if (!this.#closing && this.#slots.includes(slot)) this.#fail(slot, `it exited (code ${code})`);
+      },
     });
-    port1.unref();
-    const progress = new SharedArrayBuffer(8);
-    const [aliveInterval, maxMemoryBytes] = [ALIVE_INTERVAL, this.#settings.maxWorkerMemoryBytes];
-    const settings = runnerSettings(this.#settings);
-    const data: WorkerData = { settings, aliveInterval, maxMemoryBytes, sources: port2, signal, progress };
-    const worker = spawnWorker(data, { maxOldGenerationSizeMb: this.#settings.maxWorkerHeapBytes / MB });
-    const slot: Slot = {
-      worker,
-      started: false,
-      lastAlive: performance.now(),
-      tasks: new TaskLedger(new Int32Array(progress)),
-      load: newLoad(worker),
-      stuck: false,
-      closed: undefined,
-    };
-    worker.on('message', (message: FromWorker) => this.#receive(slot, message));
-    worker.on('error', (error) => this.#fail(slot, `it failed: ${error.message}`));
-    worker.on('exit', (code) => {
-      if (!this.#closing && this.#slots.includes(slot)) this.#fail(slot, `it exited (code ${code})`);
-    });
-    worker.unref();
-    return slot;
   }
 
   /**
@@ -218,8 +179,7 @@ export class WorkerPool implements ScriptRunner {
   }
 
   #send(slot: Slot, message: HostToRunner, task: Task): void {
-    const out: ToWorker = { kind: 'message', task: slot.tasks.add(task), message };
-    slot.worker.postMessage(out);
+    slot.outbox.add(slot.tasks.add(task), message);
   }
 
   #receive(slot: Slot, incoming: FromWorker): void {
@@ -356,6 +316,7 @@ export class WorkerPool implements ScriptRunner {
     } else {
       this.#slots[index] = this.#start();
     }
+    slot.outbox.discard();
     void slot.worker.terminate();
     this.#sharedCallers.drop(slot);
     const pages = this.#homes.pagesIn(slot);
@@ -388,6 +349,7 @@ export class WorkerPool implements ScriptRunner {
   }
 
   #closeSlot(slot: Slot): Promise<void> {
+    slot.outbox.flush();
     slot.closed ??= closeWorker(slot.worker, CLOSE_WAIT);
     return slot.closed;
   }

@@ -4,8 +4,11 @@ import type { RunnerSettings } from '../in-process-runner.js';
 
 /** What the pool sends a worker. */
 export type ToWorker =
-  /** `task` numbers the message (int32, never 0) for `WorkerData.progress`. */
-  { kind: 'message'; task: number; message: HostToRunner } | { kind: 'close' };
+  /**
+   * The messages of one turn of the pool's event loop (worker-outbox.ts), run in order; `tasks[i]`
+   * numbers `messages[i]` (int32, never 0) for `WorkerData.progress`.
+   */
+  { kind: 'messages'; tasks: number[]; messages: HostToRunner[] } | { kind: 'close' };
 
 /** What a worker sends the pool. */
 export type FromWorker =

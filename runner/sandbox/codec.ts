@@ -59,13 +59,13 @@ export function copyContext(context: object): object {
  * them: Pagewire, or `express.json()` before it) are `withoutPrototypes`.
  */
 export function decodeRequest(encoded: EncodedRequest): RequestData {
-  const request = JSON.parse(encoded) as Omit<RequestData, 'context'> & { context: ReturnType<typeof serialize> };
-  return {
-    ...request,
-    query: withoutPrototypes(request.query) as RequestData['query'],
-    body: withoutPrototypes(request.body),
-    context: deserialize(request.context) as object,
-  };
+  // The parsed object is the request, changed in place: a copy (`{ ...request }`) took half of
+  // this function's time on every render. Its keys keep the order a copy had.
+  const request = JSON.parse(encoded) as RequestData;
+  request.query = withoutPrototypes(request.query) as RequestData['query'];
+  request.body = withoutPrototypes(request.body);
+  request.context = deserialize(request.context as ReturnType<typeof serialize>) as object;
+  return request;
 }
 
 /** The keys through which a copy of an object (`Object.assign`, a merge) reaches a prototype. */

@@ -30,6 +30,7 @@ import { preludeSource } from './prelude-source.js';
 import type {
   DispatchOutcome,
   EncodedRenderResult,
+  EncodedRequest,
   Json,
   PortMessage,
   RawScriptError,
@@ -124,8 +125,8 @@ export class ScriptSandbox {
   }
 
   /** Renders a page; `rendered` or `render-failed` is emitted now, or later for async scripts. */
-  render(pageId: string, request: RequestData): void {
-    const result = this.#api.render(pageId, encodeRequest(request));
+  render(pageId: string, request: RequestData | EncodedRequest): void {
+    const result = this.#api.render(pageId, typeof request === 'string' ? request : encodeRequest(request));
     if (result !== '') this.#emitRender(pageId, result);
   }
 
