@@ -6,11 +6,11 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import https from 'node:https';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
 import { CLUSTER_SCRIPTS } from './helpers/cluster-server.js';
+import { httpsGet } from './helpers/https-get.js';
 import { scriptsFolder } from './helpers/fixtures.js';
 import { type Nginx, startNginxWith } from './helpers/nginx.js';
 import { generatedConfig, type ProxiedNode, startNode, stopNode } from './helpers/proxied-nodes.js';
@@ -47,23 +47,6 @@ describe('the generated nginx config with TLS added, in front of plain-HTTP node
   });
 
   /** GET over TLS through nginx, trusting the test's own certificate. */
-  function get(url: string): Promise<{ status: number; setCookie: string[]; body: string }> {
-    return new Promise((resolve, reject) => {
-      https
-        .get(url, { ca: readFileSync(cert), agent: false }, (res) => {
-          let body = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => {
-            body += chunk;
-          });
-          res.on('end', () =>
-            resolve({ status: res.statusCode ?? 0, setCookie: res.headers['set-cookie'] ?? [], body }),
-          );
-        })
-        .on('error', reject);
-    });
-  }
-
   /** A page socket over wss through nginx, from `from`: its join's answer, or the refusal's status. */
   function join(pageId: string, node: string, cookie: string, from: string): Promise<string> {
     const ws = new WebSocket(`${origin.replace('https', 'wss')}/__pagewire/${node}/socket`, {
@@ -83,7 +66,7 @@ describe('the generated nginx config with TLS added, in front of plain-HTTP node
 
   it('issues the __Host- Secure cookie, and joins the socket from the https origin only', async () => {
     for (let i = 0; i < 2; i++) {
-      const page = await get(`${origin}/where`);
+      const page = await httpsGet(`${origin}/where`, cert);
       assert.equal(page.status, 200);
       assert.match(
         page.setCookie[0] ?? '',

@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
 import { pagewire } from '../lib/index.js';
 import { memoryLogger, scriptsFolder } from './helpers/fixtures.js';
+import { httpsGet } from './helpers/https-get.js';
 import {
   fetchPage,
   joinPage,
@@ -212,25 +213,6 @@ describe('over HTTPS the cookie is __Host- prefixed', () => {
     ]);
   });
 
-  /** GET over TLS, trusting the test's own certificate. */
-  function httpsGet(url: string, cookie?: string): Promise<{ status: number; setCookie: string[]; body: string }> {
-    return new Promise((resolve, reject) => {
-      const headers = cookie ? { cookie } : {};
-      https
-        .get(url, { ca: readFileSync(cert), headers }, (res) => {
-          let body = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => {
-            body += chunk;
-          });
-          res.on('end', () =>
-            resolve({ status: res.statusCode ?? 0, setCookie: res.headers['set-cookie'] ?? [], body }),
-          );
-        })
-        .on('error', reject);
-    });
-  }
-
   it('sets __Host-pagewire_sid with Secure and Path=/, reads only it, and the socket joins with it', async () => {
     const wire = pagewire({ dir: folder.dir, workers: 0, logger: memoryLogger() });
     const server = https.createServer({ key: readFileSync(key), cert: readFileSync(cert) }, wire.handler);
@@ -240,7 +222,7 @@ describe('over HTTPS the cookie is __Host- prefixed', () => {
     // A plain-HTTP instance of this process: its cookie verifies, but has no prefix.
     const plain = await startServer({ dir: folder.dir, workers: 0 });
     try {
-      const first = await httpsGet(`${origin}/live`);
+      const first = await httpsGet(`${origin}/live`, cert);
       assert.equal(first.status, 200);
       assert.match(
         first.setCookie[0] ?? '',
@@ -250,9 +232,9 @@ describe('over HTTPS the cookie is __Host- prefixed', () => {
       const pageId = /data-pagewire-page="([^"]+)"/.exec(first.body)?.[1] ?? '';
       // A cookie without the prefix could come from a plain-HTTP page of this host: not read.
       const unprefixed = (await renderLive(plain.origin, '/live')).cookie;
-      const again = await httpsGet(`${origin}/live`, unprefixed);
+      const again = await httpsGet(`${origin}/live`, cert, unprefixed);
       assert.equal(again.setCookie.length, 1, 'an unprefixed session cookie is replaced over HTTPS');
-      const known = await httpsGet(`${origin}/live`, cookie);
+      const known = await httpsGet(`${origin}/live`, cert, cookie);
       assert.deepEqual(known.setCookie, []);
       const ws = new WebSocket(`${origin.replace('https', 'wss')}${SOCKET}`, {
         ca: readFileSync(cert),
