@@ -13,6 +13,7 @@ import { RedisStore } from '../lib/redis/redis-store.js';
 import { redisTarget } from '../lib/redis/redis-target.js';
 import { MemoryStore } from '../lib/shared/memory-store.js';
 import type { SharedAnswer, SharedOp } from '../lib/shared/shared-op.js';
+import { waitFor } from './helpers/fixtures.js';
 import { withSeededRandom } from './helpers/random.js';
 import { type RedisServer, startRedis } from './helpers/redis.js';
 
@@ -102,11 +103,12 @@ describe('shared on Redis', () => {
 
   it('a call while Redis is away fails at once with SHARED_UNAVAILABLE, and works again once it is back', async () => {
     await server.stop();
+    // Once this process knows (the connection's close): a call then is never written.
+    await waitFor(() => outages.length > 0, 'the outage to be told');
     const answer = await store.run({ op: 'get', key: 'n' });
     assert.equal(answer.ok, false);
     assert.ok(!answer.ok && answer.code === 'SHARED_UNAVAILABLE', JSON.stringify(answer));
     assert.match(answer.message, /shared\.get\("n"\): Redis at redis:\/\/127\.0\.0\.1:\d+\/? .*try again later/);
-    assert.ok(outages.length > 0);
     await server.start();
     if (connections.commands.status !== 'ready') await once(connections.commands, 'ready');
     assert.deepEqual(await store.run({ op: 'set', key: 'n', value: '2' }), { ok: true });
