@@ -8,7 +8,7 @@ import { clusterPrimary, MAX_PROCESSES, processCount } from './cluster/primary.j
 import { initScripts } from './init.js';
 import { DEFAULT_OPTIONS, resolveOptions } from './options.js';
 import { startPagewire } from './pagewire.js';
-import type { RedisOption } from './redis/redis-target.js';
+import { type RedisOption, redisTarget } from './redis/redis-target.js';
 import { PROXY_CONFIG_HELP, PROXY_CONFIG_SYNOPSIS, proxyConfigMain } from './proxy/proxy-config-cli.js';
 
 const USAGE = `Usage: pagewire serve [dir] [--port N] [--host H] [--dev] [--processes N|auto] [--workers N]
@@ -46,12 +46,14 @@ ${PROXY_CONFIG_SYNOPSIS}
   --redis URL   keep shared data in Redis and send broadcasts and channel messages over it, so
                 that several machines serve one site (redis://host:6379); exits if unreachable
   --redis-prefix P
-                what every key and channel in Redis starts with (default: pagewire:)
+                what every key and channel in Redis starts with (default: pagewire:); sites
+                sharing a Redis need their own (end it with :)
 ${PROXY_CONFIG_HELP}
 
   PAGEWIRE_SESSION_SECRET  the key session cookies are signed with (sessionSecret; by default
                 a random one per server, shared by its --processes): set it when several
-                servers serve one site`;
+                servers serve one site
+  PAGEWIRE_REDIS_URL       --redis, kept out of the command line (ps shows a password there)`;
 
 /** Runs the CLI with `argv` (without `node` and the script). Resolves when the server listens. */
 export async function main(argv: string[]): Promise<void> {
@@ -137,7 +139,8 @@ export async function main(argv: string[]): Promise<void> {
   const proxy = values['trust-proxy'] ? { trustProxy: true } : {};
   // A process the cluster's primary started has its own id (`<node>-<n>`, from the primary).
   const node = values.node === undefined || cluster.isWorker ? {} : { node: values.node };
-  const redis = redisOption(values.redis, values['redis-prefix']);
+  // A Redis URL may carry a password: the environment keeps it out of `ps`, as the session secret.
+  const redis = redisOption(values.redis ?? (process.env.PAGEWIRE_REDIS_URL || undefined), values['redis-prefix']);
   // Once per command: not again in each process of a cluster.
   if (redis.redis && !sessionSecret && cluster.isPrimary) console.warn(UNSHARED_SESSIONS);
   // The CLI owns its process: with --workers 0, a script's stray rejection must not end it.
@@ -158,7 +161,10 @@ export async function main(argv: string[]): Promise<void> {
     // Its options are checked here once, rather than by each process that would fail to start.
     resolveOptions(options);
     const site = { dir: path.resolve(dir), host, dev: values.dev, node: values.node };
-    return servePrimary(processCount(processes), site);
+    return servePrimary(processCount(processes), {
+      ...site,
+      about: aboutSite(values.node, options.redis, processCount(processes)),
+    });
   }
   const wire = startPagewire(options, { ownsProcess: true });
   // Listening before Redis answers would serve pages whose shared calls all fail.
@@ -209,13 +215,22 @@ export async function main(argv: string[]): Promise<void> {
     // In `ps`, which process is which: the primary's and its processes' command lines are the same.
     process.title = `pagewire ${wire.options.node}`;
     console.log(`process ${wire.options.node} (pid ${process.pid}) is serving`);
-  } else console.log(serving(wire.options.dir, host, shown, values.dev));
+  } else console.log(serving(wire.options.dir, host, shown, values.dev, aboutSite(values.node, options.redis)));
+}
+
+/** What the serving line adds: the machine's node id when named, and where `shared` lives when in Redis. */
+function aboutSite(node: string | undefined, redis: string | RedisOption | undefined, processes = 1): string {
+  const nodes = processes > 1 ? ` (nodes ${node}-1 to ${node}-${processes})` : ` as node ${node}`;
+  return (
+    (node === undefined ? '' : nodes) + (redis === undefined ? '' : `; shared in Redis at ${redisTarget(redis).where}`)
+  );
 }
 
 /** `--redis` and `--redis-prefix` as the `redis` option. */
 function redisOption(url: string | undefined, prefix: string | undefined): { redis?: string | RedisOption } {
   if (url === undefined) {
-    if (prefix !== undefined) throw new Error('pagewire serve: --redis-prefix goes with --redis URL');
+    if (prefix !== undefined)
+      throw new Error('pagewire serve: --redis-prefix goes with --redis URL (or PAGEWIRE_REDIS_URL)');
     return {};
   }
   return { redis: prefix === undefined ? url : { url, prefix } };
@@ -238,7 +253,7 @@ function serving(dir: string, host: string | undefined, port: number, dev: boole
 /** `--processes N`: this process is the cluster's primary; the others serve. */
 async function servePrimary(
   count: number,
-  site: { dir: string; host: string | undefined; dev: boolean; node: string | undefined },
+  site: { dir: string; host: string | undefined; dev: boolean; node: string | undefined; about: string },
 ) {
   process.title = 'pagewire primary';
   const primary = clusterPrimary({ processes: count, ...(site.node === undefined ? {} : { node: site.node }) });
@@ -252,5 +267,5 @@ async function servePrimary(
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
   const { port } = await primary.listening;
-  console.log(serving(site.dir, site.host, port, site.dev, ` with ${count} processes`));
+  console.log(serving(site.dir, site.host, port, site.dev, ` with ${count} processes${site.about}`));
 }

@@ -41,6 +41,9 @@ echo(
   ),
 );
 
+// What the host app announces (`wire.publish('chat', post)`) reaches the page like a post.
+page.channel('chat').subscribe((post) => server_socket_event('post', post));
+
 async function __serverSocketEvent(name: string, event: unknown) {
   if (name !== 'post' || typeof event !== 'object' || event === null) return;
   const { name: who, text } = event as { name?: unknown; text?: unknown };

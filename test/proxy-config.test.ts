@@ -46,7 +46,6 @@ describe('pagewire proxy-config nginx', () => {
       listen: '8080',
       serverNames: ['example.com'],
       base: '/app',
-      command: `pagewire proxy-config nginx ${NODES.join(' ')} --listen 8080 --server-name example.com --base /app`,
     });
     assert.equal(printed.stdout, made);
     // node3.internal resolves nowhere here: nginx -t is given the addresses it can resolve.
@@ -100,7 +99,8 @@ describe('pagewire proxy-config nginx', () => {
     assert.match(config, /map \$http_upgrade \$pagewire_connection \{/);
     assert.match(config, /proxy_set_header Connection \$pagewire_connection;/);
     assert.match(config, /proxy_set_header Upgrade \$http_upgrade;/);
-    assert.match(config, /proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;/);
+    // The address nginx saw, not appended to one the browser sent (an app's req.ip trusts it).
+    assert.match(config, /proxy_set_header X-Forwarded-For \$remote_addr;/);
     assert.match(config, /proxy_set_header X-Forwarded-Proto \$scheme;/);
     assert.match(config, /proxy_set_header X-Forwarded-Host \$pagewire_host;/);
     // Timeouts: a live socket is never cut, a node that does not answer is soon given up.
@@ -140,6 +140,9 @@ describe('pagewire proxy-config nginx', () => {
       [['nginx', ...NODES, '--server-name', 'a b'], /--server-name 'a b': a host name/],
       [['nginx', ...NODES, '--base', 'app'], /--base 'app': the path Pagewire is mounted at/],
       [['nginx', ...NODES, '--base', '/a/../b'], /--base '\/a\/\.\.\/b'/],
+      // A second one would be the one checked, the first printed in the header as typed.
+      [['nginx', ...NODES, '--listen', '81\nserver { }', '--listen', '80'], /--listen is given 2 times: give it once/],
+      [['nginx', ...NODES, '--base', '/x\ny', '--base', '/app'], /--base is given 2 times: give it once/],
       [['haproxy', ...NODES], /'haproxy' is not a proxy kind it writes: only nginx\. The README's "Running on sev/],
       [[...NODES], /which proxy\? pagewire proxy-config nginx/],
       [['nginx', 'extra', ...NODES], /unexpected 'extra'/],

@@ -27,8 +27,8 @@ after(async () => {
 });
 
 /** Runs the CLI to its end; resolves with its exit code and everything it printed. */
-function runToExit(args: string[]): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ['bin/pagewire.js', ...args], { cwd: root });
+function runToExit(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, ['bin/pagewire.js', ...args], { cwd: root, env: { ...process.env, ...env } });
   let output = '';
   child.stdout.on('data', (chunk) => (output += chunk));
   child.stderr.on('data', (chunk) => (output += chunk));
@@ -64,6 +64,7 @@ describe('pagewire serve --redis', () => {
     const kept = await probe.lrange('site-1:shared:chat', 0, -1);
     probe.disconnect();
     assert.deepEqual(kept.map((text) => JSON.parse(text)).sort(), pages.map((page) => `from ${page.node}`).sort());
+    assert.match(cluster.output(), /with 2 processes; shared in Redis at redis:\/\/127\.0\.0\.1:\d+\n/);
     // Said once, by the command, not by each of its processes.
     assert.equal(cluster.output().split('--redis without PAGEWIRE_SESSION_SECRET').length - 1, 1);
   });
@@ -84,9 +85,18 @@ describe('pagewire serve --redis', () => {
     assert.equal(code, 1);
     assert.match(
       output,
-      new RegExp(`cannot reach Redis at redis://127\\.0\\.0\\.1:${port}/? \\(.*ECONNREFUSED.*--redis URL`),
+      new RegExp(`cannot use Redis at redis://127\\.0\\.0\\.1:${port}/? \\(.*ECONNREFUSED.*--redis URL`),
     );
     assert.doesNotMatch(output, /is serving/);
+  });
+
+  it('takes the URL from PAGEWIRE_REDIS_URL, and never shows its password', async () => {
+    const port = await freePort();
+    const env = { PAGEWIRE_REDIS_URL: `redis://:the-password@127.0.0.1:${port}/?password=in-the-query` };
+    const { code, output } = await runToExit(['serve', folder.dir, '--port', '0', '--host', '127.0.0.1'], env);
+    assert.equal(code, 1);
+    assert.match(output, new RegExp(`cannot use Redis at redis://127\\.0\\.0\\.1:${port} \\(`));
+    assert.doesNotMatch(output, /the-password|in-the-query/);
   });
 
   it("refuses --redis-prefix without --redis, and a URL that is not Redis's", async () => {

@@ -101,6 +101,19 @@ describe('shared on Redis', () => {
     assert.equal(await probe.get('site-a:shared:plain'), '"x"');
   });
 
+  it('never hands a script what another program wrote under the prefix, if it is not JSON', async () => {
+    await probe.set('site-a:shared:foreign', 'not json');
+    await probe.rpush('site-a:shared:foreign-list', '1', '2,{"x":1}');
+    for (const op of [
+      { op: 'get', key: 'foreign' },
+      { op: 'list', key: 'foreign-list', start: 0, end: -1 },
+    ] as const) {
+      const answer = await store.run(op);
+      assert.ok(!answer.ok && answer.code === 'SHARED_UNAVAILABLE', JSON.stringify(answer));
+      assert.match(answer.message, /holds there something that is not JSON: Pagewire did not write it/);
+    }
+  });
+
   it('a call while Redis is away fails at once with SHARED_UNAVAILABLE, and works again once it is back', async () => {
     await server.stop();
     // Once this process knows (the connection's close): a call then is never written.

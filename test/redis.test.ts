@@ -10,9 +10,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { pagewire } from '../lib/index.js';
+import { MAX_IN_FLIGHT_PUBLICATIONS } from '../lib/redis/redis-bus.js';
 import type { SharedError } from '../lib/shared/host-shared.js';
 import { CLUSTER_SCRIPTS } from './helpers/cluster-server.js';
-import { scriptsFolder, waitFor } from './helpers/fixtures.js';
+import { memoryLogger, scriptsFolder, waitFor } from './helpers/fixtures.js';
 import { freePort } from './helpers/free-port.js';
 import { type RedisServer, startRedis } from './helpers/redis.js';
 import { fetchPage, joinPage, renderLive, type SocketClient, startServer, type TestServer } from './helpers/server.js';
@@ -102,6 +103,20 @@ describe('two servers on one Redis', () => {
   });
 });
 
+describe('Redis that hangs, connected and silent', () => {
+  it('holds at most so many publications unanswered; the others wait, and all go once it answers', async () => {
+    redis.pause();
+    try {
+      for (let n = 0; n < MAX_IN_FLIGHT_PUBLICATIONS + 500; n++) a.wire.publish('room', n);
+      assert.equal(a.wire.stats().redis?.waitingPublications, 500);
+    } finally {
+      redis.resume();
+    }
+    await waitFor(() => a.wire.stats().redis?.waitingPublications === 0, 'the waiting ones sent');
+    assert.equal(a.wire.stats().redis?.droppedPublications, 0);
+  });
+});
+
 describe('Redis restarted under traffic', () => {
   it('renders and events go on; shared fails clearly; publications wait and arrive once; the log says so', async () => {
     const onA = await livePage(a, '/where');
@@ -134,7 +149,10 @@ describe('Redis restarted under traffic', () => {
     const down = a.log.lines.find((line) => line.includes('is unreachable'));
     assert.match(down ?? '', /^warn: Redis at redis:\/\/127\.0\.0\.1:\d+\/? is unreachable .*shared calls fail/);
     const back = a.log.lines.find((line) => line.includes('is back after')) ?? '';
-    assert.match(back, /1 publications that waited are sent now; 0 were dropped/);
+    assert.match(
+      back,
+      /publications that waited, sent now: 1; dropped \(too many waiting\): 0; cut off on their way: 0/,
+    );
     assert.equal(await a.wire.shared.incr('after-restart'), 1);
   });
 });
@@ -146,7 +164,7 @@ describe('Redis that cannot be reached at start-up', () => {
     await assert.rejects(wire.ready(), (error: Error) => {
       assert.match(
         error.message,
-        new RegExp(`cannot reach Redis at redis://127\\.0\\.0\\.1:${port}/? \\(.*ECONNREFUSED`),
+        new RegExp(`cannot use Redis at redis://127\\.0\\.0\\.1:${port}/? \\(.*ECONNREFUSED`),
       );
       assert.match(error.message, /--redis URL/);
       return true;
@@ -154,8 +172,45 @@ describe('Redis that cannot be reached at start-up', () => {
     await wire.close();
   });
 
+  it('says what to fix when Redis refuses: a password it asks for, a database it does not have', async () => {
+    const guarded = await startRedis(['--requirepass', 'pass-of-the-test']);
+    try {
+      const port = new URL(guarded.url).port;
+      const cases = [
+        [guarded.url, /asks for a password: give it in the redis option .*redis:\/\/:PASSWORD@host:port/],
+        [`redis://:wrong@127.0.0.1:${port}`, /refuses the user or password/],
+        [`redis://:pass-of-the-test@127.0.0.1:${port}/20`, /It has no database 20/],
+      ] as const;
+      for (const [url, fix] of cases) {
+        const wire = pagewire({ dir: folder.dir, redis: url, workers: 0, logger: memoryLogger() });
+        await assert.rejects(wire.ready(), (error: Error) => {
+          assert.match(error.message, fix);
+          assert.doesNotMatch(error.message, /pass-of-the-test|wrong@/, 'the password is never shown');
+          return true;
+        });
+        await wire.close();
+      }
+      // The database it has: its keys go there, and the bus is that database's.
+      const wire = pagewire({ dir: folder.dir, redis: `redis://:pass-of-the-test@127.0.0.1:${port}/3`, workers: 0 });
+      await wire.ready();
+      await wire.shared.set('where', 'db 3');
+      const probe = new Redis(`redis://:pass-of-the-test@127.0.0.1:${port}/3`);
+      assert.equal(await probe.get('pagewire:shared:where'), '"db 3"');
+      const numsub = (await probe.pubsub('NUMSUB', 'pagewire:bus:db3')) as [string, number];
+      assert.equal(Number(numsub[1]), 1);
+      probe.disconnect();
+      await wire.close();
+    } finally {
+      await guarded.remove();
+    }
+  });
+
   it('refuses a redis option that is no Redis URL', () => {
     assert.throws(() => pagewire({ dir: folder.dir, redis: 'http://example.com' }), /'redis' must be a Redis URL/);
-    assert.throws(() => pagewire({ dir: folder.dir, redis: { url: 'redis://h', prefix: '' } }), /'redis' must be/);
+    assert.throws(
+      () => pagewire({ dir: folder.dir, redis: { url: 'redis://h', prefix: '' } }),
+      /prefix \(--redis-prefix\)/,
+    );
+    assert.throws(() => pagewire({ dir: folder.dir, redis: 'redis://h/db' }), /only a database number may follow/);
   });
 });

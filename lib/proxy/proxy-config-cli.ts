@@ -47,13 +47,14 @@ export function proxyConfigMain(argv: string[], usage: string): void {
     }
     if (extra.length > 0) throw new ProxyConfigError(`unexpected '${extra.join(' ')}': each node goes after --node`);
     const nodes = (values.node ?? []).map(parseNodeArgument);
+    const listen = once(values.listen, '--listen');
+    const base = once(values.base, '--base');
     process.stdout.write(
       nginxConfig({
         nodes,
-        ...(values.listen === undefined ? {} : { listen: values.listen }),
+        ...(listen === undefined ? {} : { listen }),
         ...(values['server-name'] === undefined ? {} : { serverNames: values['server-name'] }),
-        ...(values.base === undefined ? {} : { base: values.base }),
-        command: `pagewire proxy-config ${argv.join(' ')}`,
+        ...(base === undefined ? {} : { base }),
       }),
     );
   } catch (error) {
@@ -69,10 +70,18 @@ function parse(argv: string[]) {
     allowPositionals: true,
     options: {
       node: { type: 'string', multiple: true },
-      listen: { type: 'string' },
+      // Taken as lists, to refuse a second one: parseArgs would keep the last, unseen by the checks.
+      listen: { type: 'string', multiple: true },
       'server-name': { type: 'string', multiple: true },
-      base: { type: 'string' },
+      base: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
+}
+
+/** The one value of a flag given at most once. */
+function once(values: string[] | undefined, flag: string): string | undefined {
+  if (values !== undefined && values.length > 1)
+    throw new ProxyConfigError(`${flag} is given ${values.length} times: give it once`);
+  return values?.[0];
 }

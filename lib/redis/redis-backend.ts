@@ -6,8 +6,8 @@
 import type { BusMessage } from '../cluster/cluster-messages.js';
 import type { Logger } from '../logger.js';
 import type { SharedStore } from '../shared/shared-op.js';
-import { MAX_WAITING_PUBLICATIONS, RedisBus, type RedisStats } from './redis-bus.js';
-import { RedisConnections } from './redis-connections.js';
+import { MAX_IN_FLIGHT_PUBLICATIONS, MAX_WAITING_PUBLICATIONS, RedisBus, type RedisStats } from './redis-bus.js';
+import { REDIS_COMMAND_TIMEOUT, RedisConnections } from './redis-connections.js';
 import { RedisStore } from './redis-store.js';
 import type { RedisTarget } from './redis-target.js';
 
@@ -39,14 +39,26 @@ export function openRedis(target: RedisTarget, logger: Logger, receive: (message
       const dropped = now.droppedPublications - (atDown?.droppedPublications ?? 0);
       const failed = now.failedPublications - (atDown?.failedPublications ?? 0);
       logger.warn(
-        `Redis at ${target.where} is back after ${(downMs / 1000).toFixed(1)} s: ${now.waitingPublications} ` +
-          `publications that waited are sent now; ${dropped} were dropped (too many waiting) and ${failed} ` +
-          "were cut off on their way. Other processes' publications of the outage did not reach this one's pages",
+        `Redis at ${target.where} is back after ${(downMs / 1000).toFixed(1)} s: publications that waited, ` +
+          `sent now: ${now.waitingPublications}; dropped (too many waiting): ${dropped}; cut off on their way: ` +
+          `${failed}. Other processes' publications of the outage did not reach this one's pages`,
         { code: 'REDIS_BACK' },
       );
     },
   });
-  const bus = new RedisBus(connections.publisher, connections.subscriber, target.prefix, receive);
+  let stalledAt = Number.NEGATIVE_INFINITY;
+  const stalled = () => {
+    // Once a minute at most: a Redis that hangs fails every publication, one by one.
+    if (Date.now() - stalledAt < 60_000) return;
+    stalledAt = Date.now();
+    logger.warn(
+      `Redis at ${target.where} does not answer: a publication got no answer in ${REDIS_COMMAND_TIMEOUT / 1000} s. ` +
+        `Each fails so, past ${MAX_IN_FLIGHT_PUBLICATIONS} unanswered the next wait (at most ` +
+        `${MAX_WAITING_PUBLICATIONS}), and wire.stats().redis counts them, until it answers again`,
+      { code: 'REDIS_STALLED' },
+    );
+  };
+  const bus = new RedisBus(connections.publisher, connections.subscriber, target, receive, stalled);
   const ready = connections.ready.then(() => bus.subscribe(connections.subscriber));
   const store = new RedisStore(connections.commands, target.prefix, target.where);
   return {

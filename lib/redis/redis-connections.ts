@@ -11,7 +11,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { RedisTarget } from './redis-target.js';
 
-/** How long a `shared` call waits for Redis's answer before it fails (SHARED_UNAVAILABLE). */
+/** How long a `shared` call or a publication waits for Redis's answer before it fails (SHARED_UNAVAILABLE). */
 export const REDIS_COMMAND_TIMEOUT = 5000;
 /** How long start-up waits for Redis before `ready()` rejects. */
 export const REDIS_CONNECT_TIMEOUT = 10_000;
@@ -53,7 +53,11 @@ export class RedisConnections {
       enableOfflineQueue: false,
       commandTimeout: REDIS_COMMAND_TIMEOUT,
     });
-    this.publisher = new Redis(target.url, { ...COMMON, enableOfflineQueue: false });
+    this.publisher = new Redis(target.url, {
+      ...COMMON,
+      enableOfflineQueue: false,
+      commandTimeout: REDIS_COMMAND_TIMEOUT,
+    });
     this.subscriber = new Redis(target.url, { ...COMMON, autoResubscribe: true });
     this.#all = [this.commands, this.publisher, this.subscriber];
     let lastError = '';
@@ -100,18 +104,32 @@ export class RedisConnections {
     });
     try {
       await Promise.race([Promise.all(this.#all.map((client) => client.connect())), late]);
+      // ioredis selects the URL's database as it connects, and goes on in database 0 if Redis
+      // refuses it: asked again here, a refusal stops start-up rather than mixing sites' keys.
+      if (target.db !== 0) await Promise.race([this.commands.select(target.db), late]);
       this.#started = true;
     } catch (error) {
       await this.close();
       const reason = lastError() || (error instanceof Error ? error.message : String(error));
-      throw new Error(
-        `pagewire(): cannot reach Redis at ${target.where} (${reason}). Start Redis there, or give the redis ` +
-          'option (pagewire serve --redis URL) the address of one that answers',
-      );
+      throw new Error(`pagewire(): cannot use Redis at ${target.where} (${reason}). ${startupHint(target, reason)}`);
     } finally {
       clearTimeout(timer);
     }
   }
+}
+
+/** How to fix what stopped start-up, by what Redis (or the socket) said. */
+function startupHint(target: RedisTarget, reason: string): string {
+  const option = 'the redis option (pagewire serve --redis URL, or PAGEWIRE_REDIS_URL)';
+  if (/NOAUTH/.test(reason)) return `It asks for a password: give it in ${option}, as redis://:PASSWORD@host:port`;
+  if (/WRONGPASS|invalid password/i.test(reason)) return `It refuses the user or password of ${option}`;
+  if (/DB index is out of range/.test(reason)) {
+    return `It has no database ${target.db}: name one it has (0 to its "databases" setting minus 1) in ${option}`;
+  }
+  if (target.url.startsWith('rediss:') && /no answer|ETIMEDOUT/.test(reason)) {
+    return 'With rediss:// Pagewire speaks TLS: is that Redis serving TLS there, or should the URL be redis://?';
+  }
+  return `Start Redis there, or give ${option} the address of one that answers`;
 }
 
 /** QUIT when the connection is up (what was sent is answered), else stop its reconnecting. */

@@ -10,7 +10,14 @@
  * `noeviction` policy): `maxSharedBytes` counts only the embedded store's bytes.
  */
 import type { Redis } from 'ioredis';
-import { callName, failure, type SharedAnswer, type SharedOp, type SharedStore } from '../shared/shared-op.js';
+import {
+  callName,
+  failure,
+  isJsonText,
+  type SharedAnswer,
+  type SharedOp,
+  type SharedStore,
+} from '../shared/shared-op.js';
 import { notInteger, pastSafeIntegers, storeFull, wrongType } from '../shared/store-failures.js';
 
 /** RPUSH, then LTRIM to the last `max` items, then PEXPIRE: one step. Answers the list's length. */
@@ -86,7 +93,8 @@ export class RedisStore implements SharedStore {
     switch (op.op) {
       case 'get': {
         const text = await redis.get(key);
-        return text === null ? { ok: true } : { ok: true, json: text };
+        if (text === null) return { ok: true };
+        return isJsonText(text) ? { ok: true, json: text } : this.#notOurs(op);
       }
       case 'set':
         await (op.ttl === undefined ? redis.set(key, op.value) : redis.set(key, op.value, 'PX', op.ttl));
@@ -99,13 +107,25 @@ export class RedisStore implements SharedStore {
         const length = await redis.pagewirePush(key, op.value, String(op.max ?? ''), String(op.ttl ?? ''));
         return { ok: true, json: String(length) };
       }
-      case 'list':
-        return { ok: true, json: `[${(await redis.lrange(key, op.start, op.end)).join(',')}]` };
+      case 'list': {
+        // Joined into one array's text: an item that is not JSON would change the array.
+        const items = await redis.lrange(key, op.start, op.end);
+        return items.every(isJsonText) ? { ok: true, json: `[${items.join(',')}]` } : this.#notOurs(op);
+      }
       default: {
         const unknown: never = op;
         return failure('SHARED_BAD_CALL', `no shared operation ${JSON.stringify(unknown)}`);
       }
     }
+  }
+
+  /** What another program wrote under the site's prefix: never handed to a script as data. */
+  #notOurs(op: SharedOp): SharedAnswer {
+    return failure(
+      'SHARED_UNAVAILABLE',
+      `${callName(op)}: Redis at ${this.#where} holds there something that is not JSON: Pagewire did not write ` +
+        "it. Another program writes under the same prefix: give one of them another (the redis option's prefix)",
+    );
   }
 
   /** Redis's error as the store's answer: the same codes and words as the embedded store's. */

@@ -14,18 +14,22 @@ export interface RedisServer {
   url: string;
   /** Stops it (SIGTERM, or SIGKILL: a crash), and waits until it is gone. */
   stop(signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
+  /** SIGSTOP, then SIGCONT: a Redis that hangs, its connections open, and that comes back. */
+  pause(): void;
+  resume(): void;
   /** Starts it again on the same port, empty (as a Redis restarted without persistence). */
   start(): Promise<void>;
   /** Stops it for good and removes its folder. */
   remove(): Promise<void>;
 }
 
-export async function startRedis(): Promise<RedisServer> {
+/** `settings`: more of redis-server's own (`['--requirepass', 'pw']`). */
+export async function startRedis(settings: string[] = []): Promise<RedisServer> {
   const dir = mkdtempSync(path.join(tmpdir(), 'pagewire-redis-'));
   let child: ChildProcess | undefined;
   let port = 0;
   const run = async () => {
-    child = await runRedis(dir, port);
+    child = await runRedis(dir, port, settings);
   };
   // A port free when asked may be taken before Redis binds it: try another then.
   for (let attempt = 1; ; attempt++) {
@@ -48,6 +52,8 @@ export async function startRedis(): Promise<RedisServer> {
   return {
     url: `redis://127.0.0.1:${port}`,
     stop,
+    pause: () => child?.kill('SIGSTOP'),
+    resume: () => child?.kill('SIGCONT'),
     start: run,
     remove: async () => {
       await stop();
@@ -59,8 +65,9 @@ export async function startRedis(): Promise<RedisServer> {
 class PortTaken extends Error {}
 
 /** Resolves with the server once it says it accepts connections. */
-function runRedis(dir: string, port: number): Promise<ChildProcess> {
+function runRedis(dir: string, port: number, settings: string[]): Promise<ChildProcess> {
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'];
+  args.push(...settings);
   const child = spawn(REDIS_SERVER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   return new Promise((resolve, reject) => {
