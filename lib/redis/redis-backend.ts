@@ -53,8 +53,8 @@ export function openRedis(target: RedisTarget, logger: Logger, receive: (message
     stalledAt = Date.now();
     logger.warn(
       `Redis at ${target.where} does not answer: a publication got no answer in ${REDIS_COMMAND_TIMEOUT / 1000} s. ` +
-        `Each fails so, past ${MAX_IN_FLIGHT_PUBLICATIONS} unanswered the next wait (at most ` +
-        `${MAX_WAITING_PUBLICATIONS}), and wire.stats().redis counts them, until it answers again`,
+        `Until it answers, each publication fails after that long; past ${MAX_IN_FLIGHT_PUBLICATIONS} unanswered, ` +
+        `the next ones wait (at most ${MAX_WAITING_PUBLICATIONS}); wire.stats().redis counts them`,
       { code: 'REDIS_STALLED' },
     );
   };
