@@ -6,6 +6,7 @@ import type { DispatchOutcome, SandboxErrorCode } from '../api.js';
 import { withoutPrototypes } from '../codec.js';
 import { boot, mainScript, port } from './boot.js';
 import { inPage } from './current-page.js';
+import { holdDomUpdates } from './dom-updates.js';
 import { guard } from './errors.js';
 import { forLog } from '../../../lib/log-text.js';
 import { isThenable } from './inspect.js';
@@ -24,7 +25,8 @@ export function dispatch(pageId: string, name: string, dataJson: string): Dispat
   }
   if (page.queue.length >= boot.maxQueuedEvents) return 'full';
   // The browser's data, as hostile as a request body.
-  enqueue(page, () => hook(name, withoutPrototypes(JSON.parse(dataJson))), 'EVENT_ERROR');
+  // Its DOM updates go out as one push when it ends (dom-updates.ts).
+  enqueue(page, () => holdDomUpdates(page, () => hook(name, withoutPrototypes(JSON.parse(dataJson)))), 'EVENT_ERROR');
   return 'ok';
 }
 

@@ -3,6 +3,7 @@ import type { LogLevel, RequestData } from '../../messages.js';
 import type { ScriptGlobals, ScriptResponse } from '../script-globals.js';
 import { absolute, boot, dirnameOf, mainScript, port } from './boot.js';
 import { inPage } from './current-page.js';
+import { flushDomUpdates } from './dom-updates.js';
 import { guard } from './errors.js';
 import { checkEventName, dataJson } from './event-data.js';
 import { HtmlString } from './html.js';
@@ -72,6 +73,7 @@ export function makePageGlobals(page: PageState, request: RequestData): ScriptGl
   const server_socket_event = (name: string, data?: unknown): boolean => {
     checkEventName(name, 'server_socket_event()');
     if (page.state === 'closed') return false;
+    flushDomUpdates(page);
     port('push', page.id, name, dataJson(data, 'server_socket_event()'));
     return true;
   };
