@@ -68,6 +68,10 @@ page.channel('go').subscribe((word) => {
 function __serverSocketEvent() {}`,
   'nav.ts': `echo(\`<!doctype html><body>${WATCH}</body>\`);
 function __serverSocketEvent() { page.navigate('landing?from=nav'); }`,
+  'view.ts': `let count = 0;
+const view = page.view(() => html\`<p id="n">\${count}</p><input id="inside" value="v\${count}">\`);
+echo(html\`<!doctype html><body>\${view}\`, \`${WATCH}</body>\`);
+function __serverSocketEvent() { count++; }`,
   'landing.ts': 'echo(\'<!doctype html><p id="landed">landed</p>\');',
 });
 
@@ -225,6 +229,24 @@ describe('page.update() and the other DOM updates, in a real browser (Chromium)'
     server.wire.publish('go', 'three');
     await page.waitForFunction(() => document.querySelectorAll('#log li').length >= 3, undefined, { polling: 20 });
     assert.deepEqual(await items(), ['one', 'two', 'three']);
+    await page.close();
+  });
+
+  it('page.view: changing a variable in a handler is all it takes; the field typed in is kept', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/view`);
+    await opened(page);
+    await page.click('#inside');
+    await page.keyboard.press('End');
+    await page.keyboard.type('abc');
+    await send(page, 'inc');
+    await page.waitForFunction(() => document.getElementById('n')?.textContent === '1', undefined, { polling: 20 });
+    const state = await page.evaluate(() => ({
+      focused: document.activeElement?.id,
+      value: (document.getElementById('inside') as HTMLInputElement).value,
+      wrapped: document.querySelector('pw-view > #n') !== null,
+    }));
+    assert.deepEqual(state, { focused: 'inside', value: 'v0abc', wrapped: true });
     await page.close();
   });
 

@@ -118,3 +118,69 @@ function __serverSocketEvent(name: string) {
     });
   }
 });
+
+describe('page.view(), in the sandbox', () => {
+  const folder = scriptsFolder({
+    'view.ts': `let count = 0;
+echo(html\`<main>\${page.view(() => html\`<p>\${count} &lt;\${'<'}</p>\`)}</main>\`);
+setTimeout(() => {}, 600_000);
+function __serverSocketEvent(name: string) {
+  if (name === 'inc') count++;
+  if (name === 'both') {
+    page.update('#other', 'x');
+    count++;
+  }
+  if (name === 'tick') setTimeout(() => { count += 10; }, 0);
+  if (name === 'async') return Promise.resolve().then(() => { count += 100; });
+}`,
+    'bad-view.ts': `let broken = false;
+echo(page.view(() => {
+  if (broken) throw new Error('view broke');
+  return html\`<p>fine</p>\`;
+}));
+function __serverSocketEvent() { broken = true; }`,
+  });
+  const harness = new RunnerHarness(folder.dir);
+  after(async () => {
+    await harness.runner.close();
+    folder.remove();
+  });
+  const domPushes = (pageId: string) =>
+    harness.messages
+      .filter((m): m is Push => m.type === 'push' && m.pageId === pageId && m.name === 'pw:dom')
+      .map((m) => JSON.parse(m.data) as unknown);
+
+  it('returns its first HTML wrapped, then sends it again after each task, only when it changed', async () => {
+    const { pageId, result } = await harness.render('view.ts');
+    assert.ok(result.type === 'rendered');
+    const id = `pwv-${pageId.slice(0, 8)}-1`;
+    assert.equal(result.body, `<main><pw-view id="${id}"><p>0 &lt;&lt;</p></pw-view></main>`);
+    const view = (n: number) => ({ op: 'update', selector: `#${id}`, html: `<p>${n} &lt;&lt;</p>` });
+    harness.event(pageId, 'same');
+    harness.event(pageId, 'inc');
+    harness.event(pageId, 'both');
+    await harness.next(() => domPushes(pageId).length === 2);
+    // The timer's own callback is a task of the page too.
+    harness.event(pageId, 'tick');
+    await harness.next(() => domPushes(pageId).length === 3);
+    harness.event(pageId, 'async');
+    await harness.next(() => domPushes(pageId).length === 4);
+    assert.deepEqual(domPushes(pageId), [
+      [view(1)],
+      [{ op: 'update', selector: '#other', html: 'x' }, view(2)],
+      [view(12)],
+      [view(112)],
+    ]);
+  });
+
+  it("reports a throw in render as the task's error, and sends nothing for it", async () => {
+    const { pageId } = await harness.render('bad-view.ts');
+    harness.event(pageId, 'any');
+    const { error } = await harness.next((m): m is ScriptError => m.type === 'script-error' && m.pageId === pageId);
+    assert.deepEqual(
+      [error.code, error.message, error.file, error.line],
+      ['EVENT_ERROR', 'view broke', 'bad-view.ts', 3],
+    );
+    assert.deepEqual(domPushes(pageId), []);
+  });
+});

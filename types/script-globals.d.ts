@@ -162,6 +162,17 @@ declare const page: {
    * (`https:`, `javascript:`) or `//host` throws a TypeError; the browser checks the origin again.
    */
   navigate(url: string): void;
+  /**
+   * A part of the page that follows the script's state, as in a desktop application: returns
+   * `render()`'s HTML, wrapped in a `<pw-view id="pwv-...">` element (echo it, or put it in a
+   * larger `html` template), and calls `render` again after every task of the page: each event
+   * handled (once its promise settles), channel delivery and timer callback. When the HTML
+   * changed, the browser morphs the view into it (as {@link update}: focus, caret and `pw-ignore`
+   * kept), in the same push as that task's other updates. `render` must return its `html` at
+   * once (not a promise): load data in the handler, keep it in a variable, let `render` read it.
+   * A throw in `render` is reported as the task's error; the view keeps what it showed.
+   */
+  view(render: () => PagewireHtml | string | number | null | undefined): PagewireHtml;
 };
 
 /**

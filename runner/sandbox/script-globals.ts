@@ -39,6 +39,7 @@ export interface ScriptPage {
   prepend(selector: string, html: unknown): void;
   remove(selector: string): void;
   navigate(url: string): void;
+  view(render: () => unknown): unknown;
 }
 
 /** `shared`: the store every page shares (prelude/shared.ts; lib/shared/ on the host). */

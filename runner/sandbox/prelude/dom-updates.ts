@@ -1,27 +1,40 @@
 /**
- * Server-driven DOM updates: `page.update/replace/append/prepend/remove/navigate`. Each call checks
- * its arguments here, in the sandbox, so that a wrong one throws at the script's line; the
- * operations then wait in the page's batch, which goes out as one `pw:dom` push (the client
- * applies all of one push at once, client/dom-updates.ts):
- * - while an event handler runs (`holdDomUpdates`), when it returned or its promise settled, so
- *   that all the updates of one handled event land together, before the event counts as handled;
- * - otherwise (a timer, a channel delivery, the render), at the end of the turn (a microtask).
+ * Server-driven DOM updates: `page.update/replace/append/prepend/remove/navigate`, and views
+ * (`page.view`). Each call checks its arguments here, in the sandbox, so that a wrong one throws
+ * at the script's line; the operations then wait in the page's batch, which goes out as one
+ * `pw:dom` push (the client applies all of one push at once, client/dom-updates.ts):
+ * - while a task of the page runs (`holdDomUpdates`: an event handler, a channel delivery, a
+ *   timer callback), when it returned or its promise settled, so that all the updates of one
+ *   handled event land together, before the event counts as handled; the page's views are
+ *   rendered again then, and the ones whose HTML changed join the batch;
+ * - otherwise (the render, code after a timer callback's await), at the end of the turn.
  * Any other push of the page (`server_socket_event`, `page.broadcast`) sends the batch first, so
  * that pushes and updates reach the browser in the order the script made them.
  */
 import { parse } from 'css-what';
 import { DOM_UPDATES_EVENT, type DomOp } from '../../../protocol/wire.js';
+import type { SandboxErrorCode } from '../api.js';
 import { port } from './boot.js';
-import { html } from './html.js';
+import { guard } from './errors.js';
+import { html, HtmlString } from './html.js';
 import { inspect, isThenable } from './inspect.js';
 import type { PageState } from './pages.js';
 
+interface View {
+  /** The wrapper's id: `pwv-` and the start of the page id, then a number. */
+  id: string;
+  render: () => unknown;
+  /** The HTML the browser has (last sent or first returned). */
+  last: string;
+}
+
 export interface DomBatch {
   ops: DomOp[];
-  /** An event handler of the page is running: its updates go when it ends. */
-  held: boolean;
+  /** Tasks of the page running now (async ones overlap): its updates go when the last ends. */
+  held: number;
   /** A flush is queued for the end of the turn. */
   queued: boolean;
+  views: View[];
 }
 
 const batches = new WeakMap<PageState, DomBatch>();
@@ -29,7 +42,7 @@ const batches = new WeakMap<PageState, DomBatch>();
 function batchOf(page: PageState): DomBatch {
   let batch = batches.get(page);
   if (!batch) {
-    batch = { ops: [], held: false, queued: false };
+    batch = { ops: [], held: 0, queued: false, views: [] };
     batches.set(page, batch);
   }
   return batch;
@@ -46,14 +59,17 @@ export function flushDomUpdates(page: PageState): void {
 }
 
 /**
- * Runs an event handler with the page's updates held until it ends (sync return, or its promise
- * settled, fulfilled or not): they go out as one push, before whatever marks the event handled.
+ * Runs a task of the page (an event handler, a channel delivery, a timer callback) with the page's
+ * updates held until it ends (sync return, or its promise settled, fulfilled or not): then its
+ * views are rendered again (a throw there is reported as `code`), and the updates go out as one
+ * push, before whatever marks the event handled.
  */
-export function holdDomUpdates(page: PageState, task: () => unknown): unknown {
+export function holdDomUpdates(page: PageState, code: SandboxErrorCode, task: () => unknown): unknown {
   const batch = batchOf(page);
-  batch.held = true;
+  batch.held++;
   const release = () => {
-    batch.held = false;
+    if (--batch.held > 0) return;
+    if (batch.views.length > 0) guard(page.id, code, () => refreshViews(batch));
     flushDomUpdates(page);
   };
   let result: unknown;
@@ -70,14 +86,39 @@ export function holdDomUpdates(page: PageState, task: () => unknown): unknown {
   return Promise.resolve(result).finally(release);
 }
 
+/**
+ * Renders every view of the page again; one whose HTML changed is sent whole, as the new inner
+ * HTML of its wrapper (the wrapper stays, so what the browser set on it stays). Sending only what
+ * changed when that is smaller (a diff against `last`) is a later optimisation.
+ */
+function refreshViews(batch: DomBatch): void {
+  for (const view of batch.views) {
+    const next = viewHtml(view.render);
+    if (next === view.last) continue;
+    view.last = next;
+    batch.ops.push({ op: 'update', selector: `#${view.id}`, html: next });
+  }
+}
+
+function viewHtml(render: () => unknown): string {
+  const value = render();
+  if (isThenable(value)) {
+    throw new TypeError(
+      'page.view(render): render returned a promise; it must return its html at once (load the data in the ' +
+        'event handler, keep it in a variable, and let render read it)',
+    );
+  }
+  return markup(value);
+}
+
 function add(page: PageState, op: DomOp): void {
   const batch = batchOf(page);
   batch.ops.push(op);
-  if (batch.held || batch.queued) return;
+  if (batch.held > 0 || batch.queued) return;
   batch.queued = true;
   void Promise.resolve().then(() => {
     batch.queued = false;
-    if (!batch.held) flushDomUpdates(page);
+    if (batch.held === 0) flushDomUpdates(page);
   });
 }
 
@@ -153,6 +194,14 @@ export function makeDomUpdates(page: PageState) {
     navigate(url: string) {
       checkUrl(url);
       add(page, { op: 'navigate', url });
+    },
+    view(render: () => unknown): HtmlString {
+      if (typeof render !== 'function') throw new TypeError('page.view(render) needs a function that returns html');
+      const batch = batchOf(page);
+      const view: View = { id: `pwv-${page.id.slice(0, 8)}-${batch.views.length + 1}`, render, last: '' };
+      view.last = viewHtml(render);
+      batch.views.push(view);
+      return new HtmlString(`<pw-view id="${view.id}">${view.last}</pw-view>`);
     },
   };
 }

@@ -25,13 +25,13 @@ export function dispatch(pageId: string, name: string, dataJson: string): Dispat
   }
   if (page.queue.length >= boot.maxQueuedEvents) return 'full';
   // The browser's data, as hostile as a request body.
-  // Its DOM updates go out as one push when it ends (dom-updates.ts).
-  enqueue(page, () => holdDomUpdates(page, () => hook(name, withoutPrototypes(JSON.parse(dataJson)))), 'EVENT_ERROR');
+  enqueue(page, () => hook(name, withoutPrototypes(JSON.parse(dataJson))), 'EVENT_ERROR');
   return 'ok';
 }
 
 export function enqueue(page: PageState, task: Task, code: SandboxErrorCode): void {
-  page.queue.push(() => inPage(page, () => guard(page.id, code, task)));
+  // Its DOM updates (and its views' new HTML) go out as one push when it ends (dom-updates.ts).
+  page.queue.push(() => inPage(page, () => guard(page.id, code, () => holdDomUpdates(page, code, task))));
   drain(page);
 }
 
