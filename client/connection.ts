@@ -109,6 +109,11 @@ export class Connection {
     }
   }
 
+  /** The server runs in dev mode (its tag says so): the client warns of what production ignores. */
+  get dev(): boolean {
+    return this.#dev;
+  }
+
   add(socket: ServerSocket): void {
     this.#sockets.set(socket.pageId, socket);
     if (this.#opened) this.write(socket.joinMessage());

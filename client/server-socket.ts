@@ -6,8 +6,15 @@
  * carries every page the document talks to over one WebSocket.
  */
 import { Inbox, Outbox } from '../protocol/sequence.js';
-import { FINAL_CLOSE_REASONS, type CloseReason, type ClientMessage, type EventMessage } from '../protocol/wire.js';
+import {
+  DOM_UPDATES_EVENT,
+  FINAL_CLOSE_REASONS,
+  type CloseReason,
+  type ClientMessage,
+  type EventMessage,
+} from '../protocol/wire.js';
 import { Connection } from './connection.js';
+import { applyDomUpdates } from './dom-updates.js';
 
 export { Connection, type ConnectionOptions } from './connection.js';
 
@@ -167,6 +174,8 @@ export class ServerSocket extends EventTarget {
     }
     if (++this.#unackedReceived >= ACK_EVERY) this.#ack();
     else this.#ackTimer ??= setTimeout(() => this.#ack(), ACK_DELAY);
+    // Pagewire's own push: applied here, never seen by the page's listeners.
+    if (name === DOM_UPDATES_EVENT) return applyDomUpdates(data, this.#connection.dev);
     this.emit(name, data);
   }
 

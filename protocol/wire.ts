@@ -127,3 +127,26 @@ export type ServerMessage =
 
 /** Event names a server push cannot use, because the client raises them itself. */
 export const RESERVED_EVENT_NAMES: readonly string[] = ['open', 'close', 'reconnecting', 'error', 'closed', 'expired'];
+
+/**
+ * Names starting with this are Pagewire's own pushes (`pw:dom`): `server_socket_event` and
+ * `page.broadcast` refuse them, and the client never dispatches them to listeners.
+ */
+export const RESERVED_EVENT_PREFIX = 'pw:';
+
+/** Whether a script may not push an event of this name: the client's own, or Pagewire's (`pw:`). */
+export function isReservedEventName(name: string): boolean {
+  return name.startsWith(RESERVED_EVENT_PREFIX) || RESERVED_EVENT_NAMES.includes(name);
+}
+
+/** The push that carries server-driven DOM updates: its data is a `DomOp[]`, applied in order, at once. */
+export const DOM_UPDATES_EVENT = 'pw:dom';
+
+/**
+ * One DOM update (`page.update(selector, html)` and the rest): `html` is markup the prelude already
+ * escaped as a render would; `url` (navigate) is relative or same-origin, checked on both sides.
+ */
+export type DomOp =
+  | { op: 'update' | 'replace' | 'append' | 'prepend'; selector: string; html: string }
+  | { op: 'remove'; selector: string }
+  | { op: 'navigate'; url: string };

@@ -135,6 +135,44 @@ declare const page: {
     publish(data?: unknown): void;
     subscribe(fn: (data: unknown) => unknown): () => void;
   };
+  /**
+   * Sets the inner HTML of every element `selector` matches in the browser, morphed (idiomorph):
+   * the field being typed in keeps its focus, caret and value; scroll positions stay; an element
+   * with `pw-ignore` and what it holds are never touched. `html` is written as a render writes it:
+   * an `html` value as markup, anything else (a string, a number) as escaped text; `null`,
+   * `undefined` and `false` as nothing. A selector that is not valid CSS throws a SyntaxError
+   * here; one that matches nothing is warned of in the browser's console in dev, ignored in
+   * production. The updates made while one event is handled go to the browser as one push when
+   * the handler returns (or its promise settles), applied at once; elsewhere (a timer, a channel
+   * delivery), those of one turn. A push the script makes (`server_socket_event`) sends the
+   * updates made before it first: the browser sees both in the order they were made.
+   */
+  update(selector: string, html: unknown): void;
+  /** Replaces every element `selector` matches (outer HTML), morphed; as {@link update}. */
+  replace(selector: string, html: unknown): void;
+  /** Adds `html` at the end of every element `selector` matches (not morphed: new nodes); as {@link update}. */
+  append(selector: string, html: unknown): void;
+  /** Adds `html` at the start of every element `selector` matches; as {@link append}. */
+  prepend(selector: string, html: unknown): void;
+  /** Removes every element `selector` matches (one with `pw-ignore`, or inside one, stays); as {@link update}. */
+  remove(selector: string): void;
+  /**
+   * Sends the browser to `url`, after the updates before it: a URL of this site only, a path
+   * (`'/next'`, `'next'`), a query (`'?page=2'`) or a fragment (`'#top'`). A URL with a scheme
+   * (`https:`, `javascript:`) or `//host` throws a TypeError; the browser checks the origin again.
+   */
+  navigate(url: string): void;
+  /**
+   * A part of the page that follows the script's state, as in a desktop application: returns
+   * `render()`'s HTML, wrapped in a `<pw-view id="pwv-...">` element (echo it, or put it in a
+   * larger `html` template), and calls `render` again after every task of the page: each event
+   * handled (once its promise settles), channel delivery and timer callback. When the HTML
+   * changed, the browser morphs the view into it (as {@link update}: focus, caret and `pw-ignore`
+   * kept), in the same push as that task's other updates. `render` must return its `html` at
+   * once (not a promise): load data in the handler, keep it in a variable, let `render` read it.
+   * A throw in `render` is reported as the task's error; the view keeps what it showed.
+   */
+  view(render: () => PagewireHtml | string | number | null | undefined): PagewireHtml;
 };
 
 /**

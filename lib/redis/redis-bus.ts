@@ -16,7 +16,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { RESERVED_EVENT_NAMES } from '../../protocol/wire.js';
+import { isReservedEventName } from '../../protocol/wire.js';
 import type { BusMessage } from '../cluster/cluster-messages.js';
 import { isJsonText } from '../shared/shared-op.js';
 import type { RedisTarget } from './redis-target.js';
@@ -204,10 +204,10 @@ export function parseEnvelope(text: string): Envelope | undefined {
   if (m.kind === 'publish' && typeof m.channel === 'string') {
     return { from: value.from, message: { kind: 'publish', channel: m.channel, data: m.data } };
   }
-  // A reserved name is the client's own event (`expired`, `close`): scripts may not send one.
+  // A reserved name is the client's own event (`expired`, `close`) or Pagewire's (`pw:dom`): scripts may not send one.
   const name = m.name;
   if (m.kind === 'broadcast' && typeof m.script === 'string' && typeof name === 'string') {
-    if (RESERVED_EVENT_NAMES.includes(name)) return undefined;
+    if (isReservedEventName(name)) return undefined;
     return { from: value.from, message: { kind: 'broadcast', script: m.script, name, data: m.data } };
   }
   return undefined;

@@ -33,6 +33,13 @@ export interface ScriptPage {
   setDisconnectGrace(ms: number): void;
   broadcast(name: string, data?: unknown): void;
   channel(name: string): ScriptChannel;
+  update(selector: string, html: unknown): void;
+  replace(selector: string, html: unknown): void;
+  append(selector: string, html: unknown): void;
+  prepend(selector: string, html: unknown): void;
+  remove(selector: string): void;
+  navigate(url: string): void;
+  view(render: () => unknown): unknown;
 }
 
 /** `shared`: the store every page shares (prelude/shared.ts; lib/shared/ on the host). */

@@ -6,6 +6,7 @@ import type { DispatchOutcome, SandboxErrorCode } from '../api.js';
 import { withoutPrototypes } from '../codec.js';
 import { boot, mainScript, port } from './boot.js';
 import { inPage } from './current-page.js';
+import { holdDomUpdates } from './dom-updates.js';
 import { guard } from './errors.js';
 import { forLog } from '../../../lib/log-text.js';
 import { isThenable } from './inspect.js';
@@ -29,7 +30,8 @@ export function dispatch(pageId: string, name: string, dataJson: string): Dispat
 }
 
 export function enqueue(page: PageState, task: Task, code: SandboxErrorCode): void {
-  page.queue.push(() => inPage(page, () => guard(page.id, code, task)));
+  // Its DOM updates (and its views' new HTML) go out as one push when it ends (dom-updates.ts).
+  page.queue.push(() => inPage(page, () => guard(page.id, code, () => holdDomUpdates(page, code, task))));
   drain(page);
 }
 

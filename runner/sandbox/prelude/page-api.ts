@@ -3,6 +3,7 @@ import type { ScriptChannel, ScriptPage } from '../script-globals.js';
 import { boot, port } from './boot.js';
 import { subscribe } from './channels.js';
 import { closeAndTell, disposerOf } from './close.js';
+import { flushDomUpdates, makeDomUpdates } from './dom-updates.js';
 import { guard } from './errors.js';
 import { checkEventName, dataJson } from './event-data.js';
 import { inspect } from './inspect.js';
@@ -15,6 +16,7 @@ export function makePageApi(page: PageState): ScriptPage {
   return Object.freeze({
     id: page.id,
     node: boot.node,
+    ...makeDomUpdates(page),
     onClose(fn: Task) {
       if (typeof fn !== 'function') throw new TypeError('page.onClose() needs a function');
       if (page.state === 'closed') {
@@ -60,6 +62,7 @@ export function makePageApi(page: PageState): ScriptPage {
     },
     broadcast(name: string, data?: unknown) {
       checkEventName(name, 'page.broadcast()');
+      flushDomUpdates(page);
       port('broadcast', name, dataJson(data, 'page.broadcast()'));
     },
     channel(name: string) {

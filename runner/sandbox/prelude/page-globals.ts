@@ -3,6 +3,7 @@ import type { LogLevel, RequestData } from '../../messages.js';
 import type { ScriptGlobals, ScriptResponse } from '../script-globals.js';
 import { absolute, boot, dirnameOf, mainScript, port } from './boot.js';
 import { inPage } from './current-page.js';
+import { flushDomUpdates, holdDomUpdates } from './dom-updates.js';
 import { guard } from './errors.js';
 import { checkEventName, dataJson } from './event-data.js';
 import { HtmlString } from './html.js';
@@ -72,6 +73,7 @@ export function makePageGlobals(page: PageState, request: RequestData): ScriptGl
   const server_socket_event = (name: string, data?: unknown): boolean => {
     checkEventName(name, 'server_socket_event()');
     if (page.state === 'closed') return false;
+    flushDomUpdates(page);
     port('push', page.id, name, dataJson(data, 'server_socket_event()'));
     return true;
   };
@@ -85,7 +87,7 @@ export function makePageGlobals(page: PageState, request: RequestData): ScriptGl
     whileOpen('setTimeout()');
     const timer: Timer = hostSetTimeout(() => {
       page.timers.delete(timer);
-      inPage(page, () => guard(page.id, 'TIMER_ERROR', () => fn(...args)));
+      inPage(page, () => guard(page.id, 'TIMER_ERROR', () => holdDomUpdates(page, 'TIMER_ERROR', () => fn(...args))));
     }, ms);
     page.timers.add(timer);
     return timer;
@@ -93,7 +95,8 @@ export function makePageGlobals(page: PageState, request: RequestData): ScriptGl
   const pageSetInterval = (fn: Callback, ms?: number, ...args: unknown[]): Timer => {
     if (typeof fn !== 'function') throw new TypeError('setInterval() needs a function');
     whileOpen('setInterval()');
-    const tick = () => inPage(page, () => guard(page.id, 'TIMER_ERROR', () => fn(...args)));
+    const tick = () =>
+      inPage(page, () => guard(page.id, 'TIMER_ERROR', () => holdDomUpdates(page, 'TIMER_ERROR', () => fn(...args))));
     const timer: Timer = hostSetInterval(tick, ms);
     page.intervals.add(timer);
     return timer;
