@@ -8,6 +8,7 @@
 import { Inbox, Outbox } from '../protocol/sequence.js';
 import { FINAL_CLOSE_REASONS, type CloseReason, type ClientMessage, type EventMessage } from '../protocol/wire.js';
 import { Connection } from './connection.js';
+import { installDeclarativeEvents } from './declarative-events.js';
 
 export { Connection, type ConnectionOptions } from './connection.js';
 
@@ -78,6 +79,11 @@ export class ServerSocket extends EventTarget {
    * down the event waits here, and it is delivered once, in order, when the page is back.
    */
   send(name: string, data?: unknown): void {
+    this.sendEvent(name, data);
+  }
+
+  /** @internal `send`, returning the event's number. */
+  sendEvent(name: string, data?: unknown): number {
     if (typeof name !== 'string' || name === '')
       throw new TypeError('serverSocket.send(name, data): name must be a non-empty string');
     if (this.#closed) throw new Error(`serverSocket.send('${name}'): the page's server instance is closed`);
@@ -89,8 +95,9 @@ export class ServerSocket extends EventTarget {
     const size = json.length * 3 <= max ? 0 : utf8.encode(json).length;
     if (size > max)
       throw new RangeError(`serverSocket.send('${name}'): ${size} bytes is more than the server accepts (${max})`);
-    const { item } = this.#events.add((s) => ({ t: 'ev', p: this.pageId, s, n: name, d: data }));
+    const { seq, item } = this.#events.add((s) => ({ t: 'ev', p: this.pageId, s, n: name, d: data }));
     if (this.#joined) this.#connection.write(item);
+    return seq;
   }
 
   /** Ends the page's instance on the server now (its close hooks run). */
@@ -227,5 +234,7 @@ if (tag?.dataset.pagewirePage && tag.dataset.pagewireSocket) {
     dev: tag.dataset.pagewireDev !== undefined,
     maxMessageSize: Number(tag.dataset.pagewireMaxMessage) || undefined,
   });
-  document.serverSocket = new ServerSocket(tag.dataset.pagewirePage, connection);
+  const socket = new ServerSocket(tag.dataset.pagewirePage, connection);
+  document.serverSocket = socket;
+  installDeclarativeEvents(document, socket, tag.dataset.pagewireDev !== undefined);
 }

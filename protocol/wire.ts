@@ -87,7 +87,11 @@ export type ScriptErrorCode =
  * Raised by the client itself: the page's worker thread was ended; the page reloaded too many
  * times in a row without joining, and stopped reloading.
  */
-export type ClientErrorCode = 'INSTANCE_CRASHED' | 'RELOAD_LOOP';
+export type ClientErrorCode =
+  | 'INSTANCE_CRASHED'
+  | 'RELOAD_LOOP'
+  /** A declarative event (`pw-submit`...) whose data is larger than the server accepts: not sent. */
+  | 'EVENT_TOO_LARGE';
 
 /** Every code an `error` event of `document.serverSocket` may carry. */
 export type ErrorCode = RefusalCode | ScriptErrorCode | ClientErrorCode;
