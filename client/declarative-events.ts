@@ -6,6 +6,7 @@
  * numbered and kept until the server has it: the same delivery as `serverSocket.send`.
  */
 import { elementData, formData } from './form-fields.js';
+import { BusyStates } from './busy-states.js';
 import type { ServerSocket } from './server-socket.js';
 
 const TYPES = ['click', 'submit', 'change', 'input', 'keydown'] as const;
@@ -47,6 +48,7 @@ export class DeclarativeEvents {
   readonly #socket: () => ServerSocket | undefined;
   readonly #dev: boolean;
   readonly #timings = new WeakMap<Element, Map<DeclaredType, Timing>>();
+  readonly busy = new BusyStates();
 
   constructor(doc: Document, socket: () => ServerSocket | undefined, dev: boolean) {
     this.#socket = socket;
@@ -154,11 +156,12 @@ export class DeclarativeEvents {
     console.warn(`[pagewire] ${message}, on <${id}>:`, holder);
   }
 
-  #send(_holder: Element, type: DeclaredType, name: string, data: Record<string, unknown>): void {
+  #send(holder: Element, type: DeclaredType, name: string, data: Record<string, unknown>): void {
     const socket = this.#socket();
     if (!socket || socket.closed) return;
+    let seq: number;
     try {
-      socket.sendEvent(name, data);
+      seq = socket.sendEvent(name, data);
     } catch (error) {
       // Too large: nothing is sent, and the page hears why (its `error` listeners, the console).
       const message = `pw-${type}="${name}": ${(error as Error).message}`;
@@ -166,10 +169,21 @@ export class DeclarativeEvents {
       socket.emit('error', { t: 'error', p: socket.pageId, code: 'EVENT_TOO_LARGE', message });
       return;
     }
+    this.busy.start(holder, seq);
   }
 }
 
-/** Listens for the attributes on `doc` for `socket`'s page. */
+/**
+ * Listens for the attributes on `doc` for `socket`'s page, and shows its state: busy elements
+ * until the server's `done`, and `<html class="pw-disconnected">` while its socket is down (from
+ * its first drop: a page still connecting is not shown as down).
+ */
 export function installDeclarativeEvents(doc: Document, socket: ServerSocket, dev: boolean): DeclarativeEvents {
-  return new DeclarativeEvents(doc, () => socket, dev);
+  const events = new DeclarativeEvents(doc, () => socket, dev);
+  socket.onDone = (seq) => events.busy.done(seq);
+  socket.addEventListener('closed', () => events.busy.clear());
+  const root = doc.documentElement;
+  socket.addEventListener('close', () => root.classList.add('pw-disconnected'));
+  socket.addEventListener('open', () => root.classList.remove('pw-disconnected'));
+  return events;
 }

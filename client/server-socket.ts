@@ -58,6 +58,8 @@ export class ServerSocket extends EventTarget {
   #ackTimer: ReturnType<typeof setTimeout> | undefined;
   /** Events numbered and kept until the server acknowledges them. */
   readonly #events = new Outbox<EventMessage>();
+  /** @internal The server handled event `seq` (its `done`): declarative-events.ts clears busy states. */
+  onDone: ((seq: number) => void) | undefined;
   // Native functions such as `alert` throw "Illegal invocation" when called with the target as
   // `this`: every listener is wrapped and called as `fn(event)`.
   readonly #wrapped = new WeakMap<object, EventListener>();
@@ -82,22 +84,26 @@ export class ServerSocket extends EventTarget {
     this.sendEvent(name, data);
   }
 
-  /** @internal `send`, returning the event's number. */
-  sendEvent(name: string, data?: unknown): number {
+  /** @internal `send`, returning the event's number. `key`: its coalescing key (wire.ts `k`). */
+  sendEvent(name: string, data?: unknown, key?: string): number {
     if (typeof name !== 'string' || name === '')
       throw new TypeError('serverSocket.send(name, data): name must be a non-empty string');
     if (this.#closed) throw new Error(`serverSocket.send('${name}'): the page's server instance is closed`);
     // Refused here, not by the server: a message it must refuse would be sent again after
     // every reconnection, for ever. Measured with the number it will have.
     const max = this.#connection.maxMessageSize;
-    const json = JSON.stringify({ t: 'ev', p: this.pageId, s: this.#events.lastSeq + 1, n: name, d: data });
+    const json = JSON.stringify({ t: 'ev', p: this.pageId, s: this.#events.lastSeq + 1, n: name, d: data, k: key });
     // UTF-8 takes at most 3 bytes per UTF-16 unit: most events need no encoding to be measured.
     const size = json.length * 3 <= max ? 0 : utf8.encode(json).length;
     if (size > max)
       throw new RangeError(`serverSocket.send('${name}'): ${size} bytes is more than the server accepts (${max})`);
-    const { seq, item } = this.#events.add((s) => ({ t: 'ev', p: this.pageId, s, n: name, d: data }));
-    if (this.#joined) this.#connection.write(item);
+    const { seq, item } = this.#events.add((s) => ({ t: 'ev', p: this.pageId, s, n: name, d: data, k: key }));
+    if (this.#joined) this.#write(item);
     return seq;
+  }
+
+  #write(item: EventMessage): void {
+    this.#connection.write(item);
   }
 
   /** Ends the page's instance on the server now (its close hooks run). */
@@ -157,7 +163,7 @@ export class ServerSocket extends EventTarget {
     this.#events.acknowledge(acked);
     if (final) return;
     this.#joined = true;
-    for (const { item } of this.#events.after(acked)) this.#connection.write(item);
+    for (const { item } of this.#events.after(acked)) this.#write(item);
     this.emit('open');
   }
 
@@ -175,6 +181,11 @@ export class ServerSocket extends EventTarget {
     if (++this.#unackedReceived >= ACK_EVERY) this.#ack();
     else this.#ackTimer ??= setTimeout(() => this.#ack(), ACK_DELAY);
     this.emit(name, data);
+  }
+
+  /** @internal The server handled event `seq`. */
+  done(seq: number): void {
+    this.onDone?.(seq);
   }
 
   /** @internal The server acknowledged events up to `acked`. */

@@ -11,8 +11,11 @@ import { forLog } from '../../../lib/log-text.js';
 import { isThenable } from './inspect.js';
 import { pages, type PageState, type Task } from './pages.js';
 
-/** A client event for a page: queued for its `__serverSocketEvent`. */
-export function dispatch(pageId: string, name: string, dataJson: string): DispatchOutcome {
+/**
+ * A client event for a page: queued for its `__serverSocketEvent`; the host hears `done` with
+ * its number `seq` once it is handled.
+ */
+export function dispatch(pageId: string, name: string, dataJson: string, seq: number, _key: string): DispatchOutcome {
   const page = pages.get(pageId);
   if (page?.state !== 'live') return 'gone';
   const hook = page.hook;
@@ -20,17 +23,36 @@ export function dispatch(pageId: string, name: string, dataJson: string): Dispat
     // The name is the browser's: one line in the log, whatever it holds.
     const event = `event '${forLog(name)}'`;
     port('log', page.id, 'warn', `${event} ignored: ${mainScript} defines no __serverSocketEvent(name, event)`);
+    port('done', page.id, seq);
     return 'ok';
   }
   if (page.queue.length >= boot.maxQueuedEvents) return 'full';
   // The browser's data, as hostile as a request body.
-  enqueue(page, () => hook(name, withoutPrototypes(JSON.parse(dataJson))), 'EVENT_ERROR');
+  const task = enqueued(
+    page,
+    () => hook(name, withoutPrototypes(JSON.parse(dataJson))),
+    'EVENT_ERROR',
+    () => port('done', page.id, seq),
+  );
+  page.queue.push(task);
+  drain(page);
   return 'ok';
 }
 
 export function enqueue(page: PageState, task: Task, code: SandboxErrorCode): void {
-  page.queue.push(() => inPage(page, () => guard(page.id, code, task)));
+  page.queue.push(enqueued(page, task, code));
   drain(page);
+}
+
+/** The mailbox's form of a task: run as the page, its failure reported, then `after` (sync or not). */
+function enqueued(page: PageState, task: Task, code: SandboxErrorCode, after?: () => void): Task {
+  if (!after) return () => inPage(page, () => guard(page.id, code, task));
+  return () => {
+    const result = inPage(page, () => guard(page.id, code, task));
+    if (!isThenable(result)) return after();
+    // `guard` reports a rejection and settles: `after` runs either way.
+    return Promise.resolve(result).then(after);
+  };
 }
 
 /** Runs what waits once the task running now (if any) is over. */
