@@ -161,7 +161,11 @@ export class DeclarativeEvents {
     if (!socket || socket.closed) return;
     let seq: number;
     try {
-      seq = socket.sendEvent(name, data);
+      seq = socket.sendEvent(
+        name,
+        data,
+        type === 'input' || type === 'change' ? coalescingKey(type, holder) : undefined,
+      );
     } catch (error) {
       // Too large: nothing is sent, and the page hears why (its `error` listeners, the console).
       const message = `pw-${type}="${name}": ${(error as Error).message}`;
@@ -186,4 +190,17 @@ export function installDeclarativeEvents(doc: Document, socket: ServerSocket, de
   socket.addEventListener('close', () => root.classList.add('pw-disconnected'));
   socket.addEventListener('open', () => root.classList.remove('pw-disconnected'));
   return events;
+}
+
+/**
+ * "Latest wins" for one field's (or form's) input or change: a stable identity of the element
+ * within its page, or none (no coalescing) when it has neither id nor name.
+ */
+function coalescingKey(type: DeclaredType, holder: Element): string | undefined {
+  if (holder.id) return `${type}#${holder.id}`;
+  const name = holder.getAttribute('name');
+  if (!name) return undefined;
+  const form = (holder as HTMLInputElement).form;
+  const formId = form ? form.id || form.getAttribute('name') || String([...document.forms].indexOf(form)) : '';
+  return `${type}:${formId}/${name}`;
 }

@@ -58,6 +58,8 @@ export class ServerSocket extends EventTarget {
   #ackTimer: ReturnType<typeof setTimeout> | undefined;
   /** Events numbered and kept until the server acknowledges them. */
   readonly #events = new Outbox<EventMessage>();
+  /** The last event number written to a socket: those after it may still be replaced (`sendEvent`). */
+  #written = 0;
   /** @internal The server handled event `seq` (its `done`): declarative-events.ts clears busy states. */
   onDone: ((seq: number) => void) | undefined;
   // Native functions such as `alert` throw "Illegal invocation" when called with the target as
@@ -84,7 +86,10 @@ export class ServerSocket extends EventTarget {
     this.sendEvent(name, data);
   }
 
-  /** @internal `send`, returning the event's number. `key`: its coalescing key (wire.ts `k`). */
+  /**
+   * @internal `send`, returning the event's number. `key`: its coalescing key (wire.ts `k`): an
+   * event with the same key not sent yet, the last one kept, is replaced by this one (same number).
+   */
   sendEvent(name: string, data?: unknown, key?: string): number {
     if (typeof name !== 'string' || name === '')
       throw new TypeError('serverSocket.send(name, data): name must be a non-empty string');
@@ -97,12 +102,19 @@ export class ServerSocket extends EventTarget {
     const size = json.length * 3 <= max ? 0 : utf8.encode(json).length;
     if (size > max)
       throw new RangeError(`serverSocket.send('${name}'): ${size} bytes is more than the server accepts (${max})`);
+    const last = this.#events.last;
+    if (key !== undefined && last && last.seq > this.#written && last.item.k === key) {
+      last.item.n = name;
+      last.item.d = data;
+      return last.seq;
+    }
     const { seq, item } = this.#events.add((s) => ({ t: 'ev', p: this.pageId, s, n: name, d: data, k: key }));
     if (this.#joined) this.#write(item);
     return seq;
   }
 
   #write(item: EventMessage): void {
+    this.#written = item.s;
     this.#connection.write(item);
   }
 

@@ -11,11 +11,16 @@ import { forLog } from '../../../lib/log-text.js';
 import { isThenable } from './inspect.js';
 import { pages, type PageState, type Task } from './pages.js';
 
+/** The coalescing key and number of each queued client event that has one (wire.ts `k`). */
+const keyed = new WeakMap<Task, { key: string; seq: number }>();
+
 /**
  * A client event for a page: queued for its `__serverSocketEvent`; the host hears `done` with
- * its number `seq` once it is handled.
+ * its number `seq` once it is handled. One with a `key` takes the place of a queued one with the
+ * same key that has not started (latest wins), whose `done` is reported at once: it goes to the
+ * end of the queue, so that it still runs after the events sent before it (strict order).
  */
-export function dispatch(pageId: string, name: string, dataJson: string, seq: number, _key: string): DispatchOutcome {
+export function dispatch(pageId: string, name: string, dataJson: string, seq: number, key: string): DispatchOutcome {
   const page = pages.get(pageId);
   if (page?.state !== 'live') return 'gone';
   const hook = page.hook;
@@ -26,14 +31,19 @@ export function dispatch(pageId: string, name: string, dataJson: string, seq: nu
     port('done', page.id, seq);
     return 'ok';
   }
-  if (page.queue.length >= boot.maxQueuedEvents) return 'full';
+  const replaced = key === '' ? -1 : page.queue.findIndex((task) => keyed.get(task)?.key === key);
+  const old = replaced === -1 ? undefined : keyed.get(page.queue.splice(replaced, 1)[0] as Task);
+  if (old) port('done', page.id, old.seq);
+  else if (page.queue.length >= boot.maxQueuedEvents) return 'full';
   // The browser's data, as hostile as a request body.
+  const parsed = () => withoutPrototypes(JSON.parse(dataJson));
   const task = enqueued(
     page,
-    () => hook(name, withoutPrototypes(JSON.parse(dataJson))),
+    () => hook(name, parsed()),
     'EVENT_ERROR',
     () => port('done', page.id, seq),
   );
+  if (key !== '') keyed.set(task, { key, seq });
   page.queue.push(task);
   drain(page);
   return 'ok';
