@@ -62,8 +62,13 @@ export class DeclarativeEvents {
     const holder = origin.closest(`[pw-${type}],[data-pw-${type}]`);
     if (!holder) return;
     const name = pwAttribute(holder, type);
-    // A form's own submit never navigates, whatever follows (a refused confirm, a closed page).
-    if (type === 'submit') event.preventDefault();
+    // A form's own submit never navigates, whatever follows (a refused confirm, a closed page); nor
+    // does a link or a button that raises a click (`<a href="#">`, a button inside a plain form).
+    if (
+      type === 'submit' ||
+      (type === 'click' && (holder instanceof HTMLAnchorElement || holder instanceof HTMLButtonElement))
+    )
+      event.preventDefault();
     if (!name) return;
     if (type === 'keydown' && !this.#keyMatches(holder, event as KeyboardEvent)) return;
     const question = pwAttribute(holder, 'confirm');
@@ -167,6 +172,7 @@ export class DeclarativeEvents {
         type === 'input' || type === 'change' ? coalescingKey(type, holder) : undefined,
       );
     } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
       // Too large: nothing is sent, and the page hears why (its `error` listeners, the console).
       const message = `pw-${type}="${name}": ${(error as Error).message}`;
       console.error(`[pagewire] ${message}`);

@@ -44,7 +44,9 @@ echo('<!doctype html>' + collect + \`
 <input id="soon" name="soon" pw-input="soon" pw-debounce="soon">
 <button id="plain" data-pw-click="plain">plain</button>
 <button id="ask" pw-click="asked" pw-confirm="Really?">ask</button>
-<form id="big" pw-submit="big"><textarea name="text"></textarea></form>\`);`,
+<form id="big" pw-submit="big"><textarea name="text"></textarea></form>
+<form action="/elsewhere"><button id="in-form" pw-click="in-form">in a form</button></form>
+<a id="link" href="/elsewhere" pw-click="link" pw-value-id="7">link</a>\`);`,
   });
   let server: TestServer;
   let browser: Browser;
@@ -140,6 +142,23 @@ echo('<!doctype html>' + collect + \`
         ['plain', undefined],
       ],
     );
+    await page.close();
+  });
+
+  it('pw-click on a link or on a button inside a plain form does not navigate', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/fields`);
+    const address = page.url();
+    await page.click('#in-form');
+    await page.click('#link');
+    await page.click('#plain');
+    await waitForGot(page, 3);
+    assert.deepEqual(await got(page), [
+      { name: 'in-form', data: {} },
+      { name: 'link', data: { id: '7' } },
+      { name: 'plain', data: {} },
+    ]);
+    assert.equal(page.url(), address);
     await page.close();
   });
 
