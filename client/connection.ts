@@ -336,6 +336,9 @@ export class Connection {
       case 'ack':
         this.#sockets.get(message.p)?.acked(message.a);
         return;
+      case 'done':
+        this.#sockets.get(message.p)?.done(message.s);
+        return;
       case 'closed':
         this.#sockets.get(message.p)?.markClosed(message.reason);
         return;

@@ -15,6 +15,7 @@ import {
 } from '../protocol/wire.js';
 import { Connection } from './connection.js';
 import { applyDomUpdates } from './dom-updates.js';
+import { installDeclarativeEvents } from './declarative-events.js';
 
 export { Connection, type ConnectionOptions } from './connection.js';
 
@@ -64,6 +65,10 @@ export class ServerSocket extends EventTarget {
   #ackTimer: ReturnType<typeof setTimeout> | undefined;
   /** Events numbered and kept until the server acknowledges them. */
   readonly #events = new Outbox<EventMessage>();
+  /** The last event number written to a socket: those after it may still be replaced (`sendEvent`). */
+  #written = 0;
+  /** @internal The server handled event `seq` (its `done`): declarative-events.ts clears busy states. */
+  onDone: ((seq: number) => void) | undefined;
   // Native functions such as `alert` throw "Illegal invocation" when called with the target as
   // `this`: every listener is wrapped and called as `fn(event)`.
   readonly #wrapped = new WeakMap<object, EventListener>();
@@ -85,19 +90,39 @@ export class ServerSocket extends EventTarget {
    * down the event waits here, and it is delivered once, in order, when the page is back.
    */
   send(name: string, data?: unknown): void {
+    this.sendEvent(name, data);
+  }
+
+  /**
+   * @internal `send`, returning the event's number. `key`: its coalescing key (wire.ts `k`): an
+   * event with the same key not sent yet, the last one kept, is replaced by this one (same number).
+   */
+  sendEvent(name: string, data?: unknown, key?: string): number {
     if (typeof name !== 'string' || name === '')
       throw new TypeError('serverSocket.send(name, data): name must be a non-empty string');
     if (this.#closed) throw new Error(`serverSocket.send('${name}'): the page's server instance is closed`);
     // Refused here, not by the server: a message it must refuse would be sent again after
     // every reconnection, for ever. Measured with the number it will have.
     const max = this.#connection.maxMessageSize;
-    const json = JSON.stringify({ t: 'ev', p: this.pageId, s: this.#events.lastSeq + 1, n: name, d: data });
+    const json = JSON.stringify({ t: 'ev', p: this.pageId, s: this.#events.lastSeq + 1, n: name, d: data, k: key });
     // UTF-8 takes at most 3 bytes per UTF-16 unit: most events need no encoding to be measured.
     const size = json.length * 3 <= max ? 0 : utf8.encode(json).length;
     if (size > max)
       throw new RangeError(`serverSocket.send('${name}'): ${size} bytes is more than the server accepts (${max})`);
-    const { item } = this.#events.add((s) => ({ t: 'ev', p: this.pageId, s, n: name, d: data }));
-    if (this.#joined) this.#connection.write(item);
+    const last = this.#events.last;
+    if (key !== undefined && last && last.seq > this.#written && last.item.k === key) {
+      last.item.n = name;
+      last.item.d = data;
+      return last.seq;
+    }
+    const { seq, item } = this.#events.add((s) => ({ t: 'ev', p: this.pageId, s, n: name, d: data, k: key }));
+    if (this.#joined) this.#write(item);
+    return seq;
+  }
+
+  #write(item: EventMessage): void {
+    this.#written = item.s;
+    this.#connection.write(item);
   }
 
   /** Ends the page's instance on the server now (its close hooks run). */
@@ -157,7 +182,7 @@ export class ServerSocket extends EventTarget {
     this.#events.acknowledge(acked);
     if (final) return;
     this.#joined = true;
-    for (const { item } of this.#events.after(acked)) this.#connection.write(item);
+    for (const { item } of this.#events.after(acked)) this.#write(item);
     this.emit('open');
   }
 
@@ -177,6 +202,11 @@ export class ServerSocket extends EventTarget {
     // Pagewire's own push: applied here, never seen by the page's listeners.
     if (name === DOM_UPDATES_EVENT) return applyDomUpdates(data, this.#connection.dev);
     this.emit(name, data);
+  }
+
+  /** @internal The server handled event `seq`. */
+  done(seq: number): void {
+    this.onDone?.(seq);
   }
 
   /** @internal The server acknowledged events up to `acked`. */
@@ -236,5 +266,7 @@ if (tag?.dataset.pagewirePage && tag.dataset.pagewireSocket) {
     dev: tag.dataset.pagewireDev !== undefined,
     maxMessageSize: Number(tag.dataset.pagewireMaxMessage) || undefined,
   });
-  document.serverSocket = new ServerSocket(tag.dataset.pagewirePage, connection);
+  const socket = new ServerSocket(tag.dataset.pagewirePage, connection);
+  document.serverSocket = socket;
+  installDeclarativeEvents(document, socket, tag.dataset.pagewireDev !== undefined);
 }

@@ -75,6 +75,7 @@ export function routeRunnerMessages(
       case 'broadcast':
       case 'page-closed':
       case 'event-refused':
+      case 'event-done':
       case 'page-options':
         // The registry's: never reached.
         return;

@@ -34,6 +34,11 @@ export class Outbox<T> {
     return this.#last;
   }
 
+  /** The last message added, if still kept. */
+  get last(): Numbered<T> | undefined {
+    return this.#kept.length > this.#head ? this.#kept[this.#kept.length - 1] : undefined;
+  }
+
   /** Messages kept, not acknowledged yet. */
   get size(): number {
     return this.#kept.length - this.#head;

@@ -87,7 +87,11 @@ export type ScriptErrorCode =
  * Raised by the client itself: the page's worker thread was ended; the page reloaded too many
  * times in a row without joining, and stopped reloading.
  */
-export type ClientErrorCode = 'INSTANCE_CRASHED' | 'RELOAD_LOOP';
+export type ClientErrorCode =
+  | 'INSTANCE_CRASHED'
+  | 'RELOAD_LOOP'
+  /** A declarative event (`pw-submit`...) whose data is larger than the server accepts: not sent. */
+  | 'EVENT_TOO_LARGE';
 
 /** Every code an `error` event of `document.serverSocket` may carry. */
 export type ErrorCode = RefusalCode | ScriptErrorCode | ClientErrorCode;
@@ -96,8 +100,12 @@ export type ErrorCode = RefusalCode | ScriptErrorCode | ClientErrorCode;
 export type ClientMessage =
   /** Bind this socket to a page the browser rendered; `a`: the last push received. */
   | { t: 'join'; p: string; a: number }
-  /** A client event: raises `__serverSocketEvent(n, d)` in the page's script instance. */
-  | { t: 'ev'; p: string; s: number; n: string; d?: unknown }
+  /**
+   * A client event: raises `__serverSocketEvent(n, d)` in the page's script instance. `k`: its
+   * coalescing key ("latest wins": one field's `pw-input`/`pw-change`): an event with the same
+   * `k` that has not started yet is replaced by this one (it is still acknowledged).
+   */
+  | { t: 'ev'; p: string; s: number; n: string; d?: unknown; k?: string }
   /** Acknowledges pushes up to `a`. */
   | { t: 'ack'; p: string; a: number }
   /** The document is going away for good (`pagehide`, not persisted): close the page now. */
@@ -119,6 +127,11 @@ export type ServerMessage =
   | { t: 'push'; p: string; s: number; n: string; d: unknown; a?: number }
   /** Acknowledges client events up to `a`. */
   | { t: 'ack'; p: string; a: number }
+  /**
+   * The script has handled client event `s` (its `__serverSocketEvent` returned, or its promise
+   * settled; or the event was replaced by a newer one with its `k`). Sent after the handler's pushes.
+   */
+  | { t: 'done'; p: string; s: number }
   /** The page's instance is gone; `reason` says why. */
   | { t: 'closed'; p: string; reason: CloseReason }
   | { t: 'pong' }

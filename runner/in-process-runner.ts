@@ -83,10 +83,9 @@ export class InProcessRunner implements ScriptRunner {
         return this.#render(message);
       case 'event': {
         const sandbox = this.#homes.homeOf(message.pageId);
-        const outcome = sandbox?.dispatch(message.pageId, message.name, message.data) ?? 'gone';
-        if (outcome === 'full') {
-          this.#emit({ type: 'event-refused', pageId: message.pageId, name: message.name, reason: 'queue-full' });
-        }
+        const { pageId, name, seq } = message;
+        const outcome = sandbox?.dispatch(pageId, name, message.data, seq, message.key) ?? 'gone';
+        if (outcome === 'full') this.#emit({ type: 'event-refused', pageId, name, seq, reason: 'queue-full' });
         // The host thought the page alive: tell it otherwise (unless it is closing, and will say so).
         if (outcome === 'gone' && !sandbox) {
           this.#emit({ type: 'page-closed', pageId: message.pageId, reason: 'closed-by-script' });

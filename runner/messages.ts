@@ -64,8 +64,11 @@ export type HostToRunner =
    * cloned and then encoded.
    */
   | { type: 'render'; script: string; pageId: string; request: RequestData | EncodedRequest }
-  /** A client event for a live page: queued in the page's mailbox. */
-  | { type: 'event'; pageId: string; name: string; data: string }
+  /**
+   * A client event for a live page: queued in the page's mailbox. `seq`: its number, answered by
+   * `event-done`; `key`: its coalescing key (wire.ts `k`): it replaces a queued event with the same.
+   */
+  | { type: 'event'; pageId: string; name: string; data: string; seq: number; key?: string }
   /** End pages: close hooks, timers and owned resources. Each is answered by `page-closed`. */
   | { type: 'close-pages'; pageIds: string[]; reason: CloseReason }
   /** A `page.channel(name).publish(data)` from any page, to be handed to every subscriber. */
@@ -99,7 +102,9 @@ export type RunnerToHost =
   | { type: 'publish'; channel: string; data: string }
   | { type: 'page-closed'; pageId: string; reason: CloseReason }
   /** A client event the page could not take: its mailbox was full, or its script is quarantined. */
-  | { type: 'event-refused'; pageId: string; name: string; reason: 'queue-full' | 'quarantined' }
+  | { type: 'event-refused'; pageId: string; name: string; seq: number; reason: 'queue-full' | 'quarantined' }
+  /** Client event `seq` was handled (or replaced by a newer one with its key): the browser hears `done`. */
+  | { type: 'event-done'; pageId: string; seq: number }
   /** Settings a script chose for its page (`page.setDisconnectGrace(ms)`). */
   | { type: 'page-options'; pageId: string; disconnectGrace: number }
   /** A page's `shared` call (lib/shared/): answered by `shared-answer` with the same `callId`. */

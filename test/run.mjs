@@ -24,6 +24,9 @@ const IN_THREAD_TOO = [
   'dev-error-page',
   'identity',
   'packages',
+  // The done signal and latest wins go through both runners' mailboxes.
+  'busy-states-browser',
+  'latest-wins-browser',
 ];
 /** What `npm run build` compiles into dist/ (see package.json and tsconfig.build.json). */
 const BUILD_INPUTS = [

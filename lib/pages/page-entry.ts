@@ -52,6 +52,8 @@ export interface PageEntry {
   readonly events: Inbox;
   /** The last client event acknowledged to the browser. */
   ackedEvents: number;
+  /** The numbers of the last client events handled (event-done.ts): sent again after a reconnection. */
+  recentDones: number[];
   /** When it started waiting for its first connection (`performance.now()`), while pending. */
   pendingSince: number;
   /** ms to wait for the browser after the socket drops. */
@@ -86,6 +88,7 @@ export function newPageEntry(
     pushes: new Outbox<PushTail>(onPushBytes),
     events: new Inbox(),
     ackedEvents: 0,
+    recentDones: [],
     pendingSince: 0,
     grace,
     pushesAtDrop: 0,

@@ -5,7 +5,6 @@ import { frame, type Frame } from '../socket/frames.js';
 import { AckBatch } from './ack-batch.js';
 import { CloseBatch } from './close-batch.js';
 import { DeadlineSweep, sweepSlack } from './deadline-sweep.js';
-import { eventRefusedFrame } from './event-refused.js';
 import { IdleSweep } from './idle-sweep.js';
 import { contextChanged, pagesMatching, refuseFarewell, refuseFirstJoin } from './page-context.js';
 import { newPageEntry, type PageEntry, type PageMount, type PageSocket, ROOT_MOUNT } from './page-entry.js';
@@ -164,7 +163,7 @@ export class PageRegistry {
     entry.bytesAtDrop = 0;
     entry.ackedEvents = entry.events.lastSeq;
     socket.send(frame({ t: 'joined', p: entry.id, a: entry.events.lastSeq }));
-    if (replay) this.#delivery.replay(socket, entry.id, entry.pushes, acked);
+    if (replay) this.#delivery.rejoin(socket, entry, acked);
     return undefined;
   }
 
@@ -175,8 +174,8 @@ export class PageRegistry {
     if (entry?.socket === socket) entry.pushes.acknowledge(acked);
   }
 
-  /** Client event number `seq` for a page bound to this socket; one seen already is dropped. */
-  event(socket: PageSocket, pageId: string, seq: number, name: string, data: string): Refusal | undefined {
+  /** Client event number `seq` (coalescing key `k`) for a page bound to this socket; one seen already is dropped. */
+  event(socket: PageSocket, pageId: string, seq: number, name: string, data: string, k?: string): Refusal | undefined {
     const entry = this.#table.get(pageId);
     if (!entry || entry.socket !== socket || entry.state !== 'connected' || entry.kind === 'watcher')
       return 'NOT_JOINED';
@@ -184,7 +183,7 @@ export class PageRegistry {
     if (arrival === 'gap') return 'BAD_SEQUENCE';
     if (arrival === 'new') {
       entry.lastActivity = Date.now();
-      this.#runner.post({ type: 'event', pageId, name, data });
+      this.#runner.post({ type: 'event', pageId, name, data, seq, ...(k === undefined ? {} : { key: k }) });
     }
     // A push made by the handler carries the ack; otherwise one is sent soon, batched.
     if (entry.events.lastSeq > entry.ackedEvents) this.#acks.schedule(entry);
@@ -259,7 +258,8 @@ export class PageRegistry {
         this.#pageClosed(message.pageId, message.reason);
         return true;
       case 'event-refused':
-        this.sendToPage(message.pageId, eventRefusedFrame(message));
+      case 'event-done':
+        this.#delivery.eventOver(this.#table.get(message.pageId), message);
         return true;
       case 'page-options': {
         const entry = this.#table.get(message.pageId);

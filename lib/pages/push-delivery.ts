@@ -1,7 +1,10 @@
 import type { Outbox } from '../../protocol/sequence.js';
 import type { ResolvedOptions } from '../options.js';
 import { frame, pushFrame, pushTail, type PushTail } from '../socket/frames.js';
+import type { RunnerToHost } from '../../runner/messages.js';
 import type { AckBatch } from './ack-batch.js';
+import { eventDone, replayDones } from './event-done.js';
+import { eventRefusedFrame } from './event-refused.js';
 import type { PageEntry, PageSocket } from './page-entry.js';
 import type { PushBudget } from './push-budget.js';
 import type { Tombstone, Tombstones } from './tombstones.js';
@@ -58,6 +61,20 @@ export class PushDelivery {
   /** Sends again the kept pushes a browser that has `acked` has not seen, in order. */
   replay(socket: PageSocket, pageId: string, pushes: Outbox<PushTail>, acked: number): void {
     for (const push of pushes.after(acked)) socket.send(pushFrame(pageId, push.seq, undefined, push.item));
+  }
+
+  /** A browser joined a page on a new socket: the pushes and the `done`s it may have missed. */
+  rejoin(socket: PageSocket, entry: PageEntry, acked: number): void {
+    this.replay(socket, entry.id, entry.pushes, acked);
+    replayDones(socket, entry);
+  }
+
+  /** A client event of the page is over: handled, or refused (the browser hears why, then `done`). */
+  eventOver(entry: PageEntry | undefined, message: Extract<RunnerToHost, { type: 'event-done' | 'event-refused' }>) {
+    // A page closed `unauthorized` sends nothing more to its socket.
+    if (!entry || entry.closeReason === 'unauthorized') return;
+    if (message.type === 'event-refused') entry.socket?.send(eventRefusedFrame(message));
+    eventDone(entry, message.seq);
   }
 
   /**

@@ -17,7 +17,7 @@ export function parseClientMessage(text: string): ClientMessage | string {
     return 'not JSON';
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'not a JSON object';
-  const { t, p, n, s, a, d } = value as Record<string, unknown>;
+  const { t, p, n, s, a, d, k } = value as Record<string, unknown>;
   if (t === 'ping') return { t };
   if (typeof p !== 'string' || !PAGE_ID.test(p)) return "'p' must be a page id";
   switch (t) {
@@ -33,7 +33,11 @@ export function parseClientMessage(text: string): ClientMessage | string {
       }
       if (!isCount(s) || s === 0) return "'s' must be the event's number (an integer >= 1)";
       if (nestsDeeperThan(d, MAX_DATA_DEPTH)) return tooDeepMessage("the event's data 'd'");
-      return { t, p, s, n, d };
+      if (k === undefined) return { t, p, s, n, d };
+      if (typeof k !== 'string' || k === '' || k.length > MAX_EVENT_NAME) {
+        return `'k' must be a coalescing key of 1 to ${MAX_EVENT_NAME} characters`;
+      }
+      return { t, p, s, n, d, k };
     default:
       return `unknown message type '${String(t).slice(0, 40)}'`;
   }

@@ -235,9 +235,11 @@ export class SocketServer {
         break;
       case 'ack':
         return this.#registry.ack(socket, message.p, message.a);
-      case 'ev':
-        refusal = this.#registry.event(socket, message.p, message.s, message.n, JSON.stringify(message.d ?? null));
+      case 'ev': {
+        const data = JSON.stringify(message.d ?? null);
+        refusal = this.#registry.event(socket, message.p, message.s, message.n, data, message.k);
         break;
+      }
       case 'bye':
         refusal = this.#registry.leave(socket, message.p);
         break;

@@ -81,12 +81,12 @@ export class WorkerPool implements ScriptRunner {
         return this.#render(message);
       case 'event': {
         // A live page stays in its worker: its events never move.
-        const { pageId, name } = message;
+        const { pageId, name, seq } = message;
         const slot = this.#homes.homeOf(pageId);
         if (!slot) return this.#answerLater({ type: 'page-closed', pageId, reason: 'crashed' });
         const script = this.#homes.scriptOf(pageId);
         if (this.#quarantine.retryAfter(script) > 0)
-          return this.#answerLater({ type: 'event-refused', pageId, name, reason: 'quarantined' });
+          return this.#answerLater({ type: 'event-refused', pageId, name, seq, reason: 'quarantined' });
         return this.#send(slot, message, { what: `event '${forLog(name)}'`, script, pageId });
       }
       case 'close-pages': {

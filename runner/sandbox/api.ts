@@ -80,7 +80,9 @@ export type PortMessage =
   /** `page.setDisconnectGrace(ms)`. */
   | [type: 'options', pageId: string, disconnectGrace: number]
   /** A `shared` call of the page (prelude/shared.ts), answered by `SandboxApi.sharedAnswer`. */
-  | [type: 'shared', pageId: string, callId: number, op: Json<SharedOp>];
+  | [type: 'shared', pageId: string, callId: number, op: Json<SharedOp>]
+  /** Client event `seq` was handled (its hook settled), or replaced by a newer one with its key. */
+  | [type: 'done', pageId: string, seq: number];
 
 /** How the sandbox talks to the host: one function, strings and numbers only. */
 export type SandboxPort = (...message: PortMessage) => void;
@@ -163,7 +165,8 @@ export interface SandboxApi {
    * result then comes through the port (`rendered`).
    */
   render(pageId: string, request: EncodedRequest): EncodedRenderResult | '';
-  dispatch(pageId: string, name: string, dataJson: string): DispatchOutcome;
+  /** `seq`: the event's number, reported back as `done`; `key`: its coalescing key, or ''. */
+  dispatch(pageId: string, name: string, dataJson: string, seq: number, key: string): DispatchOutcome;
   /**
    * Closes pages, their ids joined by `,` (ids are URL-safe base64): one call for many, where a
    * crossing of the bridge each would cost. Returns the ids, joined, that are closed now or

@@ -130,8 +130,8 @@ export class ScriptSandbox {
     if (result !== '') this.#emitRender(pageId, result);
   }
 
-  dispatch(pageId: string, name: string, data: string): DispatchOutcome {
-    return this.#api.dispatch(pageId, name, data);
+  dispatch(pageId: string, name: string, data: string, seq = 0, key = ''): DispatchOutcome {
+    return this.#api.dispatch(pageId, name, data, seq, key);
   }
 
   /** Closes pages; returns those closed now (the others report when their hooks settle). */
@@ -229,6 +229,10 @@ export class ScriptSandbox {
       case 'shared': {
         const [, pageId, callId, op] = message;
         return this.#emit({ type: 'shared-call', pageId, callId, op: fromJson(op) });
+      }
+      case 'done': {
+        const [, pageId, seq] = message;
+        return this.#emit({ type: 'event-done', pageId, seq });
       }
       default: {
         const unknown: never = message;

@@ -10,6 +10,7 @@ export class RunnerHarness {
   readonly runner: InProcessRunner;
   readonly messages: RunnerToHost[] = [];
   #pageId = 0;
+  readonly #eventSeqs = new Map<string, number>();
 
   constructor(root: string) {
     this.runner = new InProcessRunner(
@@ -52,8 +53,12 @@ export class RunnerHarness {
     return { pageId, result };
   }
 
-  event(pageId: string, name: string, data: unknown = null): void {
-    this.runner.post({ type: 'event', pageId, name, data: JSON.stringify(data) });
+  /** Client events numbered per page, as the registry numbers them; `key`: a coalescing key. Returns the number. */
+  event(pageId: string, name: string, data: unknown = null, key?: string): number {
+    const seq = (this.#eventSeqs.get(pageId) ?? 0) + 1;
+    this.#eventSeqs.set(pageId, seq);
+    this.runner.post({ type: 'event', pageId, name, data: JSON.stringify(data), seq, ...(key ? { key } : {}) });
+    return seq;
   }
 
   /**

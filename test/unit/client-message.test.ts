@@ -92,6 +92,21 @@ describe('parseClientMessage: what it refuses, and why', () => {
     }
   });
 
+  it("ev with a coalescing key 'k' of 1 to 200 characters, or none", () => {
+    assert.deepEqual(parse({ t: 'ev', p: page, s: 1, n: 'e', d: 1, k: 'input#q' }), {
+      t: 'ev',
+      p: page,
+      s: 1,
+      n: 'e',
+      d: 1,
+      k: 'input#q',
+    });
+    const refusal = "'k' must be a coalescing key of 1 to 200 characters";
+    for (const k of [null, '', 'k'.repeat(201), 7, ['k'], { k: 1 }]) {
+      assert.equal(parse({ t: 'ev', p: page, s: 1, n: 'e', k }), refusal, JSON.stringify(k));
+    }
+  });
+
   it('a type it does not know, named (at most 40 characters of it)', () => {
     assert.equal(parse({ t: 'nope', p: page }), "unknown message type 'nope'");
     assert.equal(parse({ p: page }), "unknown message type 'undefined'");

@@ -104,12 +104,14 @@ describe('PageRegistry, with a real runner and no socket', () => {
     registry.detach(socket);
     assert.deepEqual(registry.stats(), { pages: 1, pending: 0, connected: 0, disconnected: 1 });
     const again = new RecordingSocket();
-    // The browser had not acknowledged push 1: it comes again after `joined`.
+    // The browser had not acknowledged push 1: it comes again after `joined`, and the `done` of
+    // event 1 too (it may have been lost with the socket).
     assert.equal(registry.join(again, 'session1', PAGE(1), 0), undefined);
     assert.deepEqual(
       again.frames.map((f) => f.t),
-      ['joined', 'push'],
+      ['joined', 'push', 'done'],
     );
+    assert.deepEqual(again.frames[2], { t: 'done', p: PAGE(1), s: 1 });
     assert.equal(registry.event(again, PAGE(1), 2, 'inc', 'null'), undefined);
     assert.deepEqual(await again.next((f) => f.t === 'push' && f.s === 2), {
       t: 'push',

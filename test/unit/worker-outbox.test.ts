@@ -29,7 +29,7 @@ function received(worker: Worker, count: number): Promise<ToWorker[]> {
   });
 }
 
-const event = (name: string): HostToRunner => ({ type: 'event', pageId: 'p', name, data: 'null' });
+const event = (name: string): HostToRunner => ({ type: 'event', pageId: 'p', name, data: 'null', seq: 1 });
 
 describe('WorkerOutbox', () => {
   it("sends the messages of one turn as one postMessage, in order, each with its task's number", async () => {

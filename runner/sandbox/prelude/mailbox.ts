@@ -12,8 +12,16 @@ import { forLog } from '../../../lib/log-text.js';
 import { isThenable } from './inspect.js';
 import { pages, type PageState, type Task } from './pages.js';
 
-/** A client event for a page: queued for its `__serverSocketEvent`. */
-export function dispatch(pageId: string, name: string, dataJson: string): DispatchOutcome {
+/** The coalescing key and number of each queued client event that has one (wire.ts `k`). */
+const keyed = new WeakMap<Task, { key: string; seq: number }>();
+
+/**
+ * A client event for a page: queued for its `__serverSocketEvent`; the host hears `done` with
+ * its number `seq` once it is handled. One with a `key` takes the place of a queued one with the
+ * same key that has not started (latest wins), whose `done` is reported at once: it goes to the
+ * end of the queue, so that it still runs after the events sent before it (strict order).
+ */
+export function dispatch(pageId: string, name: string, dataJson: string, seq: number, key: string): DispatchOutcome {
   const page = pages.get(pageId);
   if (page?.state !== 'live') return 'gone';
   const hook = page.hook;
@@ -21,18 +29,46 @@ export function dispatch(pageId: string, name: string, dataJson: string): Dispat
     // The name is the browser's: one line in the log, whatever it holds.
     const event = `event '${forLog(name)}'`;
     port('log', page.id, 'warn', `${event} ignored: ${mainScript} defines no __serverSocketEvent(name, event)`);
+    port('done', page.id, seq);
     return 'ok';
   }
-  if (page.queue.length >= boot.maxQueuedEvents) return 'full';
+  const replaced = key === '' ? -1 : page.queue.findIndex((task) => keyed.get(task)?.key === key);
+  const old = replaced === -1 ? undefined : keyed.get(page.queue.splice(replaced, 1)[0] as Task);
+  if (old) port('done', page.id, old.seq);
+  else if (page.queue.length >= boot.maxQueuedEvents) return 'full';
   // The browser's data, as hostile as a request body.
-  enqueue(page, () => hook(name, withoutPrototypes(JSON.parse(dataJson))), 'EVENT_ERROR');
+  const parsed = () => withoutPrototypes(JSON.parse(dataJson));
+  const task = enqueued(
+    page,
+    () => hook(name, parsed()),
+    'EVENT_ERROR',
+    () => port('done', page.id, seq),
+  );
+  if (key !== '') keyed.set(task, { key, seq });
+  page.queue.push(task);
+  drain(page);
   return 'ok';
 }
 
 export function enqueue(page: PageState, task: Task, code: SandboxErrorCode): void {
-  // Its DOM updates (and its views' new HTML) go out as one push when it ends (dom-updates.ts).
-  page.queue.push(() => inPage(page, () => guard(page.id, code, () => holdDomUpdates(page, code, task))));
+  page.queue.push(enqueued(page, task, code));
   drain(page);
+}
+
+/**
+ * The mailbox's form of a task: run as the page, its failure reported, then `after` (sync or
+ * not). Its DOM updates (and its views' new HTML) go out as one push when it ends
+ * (dom-updates.ts), before `after`: the browser applies them before the event is `done`.
+ */
+function enqueued(page: PageState, task: Task, code: SandboxErrorCode, after?: () => void): Task {
+  const run = () => inPage(page, () => guard(page.id, code, () => holdDomUpdates(page, code, task)));
+  if (!after) return run;
+  return () => {
+    const result = run();
+    if (!isThenable(result)) return after();
+    // `guard` reports a rejection and settles: `after` runs either way.
+    return Promise.resolve(result).then(after);
+  };
 }
 
 /** Runs what waits once the task running now (if any) is over. */
