@@ -12,6 +12,14 @@ const folder = scriptsFolder({
 }`,
   'sync.ts': `function __serverSocketEvent(name: string, value: string) { server_socket_event('ran', value); }`,
   'no-hook.ts': `echo('plain but live'); setInterval(() => {}, 60_000);`,
+  // An update and a view: both go out before the event's done (the browser clears its busy state after).
+  'updates.ts': `let n = 0;
+echo(html\`\${page.view(() => html\`<p>\${n}</p>\`)}<output id="o"></output>\`);
+async function __serverSocketEvent(name: string, value: string) {
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  n++;
+  page.update('#o', value);
+}`,
 });
 const harness = new RunnerHarness(folder.dir);
 after(async () => {
@@ -39,6 +47,25 @@ describe("the page's mailbox: done, and latest wins", () => {
         script === 'no-hook.ts' ? ['done 1', 'done 2'] : ['ran a', 'done 1', 'ran b', 'done 2'],
       );
     }
+  });
+
+  it("sends an event's DOM updates, its view's new HTML included, before its done", async () => {
+    const { pageId } = await harness.render('updates.ts');
+    harness.event(pageId, 'x', 'a');
+    await harness.next(doneWith(pageId, 1));
+    const sent = harness.messages.filter((m) => (m.type === 'push' || m.type === 'event-done') && m.pageId === pageId);
+    assert.deepEqual(
+      sent.map((m) => (m.type === 'push' ? m.name : m.type)),
+      ['pw:dom', 'event-done'],
+    );
+    const ops = JSON.parse((sent[0] as { data: string }).data) as Array<{ op: string; html: string }>;
+    assert.deepEqual(
+      ops.map((op) => [op.op, op.html]),
+      [
+        ['update', 'a'],
+        ['update', '<p>1</p>'],
+      ],
+    );
   });
 
   it('replaces a queued event with the same key (never the running one), at the end of the queue', async () => {
