@@ -16,6 +16,7 @@ import {
 import { Connection } from './connection.js';
 import { applyDomUpdates } from './dom-updates.js';
 import { installDeclarativeEvents } from './declarative-events.js';
+import { type PageHook, PageHooks } from './page-hooks.js';
 
 export { Connection, type ConnectionOptions } from './connection.js';
 
@@ -72,12 +73,24 @@ export class ServerSocket extends EventTarget {
   // Native functions such as `alert` throw "Illegal invocation" when called with the target as
   // `this`: every listener is wrapped and called as `fn(event)`.
   readonly #wrapped = new WeakMap<object, EventListener>();
+  #hooks: PageHooks | undefined;
+  /**
+   * The page's `pw-hook`s, by name: `serverSocket.hooks.chart = { mounted(el) { ... } }`, set by
+   * the page's scripts before the document has loaded, when the elements there are mounted.
+   */
+  readonly hooks: Record<string, PageHook> = Object.create(null);
 
   constructor(pageId: string, connection: Connection) {
     super();
     this.pageId = pageId;
     this.#connection = connection;
     connection.add(this);
+  }
+
+  /** @internal The document's hooks: told when a server update was applied. */
+  useHooks(hooks: PageHooks): PageHooks {
+    this.#hooks = hooks;
+    return hooks;
   }
 
   /** True once the page's instance has ended on the server. */
@@ -200,7 +213,10 @@ export class ServerSocket extends EventTarget {
     if (++this.#unackedReceived >= ACK_EVERY) this.#ack();
     else this.#ackTimer ??= setTimeout(() => this.#ack(), ACK_DELAY);
     // Pagewire's own push: applied here, never seen by the page's listeners.
-    if (name === DOM_UPDATES_EVENT) return applyDomUpdates(data, this.#connection.dev);
+    if (name === DOM_UPDATES_EVENT) {
+      applyDomUpdates(data, this.#connection.dev);
+      return this.#hooks?.serverUpdated();
+    }
     this.emit(name, data);
   }
 
@@ -269,4 +285,6 @@ if (tag?.dataset.pagewirePage && tag.dataset.pagewireSocket) {
   const socket = new ServerSocket(tag.dataset.pagewirePage, connection);
   document.serverSocket = socket;
   installDeclarativeEvents(document, socket, tag.dataset.pagewireDev !== undefined);
+  const send = (name: string, data?: unknown) => socket.send(name, data);
+  socket.useHooks(new PageHooks(document, socket.hooks, send, connection.dev)).start();
 }
