@@ -13,7 +13,8 @@ import { startServer, type TestServer } from './helpers/server.js';
 const folder = scriptsFolder({
   'chart.ts': `let n = 0;
 let shown = true;
-const view = page.view(() => (shown ? html\`<div id="chart" pw-hook="chart"><b>\${n}</b></div>\` : html\`<p>none</p>\`));
+const chart = () => html\`<div id="chart" pw-hook="chart"><b>\${n}</b></div>\`;
+const view = page.view(() => (shown ? chart() : html\`<p>none</p>\`));
 echo(html\`<!doctype html><body>\${view}<output id="got"></output>
 <button id="more" pw-click="more">more</button><button id="drop" pw-click="drop">drop</button>
 <script>
