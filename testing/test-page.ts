@@ -11,7 +11,7 @@ import type { Document, Element, HTMLFormElement, Window } from 'happy-dom';
 import { type FieldValue, fillFields } from './fill-fields.js';
 import type { PageFrames, Push } from './page-frames.js';
 import type { PageClock } from './test-clock.js';
-import type { ScriptFailure, SitePage, TestSite } from './test-site.js';
+import type { LogLine, ScriptFailure, SitePage, TestSite } from './test-site.js';
 
 /** Thrown by the action that follows a script error nobody said to expect. */
 export class UnexpectedScriptError extends Error {
@@ -81,6 +81,11 @@ export class TestPage implements SitePage {
     if (this.#frames) this.#frames.onErrorFrame = (frame) => this.errors.push({ ...frame, pageId: this.id });
     this.#site.pages.add(this);
     this.#site.use();
+  }
+
+  /** What the instance logged about this page: its script's `console.log` and the rest. */
+  get logs(): readonly LogLine[] {
+    return this.#site.logs.filter((line) => line.pageId === this.id);
   }
 
   /** The page's HTML as its DOM is now (the response's, changed by every update since). */
