@@ -41,6 +41,10 @@ const folder = scriptsFolder({
     "  visits: (request.cookies.visits ?? '') }));",
     "response.setHeader('content-type', 'application/json');",
   ].join('\n'),
+  'go.ts': [
+    'echo(html`<button id="go" pw-click="go">Go</button>`);',
+    "function __serverSocketEvent() { page.navigate('/form?from=go'); }",
+  ].join('\n'),
   'session.ts': [
     "const hits = await shared.incr('hits');",
     "echo(html`<p id=\"visit\">${request.cookies.pagewire_sid ? 'known' : 'new'} ${hits}</p>`);",
@@ -140,6 +144,15 @@ test("page.cookies opens another page in the same session; pages share the folde
   assert.equal(again.$('#visit')?.textContent, 'known 2');
   assert.equal(other.$('#visit')?.textContent, 'new 3');
   await Promise.all([first.close(), again.close(), other.close()]);
+});
+
+test('page.navigate(url) from the script changes page.url; the test opens the next page itself', async () => {
+  const page = await open(folder.dir, '/go');
+  assert.equal(page.url, 'http://localhost/go');
+  await page.click('#go');
+  assert.equal(page.url, 'http://localhost/form?from=go');
+  assert.ok(page.$('#go'), 'still the first page: nothing was loaded');
+  await page.close();
 });
 
 test('an action on a closed page, or on an element that is not there, says so', async () => {

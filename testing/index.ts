@@ -118,6 +118,7 @@ async function openOn(site: TestSite, url: string, options: OpenOptions): Promis
     window,
     frames,
     id: pageId,
+    url: new URL(url, TEST_ORIGIN).href,
     status: exchange.status,
     headers: exchange.headers,
     body: exchange.body,

@@ -18,6 +18,9 @@ export function pageWindow(site: TestSite, url: string, cookie: () => string, co
       enableJavaScriptEvaluation: true,
       // The page's scripts are the test author's own site, as in their browser.
       suppressInsecureJavaScriptEnvironmentWarning: true,
+      // A page.navigate(url), a followed link, a reload: the URL changes (page.url), nothing loads:
+      // the test opens the next page itself, with open().
+      navigation: { disableMainFrameNavigation: true },
       fetch: {
         interceptor: {
           beforeSyncRequest: ({ request }) => {

@@ -33,6 +33,7 @@ export interface PageParts {
   window: Window | undefined;
   frames: PageFrames | undefined;
   id: string | undefined;
+  url: string;
   status: number;
   headers: IncomingHttpHeaders;
   body: string;
@@ -59,6 +60,7 @@ export class TestPage implements SitePage {
   readonly #window: Window | undefined;
   readonly #frames: PageFrames | undefined;
   readonly #expectErrors: boolean;
+  readonly #url: string;
   readonly #taken = new Map<string, number>();
   #reported = 0;
   #released = false;
@@ -69,6 +71,7 @@ export class TestPage implements SitePage {
     this.#window = parts.window;
     this.#frames = parts.frames;
     this.#expectErrors = parts.expectErrors;
+    this.#url = parts.url;
     this.id = parts.id;
     this.status = parts.status;
     this.headers = parts.headers;
@@ -81,6 +84,14 @@ export class TestPage implements SitePage {
     if (this.#frames) this.#frames.onErrorFrame = (frame) => this.errors.push({ ...frame, pageId: this.id });
     this.#site.pages.add(this);
     this.#site.use();
+  }
+
+  /**
+   * The page's address: the one opened, or where the page went since (`page.navigate(url)` from
+   * the script, a followed link). Nothing is loaded there: open it to test it.
+   */
+  get url(): string {
+    return this.#window?.location.href ?? this.#url;
   }
 
   /** What the instance logged about this page: its script's `console.log` and the rest. */
