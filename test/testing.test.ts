@@ -116,6 +116,14 @@ test("the fake clock runs an event's timer, and Date.now() follows it", async ()
   const start = page.clock.now();
   await page.clock.tick(1);
   assert.deepEqual(await page.next('fired'), { fired: 1, at: start + 1 });
+  await page.click('#later');
+  await page.clock.tick(5000);
+  assert.deepEqual(await page.next('fired'), { fired: 2, at: start + 5001 });
+  // Every push, in order; pw:dom updates are the client's business, not listed.
+  assert.deepEqual(page.pushes, [
+    { name: 'fired', data: { fired: 1, at: start + 1 } },
+    { name: 'fired', data: { fired: 2, at: start + 5001 } },
+  ]);
   await page.close();
 });
 

@@ -117,6 +117,12 @@ export class PageFrames {
     }
   }
 
+  /** Resolves when the page receives its next frame, or ends. */
+  async received(): Promise<void> {
+    if (this.closedReason) return;
+    await this.#wait(() => true);
+  }
+
   /** The socket is let go (the page is closed): nothing more is heard. */
   end(): void {
     this.#socket?.terminate();

@@ -211,6 +211,37 @@ export class TestPage implements SitePage {
   }
 
   /**
+   * Waits until `condition` holds: an element matches the selector (resolves with it), or the
+   * function returns true. Checked now, then after each frame the page receives: for what the
+   * server sends this page because of another page (a channel, a broadcast, the shared store).
+   * Rejects when the page closes first, or after `timeout` ms (30 s by default) saying what it
+   * waited for: a missed update fails the test rather than hanging it.
+   */
+  async waitFor(condition: string | (() => boolean), options: { timeout?: number } = {}): Promise<Element | undefined> {
+    this.#check();
+    const frames = this.#live('waitFor').#frames as PageFrames;
+    const what = typeof condition === 'string' ? `an element matching '${condition}'` : `${condition}`;
+    const met = (): Element | true | undefined =>
+      typeof condition === 'string' ? (this.$(condition) ?? undefined) : condition() ? true : undefined;
+    const timeout = options.timeout ?? 30_000;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`waitFor(): no ${what} within ${timeout} ms`)), timeout);
+    });
+    try {
+      for (;;) {
+        const found = met();
+        if (found !== undefined) return found === true ? undefined : found;
+        if (frames.closedReason) throw new Error(`waitFor(): the page closed (${frames.closedReason}) first`);
+        await Promise.race([frames.received(), late]);
+        this.#check();
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
    * Ends the page as a tab closed for good does: its instance's close hooks run and what it owned
    * is closed, then `closed` is `true`. Rejects if a script error was not expected.
    */
