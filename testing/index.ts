@@ -9,6 +9,7 @@
  * await page.close();
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Window } from 'happy-dom';
 import { PageFrames } from './page-frames.js';
 import { pageWindow } from './page-window.js';
 import { TestPage } from './test-page.js';
@@ -112,6 +113,7 @@ async function openOn(site: TestSite, url: string, options: OpenOptions): Promis
     // `pw-confirm`: the person answers OK.
     Object.defineProperty(window, 'confirm', { value: () => true, configurable: true, writable: true });
     window.document.write(exchange.body);
+    clientTagInHead(window.document);
   }
   const page = new TestPage({
     site,
@@ -138,6 +140,16 @@ async function openOn(site: TestSite, url: string, options: OpenOptions): Promis
     throw error;
   }
   return page;
+}
+
+/**
+ * The client's tag comes first in a live page, before `<!doctype>` and `<html>`: a browser's parser
+ * opens the head for it (HTML's "before head" insertion mode), happy-dom's leaves it in the body.
+ * Put where a browser has it, so that `page.html` is the browser's DOM.
+ */
+function clientTagInHead(document: Window['document']): void {
+  const tag = document.querySelector('script[data-pagewire-page]');
+  if (tag && tag.parentElement === document.body && document.head) document.head.prepend(tag);
 }
 
 function requestBody(body: OpenOptions['body']): { body: string | Buffer | undefined; contentType?: string } {
