@@ -41,6 +41,18 @@ const folder = scriptsFolder({
     "  visits: (request.cookies.visits ?? '') }));",
     "response.setHeader('content-type', 'application/json');",
   ].join('\n'),
+  'typing.ts': [
+    'let q = "";',
+    'echo(html`<input id="q" name="q" pw-input="q" pw-debounce="30">`);',
+    'echo(page.view(() => html`<p id="q-seen">${q}</p>`));',
+    'function __serverSocketEvent(name: string, data: { value: string }) { q = data.value; }',
+  ].join('\n'),
+  'tick-fails.ts': [
+    'echo(html`<p>tick</p>`);',
+    'setTimeout(() => {',
+    "  throw new RangeError('late');",
+    '}, 100);',
+  ].join('\n'),
   'go.ts': [
     'echo(html`<button id="go" pw-click="go">Go</button>`);',
     "function __serverSocketEvent() { page.navigate('/form?from=go'); }",
@@ -152,6 +164,21 @@ test("page.cookies opens another page in the same session; pages share the folde
   assert.equal(again.$('#visit')?.textContent, 'known 2');
   assert.equal(other.$('#visit')?.textContent, 'new 3');
   await Promise.all([first.close(), again.close(), other.close()]);
+});
+
+test('input on a pw-debounce field waits for the event the client sends when the typing stops', async () => {
+  const page = await open(folder.dir, '/typing');
+  await page.input('#q', 'k');
+  await page.input('#q', 'kiwi');
+  assert.equal(page.$('#q-seen')?.textContent, 'kiwi');
+  await page.close();
+});
+
+test("a timer's error rejects the tick that ran it, with its file:line", async () => {
+  const page = await open(folder.dir, '/tick-fails');
+  await assert.rejects(page.clock.tick(100), /tick-fails\.ts:3:\d+ RangeError: late/);
+  assert.equal(page.errors[0]?.code, 'TIMER_ERROR');
+  await page.close();
 });
 
 test('page.navigate(url) from the script changes page.url; the test opens the next page itself', async () => {
