@@ -60,10 +60,19 @@ describe('view edits', () => {
       Array.from({ length: 200 }, (_, i) => `<li class="${i === done ? 'done' : ''}">item ${i}</li>`).join('');
     const op = viewUpdate('v', items(-1), items(120));
     assert.ok(!('html' in op) && op.op === 'view');
-    assert.deepEqual(op.edits.slice(1), [-13, '<li class="done">']);
+    // A tag changed: its characters are diffed again, and only the class goes.
+    assert.deepEqual(op.edits.slice(1), ['done']);
     assert.ok(JSON.stringify(op).length < 100);
     assert.deepEqual(viewUpdate('v', '<p>1</p>', '<p>2</p>'), { op: 'view', id: 'v', html: '<p>2</p>' });
     assert.deepEqual(viewUpdate('v', undefined, items(3)), { op: 'view', id: 'v', html: items(3) });
+  });
+
+  it('survive half an emoji, which fast-diff alone recurses on without end', () => {
+    const base = '<p>😀x😀</p>';
+    for (const next of ['<p>😀x\ud83d \ude00</p>', '<p>\ude00x😀</p>']) {
+      assert.equal(applyViewEdits(base, viewEdits(base, next) ?? []), next);
+      assert.equal(applyViewEdits(next, viewEdits(next, base) ?? []), base);
+    }
   });
 
   it('refuse a base that is not the one they were made from', () => {

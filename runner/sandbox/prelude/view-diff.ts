@@ -5,9 +5,10 @@
  *
  * The diff is fast-diff's (Myers' algorithm, as in diff-match-patch) over tokens rather than
  * characters: tags, words and runs of white space, each mapped to one character. A change then
- * costs a tag or a word, a little more than the changed characters, and the diff's work (which
- * grows with the product of the changed lengths and cannot be interrupted) stays bounded: past
- * MAX_CHANGED_TOKENS changed tokens, the view goes whole.
+ * costs at most a tag or a word, and the diff's work (which grows with the product of the changed
+ * lengths and cannot be interrupted) stays bounded: past MAX_CHANGED_TOKENS changed tokens, the
+ * view goes whole. A run of replaced tokens up to MAX_REFINED characters is then diffed by
+ * characters, so that a class added to a tag costs the class.
  */
 import diff from 'fast-diff';
 import { textHash } from '../../../protocol/view-edits.js';
@@ -17,6 +18,13 @@ const TOKENS = /<[^>]*>?|[^<\s]+|\s+/g;
 
 /** Under the surrogates (0xd800), which fast-diff keeps in pairs: each token is one plain character. */
 const MAX_CHANGED_TOKENS = 10_000;
+/**
+ * Half an emoji (a string cut in the middle of one): fast-diff 1.3.0 recurses without end on it
+ * (`diff('😀x😀', '😀x\ud83d \ude00')`), so such a run is sent as it is. Tokens are never split.
+ */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+/** The longest replaced run (deleted and inserted characters) diffed again by characters. */
+const MAX_REFINED = 2000;
 
 /** The op that updates view `id` from `base` (undefined: the browser has none) to `next`. */
 export function viewUpdate(id: string, base: string | undefined, next: string): DomOp {
@@ -49,26 +57,31 @@ export function viewEdits(base: string, next: string): ViewEdit[] | undefined {
         return code;
       })
       .join('');
-  const edits = new EditList();
-  edits.add(length(a, 0, start));
+  const steps: diff.Diff[] = [[diff.EQUAL, a.slice(0, start).join('')]];
   let inA = start;
   let inB = start;
   for (const [kind, text] of diff(encode(a.slice(start, endA)), encode(b.slice(start, endB)))) {
     const n = text.length;
-    if (kind === diff.INSERT) edits.add(b.slice(inB, inB + n).join(''));
-    else if (kind === diff.DELETE) edits.add(-length(a, inA, inA + n));
-    else edits.add(length(a, inA, inA + n));
+    if (kind === diff.INSERT) steps.push([kind, b.slice(inB, inB + n).join('')]);
+    else steps.push([kind, a.slice(inA, inA + n).join('')]);
     if (kind !== diff.INSERT) inA += n;
     if (kind !== diff.DELETE) inB += n;
   }
+  const edits = new EditList();
+  for (let i = 0; i < steps.length; i++) {
+    const [kind, text] = steps[i] as diff.Diff;
+    const next = steps[i + 1];
+    let parts: diff.Diff[] = [[kind, text]];
+    // A replaced tag or word: its characters' diff (a class added to a tag costs the class, not the tag).
+    const refine = kind === diff.DELETE && next?.[0] === diff.INSERT && text.length + next[1].length <= MAX_REFINED;
+    if (refine && !LONE_SURROGATE.test(text) && !LONE_SURROGATE.test(next[1])) {
+      parts = diff(text, next[1]);
+      i++;
+    }
+    for (const [k, t] of parts) edits.add(k === diff.INSERT ? t : k === diff.DELETE ? -t.length : t.length);
+  }
   return edits.done();
 }
-
-const length = (tokens: string[], from: number, to: number): number => {
-  let sum = 0;
-  for (let i = from; i < to; i++) sum += (tokens[i] as string).length;
-  return sum;
-};
 
 /** Edits with neighbours of a kind merged, and without the last copy (what follows the last step is kept). */
 class EditList {
