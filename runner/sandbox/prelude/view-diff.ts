@@ -3,26 +3,25 @@
  * browser last received for the view to the new one, when they are smaller than the new HTML;
  * the whole new HTML when not, or when the browser holds no base yet.
  *
- * The diff is fast-diff's (Myers' algorithm, as in diff-match-patch) over tokens rather than
- * characters: tags, words and runs of white space, each mapped to one character. A change then
- * costs at most a tag or a word, and the diff's work (which grows with the product of the changed
- * lengths and cannot be interrupted) stays bounded: past MAX_CHANGED_TOKENS changed tokens, the
- * view goes whole. A run of replaced tokens up to MAX_REFINED characters is then diffed by
- * characters, so that a class added to a tag costs the class.
+ * The diff is diff-match-patch's (Myers' algorithm; diff-match-patch-es, its TypeScript port)
+ * over tokens rather than characters: tags, words and runs of white space, each mapped to one
+ * character, so that its work follows the number of tokens. A run of replaced tokens up to
+ * MAX_REFINED characters is then diffed by characters, so that a class added to a tag costs the
+ * class. Its work grows with the product of the changed lengths (a reordered list of a few
+ * hundred items took fast-diff, which has no time bound, a quarter of a second): past DIFF_MS, in
+ * the sandbox's task, what is left of the diff is a plain deletion and insertion, still correct,
+ * and the whole view then is usually the smaller.
  */
-import diff from 'fast-diff';
+import { DIFF_DELETE, DIFF_EQUAL, DIFF_INSERT, type Diff, diffMain } from 'diff-match-patch-es';
 import { textHash } from '../../../protocol/view-edits.js';
 import type { DomOp, ViewEdit } from '../../../protocol/wire.js';
 
 const TOKENS = /<[^>]*>?|[^<\s]+|\s+/g;
 
-/** Under the surrogates (0xd800), which fast-diff keeps in pairs: each token is one plain character. */
-const MAX_CHANGED_TOKENS = 10_000;
-/**
- * Half an emoji (a string cut in the middle of one): fast-diff 1.3.0 recurses without end on it
- * (`diff('😀x😀', '😀x\ud83d \ude00')`), so such a run is sent as it is. Tokens are never split.
- */
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+/** The time one view's diff may take, in ms. */
+const DIFF_MS = 20;
+/** Each distinct changed token is one UTF-16 code unit: past this many, the view goes whole. */
+const MAX_CHANGED_TOKENS = 20_000;
 /** The longest replaced run (deleted and inserted characters) diffed again by characters. */
 const MAX_REFINED = 2000;
 
@@ -57,28 +56,30 @@ export function viewEdits(base: string, next: string): ViewEdit[] | undefined {
         return code;
       })
       .join('');
-  const steps: diff.Diff[] = [[diff.EQUAL, a.slice(0, start).join('')]];
+  const steps: Diff[] = [[DIFF_EQUAL, a.slice(0, start).join('')]];
   let inA = start;
   let inB = start;
+  const deadline = Date.now() + DIFF_MS;
+  const diff = (x: string, y: string) => diffMain(x, y, undefined, false, deadline);
   for (const [kind, text] of diff(encode(a.slice(start, endA)), encode(b.slice(start, endB)))) {
     const n = text.length;
-    if (kind === diff.INSERT) steps.push([kind, b.slice(inB, inB + n).join('')]);
+    if (kind === DIFF_INSERT) steps.push([kind, b.slice(inB, inB + n).join('')]);
     else steps.push([kind, a.slice(inA, inA + n).join('')]);
-    if (kind !== diff.INSERT) inA += n;
-    if (kind !== diff.DELETE) inB += n;
+    if (kind !== DIFF_INSERT) inA += n;
+    if (kind !== DIFF_DELETE) inB += n;
   }
   const edits = new EditList();
   for (let i = 0; i < steps.length; i++) {
-    const [kind, text] = steps[i] as diff.Diff;
+    const [kind, text] = steps[i] as Diff;
     const next = steps[i + 1];
-    let parts: diff.Diff[] = [[kind, text]];
+    let parts: Diff[] = [[kind, text]];
     // A replaced tag or word: its characters' diff (a class added to a tag costs the class, not the tag).
-    const refine = kind === diff.DELETE && next?.[0] === diff.INSERT && text.length + next[1].length <= MAX_REFINED;
-    if (refine && !LONE_SURROGATE.test(text) && !LONE_SURROGATE.test(next[1])) {
+    const refine = kind === DIFF_DELETE && next?.[0] === DIFF_INSERT && text.length + next[1].length <= MAX_REFINED;
+    if (refine) {
       parts = diff(text, next[1]);
       i++;
     }
-    for (const [k, t] of parts) edits.add(k === diff.INSERT ? t : k === diff.DELETE ? -t.length : t.length);
+    for (const [k, t] of parts) edits.add(k === DIFF_INSERT ? t : k === DIFF_DELETE ? -t.length : t.length);
   }
   return edits.done();
 }
