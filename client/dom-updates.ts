@@ -10,6 +10,7 @@
  */
 import { Idiomorph } from 'idiomorph';
 import type { DomOp } from '../protocol/wire.js';
+import type { ViewBases, ViewOp } from './view-updates.js';
 
 const IGNORED = '[pw-ignore],[data-pw-ignore]';
 
@@ -53,8 +54,19 @@ function navigate(url: string, dev: boolean): void {
   location.assign(target.href);
 }
 
-function apply(op: DomOp, dev: boolean): void {
+/** A view's new inner HTML (the whole, or its edits applied to what the page last received) morphed into it. */
+function applyView(op: ViewOp, views: ViewBases, dev: boolean): void {
+  const html = views.next(op, dev);
+  if (html === undefined) return;
+  const view = document.getElementById(op.id);
+  if (view && view.closest(IGNORED) === null) morph(view, html, 'innerHTML');
+  // Its base is kept all the same: the view may come back into the page.
+  else if (dev) console.warn(`[pagewire] view #${op.id} changed nothing: it is not in the page, or inside pw-ignore`);
+}
+
+function apply(op: DomOp, views: ViewBases, dev: boolean): void {
   if (op.op === 'navigate') return navigate(op.url, dev);
+  if (op.op === 'view') return applyView(op, views, dev);
   for (const target of targetsOf(op, dev)) {
     switch (op.op) {
       case 'update':
@@ -77,11 +89,11 @@ function apply(op: DomOp, dev: boolean): void {
 }
 
 /** Applies one push's operations in order; one that fails is reported and the rest still run. */
-export function applyDomUpdates(ops: unknown, dev: boolean): void {
+export function applyDomUpdates(ops: unknown, views: ViewBases, dev: boolean): void {
   if (!Array.isArray(ops)) return;
   for (const op of ops as DomOp[]) {
     try {
-      apply(op, dev);
+      apply(op, views, dev);
     } catch (error) {
       console.error('[pagewire] a DOM update failed:', error);
     }
