@@ -20,10 +20,25 @@ const MORPH_CALLBACKS = {
   beforeNodeRemoved: (oldNode: Node) => !isIgnored(oldNode),
 };
 
-/** `ignoreActiveValue`: the focused field's value is the person's, whatever the server's HTML says. */
+/**
+ * `ignoreActiveValue`: the focused field's value is the person's, whatever the server's HTML says;
+ * but not while its form is being submitted (`pw-submit`, busy until its `done`, which comes after
+ * these updates): the server's HTML then sets it, so that a form the script empties once it took
+ * its data (a todo added with Enter) is emptied. A form busy while typing (its own `pw-input`,
+ * `pw-change`, `pw-keydown`) keeps the person's value. Read once per push: the first morph may
+ * take the form's `aria-busy` away (the server's HTML has none).
+ */
+function activeValueIsThePersons(): boolean {
+  const active = document.activeElement;
+  const form = active && 'form' in active ? (active as HTMLInputElement).form : null;
+  if (!form || form.getAttribute('aria-busy') !== 'true') return true;
+  const has = (name: string) => form.hasAttribute(`pw-${name}`) || form.hasAttribute(`data-pw-${name}`);
+  return !has('submit') || has('input') || has('change') || has('keydown');
+}
+
 // A promise only with `head: { block: true }`, which a fragment never has.
-const morph = (target: Element, html: string, morphStyle: 'innerHTML' | 'outerHTML'): void =>
-  void Idiomorph.morph(target, html, { morphStyle, ignoreActiveValue: true, callbacks: MORPH_CALLBACKS });
+const morph = (target: Element, html: string, morphStyle: 'innerHTML' | 'outerHTML', keepActive: boolean): void =>
+  void Idiomorph.morph(target, html, { morphStyle, ignoreActiveValue: keepActive, callbacks: MORPH_CALLBACKS });
 
 /** The targets of `selector`: every element it matches, but those the server may not touch. */
 function targetsOf(op: DomOp & { selector: string }, dev: boolean): Element[] {
@@ -53,15 +68,15 @@ function navigate(url: string, dev: boolean): void {
   location.assign(target.href);
 }
 
-function apply(op: DomOp, dev: boolean): void {
+function apply(op: DomOp, dev: boolean, keepActive: boolean): void {
   if (op.op === 'navigate') return navigate(op.url, dev);
   for (const target of targetsOf(op, dev)) {
     switch (op.op) {
       case 'update':
-        morph(target, op.html, 'innerHTML');
+        morph(target, op.html, 'innerHTML', keepActive);
         break;
       case 'replace':
-        morph(target, op.html, 'outerHTML');
+        morph(target, op.html, 'outerHTML', keepActive);
         break;
       case 'append':
         target.insertAdjacentHTML('beforeend', op.html);
@@ -79,9 +94,10 @@ function apply(op: DomOp, dev: boolean): void {
 /** Applies one push's operations in order; one that fails is reported and the rest still run. */
 export function applyDomUpdates(ops: unknown, dev: boolean): void {
   if (!Array.isArray(ops)) return;
+  const keepActive = activeValueIsThePersons();
   for (const op of ops as DomOp[]) {
     try {
-      apply(op, dev);
+      apply(op, dev, keepActive);
     } catch (error) {
       console.error('[pagewire] a DOM update failed:', error);
     }
