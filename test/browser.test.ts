@@ -29,6 +29,9 @@ describe('in a real browser (Chromium), the samples', { timeout: 180_000 }, () =
     assert.deepEqual(await page.locator('li a').allTextContents(), [
       'hello.ts',
       'counter.ts',
+      'todo.ts',
+      'search.ts',
+      'signup.ts',
       'clock.ts',
       'notes.ts',
       'chat.ts',
@@ -36,7 +39,8 @@ describe('in a real browser (Chromium), the samples', { timeout: 180_000 }, () =
     ]);
     assert.equal(await page.evaluate(() => 'serverSocket' in document), false);
     // Each sample beside its source, as the file is (escaped: it shows as text, not as HTML).
-    for (const file of ['hello.ts', 'counter.ts', 'clock.ts', 'notes.ts', 'chat.ts', 'people.ts']) {
+    const files = ['hello.ts', 'counter.ts', 'todo.ts', 'search.ts', 'signup.ts', 'clock.ts', 'notes.ts', 'chat.ts'];
+    for (const file of [...files, 'people.ts']) {
       const shown = await page.locator(`[id="sample-${file}"] pre`).textContent();
       assert.equal(shown, readFileSync(path.join(samples.dir, file), 'utf8'), file);
     }
