@@ -31,7 +31,7 @@ const MORPH_CALLBACKS = {
 function activeValueIsThePersons(): boolean {
   const active = document.activeElement;
   const form = active && 'form' in active ? (active as HTMLInputElement).form : null;
-  if (!form || form.getAttribute('aria-busy') !== 'true') return true;
+  if (form?.getAttribute('aria-busy') !== 'true') return true;
   const has = (name: string) => form.hasAttribute(`pw-${name}`) || form.hasAttribute(`data-pw-${name}`);
   return !has('submit') || has('input') || has('change') || has('keydown');
 }
