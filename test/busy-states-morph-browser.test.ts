@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser } from './helpers/browser.js';
+import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
 import { scriptsFolder } from './helpers/fixtures.js';
-import { startServer, type TestServer } from './helpers/server.js';
+import { servedInBrowser } from './helpers/proxied-browser.js';
 
 /**
  * Two events, each held on the server until the test lets it go (a key in the shared store): the
@@ -33,27 +32,17 @@ const formState = (page: Page) =>
 
 describe('busy states and a view morphed while their events are in flight, in Chromium', { timeout: 180_000 }, () => {
   const folder = scriptsFolder({ 'held.ts': HELD });
-  let server: TestServer;
-  let browser: Browser;
-  before(async () => {
-    server = await startServer({ dir: folder.dir });
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-    folder.remove();
-  });
+  const served = servedInBrowser(folder);
 
   it('a queued submit stays busy (its button disabled) when the event before it morphs the view', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${server.url}/held`);
+    const page = await served.browser.newPage();
+    await page.goto(`${served.server.url}/held`);
     await page.waitForFunction(() => document.serverSocket?.closed === false, undefined, { polling: 20 });
     await page.click('#a');
     await page.click('#save');
     const busy = { busy: 'true', loading: true, text: 'Saving…', disabled: true };
     assert.deepEqual(await formState(page), busy);
-    await server.wire.shared.set('go-a', true);
+    await served.server.wire.shared.set('go-a', true);
     // A's view (handled: 1) is morphed in, and A's done has come: B is still held.
     await page.waitForFunction(
       () => document.getElementById('handled')?.textContent === '1' && !document.getElementById('a')?.ariaBusy,
@@ -61,7 +50,7 @@ describe('busy states and a view morphed while their events are in flight, in Ch
       { polling: 20 },
     );
     assert.deepEqual(await formState(page), busy, 'still busy: a second submit cannot be made');
-    await server.wire.shared.set('go-b', true);
+    await served.server.wire.shared.set('go-b', true);
     await page.waitForFunction(() => document.getElementById('handled')?.textContent === '2', undefined, {
       polling: 20,
     });

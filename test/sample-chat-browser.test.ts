@@ -39,12 +39,12 @@ describe('sample chat.ts in Chromium: two pages, no client code', { timeout: 180
     assert.deepEqual(await posts(a), ['Ada: hello <b>Bob</b>', 'Bob: hi Ada']);
 
     // The host app announces a post: every open chat page shows it (it is not kept in the history).
-    samples.server().wire.publish('chat', { name: 'server', text: 'maintenance at noon' });
+    samples.server.wire.publish('chat', { name: 'server', text: 'maintenance at noon' });
     await postCount(a, 3);
     await b.bringToFront();
     await postCount(b, 3);
     assert.deepEqual(await posts(b), ['Ada: hello <b>Bob</b>', 'Bob: hi Ada', 'server: maintenance at noon']);
-    assert.equal((await samples.server().wire.shared.list('chat:history')).length, 2);
+    assert.equal((await samples.server.wire.shared.list('chat:history')).length, 2);
     assert.deepEqual(errors, []);
     await a.context().close();
     await b.context().close();

@@ -7,11 +7,11 @@ describe('sample search.ts in Chromium: search as you type on a slow source', { 
   const samples = samplesInBrowser();
 
   it("typing fast shows only the last query's results, and the server ran the first and the last only", async () => {
-    const context = await samples.browser().newContext();
+    const context = await samples.browser.newContext();
     const page = await context.newPage();
     const sockets = socketLog(page);
     // Each query takes 5 s here: far longer than typing four keys takes, even on a loaded machine.
-    await page.goto(`${samples.server().url}/search?delay=5000`);
+    await page.goto(`${samples.server.url}/search?delay=5000`);
     await page.waitForFunction(() => document.serverSocket?.closed === false, undefined, { polling: 20 });
     // The field has the focus when the page opens (autofocus): the person just types.
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'q');
