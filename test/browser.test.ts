@@ -147,6 +147,14 @@ describe('in a real browser (Chromium), the notes lock', { timeout: 180_000 }, (
     assert.equal(await second.textContent('#status'), 'The notes are locked by another editor.');
     assert.equal(await second.getAttribute('#notes', 'readonly'), '');
     assert.equal(await second.inputValue('#notes'), 'written by the first tab');
+    // A save by the editor reaches the waiting tab live (a channel; its view follows).
+    await first.bringToFront();
+    await first.fill('#notes', 'saved again');
+    await first.click('#save');
+    await second.bringToFront();
+    await second.waitForFunction(
+      () => (document.getElementById('notes') as HTMLTextAreaElement).value === 'saved again',
+    );
 
     await first.close({ runBeforeUnload: true });
     await second.waitForFunction(
