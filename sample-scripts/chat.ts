@@ -34,9 +34,9 @@ ${view}
 
 // Every post, from a page of this site or from the host app, reaches every page's view.
 page.channel('chat').subscribe((post) => {
-  const { name, text } = (post ?? {}) as Partial<Post>;
+  const { name, text, at } = (post ?? {}) as Partial<Post>;
   if (typeof name !== 'string' || typeof text !== 'string') return;
-  posts.push({ name, text, at: new Date().toISOString() });
+  posts.push({ name, text, at: typeof at === 'string' ? at : new Date().toISOString() });
   if (posts.length > MAX_POSTS) posts.shift();
 });
 
