@@ -73,6 +73,8 @@ export class ServerSocket extends EventTarget {
   #written = 0;
   /** @internal The server handled event `seq` (its `done`): declarative-events.ts clears busy states. */
   onDone: ((seq: number) => void) | undefined;
+  /** @internal A `pw:dom` push was applied: declarative-events.ts puts busy states back. */
+  onDomUpdated: (() => void) | undefined;
   // Native functions such as `alert` throw "Illegal invocation" when called with the target as
   // `this`: every listener is wrapped and called as `fn(event)`.
   readonly #wrapped = new WeakMap<object, EventListener>();
@@ -222,6 +224,7 @@ export class ServerSocket extends EventTarget {
     // Pagewire's own push: applied here, never seen by the page's listeners.
     if (name === DOM_UPDATES_EVENT) {
       applyDomUpdates(data, this.#views, this.#connection.dev);
+      this.onDomUpdated?.();
       return this.#hooks?.serverUpdated();
     }
     this.emit(name, data);
