@@ -4,12 +4,15 @@
 //
 // --quick: shorter, for a look (bench/results/quick.json). --smoke: each benchmark starts and
 // gives its figure, with so little load that the numbers mean nothing; npm test runs it. It
-// writes into --out, or a new temporary folder, never into the repository.
+// writes into --out, or a new temporary folder, never into the repository. --only client: the
+// browser client's figures alone (its size, bytes per view update; seconds), into
+// bench/results/client.json (or --out).
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { clientFigures } from './client-figures.js';
 import { clusterFigures } from './cluster.js';
 import { formatTable, judgeRatio, judgeValue, type Figure } from './figures.js';
 import { measureFirstRender } from './first-render.js';
@@ -25,8 +28,15 @@ import { measureScale, type ScalePoint } from './scale.js';
 import { yieldingHogFigures } from './yielding-hog.js';
 
 const { values: args } = parseArgs({
-  options: { quick: { type: 'boolean' }, smoke: { type: 'boolean' }, out: { type: 'string' } },
+  options: {
+    quick: { type: 'boolean' },
+    smoke: { type: 'boolean' },
+    out: { type: 'string' },
+    only: { type: 'string' },
+  },
 });
+if (args.only !== undefined && args.only !== 'client')
+  throw new Error(`--only ${args.only}: only 'client' can run alone`);
 const mode = args.smoke ? 'smoke' : args.quick ? 'quick' : 'full';
 const root = path.join(import.meta.dirname, '..');
 
@@ -43,6 +53,7 @@ const SIZES = {
     fsJail: { calls: 4000, renders: 300 },
     reloads: 50,
     edits: [300, 1000],
+    viewUpdates: 21,
   },
   quick: {
     load: { seconds: 1 },
@@ -55,6 +66,7 @@ const SIZES = {
     fsJail: { calls: 500, renders: 40 },
     reloads: 5,
     edits: [10, 30],
+    viewUpdates: 5,
   },
   smoke: {
     load: { requests: 64 },
@@ -67,6 +79,7 @@ const SIZES = {
     fsJail: { calls: 20, renders: 2 },
     reloads: 1,
     edits: [2, 4],
+    viewUpdates: 1,
   },
 } as const;
 const size = SIZES[mode];
@@ -77,6 +90,16 @@ const lap = (part: string) => {
   console.error(`${part}: ${((performance.now() - lapStart) / 1000).toFixed(1)} s`);
   lapStart = performance.now();
 };
+
+// --- The browser client: its gzipped size, the bytes of a page.view update ------------------
+figures.push(...(await clientFigures(size.viewUpdates)));
+lap('the browser client');
+if (args.only === 'client') {
+  report();
+  // Once what was printed is written (a pipe is written asynchronously).
+  await new Promise((resolve) => process.stdout.write('', resolve));
+  process.exit(0);
+}
 
 // --- Render throughput -------------------------------------------------------------------
 const servers = spawn(process.execPath, ['--import', 'tsx', 'bench/servers.ts'], {
@@ -344,20 +367,24 @@ figures.push({
     `heap ${(late.heapUsed / 2 ** 20).toFixed(1)} MiB)`,
 });
 
-// --- Report ------------------------------------------------------------------------------
-console.log(formatTable(figures));
-const machine = {
-  cores: os.availableParallelism(),
-  memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-  node: process.version,
-  cpu: os.cpus()[0]?.model,
-};
-// latest.json is a full run's: a shorter run keeps its own file, and the smoke run stays out of
-// the repository.
-const outDir =
-  args.out ??
-  (mode === 'smoke' ? mkdtempSync(path.join(os.tmpdir(), 'pagewire-bench-')) : path.join(root, 'bench/results'));
-mkdirSync(outDir, { recursive: true });
-const output = path.join(outDir, `${mode === 'full' ? 'latest' : mode}.json`);
-writeFileSync(output, JSON.stringify({ date: new Date().toISOString(), mode, machine, figures }, null, 2));
-console.log(`written to ${path.relative(process.cwd(), output)}`);
+report();
+
+/** Prints the table and writes the results (a run of `--only client` keeps its own file). */
+function report(): void {
+  console.log(formatTable(figures));
+  const machine = {
+    cores: os.availableParallelism(),
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    cpu: os.cpus()[0]?.model,
+  };
+  // latest.json is a full run's: a shorter run keeps its own file, and the smoke run stays out of
+  // the repository.
+  const outDir =
+    args.out ??
+    (mode === 'smoke' ? mkdtempSync(path.join(os.tmpdir(), 'pagewire-bench-')) : path.join(root, 'bench/results'));
+  mkdirSync(outDir, { recursive: true });
+  const output = path.join(outDir, `${args.only ?? (mode === 'full' ? 'latest' : mode)}.json`);
+  writeFileSync(output, JSON.stringify({ date: new Date().toISOString(), mode, machine, figures }, null, 2));
+  console.log(`written to ${path.relative(process.cwd(), output)}`);
+}

@@ -9,6 +9,8 @@ interface Restore {
   button: HTMLButtonElement | HTMLInputElement;
   disabled: boolean;
   text: string;
+  /** What it says while busy (its `pw-disable-with`). */
+  busyText: string;
 }
 
 export class BusyStates {
@@ -35,7 +37,7 @@ export class BusyStates {
     ].filter((el) => el instanceof HTMLButtonElement || el instanceof HTMLInputElement);
     const restores = buttons.map((button) => {
       const text = button.getAttribute('pw-disable-with') ?? button.getAttribute('data-pw-disable-with') ?? '';
-      const restore = { button, disabled: button.disabled, text: textOf(button) };
+      const restore = { button, disabled: button.disabled, text: textOf(button), busyText: text };
       button.disabled = true;
       setText(button, text);
       return restore;
@@ -59,6 +61,25 @@ export class BusyStates {
       setText(button, text);
     }
     this.#restores.delete(holder);
+  }
+
+  /**
+   * A server update morphed the page: the HTML it brought has no busy states, so the morph took
+   * them from the elements it kept whose events are still in flight (a queued submit's button
+   * enabled again, a second submit possible). They are put back; `done` clears them as before.
+   */
+  reapply(): void {
+    for (const holder of this.#pending.keys()) {
+      if (!holder.isConnected) continue;
+      holder.setAttribute('aria-busy', 'true');
+      holder.classList.add('pw-loading');
+      for (const restore of this.#restores.get(holder) ?? []) {
+        // The server's HTML is what the button shows once its event is done.
+        if (textOf(restore.button) !== restore.busyText) restore.text = textOf(restore.button);
+        restore.button.disabled = true;
+        setText(restore.button, restore.busyText);
+      }
+    }
   }
 
   /** The page ended: nothing more will be handled. */

@@ -191,6 +191,7 @@ export class DeclarativeEvents {
 export function installDeclarativeEvents(doc: Document, socket: ServerSocket, dev: boolean): DeclarativeEvents {
   const events = new DeclarativeEvents(doc, () => socket, dev);
   socket.onDone = (seq) => events.busy.done(seq);
+  socket.onDomUpdated = () => events.busy.reapply();
   socket.addEventListener('closed', () => events.busy.clear());
   const root = doc.documentElement;
   socket.addEventListener('close', () => root.classList.add('pw-disconnected'));

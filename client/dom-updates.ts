@@ -10,6 +10,7 @@
  */
 import { Idiomorph } from 'idiomorph';
 import type { DomOp } from '../protocol/wire.js';
+import type { ViewBases, ViewOp } from './view-updates.js';
 
 const IGNORED = '[pw-ignore],[data-pw-ignore]';
 
@@ -20,10 +21,25 @@ const MORPH_CALLBACKS = {
   beforeNodeRemoved: (oldNode: Node) => !isIgnored(oldNode),
 };
 
-/** `ignoreActiveValue`: the focused field's value is the person's, whatever the server's HTML says. */
+/**
+ * `ignoreActiveValue`: the focused field's value is the person's, whatever the server's HTML says;
+ * but not while its form is being submitted (`pw-submit`, busy until its `done`, which comes after
+ * these updates): the server's HTML then sets it, so that a form the script empties once it took
+ * its data (a todo added with Enter) is emptied. A form busy while typing (its own `pw-input`,
+ * `pw-change`, `pw-keydown`) keeps the person's value. Read once per push: the first morph may
+ * take the form's `aria-busy` away (the server's HTML has none).
+ */
+function activeValueIsThePersons(): boolean {
+  const active = document.activeElement;
+  const form = active && 'form' in active ? (active as HTMLInputElement).form : null;
+  if (form?.getAttribute('aria-busy') !== 'true') return true;
+  const has = (name: string) => form.hasAttribute(`pw-${name}`) || form.hasAttribute(`data-pw-${name}`);
+  return !has('submit') || has('input') || has('change') || has('keydown');
+}
+
 // A promise only with `head: { block: true }`, which a fragment never has.
-const morph = (target: Element, html: string, morphStyle: 'innerHTML' | 'outerHTML'): void =>
-  void Idiomorph.morph(target, html, { morphStyle, ignoreActiveValue: true, callbacks: MORPH_CALLBACKS });
+const morph = (target: Element, html: string, morphStyle: 'innerHTML' | 'outerHTML', keepActive: boolean): void =>
+  void Idiomorph.morph(target, html, { morphStyle, ignoreActiveValue: keepActive, callbacks: MORPH_CALLBACKS });
 
 /** The targets of `selector`: every element it matches, but those the server may not touch. */
 function targetsOf(op: DomOp & { selector: string }, dev: boolean): Element[] {
@@ -53,15 +69,26 @@ function navigate(url: string, dev: boolean): void {
   location.assign(target.href);
 }
 
-function apply(op: DomOp, dev: boolean): void {
+/** A view's new inner HTML (the whole, or its edits applied to what the page last received) morphed into it. */
+function applyView(op: ViewOp, views: ViewBases, dev: boolean, keepActive: boolean): void {
+  const html = views.next(op, dev);
+  if (html === undefined) return;
+  const view = document.getElementById(op.id);
+  if (view && view.closest(IGNORED) === null) morph(view, html, 'innerHTML', keepActive);
+  // Its base is kept all the same: the view may come back into the page.
+  else if (dev) console.warn(`[pagewire] view #${op.id} changed nothing: it is not in the page, or inside pw-ignore`);
+}
+
+function apply(op: DomOp, views: ViewBases, dev: boolean, keepActive: boolean): void {
   if (op.op === 'navigate') return navigate(op.url, dev);
+  if (op.op === 'view') return applyView(op, views, dev, keepActive);
   for (const target of targetsOf(op, dev)) {
     switch (op.op) {
       case 'update':
-        morph(target, op.html, 'innerHTML');
+        morph(target, op.html, 'innerHTML', keepActive);
         break;
       case 'replace':
-        morph(target, op.html, 'outerHTML');
+        morph(target, op.html, 'outerHTML', keepActive);
         break;
       case 'append':
         target.insertAdjacentHTML('beforeend', op.html);
@@ -77,11 +104,12 @@ function apply(op: DomOp, dev: boolean): void {
 }
 
 /** Applies one push's operations in order; one that fails is reported and the rest still run. */
-export function applyDomUpdates(ops: unknown, dev: boolean): void {
+export function applyDomUpdates(ops: unknown, views: ViewBases, dev: boolean): void {
   if (!Array.isArray(ops)) return;
+  const keepActive = activeValueIsThePersons();
   for (const op of ops as DomOp[]) {
     try {
-      apply(op, dev);
+      apply(op, views, dev, keepActive);
     } catch (error) {
       console.error('[pagewire] a DOM update failed:', error);
     }

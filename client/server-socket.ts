@@ -12,11 +12,14 @@ import {
   type CloseReason,
   type ClientMessage,
   type EventMessage,
+  RESERVED_EVENT_PREFIX,
+  VIEW_RESEND_EVENT,
 } from '../protocol/wire.js';
 import { Connection } from './connection.js';
 import { applyDomUpdates } from './dom-updates.js';
 import { installDeclarativeEvents } from './declarative-events.js';
 import { type PageHook, PageHooks } from './page-hooks.js';
+import { ViewBases } from './view-updates.js';
 
 export { Connection, type ConnectionOptions } from './connection.js';
 
@@ -70,10 +73,14 @@ export class ServerSocket extends EventTarget {
   #written = 0;
   /** @internal The server handled event `seq` (its `done`): declarative-events.ts clears busy states. */
   onDone: ((seq: number) => void) | undefined;
+  /** @internal A `pw:dom` push was applied: declarative-events.ts puts busy states back. */
+  onDomUpdated: (() => void) | undefined;
   // Native functions such as `alert` throw "Illegal invocation" when called with the target as
   // `this`: every listener is wrapped and called as `fn(event)`.
   readonly #wrapped = new WeakMap<object, EventListener>();
   #hooks: PageHooks | undefined;
+  /** The HTML each of the page's views last received, the base of its next edits. */
+  readonly #views = new ViewBases((id) => this.sendEvent(VIEW_RESEND_EVENT, { id }));
   /**
    * The page's `pw-hook`s, by name: `serverSocket.hooks.chart = { mounted(el) { ... } }`, set by
    * the page's scripts before the document has loaded, when the elements there are mounted.
@@ -103,6 +110,8 @@ export class ServerSocket extends EventTarget {
    * down the event waits here, and it is delivered once, in order, when the page is back.
    */
   send(name: string, data?: unknown): void {
+    if (typeof name === 'string' && name.startsWith(RESERVED_EVENT_PREFIX))
+      throw new TypeError(`serverSocket.send('${name}'): names starting '${RESERVED_EVENT_PREFIX}' are Pagewire's own`);
     this.sendEvent(name, data);
   }
 
@@ -214,7 +223,8 @@ export class ServerSocket extends EventTarget {
     else this.#ackTimer ??= setTimeout(() => this.#ack(), ACK_DELAY);
     // Pagewire's own push: applied here, never seen by the page's listeners.
     if (name === DOM_UPDATES_EVENT) {
-      applyDomUpdates(data, this.#connection.dev);
+      applyDomUpdates(data, this.#views, this.#connection.dev);
+      this.onDomUpdated?.();
       return this.#hooks?.serverUpdated();
     }
     this.emit(name, data);

@@ -162,4 +162,21 @@ export const DOM_UPDATES_EVENT = 'pw:dom';
 export type DomOp =
   | { op: 'update' | 'replace' | 'append' | 'prepend'; selector: string; html: string }
   | { op: 'remove'; selector: string }
-  | { op: 'navigate'; url: string };
+  | { op: 'navigate'; url: string }
+  /**
+   * A view's new inner HTML (`page.view`, the `<pw-view id>` wrapper stays): whole (`html`, which
+   * becomes the base the browser keeps for the view), or as `edits` of the base (protocol/view-edits.ts),
+   * whose result must hash to `hash`; the prelude sends whichever is smaller.
+   */
+  | { op: 'view'; id: string; html: string }
+  | { op: 'view'; id: string; edits: ViewEdit[]; hash: number };
+
+/** One step of a view's edits: copy this many characters of the base (> 0), skip them (< 0), or insert a string. */
+export type ViewEdit = number | string;
+
+/**
+ * The client event a browser sends when a view's edits did not apply (no base, or a result with
+ * another hash): the prelude sends the view whole next. Its data: `{ id }`. Like every `pw:` name,
+ * it never reaches the script's `__serverSocketEvent`.
+ */
+export const VIEW_RESEND_EVENT = 'pw:view';

@@ -1,27 +1,22 @@
-// State lives in the script's own variables: each open page has its own `count`.
+// State lives in the script's own variables: each open page has its own `count`. The buttons
+// send their events with attributes, and the view follows `count`: no client code.
 import { layout } from './_layout.ts';
 
 let count = Number(request.query.start ?? 0) || 0;
+
+const view = page.view(() => html`<p>Count: <output id="count">${count}</output></p>`);
 
 echo(
   layout(
     'Counter',
     html`<h1>Counter</h1>
-<p>Count: <output id="count">${count}</output></p>
-<button id="decrement">−1</button> <button id="increment">+1</button>
-<p>Open this page in two tabs: each tab counts on its own.</p>
-<script>
-  const show = (event) => { document.getElementById('count').textContent = event.data; };
-  document.serverSocket.addEventListener('count', show);
-  document.getElementById('increment').onclick = () => document.serverSocket.send('add', 1);
-  document.getElementById('decrement').onclick = () => document.serverSocket.send('add', -1);
-</script>`,
+${view}
+<button id="decrement" pw-click="add" pw-value-by="-1">−1</button>
+<button id="increment" pw-click="add" pw-value-by="1">+1</button>
+<p>Open this page in two tabs: each tab counts on its own.</p>`,
   ),
 );
 
-function __serverSocketEvent(name: string, event: unknown) {
-  if (name === 'add' && (event === 1 || event === -1)) {
-    count += event;
-    server_socket_event('count', count);
-  }
+function __serverSocketEvent(name: string, event: { by?: unknown }) {
+  if (name === 'add' && (event.by === '1' || event.by === '-1')) count += Number(event.by);
 }

@@ -11,6 +11,9 @@ const samples = [
     'the original 2008 proposal: a click raises an event on the server, which answers with an alert',
   ],
   ['/counter', 'counter.ts', 'state in a top-level variable, one copy per open page, updated without a reload'],
+  ['/todo', 'todo.ts', 'a todo list (add, tick, remove, a count that follows) with no client code: pw-* and page.view'],
+  ['/search', 'search.ts', 'search as you type on a slow source: only the last query runs after the first'],
+  ['/signup', 'signup.ts', 'a sign-up form checked as you type, each error beside its field; focus and caret stay'],
   ['/clock', 'clock.ts', 'the server pushes the time from a per-page timer that stops when the page closes'],
   [
     '/notes',

@@ -37,45 +37,41 @@ function takeLock(): boolean {
 }
 
 let editing = takeLock();
+let text = readNotes();
+let savedAt = '';
 
 lock.subscribe((message) => {
   if (message === 'released' && !editing && takeLock()) {
     editing = true;
-    server_socket_event('lock', { editing, text: readNotes() });
+    text = readNotes();
   }
 });
+// A save reaches the pages that wait: they show the notes as saved.
+page.channel('notes-text').subscribe((saved) => {
+  if (!editing && typeof saved === 'string') text = saved;
+});
+
+const view = page.view(
+  () => html`<p id="status">${editing ? 'You are editing the notes.' : 'The notes are locked by another editor.'}</p>
+<form id="editor" pw-submit="save">
+<textarea id="notes" name="text" rows="10" cols="60" ${editing ? '' : raw('readonly')}>${text}</textarea>
+<p><button id="save" ${editing ? '' : raw('disabled')}>Save</button> <span id="saved">${savedAt}</span></p>
+</form>`,
+);
 
 echo(
   layout(
     'Notes',
     html`<h1>Notes</h1>
-<p id="status">${editing ? 'You are editing the notes.' : 'The notes are locked by another editor.'}</p>
-<textarea id="notes" rows="10" cols="60" ${editing ? '' : raw('readonly')}>${readNotes()}</textarea>
-<p><button id="save" ${editing ? '' : raw('disabled')}>Save</button> <span id="saved"></span></p>
-<p>Open this page in a second tab: it waits, live, and gets the lock when this tab closes.</p>
-<script>
-  const notes = document.getElementById('notes');
-  const save = document.getElementById('save');
-  save.onclick = () => document.serverSocket.send('save', notes.value);
-  document.serverSocket.addEventListener('lock', (event) => {
-    notes.readOnly = !event.data.editing;
-    save.disabled = !event.data.editing;
-    notes.value = event.data.text;
-    document.getElementById('status').textContent = 'You are editing the notes.';
-  });
-  document.serverSocket.addEventListener('text', (event) => {
-    if (notes.readOnly) notes.value = event.data;
-  });
-  document.serverSocket.addEventListener('saved', (event) => {
-    document.getElementById('saved').textContent = 'Saved at ' + event.data;
-  });
-</script>`,
+${view}
+<p>Open this page in a second tab: it waits, live, and gets the lock when this tab closes.</p>`,
   ),
 );
 
-function __serverSocketEvent(name: string, event: unknown) {
-  if (name !== 'save' || !editing || typeof event !== 'string') return;
-  fs.writeFileSync(notesFile, event);
-  server_socket_event('saved', new Date().toLocaleTimeString());
-  page.broadcast('text', event);
+function __serverSocketEvent(name: string, event: { text?: unknown }) {
+  if (name !== 'save' || !editing || typeof event.text !== 'string') return;
+  text = event.text;
+  fs.writeFileSync(notesFile, text);
+  savedAt = `Saved at ${new Date().toLocaleTimeString()}`;
+  page.channel('notes-text').publish(text);
 }

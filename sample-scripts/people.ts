@@ -1,7 +1,7 @@
 // "Resources opened by the script stay open while its page lives", with a database: the page
 // opens a PostgreSQL connection and a server-side cursor (pg, pg-cursor: npm packages), shows the
-// first rows and reads more on each click, from where it stopped. Both are owned by the page, so
-// they close when it dies. Point it at a server with DATABASE_URL, e.g.
+// first rows and adds the next ones on each click (page.append), from where it stopped. Both are
+// owned by the page, so they close when it dies. Point it at a server with DATABASE_URL, e.g.
 //   DATABASE_URL=postgres://user:password@localhost:5432/mydb npm start
 // It creates and fills its table (pagewire_people, 100,000 rows) the first time.
 import pg from 'pg';
@@ -59,6 +59,14 @@ const first = typeof cursor === 'string' ? [] : await cursor.read(PAGE_SIZE);
 const rowsHtml = (people: Person[]) =>
   people.map((p) => html`<tr><td>${p.id}</td><td>${p.name}</td><td>${p.city}</td></tr>`);
 
+let done = false;
+/** The button and what it says: a view, so that it follows `done`. */
+const moreButton = () =>
+  page.view(
+    () => html`<p><button id="more" pw-click="more" ${done ? raw('disabled') : ''}>More</button>
+<span id="status">${done ? 'That is everyone.' : ''}</span></p>`,
+  );
+
 if (typeof cursor === 'string') {
   echo(
     layout(
@@ -78,16 +86,7 @@ the server with the database's URL, for example:</p>
       html`<h1>People</h1>
 <p>A server-side cursor over 100,000 rows, open while this page is: each click reads the next ${PAGE_SIZE}.</p>
 <table><thead><tr><th>id</th><th>name</th><th>city</th></tr></thead><tbody id="rows">${rowsHtml(first)}</tbody></table>
-<p><button id="more">More</button> <span id="status"></span></p>
-<script>
-  const body = document.getElementById('rows');
-  document.serverSocket.addEventListener('rows', (event) => {
-    body.insertAdjacentHTML('beforeend', event.data.html);
-    if (event.data.done) document.getElementById('more').disabled = true;
-    document.getElementById('status').textContent = event.data.done ? 'That is everyone.' : '';
-  });
-  document.getElementById('more').onclick = () => document.serverSocket.send('more');
-</script>`,
+${moreButton()}`,
     ),
   );
 }
@@ -95,9 +94,7 @@ the server with the database's URL, for example:</p>
 async function __serverSocketEvent(name: string) {
   if (name !== 'more' || typeof cursor === 'string') return;
   const people = await cursor.read(PAGE_SIZE);
-  server_socket_event('rows', {
-    html: String(html`${rowsHtml(people)}`),
-    ids: people.map((p) => p.id),
-    done: people.length < PAGE_SIZE,
-  });
+  // Added at the end of the table: the rows already shown are not sent again.
+  page.append('#rows', html`${rowsHtml(people)}`);
+  done = people.length < PAGE_SIZE;
 }

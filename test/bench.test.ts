@@ -81,6 +81,9 @@ describe('benchmarks (smoke: npm run bench -- --smoke)', () => {
       assert.equal(mode, 'smoke');
       assert.ok(machine.cores > 0 && machine.node.startsWith('v'));
       const names = [
+        'browser client, minified and gzipped',
+        'bytes per page.view update, a 200-item todo list',
+        'bytes per page.view update, a one-line counter',
         'render, mounted in Express',
         'render, pagewire serve',
         'event round trip p50',

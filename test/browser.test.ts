@@ -5,30 +5,23 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { launchBrowser, socketLog } from './helpers/browser.js';
 import { sampleScripts, scriptsFolder, waitFor, waitForAsync } from './helpers/fixtures.js';
-import { CuttableProxy } from './helpers/proxy.js';
+import { servedInBrowser } from './helpers/proxied-browser.js';
 import { startServer, type TestServer } from './helpers/server.js';
 
 describe('in a real browser (Chromium), the samples', { timeout: 180_000 }, () => {
   const samples = sampleScripts();
-  let server: TestServer;
-  let browser: Browser;
-  before(async () => {
-    server = await startServer({ dir: samples.dir });
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-    samples.remove();
-  });
+  const served = servedInBrowser(samples);
 
   it('index lists the samples and stays a plain page', async () => {
-    const context = await browser.newContext();
+    const context = await served.browser.newContext();
     const page = await context.newPage();
-    await page.goto(`${server.url}/`);
+    await page.goto(`${served.server.url}/`);
     assert.deepEqual(await page.locator('li a').allTextContents(), [
       'hello.ts',
       'counter.ts',
+      'todo.ts',
+      'search.ts',
+      'signup.ts',
       'clock.ts',
       'notes.ts',
       'chat.ts',
@@ -36,7 +29,8 @@ describe('in a real browser (Chromium), the samples', { timeout: 180_000 }, () =
     ]);
     assert.equal(await page.evaluate(() => 'serverSocket' in document), false);
     // Each sample beside its source, as the file is (escaped: it shows as text, not as HTML).
-    for (const file of ['hello.ts', 'counter.ts', 'clock.ts', 'notes.ts', 'chat.ts', 'people.ts']) {
+    const files = ['hello.ts', 'counter.ts', 'todo.ts', 'search.ts', 'signup.ts', 'clock.ts', 'notes.ts', 'chat.ts'];
+    for (const file of [...files, 'people.ts']) {
       const shown = await page.locator(`[id="sample-${file}"] pre`).textContent();
       assert.equal(shown, readFileSync(path.join(samples.dir, file), 'utf8'), file);
     }
@@ -44,11 +38,11 @@ describe('in a real browser (Chromium), the samples', { timeout: 180_000 }, () =
   });
 
   it('hello: each click brings the alert "You clicked the button (n)"', async () => {
-    const context = await browser.newContext();
+    const context = await served.browser.newContext();
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(`${server.url}/hello`);
+    await page.goto(`${served.server.url}/hello`);
     const alerts: string[] = [];
     // An open alert blocks the page: dismiss it as soon as it shows, keep its text.
     page.on('dialog', (dialog) => {
@@ -65,10 +59,10 @@ describe('in a real browser (Chromium), the samples', { timeout: 180_000 }, () =
   });
 
   it('counter: two tabs count independently, without a reload', async () => {
-    const context = await browser.newContext();
+    const context = await served.browser.newContext();
     const [a, b] = [await context.newPage(), await context.newPage()];
-    await a.goto(`${server.url}/counter`);
-    await b.goto(`${server.url}/counter`);
+    await a.goto(`${served.server.url}/counter`);
+    await b.goto(`${served.server.url}/counter`);
     let navigations = 0;
     a.on('framenavigated', () => navigations++);
     // Each tab is brought to the front before it is used, as a person would: a background
@@ -92,10 +86,10 @@ describe('in a real browser (Chromium), the samples', { timeout: 180_000 }, () =
   });
 
   it('chat: a post reaches both tabs, and a tab opened later reads it from the shared history', async () => {
-    const context = await browser.newContext();
+    const context = await served.browser.newContext();
     const [a, b] = [await context.newPage(), await context.newPage()];
-    await a.goto(`${server.url}/chat`);
-    await b.goto(`${server.url}/chat`);
+    await a.goto(`${served.server.url}/chat`);
+    await b.goto(`${served.server.url}/chat`);
     const posts = (tab: typeof a, count: number) =>
       tab.waitForFunction((n) => document.querySelectorAll('#posts li').length === n, count, { polling: 20 });
     await a.bringToFront();
@@ -107,24 +101,24 @@ describe('in a real browser (Chromium), the samples', { timeout: 180_000 }, () =
     await posts(b, 1);
     assert.equal(await b.textContent('#posts li'), 'Ada: first <b>post</b>');
     const later = await context.newPage();
-    await later.goto(`${server.url}/chat`);
+    await later.goto(`${served.server.url}/chat`);
     assert.deepEqual(await later.locator('#posts li').allTextContents(), ['Ada: first <b>post</b>']);
-    assert.equal((await server.wire.shared.list('chat:history')).length, 1);
+    assert.equal((await served.server.wire.shared.list('chat:history')).length, 1);
     await context.close();
   });
 
   it('clock: ticks, and its timer stops on the server when the tab closes', async () => {
-    const context = await browser.newContext();
+    const context = await served.browser.newContext();
     const page = await context.newPage();
-    await page.goto(`${server.url}/clock`);
+    await page.goto(`${served.server.url}/clock`);
     await page.waitForFunction(() => Number(document.getElementById('ticks')?.textContent) >= 2);
     const pageId = await page.evaluate(() => document.serverSocket?.pageId ?? '');
     const closedLine = (line: string) => line.includes(`clock.ts [page ${pageId.slice(0, 6)}]: clock stopped after`);
-    assert.equal(server.log.lines.some(closedLine), false);
+    assert.equal(served.server.log.lines.some(closedLine), false);
     // The tab closes as a person closes it: pagehide runs, and the page ends at once (no grace period).
     await page.close({ runBeforeUnload: true });
-    await waitFor(() => server.log.lines.some(closedLine), 'the clock page to close on the server');
-    const stoppedAt = Number(/after (\d+) ticks/.exec(server.log.lines.find(closedLine) ?? '')?.[1]);
+    await waitFor(() => served.server.log.lines.some(closedLine), 'the clock page to close on the server');
+    const stoppedAt = Number(/after (\d+) ticks/.exec(served.server.log.lines.find(closedLine) ?? '')?.[1]);
     assert.ok(stoppedAt >= 2);
     await context.close();
   });
@@ -133,22 +127,12 @@ describe('in a real browser (Chromium), the samples', { timeout: 180_000 }, () =
 describe('in a real browser (Chromium), the notes lock', { timeout: 180_000 }, () => {
   // The notes live beside the script: a copy of the samples, not the repository's.
   const samples = sampleScripts();
-  let server: TestServer;
-  let browser: Browser;
-  before(async () => {
-    server = await startServer({ dir: samples.dir });
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-    samples.remove();
-  });
+  const served = servedInBrowser(samples);
 
   it('passes from one tab to the other the moment the first closes', async () => {
-    const context = await browser.newContext();
+    const context = await served.browser.newContext();
     const first = await context.newPage();
-    await first.goto(`${server.url}/notes`);
+    await first.goto(`${served.server.url}/notes`);
     assert.equal(await first.textContent('#status'), 'You are editing the notes.');
     await first.fill('#notes', 'written by the first tab');
     await first.click('#save');
@@ -159,10 +143,18 @@ describe('in a real browser (Chromium), the notes lock', { timeout: 180_000 }, (
     );
 
     const second = await context.newPage();
-    await second.goto(`${server.url}/notes`);
+    await second.goto(`${served.server.url}/notes`);
     assert.equal(await second.textContent('#status'), 'The notes are locked by another editor.');
     assert.equal(await second.getAttribute('#notes', 'readonly'), '');
     assert.equal(await second.inputValue('#notes'), 'written by the first tab');
+    // A save by the editor reaches the waiting tab live (a channel; its view follows).
+    await first.bringToFront();
+    await first.fill('#notes', 'saved again');
+    await first.click('#save');
+    await second.bringToFront();
+    await second.waitForFunction(
+      () => (document.getElementById('notes') as HTMLTextAreaElement).value === 'saved again',
+    );
 
     await first.close({ runBeforeUnload: true });
     await second.waitForFunction(
@@ -190,22 +182,7 @@ echo('<!doctype html><p>held</p><script>for (const [name, open] of [["open", "1"
   'document.serverSocket.addEventListener(name, () => { document.body.dataset.open = open; });</script>');
 function __serverSocketEvent() {}`,
   });
-  let server: TestServer;
-  let proxy: CuttableProxy;
-  let browser: Browser;
-  before(async () => {
-    // Pages wait ten minutes for their browser (the helpers' default): one that ends sooner was
-    // ended by its browser.
-    server = await startServer({ dir: folder.dir });
-    proxy = await CuttableProxy.start(Number(new URL(server.url).port));
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await proxy?.close();
-    await server?.close();
-    folder.remove();
-  });
+  const served = servedInBrowser(folder, { proxied: true });
 
   const ticks = (page: import('playwright-core').Page) =>
     page.$$eval('#ticks li', (items) => items.map((li) => Number(li.textContent)));
@@ -213,23 +190,23 @@ function __serverSocketEvent() {}`,
   const serverTicks = (pageId: string) =>
     Math.max(
       0,
-      ...server.log.lines
+      ...served.server.log.lines
         .filter((line) => line.includes(`ticker.ts [page ${pageId.slice(0, 6)}]: tick `))
         .map((line) => Number(line.split(' ').at(-1))),
     );
   const pageIdOf = (page: import('playwright-core').Page) => page.evaluate(() => document.serverSocket?.pageId ?? '');
 
   it('brings, when it comes back after 50 ticks (5 s), every push it missed, once and in order', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${proxy.url}/ticker`);
+    const page = await served.browser.newPage();
+    await page.goto(`${served.proxy.url}/ticker`);
     await page.waitForFunction(() => document.querySelectorAll('#ticks li').length >= 3, undefined, { polling: 20 });
     const pageId = await pageIdOf(page);
-    proxy.block(true);
-    proxy.cut('server');
+    served.proxy.block(true);
+    served.proxy.cut('server');
     const cutAt = (await ticks(page)).length;
     await waitFor(() => serverTicks(pageId) >= cutAt + 50, 'the server to tick 50 times while the page is cut off');
     const duringCut = (await ticks(page)).length;
-    proxy.block(false);
+    served.proxy.block(false);
     // The 50 ticks made during the cut, and more: only a replay can bring those.
     await page.waitForFunction((n) => document.querySelectorAll('#ticks li').length >= n, cutAt + 60, { polling: 50 });
     const received = await ticks(page);
@@ -242,27 +219,27 @@ function __serverSocketEvent() {}`,
   });
 
   it('says goodbye with a beacon when the tab closes while its socket is down: the instance ends now', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${proxy.url}/held`);
+    const page = await served.browser.newPage();
+    await page.goto(`${served.proxy.url}/held`);
     await page.waitForFunction(() => document.body.dataset.open === '1', undefined, { polling: 20 });
     const pageId = await page.evaluate(() => document.serverSocket?.pageId);
     // Sockets cannot get through; plain HTTP (the beacon) can.
-    proxy.refuseSockets(true);
+    served.proxy.refuseSockets(true);
     try {
-      proxy.cut('server');
+      served.proxy.cut('server');
       await page.waitForFunction(() => document.body.dataset.open === '0', undefined, { polling: 20 });
       await page.close();
       // The grace after a dropped socket is ten minutes: only the beacon ends the instance before the wait gives up.
-      await waitFor(() => server.log.lines.some((line) => line.includes(`left ${pageId}`)), 'the close hook');
+      await waitFor(() => served.server.log.lines.some((line) => line.includes(`left ${pageId}`)), 'the close hook');
     } finally {
-      proxy.refuseSockets(false);
+      served.proxy.refuseSockets(false);
     }
   });
 
   it('re-joins its instance after the back/forward cache, with what was pushed meanwhile', async () => {
-    const page = await browser.newPage();
+    const page = await served.browser.newPage();
     const sockets = socketLog(page);
-    await page.goto(`${proxy.url}/ticker`);
+    await page.goto(`${served.proxy.url}/ticker`);
     await page.waitForFunction(() => document.querySelectorAll('#ticks li').length >= 2, undefined, { polling: 20 });
     const pageId = await pageIdOf(page);
     // Playwright's Chromium runs with the bfcache off: the page goes through the same events.

@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser } from './helpers/browser.js';
+import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
 import { scriptsFolder, waitFor } from './helpers/fixtures.js';
-import { CuttableProxy } from './helpers/proxy.js';
-import { startServer, type TestServer } from './helpers/server.js';
+import { servedInBrowser } from './helpers/proxied-browser.js';
 
 /**
  * `save` waits until the test sets `go:<t>` in the shared store (it polls: the script's own
@@ -24,22 +22,9 @@ echo('<!doctype html><form id="f" pw-submit="save"><input name="t">' +
 
 describe('busy states and a socket held down, in Chromium', { timeout: 180_000 }, () => {
   const folder = scriptsFolder({ 'save.ts': SAVE });
-  let server: TestServer;
-  let proxy: CuttableProxy;
-  let browser: Browser;
-  before(async () => {
-    server = await startServer({ dir: folder.dir });
-    proxy = await CuttableProxy.start(Number(new URL(server.url).port));
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await proxy?.close();
-    await server?.close();
-    folder.remove();
-  });
+  const served = servedInBrowser(folder, { proxied: true });
 
-  const logged = (text: string) => server.log.lines.filter((line) => line.endsWith(`: ${text}`)).length;
+  const logged = (text: string) => served.server.log.lines.filter((line) => line.endsWith(`: ${text}`)).length;
   const busy = (page: Page) =>
     page.evaluate(() => {
       const form = document.getElementById('f') as HTMLFormElement;
@@ -59,12 +44,12 @@ describe('busy states and a socket held down, in Chromium', { timeout: 180_000 }
     });
 
   it('marks the form busy and disables its button until the server handled the event', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${server.url}/save`);
+    const page = await served.browser.newPage();
+    await page.goto(`${served.server.url}/save`);
     await submit(page, 'one');
     await waitFor(() => logged('started one') === 1, 'the handler to start');
     assert.deepEqual(await busy(page), ['true', true, true, 'Saving...']);
-    await server.wire.shared.set('go:one', true);
+    await served.server.wire.shared.set('go:one', true);
     await notBusy(page);
     assert.deepEqual(await busy(page), [null, false, false, 'Save']);
     // The push came first, while the form was still busy.
@@ -73,25 +58,25 @@ describe('busy states and a socket held down, in Chromium', { timeout: 180_000 }
   });
 
   it('keeps a form submitted while the socket is down, delivers it once when it is back', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${proxy.url}/save`);
+    const page = await served.browser.newPage();
+    await page.goto(`${served.proxy.url}/save`);
     await page.waitForFunction(() => document.serverSocket?.closed === false);
     await open(page);
-    proxy.refuseSockets(true);
+    served.proxy.refuseSockets(true);
     try {
-      proxy.cut('server');
+      served.proxy.cut('server');
       await page.waitForFunction(() => document.documentElement.classList.contains('pw-disconnected'), undefined, {
         polling: 20,
       });
       await submit(page, 'two');
       assert.deepEqual(await busy(page), ['true', true, true, 'Saving...']);
     } finally {
-      proxy.refuseSockets(false);
+      served.proxy.refuseSockets(false);
     }
     await open(page);
     await waitFor(() => logged('started two') === 1, 'the event, once back');
     assert.deepEqual(await busy(page), ['true', true, true, 'Saving...'], 'still busy: not handled yet');
-    await server.wire.shared.set('go:two', true);
+    await served.server.wire.shared.set('go:two', true);
     await notBusy(page);
     assert.equal(logged('started two'), 1, 'delivered once');
     assert.deepEqual(await page.evaluate(() => (window as unknown as { saved: string[] }).saved), ['two:true']);
@@ -99,21 +84,21 @@ describe('busy states and a socket held down, in Chromium', { timeout: 180_000 }
   });
 
   it("clears the busy state when an event handled while the socket was down is over (its 'done' kept)", async () => {
-    const page = await browser.newPage();
-    await page.goto(`${proxy.url}/save`);
+    const page = await served.browser.newPage();
+    await page.goto(`${served.proxy.url}/save`);
     await submit(page, 'three');
     await waitFor(() => logged('started three') === 1, 'the handler to start');
-    proxy.refuseSockets(true);
+    served.proxy.refuseSockets(true);
     try {
-      proxy.cut('server');
+      served.proxy.cut('server');
       await page.waitForFunction(() => document.documentElement.classList.contains('pw-disconnected'), undefined, {
         polling: 20,
       });
-      await server.wire.shared.set('go:three', true);
+      await served.server.wire.shared.set('go:three', true);
       await waitFor(() => logged('finished three') === 1, 'the handler to finish while the page is away');
       assert.deepEqual(await busy(page), ['true', true, true, 'Saving...']);
     } finally {
-      proxy.refuseSockets(false);
+      served.proxy.refuseSockets(false);
     }
     await notBusy(page);
     assert.deepEqual(await busy(page), [null, false, false, 'Save']);

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, socketLog } from './helpers/browser.js';
+import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { socketLog } from './helpers/browser.js';
 import { scriptsFolder, waitFor } from './helpers/fixtures.js';
-import { CuttableProxy } from './helpers/proxy.js';
-import { startServer, type TestServer } from './helpers/server.js';
+import { servedInBrowser } from './helpers/proxied-browser.js';
 
 /**
  * A slow search: each query takes 1.5 s (a timer in the script), and also waits for the test's
@@ -28,31 +27,19 @@ echo('<!doctype html><input id="q" name="q" pw-input="search"><ul id="results"><
 
 describe('latest wins: pw-input of one field, in Chromium', { timeout: 180_000 }, () => {
   const folder = scriptsFolder({ 'search.ts': SEARCH });
-  let server: TestServer;
-  let proxy: CuttableProxy;
-  let browser: Browser;
-  before(async () => {
-    server = await startServer({ dir: folder.dir });
-    proxy = await CuttableProxy.start(Number(new URL(server.url).port));
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await proxy?.close();
-    await server?.close();
-    folder.remove();
-  });
+  const served = servedInBrowser(folder, { proxied: true });
 
-  const queries = () => server.log.lines.filter((line) => line.includes(': query ')).map((l) => l.split(' ').at(-1));
+  const queries = () =>
+    served.server.log.lines.filter((line) => line.includes(': query ')).map((l) => l.split(' ').at(-1));
   const results = (page: Page) => page.$$eval('#results li', (items) => items.map((li) => li.textContent));
   const shown = (page: Page, q: string) =>
     page.waitForFunction((v) => document.body.dataset.q === v, q, { polling: 20 });
 
   it('typing "kiwi" fast into a slow search runs the first prefix and kiwi only, and shows kiwi', async () => {
-    await server.wire.shared.delete('go');
-    const page = await browser.newPage();
+    await served.server.wire.shared.delete('go');
+    const page = await served.browser.newPage();
     const sockets = socketLog(page);
-    await page.goto(`${server.url}/search`);
+    await page.goto(`${served.server.url}/search`);
     await page.waitForFunction(() => document.serverSocket?.closed === false);
     await page.type('#q', 'kiwi');
     // The server has every keystroke (it acknowledged the fourth event) before any query ends.
@@ -60,7 +47,7 @@ describe('latest wins: pw-input of one field, in Chromium', { timeout: 180_000 }
       () => sockets.frames.some((frame) => typeof frame.a === 'number' && frame.t !== 'joined' && frame.a >= 4),
       'the fourth event to be acknowledged',
     );
-    await server.wire.shared.set('go', true);
+    await served.server.wire.shared.set('go', true);
     await shown(page, 'kiwi');
     assert.deepEqual(queries(), ['k', 'kiwi']);
     assert.equal(await page.evaluate(() => document.body.dataset.queries), '2', 'counted by the script');
@@ -73,20 +60,20 @@ describe('latest wins: pw-input of one field, in Chromium', { timeout: 180_000 }
   });
 
   it('typed while the socket is down, a field sends only its last value', async () => {
-    await server.wire.shared.set('go', true);
+    await served.server.wire.shared.set('go', true);
     const before = queries().length;
-    const page = await browser.newPage();
-    await page.goto(`${proxy.url}/search`);
+    const page = await served.browser.newPage();
+    await page.goto(`${served.proxy.url}/search`);
     await page.waitForFunction(() => document.serverSocket?.closed === false);
-    proxy.refuseSockets(true);
+    served.proxy.refuseSockets(true);
     try {
-      proxy.cut('server');
+      served.proxy.cut('server');
       await page.waitForFunction(() => document.documentElement.classList.contains('pw-disconnected'), undefined, {
         polling: 20,
       });
       await page.type('#q', 'fig');
     } finally {
-      proxy.refuseSockets(false);
+      served.proxy.refuseSockets(false);
     }
     await shown(page, 'fig');
     assert.deepEqual(queries().slice(before), ['fig']);

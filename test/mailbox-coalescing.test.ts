@@ -63,7 +63,7 @@ describe("the page's mailbox: done, and latest wins", () => {
       ops.map((op) => [op.op, op.html]),
       [
         ['update', 'a'],
-        ['update', '<p>1</p>'],
+        ['view', '<p>1</p>'],
       ],
     );
   });

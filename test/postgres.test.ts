@@ -104,9 +104,17 @@ describe('a real PostgreSQL, owned by the page (sample-scripts/people.ts)', () =
     const client = await joinPage(server.origin, page.pageId, page.cookie);
     client.event(page.pageId, 'more');
     client.event(page.pageId, 'more');
+    // Each click's rows come as one page.append to the table (a pw:dom push).
+    const appended = () =>
+      client.frames
+        .filter((f) => f.n === 'pw:dom')
+        .flatMap((f) =>
+          (f.d as Array<{ op: string; selector?: string; html?: string }>).filter((op) => op.op === 'append'),
+        )
+        .map((op) => (op.selector === '#rows' ? ids(op.html ?? '') : []));
     const pushes = async (count: number) => {
-      await waitFor(() => client.frames.filter((f) => f.n === 'rows').length >= count, `${count} pages of rows`);
-      return client.frames.filter((f) => f.n === 'rows').map((f) => (f.d as { ids: number[] }).ids);
+      await waitFor(() => appended().length >= count, `${count} pages of rows`);
+      return appended();
     };
     assert.deepEqual(await pushes(2), [range(21, 20), range(41, 20)]);
     client.event(page.pageId, 'more');

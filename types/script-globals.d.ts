@@ -168,7 +168,8 @@ declare const page: {
    * larger `html` template), and calls `render` again after every task of the page: each event
    * handled (once its promise settles), channel delivery and timer callback. When the HTML
    * changed, the browser morphs the view into it (as {@link update}: focus, caret and `pw-ignore`
-   * kept), in the same push as that task's other updates. `render` must return its `html` at
+   * kept), in the same push as that task's other updates; only the changes go when they are
+   * smaller than the view (see the README's `page.view`). `render` must return its `html` at
    * once (not a promise): load data in the handler, keep it in a variable, let `render` read it.
    * A throw in `render` is reported as the task's error; the view keeps what it showed.
    */

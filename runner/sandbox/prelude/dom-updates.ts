@@ -19,6 +19,7 @@ import { guard } from './errors.js';
 import { html, HtmlString } from './html.js';
 import { inspect, isThenable } from './inspect.js';
 import type { PageState } from './pages.js';
+import { viewUpdate } from './view-diff.js';
 
 interface View {
   /** The wrapper's id: `pwv-` and the start of the page id, then a number. */
@@ -26,6 +27,13 @@ interface View {
   render: () => unknown;
   /** The HTML the browser has (last sent or first returned). */
   last: string;
+  /**
+   * The HTML string the browser keeps as the view's base for edits: the last one sent, once one
+   * was (the first render's HTML is parsed by the browser, not kept); none again when the browser
+   * asked for the view whole (VIEW_RESEND_EVENT), which `resend` then sends even if unchanged.
+   */
+  base?: string | undefined;
+  resend?: boolean;
 }
 
 export interface DomBatch {
@@ -87,17 +95,30 @@ export function holdDomUpdates(page: PageState, code: SandboxErrorCode, task: ()
 }
 
 /**
- * Renders every view of the page again; one whose HTML changed is sent whole, as the new inner
- * HTML of its wrapper (the wrapper stays, so what the browser set on it stays). Sending only what
- * changed when that is smaller (a diff against `last`) is a later optimisation.
+ * Renders every view of the page again; one whose HTML changed is sent as the new inner HTML of
+ * its wrapper (the wrapper stays, so what the browser set on it stays): as edits of the base the
+ * browser keeps when they are smaller, whole when not (view-diff.ts). Pushes arrive exactly once
+ * and in order, across reconnects, so the browser's base is always the `base` kept here.
  */
 function refreshViews(batch: DomBatch): void {
   for (const view of batch.views) {
     const next = viewHtml(view.render);
-    if (next === view.last) continue;
-    view.last = next;
-    batch.ops.push({ op: 'update', selector: `#${view.id}`, html: next });
+    if (next === view.last && !view.resend) continue;
+    batch.ops.push(viewUpdate(view.id, view.base, next));
+    view.last = view.base = next;
+    view.resend = false;
   }
+}
+
+/**
+ * The browser could not apply a view's edits (VIEW_RESEND_EVENT, its data `{ id }` as hostile as
+ * any): the view goes whole at the end of this task. An unknown id is ignored.
+ */
+export function resendView(page: PageState, id: unknown): void {
+  const view = batches.get(page)?.views.find((candidate) => candidate.id === id);
+  if (!view) return;
+  view.base = undefined;
+  view.resend = true;
 }
 
 function viewHtml(render: () => unknown): string {

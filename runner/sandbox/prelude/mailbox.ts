@@ -6,7 +6,8 @@ import type { DispatchOutcome, SandboxErrorCode } from '../api.js';
 import { withoutPrototypes } from '../codec.js';
 import { boot, mainScript, port } from './boot.js';
 import { inPage } from './current-page.js';
-import { holdDomUpdates } from './dom-updates.js';
+import { RESERVED_EVENT_PREFIX, VIEW_RESEND_EVENT } from '../../../protocol/wire.js';
+import { holdDomUpdates, resendView } from './dom-updates.js';
 import { guard } from './errors.js';
 import { forLog } from '../../../lib/log-text.js';
 import { isThenable } from './inspect.js';
@@ -24,6 +25,7 @@ const keyed = new WeakMap<Task, { key: string; seq: number }>();
 export function dispatch(pageId: string, name: string, dataJson: string, seq: number, key: string): DispatchOutcome {
   const page = pages.get(pageId);
   if (page?.state !== 'live') return 'gone';
+  if (name.startsWith(RESERVED_EVENT_PREFIX)) return pagewireEvent(page, name, dataJson, seq);
   const hook = page.hook;
   if (!hook) {
     // The name is the browser's: one line in the log, whatever it holds.
@@ -46,6 +48,35 @@ export function dispatch(pageId: string, name: string, dataJson: string, seq: nu
   );
   if (key !== '') keyed.set(task, { key, seq });
   page.queue.push(task);
+  drain(page);
+  return 'ok';
+}
+
+/**
+ * A `pw:` event is Pagewire's own, never the script's: VIEW_RESEND_EVENT queues the view's whole
+ * HTML (after the events before it, like any); any other name is only reported handled.
+ */
+function pagewireEvent(page: PageState, name: string, dataJson: string, seq: number): DispatchOutcome {
+  if (name !== VIEW_RESEND_EVENT) {
+    port('done', page.id, seq);
+    return 'ok';
+  }
+  if (page.queue.length >= boot.maxQueuedEvents) return 'full';
+  const id = () => {
+    try {
+      return (JSON.parse(dataJson) as { id?: unknown } | null)?.id;
+    } catch {
+      return undefined;
+    }
+  };
+  page.queue.push(
+    enqueued(
+      page,
+      () => resendView(page, id()),
+      'EVENT_ERROR',
+      () => port('done', page.id, seq),
+    ),
+  );
   drain(page);
   return 'ok';
 }
