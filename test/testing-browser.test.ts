@@ -55,7 +55,14 @@ async function inBrowser(page: Page, log: ReturnType<typeof socketLog>, action: 
 }
 
 /** Both DOMs after each action, normalized: they must be the same at every step. */
-async function compare(browser: Browser, server: TestServer, dir: string, url: string, actions: Action[]) {
+async function compare(
+  browser: Browser,
+  server: TestServer,
+  dir: string,
+  url: string,
+  actions: Action[],
+  shows: (page: TestPage) => void,
+) {
   const tab = await browser.newPage();
   const log = socketLog(tab);
   const page = await open(dir, url);
@@ -69,6 +76,8 @@ async function compare(browser: Browser, server: TestServer, dir: string, url: s
       await inBrowser(tab, log, action);
       assert.equal(normalized(page.html), normalized(await html()), `after ${JSON.stringify(action)}`);
     }
+    // The same, and not the same for want of anything happening.
+    shows(page);
   } finally {
     await page.close();
     await tab.close();
@@ -108,11 +117,61 @@ function __serverSocketEvent(name: string, data: unknown) { got = { name, data }
   });
 
   it("a form's fields reach the script as Chromium's client serializes them", async () => {
-    await compare(browser, server, samples.dir, '/every-field', [{ submit: '#f', fields: { title: 'Bread' } }]);
+    await compare(
+      browser,
+      server,
+      samples.dir,
+      '/every-field',
+      [{ submit: '#f', fields: { title: 'Bread' } }],
+      (page) =>
+        assert.deepEqual(JSON.parse(page.$('#got')?.textContent ?? ''), {
+          name: 'save',
+          data: {
+            ...{ title: 'Bread', tags: ['a', 'b'], urgent: true, done: false, fruit: ['apple'], size: 'm' },
+            ...{ shop: 'market', days: ['mon', 'wed'], memo: 'two\nlines', action: 'store', extra: 'x' },
+          },
+        }),
+    );
+  });
+
+  it('the todo sample: add, toggle, remove', async () => {
+    await compare(
+      browser,
+      server,
+      samples.dir,
+      '/todo',
+      [
+        { submit: '#add', fields: { text: 'Milk' } },
+        { submit: '#add', fields: { text: 'Bread' } },
+        { click: '#done-1' },
+        { click: '#todo-2 button' },
+      ],
+      (page) => assert.equal(page.$('#count')?.textContent, '0 of 1 left'),
+    );
+  });
+
+  it('the signup sample: typed in field by field, errors shown, then submitted', async () => {
+    await compare(
+      browser,
+      server,
+      samples.dir,
+      '/signup',
+      [
+        { fill: '#name', value: 'A' },
+        { fill: '#name', value: 'Ada' },
+        { fill: '#email', value: 'ada@examplecom' },
+        { fill: '#password', value: 'secret-word' },
+        { fill: '#confirm', value: 'secret' },
+        { submit: '#signup', fields: { email: 'ada@example.com', confirm: 'secret-word' } },
+      ],
+      (page) => assert.equal(page.$('#welcome')?.textContent, 'Welcome, Ada!'),
+    );
   });
 
   it('the counter sample, after clicks', async () => {
     const clicks = [{ click: '#increment' }, { click: '#increment' }, { click: '#decrement' }];
-    await compare(browser, server, samples.dir, '/counter?start=2', clicks);
+    await compare(browser, server, samples.dir, '/counter?start=2', clicks, (page) =>
+      assert.equal(page.$('#count')?.textContent, '3'),
+    );
   });
 });

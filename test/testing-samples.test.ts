@@ -73,3 +73,62 @@ test('notes: the lock passes to the waiting page when the editing page closes', 
   assert.equal(valueOf(second.$('#notes')), 'Buy milk');
   await second.close();
 });
+
+test('todo: add, toggle and remove; the count follows', async () => {
+  const page = await open(samples.dir, '/todo');
+  assert.equal(page.$('#count')?.textContent, 'Nothing to do.');
+  await page.submit('#add', { text: 'Milk' });
+  await page.submit('#add', { text: '  Bread ' });
+  assert.deepEqual(
+    page.$$('#todos li label').map((label) => label.textContent?.trim()),
+    ['Milk', 'Bread'],
+  );
+  assert.equal(page.$('#count')?.textContent, '2 of 2 left');
+  // A checkbox clicked: its pw-change says it is checked.
+  await page.click('#done-1');
+  assert.equal(page.$('#todo-1 s')?.textContent, 'Milk');
+  assert.equal(page.$('#count')?.textContent, '1 of 2 left');
+  await page.click('#todo-2 button');
+  assert.equal(page.$('#todo-2'), null);
+  assert.equal(page.$('#count')?.textContent, '0 of 1 left');
+  // An empty text adds nothing.
+  await page.submit('#add', { text: '   ' });
+  assert.equal(page.$$('#todos li').length, 1);
+  await page.close();
+});
+
+test('signup: each error beside the field typed in, the field keeping focus and value; a welcome', async () => {
+  const page = await open(samples.dir, '/signup');
+  await page.input('#name', 'A');
+  assert.equal(page.$('#name-error')?.textContent, 'At least 2 characters.');
+  assert.equal(page.$('#email-error')?.textContent, '', 'a field not typed in shows nothing yet');
+  assert.equal(page.document.activeElement?.id, 'name');
+  assert.equal(valueOf(page.$('#name')), 'A');
+  await page.input('#name', 'Ada');
+  assert.equal(page.$('#name-error')?.textContent, '');
+  await page.input('#email', 'ada@examplecom');
+  assert.equal(page.$('#email-error')?.textContent, 'Not an email address yet.');
+  await page.input('#email', 'ada@example.com');
+  await page.input('#password', 'secret-word');
+  await page.input('#confirm', 'secret-wor');
+  assert.equal(page.$('#confirm-error')?.textContent, 'Not the same as the password.');
+  assert.equal(page.$('#confirm')?.getAttribute('aria-invalid'), 'true');
+  await page.input('#confirm', 'secret-word');
+  assert.equal(page.$('#confirm-error')?.textContent, '');
+  assert.equal(valueOf(page.$('#name')), 'Ada', 'a field left keeps its value');
+  await page.submit('#signup');
+  assert.equal(page.$('#welcome')?.textContent, 'Welcome, Ada!');
+  await page.close();
+});
+
+test('signup: a submit with fields empty or wrong shows every error, and no welcome', async () => {
+  const page = await open(samples.dir, '/signup');
+  await page.submit('#signup', { email: 'nobody' });
+  assert.equal(page.$('#name-error')?.textContent, 'At least 2 characters.');
+  assert.equal(page.$('#email-error')?.textContent, 'Not an email address yet.');
+  assert.equal(page.$('#password-error')?.textContent, 'At least 8 characters.');
+  assert.equal(page.$('#confirm-error')?.textContent, '');
+  assert.equal(valueOf(page.$('#email')), 'nobody');
+  assert.equal(page.$('#welcome'), null);
+  await page.close();
+});
