@@ -53,6 +53,12 @@ const folder = scriptsFolder({
     "  throw new RangeError('late');",
     '}, 100);',
   ].join('\n'),
+  'required.ts': [
+    'let sent = "";',
+    'echo(html`<form id="f" pw-submit="s"><input name="title" required><button>Send</button></form>`);',
+    'echo(page.view(() => html`<p id="sent">${sent}</p>`));',
+    'function __serverSocketEvent(name: string, data: { title: string }) { sent = data.title; }',
+  ].join('\n'),
   'go.ts': [
     'echo(html`<button id="go" pw-click="go">Go</button>`);',
     "function __serverSocketEvent() { page.navigate('/form?from=go'); }",
@@ -192,8 +198,16 @@ test('page.navigate(url) from the script changes page.url; the test opens the ne
 
 test('an action on a closed page, or on an element that is not there, says so', async () => {
   const page = await open(folder.dir, '/form');
-  assert.throws(() => page.click('#nothing'), /click\('#nothing'\): no element matches it/);
+  await assert.rejects(page.click('#nothing'), /click\('#nothing'\): no element matches it/);
   await page.close();
   assert.equal(page.closed, true);
-  assert.throws(() => page.click('#q'), /the page is closed/);
+  await assert.rejects(page.click('#q'), /the page is closed/);
+});
+
+test('submit refuses, as a browser would, a form whose fields are not valid', async () => {
+  const page = await open(folder.dir, '/required');
+  await assert.rejects(page.submit('#f'), /submit\('#f'\): a browser would not submit this form \(title: /);
+  await page.submit('#f', { title: 'Tea' });
+  assert.equal(page.$('#sent')?.textContent, 'Tea');
+  await page.close();
 });

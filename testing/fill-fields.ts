@@ -52,6 +52,19 @@ function setField(field: FieldLike, value: FieldValue, values: string[]): void {
   }
 }
 
+/**
+ * Why a browser would not submit `form` with `button` (its constraint validation: a `required`
+ * field left empty, a `pattern` not met...): each invalid field's name and message, or none.
+ */
+export function refusedFields(form: HTMLFormElement, button: Element | null): string[] {
+  const skipsChecks = form.noValidate || (button as { formNoValidate?: boolean } | null)?.formNoValidate === true;
+  if (skipsChecks || form.checkValidity()) return [];
+  type Checked = Element & { checkValidity(): boolean; validationMessage: string };
+  return ([...form.elements] as unknown as Checked[])
+    .filter((el) => !el.checkValidity())
+    .map((el) => `${el.getAttribute('name') ?? el.id}: ${el.validationMessage}`);
+}
+
 function fieldNames(form: HTMLFormElement): string {
   const names = new Set<string>();
   for (const el of form.elements) {

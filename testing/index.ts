@@ -128,18 +128,36 @@ async function openOn(site: TestSite, url: string, options: OpenOptions): Promis
     expectErrors: options.expectErrors === true,
     failures: renderFailures,
   });
-  if (frames) {
-    await frames.joinedOrClosed();
-    // The pushes sent while it rendered come right after its join.
-    await frames.roundTrip();
-  }
   try {
+    if (frames) {
+      await joined(frames, url);
+      // The pushes sent while it rendered come right after its join.
+      await frames.roundTrip();
+    }
     page.assertExpected();
   } catch (error) {
     await page.close().catch(() => {});
     throw error;
   }
   return page;
+}
+
+/** The page's socket joined its instance (or the page ended): within 30 s, or a clear failure. */
+async function joined(frames: PageFrames, url: string): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const said = frames.errors.map((error) => `${error.code}: ${error.message}`).join('; ');
+      reject(
+        new Error(`open('${url}'): the page's socket did not join its script instance${said ? ` (${said})` : ''}`),
+      );
+    }, 30_000);
+  });
+  try {
+    await Promise.race([frames.joinedOrClosed(), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**

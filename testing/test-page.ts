@@ -8,7 +8,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Document, Element, HTMLFormElement, Window } from 'happy-dom';
-import { type FieldValue, fillFields } from './fill-fields.js';
+import { type FieldValue, fillFields, refusedFields } from './fill-fields.js';
 import type { PageFrames, Push } from './page-frames.js';
 import type { PageClock } from './test-clock.js';
 import type { LogLine, ScriptFailure, SitePage, TestSite } from './test-site.js';
@@ -149,7 +149,7 @@ export class TestPage implements SitePage {
   }
 
   /** Clicks the element: its `pw-click`, a form's submit button, its page script's `onclick`... */
-  click(selector: string): Promise<void> {
+  async click(selector: string): Promise<void> {
     const el = this.#live('click', selector);
     return this.#raise(el, 'click', () => (el as unknown as { click(): void }).click());
   }
@@ -158,27 +158,31 @@ export class TestPage implements SitePage {
    * Fills the form's `fields` (by name) and submits it with its submit button, as pressing Enter
    * would. `selector` names the form or an element inside it.
    */
-  submit(selector: string, fields: Readonly<Record<string, FieldValue>> = {}): Promise<void> {
+  async submit(selector: string, fields: Readonly<Record<string, FieldValue>> = {}): Promise<void> {
     const el = this.#live('submit', selector);
     const form = (el.tagName === 'FORM' ? el : el.closest('form')) as HTMLFormElement | null;
     if (!form) throw new Error(`submit('${selector}'): the element is not a form, nor inside one`);
     fillFields(form, fields);
     const button = form.querySelector('button:not([type]),button[type="submit"],input[type="submit"]');
+    const invalid = refusedFields(form, button);
+    if (invalid.length > 0) {
+      throw new Error(`submit('${selector}'): a browser would not submit this form (${invalid.join('; ')})`);
+    }
     return this.#raise(form, 'submit', () => form.requestSubmit(button as never));
   }
 
   /** Types `value` into the field (focused, as a person's typing is): its `input` event. */
-  input(selector: string, value: string): Promise<void> {
+  async input(selector: string, value: string): Promise<void> {
     return this.#type('input', selector, value);
   }
 
   /** Sets the field's value and raises its `change` event (a select chosen, a field left). */
-  change(selector: string, value: string): Promise<void> {
+  async change(selector: string, value: string): Promise<void> {
     return this.#type('change', selector, value);
   }
 
   /** Presses `key` (as `KeyboardEvent.key` names it) in the element: its `keydown` event. */
-  press(selector: string, key: string): Promise<void> {
+  async press(selector: string, key: string): Promise<void> {
     const el = this.#live('press', selector);
     const window = this.window;
     return this.#raise(el, 'keydown', () =>
@@ -187,7 +191,7 @@ export class TestPage implements SitePage {
   }
 
   /** `document.serverSocket.send(name, data)`: the low level, waited for as the others. */
-  send(name: string, data?: unknown): Promise<void> {
+  async send(name: string, data?: unknown): Promise<void> {
     const doc = this.#live('send').document as unknown as {
       serverSocket: { send(name: string, data?: unknown): void };
     };
