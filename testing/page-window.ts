@@ -52,6 +52,18 @@ export function pageWindow(site: TestSite, url: string, cookie: () => string, co
       },
     },
   });
+  // The client's heartbeat is an interval: a page a test forgot to close must not keep the test's
+  // process alive for ever. (Timeouts stay: an action may wait for one, a debounce.)
+  const setInterval = window.setInterval.bind(window);
+  Object.defineProperty(window, 'setInterval', {
+    configurable: true,
+    writable: true,
+    value: (...args: Parameters<typeof setInterval>) => {
+      const interval = setInterval(...args);
+      (interval as unknown as { unref?: () => void }).unref?.();
+      return interval;
+    },
+  });
   return window;
 }
 
