@@ -10,7 +10,7 @@ before(() => {
 });
 after(() => samples.remove());
 
-const valueOf = (element: unknown): string => (element as { value: string }).value;
+const fieldValue = (element: unknown): string => (element as { value: string }).value;
 
 test('counter: each click is handled by the script and shown by the page; each page counts alone', async () => {
   const page = await open(samples.dir, '/counter?start=5');
@@ -50,7 +50,7 @@ test('chat: a post from one page reaches another page opened in the same test', 
   const last = (page: typeof alice) => page.$('#posts li:last-child')?.textContent;
   await bob.waitFor(() => last(bob) === 'Alice: Hi Bob');
   await alice.waitFor(() => last(alice) === 'Alice: Hi Bob');
-  assert.equal(valueOf(alice.$('#text')), '');
+  assert.equal(fieldValue(alice.$('#text')), '');
   // A page opened later shows the history the store keeps.
   const carol = await open(samples.dir, '/chat');
   assert.equal(last(carol), 'Alice: Hi Bob');
@@ -65,12 +65,12 @@ test('notes: the lock passes to the waiting page when the editing page closes', 
   assert.equal(second.$('#save')?.hasAttribute('disabled'), true);
   (first.$('#notes') as unknown as { value: string }).value = 'Buy milk';
   await first.click('#save');
-  await second.waitFor(() => valueOf(second.$('#notes')) === 'Buy milk');
+  await second.waitFor(() => fieldValue(second.$('#notes')) === 'Buy milk');
   await first.close();
   // The lock was an owned resource of the first page: released when it closed, taken by the second.
   await second.waitFor(() => second.$('#status')?.textContent === 'You are editing the notes.');
   assert.equal(second.$('#save')?.hasAttribute('disabled'), false);
-  assert.equal(valueOf(second.$('#notes')), 'Buy milk');
+  assert.equal(fieldValue(second.$('#notes')), 'Buy milk');
   await second.close();
 });
 
@@ -103,7 +103,7 @@ test('signup: each error beside the field typed in, the field keeping focus and 
   assert.equal(page.$('#name-error')?.textContent, 'At least 2 characters.');
   assert.equal(page.$('#email-error')?.textContent, '', 'a field not typed in shows nothing yet');
   assert.equal(page.document.activeElement?.id, 'name');
-  assert.equal(valueOf(page.$('#name')), 'A');
+  assert.equal(fieldValue(page.$('#name')), 'A');
   await page.input('#name', 'Ada');
   assert.equal(page.$('#name-error')?.textContent, '');
   await page.input('#email', 'ada@examplecom');
@@ -115,7 +115,7 @@ test('signup: each error beside the field typed in, the field keeping focus and 
   assert.equal(page.$('#confirm')?.getAttribute('aria-invalid'), 'true');
   await page.input('#confirm', 'secret-word');
   assert.equal(page.$('#confirm-error')?.textContent, '');
-  assert.equal(valueOf(page.$('#name')), 'Ada', 'a field left keeps its value');
+  assert.equal(fieldValue(page.$('#name')), 'Ada', 'a field left keeps its value');
   await page.submit('#signup');
   assert.equal(page.$('#welcome')?.textContent, 'Welcome, Ada!');
   await page.close();
@@ -128,7 +128,7 @@ test('signup: a submit with fields empty or wrong shows every error, and no welc
   assert.equal(page.$('#email-error')?.textContent, 'Not an email address yet.');
   assert.equal(page.$('#password-error')?.textContent, 'At least 8 characters.');
   assert.equal(page.$('#confirm-error')?.textContent, '');
-  assert.equal(valueOf(page.$('#email')), 'nobody');
+  assert.equal(fieldValue(page.$('#email')), 'nobody');
   assert.equal(page.$('#welcome'), null);
   await page.close();
 });
