@@ -132,3 +132,20 @@ test('signup: a submit with fields empty or wrong shows every error, and no welc
   assert.equal(page.$('#welcome'), null);
   await page.close();
 });
+
+test('search: typed fast, only the first and the last query run; the fake clock plays the slow source', async () => {
+  const page = await open(samples.dir, '/search');
+  // Each event is done when its query is: the clock must move for them to end.
+  const typing = ['k', 'ki', 'kiw', 'kiwi'].map((text) => page.input('#q', text));
+  await page.clock.tick(1500);
+  assert.equal(page.$('#status')?.getAttribute('data-query'), 'k');
+  await page.clock.tick(1500);
+  await Promise.all(typing);
+  assert.equal(page.$('#status')?.getAttribute('data-query'), 'kiwi');
+  assert.match(page.$('#status')?.textContent ?? '', /^1 result\(s\) for kiwi\. Queries run for this page: k, kiwi\.$/);
+  assert.deepEqual(
+    page.$$('#results li').map((item) => item.textContent),
+    ['Kiwi'],
+  );
+  await page.close();
+});

@@ -140,8 +140,13 @@ export class TestSite {
     this.#server.close();
   }
 
-  /** Moves the pages' clock on, then waits until what their timers sent has reached them. */
+  /**
+   * Moves the pages' clock on, then waits until what their timers sent has reached them. First,
+   * what the pages sent has reached the server (a round trip each): an event sent just before is
+   * being handled, its timers set, when the time moves.
+   */
   async tick(ms: number): Promise<void> {
+    await Promise.all([...this.pages].map((page) => page.settle()));
     await this.clock.advance(ms);
     await Promise.all([...this.pages].map((page) => page.settle()));
   }
