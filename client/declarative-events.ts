@@ -5,8 +5,9 @@
  * fragment) work as the first render's do. Each becomes an ordinary event of the page's socket,
  * numbered and kept until the server has it: the same delivery as `serverSocket.send`.
  */
-import { elementData, formData } from './form-fields.js';
+import { elementData, formData, isField } from './form-fields.js';
 import { BusyStates } from './busy-states.js';
+import { MAX_COALESCING_KEY } from '../protocol/wire.js';
 import type { ServerSocket } from './server-socket.js';
 
 const TYPES = ['click', 'submit', 'change', 'input', 'keydown'] as const;
@@ -75,11 +76,17 @@ export class DeclarativeEvents {
     if (question !== null && !confirm(question)) return;
     // Read now: the field's value as it is at this event (a debounced send keeps the latest).
     const data = this.#data(type, holder, origin, event);
-    const send = () => this.#send(holder, type, name, data);
+    // What the data is of: a field in a holder of fields (`<div pw-input>`) is one of its own, so
+    // that its latest value replaces its own older one only, never another field's.
+    const subject =
+      (type === 'input' || type === 'change') && !(holder instanceof HTMLFormElement) && isField(origin)
+        ? origin
+        : holder;
+    const send = () => this.#send(holder, subject, type, name, data);
     const debounce = this.#milliseconds(holder, 'debounce');
     const throttle = debounce === undefined ? this.#milliseconds(holder, 'throttle') : undefined;
     if (debounce === undefined && throttle === undefined) return send();
-    const timing = this.#timing(holder, type);
+    const timing = this.#timing(subject, type);
     if (debounce !== undefined) {
       clearTimeout(timing.timer);
       timing.pending = send;
@@ -120,7 +127,8 @@ export class DeclarativeEvents {
     if (holder instanceof HTMLFormElement) {
       data = formData(holder);
       const submitter = (event as SubmitEvent).submitter;
-      if (type === 'submit' && submitter instanceof HTMLButtonElement && submitter.name) {
+      const button = submitter instanceof HTMLButtonElement || submitter instanceof HTMLInputElement;
+      if (type === 'submit' && button && submitter.name) {
         data[submitter.name] = submitter.value;
       }
     } else {
@@ -161,7 +169,7 @@ export class DeclarativeEvents {
     console.warn(`[pagewire] ${message}, on <${id}>:`, holder);
   }
 
-  #send(holder: Element, type: DeclaredType, name: string, data: Record<string, unknown>): void {
+  #send(holder: Element, subject: Element, type: DeclaredType, name: string, data: Record<string, unknown>): void {
     const socket = this.#socket();
     if (!socket || socket.closed) return;
     let seq: number;
@@ -169,7 +177,7 @@ export class DeclarativeEvents {
       seq = socket.sendEvent(
         name,
         data,
-        type === 'input' || type === 'change' ? coalescingKey(type, holder) : undefined,
+        type === 'input' || type === 'change' ? coalescingKey(type, subject) : undefined,
       );
     } catch (error) {
       if (!(error instanceof RangeError)) throw error;
@@ -200,13 +208,20 @@ export function installDeclarativeEvents(doc: Document, socket: ServerSocket, de
 
 /**
  * "Latest wins" for one field's (or form's) input or change: a stable identity of the element
- * within its page, or none (no coalescing) when it has neither id nor name.
+ * within its page, or none (no coalescing: strict order) when it has neither id nor name, or when
+ * that identity is longer than the server accepts. A checkbox of a group (one name, a value each)
+ * is told apart by its value: toggling one never replaces another's toggle.
  */
-function coalescingKey(type: DeclaredType, holder: Element): string | undefined {
-  if (holder.id) return `${type}#${holder.id}`;
-  const name = holder.getAttribute('name');
-  if (!name) return undefined;
-  const form = (holder as HTMLInputElement).form;
-  const formId = form ? form.id || form.getAttribute('name') || String([...document.forms].indexOf(form)) : '';
-  return `${type}:${formId}/${name}`;
+function coalescingKey(type: DeclaredType, el: Element): string | undefined {
+  let key: string;
+  if (el.id) key = `${type}#${el.id}`;
+  else {
+    const name = el.getAttribute('name');
+    if (!name) return undefined;
+    const form = (el as HTMLInputElement).form;
+    const formId = form ? form.id || form.getAttribute('name') || String([...document.forms].indexOf(form)) : '';
+    const box = el instanceof HTMLInputElement && el.type === 'checkbox' ? [el.value] : [];
+    key = `${type}:${JSON.stringify([formId, name, ...box])}`;
+  }
+  return key.length <= MAX_COALESCING_KEY ? key : undefined;
 }
