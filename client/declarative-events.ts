@@ -38,6 +38,11 @@ export function pwAttribute(el: Element, name: string): string | null {
   return el.getAttribute(`pw-${name}`) ?? el.getAttribute(`data-pw-${name}`);
 }
 
+/** A button that acts when clicked: `<button>`, or an `<input>` of type submit, reset or image. */
+const isButton = (el: Element): boolean =>
+  el instanceof HTMLButtonElement ||
+  (el instanceof HTMLInputElement && (el.type === 'submit' || el.type === 'reset' || el.type === 'image'));
+
 /** Pending debounced or throttled sends of one element and event type. */
 interface Timing {
   timer: ReturnType<typeof setTimeout> | undefined;
@@ -65,10 +70,7 @@ export class DeclarativeEvents {
     const name = pwAttribute(holder, type);
     // A form's own submit never navigates, whatever follows (a refused confirm, a closed page); nor
     // does a link or a button that raises a click (`<a href="#">`, a button inside a plain form).
-    if (
-      type === 'submit' ||
-      (type === 'click' && (holder instanceof HTMLAnchorElement || holder instanceof HTMLButtonElement))
-    )
+    if (type === 'submit' || (type === 'click' && (holder instanceof HTMLAnchorElement || isButton(holder))))
       event.preventDefault();
     if (!name) return;
     if (type === 'keydown' && !this.#keyMatches(holder, event as KeyboardEvent)) return;
@@ -177,7 +179,7 @@ export class DeclarativeEvents {
       seq = socket.sendEvent(
         name,
         data,
-        type === 'input' || type === 'change' ? coalescingKey(type, subject) : undefined,
+        type === 'input' || type === 'change' ? coalescingKey(type, subject, holder) : undefined,
       );
     } catch (error) {
       if (!(error instanceof RangeError)) throw error;
@@ -209,10 +211,11 @@ export function installDeclarativeEvents(doc: Document, socket: ServerSocket, de
 /**
  * "Latest wins" for one field's (or form's) input or change: a stable identity of the element
  * within its page, or none (no coalescing: strict order) when it has neither id nor name, or when
- * that identity is longer than the server accepts. A checkbox of a group (one name, a value each)
- * is told apart by its value: toggling one never replaces another's toggle.
+ * that identity is longer than the server accepts. Fields of one name (a row each, a group of
+ * checkboxes) are told apart by their place among them and by their `pw-value-*`: one field's
+ * value never replaces another's. A radio group is one field.
  */
-function coalescingKey(type: DeclaredType, el: Element): string | undefined {
+function coalescingKey(type: DeclaredType, el: Element, holder: Element): string | undefined {
   let key: string;
   if (el.id) key = `${type}#${el.id}`;
   else {
@@ -220,8 +223,10 @@ function coalescingKey(type: DeclaredType, el: Element): string | undefined {
     if (!name) return undefined;
     const form = (el as HTMLInputElement).form;
     const formId = form ? form.id || form.getAttribute('name') || String([...document.forms].indexOf(form)) : '';
-    const box = el instanceof HTMLInputElement && el.type === 'checkbox' ? [el.value] : [];
-    key = `${type}:${JSON.stringify([formId, name, ...box])}`;
+    const radio = el instanceof HTMLInputElement && el.type === 'radio';
+    const place = radio ? -1 : [...document.getElementsByName(name)].indexOf(el as HTMLElement);
+    const values = [...holder.attributes].filter((a) => /^(?:data-)?pw-value-/.test(a.name)).map((a) => a.value);
+    key = `${type}:${JSON.stringify([formId, name, place, ...values])}`;
   }
   return key.length <= MAX_COALESCING_KEY ? key : undefined;
 }

@@ -25,6 +25,9 @@ echo('<!doctype html><script>window.got = []; window.errors = [];' +
 <input type="checkbox" name="tags" value="a" pw-change="toggle">
 <input type="checkbox" name="tags" value="b" pw-change="toggle">
 <input name="\${'n'.repeat(250)}" pw-input="long">
+<input name="qty" pw-input="qty" pw-value-row="1"><input name="qty" pw-input="qty" pw-value-row="2">
+<button id="block4" pw-click="block" pw-value-gate="gate4">4</button>
+<form action="/elsewhere"><input type="submit" id="in-form" pw-click="in-form"></form>
 <div pw-input="typed" pw-debounce="5000"><input id="first" name="first"><input id="second" name="second"></div>
 <form pw-submit="save"><fieldset disabled><input name="locked" value="x"></fieldset><input name="open" value="y">
   <input type="submit" id="publish" name="action" value="publish"></form>\`);`;
@@ -104,6 +107,37 @@ describe('declarative events of fields that share a holder or a name, in Chromiu
       ],
     );
     assert.deepEqual(await page.evaluate(() => (window as unknown as { errors: string[] }).errors), []);
+    await page.close();
+  });
+
+  it("pw-input on fields of one name, a row each: each row's value reaches the server", async () => {
+    const page = await whileHeld(4, 3, async (p) => {
+      await p.type('[pw-value-row="1"]', 'a');
+      await p.type('[pw-value-row="2"]', 'b');
+    });
+    await page.waitForFunction(() => (window as unknown as { got: Got[] }).got.some((g) => g.data.row === '2'));
+    assert.deepEqual((await got(page)).slice(1), [
+      { name: 'qty', data: { value: 'a', name: 'qty', row: '1' } },
+      { name: 'qty', data: { value: 'b', name: 'qty', row: '2' } },
+    ]);
+    await page.close();
+  });
+
+  it('pw-click on an <input type=submit> of a plain form does not submit it', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/fields`);
+    await page.waitForFunction(() => document.serverSocket?.closed === false);
+    const address = page.url();
+    await page.evaluate(() => ((window as unknown as { marker: number }).marker = 1));
+    await page.click('#in-form');
+    await page.click('#publish');
+    await waitForGot(page, 2);
+    assert.deepEqual(
+      (await got(page)).map((g) => g.name),
+      ['in-form', 'save'],
+    );
+    assert.equal(await page.evaluate(() => (window as unknown as { marker: number }).marker), 1, 'no navigation');
+    assert.equal(page.url(), address);
     await page.close();
   });
 
