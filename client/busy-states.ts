@@ -17,9 +17,12 @@ export class BusyStates {
   /** The element of each event number in flight. */
   readonly #holders = new Map<number, Element>();
   readonly #restores = new Map<Element, Restore[]>();
+  /** The event numbers in flight that are a form's submit. */
+  readonly #submits = new Set<number>();
 
-  /** Event `seq` raised by `holder` (a form when submitted) is in flight. */
-  start(holder: Element, seq: number): void {
+  /** Event `seq` raised by `holder` (a form when `submit`ted) is in flight. */
+  start(holder: Element, seq: number, submit = false): void {
+    if (submit) this.#submits.add(seq);
     const previous = this.#holders.get(seq);
     if (previous === holder) return;
     if (previous) this.done(seq);
@@ -45,6 +48,7 @@ export class BusyStates {
 
   /** The server handled event `seq`. */
   done(seq: number): void {
+    this.#submits.delete(seq);
     const holder = this.#holders.get(seq);
     if (!holder) return;
     this.#holders.delete(seq);
@@ -59,6 +63,14 @@ export class BusyStates {
       setText(button, text);
     }
     this.#restores.delete(holder);
+  }
+
+  /** Whether `el` is a field of a form whose submit the server has not handled yet. */
+  submitting(el: Element | null): boolean {
+    const form = el && 'form' in el ? (el as HTMLInputElement).form : null;
+    if (!form) return false;
+    for (const seq of this.#submits) if (this.#holders.get(seq) === form) return true;
+    return false;
   }
 
   /** The page ended: nothing more will be handled. */

@@ -189,7 +189,7 @@ export class DeclarativeEvents {
       socket.emit('error', { t: 'error', p: socket.pageId, code: 'EVENT_TOO_LARGE', message });
       return;
     }
-    this.busy.start(holder, seq);
+    this.busy.start(holder, seq, type === 'submit');
   }
 }
 
@@ -201,6 +201,8 @@ export class DeclarativeEvents {
 export function installDeclarativeEvents(doc: Document, socket: ServerSocket, dev: boolean): DeclarativeEvents {
   const events = new DeclarativeEvents(doc, () => socket, dev);
   socket.onDone = (seq) => events.busy.done(seq);
+  // The focused field of a form submitted with Enter: what it held was sent, the server's view says what it holds now.
+  socket.keepsActiveValue = () => !events.busy.submitting(doc.activeElement);
   socket.addEventListener('closed', () => events.busy.clear());
   const root = doc.documentElement;
   socket.addEventListener('close', () => root.classList.add('pw-disconnected'));

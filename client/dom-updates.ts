@@ -20,10 +20,13 @@ const MORPH_CALLBACKS = {
   beforeNodeRemoved: (oldNode: Node) => !isIgnored(oldNode),
 };
 
-/** `ignoreActiveValue`: the focused field's value is the person's, whatever the server's HTML says. */
+/**
+ * `ignoreActiveValue`: the focused field's value is the person's, whatever the server's HTML says
+ * (unless `keepActiveValue` is false: its form's submit is in flight, what it held was sent).
+ */
 // A promise only with `head: { block: true }`, which a fragment never has.
-const morph = (target: Element, html: string, morphStyle: 'innerHTML' | 'outerHTML'): void =>
-  void Idiomorph.morph(target, html, { morphStyle, ignoreActiveValue: true, callbacks: MORPH_CALLBACKS });
+const morph = (target: Element, html: string, morphStyle: 'innerHTML' | 'outerHTML', keepActiveValue: boolean) =>
+  void Idiomorph.morph(target, html, { morphStyle, ignoreActiveValue: keepActiveValue, callbacks: MORPH_CALLBACKS });
 
 /** The targets of `selector`: every element it matches, but those the server may not touch. */
 function targetsOf(op: DomOp & { selector: string }, dev: boolean): Element[] {
@@ -53,15 +56,15 @@ function navigate(url: string, dev: boolean): void {
   location.assign(target.href);
 }
 
-function apply(op: DomOp, dev: boolean): void {
+function apply(op: DomOp, dev: boolean, keepActiveValue: boolean): void {
   if (op.op === 'navigate') return navigate(op.url, dev);
   for (const target of targetsOf(op, dev)) {
     switch (op.op) {
       case 'update':
-        morph(target, op.html, 'innerHTML');
+        morph(target, op.html, 'innerHTML', keepActiveValue);
         break;
       case 'replace':
-        morph(target, op.html, 'outerHTML');
+        morph(target, op.html, 'outerHTML', keepActiveValue);
         break;
       case 'append':
         target.insertAdjacentHTML('beforeend', op.html);
@@ -77,11 +80,11 @@ function apply(op: DomOp, dev: boolean): void {
 }
 
 /** Applies one push's operations in order; one that fails is reported and the rest still run. */
-export function applyDomUpdates(ops: unknown, dev: boolean): void {
+export function applyDomUpdates(ops: unknown, dev: boolean, keepActiveValue = true): void {
   if (!Array.isArray(ops)) return;
   for (const op of ops as DomOp[]) {
     try {
-      apply(op, dev);
+      apply(op, dev, keepActiveValue);
     } catch (error) {
       console.error('[pagewire] a DOM update failed:', error);
     }

@@ -70,6 +70,8 @@ export class ServerSocket extends EventTarget {
   #written = 0;
   /** @internal The server handled event `seq` (its `done`): declarative-events.ts clears busy states. */
   onDone: ((seq: number) => void) | undefined;
+  /** @internal Whether a server update leaves the focused field's value as typed (declarative-events.ts). */
+  keepsActiveValue: (() => boolean) | undefined;
   // Native functions such as `alert` throw "Illegal invocation" when called with the target as
   // `this`: every listener is wrapped and called as `fn(event)`.
   readonly #wrapped = new WeakMap<object, EventListener>();
@@ -214,7 +216,7 @@ export class ServerSocket extends EventTarget {
     else this.#ackTimer ??= setTimeout(() => this.#ack(), ACK_DELAY);
     // Pagewire's own push: applied here, never seen by the page's listeners.
     if (name === DOM_UPDATES_EVENT) {
-      applyDomUpdates(data, this.#connection.dev);
+      applyDomUpdates(data, this.#connection.dev, this.keepsActiveValue?.() ?? true);
       return this.#hooks?.serverUpdated();
     }
     this.emit(name, data);
