@@ -8,7 +8,11 @@ const DISABLE_WITH = '[pw-disable-with],[data-pw-disable-with]';
 interface Restore {
   button: HTMLButtonElement | HTMLInputElement;
   disabled: boolean;
-  text: string;
+  /** What the button held: an `<input>`'s value, a `<button>`'s nodes (an icon, markup). */
+  value: string;
+  nodes: Node[];
+  /** The `pw-disable-with` text shown meanwhile. */
+  busyText: string;
 }
 
 export class BusyStates {
@@ -36,11 +40,18 @@ export class BusyStates {
       ...(holder.matches(DISABLE_WITH) ? [holder] : []),
       ...(holder instanceof HTMLFormElement ? holder.querySelectorAll(DISABLE_WITH) : []),
     ].filter((el) => el instanceof HTMLButtonElement || el instanceof HTMLInputElement);
-    const restores = buttons.map((button) => {
-      const text = button.getAttribute('pw-disable-with') ?? button.getAttribute('data-pw-disable-with') ?? '';
-      const restore = { button, disabled: button.disabled, text: textOf(button) };
+    const restores = buttons.map((button): Restore => {
+      const busyText = button.getAttribute('pw-disable-with') ?? button.getAttribute('data-pw-disable-with') ?? '';
+      const restore = {
+        button,
+        disabled: button.disabled,
+        value: button.value,
+        nodes: [...button.childNodes],
+        busyText,
+      };
       button.disabled = true;
-      setText(button, text);
+      if (button instanceof HTMLInputElement) button.value = busyText;
+      else button.textContent = busyText;
       return restore;
     });
     if (restores.length > 0) this.#restores.set(holder, restores);
@@ -58,9 +69,12 @@ export class BusyStates {
     this.#pending.delete(holder);
     holder.removeAttribute('aria-busy');
     holder.classList.remove('pw-loading');
-    for (const { button, disabled, text } of this.#restores.get(holder) ?? []) {
+    for (const { button, disabled, value, nodes, busyText } of this.#restores.get(holder) ?? []) {
+      // A server update that rendered the button meanwhile (a view) said what it is now: kept.
+      if ((button instanceof HTMLInputElement ? button.value : button.textContent) !== busyText) continue;
       button.disabled = disabled;
-      setText(button, text);
+      if (button instanceof HTMLInputElement) button.value = value;
+      else button.replaceChildren(...nodes);
     }
     this.#restores.delete(holder);
   }
@@ -77,12 +91,4 @@ export class BusyStates {
   clear(): void {
     for (const seq of [...this.#holders.keys()]) this.done(seq);
   }
-}
-
-const textOf = (button: HTMLButtonElement | HTMLInputElement) =>
-  button instanceof HTMLInputElement ? button.value : (button.textContent ?? '');
-
-function setText(button: HTMLButtonElement | HTMLInputElement, text: string): void {
-  if (button instanceof HTMLInputElement) button.value = text;
-  else button.textContent = text;
 }

@@ -20,8 +20,16 @@ function __serverSocketEvent(name: string, data: { text?: string }) {
   if (name === 'typing') typed++;
 }`;
 
+/** Two `pw-disable-with` buttons holding markup: one the server never renders again, one in the view. */
+const BUTTONS = `let saved = 0;
+echo(html\`<!doctype html><body><form id="still" pw-submit="save">
+<button pw-disable-with="Saving…"><b>Save</b></button></form>
+\${page.view(() => html\`<form id="viewed" pw-submit="save">
+<button pw-disable-with="Saving…"><b>Save</b> \${saved}</button></form>\`)}</body>\`);
+function __serverSocketEvent() { saved++; }`;
+
 describe('a field of a submitted form, morphed by its view', { timeout: 180_000 }, () => {
-  const folder = scriptsFolder({ 'todo.ts': TODO });
+  const folder = scriptsFolder({ 'todo.ts': TODO, 'buttons.ts': BUTTONS });
   let server: TestServer;
   let browser: Browser;
   before(async () => {
@@ -50,6 +58,25 @@ describe('a field of a submitted form, morphed by its view', { timeout: 180_000 
     });
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'text');
     assert.equal(await page.inputValue('#text'), '');
+    await page.close();
+  });
+
+  it('pw-disable-with gives a button back its markup, or leaves what the server rendered in it meanwhile', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/buttons`);
+    await page.waitForFunction(() => document.serverSocket?.closed === false);
+    const idle = (form: string) =>
+      page.waitForFunction((f) => !document.getElementById(f)?.hasAttribute('aria-busy'), form, { polling: 20 });
+    const button = (form: string) =>
+      page.$eval(`#${form} button`, (b) => [b.innerHTML, (b as HTMLButtonElement).disabled]);
+    await page.click('#still button');
+    await page.waitForFunction(() => document.querySelector('#viewed button')?.textContent === 'Save 1');
+    await idle('still');
+    assert.deepEqual(await button('still'), ['<b>Save</b>', false]);
+    await page.click('#viewed button');
+    await page.waitForFunction(() => document.querySelector('#viewed button')?.textContent === 'Save 2');
+    await idle('viewed');
+    assert.deepEqual(await button('viewed'), ['<b>Save</b> 2', false]);
     await page.close();
   });
 });
