@@ -42,19 +42,26 @@ export class BusyStates {
     ].filter((el) => el instanceof HTMLButtonElement || el instanceof HTMLInputElement);
     const restores = buttons.map((button): Restore => {
       const busyText = button.getAttribute('pw-disable-with') ?? button.getAttribute('data-pw-disable-with') ?? '';
-      const restore = {
-        button,
-        disabled: button.disabled,
-        value: button.value,
-        nodes: [...button.childNodes],
-        busyText,
-      };
-      button.disabled = true;
-      if (button instanceof HTMLInputElement) button.value = busyText;
-      else button.textContent = busyText;
+      const restore = { button, disabled: false, value: '', nodes: [], busyText };
+      disable(restore);
       return restore;
     });
     if (restores.length > 0) this.#restores.set(holder, restores);
+  }
+
+  /**
+   * A server update was applied: a morph writes the server's attributes and content over the
+   * busy marks of the elements it rendered again. What it rendered is kept, to be shown at `done`;
+   * the marks are set again while the events are in flight.
+   */
+  serverUpdated(): void {
+    for (const holder of this.#pending.keys()) {
+      holder.setAttribute('aria-busy', 'true');
+      holder.classList.add('pw-loading');
+      for (const restore of this.#restores.get(holder) ?? []) {
+        if (textOf(restore.button) !== restore.busyText || !restore.button.disabled) disable(restore);
+      }
+    }
   }
 
   /** The server handled event `seq`. */
@@ -70,8 +77,8 @@ export class BusyStates {
     holder.removeAttribute('aria-busy');
     holder.classList.remove('pw-loading');
     for (const { button, disabled, value, nodes, busyText } of this.#restores.get(holder) ?? []) {
-      // A server update that rendered the button meanwhile (a view) said what it is now: kept.
-      if ((button instanceof HTMLInputElement ? button.value : button.textContent) !== busyText) continue;
+      // The page's own code rewrote the button meanwhile: what it wrote stays.
+      if (textOf(button) !== busyText) continue;
       button.disabled = disabled;
       if (button instanceof HTMLInputElement) button.value = value;
       else button.replaceChildren(...nodes);
@@ -91,4 +98,18 @@ export class BusyStates {
   clear(): void {
     for (const seq of [...this.#holders.keys()]) this.done(seq);
   }
+}
+
+const textOf = (button: HTMLButtonElement | HTMLInputElement) =>
+  button instanceof HTMLInputElement ? button.value : (button.textContent ?? '');
+
+/** Keeps what `restore.button` is now (to give back at `done`), and shows it disabled, with the busy text. */
+function disable(restore: Restore): void {
+  const { button } = restore;
+  restore.disabled = button.disabled;
+  restore.value = button.value;
+  restore.nodes = [...button.childNodes];
+  button.disabled = true;
+  if (button instanceof HTMLInputElement) button.value = restore.busyText;
+  else button.textContent = restore.busyText;
 }

@@ -201,6 +201,7 @@ export class DeclarativeEvents {
 export function installDeclarativeEvents(doc: Document, socket: ServerSocket, dev: boolean): DeclarativeEvents {
   const events = new DeclarativeEvents(doc, () => socket, dev);
   socket.onDone = (seq) => events.busy.done(seq);
+  socket.onServerUpdate = () => events.busy.serverUpdated();
   // The focused field of a form submitted with Enter: what it held was sent, the server's view says what it holds now.
   socket.keepsActiveValue = () => !events.busy.submitting(doc.activeElement);
   socket.addEventListener('closed', () => events.busy.clear());

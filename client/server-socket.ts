@@ -70,6 +70,8 @@ export class ServerSocket extends EventTarget {
   #written = 0;
   /** @internal The server handled event `seq` (its `done`): declarative-events.ts clears busy states. */
   onDone: ((seq: number) => void) | undefined;
+  /** @internal A server update was applied: declarative-events.ts sets its busy states again. */
+  onServerUpdate: (() => void) | undefined;
   /** @internal Whether a server update leaves the focused field's value as typed (declarative-events.ts). */
   keepsActiveValue: (() => boolean) | undefined;
   // Native functions such as `alert` throw "Illegal invocation" when called with the target as
@@ -217,6 +219,7 @@ export class ServerSocket extends EventTarget {
     // Pagewire's own push: applied here, never seen by the page's listeners.
     if (name === DOM_UPDATES_EVENT) {
       applyDomUpdates(data, this.#connection.dev, this.keepsActiveValue?.() ?? true);
+      this.onServerUpdate?.();
       return this.#hooks?.serverUpdated();
     }
     this.emit(name, data);

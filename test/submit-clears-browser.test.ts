@@ -28,8 +28,19 @@ echo(html\`<!doctype html><body><form id="still" pw-submit="save">
 <button pw-disable-with="Saving…"><b>Save</b> \${saved}</button></form>\`)}</body>\`);
 function __serverSocketEvent() { saved++; }`;
 
+/** A slow click, then a slow submit: the click's view renders the form again while the submit is in flight. */
+const SLOW = `let n = 0;
+echo(html\`<!doctype html><body><button id="first" pw-click="first">first</button>
+\${page.view(() => html\`<form id="slow" pw-submit="save">
+<button pw-disable-with="Saving…">Save \${n}</button></form>\`)}
+</body>\`);
+async function __serverSocketEvent(name: string) {
+  if (name === 'first') n++;
+  while (!(await shared.get(name))) await new Promise((r) => setTimeout(r, 20));
+}`;
+
 describe('a field of a submitted form, morphed by its view', { timeout: 180_000 }, () => {
-  const folder = scriptsFolder({ 'todo.ts': TODO, 'buttons.ts': BUTTONS });
+  const folder = scriptsFolder({ 'todo.ts': TODO, 'buttons.ts': BUTTONS, 'slow.ts': SLOW });
   let server: TestServer;
   let browser: Browser;
   before(async () => {
@@ -77,6 +88,34 @@ describe('a field of a submitted form, morphed by its view', { timeout: 180_000 
     await page.waitForFunction(() => document.querySelector('#viewed button')?.textContent === 'Save 2');
     await idle('viewed');
     assert.deepEqual(await button('viewed'), ['<b>Save</b> 2', false]);
+    await page.close();
+  });
+
+  it('stays busy, its pw-disable-with button disabled, when the server renders it again while in flight', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/slow`);
+    await page.waitForFunction(() => document.serverSocket?.closed === false);
+    await page.click('#first');
+    await page.click('#slow button');
+    await page.waitForFunction(() => document.getElementById('slow')?.getAttribute('aria-busy') === 'true');
+    await server.wire.shared.set('first', true);
+    // The first event's view: the form is rendered again ("Save 1") with the submit still in flight.
+    await page.waitForFunction(() => !document.getElementById('first')?.hasAttribute('aria-busy'), undefined, {
+      polling: 20,
+    });
+    const state = () =>
+      page.$eval('#slow', (form) => [
+        form.getAttribute('aria-busy'),
+        form.classList.contains('pw-loading'),
+        (form.querySelector('button') as HTMLButtonElement).disabled,
+        form.querySelector('button')?.textContent,
+      ]);
+    assert.deepEqual(await state(), ['true', true, true, 'Saving…']);
+    await server.wire.shared.set('save', true);
+    await page.waitForFunction(() => !document.getElementById('slow')?.hasAttribute('aria-busy'), undefined, {
+      polling: 20,
+    });
+    assert.deepEqual(await state(), [null, false, false, 'Save 1']);
     await page.close();
   });
 });
