@@ -27,6 +27,15 @@ function __serverSocketEvent(name: string) {
   if (name === 'release') release();
   if (name === 'later') setTimeout(async () => { await Promise.resolve(); count += 10; }, 0);
 }`,
+    'clock.ts': `let ticks = 0;
+let started = false;
+echo('clock');
+setInterval(() => { if (started) page.update('#clock', String(++ticks)); }, 10);
+async function __serverSocketEvent() {
+  started = true;
+  page.update('#slow', 'started');
+  await new Promise(() => {});
+}`,
   });
   const harness = new RunnerHarness(folder.dir);
   after(async () => {
@@ -52,5 +61,15 @@ function __serverSocketEvent(name: string) {
     harness.event(pageId, 'later');
     await harness.next(() => domPushes(pageId).length === 3);
     assert.deepEqual(domPushes(pageId)[2], [view(11)]);
+  });
+
+  it("sends a timer's updates while a slow event of the page is handled, after the event's so far", async () => {
+    const { pageId } = await harness.render('clock.ts');
+    harness.event(pageId, 'slow');
+    await harness.next(() => domPushes(pageId).length >= 1);
+    assert.deepEqual(domPushes(pageId)[0], [
+      { op: 'update', selector: '#slow', html: 'started' },
+      { op: 'update', selector: '#clock', html: '1' },
+    ]);
   });
 });

@@ -85,15 +85,22 @@ export function holdDomUpdates(
     release();
     throw error;
   }
-  if (!isThenable(result)) {
-    release();
-    return result;
+  if (untilSettled) {
+    if (!isThenable(result)) {
+      release();
+      return result;
+    }
+    return Promise.resolve(result).finally(release);
   }
-  if (untilSettled) return Promise.resolve(result).finally(release);
   // A timer's callback overlaps the page's events, and may wait for ever (a polling loop): held
   // through its awaits, it would hold every update of the page. Its sync part is held; what it
-  // does after an await goes at the end of that turn, and its views follow when it ends.
+  // does after an await goes at the end of that turn, and its views follow when it ends. Run
+  // while a slow event is handled (an await), its updates go now, after those the event made so
+  // far (the order the script made them in, as a push sends them): a clock keeps ticking. The
+  // views, which would show the event half done, wait for the event.
+  if (batch.held > 1) flushDomUpdates(page);
   release();
+  if (!isThenable(result)) return result;
   return Promise.resolve(result).finally(() => {
     batch.held++;
     release();
