@@ -9,6 +9,7 @@ import { Inbox, Outbox } from '../protocol/sequence.js';
 import {
   DOM_UPDATES_EVENT,
   FINAL_CLOSE_REASONS,
+  RESERVED_EVENT_PREFIX,
   type CloseReason,
   type ClientMessage,
   type EventMessage,
@@ -216,8 +217,10 @@ export class ServerSocket extends EventTarget {
     }
     if (++this.#unackedReceived >= ACK_EVERY) this.#ack();
     else this.#ackTimer ??= setTimeout(() => this.#ack(), ACK_DELAY);
-    // Pagewire's own push: applied here, never seen by the page's listeners.
-    if (name === DOM_UPDATES_EVENT) {
+    // Pagewire's own pushes: applied here (one this client does not know is dropped), never seen
+    // by the page's listeners.
+    if (name.startsWith(RESERVED_EVENT_PREFIX)) {
+      if (name !== DOM_UPDATES_EVENT) return;
       applyDomUpdates(data, this.#connection.dev, this.keepsActiveValue?.() ?? true);
       this.onServerUpdate?.();
       return this.#hooks?.serverUpdated();
