@@ -1,7 +1,8 @@
 /**
- * A page's timer callbacks and its DOM updates (runner/sandbox/prelude/dom-updates.ts), through a
- * real in-process runner: an async timer callback that waits (a polling loop, a long job) must not
- * hold the updates of the events handled meanwhile, nor its own updates made after an await.
+ * A page's timer callbacks and channel deliveries, and its DOM updates (runner/sandbox/prelude/
+ * dom-updates.ts), through a real in-process runner: an async timer callback that waits (a polling
+ * loop, a long job) must not hold the updates of the events handled meanwhile, nor its own updates
+ * made after an await; a channel delivery renders the page's views again.
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
@@ -27,6 +28,10 @@ function __serverSocketEvent(name: string) {
   if (name === 'release') release();
   if (name === 'later') setTimeout(async () => { await Promise.resolve(); count += 10; }, 0);
 }`,
+    'news.ts': `let last = '';
+echo(page.view(() => html\`<p>\${last}</p>\`));
+page.channel('news').subscribe(async (data: { text: string }) => { await Promise.resolve(); last = data.text; });
+function __serverSocketEvent() {}`,
     'clock.ts': `let ticks = 0;
 let started = false;
 echo('clock');
@@ -70,6 +75,15 @@ async function __serverSocketEvent() {
     assert.deepEqual(domPushes(pageId)[0], [
       { op: 'update', selector: '#slow', html: 'started' },
       { op: 'update', selector: '#clock', html: '1' },
+    ]);
+  });
+
+  it('renders the view again after a channel delivery, once its async subscriber settled', async () => {
+    const { pageId } = await harness.render('news.ts');
+    harness.runner.post({ type: 'deliver', channel: 'news', data: JSON.stringify({ text: '<hot>' }) });
+    await harness.next(() => domPushes(pageId).length === 1);
+    assert.deepEqual(domPushes(pageId), [
+      [{ op: 'update', selector: `#pwv-${pageId.slice(0, 8)}-1`, html: '<p>&lt;hot&gt;</p>' }],
     ]);
   });
 });
