@@ -54,7 +54,8 @@ async function __serverSocketEvent() {
 
   it("sends an event's updates and view, and the timer's own after its await, while the timer waits", async () => {
     const { pageId } = await harness.render('poll.ts');
-    const view = (n: number) => ({ op: 'update', selector: `#pwv-${pageId.slice(0, 8)}-1`, html: `<p>${n}</p>` });
+    // Whole views: the first after the render, and a later one as short as its edits would be.
+    const view = (n: number) => ({ op: 'view', id: `pwv-${pageId.slice(0, 8)}-1`, html: `<p>${n}</p>` });
     await harness.next((m) => m.type === 'push' && m.pageId === pageId && m.name === 'waiting');
     harness.event(pageId, 'inc');
     await harness.next(() => domPushes(pageId).length === 1);
@@ -83,7 +84,7 @@ async function __serverSocketEvent() {
     harness.runner.post({ type: 'deliver', channel: 'news', data: JSON.stringify({ text: '<hot>' }) });
     await harness.next(() => domPushes(pageId).length === 1);
     assert.deepEqual(domPushes(pageId), [
-      [{ op: 'update', selector: `#pwv-${pageId.slice(0, 8)}-1`, html: '<p>&lt;hot&gt;</p>' }],
+      [{ op: 'view', id: `pwv-${pageId.slice(0, 8)}-1`, html: '<p>&lt;hot&gt;</p>' }],
     ]);
   });
 });
