@@ -5,8 +5,9 @@
  * fragment) work as the first render's do. Each becomes an ordinary event of the page's socket,
  * numbered and kept until the server has it: the same delivery as `serverSocket.send`.
  */
-import { elementData, formData } from './form-fields.js';
+import { elementData, formData, isField } from './form-fields.js';
 import { BusyStates } from './busy-states.js';
+import { MAX_COALESCING_KEY } from '../protocol/wire.js';
 import type { ServerSocket } from './server-socket.js';
 
 const TYPES = ['click', 'submit', 'change', 'input', 'keydown'] as const;
@@ -37,6 +38,11 @@ export function pwAttribute(el: Element, name: string): string | null {
   return el.getAttribute(`pw-${name}`) ?? el.getAttribute(`data-pw-${name}`);
 }
 
+/** A button that acts when clicked: `<button>`, or an `<input>` of type submit, reset or image. */
+const isButton = (el: Element): boolean =>
+  el instanceof HTMLButtonElement ||
+  (el instanceof HTMLInputElement && (el.type === 'submit' || el.type === 'reset' || el.type === 'image'));
+
 /** Pending debounced or throttled sends of one element and event type. */
 interface Timing {
   timer: ReturnType<typeof setTimeout> | undefined;
@@ -64,10 +70,7 @@ export class DeclarativeEvents {
     const name = pwAttribute(holder, type);
     // A form's own submit never navigates, whatever follows (a refused confirm, a closed page); nor
     // does a link or a button that raises a click (`<a href="#">`, a button inside a plain form).
-    if (
-      type === 'submit' ||
-      (type === 'click' && (holder instanceof HTMLAnchorElement || holder instanceof HTMLButtonElement))
-    )
+    if (type === 'submit' || (type === 'click' && (holder instanceof HTMLAnchorElement || isButton(holder))))
       event.preventDefault();
     if (!name) return;
     if (type === 'keydown' && !this.#keyMatches(holder, event as KeyboardEvent)) return;
@@ -75,11 +78,17 @@ export class DeclarativeEvents {
     if (question !== null && !confirm(question)) return;
     // Read now: the field's value as it is at this event (a debounced send keeps the latest).
     const data = this.#data(type, holder, origin, event);
-    const send = () => this.#send(holder, type, name, data);
+    // What the data is of: a field in a holder of fields (`<div pw-input>`) is one of its own, so
+    // that its latest value replaces its own older one only, never another field's.
+    const subject =
+      (type === 'input' || type === 'change') && !(holder instanceof HTMLFormElement) && isField(origin)
+        ? origin
+        : holder;
+    const send = () => this.#send(holder, subject, type, name, data);
     const debounce = this.#milliseconds(holder, 'debounce');
     const throttle = debounce === undefined ? this.#milliseconds(holder, 'throttle') : undefined;
     if (debounce === undefined && throttle === undefined) return send();
-    const timing = this.#timing(holder, type);
+    const timing = this.#timing(subject, type);
     if (debounce !== undefined) {
       clearTimeout(timing.timer);
       timing.pending = send;
@@ -120,7 +129,8 @@ export class DeclarativeEvents {
     if (holder instanceof HTMLFormElement) {
       data = formData(holder);
       const submitter = (event as SubmitEvent).submitter;
-      if (type === 'submit' && submitter instanceof HTMLButtonElement && submitter.name) {
+      const button = submitter instanceof HTMLButtonElement || submitter instanceof HTMLInputElement;
+      if (type === 'submit' && button && submitter.name) {
         data[submitter.name] = submitter.value;
       }
     } else {
@@ -161,7 +171,7 @@ export class DeclarativeEvents {
     console.warn(`[pagewire] ${message}, on <${id}>:`, holder);
   }
 
-  #send(holder: Element, type: DeclaredType, name: string, data: Record<string, unknown>): void {
+  #send(holder: Element, subject: Element, type: DeclaredType, name: string, data: Record<string, unknown>): void {
     const socket = this.#socket();
     if (!socket || socket.closed) return;
     let seq: number;
@@ -169,7 +179,7 @@ export class DeclarativeEvents {
       seq = socket.sendEvent(
         name,
         data,
-        type === 'input' || type === 'change' ? coalescingKey(type, holder) : undefined,
+        type === 'input' || type === 'change' ? coalescingKey(type, subject, holder) : undefined,
       );
     } catch (error) {
       if (!(error instanceof RangeError)) throw error;
@@ -179,7 +189,7 @@ export class DeclarativeEvents {
       socket.emit('error', { t: 'error', p: socket.pageId, code: 'EVENT_TOO_LARGE', message });
       return;
     }
-    this.busy.start(holder, seq);
+    this.busy.start(holder, seq, type === 'submit');
   }
 }
 
@@ -191,7 +201,9 @@ export class DeclarativeEvents {
 export function installDeclarativeEvents(doc: Document, socket: ServerSocket, dev: boolean): DeclarativeEvents {
   const events = new DeclarativeEvents(doc, () => socket, dev);
   socket.onDone = (seq) => events.busy.done(seq);
-  socket.onDomUpdated = () => events.busy.reapply();
+  socket.onServerUpdate = () => events.busy.serverUpdated();
+  // The focused field of a form submitted with Enter: what it held was sent, the server's view says what it holds now.
+  socket.keepsActiveValue = () => !events.busy.submitting(doc.activeElement);
   socket.addEventListener('closed', () => events.busy.clear());
   const root = doc.documentElement;
   socket.addEventListener('close', () => root.classList.add('pw-disconnected'));
@@ -201,13 +213,23 @@ export function installDeclarativeEvents(doc: Document, socket: ServerSocket, de
 
 /**
  * "Latest wins" for one field's (or form's) input or change: a stable identity of the element
- * within its page, or none (no coalescing) when it has neither id nor name.
+ * within its page, or none (no coalescing: strict order) when it has neither id nor name, or when
+ * that identity is longer than the server accepts. Fields of one name (a row each, a group of
+ * checkboxes) are told apart by their place among them and by their `pw-value-*`: one field's
+ * value never replaces another's. A radio group is one field.
  */
-function coalescingKey(type: DeclaredType, holder: Element): string | undefined {
-  if (holder.id) return `${type}#${holder.id}`;
-  const name = holder.getAttribute('name');
-  if (!name) return undefined;
-  const form = (holder as HTMLInputElement).form;
-  const formId = form ? form.id || form.getAttribute('name') || String([...document.forms].indexOf(form)) : '';
-  return `${type}:${formId}/${name}`;
+function coalescingKey(type: DeclaredType, el: Element, holder: Element): string | undefined {
+  let key: string;
+  if (el.id) key = `${type}#${el.id}`;
+  else {
+    const name = el.getAttribute('name');
+    if (!name) return undefined;
+    const form = (el as HTMLInputElement).form;
+    const formId = form ? form.id || form.getAttribute('name') || String([...document.forms].indexOf(form)) : '';
+    const radio = el instanceof HTMLInputElement && el.type === 'radio';
+    const place = radio ? -1 : [...document.getElementsByName(name)].indexOf(el as HTMLElement);
+    const values = [...holder.attributes].filter((a) => /^(?:data-)?pw-value-/.test(a.name)).map((a) => a.value);
+    key = `${type}:${JSON.stringify([formId, name, place, ...values])}`;
+  }
+  return key.length <= MAX_COALESCING_KEY ? key : undefined;
 }

@@ -22,24 +22,12 @@ const MORPH_CALLBACKS = {
 };
 
 /**
- * `ignoreActiveValue`: the focused field's value is the person's, whatever the server's HTML says;
- * but not while its form is being submitted (`pw-submit`, busy until its `done`, which comes after
- * these updates): the server's HTML then sets it, so that a form the script empties once it took
- * its data (a todo added with Enter) is emptied. A form busy while typing (its own `pw-input`,
- * `pw-change`, `pw-keydown`) keeps the person's value. Read once per push: the first morph may
- * take the form's `aria-busy` away (the server's HTML has none).
+ * `ignoreActiveValue`: the focused field's value is the person's, whatever the server's HTML says
+ * (unless `keepActiveValue` is false: its form's submit is in flight, what it held was sent).
  */
-function activeValueIsThePersons(): boolean {
-  const active = document.activeElement;
-  const form = active && 'form' in active ? (active as HTMLInputElement).form : null;
-  if (form?.getAttribute('aria-busy') !== 'true') return true;
-  const has = (name: string) => form.hasAttribute(`pw-${name}`) || form.hasAttribute(`data-pw-${name}`);
-  return !has('submit') || has('input') || has('change') || has('keydown');
-}
-
 // A promise only with `head: { block: true }`, which a fragment never has.
-const morph = (target: Element, html: string, morphStyle: 'innerHTML' | 'outerHTML', keepActive: boolean): void =>
-  void Idiomorph.morph(target, html, { morphStyle, ignoreActiveValue: keepActive, callbacks: MORPH_CALLBACKS });
+const morph = (target: Element, html: string, morphStyle: 'innerHTML' | 'outerHTML', keepActiveValue: boolean) =>
+  void Idiomorph.morph(target, html, { morphStyle, ignoreActiveValue: keepActiveValue, callbacks: MORPH_CALLBACKS });
 
 /** The targets of `selector`: every element it matches, but those the server may not touch. */
 function targetsOf(op: DomOp & { selector: string }, dev: boolean): Element[] {
@@ -70,25 +58,25 @@ function navigate(url: string, dev: boolean): void {
 }
 
 /** A view's new inner HTML (the whole, or its edits applied to what the page last received) morphed into it. */
-function applyView(op: ViewOp, views: ViewBases, dev: boolean, keepActive: boolean): void {
+function applyView(op: ViewOp, views: ViewBases, dev: boolean, keepActiveValue: boolean): void {
   const html = views.next(op, dev);
   if (html === undefined) return;
   const view = document.getElementById(op.id);
-  if (view && view.closest(IGNORED) === null) morph(view, html, 'innerHTML', keepActive);
+  if (view && view.closest(IGNORED) === null) morph(view, html, 'innerHTML', keepActiveValue);
   // Its base is kept all the same: the view may come back into the page.
   else if (dev) console.warn(`[pagewire] view #${op.id} changed nothing: it is not in the page, or inside pw-ignore`);
 }
 
-function apply(op: DomOp, views: ViewBases, dev: boolean, keepActive: boolean): void {
+function apply(op: DomOp, views: ViewBases, dev: boolean, keepActiveValue: boolean): void {
   if (op.op === 'navigate') return navigate(op.url, dev);
-  if (op.op === 'view') return applyView(op, views, dev, keepActive);
+  if (op.op === 'view') return applyView(op, views, dev, keepActiveValue);
   for (const target of targetsOf(op, dev)) {
     switch (op.op) {
       case 'update':
-        morph(target, op.html, 'innerHTML', keepActive);
+        morph(target, op.html, 'innerHTML', keepActiveValue);
         break;
       case 'replace':
-        morph(target, op.html, 'outerHTML', keepActive);
+        morph(target, op.html, 'outerHTML', keepActiveValue);
         break;
       case 'append':
         target.insertAdjacentHTML('beforeend', op.html);
@@ -104,12 +92,11 @@ function apply(op: DomOp, views: ViewBases, dev: boolean, keepActive: boolean): 
 }
 
 /** Applies one push's operations in order; one that fails is reported and the rest still run. */
-export function applyDomUpdates(ops: unknown, views: ViewBases, dev: boolean): void {
+export function applyDomUpdates(ops: unknown, views: ViewBases, dev: boolean, keepActiveValue = true): void {
   if (!Array.isArray(ops)) return;
-  const keepActive = activeValueIsThePersons();
   for (const op of ops as DomOp[]) {
     try {
-      apply(op, views, dev, keepActive);
+      apply(op, views, dev, keepActiveValue);
     } catch (error) {
       console.error('[pagewire] a DOM update failed:', error);
     }

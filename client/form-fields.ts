@@ -13,7 +13,7 @@ type Field = HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement;
 
 const SKIPPED_TYPES = new Set(['file', 'submit', 'button', 'reset', 'image']);
 
-function isField(el: Element): el is Field {
+export function isField(el: Element): el is Field {
   return el instanceof HTMLInputElement || el instanceof HTMLSelectElement || el instanceof HTMLTextAreaElement;
 }
 
@@ -35,7 +35,8 @@ export function fieldValue(field: Field): unknown {
 /** The form's fields as one object (see the module's comment). */
 export function formData(form: HTMLFormElement): Record<string, unknown> {
   const fields = [...form.elements].filter(
-    (el): el is Field => isField(el) && el.name !== '' && !el.disabled && !SKIPPED_TYPES.has(el.type),
+    // `:disabled`, not `.disabled`: a field inside a disabled <fieldset> is disabled too, as a form submission has it.
+    (el): el is Field => isField(el) && el.name !== '' && !el.matches(':disabled') && !SKIPPED_TYPES.has(el.type),
   );
   // How many fields give a value under each name; a radio group counts once.
   const counts = new Map<string, number>();

@@ -73,8 +73,10 @@ export class ServerSocket extends EventTarget {
   #written = 0;
   /** @internal The server handled event `seq` (its `done`): declarative-events.ts clears busy states. */
   onDone: ((seq: number) => void) | undefined;
-  /** @internal A `pw:dom` push was applied: declarative-events.ts puts busy states back. */
-  onDomUpdated: (() => void) | undefined;
+  /** @internal A server update was applied: declarative-events.ts sets its busy states again. */
+  onServerUpdate: (() => void) | undefined;
+  /** @internal Whether a server update leaves the focused field's value as typed (declarative-events.ts). */
+  keepsActiveValue: (() => boolean) | undefined;
   // Native functions such as `alert` throw "Illegal invocation" when called with the target as
   // `this`: every listener is wrapped and called as `fn(event)`.
   readonly #wrapped = new WeakMap<object, EventListener>();
@@ -221,10 +223,12 @@ export class ServerSocket extends EventTarget {
     }
     if (++this.#unackedReceived >= ACK_EVERY) this.#ack();
     else this.#ackTimer ??= setTimeout(() => this.#ack(), ACK_DELAY);
-    // Pagewire's own push: applied here, never seen by the page's listeners.
-    if (name === DOM_UPDATES_EVENT) {
-      applyDomUpdates(data, this.#views, this.#connection.dev);
-      this.onDomUpdated?.();
+    // Pagewire's own pushes: applied here (one this client does not know is dropped), never seen
+    // by the page's listeners.
+    if (name.startsWith(RESERVED_EVENT_PREFIX)) {
+      if (name !== DOM_UPDATES_EVENT) return;
+      applyDomUpdates(data, this.#views, this.#connection.dev, this.keepsActiveValue?.() ?? true);
+      this.onServerUpdate?.();
       return this.#hooks?.serverUpdated();
     }
     this.emit(name, data);

@@ -113,6 +113,9 @@ export type ClientMessage =
   /** Heartbeat: the server answers `pong`. A client that hears nothing reconnects. */
   | { t: 'ping' };
 
+/** The longest coalescing key (`ev`'s `k`) the server accepts; the client sends none longer. */
+export const MAX_COALESCING_KEY = 200;
+
 /** A client event, as sent and as kept until the server acknowledges it. */
 export type EventMessage = Extract<ClientMessage, { t: 'ev' }>;
 

@@ -1,3 +1,4 @@
+// sample-scripts/counter.ts -> GET /counter
 // State lives in the script's own variables: each open page has its own `count`. The buttons
 // send their events with attributes, and the view follows `count`: no client code.
 import { layout } from './_layout.ts';

@@ -54,8 +54,8 @@ page.channel('notes-text').subscribe((saved) => {
 const view = page.view(
   () => html`<p id="status">${editing ? 'You are editing the notes.' : 'The notes are locked by another editor.'}</p>
 <form id="editor" pw-submit="save">
-<textarea id="notes" name="text" rows="10" cols="60" ${editing ? '' : raw('readonly')}>${text}</textarea>
-<p><button id="save" ${editing ? '' : raw('disabled')}>Save</button> <span id="saved">${savedAt}</span></p>
+<textarea id="notes" name="text" rows="10" cols="60" ${editing ? '' : 'readonly'}>${text}</textarea>
+<p><button id="save" ${editing ? '' : 'disabled'}>Save</button> <span id="saved">${savedAt}</span></p>
 </form>`,
 );
 

@@ -63,7 +63,7 @@ let done = false;
 /** The button and what it says: a view, so that it follows `done`. */
 const moreButton = () =>
   page.view(
-    () => html`<p><button id="more" pw-click="more" ${done ? raw('disabled') : ''}>More</button>
+    () => html`<p><button id="more" pw-click="more" ${done ? 'disabled' : ''}>More</button>
 <span id="status">${done ? 'That is everyone.' : ''}</span></p>`,
   );
 

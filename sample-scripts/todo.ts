@@ -16,7 +16,7 @@ const view = page.view(() => {
 <ul id="todos">${todos.map(
     (todo) => html`<li id="todo-${todo.id}">
   <label><input type="checkbox" id="done-${todo.id}" pw-change="toggle" pw-value-id="${todo.id}"
-    ${todo.done ? raw('checked') : ''}> ${todo.done ? html`<s>${todo.text}</s>` : todo.text}</label>
+    ${todo.done ? 'checked' : ''}> ${todo.done ? html`<s>${todo.text}</s>` : todo.text}</label>
   <button pw-click="remove" pw-value-id="${todo.id}" aria-label="Remove ${todo.text}">×</button>
 </li>`,
   )}</ul>

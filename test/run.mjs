@@ -27,6 +27,7 @@ const IN_THREAD_TOO = [
   // The done signal and latest wins go through both runners' mailboxes.
   'busy-states-browser',
   'latest-wins-browser',
+  'declarative-fields-browser',
 ];
 /** What `npm run build` compiles into dist/ (see package.json and tsconfig.build.json). */
 const BUILD_INPUTS = [

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { applyViewEdits } from '../protocol/view-edits.js';
+import type { DomOp } from '../protocol/wire.js';
 import { socketLog } from './helpers/browser.js';
 import { samplesInBrowser } from './helpers/samples-browser.js';
 
@@ -35,10 +37,18 @@ describe('sample search.ts in Chromium: search as you type on a slow source', { 
     // What the person typed is all still there, and the field still focused.
     assert.equal(await page.inputValue('#q'), 'kiwi');
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'q');
-    // No other query's results were ever shown: every view the server sent was k's or kiwi's.
+    // No other query's results were ever shown: every view the server sent (whole, or edits of
+    // the one before) was k's or kiwi's.
+    let view = '';
     const shownQueries = sockets.frames
       .filter((f) => f.t === 'push' && f.n === 'pw:dom')
-      .map((f) => /data-query="([^"]*)"/.exec((f.d as Array<{ html?: string }>).map((op) => op.html).join(''))?.[1]);
+      .flatMap((f) => f.d as DomOp[])
+      .map((op) => {
+        assert.equal(op.op, 'view');
+        if (op.op !== 'view') return undefined;
+        view = 'html' in op ? op.html : (applyViewEdits(view, op.edits) ?? '');
+        return /data-query="([^"]*)"/.exec(view)?.[1];
+      });
     assert.deepEqual(shownQueries, ['k', 'kiwi']);
     await context.close();
   });

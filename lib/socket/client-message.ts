@@ -1,4 +1,4 @@
-import type { ClientMessage } from '../../protocol/wire.js';
+import { type ClientMessage, MAX_COALESCING_KEY } from '../../protocol/wire.js';
 import { MAX_DATA_DEPTH, nestsDeeperThan, tooDeepMessage } from '../http/data-depth.js';
 import { PAGE_ID } from '../http/session.js';
 
@@ -34,8 +34,8 @@ export function parseClientMessage(text: string): ClientMessage | string {
       if (!isCount(s) || s === 0) return "'s' must be the event's number (an integer >= 1)";
       if (nestsDeeperThan(d, MAX_DATA_DEPTH)) return tooDeepMessage("the event's data 'd'");
       if (k === undefined) return { t, p, s, n, d };
-      if (typeof k !== 'string' || k === '' || k.length > MAX_EVENT_NAME) {
-        return `'k' must be a coalescing key of 1 to ${MAX_EVENT_NAME} characters`;
+      if (typeof k !== 'string' || k === '' || k.length > MAX_COALESCING_KEY) {
+        return `'k' must be a coalescing key of 1 to ${MAX_COALESCING_KEY} characters`;
       }
       return { t, p, s, n, d, k };
     default:

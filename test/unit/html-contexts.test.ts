@@ -199,8 +199,19 @@ describe('html: what each context writes', () => {
     assert.equal(html`<!--${''}>-->`.value, '<!-- >-->');
   });
 
-  it('between attributes: nothing, an empty string or raw(); anything else refused', () => {
+  it("between attributes: nothing, an empty string, a boolean attribute's name or raw(); anything else refused", () => {
     assert.equal(html`<input ${''} ${null} ${false} ${raw('disabled')}>`.value, '<input    disabled>');
+    const box = (done: boolean) => html`<input type="checkbox" ${done ? 'checked' : ''} ${done && 'disabled'}>`.value;
+    assert.equal(box(true), '<input type="checkbox"  checked  disabled>');
+    assert.equal(box(false), '<input type="checkbox"  >');
+    assert.equal(html`<option value="a"${'selected'}>`.value, '<option value="a" selected>');
+    for (const value of ['onclick', 'checked onclick=alert(1)', 'Checked', 'async', 'checked=""', ' checked']) {
+      assert.match(
+        refusal(() => html`<input ${value}>`),
+        /between the attributes of <input> is refused/,
+        value,
+      );
+    }
     assert.match(
       refusal(() => html`<div ${'onclick=alert(1)'}>`),
       /between the attributes of <div> is refused/,

@@ -4,9 +4,9 @@
  * at the script's line; the operations then wait in the page's batch, which goes out as one
  * `pw:dom` push (the client applies all of one push at once, client/dom-updates.ts):
  * - while a task of the page runs (`holdDomUpdates`: an event handler, a channel delivery, a
- *   timer callback), when it returned or its promise settled, so that all the updates of one
- *   handled event land together, before the event counts as handled; the page's views are
- *   rendered again then, and the ones whose HTML changed join the batch;
+ *   timer callback's synchronous part), when it returned or its promise settled, so that all the
+ *   updates of one handled event land together, before the event counts as handled; the page's
+ *   views are rendered again then, and the ones whose HTML changed join the batch;
  * - otherwise (the render, code after a timer callback's await), at the end of the turn.
  * Any other push of the page (`server_socket_event`, `page.broadcast`) sends the batch first, so
  * that pushes and updates reach the browser in the order the script made them.
@@ -70,9 +70,15 @@ export function flushDomUpdates(page: PageState): void {
  * Runs a task of the page (an event handler, a channel delivery, a timer callback) with the page's
  * updates held until it ends (sync return, or its promise settled, fulfilled or not): then its
  * views are rendered again (a throw there is reported as `code`), and the updates go out as one
- * push, before whatever marks the event handled.
+ * push, before whatever marks the event handled. `untilSettled` false (timers): held only while
+ * it runs synchronously; its views are rendered again then, and again when its promise settles.
  */
-export function holdDomUpdates(page: PageState, code: SandboxErrorCode, task: () => unknown): unknown {
+export function holdDomUpdates(
+  page: PageState,
+  code: SandboxErrorCode,
+  task: () => unknown,
+  untilSettled = true,
+): unknown {
   const batch = batchOf(page);
   batch.held++;
   const release = () => {
@@ -87,11 +93,26 @@ export function holdDomUpdates(page: PageState, code: SandboxErrorCode, task: ()
     release();
     throw error;
   }
-  if (!isThenable(result)) {
-    release();
-    return result;
+  if (untilSettled) {
+    if (!isThenable(result)) {
+      release();
+      return result;
+    }
+    return Promise.resolve(result).finally(release);
   }
-  return Promise.resolve(result).finally(release);
+  // A timer's callback overlaps the page's events, and may wait for ever (a polling loop): held
+  // through its awaits, it would hold every update of the page. Its sync part is held; what it
+  // does after an await goes at the end of that turn, and its views follow when it ends. Run
+  // while a slow event is handled (an await), its updates go now, after those the event made so
+  // far (the order the script made them in, as a push sends them): a clock keeps ticking. The
+  // views, which would show the event half done, wait for the event.
+  if (batch.held > 1) flushDomUpdates(page);
+  release();
+  if (!isThenable(result)) return result;
+  return Promise.resolve(result).finally(() => {
+    batch.held++;
+    release();
+  });
 }
 
 /**

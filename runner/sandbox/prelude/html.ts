@@ -117,6 +117,36 @@ interface UrlRead {
   plain: boolean;
 }
 
+/**
+ * HTML's boolean attributes, written between attributes as they are (`${done ? 'checked' : ''}`).
+ * None runs code; `async`, `defer` and `nomodule` are left out, as they change how a script loads.
+ */
+const BOOLEAN_ATTRIBUTES: ReadonlySet<string> = new Set([
+  'allowfullscreen',
+  'autofocus',
+  'autoplay',
+  'checked',
+  'controls',
+  'default',
+  'disabled',
+  'formnovalidate',
+  'hidden',
+  'inert',
+  'ismap',
+  'itemscope',
+  'loop',
+  'multiple',
+  'muted',
+  'novalidate',
+  'open',
+  'playsinline',
+  'readonly',
+  'required',
+  'reversed',
+  'selected',
+]);
+const BOOLEAN_NAMES_HINT = 'checked, disabled, selected, required, hidden...';
+
 const isNothing = (value: unknown) => value === null || value === undefined || value === false;
 const textOf = (value: unknown) =>
   value instanceof HtmlString || value instanceof JsonText ? value.value : String(value);
@@ -157,9 +187,12 @@ function write(value: unknown, slot: Slot): string {
       );
     case 'tag':
       if (value === '') return '';
+      // `${todo.done ? 'checked' : ''}`: a name from a fixed list, with no value, cannot carry script.
+      if (typeof value === 'string' && BOOLEAN_ATTRIBUTES.has(value)) return ` ${value}`;
       throw refusal(
         `A value interpolated between the attributes of <${slot.element}> is refused: write the attribute ` +
-          `in the template (name="\${value}"), or raw() for attributes you built and checked yourself.`,
+          `in the template (name="\${value}"); only '' and a boolean attribute's name (${BOOLEAN_NAMES_HINT}) ` +
+          'are written there, or raw() for attributes you built and checked yourself.',
       );
     case 'comment':
       return escapeComment(textOf(value));

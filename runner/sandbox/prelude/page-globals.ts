@@ -80,7 +80,7 @@ export function makePageGlobals(page: PageState, request: RequestData): ScriptGl
     whileOpen('setTimeout()');
     const timer: Timer = pageTimers.setTimeout(() => {
       page.timers.delete(timer);
-      inPage(page, () => guard(page.id, 'TIMER_ERROR', () => holdDomUpdates(page, 'TIMER_ERROR', () => fn(...args))));
+      inPage(page, () => guard(page.id, 'TIMER_ERROR', () => timerTask(page, () => fn(...args))));
     }, ms);
     page.timers.add(timer);
     return timer;
@@ -88,8 +88,7 @@ export function makePageGlobals(page: PageState, request: RequestData): ScriptGl
   const pageSetInterval = (fn: Callback, ms?: number, ...args: unknown[]): Timer => {
     if (typeof fn !== 'function') throw new TypeError('setInterval() needs a function');
     whileOpen('setInterval()');
-    const tick = () =>
-      inPage(page, () => guard(page.id, 'TIMER_ERROR', () => holdDomUpdates(page, 'TIMER_ERROR', () => fn(...args))));
+    const tick = () => inPage(page, () => guard(page.id, 'TIMER_ERROR', () => timerTask(page, () => fn(...args))));
     const timer: Timer = pageTimers.setInterval(tick, ms);
     page.intervals.add(timer);
     return timer;
@@ -143,6 +142,9 @@ export function makePageGlobals(page: PageState, request: RequestData): ScriptGl
  * The body passed `maxResponseBytes`: what it held is let go at once, and the render fails with
  * this error, thrown at the echo (its stack names the script's line) and again at every later one.
  */
+/** A timer callback of the page: its updates held only while it runs synchronously (dom-updates.ts). */
+const timerTask = (page: PageState, task: () => unknown) => holdDomUpdates(page, 'TIMER_ERROR', task, false);
+
 function overflowed(page: PageState): never {
   page.out = [];
   page.overflow = new RangeError(
