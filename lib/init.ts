@@ -48,6 +48,26 @@ export function layout(title: string, body: PagewireHtml): PagewireHtml {
 </html>\`;
 }
 `,
+  // Plain JavaScript, so that `node --test` runs it with nothing else installed; `.mjs` is never served.
+  'index.test.mjs': `// A test of index.ts: run it with \`node --test\` (Vitest and Jest run the same code).
+// pagewire/testing renders the page as the server would, in a page that runs its scripts and
+// Pagewire's browser client, with no browser and no server; a click waits until the script handled it.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { open } from 'pagewire/testing';
+
+test('the first page greets and counts clicks', async () => {
+  const page = await open(import.meta.dirname, '/?name=Ada');
+  try {
+    assert.equal(page.$('h1')?.textContent, 'Hello Ada');
+    await page.click('#click');
+    await page.click('#click');
+    assert.equal(page.$('#clicks')?.textContent, '2');
+  } finally {
+    await page.close();
+  }
+});
+`,
   // Written out, not JSON.stringify'd: short arrays on one line, as a person writes them.
   'tsconfig.json': `{
   "compilerOptions": {
@@ -72,6 +92,7 @@ export function layout(title: string, body: PagewireHtml): PagewireHtml {
 const DESCRIPTIONS: Readonly<Record<string, string>> = {
   'index.ts': 'your first page, live: it counts clicks (GET /)',
   '_layout.ts': 'a partial the page imports',
+  'index.test.mjs': 'a test of the page (pagewire/testing): node --test',
   'tsconfig.json': "editor types: the globals a script sees (from the package's pagewire/script-globals)",
 };
 
@@ -101,11 +122,17 @@ export function initScripts(dir: string): string {
     '',
     'Next, serve it (with hot reload) and open http://localhost:3000/:',
     `  ${serveCommand(dir)}`,
+    'Test it (no browser, no server):',
+    `  node --test ${quoted(dir)}`,
   ].join('\n');
 }
 
-/** The command that serves `dir`, quoted for a shell when it has to be. */
+/** The command that serves `dir`. */
 function serveCommand(dir: string): string {
-  const shown = /^[\w./@%+=:,-]+$/.test(dir) ? dir : `'${dir.replaceAll("'", "'\\''")}'`;
-  return `npx pagewire serve ${shown} --dev`;
+  return `npx pagewire serve ${quoted(dir)} --dev`;
+}
+
+/** `dir`, quoted for a shell when it has to be. */
+function quoted(dir: string): string {
+  return /^[\w./@%+=:,-]+$/.test(dir) ? dir : `'${dir.replaceAll("'", "'\\''")}'`;
 }

@@ -4,6 +4,7 @@ import type { ScriptRunner } from '../runner/messages.js';
 import { InProcessRunner } from '../runner/in-process-runner.js';
 import { WorkerPool } from '../runner/pool/worker-pool.js';
 import { preludeSource } from '../runner/sandbox/prelude-source.js';
+import type { SandboxClock } from '../runner/sandbox/api.js';
 import { closePages, publish } from './app-calls.js';
 import { clientScript } from './http/client-script.js';
 import { ScriptWatcher } from './dev/script-watcher.js';
@@ -97,8 +98,14 @@ export interface ProcessOwnership {
   ownsProcess: boolean;
 }
 
-/** `pagewire()`, for a caller that may own the process (the CLI). */
-export function startPagewire(options: PagewireOptions, ownership: ProcessOwnership): Pagewire {
+/** What `pagewire/testing` (testing/) alone gives an instance: a clock the test moves. */
+export interface TestingHooks {
+  /** Pages' timers and scripts' `Date` (scripts run in the host's thread, as with `workers: 0`). */
+  clock: SandboxClock;
+}
+
+/** `pagewire()`, for a caller that may own the process (the CLI), or for `pagewire/testing`. */
+export function startPagewire(options: PagewireOptions, ownership: ProcessOwnership, testing?: TestingHooks): Pagewire {
   const resolved = resolveOptions(options);
   // Started by Pagewire's cluster primary: the other processes are reached through it.
   const link = clusterLink();
@@ -127,7 +134,7 @@ export function startPagewire(options: PagewireOptions, ownership: ProcessOwners
     guardProcess: ownership.ownsProcess,
   };
   const runner: ScriptRunner =
-    resolved.workers > 0
+    resolved.workers > 0 && !testing
       ? new WorkerPool({
           ...settings,
           workers: resolved.workers,
@@ -136,7 +143,7 @@ export function startPagewire(options: PagewireOptions, ownership: ProcessOwners
           maxWorkerMemoryBytes: resolved.maxWorkerMemoryBytes,
           pinSources: !resolved.dev,
         })
-      : new InProcessRunner(settings, 'later');
+      : new InProcessRunner(testing ? { ...settings, clock: testing.clock } : settings, 'later');
   const routes = new RouteTable(resolved.dir, resolved.staticExtensions);
   const registry = new PageRegistry(runner, resolved);
   // With Redis, the store and the messages between processes are Redis's, on every machine. Else,

@@ -20,7 +20,9 @@ const TSC = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 
 /** Runs a Node program to its end: its exit code and everything it printed. */
 function run(args: string[], cwd: string): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, args, { cwd });
+  // Not as a child of this test runner (NODE_TEST_CONTEXT): `node --test` reports as it does for a person.
+  const { NODE_TEST_CONTEXT: _, ...env } = process.env;
+  const child = spawn(process.execPath, args, { cwd, env });
   let output = '';
   child.stdout.on('data', (chunk) => (output += chunk));
   child.stderr.on('data', (chunk) => (output += chunk));
@@ -44,8 +46,9 @@ describe('pagewire init', { timeout: 120_000 }, () => {
       const init = await pagewireCli(['init'], project.dir);
       assert.equal(init.code, 0, init.output);
       assert.match(init.output, /^ {2}npx pagewire serve scripts --dev$/m);
+      assert.match(init.output, /^ {2}node --test scripts$/m);
       const scripts = path.join(project.dir, 'scripts');
-      assert.deepEqual(readdirSync(scripts).sort(), ['_layout.ts', 'index.ts', 'tsconfig.json']);
+      assert.deepEqual(readdirSync(scripts).sort(), ['_layout.ts', 'index.test.mjs', 'index.ts', 'tsconfig.json']);
       const tsconfig = JSON.parse(readFileSync(path.join(scripts, 'tsconfig.json'), 'utf8')) as {
         compilerOptions: { types: string[]; lib: string[] };
       };
@@ -100,6 +103,24 @@ describe('pagewire init', { timeout: 120_000 }, () => {
       const flagged = await pagewireCli(['init', 'other', '--port', '4000'], project.dir);
       assert.equal(flagged.code, 2);
       assert.match(flagged.output, /pagewire init \[dir\]/);
+    } finally {
+      project.remove();
+    }
+  });
+
+  it('writes a test of the first page that passes with node --test, and fails when the page breaks', async () => {
+    const project = freshProject();
+    try {
+      assert.equal((await pagewireCli(['init'], project.dir)).code, 0);
+      const passes = await run(['--test', 'scripts'], project.dir);
+      assert.equal(passes.code, 0, passes.output);
+      assert.match(passes.output, /^# pass 1$/m);
+      // The test reads what the page shows: a page that stops counting fails it.
+      const page = path.join(project.dir, 'scripts', 'index.ts');
+      writeFileSync(page, readFileSync(page, 'utf8').replace("server_socket_event('clicks', ++clicks)", 'clicks++'));
+      const fails = await run(['--test', 'scripts'], project.dir);
+      assert.notEqual(fails.code, 0, fails.output);
+      assert.match(fails.output, /^# fail 1$/m);
     } finally {
       project.remove();
     }

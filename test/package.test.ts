@@ -43,6 +43,8 @@ console.log(typeof ServerSocket, String(new ServerSocketEvent('message', 'text')
       'dist/client/server-socket.d.ts',
       'dist/client/server-socket.iife.js',
       'dist/runner/sandbox/prelude.cjs',
+      'dist/testing/index.js',
+      'dist/testing/index.d.ts',
       'types/script-globals.d.ts',
     ];
     for (const file of files) {
@@ -73,8 +75,11 @@ console.log(typeof ServerSocket, String(new ServerSocketEvent('message', 'text')
 
 describe('the package, packed and installed with its production dependencies only', { timeout: 180_000 }, () => {
   // The child processes must not take this run's settings: under `npm test`,
-  // npm_config_local_prefix names this folder, and an install would land here.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(npm_|NODE_OPTIONS$)/i.test(name)));
+  // npm_config_local_prefix names this folder, and an install would land here. (NODE_TEST_CONTEXT:
+  // a `node --test` of theirs reports as for a person, not to this run.)
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !/^(npm_|NODE_OPTIONS$|NODE_TEST_CONTEXT$)/i.test(name)),
+  );
   const npmMissing = spawnSync('npm', ['--version'], { env, encoding: 'utf8' }).error;
   const npm = (args: string[], cwd: string): string => {
     const result = spawnSync('npm', args, { cwd, env, encoding: 'utf8', timeout: 120_000 });
@@ -144,6 +149,15 @@ function __serverSocketEvent(name: string, data: unknown) {
     const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
     const typecheck = spawnSync(process.execPath, [tsc, '-p', 'fresh'], { cwd: app, env, encoding: 'utf8' });
     assert.equal(typecheck.status, 0, `tsc -p fresh failed:\n${typecheck.stdout}${typecheck.stderr}`);
+    // The test init wrote runs on what this install brought: pagewire/testing needs nothing else.
+    const tested = spawnSync(process.execPath, ['--test', 'fresh'], {
+      cwd: app,
+      env,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.equal(tested.status, 0, `node --test fresh failed:\n${tested.stdout}${tested.stderr}`);
+    assert.match(tested.stdout, /^# pass 1$/m);
 
     const scripts = path.join(work.dir, 'scripts');
     const args = [bin, 'serve', scripts, '--port', '0', '--host', '127.0.0.1'];

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { INIT_FILES } from '../lib/init.js';
+import { sampleScripts, scriptsFolder } from './helpers/fixtures.js';
 
 const root = path.join(import.meta.dirname, '..');
 
@@ -30,5 +32,31 @@ describe('the README', () => {
     const section = readme.slice(readme.indexOf('## Use it from another project'));
     const json = /```json\n([\s\S]*?)```/.exec(section)?.[1];
     assert.equal(json, INIT_FILES['tsconfig.json']);
+  });
+
+  it("its 'Testing your scripts' example passes under node --test, as a project runs it", async () => {
+    const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Testing your scripts'));
+    const example = /```js\n(\/\/ counter\.test\.mjs[\s\S]*?)```/.exec(section)?.[1];
+    assert.ok(example, "no ```js block starting '// counter.test.mjs' in 'Testing your scripts'");
+    // A project: its copy of the samples, and this repository installed as its `pagewire` package.
+    const samples = sampleScripts();
+    const project = scriptsFolder({ 'counter.test.mjs': example });
+    try {
+      symlinkSync(samples.dir, path.join(project.dir, 'sample-scripts'), 'dir');
+      mkdirSync(path.join(project.dir, 'node_modules'));
+      symlinkSync(root, path.join(project.dir, 'node_modules', 'pagewire'), 'dir');
+      const { NODE_TEST_CONTEXT: _, ...env } = process.env;
+      const child = spawn(process.execPath, ['--test', 'counter.test.mjs'], { cwd: project.dir, env });
+      let output = '';
+      child.stdout.on('data', (chunk) => (output += chunk));
+      child.stderr.on('data', (chunk) => (output += chunk));
+      const code = await new Promise((resolve) => child.once('exit', resolve));
+      assert.equal(code, 0, output);
+      assert.match(output, /^# pass 2$/m);
+    } finally {
+      project.remove();
+      samples.remove();
+    }
   });
 });

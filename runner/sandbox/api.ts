@@ -130,6 +130,20 @@ export interface SandboxBoot {
   web: HostWeb;
   /** Which page's code runs now, across `await`s (prelude/current-page.ts). */
   pageContext: PageContext;
+  /** A fake clock for pages' timers and `Date` (`pagewire/testing`); the real one when absent. */
+  clock?: SandboxClock;
+}
+
+/**
+ * A clock the host owns and a test moves (`pagewire/testing`): pages' `setTimeout`/`setInterval`
+ * and the sandbox's `Date` read it. Timers are numbers, so that nothing but functions and numbers
+ * crosses the bridge.
+ */
+export interface SandboxClock {
+  now(): number;
+  setTimeout(callback: () => void, ms: number): number;
+  setInterval(callback: () => void, ms: number): number;
+  clear(timer: number): void;
 }
 
 /** What the host hands over of the web platform (host-web.ts). */

@@ -1,5 +1,6 @@
 /** What a script sandbox is told of the app's options, and the environment it gives scripts. */
 import type { FsJailSettings } from '../fs-jail/jail.js';
+import type { SandboxClock } from './api.js';
 
 export interface SandboxSettings {
   /** The scripts folder, absolute. */
@@ -28,6 +29,8 @@ export interface SandboxSettings {
    * its main thread, so that every worker runs the same version of a file.
    */
   readSource?: (file: string) => string;
+  /** A fake clock for pages' timers and `Date` (`pagewire/testing`, scripts in the host's thread only). */
+  clock?: SandboxClock;
 }
 
 /** The variables of this thread's environment named in `names`, those that are set. */

@@ -82,6 +82,7 @@ export class ScriptSandbox {
       maxSharedValueBytes: settings.maxSharedValueBytes,
       web: hostWeb(),
       pageContext: pageContext(),
+      ...(settings.clock ? { clock: settings.clock } : {}),
     };
     this.#vm = new NodeVM({
       console: 'redirect',

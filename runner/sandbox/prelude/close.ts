@@ -13,7 +13,7 @@ import { abortFetches, endCloseFetches } from './page-fetch.js';
 import { drainResources } from './page-resources.js';
 import { pages, type PageState, type Task } from './pages.js';
 import { endShared } from './shared.js';
-import { hostClearInterval, hostClearTimeout, hostSetTimeout, type Timer } from './timers.js';
+import { hostClearTimeout, hostSetTimeout, pageTimers, type Timer } from './timers.js';
 
 /** A close hook or disposer still running after this long no longer holds the page's end. */
 const CLOSE_TIMEOUT = 10_000;
@@ -58,8 +58,8 @@ export function closePage(page: PageState, reason: CloseReason): boolean {
   page.state = 'closed';
   pages.delete(page.id);
   page.queue.length = 0;
-  for (const timer of page.timers) hostClearTimeout(timer);
-  for (const timer of page.intervals) hostClearInterval(timer);
+  for (const timer of page.timers) pageTimers.clearTimeout(timer);
+  for (const timer of page.intervals) pageTimers.clearInterval(timer);
   page.timers.clear();
   page.intervals.clear();
   for (const subscription of [...page.subscriptions]) unsubscribe(subscription);

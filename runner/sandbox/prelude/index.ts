@@ -21,11 +21,12 @@ import { refuseProcessControl } from './process.js';
 import { render } from './render.js';
 import { sharedAnswer } from './shared.js';
 import { installRegistration } from './require.js';
-import { disposeModuleTimers, installModuleTimers } from './timers.js';
+import { disposeModuleTimers, installClockDate, installModuleTimers } from './timers.js';
 import { installWebGlobals } from './web-globals.js';
 
 installStackFrames();
 installModuleTimers();
+installClockDate();
 sandboxGlobals.html = html;
 sandboxGlobals.raw = raw;
 sandboxGlobals.json = json;

@@ -14,14 +14,7 @@ import type { Hook, PageState } from './pages.js';
 import { makeRequire } from './require.js';
 import { makeShared } from './shared.js';
 import { utf8Bytes } from '../utf8-bytes.js';
-import {
-  hostClearInterval,
-  hostClearTimeout,
-  hostSetInterval,
-  hostSetTimeout,
-  type Callback,
-  type Timer,
-} from './timers.js';
+import { pageTimers, type Callback, type Timer } from './timers.js';
 
 export function makePageGlobals(page: PageState, request: RequestData): ScriptGlobals {
   // vm2's own `module` would offer `module.require`, around the forbidden-module check.
@@ -85,7 +78,7 @@ export function makePageGlobals(page: PageState, request: RequestData): ScriptGl
   const pageSetTimeout = (fn: Callback, ms?: number, ...args: unknown[]): Timer => {
     if (typeof fn !== 'function') throw new TypeError('setTimeout() needs a function');
     whileOpen('setTimeout()');
-    const timer: Timer = hostSetTimeout(() => {
+    const timer: Timer = pageTimers.setTimeout(() => {
       page.timers.delete(timer);
       inPage(page, () => guard(page.id, 'TIMER_ERROR', () => timerTask(page, () => fn(...args))));
     }, ms);
@@ -96,14 +89,14 @@ export function makePageGlobals(page: PageState, request: RequestData): ScriptGl
     if (typeof fn !== 'function') throw new TypeError('setInterval() needs a function');
     whileOpen('setInterval()');
     const tick = () => inPage(page, () => guard(page.id, 'TIMER_ERROR', () => timerTask(page, () => fn(...args))));
-    const timer: Timer = hostSetInterval(tick, ms);
+    const timer: Timer = pageTimers.setInterval(tick, ms);
     page.intervals.add(timer);
     return timer;
   };
   const pageClearTimeout = (timer: Timer | undefined) => {
     if (timer === undefined) return;
-    if (page.timers.delete(timer)) hostClearTimeout(timer);
-    else if (page.intervals.delete(timer)) hostClearInterval(timer);
+    if (page.timers.delete(timer)) pageTimers.clearTimeout(timer);
+    else if (page.intervals.delete(timer)) pageTimers.clearInterval(timer);
   };
 
   const log =

@@ -4,7 +4,7 @@
  * Timers that module code starts (a partial's top level, outside any page) are tracked so that
  * disposing of the sandbox stops them; a page's own timers are its own (page-globals.ts).
  */
-import { sandboxGlobals } from './boot.js';
+import { boot, sandboxGlobals } from './boot.js';
 import { guard } from './errors.js';
 
 export type Timer = ReturnType<typeof setTimeout>;
@@ -14,6 +14,30 @@ export const hostSetTimeout = setTimeout;
 export const hostSetInterval = setInterval;
 export const hostClearTimeout = clearTimeout;
 export const hostClearInterval = clearInterval;
+
+/** What a page's own timers run on: the host's clock, or the fake one `pagewire/testing` moves. */
+export interface PageTimers {
+  setTimeout(fn: () => void, ms?: number): Timer;
+  setInterval(fn: () => void, ms?: number): Timer;
+  clearTimeout(timer: Timer): void;
+  clearInterval(timer: Timer): void;
+}
+
+const fakeClock = boot.clock;
+// A fake clock's timers are numbers; a page keeps them as it keeps the host's.
+export const pageTimers: PageTimers = fakeClock
+  ? {
+      setTimeout: (fn, ms) => fakeClock.setTimeout(fn, Number(ms) || 0) as unknown as Timer,
+      setInterval: (fn, ms) => fakeClock.setInterval(fn, Number(ms) || 0) as unknown as Timer,
+      clearTimeout: (timer) => fakeClock.clear(timer as unknown as number),
+      clearInterval: (timer) => fakeClock.clear(timer as unknown as number),
+    }
+  : {
+      setTimeout: hostSetTimeout,
+      setInterval: hostSetInterval,
+      clearTimeout: hostClearTimeout,
+      clearInterval: hostClearInterval,
+    };
 
 const moduleTimers = new Set<Timer>();
 const moduleIntervals = new Set<Timer>();
@@ -56,6 +80,27 @@ export function installModuleTimers(): void {
   const hostNextTick = process.nextTick;
   (process as unknown as Record<string, unknown>).nextTick = (fn: Callback, ...args: unknown[]) =>
     hostNextTick(() => guard(undefined, 'TIMER_ERROR', () => fn(...args)));
+}
+
+/**
+ * With a fake clock, the sandbox's `Date` tells its time: `Date.now()`, `new Date()` and `Date()`.
+ * The realm's own prototype and methods, so that `instanceof Date` and subclasses keep working.
+ */
+export function installClockDate(): void {
+  const clock = fakeClock;
+  if (!clock) return;
+  const RealDate = Date;
+  function ClockDate(this: unknown, ...args: unknown[]): unknown {
+    if (!new.target) return new RealDate(clock?.now() ?? RealDate.now()).toString();
+    return Reflect.construct(RealDate, args.length === 0 ? [clock?.now() ?? RealDate.now()] : args, new.target);
+  }
+  Object.defineProperties(ClockDate, {
+    prototype: { value: RealDate.prototype },
+    now: { value: () => clock.now(), writable: true, configurable: true },
+    parse: { value: RealDate.parse, writable: true, configurable: true },
+    UTC: { value: RealDate.UTC, writable: true, configurable: true },
+  });
+  sandboxGlobals.Date = ClockDate;
 }
 
 /** Stops every timer module code started: the sandbox is being let go. */

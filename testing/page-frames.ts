@@ -1,0 +1,179 @@
+/**
+ * The page socket of a test's page, and what went over it. The page's browser client (the real
+ * one, running in the page's window) gets this WebSocket class: the `ws` package's, its
+ * connection held in memory, with the page's session cookie. Every frame is seen here as it goes
+ * by, unchanged: the events the client sent, and for each the server's `done`; the pushes; pongs
+ * (a round trip orders what came before it); the page's end.
+ */
+import { WebSocket } from 'ws';
+import type { ClientMessage, CloseReason, ServerMessage } from '../protocol/wire.js';
+import { RESERVED_EVENT_PREFIX, isReservedEventName } from '../protocol/wire.js';
+import type { MemoryEnd } from './memory-connection.js';
+
+/** A push of the script (`server_socket_event(name, data)`), as the page received it. */
+export interface Push {
+  name: string;
+  data: unknown;
+}
+
+/** What a refused or failed frame said (`{ t: 'error' }`). */
+export interface ErrorFrame {
+  code: string;
+  message: string;
+}
+
+interface Waiter<T> {
+  accept: (value: T) => boolean;
+  resolve: (value: T) => void;
+}
+
+export class PageFrames {
+  readonly pushes: Push[] = [];
+  readonly errors: ErrorFrame[] = [];
+  /** The numbers of the events the client sent, in order. */
+  readonly sentEvents: number[] = [];
+  closedReason: CloseReason | undefined;
+  /** Hears each `{ t: 'error' }` frame (a refused event, a page refused its socket). */
+  onErrorFrame: ((error: ErrorFrame) => void) | undefined;
+  joined = false;
+  #socket: WebSocket | undefined;
+  #lastPush = 0;
+  readonly #dones = new Set<number>();
+  #waiters: Waiter<ServerMessage | 'sent' | 'closed'>[] = [];
+
+  /** The class the page's window gets as `WebSocket`. */
+  webSocketClass(connect: () => MemoryEnd, cookie: string, origin: string): typeof globalThis.WebSocket {
+    const frames = this;
+    class PageWebSocket extends WebSocket {
+      constructor(url: string) {
+        super(new URL(url, origin.replace(/^http/, 'ws')).href, {
+          createConnection: connect as never,
+          headers: { cookie, origin },
+        });
+        frames.#socket = this;
+        // Before the client's own `onmessage`: a waiter resumes after the client has handled it.
+        this.on('message', (data: Buffer, binary: boolean) => {
+          if (!binary) frames.#received(JSON.parse(data.toString('utf8')) as ServerMessage);
+        });
+      }
+
+      override send(data: string, ...rest: unknown[]): void {
+        frames.#sent(JSON.parse(data) as ClientMessage);
+        (super.send as (data: string, ...rest: unknown[]) => void)(data, ...rest);
+      }
+    }
+    return PageWebSocket as unknown as typeof globalThis.WebSocket;
+  }
+
+  /** Sends a frame of the test's own (never an event: those go through the client). */
+  sendRaw(message: ClientMessage): void {
+    const socket = this.#socket;
+    if (!socket || socket.readyState !== WebSocket.OPEN) throw new Error("the page's socket is not open");
+    (WebSocket.prototype.send as (data: string) => void).call(socket, JSON.stringify(message));
+  }
+
+  /** Resolves once the server answered a ping sent now: whatever it sent before has been handled. */
+  async roundTrip(): Promise<void> {
+    if (this.closedReason || !this.#socket || this.#socket.readyState !== WebSocket.OPEN) return;
+    const pong = this.#wait((frame) => frame === 'closed' || (typeof frame === 'object' && frame.t === 'pong'));
+    this.sendRaw({ t: 'ping' });
+    await pong;
+  }
+
+  /** Resolves when the server said `done` for event `seq`, or the page ended. */
+  async done(seq: number): Promise<void> {
+    if (this.#dones.has(seq) || this.closedReason) return;
+    await this.#wait(
+      (frame) => frame === 'closed' || (typeof frame === 'object' && frame.t === 'done' && frame.s === seq),
+    );
+  }
+
+  /** Resolves with the next event's number the client sends, or `undefined` if the page ends first. */
+  async nextSent(): Promise<number | undefined> {
+    const count = this.sentEvents.length;
+    if (this.closedReason) return undefined;
+    await this.#wait((frame) => frame === 'sent' || frame === 'closed');
+    return this.sentEvents[count];
+  }
+
+  async joinedOrClosed(): Promise<void> {
+    if (this.joined || this.closedReason) return;
+    await this.#wait((frame) => frame === 'closed' || (typeof frame === 'object' && frame.t === 'joined'));
+  }
+
+  async closed(): Promise<void> {
+    if (this.closedReason) return;
+    await this.#wait((frame) => frame === 'closed');
+  }
+
+  /** A push named `name` received after the first `after` pushes, waited for if none yet. */
+  async push(name: string, after: number): Promise<{ push: Push; index: number } | undefined> {
+    for (;;) {
+      const index = this.pushes.findIndex((push, i) => i >= after && push.name === name);
+      const found = this.pushes[index];
+      if (found) return { push: found, index };
+      if (this.closedReason) return undefined;
+      await this.#wait((frame) => frame === 'closed' || (typeof frame === 'object' && frame.t === 'push'));
+    }
+  }
+
+  /** Resolves when the page receives its next frame, or ends. */
+  async received(): Promise<void> {
+    if (this.closedReason) return;
+    await this.#wait(() => true);
+  }
+
+  /** The socket is let go (the page is closed): nothing more is heard. */
+  end(): void {
+    this.#socket?.terminate();
+    this.#socket = undefined;
+    if (!this.closedReason) this.closedReason = 'closed-by-client';
+    this.#settle('closed');
+  }
+
+  #sent(message: ClientMessage): void {
+    if (message.t !== 'ev' || this.sentEvents.includes(message.s)) return;
+    this.sentEvents.push(message.s);
+    this.#settle('sent');
+  }
+
+  #received(frame: ServerMessage): void {
+    switch (frame.t) {
+      case 'joined':
+        this.joined = true;
+        break;
+      case 'push':
+        // A push sent again after a reconnection is taken once, as the client takes it.
+        if (frame.s <= this.#lastPush) return;
+        this.#lastPush = frame.s;
+        if (!frame.n.startsWith(RESERVED_EVENT_PREFIX) && !isReservedEventName(frame.n)) {
+          this.pushes.push({ name: frame.n, data: frame.d });
+        }
+        break;
+      case 'done':
+        this.#dones.add(frame.s);
+        break;
+      case 'error':
+        this.errors.push({ code: frame.code, message: frame.message });
+        this.onErrorFrame?.({ code: frame.code, message: frame.message });
+        break;
+      case 'closed':
+        this.closedReason = frame.reason;
+        this.#settle(frame);
+        this.#settle('closed');
+        return;
+    }
+    this.#settle(frame);
+  }
+
+  #wait(accept: (frame: ServerMessage | 'sent' | 'closed') => boolean): Promise<void> {
+    return new Promise((resolve) => this.#waiters.push({ accept, resolve: () => resolve() }));
+  }
+
+  #settle(frame: ServerMessage | 'sent' | 'closed'): void {
+    const ready = this.#waiters.filter((waiter) => waiter.accept(frame));
+    if (ready.length === 0) return;
+    this.#waiters = this.#waiters.filter((waiter) => !ready.includes(waiter));
+    for (const waiter of ready) waiter.resolve(frame);
+  }
+}
