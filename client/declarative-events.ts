@@ -189,8 +189,8 @@ export class DeclarativeEvents {
   /** The busy states of `socket`'s events: the document's own, or a component's or fragment's. */
   busyOf(socket: ServerSocket): BusyStates {
     if (socket === this.#home) return this.busy;
-    let busy = this.#otherBusy.get(socket);
-    if (!busy) this.#otherBusy.set(socket, (busy = new BusyStates()));
+    const busy = this.#otherBusy.get(socket) ?? new BusyStates();
+    this.#otherBusy.set(socket, busy);
     return busy;
   }
 

@@ -29,7 +29,8 @@ export function failedRender(message: Extract<RunnerToHost, { type: 'render-fail
 
 /** A render that never ended: an `await` that never settles, most likely. */
 export function renderTimedOut(script: string, renderTimeout: number): RenderResult {
-  const message = `${script} did not finish rendering within ${renderTimeout} ms (renderTimeout): an await that never settles?`;
+  const message =
+    `${script} did not finish rendering within ${renderTimeout} ms (renderTimeout): ` + 'an await that never settles?';
   return { ok: false, error: { code: 'RENDER_TIMEOUT', name: 'Error', message, file: script } };
 }
 
