@@ -88,14 +88,16 @@ export class ComponentIncludes {
       props: JSON.parse(op.value) as unknown,
     };
     const id = randomId();
-    this.#registry.render(route.script, id, owner.session, request, owner.mount, owner.id).then(
+    const rendering = this.#registry.render(route.script, id, owner.session, request, owner.mount, owner.id);
+    // Known from its render's start: what it includes while it renders is checked against it.
+    const component = this.#registry.page(id);
+    if (component) this.#chains.set(component, chain);
+    rendering.then(
       (result) => {
         if (!result.ok) {
           const why = 'refused' in result ? result.refused.message : formatScriptError(result.error);
           return refuse(`${what}: the component failed: ${why}`);
         }
-        const component = this.#registry.page(id);
-        if (component) this.#chains.set(component, chain);
         const html = result.live ? `<pw-component data-pw-page="${id}">${result.body}</pw-component>` : result.body;
         answer({ ok: true, json: JSON.stringify(html) });
       },
