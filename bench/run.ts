@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { clusterFigures } from './cluster.js';
+import { measureComponentMemory } from './components.js';
 import { formatTable, judgeRatio, judgeValue, type Figure } from './figures.js';
 import { measureFirstRender } from './first-render.js';
 import { measurePackageImport } from './package-import.js';
@@ -38,6 +39,7 @@ const SIZES = {
     loop: { ms: 1800, watchdog: 2000 },
     yieldingHogMs: 3000,
     pages: [1000, 10_000],
+    componentDocuments: 1000,
     firstRenders: 21,
     packageRounds: 11,
     fsJail: { calls: 4000, renders: 300 },
@@ -50,6 +52,7 @@ const SIZES = {
     loop: { ms: 1800, watchdog: 2000 },
     yieldingHogMs: 1000,
     pages: [200, 1000],
+    componentDocuments: 200,
     firstRenders: 4,
     packageRounds: 3,
     fsJail: { calls: 500, renders: 40 },
@@ -62,6 +65,7 @@ const SIZES = {
     loop: { ms: 100, watchdog: 1000 },
     yieldingHogMs: 100,
     pages: [10, 20],
+    componentDocuments: 10,
     firstRenders: 2,
     packageRounds: 1,
     fsJail: { calls: 20, renders: 2 },
@@ -297,6 +301,8 @@ for (const [name, ms] of broadcasts) {
 }
 
 lap('memory per page, broadcast');
+figures.push(...(await measureComponentMemory(size.componentDocuments)));
+lap('memory per live component');
 
 // --- First render of a new script --------------------------------------------------------
 const renders = await measureFirstRender(size.firstRenders);
