@@ -98,7 +98,10 @@ export class ComponentIncludes {
           const why = 'refused' in result ? result.refused.message : formatScriptError(result.error);
           return refuse(`${what}: the component failed: ${why}`);
         }
-        const html = result.live ? `<pw-component data-pw-page="${id}">${result.body}</pw-component>` : result.body;
+        // The id lets a morph of the page around it (its page.view) match it, and keep it.
+        const html = result.live
+          ? `<pw-component id="pwc-${id}" data-pw-page="${id}">${result.body}</pw-component>`
+          : result.body;
         answer({ ok: true, json: JSON.stringify(html) });
       },
       (error: unknown) => refuse(`${what}: ${error instanceof Error ? error.message : String(error)}`),

@@ -41,6 +41,14 @@ echo(page.view(() => html\`<span class="n">\${n}</span><button class="plus" pw-c
 function __serverSocketEvent(name: string) {
   if (name === 'plus') n++;
 }`,
+  // A component inside the page's own view: the view's re-render keeps the component's live state.
+  'viewed.ts': `let hits = 0;
+const tally = await include('/tally', { id: 'v' });
+echo(html\`<!doctype html><body>\${page.view(() => html\`<p id="hits">\${hits}</p><div id="v">\${tally}</div>\`)}
+<button id="hit" pw-click="hit">host</button></body>\`);
+function __serverSocketEvent(name: string) {
+  if (name === 'hit') hits++;
+}`,
   'leaf.ts': `let n = 0;
 echo(page.view(() => html\`<b class="leaf">\${n}</b><button class="leaf-plus" pw-click="plus">+</button>\`));
 function __serverSocketEvent(name: string) {
@@ -110,6 +118,20 @@ describe('components (include), in Chromium', { timeout: 180_000 }, () => {
     await until(page, '#a .n', '2');
     await page.click('#hit');
     await until(page, '#hits', '2');
+    await page.context().close();
+  });
+
+  it("a component in the page's page.view keeps its state when the view renders again", async () => {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${server.url}/viewed`);
+    await page.click('#v .plus');
+    await page.click('#v .plus');
+    await until(page, '#v .n', '2');
+    await page.click('#hit');
+    await until(page, '#hits', '1');
+    assert.equal(await text(page, '#v .n'), '2');
+    await page.click('#v .plus');
+    await until(page, '#v .n', '3');
     await page.context().close();
   });
 

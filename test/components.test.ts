@@ -136,7 +136,7 @@ describe('components and fragments on the wire', { timeout: 120_000 }, () => {
   it('include(): props, query and the page of its own; not live, the including page is', async () => {
     const { body, pageId } = await fetchPage(server.url, '/props');
     assert.ok(pageId, 'a page with a component is live');
-    const component = /<pw-component data-pw-page="([\w-]{22})">(.*?)<\/pw-component>/s.exec(body);
+    const component = /<pw-component id="pwc-[\w-]{22}" data-pw-page="([\w-]{22})">(.*?)<\/pw-component>/s.exec(body);
     assert.ok(component, body);
     assert.notEqual(component[1], pageId);
     assert.match(component[2] ?? '', /\{&quot;n&quot;:2,&quot;list&quot;:\[&quot;a&quot;\]\} 1/);
