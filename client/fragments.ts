@@ -11,6 +11,7 @@
  */
 import type { Connection } from './connection.js';
 import type { DeclarativeEvents } from './declarative-events.js';
+import type { PageHooks } from './page-hooks.js';
 import { SeparateServerSocket, useDocument } from './separate-socket.js';
 import type { ServerSocket } from './server-socket.js';
 
@@ -147,7 +148,12 @@ export class Fragments {
     const template = document.createElement('template');
     template.innerHTML = html;
     el.replaceChildren(template.content);
-    return this.attach(el, pageId);
+    const socket = this.attach(el, pageId);
+    // An XHR made live carries its channel too: `xhr.serverSocket`.
+    if (!(response instanceof Response)) {
+      Object.defineProperty(response, 'serverSocket', { value: socket, configurable: true });
+    }
+    return socket;
   }
 
   #changed(records: MutationRecord[]): void {
@@ -192,17 +198,21 @@ export class Fragments {
 
 /**
  * The document's client starts its fragments: components and `<pw-include>`s, `load`/`insert`,
- * and `new ServerSocket(path)` (a global unless the page has one of its own), all on `connection`.
+ * and `new ServerSocket(path)` (a global unless the page has one of its own), all on `connection`;
+ * their busy states and `pw-hook`s are the document's (`events`, `hooks`).
  */
 export function startFragments(
   doc: Document,
   host: ServerSocket,
   connection: Connection,
   events: DeclarativeEvents,
+  hooks: PageHooks,
 ): Fragments {
   const fragments = new Fragments(host, (pageId) => new (host.constructor as typeof ServerSocket)(pageId, connection));
   host.fragments = fragments;
   fragments.onOpen = (socket) => {
+    // Its server updates tell the page's hooks too (`updated`).
+    socket.useHooks(hooks);
     const busy = events.busyOf(socket);
     socket.onDone = (seq) => busy.done(seq);
     (socket.relay ?? socket).addEventListener('closed', () => busy.clear());

@@ -313,9 +313,12 @@ if (tag?.dataset.pagewirePage && document.serverSocket) {
   const socket = new ServerSocket(tag.dataset.pagewirePage, connection);
   document.serverSocket = socket;
   const events = installDeclarativeEvents(document, socket, tag.dataset.pagewireDev !== undefined);
-  startFragments(document, socket, connection, events);
-  const send = (name: string, data?: unknown) => socket.send(name, data);
-  socket.useHooks(new PageHooks(document, socket.hooks, send, connection.dev)).start();
+  // A hook's `this.send` goes to the instance its element belongs to (a component's, or the page's).
+  const send = (name: string, data?: unknown, el?: Element) =>
+    (el && socket.fragments ? socket.fragments.socketFor(el) : socket)?.send(name, data);
+  const hooks = socket.useHooks(new PageHooks(document, socket.hooks, send, connection.dev));
+  startFragments(document, socket, connection, events, hooks);
+  hooks.start();
 }
 
 function secondClientIgnored(pageId: string): string {

@@ -49,6 +49,17 @@ echo(html\`<!doctype html><body>\${page.view(() => html\`<p id="hits">\${hits}</
 function __serverSocketEvent(name: string) {
   if (name === 'hit') hits++;
 }`,
+  // A pw-hook inside a component: its this.send reaches the component, not the page.
+  'hooked-host.ts': `const probe = await include('/hooked');
+echo(html\`<!doctype html><body><p id="who">none</p>\${probe}
+<script>document.serverSocket.hooks.probe = { mounted() { this.send('hooked'); } };</script></body>\`);
+function __serverSocketEvent(name: string) {
+  page.update('#who', 'the page');
+}`,
+  'hooked.ts': `echo(html\`<div pw-hook="probe">probe</div>\`);
+function __serverSocketEvent(name: string) {
+  if (name === 'hooked') page.update('#who', 'the component');
+}`,
   'leaf.ts': `let n = 0;
 echo(page.view(() => html\`<b class="leaf">\${n}</b><button class="leaf-plus" pw-click="plus">+</button>\`));
 function __serverSocketEvent(name: string) {
@@ -132,6 +143,13 @@ describe('components (include), in Chromium', { timeout: 180_000 }, () => {
     assert.equal(await text(page, '#v .n'), '2');
     await page.click('#v .plus');
     await until(page, '#v .n', '3');
+    await page.context().close();
+  });
+
+  it("a pw-hook's this.send inside a component reaches the component", async () => {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${server.url}/hooked-host`);
+    await until(page, '#who', 'the component');
     await page.context().close();
   });
 

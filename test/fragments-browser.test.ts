@@ -89,6 +89,25 @@ describe('fragments and separate scripts on one socket, in Chromium', { timeout:
     await page.context().close();
   });
 
+  it('insert() of an XMLHttpRequest: live, and the xhr has its .serverSocket', async () => {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${server.url}/host`);
+    const same = await page.evaluate(async () => {
+      const xhr = new XMLHttpRequest();
+      xhr.open('GET', '/widget?id=x');
+      await new Promise((resolve) => {
+        xhr.onload = resolve;
+        xhr.send();
+      });
+      const socket = await document.serverSocket?.insert(document.getElementById('slot') as Element, xhr);
+      return (xhr as unknown as { serverSocket: unknown }).serverSocket === socket;
+    });
+    assert.equal(same, true);
+    await page.click('#slot .plus');
+    await until(page, '#slot .count', '1');
+    await page.context().close();
+  });
+
   it('insert() of a response that is not a live page rejects, naming the fix', async () => {
     const page = await (await browser.newContext()).newPage();
     await page.goto(`${server.url}/host`);
