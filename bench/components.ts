@@ -2,7 +2,8 @@
 // component joined on its document's socket, against documents of a plain live page (idle.ts)
 // measured in the same run, each in a server process of its own (bench/scale-server.ts). A
 // component's cost is what a document of `tiles` holds beyond a document of `idle`, divided by
-// its four components; the baseline is a plain live page with its socket.
+// its four components; the baseline is a plain live page with its socket. Both past a warm-up, so
+// that the scripts' sandboxes (made once per worker) are not counted.
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
@@ -12,6 +13,7 @@ import { renderLivePage } from './live-page.js';
 
 const root = path.join(import.meta.dirname, '..');
 const COMPONENTS = 4;
+const WARM_UP = 8;
 
 export async function measureComponentMemory(documents: number): Promise<Figure[]> {
   const plain = await documentsMemory('/idle', documents);
@@ -45,6 +47,8 @@ async function documentsMemory(page: string, documents: number): Promise<number>
       server.send('memory');
       return ((await answer) as { memory: { rss: number } }).memory.rss;
     };
+    // Warmed first: each worker's sandboxes of the scripts are made, and not counted.
+    for (let i = 0; i < WARM_UP; i++) sockets.push(await openDocument(base, page, agent));
     const start = await memory();
     for (let i = 0; i < documents; i += 25) {
       const batch = Array.from({ length: Math.min(25, documents - i) }, () => openDocument(base, page, agent));

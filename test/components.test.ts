@@ -29,6 +29,8 @@ const folder = scriptsFolder({
   ...deep,
   'd10.ts': live('<p>bottom</p>'),
   'props.ts': `echo(await include('/shows-props?q=1', { n: 2, list: ['a'] }));\n`,
+  '_widgets.ts': `export const shown = () => include('/shows-props', { from: 'partial' });\n`,
+  'via-partial.ts': `import { shown } from './_widgets.ts';\necho(await shown());\n`,
   'shows-props.ts': live('${JSON.stringify(request.props)} ${String(request.query.q)}'),
 });
 
@@ -140,6 +142,15 @@ describe('components and fragments on the wire', { timeout: 120_000 }, () => {
     assert.ok(component, body);
     assert.notEqual(component[1], pageId);
     assert.match(component[2] ?? '', /\{&quot;n&quot;:2,&quot;list&quot;:\[&quot;a&quot;\]\} 1/);
+  });
+
+  it("include() in a partial's function includes for the page that called it", async () => {
+    const { body, pageId } = await fetchPage(server.url, '/via-partial');
+    assert.ok(pageId);
+    assert.match(
+      body,
+      /<pw-component id="pwc-[\w-]{22}" data-pw-page="[\w-]{22}">\{&quot;from&quot;:&quot;partial&quot;\}/,
+    );
   });
 
   for (const [script, why] of [
