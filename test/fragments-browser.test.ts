@@ -6,12 +6,17 @@
  * replaces nothing; all of it across a forced socket drop, exactly once and in order.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, socketLog } from './helpers/browser.js';
 import { scriptsFolder } from './helpers/fixtures.js';
 import { CuttableProxy } from './helpers/proxy.js';
 import { startServer, type TestServer } from './helpers/server.js';
+
+const samples = path.join(import.meta.dirname, '..', 'sample-scripts');
+const sample = (file: string) => readFileSync(path.join(samples, file), 'utf8');
 
 const folder = scriptsFolder({
   // The host page: its own counter, and the close hooks of its fragments, as they are heard of.
@@ -36,6 +41,10 @@ function __serverSocketEvent(name: string, data: unknown) {
   server_socket_event('heard', { data, seen: seen.length });
 }`,
   'plain.ts': `echo(html\`<p>plain</p>\`);`,
+  // The sample: a page that opens room/[name].ts with new ServerSocket(path).
+  '_layout.ts': sample('_layout.ts'),
+  'talk.ts': sample('talk.ts'),
+  'room/[name].ts': sample('room/[name].ts'),
 });
 
 describe('fragments and separate scripts on one socket, in Chromium', { timeout: 180_000 }, () => {
@@ -169,6 +178,20 @@ describe('fragments and separate scripts on one socket, in Chromium', { timeout:
     await until(page, '#hits', '1');
     assert.equal(sockets.opened(), 1);
     await page.context().close();
+  });
+
+  it('the talk sample: two pages, each with its own instance of the room, hear each other', async () => {
+    const context = await browser.newContext();
+    const [alice, bob] = [await context.newPage(), await context.newPage()];
+    for (const page of [alice, bob]) {
+      await page.goto(`${server.url}/talk`);
+      await page.waitForSelector('#room h2');
+    }
+    assert.equal(await text(alice, '#room h2'), 'Room lobby');
+    await alice.fill('#text', 'hello from alice');
+    await alice.click('#say button');
+    for (const page of [alice, bob]) await until(page, '#said li', 'hello from alice');
+    await context.close();
   });
 
   it('a second client tag opens no second WebSocket and replaces nothing; dev says so', async () => {
