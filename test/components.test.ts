@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ErrorContext } from '../lib/index.js';
-import { scriptsFolder } from './helpers/fixtures.js';
+import { scriptsFolder, waitFor } from './helpers/fixtures.js';
 import { fetchPage, joinPage, renderLive, requestJoin, startServer, type TestServer } from './helpers/server.js';
 
 const live = (body: string) => `echo(html\`${body}\`);\nfunction __serverSocketEvent() {}\n`;
@@ -18,6 +18,7 @@ const deep = Object.fromEntries(
 const folder = scriptsFolder({
   'host.ts': live('<p>host</p>'),
   'widget.ts': `page.onClose(() => page.channel('closed').publish(page.id));\n${live('<p>widget</p>')}`,
+  'noted.ts': `page.onClose(() => console.log('noted closed'));\n${live('<p>noted</p>')}`,
   'listener.ts': `page.channel('closed').subscribe((id) => server_socket_event('gone', id));\n${live('')}`,
   'missing.ts': `const x = 1;\necho(await include('/nothing-here'));\n`,
   'static.ts': `const x = 1;\necho(await include('/style.css'));\n`,
@@ -173,6 +174,28 @@ describe('components and fragments on the wire', { timeout: 120_000 }, () => {
       }
     });
   }
+
+  it('a fragment never joined closes after connectTimeout, as a page that never connects', async () => {
+    // Long enough for the host to join first on a loaded machine; the fragment never will.
+    const short = await startServer({ dir: folder.dir, connectTimeout: 3000 });
+    try {
+      const host = await renderLive(short.url, '/host');
+      const socket = await joinPage(short.url, host.pageId, host.cookie);
+      const response = await fetch(`${short.url}/noted`, {
+        headers: { cookie: host.cookie, 'x-pagewire-fragment': host.pageId },
+      });
+      const widget = response.headers.get('x-pagewire-page') ?? '';
+      assert.match(widget, /^[\w-]{22}$/);
+      await waitFor(
+        () => short.log.lines.some((line) => line.includes(`[page ${widget.slice(0, 6)}]: noted closed`)),
+        'the close hook',
+      );
+      assert.equal(short.wire.pageCount, 1, 'the host lives on');
+      await socket.close();
+    } finally {
+      await short.close();
+    }
+  });
 
   it('a join of a fragment with a guessed owner on a raw socket is refused', async () => {
     const host = await renderLive(server.url, '/host');
