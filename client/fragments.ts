@@ -19,6 +19,8 @@ import type { ServerSocket } from './server-socket.js';
 export const FRAGMENT_HEADER = 'X-Pagewire-Fragment';
 /** The answer's header: the fragment's page id, when its script is live. */
 export const FRAGMENT_PAGE_HEADER = 'X-Pagewire-Page';
+/** The document's node (its server process), to which another process hands a fragment's request. */
+const FRAGMENT_NODE_HEADER = 'X-Pagewire-Node';
 
 const ROOT = '[data-pw-page]';
 const INCLUDE = 'pw-include[src]';
@@ -42,6 +44,8 @@ export class Fragments {
   readonly #roots = new Map<Element, ServerSocket>();
   /** `<pw-include>` elements loaded (or loading) already. */
   readonly #loaded = new WeakSet<Element>();
+  /** The document's node, from its socket's path (`/__pagewire/<node>/socket`). */
+  node: string | undefined;
   /** Told of every instance opened here (the declarative events' busy states). */
   onOpen: ((socket: ServerSocket) => void) | undefined;
 
@@ -99,7 +103,7 @@ export class Fragments {
     if (url.origin !== location.origin) throw new TypeError(`${what}: ${path} is not a path of this site`);
     if (this.#host.closed) throw new Error(`${what}: this page's server instance is closed`);
     const response = await fetch(url, {
-      headers: { [FRAGMENT_HEADER]: this.#host.pageId },
+      headers: { [FRAGMENT_HEADER]: this.#host.pageId, ...(this.node ? { [FRAGMENT_NODE_HEADER]: this.node } : {}) },
       credentials: 'same-origin',
       cache: 'no-store',
     });
@@ -207,9 +211,11 @@ export function startFragments(
   connection: Connection,
   events: DeclarativeEvents,
   hooks: PageHooks,
+  socketUrl?: string,
 ): Fragments {
   const fragments = new Fragments(host, (pageId) => new (host.constructor as typeof ServerSocket)(pageId, connection));
   host.fragments = fragments;
+  fragments.node = socketUrl && /\/__pagewire\/([\w-]+)\/socket$/.exec(socketUrl)?.[1];
   fragments.onOpen = (socket) => {
     // Its server updates tell the page's hooks too (`updated`).
     socket.useHooks(hooks);

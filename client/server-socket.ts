@@ -317,7 +317,7 @@ if (tag?.dataset.pagewirePage && document.serverSocket) {
   const send = (name: string, data?: unknown, el?: Element) =>
     (el && socket.fragments ? socket.fragments.socketFor(el) : socket)?.send(name, data);
   const hooks = socket.useHooks(new PageHooks(document, socket.hooks, send, connection.dev));
-  startFragments(document, socket, connection, events, hooks);
+  startFragments(document, socket, connection, events, hooks, tag.dataset.pagewireSocket);
   hooks.start();
 }
 

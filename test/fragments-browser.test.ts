@@ -49,10 +49,22 @@ function __serverSocketEvent(name: string, data: unknown) {
 
 describe('fragments and separate scripts on one socket, in Chromium', { timeout: 180_000 }, () => {
   let server: TestServer;
+  const nodes: string[] = [];
   let proxy: CuttableProxy;
   let browser: Browser;
   before(async () => {
-    server = await startServer({ dir: folder.dir, dev: true });
+    server = await startServer(
+      { dir: folder.dir, dev: true },
+      {
+        before: [
+          (req, _res, next) => {
+            // What a fragment's request names: its document's page, and its node (for a cluster).
+            if (req.headers['x-pagewire-fragment']) nodes.push(String(req.headers['x-pagewire-node']));
+            next();
+          },
+        ],
+      },
+    );
     proxy = await CuttableProxy.start(Number(new URL(server.url).port));
     browser = await launchBrowser();
   });
@@ -144,6 +156,7 @@ describe('fragments and separate scripts on one socket, in Chromium', { timeout:
     for (let i = 0; i < 3; i++) await page.click('#slot2 .plus');
     await until(page, '#slot2 .count', '3');
     assert.equal(await text(page, 'pw-include .count'), '1');
+    assert.deepEqual(nodes.slice(-2), [server.wire.options.node, server.wire.options.node]);
     await page.context().close();
   });
 

@@ -7,7 +7,7 @@ import { clientScript } from './client-script.js';
 import { devErrorPage, productionErrorPage } from './error-page.js';
 import { hostGuard } from './host-check.js';
 import { escapeHtml, injectAtStart } from './html.js';
-import { fragmentHeaders, fragmentOwner, fragmentRefusal } from './fragment-request.js';
+import { fragmentHeaders, fragmentOwner, fragmentRefusal, handFragmentOver } from './fragment-request.js';
 import { baseUrlOf, nodeEndpoint, redirectToMountSlash, socketPath, statusPath } from './mount.js';
 import { mountOf } from './express-request.js';
 import type { Peers } from '../cluster/peers.js';
@@ -108,6 +108,7 @@ export function createRequestHandler(
   ): Promise<void> {
     const pageId = randomId();
     const owner = fragmentOwner(req);
+    if (owner !== undefined && handFragmentOver(req, peers, options.node)) return;
     const refusedFragment = owner === undefined ? undefined : fragmentRefusal(options, req);
     if (refusedFragment !== undefined) return sendText(res, 403, refusedFragment);
     const context = await computeContext(options.context, req);
