@@ -45,9 +45,11 @@ function __serverSocketEvent(name: string) {
   'viewed.ts': `let hits = 0;
 const tally = await include('/tally', { id: 'v' });
 echo(html\`<!doctype html><body>\${page.view(() => html\`<p id="hits">\${hits}</p><div id="v">\${tally}</div>\`)}
-<button id="hit" pw-click="hit">host</button></body>\`);
-function __serverSocketEvent(name: string) {
+<button id="hit" pw-click="hit">host</button><button id="add" pw-click="more">more</button>
+<div id="more"></div></body>\`);
+async function __serverSocketEvent(name: string) {
   if (name === 'hit') hits++;
+  if (name === 'more') page.append('#more', await include('/tally', { id: 'm' }));
 }`,
   // A pw-hook inside a component: its this.send reaches the component, not the page.
   'hooked-host.ts': `const probe = await include('/hooked');
@@ -143,6 +145,11 @@ describe('components (include), in Chromium', { timeout: 180_000 }, () => {
     assert.equal(await text(page, '#v .n'), '2');
     await page.click('#v .plus');
     await until(page, '#v .n', '3');
+    // Included by a handler: the component arrives with the page's update, and is live.
+    await page.click('#add');
+    await page.click('#more .plus');
+    await until(page, '#more .n', '1');
+    assert.equal(await text(page, '#v .n'), '3');
     await page.context().close();
   });
 
