@@ -167,7 +167,12 @@ export class DeclarativeEvents {
 
   #send(holder: Element, type: DeclaredType, name: string, data: Record<string, unknown>): void {
     const socket = this.#socket(holder);
-    if (!socket || socket.closed) return;
+    if (!socket || socket.closed) {
+      // A component's or fragment's whose instance ended: never sent to the page around it.
+      if (holder.closest('[data-pw-page]'))
+        this.#warn(holder, `pw-${type}="${name}": its instance has ended, not sent`);
+      return;
+    }
     let seq: number;
     try {
       seq = socket.sendEvent(

@@ -160,6 +160,23 @@ describe('fragments and separate scripts on one socket, in Chromium', { timeout:
     await page.context().close();
   });
 
+  it('an event inside a fragment whose instance ended is not sent (dev says so), not even to the page', async () => {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${server.url}/host`);
+    await page.evaluate(async () => {
+      const socket = await document.serverSocket?.load(document.getElementById('slot') as Element, '/widget?id=f');
+      socket?.close();
+    });
+    await until(page, '#closed', 'f');
+    const warned = page.waitForEvent('console', (m) =>
+      /pw-click="plus": its instance has ended, not sent/.test(m.text()),
+    );
+    await page.click('#slot .plus');
+    await warned;
+    assert.equal(await text(page, '#slot .count'), '0');
+    await page.context().close();
+  });
+
   it('new ServerSocket(path): a separate instance exchanges events; document.serverSocket keeps working', async () => {
     const page = await (await browser.newContext()).newPage();
     const sockets = socketLog(page);
