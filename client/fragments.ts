@@ -44,7 +44,8 @@ export class Fragments {
   readonly #roots = new Map<Element, ServerSocket>();
   /** `<pw-include>` elements loaded (or loading) already. */
   readonly #loaded = new WeakSet<Element>();
-  /** The document's node, from its socket's path (`/__pagewire/<node>/socket`). */
+  /** The document's socket path (its tag's `data-pagewire-socket`), and its node, from that path. */
+  socketUrl: string | undefined;
   node: string | undefined;
   /** Told of every instance opened here (the declarative events' busy states). */
   onOpen: ((socket: ServerSocket) => void) | undefined;
@@ -147,6 +148,11 @@ export class Fragments {
           'a static file, or a script with no __serverSocketEvent, timer or close hook. Insert it with innerHTML',
       );
     }
+    // A page of another server or mount joins elsewhere: here it would be unknown, and expire.
+    const itsSocket = tag ? tagData(tag[0]).pagewireSocket : undefined;
+    if (itsSocket !== undefined && this.socketUrl !== undefined && itsSocket !== this.socketUrl) {
+      throw new TypeError(`${what}: this response is a live page of another Pagewire server or mount (${itsSocket})`);
+    }
     // The page's own client tag would start a second client: the document's serves it.
     const html = tag ? text.slice(0, tag.index) + text.slice(tag.index + tag[0].length) : text;
     const template = document.createElement('template');
@@ -215,6 +221,7 @@ export function startFragments(
 ): Fragments {
   const fragments = new Fragments(host, (pageId) => new (host.constructor as typeof ServerSocket)(pageId, connection));
   host.fragments = fragments;
+  fragments.socketUrl = socketUrl;
   fragments.node = socketUrl && /\/__pagewire\/([\w-]+)\/socket$/.exec(socketUrl)?.[1];
   fragments.onOpen = (socket) => {
     // Its server updates tell the page's hooks too (`updated`).
@@ -228,4 +235,11 @@ export function startFragments(
   global.ServerSocket ??= SeparateServerSocket;
   fragments.start(doc);
   return fragments;
+}
+
+/** The `data-*` of a client tag, as the browser reads them (entities decoded). */
+function tagData(tagHtml: string): DOMStringMap {
+  const template = document.createElement('template');
+  template.innerHTML = tagHtml;
+  return (template.content.firstElementChild as HTMLElement | null)?.dataset ?? {};
 }

@@ -11,9 +11,10 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, socketLog } from './helpers/browser.js';
-import { scriptsFolder } from './helpers/fixtures.js';
+import { pagewire } from '../lib/index.js';
+import { memoryLogger, scriptsFolder } from './helpers/fixtures.js';
 import { CuttableProxy } from './helpers/proxy.js';
-import { startServer, type TestServer } from './helpers/server.js';
+import { PATIENT, startServer, type TestServer } from './helpers/server.js';
 
 const samples = path.join(import.meta.dirname, '..', 'sample-scripts');
 const sample = (file: string) => readFileSync(path.join(samples, file), 'utf8');
@@ -50,6 +51,7 @@ function __serverSocketEvent(name: string, data: unknown) {
 describe('fragments and separate scripts on one socket, in Chromium', { timeout: 180_000 }, () => {
   let server: TestServer;
   const nodes: string[] = [];
+  const other = pagewire({ dir: folder.dir, logger: memoryLogger(), ...PATIENT });
   let proxy: CuttableProxy;
   let browser: Browser;
   before(async () => {
@@ -63,14 +65,18 @@ describe('fragments and separate scripts on one socket, in Chromium', { timeout:
             next();
           },
         ],
+        // Another Pagewire instance of the same site, under /other: its pages join on its own socket.
+        after: (app) => app.use('/other', other),
       },
     );
+    other.attach(server.server);
     proxy = await CuttableProxy.start(Number(new URL(server.url).port));
     browser = await launchBrowser();
   });
   after(async () => {
     await browser?.close();
     await proxy?.close();
+    await other.close();
     await server?.close();
     folder.remove();
   });
@@ -140,6 +146,14 @@ describe('fragments and separate scripts on one socket, in Chromium', { timeout:
       );
     });
     assert.match(String(message), /not a live script's page.*innerHTML/);
+    const elsewhere = await page.evaluate(async () => {
+      const response = await fetch('/other/widget');
+      return document.serverSocket?.insert(document.getElementById('slot') as Element, response).then(
+        () => 'inserted',
+        (error: Error) => error.message,
+      );
+    });
+    assert.match(String(elsewhere), /a live page of another Pagewire server or mount \(\/other\/__pagewire\//);
     await page.context().close();
   });
 
