@@ -14,6 +14,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { clientFigures } from './client-figures.js';
 import { clusterFigures } from './cluster.js';
+import { measureComponentMemory } from './components.js';
 import { formatTable, judgeRatio, judgeValue, type Figure } from './figures.js';
 import { measureFirstRender } from './first-render.js';
 import { measurePackageImport } from './package-import.js';
@@ -48,6 +49,7 @@ const SIZES = {
     loop: { ms: 1800, watchdog: 2000 },
     yieldingHogMs: 3000,
     pages: [1000, 10_000],
+    componentDocuments: 1000,
     firstRenders: 21,
     packageRounds: 11,
     fsJail: { calls: 4000, renders: 300 },
@@ -61,6 +63,7 @@ const SIZES = {
     loop: { ms: 1800, watchdog: 2000 },
     yieldingHogMs: 1000,
     pages: [200, 1000],
+    componentDocuments: 200,
     firstRenders: 4,
     packageRounds: 3,
     fsJail: { calls: 500, renders: 40 },
@@ -74,6 +77,7 @@ const SIZES = {
     loop: { ms: 100, watchdog: 1000 },
     yieldingHogMs: 100,
     pages: [10, 20],
+    componentDocuments: 10,
     firstRenders: 2,
     packageRounds: 1,
     fsJail: { calls: 20, renders: 2 },
@@ -320,6 +324,8 @@ for (const [name, ms] of broadcasts) {
 }
 
 lap('memory per page, broadcast');
+figures.push(...(await measureComponentMemory(size.componentDocuments)));
+lap('memory per live component');
 
 // --- First render of a new script --------------------------------------------------------
 const renders = await measureFirstRender(size.firstRenders);

@@ -51,12 +51,16 @@ interface Timing {
 }
 
 export class DeclarativeEvents {
-  readonly #socket: () => ServerSocket | undefined;
+  /** The socket of the instance an element belongs to: its nearest live root's (client/fragments.ts). */
+  readonly #socket: (holder: Element) => ServerSocket | undefined;
   readonly #dev: boolean;
   readonly #timings = new WeakMap<Element, Map<DeclaredType, Timing>>();
+  /** Busy states of the document's own page; each other instance's in `busyOf` (numbers are per page). */
   readonly busy = new BusyStates();
+  readonly #otherBusy = new WeakMap<ServerSocket, BusyStates>();
+  #home: ServerSocket | undefined;
 
-  constructor(doc: Document, socket: () => ServerSocket | undefined, dev: boolean) {
+  constructor(doc: Document, socket: (holder: Element) => ServerSocket | undefined, dev: boolean) {
     this.#socket = socket;
     this.#dev = dev;
     for (const type of TYPES) doc.addEventListener(type, (event) => this.#handle(type, event));
@@ -172,8 +176,13 @@ export class DeclarativeEvents {
   }
 
   #send(holder: Element, subject: Element, type: DeclaredType, name: string, data: Record<string, unknown>): void {
-    const socket = this.#socket();
-    if (!socket || socket.closed) return;
+    const socket = this.#socket(holder);
+    if (!socket || socket.closed) {
+      // A component's or fragment's whose instance ended: never sent to the page around it.
+      if (holder.closest('[data-pw-page]'))
+        this.#warn(holder, `pw-${type}="${name}": its instance has ended, not sent`);
+      return;
+    }
     let seq: number;
     try {
       seq = socket.sendEvent(
@@ -189,7 +198,20 @@ export class DeclarativeEvents {
       socket.emit('error', { t: 'error', p: socket.pageId, code: 'EVENT_TOO_LARGE', message });
       return;
     }
-    this.busy.start(holder, seq, type === 'submit');
+    this.busyOf(socket).start(holder, seq, type === 'submit');
+  }
+
+  /** The busy states of `socket`'s events: the document's own, or a component's or fragment's. */
+  busyOf(socket: ServerSocket): BusyStates {
+    if (socket === this.#home) return this.busy;
+    const busy = this.#otherBusy.get(socket) ?? new BusyStates();
+    this.#otherBusy.set(socket, busy);
+    return busy;
+  }
+
+  /** @internal The document's own page, whose busy states are `busy`. */
+  setHome(socket: ServerSocket): void {
+    this.#home = socket;
   }
 }
 
@@ -199,7 +221,12 @@ export class DeclarativeEvents {
  * its first drop: a page still connecting is not shown as down).
  */
 export function installDeclarativeEvents(doc: Document, socket: ServerSocket, dev: boolean): DeclarativeEvents {
-  const events = new DeclarativeEvents(doc, () => socket, dev);
+  const events = new DeclarativeEvents(
+    doc,
+    (holder) => (socket.fragments ? socket.fragments.socketFor(holder) : socket),
+    dev,
+  );
+  events.setHome(socket);
   socket.onDone = (seq) => events.busy.done(seq);
   socket.onServerUpdate = () => events.busy.serverUpdated();
   // The focused field of a form submitted with Enter: what it held was sent, the server's view says what it holds now.

@@ -16,8 +16,19 @@ const IGNORED = '[pw-ignore],[data-pw-ignore]';
 
 const isIgnored = (node: Node): boolean => node instanceof Element && node.matches(IGNORED);
 
+/**
+ * A component's root (client/fragments.ts) that the new HTML still has: the component's instance
+ * owns what it holds (it changed since the HTML around it rendered), so a morph of the page
+ * around it keeps it as it is.
+ */
+const isSameComponent = (oldNode: Node, newNode: Node): boolean =>
+  oldNode instanceof Element &&
+  newNode instanceof Element &&
+  oldNode.hasAttribute('data-pw-page') &&
+  oldNode.getAttribute('data-pw-page') === newNode.getAttribute('data-pw-page');
+
 const MORPH_CALLBACKS = {
-  beforeNodeMorphed: (oldNode: Node) => !isIgnored(oldNode),
+  beforeNodeMorphed: (oldNode: Node, newNode: Node) => !isIgnored(oldNode) && !isSameComponent(oldNode, newNode),
   beforeNodeRemoved: (oldNode: Node) => !isIgnored(oldNode),
 };
 

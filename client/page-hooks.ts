@@ -35,14 +35,15 @@ export class PageHooks {
   readonly #doc: Document;
   /** `document.serverSocket.hooks`: the page's hooks, by name. */
   readonly #registry: Record<string, PageHook>;
-  readonly #send: (name: string, data?: unknown) => void;
+  /** `el`: the hooked element, whose instance (the page's, or a component's) the event goes to. */
+  readonly #send: (name: string, data?: unknown, el?: Element) => void;
   readonly #dev: boolean;
   #observer: MutationObserver | undefined;
 
   constructor(
     doc: Document,
     registry: Record<string, PageHook>,
-    send: (name: string, data?: unknown) => void,
+    send: (name: string, data?: unknown, el?: Element) => void,
     dev: boolean,
   ) {
     this.#doc = doc;
@@ -97,7 +98,7 @@ export class PageHooks {
         }
         continue;
       }
-      const context: HookContext = { el, send: (event, data) => this.#send(event, data) };
+      const context: HookContext = { el, send: (event, data) => this.#send(event, data, el) };
       this.#live.set(el, { hook, context });
       this.#call(hook, 'mounted', context, el);
     }

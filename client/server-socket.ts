@@ -20,6 +20,7 @@ import { applyDomUpdates } from './dom-updates.js';
 import { installDeclarativeEvents } from './declarative-events.js';
 import { type PageHook, PageHooks } from './page-hooks.js';
 import { ViewBases } from './view-updates.js';
+import { type Fragments, startFragments } from './fragments.js';
 
 export { Connection, type ConnectionOptions } from './connection.js';
 
@@ -88,6 +89,10 @@ export class ServerSocket extends EventTarget {
    * the page's scripts before the document has loaded, when the elements there are mounted.
    */
   readonly hooks: Record<string, PageHook> = Object.create(null);
+  /** @internal Where its events are dispatched when not on itself (`new ServerSocket(path)`'s object). */
+  relay: EventTarget | undefined;
+  /** @internal The document's live fragments and components (client/fragments.ts): on its own page only. */
+  fragments: Fragments | undefined;
 
   constructor(pageId: string, connection: Connection) {
     super();
@@ -149,6 +154,25 @@ export class ServerSocket extends EventTarget {
     this.#connection.write(item);
   }
 
+  /**
+   * Loads `path`'s page into `element` as a live fragment of this document, on its socket
+   * (`<pw-include src>` from code): `element.serverSocket` is its channel. `undefined` when the
+   * script is not live (its HTML is inserted all the same).
+   */
+  load(element: Element, path: string): Promise<ServerSocket | undefined> {
+    return this.#fragments('load').then((fragments) => fragments.load(element, path));
+  }
+
+  /** Puts the answer of a `fetch` or XHR of a live script into `element`, live: see `load`. */
+  insert(element: Element, response: Response | XMLHttpRequest): Promise<ServerSocket> {
+    return this.#fragments('insert').then((fragments) => fragments.insert(element, response));
+  }
+
+  #fragments(what: string): Promise<Fragments> {
+    if (this.fragments) return Promise.resolve(this.fragments);
+    return Promise.reject(new Error(`serverSocket.${what}(): only document.serverSocket holds fragments`));
+  }
+
   /** Ends the page's instance on the server now (its close hooks run). */
   close(): void {
     if (this.#closed) return;
@@ -184,7 +208,8 @@ export class ServerSocket extends EventTarget {
 
   /** @internal Dispatches an event; false when a listener called `preventDefault()`. */
   emit(name: string, data?: unknown, cancelable = false): boolean {
-    return this.dispatchEvent(new ServerSocketEvent(name, data, cancelable));
+    const event = new ServerSocketEvent(name, data, cancelable);
+    return this.relay ? this.relay.dispatchEvent(event) : this.dispatchEvent(event);
   }
 
   /** @internal The join message for a (re)connection: says which pushes arrived. */
@@ -285,7 +310,10 @@ declare global {
 
 // Started by the tag the server injects: <script src=".../client.js" data-pagewire-page="...">.
 const tag = typeof document === 'undefined' ? null : (document.currentScript as HTMLScriptElement | null);
-if (tag?.dataset.pagewirePage && tag.dataset.pagewireSocket) {
+if (tag?.dataset.pagewirePage && document.serverSocket) {
+  // Never hijacked: a second client (a fetched live page's, run again) neither opens a socket nor replaces anything.
+  if (tag.dataset.pagewireDev !== undefined) console.warn(secondClientIgnored(tag.dataset.pagewirePage));
+} else if (tag?.dataset.pagewirePage && tag.dataset.pagewireSocket) {
   const connection = new Connection({
     // Beside the client script, under the app's mount path (`/app/__pagewire/<node>/socket`).
     url: tag.dataset.pagewireSocket,
@@ -298,7 +326,19 @@ if (tag?.dataset.pagewirePage && tag.dataset.pagewireSocket) {
   });
   const socket = new ServerSocket(tag.dataset.pagewirePage, connection);
   document.serverSocket = socket;
-  installDeclarativeEvents(document, socket, tag.dataset.pagewireDev !== undefined);
-  const send = (name: string, data?: unknown) => socket.send(name, data);
-  socket.useHooks(new PageHooks(document, socket.hooks, send, connection.dev)).start();
+  const events = installDeclarativeEvents(document, socket, tag.dataset.pagewireDev !== undefined);
+  // A hook's `this.send` goes to the instance its element belongs to (a component's, or the page's).
+  const send = (name: string, data?: unknown, el?: Element) =>
+    (el && socket.fragments ? socket.fragments.socketFor(el) : socket)?.send(name, data);
+  const hooks = socket.useHooks(new PageHooks(document, socket.hooks, send, connection.dev));
+  startFragments(document, socket, connection, events, hooks, tag.dataset.pagewireSocket);
+  hooks.start();
+}
+
+function secondClientIgnored(pageId: string): string {
+  return (
+    `[pagewire] a second Pagewire client (page ${pageId.slice(0, 6)}) was ignored: document.serverSocket stays ` +
+    `this document's page (${document.serverSocket?.pageId.slice(0, 6)}), on its one socket. To make a fetched ` +
+    'live page part of this one, use document.serverSocket.insert(element, response) or <pw-include src>'
+  );
 }

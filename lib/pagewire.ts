@@ -20,6 +20,7 @@ import { NO_PEERS } from './cluster/peers.js';
 import { hostShared, type SharedApi } from './shared/host-shared.js';
 import { MemoryStore } from './shared/memory-store.js';
 import { SharedCalls } from './shared/shared-calls.js';
+import { ComponentIncludes } from './component-includes.js';
 import type { SharedStore } from './shared/shared-op.js';
 import { ClusterStore } from './cluster/cluster-store.js';
 import type { BusMessage } from './cluster/cluster-messages.js';
@@ -158,7 +159,8 @@ export function startPagewire(options: PagewireOptions, ownership: ProcessOwners
       : new MemoryStore({ maxBytes: resolved.maxSharedBytes }));
   const sharedCalls = new SharedCalls(store, runner, resolved);
   const spread = redis ? redis.spread : (message: BusMessage) => link?.publish(resolved.dir, message);
-  const delivery = routeRunnerMessages(runner, registry, resolved, spread, sharedCalls);
+  const includes = new ComponentIncludes(registry, routes, runner);
+  const delivery = routeRunnerMessages(runner, registry, resolved, spread, sharedCalls, includes);
   const leaveCluster = link?.join({
     dir: resolved.dir,
     livePages: ({ sessions, pageIds }) => sessions.flatMap((session) => registry.livePages(session, pageIds)),

@@ -6,6 +6,7 @@ import { createErrorReporter } from './errors.js';
 import type { ResolvedOptions } from './options.js';
 import type { PageRegistry } from './pages/page-registry.js';
 import type { SharedCalls } from './shared/shared-calls.js';
+import { type ComponentIncludes, isIncludeCall } from './component-includes.js';
 import { frame } from './socket/frames.js';
 
 /** How a publication or broadcast reaches the other processes of a cluster (nothing alone). */
@@ -31,6 +32,7 @@ export function routeRunnerMessages(
   options: Pick<ResolvedOptions, 'dev' | 'logger' | 'onError'>,
   spread: Spread,
   sharedCalls?: SharedCalls,
+  includes?: ComponentIncludes,
 ): LocalDelivery {
   const report = createErrorReporter(options);
   const publishHere: Publish = (channel, data) => {
@@ -68,6 +70,7 @@ export function routeRunnerMessages(
       case 'log':
         return report.runnerLog(message);
       case 'shared-call':
+        if (includes && isIncludeCall(message)) return includes.take(message);
         return sharedCalls?.take(message);
       case 'rendered':
       case 'render-failed':

@@ -39,6 +39,8 @@ export interface RequestData {
   context: object;
   /** With the `csp` option: this render's CSP nonce, for the script's own `<script nonce>` tags. */
   nonce?: string;
+  /** A component's props (`include(path, props)`, lib/component-includes.ts), JSON data. */
+  props?: unknown;
 }
 
 /** Where a script error happened, and what it said. */

@@ -26,6 +26,8 @@ const samples = [
     'people.ts',
     'a PostgreSQL connection and cursor owned by the page (npm packages pg, pg-cursor; set DATABASE_URL)',
   ],
+  ['/dashboard', 'dashboard.ts', 'three live components (widgets/*.ts), each a script with its own state and events'],
+  ['/talk', 'talk.ts', 'a page that opens a separate script, room/[name].ts, with new ServerSocket(path)'],
 ];
 
 // Links are relative (`./hello`): mounted under a path (`app.use('/app', wire)`), they stay under it.

@@ -105,6 +105,7 @@ describe('benchmarks (smoke: npm run bench -- --smoke)', () => {
         "a killed node's ",
         'round trip p99 of a page while a script in another worker loops',
         'memory per idle live page',
+        'memory per live component (include)',
         'broadcast to',
         'first render of a new script',
         'first render of a script importing date-fns and pg',

@@ -85,6 +85,8 @@ declare const request: {
    * only with it: `<script nonce="${request.nonce}">`. Otherwise undefined.
    */
   readonly nonce?: string;
+  /** In a component (`include(path, props)`): its `props`, as JSON data; otherwise undefined. */
+  readonly props?: unknown;
 };
 
 /** The response, usable until the page is sent (the end of the top-level code). */
@@ -213,6 +215,18 @@ declare const shared: {
    */
   list<T = unknown>(key: string, start?: number, end?: number): Promise<T[]>;
 };
+
+/**
+ * Renders the script of `path` (`'/widget?x=1'`) as a live component of this page: an instance of
+ * its own (its state, `__serverSocketEvent`, timers, close hooks), owned by this page and ended
+ * with it, whose `pw-*` events go to it, not to this page. `props` (JSON data) is its
+ * `request.props`; it also sees this page's `request.context`. Resolves to its HTML, in its root
+ * element `<pw-component>`, as an `html` value: `echo(await include('/clock'))`. A path that is no
+ * script (missing, static, private) or an include of a script already in the chain (`a` includes
+ * `b` includes `a`), or deeper than 8, rejects at this line. Each include is a page: it counts
+ * against `maxPagesPerSession` and `maxPages`.
+ */
+declare function include(path: string, props?: unknown): Promise<PagewireHtml>;
 
 /**
  * The hook a live page's script defines: called with each event the page sends with

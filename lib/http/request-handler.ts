@@ -7,6 +7,7 @@ import { clientScript } from './client-script.js';
 import { devErrorPage, productionErrorPage } from './error-page.js';
 import { hostGuard } from './host-check.js';
 import { escapeHtml, injectAtStart } from './html.js';
+import { fragmentHeaders, fragmentOwner, fragmentRefusal, handFragmentOver } from './fragment-request.js';
 import { baseUrlOf, nodeEndpoint, redirectToMountSlash, socketPath, statusPath } from './mount.js';
 import { mountOf } from './express-request.js';
 import type { Peers } from '../cluster/peers.js';
@@ -106,6 +107,10 @@ export function createRequestHandler(
     body: unknown,
   ): Promise<void> {
     const pageId = randomId();
+    const owner = fragmentOwner(req);
+    if (owner !== undefined && handFragmentOver(req, peers, options.node)) return;
+    const refusedFragment = owner === undefined ? undefined : fragmentRefusal(options, req);
+    if (refusedFragment !== undefined) return sendText(res, 403, refusedFragment);
     const context = await computeContext(options.context, req);
     if (!context.ok) return contextFailed(res, next, context.error);
     // A cookie the server did not issue is no session: the page gets a new one, set below.
@@ -114,8 +119,9 @@ export function createRequestHandler(
     const nonce = options.csp === false ? undefined : newNonce();
     // The page keeps where it was rendered: its socket is claimed under that base, and no other.
     const data = { ...requestData(req, url, params, body, context.value), ...(nonce ? { nonce } : {}) };
-    let result = await registry.render(script, pageId, session, data, mountOf(req));
-    if (!result.ok && 'refused' in result && result.refused.code === 'TOO_MANY_PAGES_IN_SESSION') {
+    let result = await registry.render(script, pageId, session, data, mountOf(req), owner);
+    // A fragment belongs to its document's session: never another.
+    if (!result.ok && 'refused' in result && result.refused.code === 'TOO_MANY_PAGES_IN_SESSION' && !owner) {
       // Full of connected pages: not a 429, a new session (refused before anything was made, so
       // rendered again). Whoever planted the cookie could fill it; `maxPages` bounds attackers.
       ({ session, issued } = { session: randomId(), issued: true });
@@ -129,7 +135,8 @@ export function createRequestHandler(
       return sendText(res, refused.status, refused.message);
     }
     if (!result.ok) return renderFailed(req, res, next, script, result.error, pageId, session, issued);
-    respond(req, res, result, pageId, issued ? session : undefined, nonce);
+    if (owner !== undefined) fragmentHeaders(res, pageId, result.live);
+    respond(req, res, result, pageId, issued ? session : undefined, nonce, owner !== undefined);
   }
 
   function respond(
@@ -139,6 +146,7 @@ export function createRequestHandler(
     pageId: string,
     newSession: string | undefined,
     nonce: string | undefined,
+    fragment = false,
   ): void {
     res.statusCode = result.status;
     // The script's headers first: where it set one of the security headers, its own wins.
@@ -146,7 +154,7 @@ export function createRequestHandler(
     pageHeaders(res, nonce);
     if (!res.hasHeader('content-type')) res.setHeader('content-type', 'text/html; charset=utf-8');
     let body = result.body;
-    if (result.live && /^text\/html/i.test(String(res.getHeader('content-type')))) {
+    if (result.live && !fragment && /^text\/html/i.test(String(res.getHeader('content-type')))) {
       body = injectAtStart(body, clientTag(req, pageId, nonce));
       if (newSession) setSessionCookie(req, res, newSession);
       // A live page is one conversation: never serve it from a cache.

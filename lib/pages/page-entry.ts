@@ -35,6 +35,8 @@ export interface PageEntry {
   readonly session: string;
   readonly script: string;
   readonly mount: PageMount;
+  /** The page that owns it (a component's, a fragment's document: components.ts): it ends with it. */
+  owner: string | undefined;
   /**
    * What the app's `context` option made of the request that rendered it (a clone): its socket's
    * context must be the same, and `wire.closePages` is shown it. Set once, when it renders.
@@ -80,6 +82,7 @@ export function newPageEntry(
     session,
     script,
     mount,
+    owner: undefined,
     context: {},
     state: 'rendering',
     closeReason: undefined,

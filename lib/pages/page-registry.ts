@@ -3,6 +3,7 @@ import { pageGone, type RequestData, type RunnerToHost, type ScriptRunner } from
 import { createErrorReporter, type ErrorReporter } from '../errors.js';
 import { frame, type Frame } from '../socket/frames.js';
 import { AckBatch } from './ack-batch.js';
+import { closeOwned, joinsWithOwner, ownerRefusal } from './components.js';
 import { CloseBatch } from './close-batch.js';
 import { DeadlineSweep, sweepSlack } from './deadline-sweep.js';
 import { IdleSweep } from './idle-sweep.js';
@@ -15,6 +16,7 @@ import { PushBudget } from './push-budget.js';
 import { PushDelivery } from './push-delivery.js';
 import type { Refusal, RegistrySettings } from './registry-settings.js';
 import { failedRender, RenderTracker, type PageRefusal, type Render, type RenderResult } from './render-tracker.js';
+import { renderTimedOut } from './render-tracker.js';
 import { Tombstones } from './tombstones.js';
 
 export type { PageMount, PageSocket, PageStats, RenderResult, Refusal, RegistrySettings };
@@ -62,6 +64,9 @@ export class PageRegistry {
     this.#idleSweep = new IdleSweep(settings.idleTimeout, this.#table, (entry) => this.#close(entry, 'idle'));
   }
 
+  /** A page the host knows (components.ts: what an include is rendered with). */
+  readonly page = (pageId: string): Readonly<PageEntry> | undefined => this.#table.get(pageId);
+
   /** Number of live pages (rendered, not closed). */
   get size(): number {
     return this.#table.live;
@@ -76,20 +81,17 @@ export class PageRegistry {
     return this.#closing !== undefined;
   }
 
-  /** Runs `script` for a new page owned by `session`, rendered under `mount`, within the page limits. */
-  render(
-    script: string,
-    pageId: string,
-    session: string,
-    request: RequestData,
-    mount = ROOT_MOUNT,
-  ): Promise<RenderResult> {
-    if (this.#closing !== undefined) return Promise.resolve({ ok: false, refused: SHUTTING_DOWN });
+  /** Runs `script` for a new page of `session` under `mount`, within the page limits; `owner`: components.ts. */
+  render(script: string, pageId: string, session: string, request: RequestData, mount = ROOT_MOUNT, owner?: string) {
+    if (this.#closing !== undefined) return Promise.resolve<RenderResult>({ ok: false, refused: SHUTTING_DOWN });
+    const unowned = owner === undefined ? undefined : ownerRefusal(this.#table.get(owner), session);
+    if (unowned) return Promise.resolve<RenderResult>({ ok: false, refused: unowned });
     const refused = makeRoom(this.#table, this.#settings, session, (entry) => this.#close(entry, 'evicted'));
-    if (refused) return Promise.resolve({ ok: false, refused });
+    if (refused) return Promise.resolve<RenderResult>({ ok: false, refused });
     const entry = this.#newEntry('page', pageId, session, script, mount);
     entry.context = request.context;
-    return new Promise((resolve) => {
+    entry.owner = owner;
+    return new Promise<RenderResult>((resolve) => {
       this.#renders.start(entry, resolve);
       try {
         this.#runner.post({ type: 'render', script, pageId, request });
@@ -145,6 +147,7 @@ export class PageRegistry {
     }
     // One answer for "no such page" and "not yours": a guessed id learns nothing.
     if (entry.session !== session || entry.state === 'closing' || entry.state === 'rendering') return 'UNKNOWN_PAGE';
+    if (!joinsWithOwner(this.#table, entry, socket)) return 'UNKNOWN_PAGE';
     if (entry.kind === 'page' && context && contextChanged(entry.context, context)) {
       // Its pushes are not replayed: they were made for the context it rendered with.
       if (entry.state === 'pending') refuseFirstJoin(socket, entry, context, this.#settings.logger);
@@ -311,11 +314,7 @@ export class PageRegistry {
   /** A render that never ends (an `await` that never settles): answer now, end the page too. */
   #renderTimedOut({ entry, resolve }: Render): void {
     this.#close(entry, 'render-failed');
-    const { renderTimeout } = this.#settings;
-    const message =
-      `${entry.script} did not finish rendering within ${renderTimeout} ms (renderTimeout): ` +
-      'an await that never settles?';
-    resolve({ ok: false, error: { code: 'RENDER_TIMEOUT', name: 'Error', message, file: entry.script } });
+    resolve(renderTimedOut(entry.script, this.#settings.renderTimeout));
   }
 
   #rendered(message: Extract<RunnerToHost, { type: 'rendered' | 'render-failed' }>): void {
@@ -391,6 +390,7 @@ export class PageRegistry {
     // A connected page was just sent its pushes and `closed`: nothing to keep for it.
     const away = entry.socket === undefined;
     if (!this.#table.remove(entry)) return;
+    if (!this.#closing) closeOwned(this.#table, entry, (owned) => this.#close(owned, reason ?? 'closed-by-script'));
     if (reason && away && entry.pushes.size > 0 && !this.#closing && Tombstones.wanted(reason)) {
       this.#tombstones.bury(entry, reason);
     } else {

@@ -12,8 +12,9 @@ export type RenderResult =
 
 /** Why a page was refused before any script ran, as an HTTP status and a message. */
 export interface PageRefusal {
-  status: 429 | 503;
-  code: 'TOO_MANY_PAGES_IN_SESSION' | 'TOO_MANY_PAGES' | 'SHUTTING_DOWN' | 'SCRIPT_QUARANTINED';
+  status: 403 | 429 | 503;
+  /** `NO_OWNER`: a component or fragment whose owner page is not a live page of the session. */
+  code: 'TOO_MANY_PAGES_IN_SESSION' | 'TOO_MANY_PAGES' | 'SHUTTING_DOWN' | 'SCRIPT_QUARANTINED' | 'NO_OWNER';
   message: string;
   /** Seconds for `Retry-After`. */
   retryAfter?: number;
@@ -24,6 +25,13 @@ export function failedRender(message: Extract<RunnerToHost, { type: 'render-fail
   const { error, retryAfter } = message;
   if (retryAfter === undefined) return { ok: false, error };
   return { ok: false, refused: { status: 503, code: 'SCRIPT_QUARANTINED', message: error.message, retryAfter } };
+}
+
+/** A render that never ended: an `await` that never settles, most likely. */
+export function renderTimedOut(script: string, renderTimeout: number): RenderResult {
+  const message =
+    `${script} did not finish rendering within ${renderTimeout} ms (renderTimeout): ` + 'an await that never settles?';
+  return { ok: false, error: { code: 'RENDER_TIMEOUT', name: 'Error', message, file: script } };
 }
 
 export interface Render {

@@ -62,6 +62,8 @@ export interface ScriptGlobals {
   server_socket_event: (name: string, data?: unknown) => boolean;
   page: ScriptPage;
   shared: ScriptShared;
+  /** Another script as a live component of this page (prelude/include.ts). */
+  include: (path: string, props?: unknown) => Promise<unknown>;
   setTimeout: (fn: Callback, ms?: number, ...args: unknown[]) => Timer;
   setInterval: (fn: Callback, ms?: number, ...args: unknown[]) => Timer;
   clearTimeout: (timer: Timer | undefined) => void;
@@ -86,6 +88,7 @@ const PARAMETERS = {
   server_socket_event: true,
   page: true,
   shared: true,
+  include: true,
   setTimeout: true,
   setInterval: true,
   clearTimeout: true,

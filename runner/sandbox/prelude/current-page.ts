@@ -13,8 +13,16 @@ import type { ScriptGlobals } from '../script-globals.js';
 import { boot, sandboxGlobals } from './boot.js';
 import type { PageState } from './pages.js';
 
-type PageName = 'request' | 'response' | 'page' | 'echo' | 'server_socket_event' | 'shared';
-const PAGE_NAMES: readonly PageName[] = ['request', 'response', 'page', 'echo', 'server_socket_event', 'shared'];
+type PageName = 'request' | 'response' | 'page' | 'echo' | 'server_socket_event' | 'shared' | 'include';
+const PAGE_NAMES: readonly PageName[] = [
+  'request',
+  'response',
+  'page',
+  'echo',
+  'server_socket_event',
+  'shared',
+  'include',
+];
 
 interface KnownPage {
   page: PageState;

@@ -13,6 +13,7 @@ import { fetchFor } from './page-fetch.js';
 import type { Hook, PageState } from './pages.js';
 import { makeRequire } from './require.js';
 import { makeShared } from './shared.js';
+import { makeInclude } from './include.js';
 import { utf8Bytes } from '../utf8-bytes.js';
 import { pageTimers, type Callback, type Timer } from './timers.js';
 
@@ -123,6 +124,7 @@ export function makePageGlobals(page: PageState, request: RequestData): ScriptGl
     server_socket_event,
     page: makePageApi(page),
     shared: makeShared(page),
+    include: makeInclude(page),
     setTimeout: pageSetTimeout,
     setInterval: pageSetInterval,
     clearTimeout: pageClearTimeout,

@@ -43,36 +43,7 @@ const calls = new Map<string, PageCalls>();
 const limits = { maxSharedKeyBytes: boot.maxSharedKeyBytes, maxSharedValueBytes: boot.maxSharedValueBytes };
 
 export function makeShared(page: PageState): ScriptShared {
-  // Made on the page's first call: a page that never calls costs its render nothing more.
-  let own: PageCalls | undefined;
-  // Async: its promise is the realm's own, whose rejection, if nobody handles it, reaches the
-  // thread's failure guard (file:line). vm2's sandbox `Promise` hides an unhandled one.
-  const call = async (make: () => SharedOp): Promise<unknown> => {
-    const op = make();
-    const problem = sharedOpProblem(op, limits);
-    if (problem) throw sharedError(new Error(), problem.code, problem.message);
-    if (!own && isTracked(page)) {
-      own = { page, next: 0, inFlight: new Map(), waiting: [] };
-      calls.set(page.id, own);
-    }
-    if (!own || calls.get(page.id) !== own) {
-      const message = `${callName(op)}: this page is closed and its close hooks have ended: await shared calls in them`;
-      throw sharedError(new Error(), 'SHARED_PAGE_CLOSED', message);
-    }
-    if (own.inFlight.size >= SHARED_CALLS_IN_FLIGHT && own.waiting.length >= MAX_QUEUED_SHARED_CALLS) {
-      const message =
-        `${callName(op)}: this page has ${SHARED_CALLS_IN_FLIGHT} shared calls in flight and ` +
-        `${MAX_QUEUED_SHARED_CALLS} waiting, the most one page may. Await calls before making more, ` +
-        'or write one value rather than many keys';
-      throw sharedError(new Error(), 'SHARED_QUEUE_FULL', message);
-    }
-    const calling = own;
-    return await new Promise((resolve, reject) => {
-      const pending: Call = { op, site: new Error(), resolve, reject };
-      if (calling.inFlight.size < SHARED_CALLS_IN_FLIGHT) send(calling, pending);
-      else calling.waiting.push(pending);
-    });
-  };
+  const call = (make: () => SharedOp) => hostCall(page, make);
   return Object.freeze({
     get: (k: string) => call(() => ({ op: 'get', key: key(k, 'get') })),
     set: (k: string, value: unknown, opts?: { ttl?: number }) =>
@@ -92,6 +63,41 @@ export function makeShared(page: PageState): ScriptShared {
     list: (k: string, start: number = 0, end: number = -1) =>
       call(() => ({ op: 'list', key: key(k, 'list'), start, end })),
   }) as ScriptShared;
+}
+
+/**
+ * One call of `page` to the host, answered through `sharedAnswer`: `shared`'s, and `include()`'s
+ * (include.ts), which travels as a shared call the host takes before its store.
+ */
+// Async: its promise is the realm's own, whose rejection, if nobody handles it, reaches the
+// thread's failure guard (file:line). vm2's sandbox `Promise` hides an unhandled one.
+export async function hostCall(page: PageState, make: () => SharedOp): Promise<unknown> {
+  const op = make();
+  const problem = sharedOpProblem(op, limits);
+  if (problem) throw sharedError(new Error(), problem.code, problem.message);
+  // Made on the page's first call: a page that never calls costs its render nothing more.
+  let own = calls.get(page.id);
+  if (!own && isTracked(page)) {
+    own = { page, next: 0, inFlight: new Map(), waiting: [] };
+    calls.set(page.id, own);
+  }
+  if (!own || own.page !== page) {
+    const message = `${callName(op)}: this page is closed and its close hooks have ended: await shared calls in them`;
+    throw sharedError(new Error(), 'SHARED_PAGE_CLOSED', message);
+  }
+  if (own.inFlight.size >= SHARED_CALLS_IN_FLIGHT && own.waiting.length >= MAX_QUEUED_SHARED_CALLS) {
+    const message =
+      `${callName(op)}: this page has ${SHARED_CALLS_IN_FLIGHT} shared calls in flight and ` +
+      `${MAX_QUEUED_SHARED_CALLS} waiting, the most one page may. Await calls before making more, ` +
+      'or write one value rather than many keys';
+    throw sharedError(new Error(), 'SHARED_QUEUE_FULL', message);
+  }
+  const calling = own;
+  return await new Promise((resolve, reject) => {
+    const pending: Call = { op, site: new Error(), resolve, reject };
+    if (calling.inFlight.size < SHARED_CALLS_IN_FLIGHT) send(calling, pending);
+    else calling.waiting.push(pending);
+  });
 }
 
 const key = (value: unknown, op: string): string => {

@@ -1,0 +1,106 @@
+/**
+ * `new ServerSocket('/chat/room-1')` in a page's code: a new instance of another script for this
+ * document, on the document's one socket. The script renders for that request (its HTML is `.html`,
+ * otherwise unused), and the instance is a fragment of the document without an element
+ * (client/fragments.ts): `send`, `addEventListener`, reconnection and exactly-once delivery as
+ * `document.serverSocket`; `.close()` ends it. Events sent before the server answered wait, in order.
+ */
+import type { Fragments } from './fragments.js';
+import { type ServerSocket, ServerSocketEvent } from './server-socket.js';
+
+type Listener = ((event: ServerSocketEvent) => void) | { handleEvent(event: ServerSocketEvent): void };
+
+let documentFragments: Fragments | undefined;
+
+/** @internal Set once, by the document's client: where separate instances open. */
+export function useDocument(fragments: Fragments): void {
+  documentFragments = fragments;
+}
+
+export class SeparateServerSocket extends EventTarget {
+  /** The path asked for, as given. */
+  readonly path: string;
+  /** The script's HTML for this instance, once it rendered. */
+  html: string | undefined;
+  /** Settles once the instance runs (rejects when it cannot: not a live script, refused). */
+  readonly ready: Promise<void>;
+  #socket: ServerSocket | undefined;
+  #waiting: Array<[string, unknown]> = [];
+  #closed = false;
+  readonly #wrapped = new WeakMap<object, EventListener>();
+
+  constructor(path: string) {
+    super();
+    const what = `new ServerSocket('${path}')`;
+    if (typeof path !== 'string' || path === '') throw new TypeError(`${what}: the path must be a non-empty string`);
+    const fragments = documentFragments;
+    if (!fragments) throw new Error(`${what}: this document is not a live Pagewire page`);
+    this.path = path;
+    this.ready = fragments.fetch(path, what).then(({ html, pageId }) => {
+      this.html = html;
+      if (pageId === undefined) {
+        throw new TypeError(
+          `${what}: ${path} is not a live script (it defines no __serverSocketEvent, timer or close hook)`,
+        );
+      }
+      // Its events reach this object's listeners.
+      const socket = fragments.openDetached(pageId, this);
+      this.#socket = socket;
+      for (const [name, data] of this.#waiting.splice(0)) socket.send(name, data);
+      if (this.#closed) socket.close();
+    });
+    this.ready.catch((error: Error) => {
+      if (this.#closed) return;
+      this.#closed = true;
+      console.error(`[pagewire] ${error.message}`);
+      this.dispatchEvent(new ServerSocketEvent('error', { t: 'error', code: 'NOT_LIVE', message: error.message }));
+    });
+  }
+
+  /** The instance's page id, once it runs. */
+  get pageId(): string | undefined {
+    return this.#socket?.pageId;
+  }
+
+  get closed(): boolean {
+    return this.#socket ? this.#socket.closed : this.#closed;
+  }
+
+  /** As `document.serverSocket.send`: delivered once, in order, also when sent before it runs. */
+  send(name: string, data?: unknown): void {
+    if (this.#socket) return this.#socket.send(name, data);
+    if (typeof name !== 'string' || name === '')
+      throw new TypeError('serverSocket.send(name, data): name must be a non-empty string');
+    if (this.#closed) throw new Error(`serverSocket.send('${name}'): the instance of ${this.path} is closed`);
+    this.#waiting.push([name, data]);
+  }
+
+  /** Ends the instance on the server (its close hooks run). */
+  close(): void {
+    if (this.#socket) return this.#socket.close();
+    this.#closed = true;
+  }
+
+  override addEventListener(
+    type: string,
+    listener: Listener | null,
+    options?: boolean | AddEventListenerOptions,
+  ): void {
+    if (!listener) return;
+    let wrapped = this.#wrapped.get(listener);
+    if (!wrapped) {
+      // Called as `fn(event)`, never with this as `this`: `addEventListener('message', alert)` works.
+      wrapped =
+        typeof listener === 'function'
+          ? (event: Event) => listener(event as ServerSocketEvent)
+          : (event: Event) => listener.handleEvent(event as ServerSocketEvent);
+      this.#wrapped.set(listener, wrapped);
+    }
+    super.addEventListener(type, wrapped, options);
+  }
+
+  override removeEventListener(type: string, listener: Listener | null, options?: boolean | EventListenerOptions) {
+    const wrapped = listener && this.#wrapped.get(listener);
+    if (wrapped) super.removeEventListener(type, wrapped, options);
+  }
+}
