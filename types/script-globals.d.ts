@@ -78,6 +78,12 @@ declare const request: {
    * prototype (use `Object.hasOwn`), and no `__proto__`, `constructor` or `prototype` key.
    */
   readonly body: unknown;
+  /**
+   * A `multipart/form-data` POST's files, by field name (a field that names several files holds
+   * them in order); `{}` for any other request. Each is a temporary file, deleted once the request
+   * is answered: move it (`fs.renameSync(file.path, dest)`, `dest` in `dataDir`) to keep it.
+   */
+  readonly files: Readonly<Record<string, readonly UploadedFile[] | undefined>>;
   /** What the app's `context` option returned for this request, cloned (Dates and Maps kept). */
   readonly context: PagewireContext;
   /**

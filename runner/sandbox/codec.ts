@@ -64,6 +64,7 @@ export function decodeRequest(encoded: EncodedRequest): RequestData {
   const request = JSON.parse(encoded) as RequestData;
   request.query = withoutPrototypes(request.query) as RequestData['query'];
   request.body = withoutPrototypes(request.body);
+  request.files = withoutPrototypes(request.files ?? {}) as RequestData['files'];
   request.context = deserialize(request.context as ReturnType<typeof serialize>) as object;
   return request;
 }
