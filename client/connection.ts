@@ -125,6 +125,16 @@ export class Connection {
     if (this.#sockets.size === 0) this.#stop();
   }
 
+  /** An upload's chunk (client/uploads.ts), written now if the socket is open. */
+  writeBinary(data: Blob): void {
+    if (this.#opened) this.#ws?.send(data);
+  }
+
+  /** Bytes written to the socket and not yet sent: uploads wait while it is large. */
+  get buffered(): number {
+    return this.#ws?.bufferedAmount ?? 0;
+  }
+
   /** Writes now if the socket is open; callers keep what must survive a drop. */
   write(message: ClientMessage): void {
     if (this.#opened) this.#ws?.send(JSON.stringify(message));
@@ -341,6 +351,12 @@ export class Connection {
         return;
       case 'closed':
         this.#sockets.get(message.p)?.markClosed(message.reason);
+        return;
+      case 'up':
+      case 'upa':
+      case 'upx':
+        // The page's uploads hear it (client/uploads.ts), never its listeners.
+        this.#sockets.get(message.p)?.emit('pw:upload', message);
         return;
       case 'error': {
         const target = message.p ? this.#sockets.get(message.p) : undefined;

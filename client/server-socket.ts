@@ -17,6 +17,7 @@ import { Connection } from './connection.js';
 import { applyDomUpdates } from './dom-updates.js';
 import { installDeclarativeEvents } from './declarative-events.js';
 import { type PageHook, PageHooks } from './page-hooks.js';
+import { installUploads, Uploads } from './uploads.js';
 
 export { Connection, type ConnectionOptions } from './connection.js';
 
@@ -74,6 +75,7 @@ export class ServerSocket extends EventTarget {
   // `this`: every listener is wrapped and called as `fn(event)`.
   readonly #wrapped = new WeakMap<object, EventListener>();
   #hooks: PageHooks | undefined;
+  #uploads: Uploads | undefined;
   /**
    * The page's `pw-hook`s, by name: `serverSocket.hooks.chart = { mounted(el) { ... } }`, set by
    * the page's scripts before the document has loaded, when the elements there are mounted.
@@ -136,6 +138,16 @@ export class ServerSocket extends EventTarget {
   #write(item: EventMessage): void {
     this.#written = item.s;
     this.#connection.write(item);
+  }
+
+  /**
+   * Sends files to the script's `page.allowUpload(name)` over this socket, in chunks, resumed
+   * after a drop. `element` (the `pw-upload` input) shows its progress (`--pw-progress`,
+   * `progress` events) and a refusal (`pw-upload-error`). Settles when the server has every byte.
+   */
+  upload(name: string, files: Iterable<File> | ArrayLike<File>, element?: Element): Promise<void> {
+    this.#uploads ??= new Uploads(this, this.#connection);
+    return this.#uploads.upload(name, Array.from(files), element);
   }
 
   /** Ends the page's instance on the server now (its close hooks run). */
@@ -285,6 +297,7 @@ if (tag?.dataset.pagewirePage && tag.dataset.pagewireSocket) {
   const socket = new ServerSocket(tag.dataset.pagewirePage, connection);
   document.serverSocket = socket;
   installDeclarativeEvents(document, socket, tag.dataset.pagewireDev !== undefined);
+  installUploads(document, socket);
   const send = (name: string, data?: unknown) => socket.send(name, data);
   socket.useHooks(new PageHooks(document, socket.hooks, send, connection.dev)).start();
 }

@@ -7,6 +7,7 @@ import type { ResolvedOptions } from './options.js';
 import type { PageRegistry } from './pages/page-registry.js';
 import type { SharedCalls } from './shared/shared-calls.js';
 import { frame } from './socket/frames.js';
+import type { UploadHub } from './uploads/upload-hub.js';
 
 /** How a publication or broadcast reaches the other processes of a cluster (nothing alone). */
 export type Spread = (message: BusMessage) => void;
@@ -31,6 +32,7 @@ export function routeRunnerMessages(
   options: Pick<ResolvedOptions, 'dev' | 'logger' | 'onError'>,
   spread: Spread,
   sharedCalls?: SharedCalls,
+  uploads?: UploadHub,
 ): LocalDelivery {
   const report = createErrorReporter(options);
   const publishHere: Publish = (channel, data) => {
@@ -48,6 +50,8 @@ export function routeRunnerMessages(
     registry.receive({ type: 'broadcast', script: message.script, name: message.name, data: message.data });
   };
   const route = (message: RunnerToHost): void => {
+    // A script's upload rules are the host's; the hub also hears of every page that is gone.
+    if (uploads?.take(message)) return;
     if (message.type === 'broadcast') {
       const { script, name, data } = message;
       spread({ kind: 'broadcast', script, name, data });

@@ -167,6 +167,13 @@ export class PageRegistry {
     return undefined;
   }
 
+  /** The session of a page joined on this socket (whose uploads it may send), or undefined. */
+  joinedSession(socket: PageSocket, pageId: string): string | undefined {
+    const entry = this.#table.get(pageId);
+    const joined = entry?.socket === socket && entry.state === 'connected' && entry.kind === 'page';
+    return joined ? entry.session : undefined;
+  }
+
   /** The browser received every push up to `acked`. */
   ack(socket: PageSocket, pageId: string, acked: number): void {
     // An ack for a page that just closed, or moved to another socket, needs no answer.

@@ -1,6 +1,7 @@
-import type { ClientMessage } from '../../protocol/wire.js';
+import { type ClientMessage, RESERVED_EVENT_PREFIX } from '../../protocol/wire.js';
 import { MAX_DATA_DEPTH, nestsDeeperThan, tooDeepMessage } from '../http/data-depth.js';
 import { PAGE_ID } from '../http/session.js';
+import { parseUploadStart } from '../uploads/upload-messages.js';
 
 /** Event names longer than this are refused. */
 export const MAX_EVENT_NAME = 200;
@@ -17,7 +18,7 @@ export function parseClientMessage(text: string): ClientMessage | string {
     return 'not JSON';
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'not a JSON object';
-  const { t, p, n, s, a, d, k } = value as Record<string, unknown>;
+  const { t, p, n, s, a, d, k, u, f } = value as Record<string, unknown>;
   if (t === 'ping') return { t };
   if (typeof p !== 'string' || !PAGE_ID.test(p)) return "'p' must be a page id";
   switch (t) {
@@ -31,6 +32,8 @@ export function parseClientMessage(text: string): ClientMessage | string {
       if (typeof n !== 'string' || n === '' || n.length > MAX_EVENT_NAME) {
         return `'n' must be an event name of 1 to ${MAX_EVENT_NAME} characters`;
       }
+      // Pagewire's own events (`pw:upload`) reach a script from the server only.
+      if (n.startsWith(RESERVED_EVENT_PREFIX)) return `'n' must not start with '${RESERVED_EVENT_PREFIX}'`;
       if (!isCount(s) || s === 0) return "'s' must be the event's number (an integer >= 1)";
       if (nestsDeeperThan(d, MAX_DATA_DEPTH)) return tooDeepMessage("the event's data 'd'");
       if (k === undefined) return { t, p, s, n, d };
@@ -38,6 +41,8 @@ export function parseClientMessage(text: string): ClientMessage | string {
         return `'k' must be a coalescing key of 1 to ${MAX_EVENT_NAME} characters`;
       }
       return { t, p, s, n, d, k };
+    case 'up':
+      return parseUploadStart(p, u, n, f);
     default:
       return `unknown message type '${String(t).slice(0, 40)}'`;
   }
