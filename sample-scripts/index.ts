@@ -19,14 +19,14 @@ const samples = [
   ],
   ['/chat', 'chat.ts', 'a chat room: its history kept with shared.push and shared.list, one for every page'],
   [
-    '/photos',
-    'photos.ts',
-    'photos uploaded over the socket with progress, thumbnails as they arrive; a plain form without JavaScript',
-  ],
-  [
     '/people',
     'people.ts',
     'a PostgreSQL connection and cursor owned by the page (npm packages pg, pg-cursor; set DATABASE_URL)',
+  ],
+  [
+    '/photos',
+    'photos.ts',
+    'photos uploaded over the socket with progress, thumbnails as they arrive; a plain form without JavaScript',
   ],
 ];
 

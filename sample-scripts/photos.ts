@@ -16,6 +16,8 @@ function keep(file: UploadedFile): string {
   return name;
 }
 
+const bar = (bytes: number, total: number) => html`<progress value="${bytes}" max="${total}"></progress>`;
+
 const thumbnail = (name: string) => {
   const type = { '.png': 'png', '.gif': 'gif', '.webp': 'webp' }[path.extname(name)] ?? 'jpeg';
   const data = fs.readFileSync(path.join(gallery, name), 'base64');
@@ -54,7 +56,7 @@ function live() {
 
   const progress = page.view(
     () => html`${problem ? html`<p class="error">${problem}</p>` : ''}
-  ${[...arriving].map(([name, { bytes, total }]) => html`<p>${name} <progress value="${bytes}" max="${total}"></progress></p>`)}`,
+  ${[...arriving].map(([name, { bytes, total }]) => html`<p>${name} ${bar(bytes, total)}</p>`)}`,
   );
 
   const shown = fs.readdirSync(gallery).sort().reverse().slice(0, MAX_SHOWN);
@@ -63,12 +65,15 @@ function live() {
     layout(
       'Photos',
       html`<style>
-    input[pw-upload] { background: linear-gradient(to right, #cde calc(var(--pw-progress, 0) * 100%), transparent 0); }
+    input[pw-upload] {
+      background: linear-gradient(to right, #cde calc(var(--pw-progress, 0) * 100%), transparent 0);
+    }
     #gallery img { margin: .2rem; border-radius: 4px; }
     .error { color: #b00; }
   </style>
   <h1>Photos</h1>
-  <p><label>Choose photos (images up to 2 MB): <input type="file" pw-upload="photos" multiple accept="image/*"></label></p>
+  <p><label>Choose photos (images up to 2 MB):
+    <input type="file" pw-upload="photos" multiple accept="image/*"></label></p>
   ${progress}
   <div id="gallery">${shown.map(thumbnail)}</div>
   <noscript><form method="post" enctype="multipart/form-data">

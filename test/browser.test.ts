@@ -33,10 +33,11 @@ describe('in a real browser (Chromium), the samples', { timeout: 180_000 }, () =
       'notes.ts',
       'chat.ts',
       'people.ts',
+      'photos.ts',
     ]);
     assert.equal(await page.evaluate(() => 'serverSocket' in document), false);
     // Each sample beside its source, as the file is (escaped: it shows as text, not as HTML).
-    for (const file of ['hello.ts', 'counter.ts', 'clock.ts', 'notes.ts', 'chat.ts', 'people.ts']) {
+    for (const file of ['hello.ts', 'counter.ts', 'clock.ts', 'notes.ts', 'chat.ts', 'people.ts', 'photos.ts']) {
       const shown = await page.locator(`[id="sample-${file}"] pre`).textContent();
       assert.equal(shown, readFileSync(path.join(samples.dir, file), 'utf8'), file);
     }

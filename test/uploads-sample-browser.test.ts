@@ -27,7 +27,7 @@ describe('the photos sample, in Chromium', { timeout: 180_000 }, () => {
     samples.remove();
   });
 
-  it('uploads several images with progress and shows each thumbnail as it arrives, with no script of its own', async () => {
+  it('uploads several images with progress, shows each thumbnail as it arrives, has no script of its own', async () => {
     const page = await browser.newPage();
     await page.goto(`${server.url}/photos`);
     await page.waitForFunction(
