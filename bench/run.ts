@@ -23,6 +23,7 @@ import { measureEditMemory, measureHotReload } from './hot-reload.js';
 import { measurePagewireTrips, measureRoundTrips } from './roundtrip.js';
 import { measureScale, type ScalePoint } from './scale.js';
 import { yieldingHogFigures } from './yielding-hog.js';
+import { measureUploads, uploadFigure } from './uploads.js';
 
 const { values: args } = parseArgs({
   options: { quick: { type: 'boolean' }, smoke: { type: 'boolean' }, out: { type: 'string' } },
@@ -43,6 +44,7 @@ const SIZES = {
     fsJail: { calls: 4000, renders: 300 },
     reloads: 50,
     edits: [300, 1000],
+    uploads: { megabytes: 50, rounds: 3 },
   },
   quick: {
     load: { seconds: 1 },
@@ -55,6 +57,7 @@ const SIZES = {
     fsJail: { calls: 500, renders: 40 },
     reloads: 5,
     edits: [10, 30],
+    uploads: { megabytes: 50, rounds: 1 },
   },
   smoke: {
     load: { requests: 64 },
@@ -67,6 +70,7 @@ const SIZES = {
     fsJail: { calls: 20, renders: 2 },
     reloads: 1,
     edits: [2, 4],
+    uploads: { megabytes: 1, rounds: 1 },
   },
 } as const;
 const size = SIZES[mode];
@@ -343,6 +347,10 @@ figures.push({
     `KiB (${((late.heapUsed - early.heapUsed) / (late.cycles - early.cycles)).toFixed(0)} B per edit; ` +
     `heap ${(late.heapUsed / 2 ** 20).toFixed(1)} MiB)`,
 });
+
+// --- Uploads: pw-upload against a multipart POST of the same file, same server ------------
+figures.push(uploadFigure(await measureUploads(size.uploads.megabytes * 1e6, size.uploads.rounds)));
+lap('uploads');
 
 // --- Report ------------------------------------------------------------------------------
 console.log(formatTable(figures));

@@ -5,15 +5,18 @@
  * and pushes pass between chunks. A drop pauses an upload; when the page joins again it is
  * declared again and goes on from the bytes the server says it has.
  */
-import { CHUNK_HEADER_ROOM, chunkHead, UPLOAD_WINDOW } from '../protocol/uploads.js';
+import { CHUNK_HEADER_ROOM, chunkHead, UPLOAD_WINDOW_CHUNKS } from '../protocol/uploads.js';
 import type { ServerMessage } from '../protocol/wire.js';
 import type { Connection } from './connection.js';
 import type { ServerSocket } from './server-socket.js';
 
 type UploadMessage = Extract<ServerMessage, { t: 'up' | 'upa' | 'upx' }>;
 
-/** Bytes the socket may hold unsent before more chunks wait: an event written then waits behind at most this. */
-const SOCKET_BUFFER = 256 * 1024;
+/**
+ * Bytes the socket may hold unsent before more chunks wait: an event written then waits behind
+ * at most this (20 ms at 50 MB/s).
+ */
+const SOCKET_BUFFER = 1024 * 1024;
 
 interface Upload {
   id: string;
@@ -111,7 +114,7 @@ export class Uploads {
       for (let f = 0; f < upload.files.length; f++) {
         const file = upload.files[f] as File;
         for (let o = upload.sent[f] as number; o < file.size; o = upload.sent[f] as number) {
-          if (sum(upload.sent) - sum(upload.acked) >= UPLOAD_WINDOW) break;
+          if (sum(upload.sent) - sum(upload.acked) >= UPLOAD_WINDOW_CHUNKS * size) break;
           // A full socket buffer has no event to say it drained: looked at again shortly.
           if (this.#connection.buffered > SOCKET_BUFFER) {
             this.#waiting = setTimeout(() => this.#pump(), 10);

@@ -9,7 +9,7 @@
  * 2. The client sends the files in order, in binary frames (`encodeChunk`): a header (page,
  *    upload, file index, offset) and the bytes. The server takes a chunk only at the offset it
  *    expects, writes it, and acknowledges with `{ t: 'upa', p, u, f, o }`; the client keeps at
- *    most UPLOAD_WINDOW bytes unacknowledged, and sends only while the socket's buffer is small, so
+ *    most UPLOAD_WINDOW_CHUNKS chunks' bytes unacknowledged, and sends only while the socket's buffer is small, so
  *    that events and pushes pass between chunks.
  * 3. After a drop the page re-joins and the client declares the upload again (same `u`): the
  *    server answers with what it has, and the client goes on from there. Nothing is sent twice.
@@ -25,8 +25,8 @@ export interface UploadFileInfo {
 /** Why an upload was refused or failed: before its bytes (`UPLOAD_REFUSED`), or on the way. */
 export type UploadErrorCode = 'UPLOAD_REFUSED' | 'UPLOAD_FAILED';
 
-/** Bytes a client keeps unacknowledged per upload. */
-export const UPLOAD_WINDOW = 1024 * 1024;
+/** Chunks a client keeps unacknowledged per upload (4 MiB of 64 KiB chunks, the default `maxMessageBytes`). */
+export const UPLOAD_WINDOW_CHUNKS = 64;
 
 /** Room a chunk leaves for its header within the server's `maxMessageBytes`. */
 export const CHUNK_HEADER_ROOM = 512;

@@ -8,7 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { UPLOAD_WINDOW, type UploadErrorCode } from '../../protocol/uploads.js';
+import { UPLOAD_WINDOW_CHUNKS, type UploadErrorCode } from '../../protocol/uploads.js';
 import type { ClientMessage } from '../../protocol/wire.js';
 import { pageGone, type RunnerToHost, type ScriptRunner } from '../../runner/messages.js';
 import type { ResolvedOptions } from '../options.js';
@@ -27,10 +27,8 @@ type HubOptions = Pick<
   ResolvedOptions,
   'maxUploadFileBytes' | 'maxUploadFiles' | 'maxUploadSessionBytes' | 'maxUploadServerBytes' | 'uploadStallTimeout'
 > &
-  Pick<ResolvedOptions, 'logger'>;
+  Pick<ResolvedOptions, 'logger' | 'maxMessageBytes'>;
 
-/** Bytes a file may hold in memory on their way to disk: a client past its window is failed. */
-const MAX_PENDING_BYTES = 4 * UPLOAD_WINDOW;
 /** A script hears of a file's progress at each 5%. */
 const PROGRESS_STEPS = 20;
 
@@ -203,7 +201,9 @@ export class UploadHub {
       const problem = imageSignatureProblem(file.type, sink.head);
       if (problem) return refused(`'${file.name}' was refused: ${problem}`, upload);
     }
-    if (sink.pending > MAX_PENDING_BYTES) return refused('more bytes sent than acknowledged (its window)', upload);
+    // Bytes on their way to disk: a client far past its window is failed, not buffered.
+    if (sink.pending > 4 * UPLOAD_WINDOW_CHUNKS * this.#options.maxMessageBytes)
+      return refused('more bytes sent than acknowledged (its window)', upload);
     this.#progress(upload, file);
     if (complete) void this.#complete(upload, file);
     else if (written) this.#ack(upload, file);
