@@ -27,6 +27,8 @@ const IN_THREAD_TOO = [
   // The done signal and latest wins go through both runners' mailboxes.
   'busy-states-browser',
   'latest-wins-browser',
+  // Upload events reach a script through both runners' mailboxes.
+  'uploads-hostile',
 ];
 /** What `npm run build` compiles into dist/ (see package.json and tsconfig.build.json). */
 const BUILD_INPUTS = [
