@@ -92,6 +92,9 @@ export class Uploads {
       return this.#end(upload, Object.assign(new Error(message.message), { code: message.code }));
     }
     if (message.t === 'up') {
+      // Declared twice on one socket (chosen before the page's join was answered, declared again
+      // on `open`): the second answer would send again what the first let go.
+      if (upload.ready) return;
       // What the server has is what counts: chunks lost with the old socket go again, no other.
       upload.sent = [...message.o];
       upload.acked = [...message.o];
