@@ -16,6 +16,8 @@ page.allowUpload('files', {
   onFile(file) { server_socket_event('file', { ...file, progress }); },
   onError(error) { server_socket_event('upload-error', error); },
 });
+page.allowUpload('bulk', { maxFileSize: 50_000_000, onFile(file) { server_socket_event('bulk', file.size); } });
+function __serverSocketEvent(name) { if (name === 'ping') server_socket_event('pong'); }
 page.allowUpload('photos', {
   accept: ['image/*'],
   maxFiles: 3,
@@ -71,9 +73,13 @@ describe('live uploads (pw-upload) in Chromium', { timeout: 300_000 }, () => {
   const seen = (page: Page) => page.evaluate(() => (window as unknown as { files: Seen[] }).files);
   const open = async (base: string) => {
     const page = await browser.newPage();
+    // Patient on a loaded machine: every wait is for an event, however long it takes.
+    page.setDefaultTimeout(120_000);
     await page.goto(`${base}/photos`);
     await page.waitForFunction(
       () => document.serverSocket && !document.documentElement.classList.contains('pw-disconnected'),
+      undefined,
+      { polling: 20, timeout: 120_000 },
     );
     return page;
   };
@@ -107,6 +113,28 @@ describe('live uploads (pw-upload) in Chromium', { timeout: 300_000 }, () => {
     const bigChunks = Math.ceil(big.length / CHUNK);
     const imageChunks = images.reduce((n, image) => n + Math.ceil(image.length / CHUNK), 0);
     assert.equal(chunks() - before, bigChunks + imageChunks, 'each chunk once');
+    await page.close();
+  });
+
+  it('lets events and pushes pass while a large file is on its way', async () => {
+    const page = await open(server.url);
+    const order = await page.evaluate(async () => {
+      const socket = document.serverSocket as NonNullable<Document['serverSocket']>;
+      const seen: string[] = [];
+      const pong = new Promise((resolve) => socket.addEventListener('pong', resolve));
+      const bulk = new Promise((resolve) => socket.addEventListener('bulk', resolve));
+      const input = document.getElementById('files') as HTMLElement;
+      // The event goes once the upload has begun: its first acknowledged bytes.
+      input.addEventListener('progress', (e) => (e as ProgressEvent).loaded > 0 && socket.send('ping'), {
+        once: false,
+      });
+      const file = new File([new Uint8Array(30_000_000)], 'zeros.bin');
+      const uploaded = socket.upload('bulk', [file], input).then(() => seen.push('uploaded'));
+      await pong.then(() => seen.push('pong'));
+      await Promise.all([uploaded, bulk]);
+      return seen;
+    });
+    assert.deepEqual(order, ['pong', 'uploaded'], 'the push came back before the file was through');
     await page.close();
   });
 

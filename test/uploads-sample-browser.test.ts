@@ -29,6 +29,7 @@ describe('the photos sample, in Chromium', { timeout: 180_000 }, () => {
 
   it('uploads several images with progress, shows each thumbnail as it arrives, has no script of its own', async () => {
     const page = await browser.newPage();
+    page.setDefaultTimeout(120_000);
     await page.goto(`${server.url}/photos`);
     await page.waitForFunction(
       () => document.serverSocket && !document.documentElement.classList.contains('pw-disconnected'),
@@ -65,6 +66,7 @@ describe('the photos sample, in Chromium', { timeout: 180_000 }, () => {
   it('takes a photo from a plain form with JavaScript off', async () => {
     const context = await browser.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
+    page.setDefaultTimeout(120_000);
     await page.goto(`${server.url}/photos`);
     const before = await page.locator('#gallery img').count();
     await page.setInputFiles('input[name=photo]', { name: 'plain.png', mimeType: 'image/png', buffer: png(2000) });
