@@ -88,6 +88,7 @@ export class Uploads {
     if (!upload) return;
     if (message.t === 'upx') {
       upload.element?.setAttribute('pw-upload-error', message.message);
+      console.error(`[pagewire] upload '${upload.name}': ${message.message}`);
       this.#socket.emit('error', message);
       return this.#end(upload, Object.assign(new Error(message.message), { code: message.code }));
     }

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { MAX_FILES_PER_PAGE } from '../lib/uploads/upload-hub.js';
 import { chunkHead } from '../protocol/uploads.js';
 import { scriptsFolder, waitFor } from './helpers/fixtures.js';
 import { mulberry32, TEST_SEED } from './helpers/random.js';
@@ -11,6 +12,7 @@ import { joinPage, renderLive, type SocketClient, startServer, type TestServer }
 const UP = `const tell = (name) => (data) => server_socket_event(name, data);
 page.allowUpload('docs', { maxFileSize: 100_000, maxFiles: 2, onFile: tell('file'), onError: tell('upload-error') });
 page.allowUpload('pics', { accept: ['image/*'], onFile: tell('file'), onError: tell('upload-error') });
+page.allowUpload('quiet', { maxFiles: 20 });
 echo('<p>uploads</p>');`;
 
 const random = mulberry32(TEST_SEED);
@@ -173,6 +175,20 @@ describe('live uploads: hostile chunks, names and limits (a real ws client)', { 
     chunk(client, pageId, fake, 0, 0, Buffer.from('GIF89a'.padEnd(40, '\u0000')));
     const failed = await client.next((f) => f.t === 'upx' && f.u === fake);
     assert.equal(failed.message, "'x.png' was refused: its bytes are a image/gif image, not image/png as claimed");
+    await client.close();
+  });
+
+  it('refuses more than MAX_FILES_PER_PAGE files to one page, empty ones too', async () => {
+    const { pageId, client } = await open();
+    const empties = Array.from({ length: 20 }, (_, i): [string, number, string] => [`e${i}`, 0, '']);
+    for (let i = 0; i < MAX_FILES_PER_PAGE / 20; i++) {
+      const u = declare(client, pageId, 'quiet', empties);
+      assert.equal((await answer(client, u)).t, 'up');
+    }
+    const u = declare(client, pageId, 'quiet', [['one-more', 0, '']]);
+    assert.equal((await answer(client, u)).message, `more than ${MAX_FILES_PER_PAGE} files sent to this page`);
+    client.send({ t: 'bye', p: pageId });
+    await waitFor(() => !existsSync(path.join(uploads, `page-${pageId}`)), "the page's folder removed");
     await client.close();
   });
 

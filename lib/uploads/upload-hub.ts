@@ -29,6 +29,11 @@ type HubOptions = Pick<
 > &
   Pick<ResolvedOptions, 'logger' | 'maxMessageBytes'>;
 
+/**
+ * Files one page may be sent in its life: empty files cost no bytes of the budgets, and each is a
+ * file on disk and a task of the page.
+ */
+export const MAX_FILES_PER_PAGE = 1000;
 /** A script hears of a file's progress at each 5%. */
 const PROGRESS_STEPS = 20;
 
@@ -76,6 +81,8 @@ export class UploadHub {
   /** Each live page's rules, by upload name. */
   readonly #rules = new Map<string, Map<string, UploadRules>>();
   readonly #uploads = new Map<string, LiveUpload>();
+  /** Files each page was sent so far (MAX_FILES_PER_PAGE). */
+  readonly #filesOfPage = new Map<string, number>();
   #chunks = 0;
   #refused = 0;
 
@@ -144,9 +151,12 @@ export class UploadHub {
       const problem = declaredFileProblem(rules, file);
       if (problem) return refuse(problem);
     }
+    const sent = (this.#filesOfPage.get(pageId) ?? 0) + files.length;
+    if (sent > MAX_FILES_PER_PAGE) return refuse(`more than ${MAX_FILES_PER_PAGE} files sent to this page`);
     const reserved = files.reduce((sum, file) => sum + file.size, 0);
     const over = this.#budget.reserve(session, reserved);
     if (over) return refuse(over);
+    this.#filesOfPage.set(pageId, sent);
     const upload: LiveUpload = {
       key,
       id,
@@ -354,6 +364,7 @@ export class UploadHub {
 
   #pageGone(pageId: string): void {
     this.#rules.delete(pageId);
+    this.#filesOfPage.delete(pageId);
     for (const upload of [...this.#uploads.values()]) {
       if (upload.pageId !== pageId) continue;
       for (const file of upload.files) file.sink?.abort();
