@@ -15,6 +15,7 @@ import { routeRunnerMessages } from './runner-messages.js';
 import { SocketServer } from './socket/socket-server.js';
 import { fsJailDirs } from './fs-jail-dirs.js';
 import { UploadHub, type UploadStats } from './uploads/upload-hub.js';
+import { UploadBudget } from './uploads/upload-budget.js';
 import { uploadsRoot } from './uploads/file-names.js';
 import { clusterLink } from './cluster/cluster-link.js';
 import { NO_PEERS } from './cluster/peers.js';
@@ -155,8 +156,14 @@ export function startPagewire(options: PagewireOptions, ownership: ProcessOwners
       : new MemoryStore({ maxBytes: resolved.maxSharedBytes }));
   const sharedCalls = new SharedCalls(store, runner, resolved);
   const spread = redis ? redis.spread : (message: BusMessage) => link?.publish(resolved.dir, message);
-  const uploads = new UploadHub(resolved, uploadsRoot(settings.fsJail.dataDir), runner, (socket, pageId) =>
-    registry.joinedSession(socket, pageId),
+  // One count of the bytes of uploads under way, live or in a multipart POST.
+  const uploadBudget = new UploadBudget(resolved.maxUploadSessionBytes, resolved.maxUploadServerBytes);
+  const uploads = new UploadHub(
+    resolved,
+    uploadsRoot(settings.fsJail.dataDir),
+    runner,
+    (socket, pageId) => registry.joinedSession(socket, pageId),
+    uploadBudget,
   );
   const delivery = routeRunnerMessages(runner, registry, resolved, spread, sharedCalls, uploads);
   const leaveCluster = link?.join({
@@ -179,7 +186,7 @@ export function startPagewire(options: PagewireOptions, ownership: ProcessOwners
     : undefined;
   const peers = link ?? NO_PEERS;
   const sockets = new SocketServer(resolved, registry, peers, uploads);
-  const handle = createRequestHandler(resolved, routes, registry, peers);
+  const handle = createRequestHandler(resolved, routes, registry, peers, uploadBudget);
   let closing: Promise<void> | undefined;
   const ready = Promise.all([watcher?.ready, redis?.ready]).then(() => undefined);
   let readyAsked = false;

@@ -117,6 +117,23 @@ describe('multipart POST (busboy): request.body and request.files', () => {
     assert.deepEqual(leftovers(), [], 'nothing left of refused requests');
   });
 
+  it('counts its bytes in the uploads under way of its session (maxUploadSessionBytes), and gives them back', async () => {
+    const bounded = pagewire({ dir: folder.dir, workers: 0, maxUploadSessionBytes: 50_000, logger: memoryLogger() });
+    try {
+      const refused = await request(bounded).post('/form').attach('doc', bytesOf(60_000), 'big.bin').expect(413);
+      assert.match(
+        refused.text,
+        /bytes of uploads under way for this session, more than 50000 \(maxUploadSessionBytes\)/,
+      );
+      for (let i = 0; i < 3; i++)
+        await request(bounded).post('/form').attach('doc', bytesOf(40_000), 'ok.bin').expect(200);
+      assert.equal(bounded.stats().uploads.reservedBytes, 0);
+      assert.deepEqual(leftovers(), []);
+    } finally {
+      await bounded.close();
+    }
+  });
+
   it("uses the files an earlier middleware (multer's shape) already parsed", async () => {
     const bytes = bytesOf(3000);
     const withMulter = express();

@@ -17,6 +17,7 @@ import { type FormFiles, isMultipart, readMultipart, removeUploads } from '../up
 import { multerFiles } from '../uploads/multer-files.js';
 import { uploadsRoot } from '../uploads/file-names.js';
 import { fsJailDirs } from '../fs-jail-dirs.js';
+import type { UploadBudget } from '../uploads/upload-budget.js';
 import { requestData, type RequestTarget } from './request-data.js';
 import { REFUSED, type RouteTable } from './routes.js';
 import { newNonce, pagePolicy, setCommonHeaders } from './security-headers.js';
@@ -43,6 +44,7 @@ export function createRequestHandler(
   routes: RouteTable,
   registry: PageRegistry,
   peers: Peers,
+  uploadBudget?: UploadBudget,
 ): RequestHandler {
   const report = createErrorReporter(options);
   const refusedHost = hostGuard(options);
@@ -98,9 +100,15 @@ export function createRequestHandler(
     const withFiles = (uploads: RequestUploads & { fields: unknown }) =>
       // `render` never rejects: its failures are answered.
       render(uploads.fields, uploads).then(() => removeRequestUploads(uploads.folder));
+    // A multipart body counts in the bytes of uploads under way, of its session and the server.
+    const session = renderSessionOf(req, options).session;
+    const budget = uploadBudget && {
+      reserve: (bytes: number) => uploadBudget.reserve(session, bytes),
+      release: (bytes: number) => uploadBudget.release(session, bytes),
+    };
     const body =
       (req as { body?: unknown }).body === undefined && isMultipart(req)
-        ? readMultipart(req, multipartLimits).then(withFiles)
+        ? readMultipart(req, { ...multipartLimits, budget }).then(withFiles)
         : multerFiles(req, multipartLimits).then((parsed) =>
             parsed ? withFiles(parsed) : readBody(req, options.maxBodyBytes).then(render),
           );

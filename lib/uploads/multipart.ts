@@ -29,6 +29,11 @@ export interface MultipartLimits extends Required<Pick<UploadOptions, 'maxUpload
   maxBodyBytes: number;
   /** Where the request's folder is made (`<dataDir>/.uploads`). */
   uploadsRoot: string;
+  /**
+   * The bytes under way of the request's session and of the server (`UploadBudget`): the body's
+   * bytes are reserved as they arrive, and given back once it is read.
+   */
+  budget?: { reserve(bytes: number): string | undefined; release(bytes: number): void };
 }
 
 export function isMultipart(req: IncomingMessage): boolean {
@@ -51,6 +56,8 @@ export async function readMultipart(
   const writes: Promise<void>[] = [];
   const sinks: HashingSink[] = [];
   let fieldBytes = 0;
+  let reserved = 0;
+  let count: ((bytes: Buffer) => void) | undefined;
   let parser: busboy.Busboy;
   try {
     parser = busboy({
@@ -107,6 +114,12 @@ export async function readMultipart(
     parser.on('error', (error: Error) => fail(400, `the multipart body is not valid: ${error.message}`));
     parser.on('close', () => Promise.all(writes).then(() => resolve(), reject));
     req.on('aborted', () => fail(400, 'the request was aborted while its body was read'));
+    count = (bytes: Buffer) => {
+      const over = limits.budget?.reserve(bytes.length);
+      if (over) return fail(413, over);
+      if (limits.budget) reserved += bytes.length;
+    };
+    req.on('data', count);
   });
   req.pipe(parser);
   try {
@@ -117,6 +130,10 @@ export async function readMultipart(
     for (const sink of sinks) sink.abort();
     await removeUploads(folder);
     throw error;
+  } finally {
+    // The rest of a refused body is read and dropped: not counted.
+    if (count) req.off('data', count);
+    limits.budget?.release(reserved);
   }
 }
 

@@ -17,7 +17,7 @@ import { frame } from '../socket/frames.js';
 import { safeFileName, tempFilePath } from './file-names.js';
 import { HashingSink } from './hashing-sink.js';
 import { imageSignatureProblem, isImageType, SIGNATURE_BYTES } from './image-signature.js';
-import { UploadBudget } from './upload-budget.js';
+import type { UploadBudget } from './upload-budget.js';
 import { UPLOAD_EVENT, UPLOAD_RULES_PUSH, type UploadEvent } from './upload-events.js';
 import { parseChunk } from './upload-messages.js';
 import { type DeclaredFile, declaredFileProblem, parseRules, type UploadRules } from './upload-rules.js';
@@ -91,12 +91,13 @@ export class UploadHub {
     root: string,
     runner: ScriptRunner,
     sessionOf: (socket: PageSocket, pageId: string) => string | undefined,
+    budget: UploadBudget,
   ) {
     this.#options = options;
     this.#root = root;
     this.#runner = runner;
     this.#sessionOf = sessionOf;
-    this.#budget = new UploadBudget(options.maxUploadSessionBytes, options.maxUploadServerBytes);
+    this.#budget = budget;
   }
 
   stats(): UploadStats {
