@@ -117,7 +117,7 @@ describe('multipart POST (busboy): request.body and request.files', () => {
     assert.deepEqual(leftovers(), [], 'nothing left of refused requests');
   });
 
-  it('counts its bytes in the uploads under way of its session (maxUploadSessionBytes), and gives them back', async () => {
+  it('counts its bytes in the uploads under way of its session, and gives them back', async () => {
     const bounded = pagewire({ dir: folder.dir, workers: 0, maxUploadSessionBytes: 50_000, logger: memoryLogger() });
     try {
       const refused = await request(bounded).post('/form').attach('doc', bytesOf(60_000), 'big.bin').expect(413);
