@@ -146,6 +146,8 @@ export class ServerSocket extends EventTarget {
    * `progress` events) and a refusal (`pw-upload-error`). Settles when the server has every byte.
    */
   upload(name: string, files: Iterable<File> | ArrayLike<File>, element?: Element): Promise<void> {
+    if (this.#closed)
+      return Promise.reject(new Error(`serverSocket.upload('${name}'): the page's server instance is closed`));
     this.#uploads ??= new Uploads(this, this.#connection);
     return this.#uploads.upload(name, Array.from(files), element);
   }
