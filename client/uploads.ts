@@ -5,12 +5,9 @@
  * and pushes pass between chunks. A drop pauses an upload; when the page joins again it is
  * declared again and goes on from the bytes the server says it has.
  */
-import { CHUNK_HEADER_ROOM, chunkHead, UPLOAD_WINDOW_CHUNKS } from '../protocol/uploads.js';
-import type { ServerMessage } from '../protocol/wire.js';
+import { CHUNK_HEADER_ROOM, chunkHead, UPLOAD_WINDOW_CHUNKS, type UploadAnswer } from '../protocol/uploads.js';
 import type { Connection } from './connection.js';
 import type { ServerSocket } from './server-socket.js';
-
-type UploadMessage = Extract<ServerMessage, { t: 'up' | 'upa' | 'upx' }>;
 
 /**
  * Bytes the socket may hold unsent before more chunks wait: an event written then waits behind
@@ -45,7 +42,7 @@ export class Uploads {
   constructor(socket: ServerSocket, connection: Connection) {
     this.#socket = socket;
     this.#connection = connection;
-    socket.addEventListener('pw:upload', (event) => this.#receive(event.data as UploadMessage));
+    socket.addEventListener('pw:upload', (event) => this.#receive(event.data as UploadAnswer));
     // Joined (again): every upload is declared again; the server answers with what it has.
     socket.addEventListener('open', () => {
       for (const upload of this.#uploads.values()) this.#declare(upload);
@@ -83,7 +80,7 @@ export class Uploads {
     this.#connection.write({ t: 'up', p: this.#socket.pageId, u: upload.id, n: upload.name, f });
   }
 
-  #receive(message: UploadMessage): void {
+  #receive(message: UploadAnswer): void {
     const upload = this.#uploads.get(message.u);
     if (!upload) return;
     if (message.t === 'upx') {
@@ -120,12 +117,13 @@ export class Uploads {
         for (let o = upload.sent[f] as number; o < file.size; o = upload.sent[f] as number) {
           if (sum(upload.sent) - sum(upload.acked) >= UPLOAD_WINDOW_CHUNKS * size) break;
           // A full socket buffer has no event to say it drained: looked at again shortly.
-          if (this.#connection.buffered > SOCKET_BUFFER) {
+          // `write()` of nothing: the bytes the socket holds unsent.
+          if (this.#connection.write() > SOCKET_BUFFER) {
             this.#waiting = setTimeout(() => this.#pump(), 10);
             return;
           }
           const end = Math.min(file.size, o + size);
-          this.#connection.writeBinary(
+          this.#connection.write(
             new Blob([chunkHead({ p: this.#socket.pageId, u: upload.id, f, o }), file.slice(o, end)]),
           );
           upload.sent[f] = end;

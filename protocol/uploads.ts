@@ -15,6 +15,15 @@
  *    server answers with what it has, and the client goes on from there. Nothing is sent twice.
  */
 
+import type { ServerMessage } from './wire.js';
+
+/** The server's answers about uploads: the page's uploads (client/uploads.ts) take them, never its listeners. */
+export type UploadAnswer = Extract<ServerMessage, { t: 'up' | 'upa' | 'upx' }>;
+
+export function isUploadAnswer(message: ServerMessage): message is UploadAnswer {
+  return message.t === 'up' || message.t === 'upa' || message.t === 'upx';
+}
+
 /** A file as declared before its bytes: name, size (bytes), media type. */
 export interface UploadFileInfo {
   n: string;

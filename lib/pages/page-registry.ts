@@ -14,15 +14,14 @@ import { PageTable, type PageStats } from './page-table.js';
 import { PushBudget } from './push-budget.js';
 import { PushDelivery } from './push-delivery.js';
 import type { Refusal, RegistrySettings } from './registry-settings.js';
-import { failedRender, RenderTracker, type PageRefusal, type Render, type RenderResult } from './render-tracker.js';
+import { failedRender, RenderTracker, type Render, type RenderResult } from './render-tracker.js';
+import { SHUTTING_DOWN, timedOutRender } from './render-tracker.js';
 import { Tombstones } from './tombstones.js';
 
 export type { PageMount, PageSocket, PageStats, RenderResult, Refusal, RegistrySettings };
 
 /** Reasons worth a line in the log: a page ended by a limit, not by its script or its browser. */
 const LOGGED_REASONS: ReadonlySet<CloseReason> = new Set<CloseReason>(['overflow', 'evicted', 'idle']);
-
-const SHUTTING_DOWN: PageRefusal = { status: 503, code: 'SHUTTING_DOWN', message: 'the server is shutting down' };
 
 /**
  * The host's view of every page, and each page's lifecycle: rendering -> pending -> connected
@@ -169,9 +168,7 @@ export class PageRegistry {
 
   /** The session of a page joined on this socket (whose uploads it may send), or undefined. */
   joinedSession(socket: PageSocket, pageId: string): string | undefined {
-    const entry = this.#table.get(pageId);
-    const joined = entry?.socket === socket && entry.state === 'connected' && entry.kind === 'page';
-    return joined ? entry.session : undefined;
+    return this.#table.joinedSession(socket, pageId);
   }
 
   /** The browser received every push up to `acked`. */
@@ -318,11 +315,7 @@ export class PageRegistry {
   /** A render that never ends (an `await` that never settles): answer now, end the page too. */
   #renderTimedOut({ entry, resolve }: Render): void {
     this.#close(entry, 'render-failed');
-    const { renderTimeout } = this.#settings;
-    const message =
-      `${entry.script} did not finish rendering within ${renderTimeout} ms (renderTimeout): ` +
-      'an await that never settles?';
-    resolve({ ok: false, error: { code: 'RENDER_TIMEOUT', name: 'Error', message, file: entry.script } });
+    resolve(timedOutRender(entry.script, this.#settings.renderTimeout));
   }
 
   #rendered(message: Extract<RunnerToHost, { type: 'rendered' | 'render-failed' }>): void {

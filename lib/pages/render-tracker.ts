@@ -20,6 +20,20 @@ export interface PageRefusal {
 }
 
 /** A runner's `render-failed`, as the request sees it: a quarantined script is refused (503), not failed. */
+/** A render refused because the server is shutting down. */
+export const SHUTTING_DOWN: PageRefusal = {
+  status: 503,
+  code: 'SHUTTING_DOWN',
+  message: 'the server is shutting down',
+};
+
+/** The answer to a render that did not finish within `renderTimeout` (an `await` that never settles?). */
+export function timedOutRender(script: string, renderTimeout: number): RenderResult {
+  const message =
+    `${script} did not finish rendering within ${renderTimeout} ms (renderTimeout): ` + 'an await that never settles?';
+  return { ok: false, error: { code: 'RENDER_TIMEOUT', name: 'Error', message, file: script } };
+}
+
 export function failedRender(message: Extract<RunnerToHost, { type: 'render-failed' }>): RenderResult {
   const { error, retryAfter } = message;
   if (retryAfter === undefined) return { ok: false, error };
