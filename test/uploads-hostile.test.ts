@@ -26,16 +26,16 @@ describe('live uploads: hostile chunks, names and limits (a real ws client)', { 
   const uploads = path.join(folder.dir, '_data', '.uploads');
   let server: TestServer;
   before(async () => {
-    server = await startServer({ dir: folder.dir, uploadStallTimeout: 300, maxUploadSessionBytes: 150_000 });
+    server = await startServer({ dir: folder.dir, maxUploadSessionBytes: 150_000 });
   });
   after(async () => {
     await server?.close();
     folder.remove();
   });
 
-  const open = async () => {
-    const { pageId, cookie } = await renderLive(server.url, '/up');
-    return { pageId, cookie, client: await joinPage(server.origin, pageId, cookie) };
+  const open = async (on: TestServer = server) => {
+    const { pageId, cookie } = await renderLive(on.url, '/up');
+    return { pageId, cookie, client: await joinPage(on.origin, pageId, cookie) };
   };
   const declare = (client: SocketClient, p: string, n: string, files: [string, number, string][], u = newId()) => {
     client.send({ t: 'up', p, u, n, f: files.map(([name, s, t]) => ({ n: name, s, t })) });
@@ -124,16 +124,22 @@ describe('live uploads: hostile chunks, names and limits (a real ws client)', { 
   });
 
   it('fails an upload whose client stopped sending (uploadStallTimeout), and removes its file', async () => {
-    const { pageId, client } = await open();
-    const u = declare(client, pageId, 'docs', [['slow.bin', 1000, '']]);
-    await answer(client, u);
-    chunk(client, pageId, u, 0, 0, bytesOf(100));
-    await client.next((f) => f.t === 'upa' && f.u === u);
-    const stalled = await client.next((f) => f.t === 'upx' && f.u === u);
-    assert.equal(stalled.message, 'no bytes for 300 ms (uploadStallTimeout)');
-    assert.equal((await pushed(client, 'upload-error')).file, 'slow.bin');
-    await waitFor(() => filesOf(pageId).length === 0, 'the stalled upload removed');
-    await client.close();
+    // Its own server: a stall this short would fail the other tests' uploads on a loaded machine.
+    const stalling = await startServer({ dir: folder.dir, uploadStallTimeout: 300 });
+    try {
+      const { pageId, client } = await open(stalling);
+      const u = declare(client, pageId, 'docs', [['slow.bin', 1000, '']]);
+      await answer(client, u);
+      // Its first bytes, then nothing (they may even come after the stall: refused then).
+      chunk(client, pageId, u, 0, 0, bytesOf(100));
+      const stalled = await client.next((f) => f.t === 'upx' && f.u === u);
+      assert.equal(stalled.message, 'no bytes for 300 ms (uploadStallTimeout)');
+      assert.equal((await pushed(client, 'upload-error')).file, 'slow.bin');
+      await waitFor(() => filesOf(pageId).length === 0, 'the stalled upload removed');
+      await client.close();
+    } finally {
+      await stalling.close();
+    }
   });
 
   it('refuses past its limits before any byte: name, count, size, type, bytes under way', async () => {
