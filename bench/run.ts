@@ -8,14 +8,14 @@
 // browser client's figures alone (its size, bytes per view update; seconds), into
 // bench/results/client.json (or --out).
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { clientFigures } from './client-figures.js';
 import { clusterFigures } from './cluster.js';
 import { measureComponentMemory } from './components.js';
-import { formatTable, judgeRatio, judgeValue, type Figure } from './figures.js';
+import { judgeRatio, judgeValue, type Figure } from './figures.js';
+import { report } from './report.js';
 import { measureFirstRender } from './first-render.js';
 import { measurePackageImport } from './package-import.js';
 import { measureFsJail } from './fs-jail.js';
@@ -27,6 +27,7 @@ import { measureEditMemory, measureHotReload } from './hot-reload.js';
 import { measurePagewireTrips, measureRoundTrips } from './roundtrip.js';
 import { measureScale, type ScalePoint } from './scale.js';
 import { yieldingHogFigures } from './yielding-hog.js';
+import { measureUploads, uploadFigure } from './uploads.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -56,6 +57,7 @@ const SIZES = {
     reloads: 50,
     edits: [300, 1000],
     viewUpdates: 21,
+    uploads: { megabytes: 50, rounds: 3 },
   },
   quick: {
     load: { seconds: 1 },
@@ -70,6 +72,7 @@ const SIZES = {
     reloads: 5,
     edits: [10, 30],
     viewUpdates: 5,
+    uploads: { megabytes: 50, rounds: 1 },
   },
   smoke: {
     load: { requests: 64 },
@@ -84,6 +87,7 @@ const SIZES = {
     reloads: 1,
     edits: [2, 4],
     viewUpdates: 1,
+    uploads: { megabytes: 1, rounds: 1 },
   },
 } as const;
 const size = SIZES[mode];
@@ -99,7 +103,7 @@ const lap = (part: string) => {
 figures.push(...(await clientFigures(size.viewUpdates)));
 lap('the browser client');
 if (args.only === 'client') {
-  report();
+  report(figures, { mode, only: args.only, out: args.out, root });
   // Once what was printed is written (a pipe is written asynchronously).
   await new Promise((resolve) => process.stdout.write('', resolve));
   process.exit(0);
@@ -373,24 +377,8 @@ figures.push({
     `heap ${(late.heapUsed / 2 ** 20).toFixed(1)} MiB)`,
 });
 
-report();
+// --- Uploads: pw-upload against a multipart POST of the same file, same server ------------
+figures.push(uploadFigure(await measureUploads(size.uploads.megabytes * 1e6, size.uploads.rounds)));
+lap('uploads');
 
-/** Prints the table and writes the results (a run of `--only client` keeps its own file). */
-function report(): void {
-  console.log(formatTable(figures));
-  const machine = {
-    cores: os.availableParallelism(),
-    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-    node: process.version,
-    cpu: os.cpus()[0]?.model,
-  };
-  // latest.json is a full run's: a shorter run keeps its own file, and the smoke run stays out of
-  // the repository.
-  const outDir =
-    args.out ??
-    (mode === 'smoke' ? mkdtempSync(path.join(os.tmpdir(), 'pagewire-bench-')) : path.join(root, 'bench/results'));
-  mkdirSync(outDir, { recursive: true });
-  const output = path.join(outDir, `${args.only ?? (mode === 'full' ? 'latest' : mode)}.json`);
-  writeFileSync(output, JSON.stringify({ date: new Date().toISOString(), mode, machine, figures }, null, 2));
-  console.log(`written to ${path.relative(process.cwd(), output)}`);
-}
+report(figures, { mode, only: args.only, out: args.out, root });

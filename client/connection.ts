@@ -1,4 +1,5 @@
 import type { ClientMessage, ServerMessage } from '../protocol/wire.js';
+import { isUploadAnswer } from '../protocol/uploads.js';
 import { showErrorOverlay } from './error-overlay.js';
 import { FAILSAFE_DELAY, MAX_RELOAD_DELAY, MAX_RELOADS, ReloadCount, type ReloadStorage } from './reload-count.js';
 import type { ServerSocket } from './server-socket.js';
@@ -125,9 +126,10 @@ export class Connection {
     if (this.#sockets.size === 0) this.#stop();
   }
 
-  /** Writes now if the socket is open; callers keep what must survive a drop. */
-  write(message: ClientMessage): void {
-    if (this.#opened) this.#ws?.send(JSON.stringify(message));
+  /** Writes now if open (a Blob: an upload chunk); the bytes still unsent. Callers keep what must survive a drop. */
+  write(message?: ClientMessage | Blob): number {
+    if (message && this.#opened) this.#ws?.send(message instanceof Blob ? message : JSON.stringify(message));
+    return this.#ws?.bufferedAmount ?? 0;
   }
 
   /**
@@ -315,6 +317,7 @@ export class Connection {
     } catch {
       return;
     }
+    if (isUploadAnswer(message)) return void this.#sockets.get(message.p)?.emit('pw:upload', message);
     switch (message.t) {
       case 'pong':
         // A join that lasted a heartbeat: the reloads that led here are over. Not the join itself:

@@ -21,6 +21,7 @@ import { installDeclarativeEvents } from './declarative-events.js';
 import { type PageHook, PageHooks } from './page-hooks.js';
 import { ViewBases } from './view-updates.js';
 import { type Fragments, startFragments } from './fragments.js';
+import { installUploads, Uploads } from './uploads.js';
 
 export { Connection, type ConnectionOptions } from './connection.js';
 
@@ -84,6 +85,7 @@ export class ServerSocket extends EventTarget {
   #hooks: PageHooks | undefined;
   /** The HTML each of the page's views last received, the base of its next edits. */
   readonly #views = new ViewBases((id) => this.sendEvent(VIEW_RESEND_EVENT, { id }));
+  #uploads: Uploads | undefined;
   /**
    * The page's `pw-hook`s, by name: `serverSocket.hooks.chart = { mounted(el) { ... } }`, set by
    * the page's scripts before the document has loaded, when the elements there are mounted.
@@ -171,6 +173,18 @@ export class ServerSocket extends EventTarget {
   #fragments(what: string): Promise<Fragments> {
     if (this.fragments) return Promise.resolve(this.fragments);
     return Promise.reject(new Error(`serverSocket.${what}(): only document.serverSocket holds fragments`));
+  }
+
+  /**
+   * Sends files to the script's `page.allowUpload(name)` over this socket, in chunks, resumed
+   * after a drop. `element` (the `pw-upload` input) shows its progress (`--pw-progress`,
+   * `progress` events) and a refusal (`pw-upload-error`). Settles when the server has every byte.
+   */
+  upload(name: string, files: Iterable<File> | ArrayLike<File>, element?: Element): Promise<void> {
+    if (this.#closed)
+      return Promise.reject(new Error(`serverSocket.upload('${name}'): the page's server instance is closed`));
+    this.#uploads ??= new Uploads(this, this.#connection);
+    return this.#uploads.upload(name, Array.from(files), element);
   }
 
   /** Ends the page's instance on the server now (its close hooks run). */
@@ -332,6 +346,7 @@ if (tag?.dataset.pagewirePage && document.serverSocket) {
     (el && socket.fragments ? socket.fragments.socketFor(el) : socket)?.send(name, data);
   const hooks = socket.useHooks(new PageHooks(document, socket.hooks, send, connection.dev));
   startFragments(document, socket, connection, events, hooks, tag.dataset.pagewireSocket);
+  installUploads(document, socket);
   hooks.start();
 }
 

@@ -101,4 +101,39 @@ export interface LimitOptions {
    * @default 100
    */
   maxQueuedEvents?: number;
+  /**
+   * Largest uploaded file, in bytes, over the socket (`pw-upload`) or in a multipart POST: past it
+   * an upload is refused before its bytes are sent, a POST answers 413. A script's `maxFileSize`
+   * (`page.allowUpload`) may only lower it.
+   * @default 104857600
+   */
+  maxUploadFileBytes?: number;
+  /**
+   * Most files in one upload or one multipart POST (a script's `maxFiles` may only lower it).
+   * @default 20
+   */
+  maxUploadFiles?: number;
+  /**
+   * Bytes of uploads under way for one browser session (each upload counts its declared size
+   * from its start to its end): past it a new upload is refused before its bytes are sent.
+   * @default 1073741824
+   */
+  maxUploadSessionBytes?: number;
+  /**
+   * The same bound for the whole server.
+   * @default 4294967296
+   */
+  maxUploadServerBytes?: number;
+  /**
+   * Ms an upload under way may go without a byte (its socket down included): then it fails, and
+   * its temporary files are removed. Pages that keep their uploads across longer drops raise it.
+   * @default 60000
+   */
+  uploadStallTimeout?: number;
 }
+
+/** The upload options among the limits. */
+export type UploadOptions = Pick<
+  LimitOptions,
+  'maxUploadFileBytes' | 'maxUploadFiles' | 'maxUploadSessionBytes' | 'maxUploadServerBytes' | 'uploadStallTimeout'
+>;

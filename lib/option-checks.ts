@@ -94,6 +94,11 @@ const CHECKS: Record<OptionName, Check> = {
   maxDisconnectedPages: count,
   maxEventsPerSecond: count,
   maxQueuedEvents: count,
+  maxUploadFileBytes: bytes,
+  maxUploadFiles: count,
+  maxUploadSessionBytes: bytes,
+  maxUploadServerBytes: bytes,
+  uploadStallTimeout: duration,
   workers: (value) =>
     isWhole(value) && value >= 0
       ? undefined

@@ -15,6 +15,9 @@ import { PageRegistry, type PageStats } from './pages/page-registry.js';
 import { routeRunnerMessages } from './runner-messages.js';
 import { SocketServer } from './socket/socket-server.js';
 import { fsJailDirs } from './fs-jail-dirs.js';
+import { UploadHub, type UploadStats } from './uploads/upload-hub.js';
+import { UploadBudget } from './uploads/upload-budget.js';
+import { uploadsRoot } from './uploads/file-names.js';
 import { clusterLink } from './cluster/cluster-link.js';
 import { NO_PEERS } from './cluster/peers.js';
 import { hostShared, type SharedApi } from './shared/host-shared.js';
@@ -75,6 +78,8 @@ export interface Pagewire<Context extends object = object> {
 export interface PagewireStats extends PageStats {
   /** With the `redis` option: the connection, and what could not be delivered through it. */
   redis?: RedisStats;
+  /** Live uploads (`pw-upload`): under way, chunks taken and refused, bytes reserved. */
+  uploads: UploadStats;
 }
 
 /**
@@ -159,8 +164,17 @@ export function startPagewire(options: PagewireOptions, ownership: ProcessOwners
       : new MemoryStore({ maxBytes: resolved.maxSharedBytes }));
   const sharedCalls = new SharedCalls(store, runner, resolved);
   const spread = redis ? redis.spread : (message: BusMessage) => link?.publish(resolved.dir, message);
+  // One count of the bytes of uploads under way, live or in a multipart POST.
+  const uploadBudget = new UploadBudget(resolved.maxUploadSessionBytes, resolved.maxUploadServerBytes);
+  const uploads = new UploadHub(
+    resolved,
+    uploadsRoot(settings.fsJail.dataDir),
+    runner,
+    (socket, pageId) => registry.joinedSession(socket, pageId),
+    uploadBudget,
+  );
   const includes = new ComponentIncludes(registry, routes, runner);
-  const delivery = routeRunnerMessages(runner, registry, resolved, spread, sharedCalls, includes);
+  const delivery = routeRunnerMessages(runner, registry, resolved, spread, sharedCalls, includes, uploads);
   const leaveCluster = link?.join({
     dir: resolved.dir,
     livePages: ({ sessions, pageIds }) => sessions.flatMap((session) => registry.livePages(session, pageIds)),
@@ -180,8 +194,8 @@ export function startPagewire(options: PagewireOptions, ownership: ProcessOwners
       })
     : undefined;
   const peers = link ?? NO_PEERS;
-  const sockets = new SocketServer(resolved, registry, peers);
-  const handle = createRequestHandler(resolved, routes, registry, peers);
+  const sockets = new SocketServer(resolved, registry, peers, uploads);
+  const handle = createRequestHandler(resolved, routes, registry, peers, uploadBudget);
   let closing: Promise<void> | undefined;
   const ready = Promise.all([watcher?.ready, redis?.ready]).then(() => undefined);
   let readyAsked = false;
@@ -195,7 +209,9 @@ export function startPagewire(options: PagewireOptions, ownership: ProcessOwners
     handler: { value: (req: IncomingMessage, res: ServerResponse) => handle(req, res) },
     options: { value: resolved },
     pageCount: { get: () => registry.size },
-    stats: { value: () => (redis ? { ...registry.stats(), redis: redis.stats() } : registry.stats()) },
+    stats: {
+      value: () => ({ ...registry.stats(), uploads: uploads.stats(), ...(redis ? { redis: redis.stats() } : {}) }),
+    },
     ready: {
       value: () => {
         readyAsked = true;
@@ -218,6 +234,7 @@ export function startPagewire(options: PagewireOptions, ownership: ProcessOwners
           leaveCluster?.();
           // Pages first, while their sockets can still hear why they end; then the sockets.
           await registry.close();
+          uploads.close();
           // After the pages: their close hooks may still write.
           sharedCalls.close();
           await store.close();

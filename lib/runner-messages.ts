@@ -8,6 +8,7 @@ import type { PageRegistry } from './pages/page-registry.js';
 import type { SharedCalls } from './shared/shared-calls.js';
 import { type ComponentIncludes, isIncludeCall } from './component-includes.js';
 import { frame } from './socket/frames.js';
+import type { UploadHub } from './uploads/upload-hub.js';
 
 /** How a publication or broadcast reaches the other processes of a cluster (nothing alone). */
 export type Spread = (message: BusMessage) => void;
@@ -33,6 +34,7 @@ export function routeRunnerMessages(
   spread: Spread,
   sharedCalls?: SharedCalls,
   includes?: ComponentIncludes,
+  uploads?: UploadHub,
 ): LocalDelivery {
   const report = createErrorReporter(options);
   const publishHere: Publish = (channel, data) => {
@@ -50,6 +52,8 @@ export function routeRunnerMessages(
     registry.receive({ type: 'broadcast', script: message.script, name: message.name, data: message.data });
   };
   const route = (message: RunnerToHost): void => {
+    // A script's upload rules are the host's; the hub also hears of every page that is gone.
+    if (uploads?.take(message)) return;
     if (message.type === 'broadcast') {
       const { script, name, data } = message;
       spread({ kind: 'broadcast', script, name, data });

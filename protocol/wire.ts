@@ -10,6 +10,7 @@
  * received, the server answers with what it received, and each side sends again what the
  * other has not seen; a receiver drops any number it has seen already (`sequence.ts`).
  */
+import type { UploadErrorCode, UploadFileInfo } from './uploads.js';
 
 /** Why a page's script instance ended. */
 export type CloseReason =
@@ -94,7 +95,7 @@ export type ClientErrorCode =
   | 'EVENT_TOO_LARGE';
 
 /** Every code an `error` event of `document.serverSocket` may carry. */
-export type ErrorCode = RefusalCode | ScriptErrorCode | ClientErrorCode;
+export type ErrorCode = RefusalCode | ScriptErrorCode | ClientErrorCode | UploadErrorCode;
 
 /** Sent by the browser. */
 export type ClientMessage =
@@ -111,7 +112,9 @@ export type ClientMessage =
   /** The document is going away for good (`pagehide`, not persisted): close the page now. */
   | { t: 'bye'; p: string }
   /** Heartbeat: the server answers `pong`. A client that hears nothing reconnects. */
-  | { t: 'ping' };
+  | { t: 'ping' }
+  /** Declares (or, after a reconnection, resumes) upload `u` of name `n`: protocol/uploads.ts. */
+  | { t: 'up'; p: string; u: string; n: string; f: UploadFileInfo[] };
 
 /** The longest coalescing key (`ev`'s `k`) the server accepts; the client sends none longer. */
 export const MAX_COALESCING_KEY = 200;
@@ -138,6 +141,12 @@ export type ServerMessage =
   /** The page's instance is gone; `reason` says why. */
   | { t: 'closed'; p: string; reason: CloseReason }
   | { t: 'pong' }
+  /** Upload `u` accepted or resumed: `o`, the bytes the server has of each file (protocol/uploads.ts). */
+  | { t: 'up'; p: string; u: string; o: number[] }
+  /** The server has `o` bytes of upload `u`'s file `f` (the file is complete and checked when `o` is its size). */
+  | { t: 'upa'; p: string; u: string; f: number; o: number }
+  /** Upload `u` refused before its bytes, or failed on the way: nothing more of it is taken. */
+  | { t: 'upx'; p: string; u: string; code: UploadErrorCode; message: string }
   /** Something went wrong: a refused message, or (in dev) an error in the page's script. */
   | { t: 'error'; p?: string; code: ErrorCode; message: string; detail?: string };
 

@@ -12,6 +12,7 @@
 import type { CloseReason, ScriptErrorCode } from '../protocol/wire.js';
 import type { SharedAnswer, SharedOp } from '../lib/shared/shared-op.js';
 import type { EncodedRequest } from './sandbox/api.js';
+import type { UploadedFile } from '../lib/uploads/uploaded-file.js';
 
 export type { CloseReason, ScriptErrorCode };
 
@@ -32,6 +33,8 @@ export interface RequestData {
   cookies: Record<string, string>;
   /** A parsed JSON body, the fields of a form, the text of any other body, or `undefined`. */
   body: unknown;
+  /** A multipart POST's files by field name (temporary files, removed once it is answered); `{}` otherwise. */
+  files?: Record<string, UploadedFile[]>;
   /**
    * What the app's `context` option made of the request (`{}` without it): structured-clonable,
    * cloned once by the host; it reaches the sandbox with its Dates and Maps (codec.ts).

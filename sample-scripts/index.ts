@@ -28,6 +28,11 @@ const samples = [
   ],
   ['/dashboard', 'dashboard.ts', 'three live components (widgets/*.ts), each a script with its own state and events'],
   ['/talk', 'talk.ts', 'a page that opens a separate script, room/[name].ts, with new ServerSocket(path)'],
+  [
+    '/photos',
+    'photos.ts',
+    'photos uploaded over the socket with progress, thumbnails as they arrive; a plain form without JavaScript',
+  ],
 ];
 
 // Links are relative (`./hello`): mounted under a path (`app.use('/app', wire)`), they stay under it.

@@ -114,6 +114,7 @@ describe('benchmarks (smoke: npm run bench -- --smoke)', () => {
         'warm render of a script that reads a 2 KB file with the jailed fs',
         'hot reload p50',
         'heap growth across edits',
+        'upload throughput',
       ];
       for (const name of names) {
         const figure = figures.find((f) => f.name.startsWith(name));

@@ -28,11 +28,12 @@ describe('in a real browser (Chromium), the samples', { timeout: 180_000 }, () =
       'people.ts',
       'dashboard.ts',
       'talk.ts',
+      'photos.ts',
     ]);
     assert.equal(await page.evaluate(() => 'serverSocket' in document), false);
     // Each sample beside its source, as the file is (escaped: it shows as text, not as HTML).
     const files = ['hello.ts', 'counter.ts', 'todo.ts', 'search.ts', 'signup.ts', 'clock.ts', 'notes.ts', 'chat.ts'];
-    for (const file of [...files, 'people.ts', 'dashboard.ts', 'talk.ts']) {
+    for (const file of [...files, 'people.ts', 'dashboard.ts', 'talk.ts', 'photos.ts']) {
       const shown = await page.locator(`[id="sample-${file}"] pre`).textContent();
       assert.equal(shown, readFileSync(path.join(samples.dir, file), 'utf8'), file);
     }

@@ -28,6 +28,8 @@ const IN_THREAD_TOO = [
   'busy-states-browser',
   'latest-wins-browser',
   'declarative-fields-browser',
+  // Upload events reach a script through both runners' mailboxes.
+  'uploads-hostile',
 ];
 /** What `npm run build` compiles into dist/ (see package.json and tsconfig.build.json). */
 const BUILD_INPUTS = [

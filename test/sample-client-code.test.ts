@@ -58,9 +58,7 @@ describe('client JavaScript in sample-scripts/', () => {
     // The samples as an app's scripts, with the packages people.ts imports (it renders its page
     // that says no database is set).
     const samples = appFolder({
-      scripts: Object.fromEntries(
-        scripts.map((file) => [file, readFileSync(path.join(SAMPLES, file), 'utf8')]),
-      ),
+      scripts: Object.fromEntries(scripts.map((file) => [file, readFileSync(path.join(SAMPLES, file), 'utf8')])),
       linked: ['pg', 'pg-cursor'],
     });
     let server: TestServer;

@@ -78,6 +78,12 @@ declare const request: {
    * prototype (use `Object.hasOwn`), and no `__proto__`, `constructor` or `prototype` key.
    */
   readonly body: unknown;
+  /**
+   * A `multipart/form-data` POST's files, by field name (a field that names several files holds
+   * them in order); `{}` for any other request. Each is a temporary file, deleted once the request
+   * is answered: move it (`fs.renameSync(file.path, dest)`, `dest` in `dataDir`) to keep it.
+   */
+  readonly files: Readonly<Record<string, readonly UploadedFile[] | undefined>>;
   /** What the app's `context` option returned for this request, cloned (Dates and Maps kept). */
   readonly context: PagewireContext;
   /**
@@ -176,7 +182,41 @@ declare const page: {
    * A throw in `render` is reported as the task's error; the view keeps what it showed.
    */
   view(render: () => PagewireHtml | string | number | null | undefined): PagewireHtml;
+  /**
+   * Takes live uploads of `name` (`<input type="file" pw-upload="name">`, or
+   * `document.serverSocket.upload(name, files)`), within these limits, checked before any byte is
+   * sent: `maxFileSize` (bytes) and `maxFiles` (at most the server's `maxUploadFileBytes` and
+   * `maxUploadFiles`), `accept` as the HTML attribute (`['image/*', '.pdf']`; an image's bytes
+   * must match its type). Each handler runs as a task of the page (its view follows): `onProgress`
+   * at each 5% of a file, `onFile` with the file complete (a temporary file of the page, deleted
+   * when the page dies unless moved: `fs.renameSync(file.path, dest)`), `onError` when an upload
+   * is refused or fails.
+   */
+  allowUpload(
+    name: string,
+    options?: {
+      maxFileSize?: number;
+      maxFiles?: number;
+      accept?: readonly string[];
+      onProgress?: (progress: { name: string; file: string; bytes: number; total: number }) => unknown;
+      onFile?: (file: UploadedFile) => unknown;
+      onError?: (error: { name: string; file?: string; code: string; message: string }) => unknown;
+    },
+  ): void;
 };
+
+/** A file a browser uploaded: a temporary file under `dataDir`, deleted unless the script moves it. */
+interface UploadedFile {
+  /** The browser's name, made safe: no folder, no control character, at most 200 bytes. */
+  readonly name: string;
+  readonly size: number;
+  /** The type the browser claimed; an image's was checked against its bytes. */
+  readonly type: string;
+  /** SHA-256 of the bytes (hex), computed by the server as they arrived. */
+  readonly sha256: string;
+  /** Absolute, inside `dataDir`: read it with `fs`, keep it with `fs.renameSync(file.path, dest)`. */
+  readonly path: string;
+}
 
 /**
  * State every page of the site shares, whatever the mode (`workers: 0`, N worker threads, N

@@ -15,7 +15,8 @@ const RECHECK_MS = 120;
 const EMPTY = 'empty';
 /** Files up to this size are told apart by content. */
 const HASHED_BYTES = 1024 * 1024;
-const IGNORED = /(^|[/\\])(node_modules|\.git)([/\\]|$)/;
+// `.uploads`: the temporary files of uploads (lib/uploads/), written chunk by chunk, never scripts.
+const IGNORED = /(^|[/\\])(node_modules|\.git|\.uploads)([/\\]|$)/;
 
 /** Hears a batch of changes; `recheck` when it is the second report of edited files. */
 export type ChangesListener = (changes: FileChange[], recheck: boolean) => void;

@@ -14,11 +14,19 @@ import type { Peers } from '../cluster/peers.js';
 import type { ResolvedOptions } from '../options.js';
 import type { PageRegistry, RenderResult } from '../pages/page-registry.js';
 import { BodyError, hasBody, readBody } from './request-body.js';
+import { type FormFiles, isMultipart, readMultipart, removeUploads } from '../uploads/multipart.js';
+import { multerFiles } from '../uploads/multer-files.js';
+import { uploadsRoot } from '../uploads/file-names.js';
+import { fsJailDirs } from '../fs-jail-dirs.js';
+import type { UploadBudget } from '../uploads/upload-budget.js';
 import { requestData, type RequestTarget } from './request-data.js';
 import { REFUSED, type RouteTable } from './routes.js';
 import { newNonce, pagePolicy, setCommonHeaders } from './security-headers.js';
 import { randomId, renderSessionOf, sessionCookie } from './session.js';
 import { REACHABLE_PATH, sendText as sendPlainText, statusEndpoint } from './status-endpoint.js';
+
+/** A multipart request's files, and the temporary folder they are in. */
+type RequestUploads = { files: FormFiles; folder: string };
 
 /** Where the browser runtime is served, under the mount path. */
 export const CLIENT_PATH = '/__pagewire/client.js';
@@ -37,10 +45,12 @@ export function createRequestHandler(
   routes: RouteTable,
   registry: PageRegistry,
   peers: Peers,
+  uploadBudget?: UploadBudget,
 ): RequestHandler {
   const report = createErrorReporter(options);
   const refusedHost = hostGuard(options);
   const serveStatus = statusEndpoint(options, registry, peers);
+  const multipartLimits = { ...options, uploadsRoot: uploadsRoot(fsJailDirs(options).dataDir) };
   return (req, res, next) => {
     // The path as sent, never parsed as a URL: `//host/secret` must not become `/secret`
     // behind a proxy or middleware that matched the literal path.
@@ -79,15 +89,31 @@ export function createRequestHandler(
         .pipe(res);
       return;
     }
-    const render = (body: unknown) =>
-      renderPage(req, res, next, url, route.script, route.params, body).catch((error: unknown) =>
+    const render = (body: unknown, uploads?: RequestUploads) =>
+      renderPage(req, res, next, url, route.script, route.params, body, uploads).catch((error: unknown) =>
         fail(res, next, error),
       );
     if (req.method === 'GET' || req.method === 'HEAD' || !hasBody(req)) {
       void render(undefined);
       return;
     }
-    readBody(req, options.maxBodyBytes).then(render, (error: unknown) => {
+    // Files are the request's until it is answered: then what the script did not move goes.
+    const withFiles = (uploads: RequestUploads & { fields: unknown }) =>
+      // `render` never rejects: its failures are answered.
+      render(uploads.fields, uploads).then(() => removeRequestUploads(uploads.folder));
+    // A multipart body counts in the bytes of uploads under way, of its session and the server.
+    const session = renderSessionOf(req, options).session;
+    const budget = uploadBudget && {
+      reserve: (bytes: number) => uploadBudget.reserve(session, bytes),
+      release: (bytes: number) => uploadBudget.release(session, bytes),
+    };
+    const body =
+      (req as { body?: unknown }).body === undefined && isMultipart(req)
+        ? readMultipart(req, { ...multipartLimits, budget }).then(withFiles)
+        : multerFiles(req, multipartLimits).then((parsed) =>
+            parsed ? withFiles(parsed) : readBody(req, options.maxBodyBytes).then(render),
+          );
+    body.catch((error: unknown) => {
       if (!(error instanceof BodyError)) return fail(res, next, error);
       // What is left of the body is not read: the connection ends with this answer, the rest
       // discarded meanwhile so the client can read it.
@@ -105,6 +131,7 @@ export function createRequestHandler(
     script: string,
     params: Record<string, string>,
     body: unknown,
+    uploads?: RequestUploads,
   ): Promise<void> {
     const pageId = randomId();
     const owner = fragmentOwner(req);
@@ -118,7 +145,11 @@ export function createRequestHandler(
     // A fresh nonce for each render: the script's own <script nonce> and the client tag carry it.
     const nonce = options.csp === false ? undefined : newNonce();
     // The page keeps where it was rendered: its socket is claimed under that base, and no other.
-    const data = { ...requestData(req, url, params, body, context.value), ...(nonce ? { nonce } : {}) };
+    const data = {
+      ...requestData(req, url, params, body, context.value),
+      files: uploads?.files ?? {},
+      ...(nonce ? { nonce } : {}),
+    };
     let result = await registry.render(script, pageId, session, data, mountOf(req), owner);
     // A fragment belongs to its document's session: never another.
     if (!result.ok && 'refused' in result && result.refused.code === 'TOO_MANY_PAGES_IN_SESSION' && !owner) {
@@ -127,6 +158,8 @@ export function createRequestHandler(
       ({ session, issued } = { session: randomId(), issued: true });
       result = await registry.render(script, pageId, session, data, mountOf(req));
     }
+    // Rendered: what the script did not move goes before the browser hears the answer.
+    if (uploads) await removeRequestUploads(uploads.folder);
     if (!result.ok && 'refused' in result) {
       // A page limit, not a script error: say which, to whoever hit it.
       const { refused } = result;
@@ -137,6 +170,12 @@ export function createRequestHandler(
     if (!result.ok) return renderFailed(req, res, next, script, result.error, pageId, session, issued);
     if (owner !== undefined) fragmentHeaders(res, pageId, result.live);
     respond(req, res, result, pageId, issued ? session : undefined, nonce, owner !== undefined);
+  }
+
+  function removeRequestUploads(folder: string): Promise<void> {
+    return removeUploads(folder).catch((error: unknown) =>
+      options.logger.warn(`temporary uploads not removed: ${folder}: ${(error as Error).message}`),
+    );
   }
 
   function respond(

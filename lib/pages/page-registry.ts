@@ -15,16 +15,14 @@ import { PageTable, type PageStats } from './page-table.js';
 import { PushBudget } from './push-budget.js';
 import { PushDelivery } from './push-delivery.js';
 import type { Refusal, RegistrySettings } from './registry-settings.js';
-import { failedRender, RenderTracker, type PageRefusal, type Render, type RenderResult } from './render-tracker.js';
-import { renderTimedOut } from './render-tracker.js';
+import { failedRender, RenderTracker, type Render, type RenderResult, SHUTTING_DOWN } from './render-tracker.js';
+import { timedOutRender } from './render-tracker.js';
 import { Tombstones } from './tombstones.js';
 
 export type { PageMount, PageSocket, PageStats, RenderResult, Refusal, RegistrySettings };
 
 /** Reasons worth a line in the log: a page ended by a limit, not by its script or its browser. */
 const LOGGED_REASONS: ReadonlySet<CloseReason> = new Set<CloseReason>(['overflow', 'evicted', 'idle']);
-
-const SHUTTING_DOWN: PageRefusal = { status: 503, code: 'SHUTTING_DOWN', message: 'the server is shutting down' };
 
 /**
  * The host's view of every page, and each page's lifecycle: rendering -> pending -> connected
@@ -85,8 +83,7 @@ export class PageRegistry {
   render(script: string, pageId: string, session: string, request: RequestData, mount = ROOT_MOUNT, owner?: string) {
     if (this.#closing !== undefined) return Promise.resolve<RenderResult>({ ok: false, refused: SHUTTING_DOWN });
     const unowned = owner === undefined ? undefined : ownerRefusal(this.#table.get(owner), session);
-    if (unowned) return Promise.resolve<RenderResult>({ ok: false, refused: unowned });
-    const refused = makeRoom(this.#table, this.#settings, session, (entry) => this.#close(entry, 'evicted'));
+    const refused = unowned ?? makeRoom(this.#table, this.#settings, session, (entry) => this.#close(entry, 'evicted'));
     if (refused) return Promise.resolve<RenderResult>({ ok: false, refused });
     const entry = this.#newEntry('page', pageId, session, script, mount);
     entry.context = request.context;
@@ -169,6 +166,9 @@ export class PageRegistry {
     if (replay) this.#delivery.rejoin(socket, entry, acked);
     return undefined;
   }
+
+  /** The session of a page joined on this socket (whose uploads it may send), or undefined. */
+  readonly joinedSession = (socket: PageSocket, pageId: string) => this.#table.joinedSession(socket, pageId);
 
   /** The browser received every push up to `acked`. */
   ack(socket: PageSocket, pageId: string, acked: number): void {
@@ -314,7 +314,7 @@ export class PageRegistry {
   /** A render that never ends (an `await` that never settles): answer now, end the page too. */
   #renderTimedOut({ entry, resolve }: Render): void {
     this.#close(entry, 'render-failed');
-    resolve(renderTimedOut(entry.script, this.#settings.renderTimeout));
+    resolve(timedOutRender(entry.script, this.#settings.renderTimeout));
   }
 
   #rendered(message: Extract<RunnerToHost, { type: 'rendered' | 'render-failed' }>): void {

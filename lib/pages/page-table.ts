@@ -42,6 +42,12 @@ export class PageTable {
     return this.#pages.get(id);
   }
 
+  /** The session of a page joined on `socket` (connected there, not a watcher), or undefined. */
+  joinedSession(socket: PageSocket, id: string): string | undefined {
+    const entry = this.#pages.get(id);
+    return entry?.socket === socket && entry.state === 'connected' && entry.kind === 'page' ? entry.session : undefined;
+  }
+
   /** Every page the host knows, closing ones included. */
   all(): IterableIterator<PageEntry> {
     return this.#pages.values();

@@ -20,18 +20,25 @@ export interface PageRefusal {
   retryAfter?: number;
 }
 
+/** A render refused because the server is shutting down. */
+export const SHUTTING_DOWN: PageRefusal = {
+  status: 503,
+  code: 'SHUTTING_DOWN',
+  message: 'the server is shutting down',
+};
+
+/** The answer to a render that did not finish within `renderTimeout` (an `await` that never settles?). */
+export function timedOutRender(script: string, renderTimeout: number): RenderResult {
+  const message =
+    `${script} did not finish rendering within ${renderTimeout} ms (renderTimeout): ` + 'an await that never settles?';
+  return { ok: false, error: { code: 'RENDER_TIMEOUT', name: 'Error', message, file: script } };
+}
+
 /** A runner's `render-failed`, as the request sees it: a quarantined script is refused (503), not failed. */
 export function failedRender(message: Extract<RunnerToHost, { type: 'render-failed' }>): RenderResult {
   const { error, retryAfter } = message;
   if (retryAfter === undefined) return { ok: false, error };
   return { ok: false, refused: { status: 503, code: 'SCRIPT_QUARANTINED', message: error.message, retryAfter } };
-}
-
-/** A render that never ended: an `await` that never settles, most likely. */
-export function renderTimedOut(script: string, renderTimeout: number): RenderResult {
-  const message =
-    `${script} did not finish rendering within ${renderTimeout} ms (renderTimeout): ` + 'an await that never settles?';
-  return { ok: false, error: { code: 'RENDER_TIMEOUT', name: 'Error', message, file: script } };
 }
 
 export interface Render {

@@ -1,6 +1,12 @@
-import { type ClientMessage, MAX_COALESCING_KEY } from '../../protocol/wire.js';
+import {
+  type ClientMessage,
+  MAX_COALESCING_KEY,
+  RESERVED_EVENT_PREFIX,
+  VIEW_RESEND_EVENT,
+} from '../../protocol/wire.js';
 import { MAX_DATA_DEPTH, nestsDeeperThan, tooDeepMessage } from '../http/data-depth.js';
 import { PAGE_ID } from '../http/session.js';
+import { parseUploadStart } from '../uploads/upload-messages.js';
 
 /** Event names longer than this are refused. */
 export const MAX_EVENT_NAME = 200;
@@ -17,7 +23,7 @@ export function parseClientMessage(text: string): ClientMessage | string {
     return 'not JSON';
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'not a JSON object';
-  const { t, p, n, s, a, d, k } = value as Record<string, unknown>;
+  const { t, p, n, s, a, d, k, u, f } = value as Record<string, unknown>;
   if (t === 'ping') return { t };
   if (typeof p !== 'string' || !PAGE_ID.test(p)) return "'p' must be a page id";
   switch (t) {
@@ -31,6 +37,11 @@ export function parseClientMessage(text: string): ClientMessage | string {
       if (typeof n !== 'string' || n === '' || n.length > MAX_EVENT_NAME) {
         return `'n' must be an event name of 1 to ${MAX_EVENT_NAME} characters`;
       }
+      // Pagewire's own events reach a script from the server only (`pw:upload`), but the one a
+      // browser asks with: the whole of a view whose edits did not apply (`pw:view`).
+      if (n.startsWith(RESERVED_EVENT_PREFIX) && n !== VIEW_RESEND_EVENT) {
+        return `'n' must not start with '${RESERVED_EVENT_PREFIX}' (but '${VIEW_RESEND_EVENT}')`;
+      }
       if (!isCount(s) || s === 0) return "'s' must be the event's number (an integer >= 1)";
       if (nestsDeeperThan(d, MAX_DATA_DEPTH)) return tooDeepMessage("the event's data 'd'");
       if (k === undefined) return { t, p, s, n, d };
@@ -38,6 +49,8 @@ export function parseClientMessage(text: string): ClientMessage | string {
         return `'k' must be a coalescing key of 1 to ${MAX_COALESCING_KEY} characters`;
       }
       return { t, p, s, n, d, k };
+    case 'up':
+      return parseUploadStart(p, u, n, f);
     default:
       return `unknown message type '${String(t).slice(0, 40)}'`;
   }

@@ -17,6 +17,10 @@ import { type Frame, frame } from './frames.js';
 import { TokenBucket } from './rate-limit.js';
 import { identifySocket } from './socket-identity.js';
 import { addClaimant, removeClaimant, upgradeRole } from './upgrade-claims.js';
+import type { UploadHub } from '../uploads/upload-hub.js';
+
+/** Chunks a socket may send that are refused (another page's, out of order) before it is ended. */
+const MAX_REFUSED_CHUNKS = 16;
 
 type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
@@ -33,6 +37,8 @@ interface Connection {
   backlog: ClientMessage[];
   /** Set while the backlog waits: reading from the socket is paused meanwhile. */
   timer: NodeJS.Timeout | undefined;
+  /** Upload chunks refused on this socket so far. */
+  refusedChunks: number;
 }
 
 /** What an instance makes of an upgrade: a socket of its own pages, or another node's. */
@@ -50,14 +56,16 @@ export class SocketServer {
   readonly #registry: PageRegistry;
   readonly #peers: Peers;
   readonly #wss: WebSocketServer;
+  readonly #uploads: UploadHub | undefined;
   readonly #refusedHost: (req: IncomingMessage) => string | undefined;
   readonly #servers = new Map<Server, UpgradeListener>();
   readonly #alive = new WeakSet<WebSocket>();
   readonly #heartbeat: NodeJS.Timeout;
   #closed = false;
 
-  constructor(options: ResolvedOptions, registry: PageRegistry, peers: Peers) {
+  constructor(options: ResolvedOptions, registry: PageRegistry, peers: Peers, uploads?: UploadHub) {
     this.#options = options;
+    this.#uploads = uploads;
     this.#registry = registry;
     this.#peers = peers;
     this.#refusedHost = hostGuard(options);
@@ -178,7 +186,16 @@ export class SocketServer {
       },
     };
     const bucket = new TokenBucket(this.#options.maxEventsPerSecond);
-    const connection: Connection = { ws, socket, sessions, context, bucket, backlog: [], timer: undefined };
+    const connection: Connection = {
+      ws,
+      socket,
+      sessions,
+      context,
+      bucket,
+      backlog: [],
+      timer: undefined,
+      refusedChunks: 0,
+    };
     this.#alive.add(ws);
     ws.on('pong', () => this.#alive.add(ws));
     ws.on('message', (data, isBinary) => {
@@ -200,6 +217,8 @@ export class SocketServer {
 
   #message(connection: Connection, data: RawData, isBinary: boolean): void {
     const { socket } = connection;
+    // Binary frames are upload chunks: paced by the upload's window, not by the event rate.
+    if (isBinary && this.#uploads) return this.#chunk(connection, data);
     const message = isBinary ? undefined : parseClientMessage(data.toString());
     if (typeof message === 'string' || message === undefined) {
       const reason = message ?? 'binary frames are not accepted';
@@ -209,6 +228,16 @@ export class SocketServer {
     if (message.t === 'ack') return this.#registry.ack(socket, message.p, message.a);
     connection.backlog.push(message);
     this.#drain(connection);
+  }
+
+  #chunk(connection: Connection, data: RawData): void {
+    const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+    const refused = this.#uploads?.chunk(connection.socket, bytes);
+    if (refused === undefined) return;
+    connection.socket.send(frame({ t: 'error', code: 'BAD_MESSAGE', message: `message refused: ${refused}` }));
+    if (++connection.refusedChunks <= MAX_REFUSED_CHUNKS) return;
+    this.#options.logger.warn(`page socket closed: more than ${MAX_REFUSED_CHUNKS} upload chunks refused`);
+    connection.ws.close(1008, 'upload chunks refused');
   }
 
   /** Whatever a browser sends, the server stays up: refuse the message, keep the socket. */
@@ -243,6 +272,9 @@ export class SocketServer {
       case 'bye':
         refusal = this.#registry.leave(socket, message.p);
         break;
+      case 'up':
+        this.#uploads?.start(socket, message);
+        return;
       default: {
         const unknown: never = message;
         void unknown;

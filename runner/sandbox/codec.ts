@@ -65,6 +65,7 @@ export function decodeRequest(encoded: EncodedRequest): RequestData {
   request.query = withoutPrototypes(request.query) as RequestData['query'];
   request.body = withoutPrototypes(request.body);
   if (request.props !== undefined) request.props = withoutPrototypes(request.props);
+  request.files = withoutPrototypes(request.files ?? {}) as RequestData['files'];
   request.context = deserialize(request.context as ReturnType<typeof serialize>) as object;
   return request;
 }

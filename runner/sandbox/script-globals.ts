@@ -8,6 +8,7 @@
  * `html`, `raw` and `json` are globals of the whole sandbox, not per page.
  */
 import type { RequestData } from '../messages.js';
+import type { AllowUploadOptions } from './prelude/uploads.js';
 
 type Timer = ReturnType<typeof setTimeout>;
 type Callback = (...args: unknown[]) => unknown;
@@ -40,6 +41,7 @@ export interface ScriptPage {
   remove(selector: string): void;
   navigate(url: string): void;
   view(render: () => unknown): unknown;
+  allowUpload(name: string, options?: AllowUploadOptions): void;
 }
 
 /** `shared`: the store every page shares (prelude/shared.ts; lib/shared/ on the host). */

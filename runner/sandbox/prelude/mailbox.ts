@@ -12,6 +12,8 @@ import { guard } from './errors.js';
 import { forLog } from '../../../lib/log-text.js';
 import { isThenable } from './inspect.js';
 import { pages, type PageState, type Task } from './pages.js';
+import { UPLOAD_EVENT } from '../../../lib/uploads/upload-events.js';
+import { deliverUpload } from './uploads.js';
 
 /** The coalescing key and number of each queued client event that has one (wire.ts `k`). */
 const keyed = new WeakMap<Task, { key: string; seq: number }>();
@@ -25,6 +27,11 @@ const keyed = new WeakMap<Task, { key: string; seq: number }>();
 export function dispatch(pageId: string, name: string, dataJson: string, seq: number, key: string): DispatchOutcome {
   const page = pages.get(pageId);
   if (page?.state !== 'live') return 'gone';
+  // The host's own (the socket refuses it from browsers): no number, no `done`.
+  if (name === UPLOAD_EVENT) {
+    deliverUpload(page, dataJson);
+    return 'ok';
+  }
   if (name.startsWith(RESERVED_EVENT_PREFIX)) return pagewireEvent(page, name, dataJson, seq);
   const hook = page.hook;
   if (!hook) {

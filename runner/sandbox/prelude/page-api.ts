@@ -8,6 +8,7 @@ import { guard } from './errors.js';
 import { checkEventName, dataJson } from './event-data.js';
 import { inspect } from './inspect.js';
 import type { PageState, Task } from './pages.js';
+import { makeUploads } from './uploads.js';
 
 /** Node's timers fire at once past 2^31 - 1 ms. */
 const MAX_TIMER = 2 ** 31 - 1;
@@ -17,6 +18,7 @@ export function makePageApi(page: PageState): ScriptPage {
     id: page.id,
     node: boot.node,
     ...makeDomUpdates(page),
+    ...makeUploads(page),
     onClose(fn: Task) {
       if (typeof fn !== 'function') throw new TypeError('page.onClose() needs a function');
       if (page.state === 'closed') {

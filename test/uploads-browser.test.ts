@@ -1,0 +1,202 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser } from './helpers/browser.js';
+import { scriptsFolder } from './helpers/fixtures.js';
+import { CuttableProxy } from './helpers/proxy.js';
+import { mulberry32, TEST_SEED } from './helpers/random.js';
+import { startServer, type TestServer } from './helpers/server.js';
+
+/** The script hears each upload: its files pushed back to the page, its errors too. */
+const PHOTOS = `let progress = 0;
+page.allowUpload('files', {
+  maxFileSize: 10_000_000,
+  onProgress() { progress++; },
+  onFile(file) { server_socket_event('file', { ...file, progress }); },
+  onError(error) { server_socket_event('upload-error', error); },
+});
+page.allowUpload('bulk', { maxFileSize: 50_000_000, onFile(file) { server_socket_event('bulk', file.size); } });
+function __serverSocketEvent(name) { if (name === 'ping') server_socket_event('pong'); }
+page.allowUpload('photos', {
+  accept: ['image/*'],
+  maxFiles: 3,
+  onFile(file) { server_socket_event('file', file); },
+  onError(error) { server_socket_event('upload-error', error); },
+});
+echo('<!doctype html><input type="file" id="files" pw-upload="files" multiple>' +
+  '<input type="file" id="photos" pw-upload="photos" multiple accept="image/*">' +
+  '<script>window.files = []; window.errors = []; window.progress = [];' +
+  'document.serverSocket.addEventListener("file", (e) => files.push(e.data));' +
+  'document.serverSocket.addEventListener("upload-error", (e) => errors.push(e.data));' +
+  'for (const id of ["files", "photos"]) document.getElementById(id).addEventListener("progress", ' +
+  '(e) => progress.push([id, e.loaded, e.total]));</script>');`;
+
+/** Chunks of at most this many bytes (maxMessageBytes): a 5 MB file is many chunks, several windows. */
+const MESSAGE_BYTES = 16 * 1024;
+const CHUNK = MESSAGE_BYTES - 512;
+
+const random = mulberry32(TEST_SEED);
+const bytesOf = (n: number) => {
+  const bytes = Buffer.alloc(n);
+  for (let i = 0; i < n; i += 4) bytes.writeUInt32LE(Math.floor(random() * 2 ** 32), Math.min(i, n - 4));
+  return bytes;
+};
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+const png = (n: number) => Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), bytesOf(n)]);
+
+type Seen = { name: string; size: number; type: string; sha256: string; path: string; progress?: number };
+
+describe('live uploads (pw-upload) in Chromium', { timeout: 300_000 }, () => {
+  const folder = scriptsFolder({ 'photos.ts': PHOTOS });
+  let server: TestServer;
+  let proxy: CuttableProxy;
+  let browser: Browser;
+  before(async () => {
+    server = await startServer({ dir: folder.dir, maxMessageBytes: MESSAGE_BYTES });
+    proxy = await CuttableProxy.start(Number(new URL(server.url).port));
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await proxy?.close();
+    await server?.close();
+    folder.remove();
+  });
+
+  const chunks = () => server.wire.stats().uploads.chunks;
+  const filesSeen = (page: Page, n: number) =>
+    page.waitForFunction((count) => (window as unknown as { files: unknown[] }).files.length >= count, n, {
+      polling: 20,
+      timeout: 120_000,
+    });
+  const seen = (page: Page) => page.evaluate(() => (window as unknown as { files: Seen[] }).files);
+  const open = async (base: string) => {
+    const page = await browser.newPage();
+    // Patient on a loaded machine: every wait is for an event, however long it takes.
+    page.setDefaultTimeout(120_000);
+    await page.goto(`${base}/photos`);
+    await page.waitForFunction(
+      () => document.serverSocket && !document.documentElement.classList.contains('pw-disconnected'),
+      undefined,
+      { polling: 20, timeout: 120_000 },
+    );
+    return page;
+  };
+
+  it('uploads a 5 MB file and three images: progress both ways, the SHA-256 of each original', async () => {
+    const page = await open(server.url);
+    const big = bytesOf(5_000_000);
+    const images = [png(3000), png(40_000), png(100_000)];
+    const before = chunks();
+    await page.setInputFiles('#files', { name: 'big.bin', mimeType: 'application/octet-stream', buffer: big });
+    await filesSeen(page, 1);
+    await page.setInputFiles(
+      '#photos',
+      images.map((buffer, i) => ({ name: `p${i}.png`, mimeType: 'image/png', buffer })),
+    );
+    await filesSeen(page, 4);
+    const files = await seen(page);
+    assert.deepEqual(
+      files.map((f) => [f.name, f.size, f.sha256]),
+      [['big.bin', big.length, sha256(big)], ...images.map((image, i) => [`p${i}.png`, image.length, sha256(image)])],
+    );
+    assert.ok((files[0]?.progress ?? 0) >= 10, `the script heard progress (${files[0]?.progress} times)`);
+    const progress = await page.evaluate(
+      () => (window as unknown as { progress: [string, number, number][] }).progress,
+    );
+    const ofBig = progress.filter(([id]) => id === 'files');
+    assert.ok(ofBig.length > 10, `the element heard progress events (${ofBig.length})`);
+    assert.deepEqual(ofBig.at(-1), ['files', big.length, big.length]);
+    const css = await page.$eval('#files', (el) => (el as HTMLElement).style.getPropertyValue('--pw-progress'));
+    assert.equal(css, '1');
+    const bigChunks = Math.ceil(big.length / CHUNK);
+    const imageChunks = images.reduce((n, image) => n + Math.ceil(image.length / CHUNK), 0);
+    assert.equal(chunks() - before, bigChunks + imageChunks, 'each chunk once');
+    await page.close();
+  });
+
+  it('lets events and pushes pass while a large file is on its way', async () => {
+    const page = await open(server.url);
+    const order = await page.evaluate(async () => {
+      const socket = document.serverSocket as NonNullable<Document['serverSocket']>;
+      const seen: string[] = [];
+      const pong = new Promise((resolve) => socket.addEventListener('pong', resolve));
+      const bulk = new Promise((resolve) => socket.addEventListener('bulk', resolve));
+      const input = document.getElementById('files') as HTMLElement;
+      // The event goes once the upload has begun: its first acknowledged bytes.
+      input.addEventListener('progress', (e) => (e as ProgressEvent).loaded > 0 && socket.send('ping'), {
+        once: false,
+      });
+      const file = new File([new Uint8Array(30_000_000)], 'zeros.bin');
+      const uploaded = socket.upload('bulk', [file], input).then(() => seen.push('uploaded'));
+      await pong.then(() => seen.push('pong'));
+      await Promise.all([uploaded, bulk]);
+      return seen;
+    });
+    assert.deepEqual(order, ['pong', 'uploaded'], 'the push came back before the file was through');
+    await page.close();
+  });
+
+  it('goes on across two cuts of its socket: intact, no chunk twice', async () => {
+    const page = await open(proxy.url);
+    const big = bytesOf(5_000_000);
+    const total = Math.ceil(big.length / CHUNK);
+    const before = chunks();
+    const refusedBefore = server.wire.stats().uploads.refusedChunks;
+    await page.setInputFiles('#files', { name: 'cut.bin', mimeType: 'application/octet-stream', buffer: big });
+    // Looked at every turn of the event loop: between two looks at most a window or two of chunks arrive.
+    for (const at of [Math.floor(total / 5), Math.floor(total / 2)]) {
+      while (chunks() - before < at) await new Promise((resolve) => setImmediate(resolve));
+      assert.ok(chunks() - before < total, 'cut in the middle of the upload');
+      assert.ok(proxy.cut('client') > 0);
+    }
+    await filesSeen(page, 1);
+    const [file] = await seen(page);
+    assert.equal(file?.sha256, sha256(big));
+    assert.equal(file?.size, big.length);
+    assert.equal(chunks() - before, total, 'no chunk sent twice');
+    assert.equal(server.wire.stats().uploads.refusedChunks, refusedBefore);
+    await page.close();
+  });
+
+  it('refuses a 20 MB file past maxFileSize before any of its bytes is sent', async () => {
+    const page = await open(server.url);
+    const before = chunks();
+    await page.setInputFiles('#files', {
+      name: 'huge.bin',
+      mimeType: 'application/octet-stream',
+      buffer: bytesOf(20_000_000),
+    });
+    await page.waitForFunction(() => (window as unknown as { errors: unknown[] }).errors.length > 0, undefined, {
+      polling: 20,
+    });
+    const errors = await page.evaluate(
+      () => (window as unknown as { errors: { code: string; message: string }[] }).errors,
+    );
+    assert.equal(errors[0]?.code, 'UPLOAD_REFUSED');
+    assert.match(errors[0]?.message ?? '', /'huge\.bin' is 20000000 bytes, more than 10000000 \(maxFileSize/);
+    const shown = await page.$eval('#files', (el) => el.getAttribute('pw-upload-error'));
+    assert.equal(shown, errors[0]?.message);
+    assert.equal(chunks(), before, 'no chunk sent');
+    assert.equal(server.wire.stats().uploads.reservedBytes, 0);
+    // An image whose bytes are not one: refused by its first chunk.
+    await page.setInputFiles('#photos', {
+      name: 'fake.png',
+      mimeType: 'image/png',
+      buffer: Buffer.from('<svg onload=alert(1)>'),
+    });
+    await page.waitForFunction(() => (window as unknown as { errors: unknown[] }).errors.length > 1, undefined, {
+      polling: 20,
+    });
+    const [, fake] = await page.evaluate(
+      () => (window as unknown as { errors: { code: string; message: string }[] }).errors,
+    );
+    assert.equal(fake?.code, 'UPLOAD_FAILED');
+    assert.match(
+      fake?.message ?? '',
+      /'fake\.png' was refused: its bytes are no image the server knows, not image\/png/,
+    );
+    await page.close();
+  });
+});
