@@ -346,7 +346,7 @@ if (tag?.dataset.pagewirePage && document.serverSocket) {
     (el && socket.fragments ? socket.fragments.socketFor(el) : socket)?.send(name, data);
   const hooks = socket.useHooks(new PageHooks(document, socket.hooks, send, connection.dev));
   startFragments(document, socket, connection, events, hooks, tag.dataset.pagewireSocket);
-  installUploads(document, socket);
+  installUploads(document, (el) => (socket.fragments ? socket.fragments.socketFor(el) : socket));
   hooks.start();
 }
 

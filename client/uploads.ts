@@ -149,12 +149,13 @@ export class Uploads {
 }
 
 /** `<input type="file" pw-upload="name">` (or `data-pw-upload`): its files go as soon as they are chosen. */
-export function installUploads(document: Document, socket: ServerSocket): void {
+export function installUploads(document: Document, socketOf: (el: Element) => ServerSocket | undefined): void {
   document.addEventListener('change', (event) => {
     const input = event.target as HTMLInputElement;
     const name = input.getAttribute?.('pw-upload') ?? input.getAttribute?.('data-pw-upload');
     if (!name || input.type !== 'file' || !input.files?.length) return;
-    // The outcome is on the element (its progress, its `pw-upload-error`) and in the script.
-    socket.upload(name, input.files, input).catch(() => {});
+    // The outcome is on the element (its progress, its `pw-upload-error`) and in the script; the
+    // files go to the instance the input belongs to (a component's, a fragment's, or the page's).
+    socketOf(input)?.upload(name, input.files, input).catch(() => {});
   });
 }

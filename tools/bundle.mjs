@@ -28,10 +28,10 @@ const bundles = [
     ...client,
     format: 'iife',
     outfile: 'dist/client/server-socket.iife.js',
-    // Every browser downloads it once per version; names are kept so that an error in the
-    // client still names its class and method in the browser's console.
+    // Every browser downloads it once per version. Names are not kept (esbuild's keepNames cost
+    // 0.9 KB gzipped, 6%, against the 15 KB budget): to read a client error with its names, load
+    // the ES module build (`pagewire/client`), which is not minified.
     minify: true,
-    keepNames: true,
   },
   { ...client, format: 'esm', outfile: 'dist/client/server-socket.js' },
   {
