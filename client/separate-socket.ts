@@ -6,9 +6,8 @@
  * `document.serverSocket`; `.close()` ends it. Events sent before the server answered wait, in order.
  */
 import type { Fragments } from './fragments.js';
+import { ListenerTarget } from './listener-target.js';
 import { type ServerSocket, ServerSocketEvent } from './server-socket.js';
-
-type Listener = ((event: ServerSocketEvent) => void) | { handleEvent(event: ServerSocketEvent): void };
 
 let documentFragments: Fragments | undefined;
 
@@ -17,7 +16,7 @@ export function useDocument(fragments: Fragments): void {
   documentFragments = fragments;
 }
 
-export class SeparateServerSocket extends EventTarget {
+export class SeparateServerSocket extends ListenerTarget<ServerSocketEvent> {
   /** The path asked for, as given. */
   readonly path: string;
   /** The script's HTML for this instance, once it rendered. */
@@ -27,7 +26,6 @@ export class SeparateServerSocket extends EventTarget {
   #socket: ServerSocket | undefined;
   #waiting: Array<[string, unknown]> = [];
   #closed = false;
-  readonly #wrapped = new WeakMap<object, EventListener>();
 
   constructor(path: string) {
     super();
@@ -79,28 +77,5 @@ export class SeparateServerSocket extends EventTarget {
   close(): void {
     if (this.#socket) return this.#socket.close();
     this.#closed = true;
-  }
-
-  override addEventListener(
-    type: string,
-    listener: Listener | null,
-    options?: boolean | AddEventListenerOptions,
-  ): void {
-    if (!listener) return;
-    let wrapped = this.#wrapped.get(listener);
-    if (!wrapped) {
-      // Called as `fn(event)`, never with this as `this`: `addEventListener('message', alert)` works.
-      wrapped =
-        typeof listener === 'function'
-          ? (event: Event) => listener(event as ServerSocketEvent)
-          : (event: Event) => listener.handleEvent(event as ServerSocketEvent);
-      this.#wrapped.set(listener, wrapped);
-    }
-    super.addEventListener(type, wrapped, options);
-  }
-
-  override removeEventListener(type: string, listener: Listener | null, options?: boolean | EventListenerOptions) {
-    const wrapped = listener && this.#wrapped.get(listener);
-    if (wrapped) super.removeEventListener(type, wrapped, options);
   }
 }

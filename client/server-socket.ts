@@ -16,6 +16,7 @@ import {
   VIEW_RESEND_EVENT,
 } from '../protocol/wire.js';
 import { Connection } from './connection.js';
+import { ListenerTarget } from './listener-target.js';
 import { applyDomUpdates } from './dom-updates.js';
 import { installDeclarativeEvents } from './declarative-events.js';
 import { type PageHook, PageHooks } from './page-hooks.js';
@@ -48,8 +49,6 @@ export class ServerSocketEvent extends Event {
   }
 }
 
-type Listener = ((event: ServerSocketEvent) => void) | { handleEvent(event: ServerSocketEvent): void };
-
 const utf8 = new TextEncoder();
 
 /** Pushes received before an acknowledgement is sent at once, rather than after ACK_DELAY ms. */
@@ -57,7 +56,7 @@ const ACK_EVERY = 32;
 const ACK_DELAY = 25;
 
 /** The page's end of its script instance on the server: `document.serverSocket`. */
-export class ServerSocket extends EventTarget {
+export class ServerSocket extends ListenerTarget<ServerSocketEvent> {
   /** The page id the server gave this document when it rendered it. */
   readonly pageId: string;
   readonly #connection: Connection;
@@ -79,9 +78,6 @@ export class ServerSocket extends EventTarget {
   onServerUpdate: (() => void) | undefined;
   /** @internal Whether a server update leaves the focused field's value as typed (declarative-events.ts). */
   keepsActiveValue: (() => boolean) | undefined;
-  // Native functions such as `alert` throw "Illegal invocation" when called with the target as
-  // `this`: every listener is wrapped and called as `fn(event)`.
-  readonly #wrapped = new WeakMap<object, EventListener>();
   #hooks: PageHooks | undefined;
   /** The HTML each of the page's views last received, the base of its next edits. */
   readonly #views = new ViewBases((id) => this.sendEvent(VIEW_RESEND_EVENT, { id }));
@@ -192,32 +188,6 @@ export class ServerSocket extends EventTarget {
     if (this.#closed) return;
     this.#connection.bye([this.pageId]);
     this.markClosed('closed-by-client');
-  }
-
-  override addEventListener(
-    type: string,
-    listener: Listener | null,
-    options?: boolean | AddEventListenerOptions,
-  ): void {
-    if (!listener) return;
-    let wrapped = this.#wrapped.get(listener);
-    if (!wrapped) {
-      wrapped =
-        typeof listener === 'function'
-          ? (event: Event) => listener(event as ServerSocketEvent)
-          : (event: Event) => listener.handleEvent(event as ServerSocketEvent);
-      this.#wrapped.set(listener, wrapped);
-    }
-    super.addEventListener(type, wrapped, options);
-  }
-
-  override removeEventListener(
-    type: string,
-    listener: Listener | null,
-    options?: boolean | EventListenerOptions,
-  ): void {
-    const wrapped = listener && this.#wrapped.get(listener);
-    if (wrapped) super.removeEventListener(type, wrapped, options);
   }
 
   /** @internal Dispatches an event; false when a listener called `preventDefault()`. */

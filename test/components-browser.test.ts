@@ -5,14 +5,13 @@
  * it across a forced socket drop, on one WebSocket.
  */
 import assert from 'node:assert/strict';
+import { servedInBrowser } from './helpers/proxied-browser.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, socketLog } from './helpers/browser.js';
+import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { socketLog } from './helpers/browser.js';
 import { scriptsFolder } from './helpers/fixtures.js';
-import { CuttableProxy } from './helpers/proxy.js';
-import { startServer, type TestServer } from './helpers/server.js';
 
 const samples = path.join(import.meta.dirname, '..', 'sample-scripts');
 const sample = (file: string) => readFileSync(path.join(samples, file), 'utf8');
@@ -70,20 +69,7 @@ function __serverSocketEvent(name: string) {
 });
 
 describe('components (include), in Chromium', { timeout: 180_000 }, () => {
-  let server: TestServer;
-  let proxy: CuttableProxy;
-  let browser: Browser;
-  before(async () => {
-    server = await startServer({ dir: folder.dir });
-    proxy = await CuttableProxy.start(Number(new URL(server.url).port));
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await proxy?.close();
-    await server?.close();
-    folder.remove();
-  });
+  const served = servedInBrowser(folder, { proxied: true });
 
   const until = (page: Page, selector: string, expected: string) =>
     page.waitForFunction(([s, e]) => document.querySelector(s as string)?.textContent === e, [selector, expected], {
@@ -92,9 +78,9 @@ describe('components (include), in Chromium', { timeout: 180_000 }, () => {
   const text = (page: Page, selector: string) => page.locator(selector).textContent();
 
   it('the dashboard: three widgets, each its own state; events reach only their own', async () => {
-    const page = await (await browser.newContext()).newPage();
+    const page = await (await served.browser.newContext()).newPage();
     const sockets = socketLog(page);
-    await page.goto(`${server.url}/dashboard`);
+    await page.goto(`${served.server.url}/dashboard`);
     await until(page, '#counter .count', '10');
     await page.click('#counter .up');
     await page.click('#counter .up');
@@ -114,8 +100,8 @@ describe('components (include), in Chromium', { timeout: 180_000 }, () => {
   });
 
   it('removing a component runs its close hook; the others and the page keep going', async () => {
-    const page = await (await browser.newContext()).newPage();
-    await page.goto(`${server.url}/board`);
+    const page = await (await served.browser.newContext()).newPage();
+    await page.goto(`${served.server.url}/board`);
     await page.click('#a .plus');
     await page.click('#b .plus');
     await page.click('#b .plus');
@@ -135,8 +121,8 @@ describe('components (include), in Chromium', { timeout: 180_000 }, () => {
   });
 
   it("a component in the page's page.view keeps its state when the view renders again", async () => {
-    const page = await (await browser.newContext()).newPage();
-    await page.goto(`${server.url}/viewed`);
+    const page = await (await served.browser.newContext()).newPage();
+    await page.goto(`${served.server.url}/viewed`);
     await page.click('#v .plus');
     await page.click('#v .plus');
     await until(page, '#v .n', '2');
@@ -154,20 +140,20 @@ describe('components (include), in Chromium', { timeout: 180_000 }, () => {
   });
 
   it("a pw-hook's this.send inside a component reaches the component", async () => {
-    const page = await (await browser.newContext()).newPage();
-    await page.goto(`${server.url}/hooked-host`);
+    const page = await (await served.browser.newContext()).newPage();
+    await page.goto(`${served.server.url}/hooked-host`);
     await until(page, '#who', 'the component');
     await page.context().close();
   });
 
   it('across a forced socket drop: each instance gets its events once, in order', async () => {
-    const page = await (await browser.newContext()).newPage();
-    await page.goto(`${proxy.url}/board`);
+    const page = await (await served.browser.newContext()).newPage();
+    await page.goto(`${served.proxy.url}/board`);
     await page.click('#a .plus');
     await until(page, '#a .n', '1');
-    proxy.refuseSockets(true);
+    served.proxy.refuseSockets(true);
     try {
-      proxy.cut('server');
+      served.proxy.cut('server');
       await page.waitForFunction(() => document.documentElement.classList.contains('pw-disconnected'), null, {
         polling: 20,
       });
@@ -176,7 +162,7 @@ describe('components (include), in Chromium', { timeout: 180_000 }, () => {
       await page.click('#a .leaf-plus');
       await page.click('#hit');
     } finally {
-      proxy.refuseSockets(false);
+      served.proxy.refuseSockets(false);
     }
     await until(page, '#a .n', '4');
     await until(page, '#b .n', '4');

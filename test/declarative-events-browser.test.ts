@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser } from './helpers/browser.js';
+import { servedInBrowser } from './helpers/proxied-browser.js';
+import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
 import { scriptsFolder } from './helpers/fixtures.js';
-import { startServer, type TestServer } from './helpers/server.js';
 
 /** Every event the script gets is pushed back as `got`; the page keeps them in `window.got`. */
 const ECHO = `function __serverSocketEvent(name: string, data: unknown) { server_socket_event('got', { name, data }); }
@@ -48,17 +47,7 @@ echo('<!doctype html>' + collect + \`
 <form action="/elsewhere"><button id="in-form" pw-click="in-form">in a form</button></form>
 <a id="link" href="/elsewhere" pw-click="link" pw-value-id="7">link</a>\`);`,
   });
-  let server: TestServer;
-  let browser: Browser;
-  before(async () => {
-    server = await startServer({ dir: folder.dir, dev: true, maxMessageBytes: 4096 });
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-    folder.remove();
-  });
+  const served = servedInBrowser(folder, { server: { dev: true, maxMessageBytes: 4096 } });
 
   type Got = { name: string; data: Record<string, unknown> };
   const got = (page: Page) => page.evaluate(() => (window as unknown as { got: Got[] }).got);
@@ -66,8 +55,8 @@ echo('<!doctype html>' + collect + \`
     page.waitForFunction((n) => (window as unknown as { got: unknown[] }).got.length >= n, count, { polling: 20 });
 
   it('pw-submit sends the form as an object and does not navigate', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${server.url}/form`);
+    const page = await served.browser.newPage();
+    await page.goto(`${served.server.url}/form`);
     const before = page.url();
     await page.evaluate(() => ((window as unknown as { marker: number }).marker = 1));
     await page.click('button[name=action]');
@@ -107,8 +96,8 @@ echo('<!doctype html>' + collect + \`
   });
 
   it('pw-input, pw-change and pw-keydown send a field, a form, a key', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${server.url}/fields`);
+    const page = await served.browser.newPage();
+    await page.goto(`${served.server.url}/fields`);
     await page.fill('#q', 'kiwi');
     await waitForGot(page, 1);
     assert.deepEqual((await got(page)).at(-1), { name: 'search', data: { value: 'kiwi', name: 'q' } });
@@ -128,8 +117,8 @@ echo('<!doctype html>' + collect + \`
   });
 
   it('pw-debounce holds a field until it rests, pw-throttle sends the first at once', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${server.url}/fields`);
+    const page = await served.browser.newPage();
+    await page.goto(`${served.server.url}/fields`);
     await page.type('#slow', 'abc');
     await page.type('#few', 'abc');
     // Events keep their order: once the click arrives, anything sent before it has arrived too.
@@ -146,8 +135,8 @@ echo('<!doctype html>' + collect + \`
   });
 
   it('pw-click on a link or on a button inside a plain form does not navigate', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${server.url}/fields`);
+    const page = await served.browser.newPage();
+    await page.goto(`${served.server.url}/fields`);
     const address = page.url();
     await page.click('#in-form');
     await page.click('#link');
@@ -163,8 +152,8 @@ echo('<!doctype html>' + collect + \`
   });
 
   it('pw-confirm asks first: a refused event is not sent', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${server.url}/fields`);
+    const page = await served.browser.newPage();
+    await page.goto(`${served.server.url}/fields`);
     const questions: string[] = [];
     let accept = false;
     page.on('dialog', (dialog) => {
@@ -186,12 +175,12 @@ echo('<!doctype html>' + collect + \`
   });
 
   it('dev: a bad pw-debounce or pw-key is a console warning naming the element', async () => {
-    const page = await browser.newPage();
+    const page = await served.browser.newPage();
     const warnings: string[] = [];
     page.on('console', (message) => {
       if (message.type() === 'warning') warnings.push(message.text());
     });
-    await page.goto(`${server.url}/fields`);
+    await page.goto(`${served.server.url}/fields`);
     await page.type('#soon', 'a');
     await page.press('#bad-key', 'Enter');
     await page.click('#plain');
@@ -213,8 +202,8 @@ echo('<!doctype html>' + collect + \`
   });
 
   it('a form larger than maxMessageBytes is not sent: an error event says why', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${server.url}/fields`);
+    const page = await served.browser.newPage();
+    await page.goto(`${served.server.url}/fields`);
     await page.fill('#big textarea', 'x'.repeat(5000));
     await page.evaluate(() => (document.getElementById('big') as HTMLFormElement).requestSubmit());
     await page.waitForFunction(() => (window as unknown as { errors: string[] }).errors.length > 0);

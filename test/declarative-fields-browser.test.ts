@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, socketLog } from './helpers/browser.js';
+import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { servedInBrowser } from './helpers/proxied-browser.js';
+import { socketLog } from './helpers/browser.js';
 import { scriptsFolder, waitFor } from './helpers/fixtures.js';
-import { startServer, type TestServer } from './helpers/server.js';
 
 /**
  * Fields that share a holder, a name or a long name, in Chromium: latest wins must replace only an
@@ -33,18 +33,7 @@ echo('<!doctype html><script>window.got = []; window.errors = [];' +
   <input type="submit" id="publish" name="action" value="publish"></form>\`);`;
 
 describe('declarative events of fields that share a holder or a name, in Chromium', { timeout: 180_000 }, () => {
-  const folder = scriptsFolder({ 'fields.ts': SCRIPT });
-  let server: TestServer;
-  let browser: Browser;
-  before(async () => {
-    server = await startServer({ dir: folder.dir });
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-    folder.remove();
-  });
+  const served = servedInBrowser(scriptsFolder({ 'fields.ts': SCRIPT }));
 
   type Got = { name: string; data: Record<string, unknown> };
   const got = (page: Page) => page.evaluate(() => (window as unknown as { got: Got[] }).got);
@@ -53,9 +42,9 @@ describe('declarative events of fields that share a holder or a name, in Chromiu
 
   /** Opens the page, holds its mailbox with `block<n>`, does `act`, and lets the mailbox go once all arrived. */
   async function whileHeld(n: number, events: number, act: (page: Page) => Promise<void>): Promise<Page> {
-    const page = await browser.newPage();
+    const page = await served.browser.newPage();
     const sockets = socketLog(page);
-    await page.goto(`${server.url}/fields`);
+    await page.goto(`${served.server.url}/fields`);
     await page.waitForFunction(() => document.serverSocket?.closed === false);
     await page.click(`#block${n}`);
     await act(page);
@@ -63,7 +52,7 @@ describe('declarative events of fields that share a holder or a name, in Chromiu
       () => sockets.frames.some((f) => typeof f.a === 'number' && f.t !== 'joined' && f.a >= events),
       `event ${events} to be acknowledged`,
     );
-    await server.wire.shared.set(`gate${n}`, true);
+    await served.server.wire.shared.set(`gate${n}`, true);
     return page;
   }
 
@@ -124,8 +113,8 @@ describe('declarative events of fields that share a holder or a name, in Chromiu
   });
 
   it('pw-click on an <input type=submit> of a plain form does not submit it', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${server.url}/fields`);
+    const page = await served.browser.newPage();
+    await page.goto(`${served.server.url}/fields`);
     await page.waitForFunction(() => document.serverSocket?.closed === false);
     const address = page.url();
     await page.evaluate(() => ((window as unknown as { marker: number }).marker = 1));
@@ -142,8 +131,8 @@ describe('declarative events of fields that share a holder or a name, in Chromiu
   });
 
   it('pw-debounce on a holder of fields: each field keeps its own latest value', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${server.url}/fields`);
+    const page = await served.browser.newPage();
+    await page.goto(`${served.server.url}/fields`);
     await page.waitForFunction(() => document.serverSocket?.closed === false);
     await page.type('#first', 'x');
     await page.type('#second', 'y');
@@ -156,8 +145,8 @@ describe('declarative events of fields that share a holder or a name, in Chromiu
   });
 
   it('pw-submit leaves out the fields of a disabled fieldset, and names its <input type=submit>', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${server.url}/fields`);
+    const page = await served.browser.newPage();
+    await page.goto(`${served.server.url}/fields`);
     await page.waitForFunction(() => document.serverSocket?.closed === false);
     await page.click('#publish');
     await waitForGot(page, 1);

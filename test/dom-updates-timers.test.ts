@@ -6,11 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import type { RunnerToHost } from '../runner/messages.js';
 import { scriptsFolder } from './helpers/fixtures.js';
 import { RunnerHarness } from './helpers/runner.js';
-
-type Push = Extract<RunnerToHost, { type: 'push' }>;
 
 describe('DOM updates while an async timer callback waits', () => {
   const folder = scriptsFolder({
@@ -47,10 +44,7 @@ async function __serverSocketEvent() {
     await harness.runner.close();
     folder.remove();
   });
-  const domPushes = (pageId: string) =>
-    harness.messages
-      .filter((m): m is Push => m.type === 'push' && m.pageId === pageId && m.name === 'pw:dom')
-      .map((m) => JSON.parse(m.data) as unknown);
+  const domPushes = (pageId: string) => harness.pushes(pageId, 'pw:dom');
 
   it("sends an event's updates and view, and the timer's own after its await, while the timer waits", async () => {
     const { pageId } = await harness.render('poll.ts');

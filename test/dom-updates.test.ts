@@ -145,10 +145,7 @@ function __serverSocketEvent() { broken = true; }`,
     await harness.runner.close();
     folder.remove();
   });
-  const domPushes = (pageId: string) =>
-    harness.messages
-      .filter((m): m is Push => m.type === 'push' && m.pageId === pageId && m.name === 'pw:dom')
-      .map((m) => JSON.parse(m.data) as unknown);
+  const domPushes = (pageId: string) => harness.pushes(pageId, 'pw:dom');
 
   it('returns its first HTML wrapped, then sends it again after each task, only when it changed', async () => {
     const { pageId, result } = await harness.render('view.ts');

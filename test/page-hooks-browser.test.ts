@@ -4,11 +4,10 @@
  * once when an update took it away, and `this.send` reaches the script.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser } from './helpers/browser.js';
+import { servedInBrowser } from './helpers/proxied-browser.js';
+import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
 import { scriptsFolder } from './helpers/fixtures.js';
-import { startServer, type TestServer } from './helpers/server.js';
 
 const folder = scriptsFolder({
   'chart.ts': `let n = 0;
@@ -36,17 +35,7 @@ function __serverSocketEvent(name: string, data: unknown) {
 });
 
 describe('pw-hook, in Chromium', { timeout: 120_000 }, () => {
-  let server: TestServer;
-  let browser: Browser;
-  before(async () => {
-    server = await startServer({ dir: folder.dir });
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-    folder.remove();
-  });
+  const served = servedInBrowser(folder);
 
   const hookLog = (page: Page) => page.evaluate(() => (window as unknown as { hookLog: string[] }).hookLog);
   const logged = (page: Page, count: number) =>
@@ -55,8 +44,8 @@ describe('pw-hook, in Chromium', { timeout: 120_000 }, () => {
     });
 
   it('mounts once, updates after each server change, destroys once; this.send reaches the script', async () => {
-    const page = await (await browser.newContext()).newPage();
-    await page.goto(`${server.url}/chart`);
+    const page = await (await served.browser.newContext()).newPage();
+    await page.goto(`${served.server.url}/chart`);
     await page.waitForFunction(() => document.getElementById('got')?.textContent === 'chart', null, { polling: 20 });
     assert.deepEqual(await hookLog(page), ['mounted 0']);
     // The page's own change is not a server update: no `updated` for it.

@@ -4,11 +4,9 @@
  * a frame says (here forged between the browser and the server).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { launchBrowser } from './helpers/browser.js';
+import { describe, it } from 'node:test';
+import { servedInBrowser } from './helpers/proxied-browser.js';
 import { scriptsFolder } from './helpers/fixtures.js';
-import { startServer, type TestServer } from './helpers/server.js';
 
 const PAGE = `echo('<!doctype html><body><script>window.heard = [];' +
   '["pw:other", "pw:dom", "visible"].forEach((n) => document.serverSocket.addEventListener(n, () => heard.push(n)));' +
@@ -16,21 +14,10 @@ const PAGE = `echo('<!doctype html><body><script>window.heard = [];' +
 function __serverSocketEvent() {}`;
 
 describe('pushes named pw:, in Chromium', { timeout: 120_000 }, () => {
-  const folder = scriptsFolder({ 'page.ts': PAGE });
-  let server: TestServer;
-  let browser: Browser;
-  before(async () => {
-    server = await startServer({ dir: folder.dir });
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-    folder.remove();
-  });
+  const served = servedInBrowser(scriptsFolder({ 'page.ts': PAGE }));
 
   it('never reach the page listeners, even when a frame carries one', async () => {
-    const page = await browser.newPage();
+    const page = await served.browser.newPage();
     let forge: (text: string) => void = () => {};
     await page.routeWebSocket(/socket/, (ws) => {
       const upstream = ws.connectToServer();
@@ -38,7 +25,7 @@ describe('pushes named pw:, in Chromium', { timeout: 120_000 }, () => {
       ws.onMessage((message) => upstream.send(message));
       upstream.onMessage((message) => ws.send(message));
     });
-    await page.goto(`${server.url}/page`);
+    await page.goto(`${served.server.url}/page`);
     await page.waitForFunction(() => document.serverSocket?.closed === false);
     const pageId = await page.evaluate(() => document.serverSocket?.pageId);
     forge(JSON.stringify({ t: 'push', p: pageId, s: 1, n: 'pw:other', d: 1 }));

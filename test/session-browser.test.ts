@@ -1,15 +1,16 @@
 import assert from 'node:assert/strict';
+import { servedInBrowser } from './helpers/proxied-browser.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import express from 'express';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { MAX_RELOADS } from '../client/reload-count.js';
 import { pagewire } from '../lib/index.js';
-import { launchBrowser, socketLog } from './helpers/browser.js';
+import { socketLog } from './helpers/browser.js';
 import { killOneWorker } from './helpers/kill-worker.js';
 import { memoryLogger, scriptsFolder, waitFor } from './helpers/fixtures.js';
-import { PATIENT, renderLive, startServer, type TestServer } from './helpers/server.js';
+import { PATIENT, renderLive, startServer } from './helpers/server.js';
 import { STATUS } from './helpers/paths.js';
 
 const folder = scriptsFolder({
@@ -48,23 +49,13 @@ async function joinsInOneLoad(context: BrowserContext, url: string): Promise<Pag
 }
 
 describe('in Chromium: planted session cookies, and reloads in a row', { timeout: 180_000 }, () => {
-  let server: TestServer;
-  let browser: Browser;
-  before(async () => {
-    server = await startServer({ dir: folder.dir, workers: 0 });
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-    folder.remove();
-  });
+  const served = servedInBrowser(folder, { server: { workers: 0 } });
 
   it('a cookie planted for the socket path (longer than /) after the first visit: one load, joined', async () => {
-    const context = await browser.newContext();
+    const context = await served.browser.newContext();
     const page = await context.newPage();
     const first = socketLog(page);
-    await page.goto(`${server.url}/live`);
+    await page.goto(`${served.server.url}/live`);
     await joinedNow(page, first.frames);
     // A page on another port of this host sets a cookie of the name for a longer path: the
     // browser sends it first on the socket and status requests (today: refused, expired, reloaded
@@ -72,24 +63,24 @@ describe('in Chromium: planted session cookies, and reloads in a row', { timeout
     await context.addCookies([
       { name: 'pagewire_sid', value: 'AttackerKnowsThisId000', domain: '127.0.0.1', path: '/__pagewire' },
     ]);
-    await joinsInOneLoad(context, `${server.url}/live`);
+    await joinsInOneLoad(context, `${served.server.url}/live`);
     await context.close();
   });
 
   it("an issued cookie (the attacker's) planted for the page's path: one load, in its own session", async () => {
-    const context = await browser.newContext();
+    const context = await served.browser.newContext();
     const page = await context.newPage();
     const first = socketLog(page);
-    await page.goto(`${server.url}/live`);
+    await page.goto(`${served.server.url}/live`);
     await joinedNow(page, first.frames);
     // The attacker's browser was issued a session; a page on another port plants it for /live,
     // which the browser sends before its own (Path=/) on /live, and not to the socket's path.
-    const attacker = await renderLive(server.origin, '/live');
+    const attacker = await renderLive(served.server.origin, '/live');
     const value = attacker.cookie.slice('pagewire_sid='.length);
     await context.addCookies([{ name: 'pagewire_sid', value, domain: '127.0.0.1', path: '/live' }]);
-    const again = await joinsInOneLoad(context, `${server.url}/live`);
+    const again = await joinsInOneLoad(context, `${served.server.url}/live`);
     const pageId = (await again.locator('script[data-pagewire-page]').getAttribute('data-pagewire-page')) ?? '';
-    const status = await fetch(`${server.url}${STATUS}?ids=${pageId}`, {
+    const status = await fetch(`${served.server.url}${STATUS}?ids=${pageId}`, {
       headers: { cookie: attacker.cookie },
     });
     assert.deepEqual(((await status.json()) as { live: string[] }).live, [], "not in the attacker's session");
@@ -97,13 +88,13 @@ describe('in Chromium: planted session cookies, and reloads in a row', { timeout
   });
 
   it('a cookie planted before the first visit (on / and on the page path) is replaced; the page joins', async () => {
-    const context = await browser.newContext();
+    const context = await served.browser.newContext();
     await context.addCookies([
       { name: 'pagewire_sid', value: 'AttackerKnowsThisId000', domain: '127.0.0.1', path: '/' },
       { name: 'pagewire_sid', value: 'AttackerKnowsThisId111', domain: '127.0.0.1', path: '/live' },
     ]);
-    await joinsInOneLoad(context, `${server.url}/live`);
-    const cookies = await context.cookies(server.url);
+    await joinsInOneLoad(context, `${served.server.url}/live`);
+    const cookies = await context.cookies(served.server.url);
     const root = cookies.find((c) => c.name === 'pagewire_sid' && c.path === '/');
     assert.match(root?.value ?? '', /^[\w-]{22}\.[\w+/]{43}$/, 'the planted cookie on / was replaced by an issued one');
     await context.close();
@@ -122,7 +113,7 @@ describe('in Chromium: planted session cookies, and reloads in a row', { timeout
     refusing.on('upgrade', (_req, socket) => socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n'));
     await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve));
     const origin = `http://127.0.0.1:${(refusing.address() as AddressInfo).port}`;
-    const context = await browser.newContext();
+    const context = await served.browser.newContext();
     try {
       const page = await context.newPage();
       const loads = countLoads(page);
@@ -147,7 +138,7 @@ describe('in Chromium: planted session cookies, and reloads in a row', { timeout
     // Each join is followed by the end of the page's worker, as a join that crashes it would: the
     // page closes `crashed`, reloads, joins, and its worker ends again (today: without end).
     const crashing = await startServer({ dir: folder.dir, workers: 1 });
-    const context = await browser.newContext();
+    const context = await served.browser.newContext();
     let kills = Promise.resolve();
     try {
       const page = await context.newPage();

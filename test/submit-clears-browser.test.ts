@@ -4,11 +4,9 @@
  * the person typed was sent. While it is typed in (pw-input), the field keeps what is typed.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { launchBrowser } from './helpers/browser.js';
+import { describe, it } from 'node:test';
+import { servedInBrowser } from './helpers/proxied-browser.js';
 import { scriptsFolder } from './helpers/fixtures.js';
-import { startServer, type TestServer } from './helpers/server.js';
 
 const TODO = `let todos: string[] = [];
 let typed = 0;
@@ -40,22 +38,11 @@ async function __serverSocketEvent(name: string) {
 }`;
 
 describe('a field of a submitted form, morphed by its view', { timeout: 180_000 }, () => {
-  const folder = scriptsFolder({ 'todo.ts': TODO, 'buttons.ts': BUTTONS, 'slow.ts': SLOW });
-  let server: TestServer;
-  let browser: Browser;
-  before(async () => {
-    server = await startServer({ dir: folder.dir });
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-    folder.remove();
-  });
+  const served = servedInBrowser(scriptsFolder({ 'todo.ts': TODO, 'buttons.ts': BUTTONS, 'slow.ts': SLOW }));
 
   it('is cleared by the view after Enter submitted it, and keeps what is typed in it otherwise', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${server.url}/todo`);
+    const page = await served.browser.newPage();
+    await page.goto(`${served.server.url}/todo`);
     await page.waitForFunction(() => document.serverSocket?.closed === false);
     await page.type('#text', 'milk');
     // Each keystroke re-rendered the view: the focused field kept what was typed.
@@ -73,8 +60,8 @@ describe('a field of a submitted form, morphed by its view', { timeout: 180_000 
   });
 
   it('pw-disable-with gives a button back its markup, or leaves what the server rendered in it meanwhile', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${server.url}/buttons`);
+    const page = await served.browser.newPage();
+    await page.goto(`${served.server.url}/buttons`);
     await page.waitForFunction(() => document.serverSocket?.closed === false);
     const idle = (form: string) =>
       page.waitForFunction((f) => !document.getElementById(f)?.hasAttribute('aria-busy'), form, { polling: 20 });
@@ -92,13 +79,13 @@ describe('a field of a submitted form, morphed by its view', { timeout: 180_000 
   });
 
   it('stays busy, its pw-disable-with button disabled, when the server renders it again while in flight', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${server.url}/slow`);
+    const page = await served.browser.newPage();
+    await page.goto(`${served.server.url}/slow`);
     await page.waitForFunction(() => document.serverSocket?.closed === false);
     await page.click('#first');
     await page.click('#slow button');
     await page.waitForFunction(() => document.getElementById('slow')?.getAttribute('aria-busy') === 'true');
-    await server.wire.shared.set('first', true);
+    await served.server.wire.shared.set('first', true);
     // The first event's view: the form is rendered again ("Save 1") with the submit still in flight.
     await page.waitForFunction(() => !document.getElementById('first')?.hasAttribute('aria-busy'), undefined, {
       polling: 20,
@@ -111,7 +98,7 @@ describe('a field of a submitted form, morphed by its view', { timeout: 180_000 
         form.querySelector('button')?.textContent,
       ]);
     assert.deepEqual(await state(), ['true', true, true, 'Saving…']);
-    await server.wire.shared.set('save', true);
+    await served.server.wire.shared.set('save', true);
     await page.waitForFunction(() => !document.getElementById('slow')?.hasAttribute('aria-busy'), undefined, {
       polling: 20,
     });

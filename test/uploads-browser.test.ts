@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
+import { servedInBrowser } from './helpers/proxied-browser.js';
 import { createHash } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser } from './helpers/browser.js';
+import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
 import { scriptsFolder } from './helpers/fixtures.js';
-import { CuttableProxy } from './helpers/proxy.js';
 import { mulberry32, TEST_SEED } from './helpers/random.js';
-import { startServer, type TestServer } from './helpers/server.js';
 
 /** The script hears each upload: its files pushed back to the page, its errors too. */
 const PHOTOS = `let progress = 0;
@@ -49,22 +47,9 @@ type Seen = { name: string; size: number; type: string; sha256: string; path: st
 
 describe('live uploads (pw-upload) in Chromium', { timeout: 300_000 }, () => {
   const folder = scriptsFolder({ 'photos.ts': PHOTOS });
-  let server: TestServer;
-  let proxy: CuttableProxy;
-  let browser: Browser;
-  before(async () => {
-    server = await startServer({ dir: folder.dir, maxMessageBytes: MESSAGE_BYTES });
-    proxy = await CuttableProxy.start(Number(new URL(server.url).port));
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await proxy?.close();
-    await server?.close();
-    folder.remove();
-  });
+  const served = servedInBrowser(folder, { proxied: true, server: { maxMessageBytes: MESSAGE_BYTES } });
 
-  const chunks = () => server.wire.stats().uploads.chunks;
+  const chunks = () => served.server.wire.stats().uploads.chunks;
   const filesSeen = (page: Page, n: number) =>
     page.waitForFunction((count) => (window as unknown as { files: unknown[] }).files.length >= count, n, {
       polling: 20,
@@ -72,7 +57,7 @@ describe('live uploads (pw-upload) in Chromium', { timeout: 300_000 }, () => {
     });
   const seen = (page: Page) => page.evaluate(() => (window as unknown as { files: Seen[] }).files);
   const open = async (base: string) => {
-    const page = await browser.newPage();
+    const page = await served.browser.newPage();
     // Patient on a loaded machine: every wait is for an event, however long it takes.
     page.setDefaultTimeout(120_000);
     await page.goto(`${base}/photos`);
@@ -85,7 +70,7 @@ describe('live uploads (pw-upload) in Chromium', { timeout: 300_000 }, () => {
   };
 
   it('uploads a 5 MB file and three images: progress both ways, the SHA-256 of each original', async () => {
-    const page = await open(server.url);
+    const page = await open(served.server.url);
     const big = bytesOf(5_000_000);
     const images = [png(3000), png(40_000), png(100_000)];
     const before = chunks();
@@ -117,7 +102,7 @@ describe('live uploads (pw-upload) in Chromium', { timeout: 300_000 }, () => {
   });
 
   it('lets events and pushes pass while a large file is on its way', async () => {
-    const page = await open(server.url);
+    const page = await open(served.server.url);
     const order = await page.evaluate(async () => {
       const socket = document.serverSocket as NonNullable<Document['serverSocket']>;
       const seen: string[] = [];
@@ -139,29 +124,29 @@ describe('live uploads (pw-upload) in Chromium', { timeout: 300_000 }, () => {
   });
 
   it('goes on across two cuts of its socket: intact, no chunk twice', async () => {
-    const page = await open(proxy.url);
+    const page = await open(served.proxy.url);
     const big = bytesOf(5_000_000);
     const total = Math.ceil(big.length / CHUNK);
     const before = chunks();
-    const refusedBefore = server.wire.stats().uploads.refusedChunks;
+    const refusedBefore = served.server.wire.stats().uploads.refusedChunks;
     await page.setInputFiles('#files', { name: 'cut.bin', mimeType: 'application/octet-stream', buffer: big });
     // Looked at every turn of the event loop: between two looks at most a window or two of chunks arrive.
     for (const at of [Math.floor(total / 5), Math.floor(total / 2)]) {
       while (chunks() - before < at) await new Promise((resolve) => setImmediate(resolve));
       assert.ok(chunks() - before < total, 'cut in the middle of the upload');
-      assert.ok(proxy.cut('client') > 0);
+      assert.ok(served.proxy.cut('client') > 0);
     }
     await filesSeen(page, 1);
     const [file] = await seen(page);
     assert.equal(file?.sha256, sha256(big));
     assert.equal(file?.size, big.length);
     assert.equal(chunks() - before, total, 'no chunk sent twice');
-    assert.equal(server.wire.stats().uploads.refusedChunks, refusedBefore);
+    assert.equal(served.server.wire.stats().uploads.refusedChunks, refusedBefore);
     await page.close();
   });
 
   it('refuses a 20 MB file past maxFileSize before any of its bytes is sent', async () => {
-    const page = await open(server.url);
+    const page = await open(served.server.url);
     const before = chunks();
     await page.setInputFiles('#files', {
       name: 'huge.bin',
@@ -179,7 +164,7 @@ describe('live uploads (pw-upload) in Chromium', { timeout: 300_000 }, () => {
     const shown = await page.$eval('#files', (el) => el.getAttribute('pw-upload-error'));
     assert.equal(shown, errors[0]?.message);
     assert.equal(chunks(), before, 'no chunk sent');
-    assert.equal(server.wire.stats().uploads.reservedBytes, 0);
+    assert.equal(served.server.wire.stats().uploads.reservedBytes, 0);
     // An image whose bytes are not one: refused by its first chunk.
     await page.setInputFiles('#photos', {
       name: 'fake.png',

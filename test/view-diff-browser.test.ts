@@ -5,12 +5,11 @@
  * edits themselves: view-diff.test.ts.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, socketLog } from './helpers/browser.js';
+import { servedInBrowser } from './helpers/proxied-browser.js';
+import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { socketLog } from './helpers/browser.js';
 import { scriptsFolder, waitFor } from './helpers/fixtures.js';
-import { CuttableProxy } from './helpers/proxy.js';
-import { startServer, type TestServer } from './helpers/server.js';
 
 const TODO = `const done = new Set<number>();
 const view = page.view(() => html\`<input id="q" value="search"><ul>\${[...Array(200).keys()].map(
@@ -41,29 +40,16 @@ const viewOps = (frames: Array<Record<string, unknown>>) =>
     .map((op) => (op.op !== 'view' ? op.op : 'html' in op ? 'whole' : 'edits'));
 
 describe('page.view() edits, in a real browser (Chromium)', { timeout: 180_000 }, () => {
-  let server: TestServer;
-  let proxy: CuttableProxy;
-  let browser: Browser;
-  before(async () => {
-    server = await startServer({ dir: folder.dir, dev: true });
-    proxy = await CuttableProxy.start(Number(new URL(server.url).port));
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await proxy?.close();
-    await server?.close();
-    folder.remove();
-  });
+  const served = servedInBrowser(folder, { proxied: true, server: { dev: true } });
 
   it('keeps the focused field, its value and caret, across edited updates', async () => {
-    const page = await browser.newPage();
+    const page = await served.browser.newPage();
     const frames = socketLog(page);
     const warnings: string[] = [];
     page.on('console', (message) => {
       if (message.type() === 'warning') warnings.push(message.text());
     });
-    await page.goto(`${server.url}/todo`);
+    await page.goto(`${served.server.url}/todo`);
     await opened(page);
     await page.click('#q');
     await page.keyboard.press('End');
@@ -87,23 +73,26 @@ describe('page.view() edits, in a real browser (Chromium)', { timeout: 180_000 }
   });
 
   it('applies edits made while the socket was down, once and in order, onto the right base', async () => {
-    const page = await browser.newPage();
+    const page = await served.browser.newPage();
     const frames = socketLog(page);
-    await page.goto(`${proxy.url}/todo`);
+    await page.goto(`${served.proxy.url}/todo`);
     await opened(page);
-    server.wire.publish('toggle', 1);
+    served.server.wire.publish('toggle', 1);
     await waitForDone(page, 1);
-    proxy.block(true);
-    proxy.cut('server');
+    served.proxy.block(true);
+    served.proxy.cut('server');
     await page.waitForFunction(() => document.body.dataset.open === '0', undefined, { polling: 20 });
     for (const i of [199, 2, 100]) {
-      server.wire.publish('toggle', i);
-      await waitFor(() => server.log.lines.some((line) => line.endsWith(`toggled ${i}`)), `toggle ${i} while down`);
+      served.server.wire.publish('toggle', i);
+      await waitFor(
+        () => served.server.log.lines.some((line) => line.endsWith(`toggled ${i}`)),
+        `toggle ${i} while down`,
+      );
     }
     assert.deepEqual(await doneItems(page), ['item 1']);
-    proxy.block(false);
+    served.proxy.block(false);
     await opened(page);
-    server.wire.publish('toggle', 3);
+    served.server.wire.publish('toggle', 3);
     await waitForDone(page, 5);
     assert.deepEqual(await doneItems(page), ['item 1', 'item 2', 'item 3', 'item 100', 'item 199']);
     assert.deepEqual(viewOps(frames.frames), ['whole', 'edits', 'edits', 'edits', 'edits']);

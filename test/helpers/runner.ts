@@ -81,9 +81,10 @@ export class RunnerHarness {
     }
   }
 
-  pushes(pageId: string): unknown[] {
+  /** The data of every push to `pageId` so far (of those named `name`, when given), in order. */
+  pushes(pageId: string, name?: string): unknown[] {
     return this.messages
-      .filter((m) => m.type === 'push' && m.pageId === pageId)
+      .filter((m) => m.type === 'push' && m.pageId === pageId && (name === undefined || m.name === name))
       .map((m) => JSON.parse((m as { data: string }).data));
   }
 }
