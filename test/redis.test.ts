@@ -105,6 +105,7 @@ describe('two servers on one Redis', () => {
 
 describe('Redis that hangs, connected and silent', () => {
   it('holds at most so many publications unanswered; the others wait, and all go once it answers', async () => {
+    const waitedBefore = a.wire.stats().redis?.waitedPublications ?? 0;
     redis.pause();
     try {
       for (let n = 0; n < MAX_IN_FLIGHT_PUBLICATIONS + 500; n++) a.wire.publish('room', n);
@@ -114,6 +115,7 @@ describe('Redis that hangs, connected and silent', () => {
     }
     await waitFor(() => a.wire.stats().redis?.waitingPublications === 0, 'the waiting ones sent');
     assert.equal(a.wire.stats().redis?.droppedPublications, 0);
+    assert.equal((a.wire.stats().redis?.waitedPublications ?? 0) - waitedBefore, 500);
   });
 });
 

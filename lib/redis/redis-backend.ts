@@ -36,11 +36,14 @@ export function openRedis(target: RedisTarget, logger: Logger, receive: (message
     },
     up: (downMs) => {
       const now = bus.stats(true);
+      // The publisher may be back, and have sent what waited, before the last connection is: those
+      // sent already count, with those about to go.
+      const sent = now.waitedPublications - (atDown?.waitedPublications ?? 0) + now.waitingPublications;
       const dropped = now.droppedPublications - (atDown?.droppedPublications ?? 0);
       const failed = now.failedPublications - (atDown?.failedPublications ?? 0);
       logger.warn(
         `Redis at ${target.where} is back after ${(downMs / 1000).toFixed(1)} s: publications that waited, ` +
-          `sent now: ${now.waitingPublications}; dropped (too many waiting): ${dropped}; cut off on their way: ` +
+          `sent now: ${sent}; dropped (too many waiting): ${dropped}; cut off on their way: ` +
           `${failed}. Other processes' publications of the outage did not reach this one's pages`,
         { code: 'REDIS_BACK' },
       );

@@ -40,6 +40,8 @@ export interface RedisStats {
   connected: boolean;
   /** Publications waiting for Redis to come back. */
   waitingPublications: number;
+  /** Publications that waited (Redis away, or too many unanswered) and were then sent (since start). */
+  waitedPublications: number;
   /** Publications dropped because too many were waiting (since start). */
   droppedPublications: number;
   /** Publications cut off on their way when the connection was lost: they may not have arrived. */
@@ -64,6 +66,7 @@ export class RedisBus {
   /** After an outage, until its subscribers are back: what waits stays waiting. */
   #holding = false;
   #dropped = 0;
+  #waited = 0;
   #failed = 0;
   #droppedMessages = 0;
   readonly #onStall: () => void;
@@ -115,6 +118,7 @@ export class RedisBus {
     return {
       connected,
       waitingPublications: this.#waiting.length,
+      waitedPublications: this.#waited,
       droppedPublications: this.#dropped,
       failedPublications: this.#failed,
       droppedMessages: this.#droppedMessages,
@@ -156,6 +160,7 @@ export class RedisBus {
     for (let next = this.#waiting[0]; next !== undefined && this.#canSend(next.bytes); next = this.#waiting[0]) {
       this.#waiting.shift();
       this.#waitingBytes -= next.bytes;
+      this.#waited++;
       this.#send(next.text, next.bytes);
     }
   }
