@@ -62,8 +62,14 @@ export class HashingSink {
     });
   }
 
-  /** Stops writing (the file itself is removed with its folder). */
-  abort(): void {
+  /**
+   * Stops writing; resolves once the file is closed. A file still being opened is opened first,
+   * then closed: removing it before then would leave it behind, made by that late open.
+   */
+  abort(): Promise<void> {
+    if (this.#file.closed) return Promise.resolve();
+    const closed = new Promise<void>((resolve) => this.#file.once('close', () => resolve()));
     this.#file.destroy();
+    return closed;
   }
 }

@@ -133,7 +133,7 @@ export async function readMultipart(
     return { fields, files, folder };
   } catch (error) {
     req.unpipe(parser);
-    for (const sink of sinks) sink.abort();
+    await Promise.all(sinks.map((sink) => sink.abort()));
     await removeUploads(folder);
     throw error;
   } finally {

@@ -332,8 +332,8 @@ export class UploadHub {
     this.#end(upload);
     // Its unfinished files go now; those the script was handed stay the page's.
     for (const unfinished of upload.files.slice(upload.current)) {
-      unfinished.sink?.abort();
-      if (unfinished.sink) void rm(unfinished.sink.path, { force: true });
+      const sink = unfinished.sink;
+      if (sink) void sink.abort().then(() => rm(sink.path, { force: true }));
     }
     this.#refuse(upload.socket, upload.pageId, upload.id, upload.name, 'UPLOAD_FAILED', text, file?.name);
   }
@@ -379,13 +379,17 @@ export class UploadHub {
   #pageGone(pageId: string): void {
     this.#rules.delete(pageId);
     this.#filesOfPage.delete(pageId);
+    // Its files closed first: one still being opened would be made again after the folder went.
+    const closing: Array<Promise<void> | undefined> = [];
     for (const upload of [...this.#uploads.values()]) {
       if (upload.pageId !== pageId) continue;
-      for (const file of upload.files) file.sink?.abort();
+      closing.push(...upload.files.map((file) => file.sink?.abort()));
       this.#end(upload);
     }
-    rm(this.#folderOf(pageId), { recursive: true, force: true, maxRetries: 3 }).catch((error: Error) =>
-      this.#options.logger.warn(`temporary uploads of page ${pageId} not removed: ${error.message}`),
-    );
+    Promise.all(closing)
+      .then(() => rm(this.#folderOf(pageId), { recursive: true, force: true, maxRetries: 3 }))
+      .catch((error: Error) =>
+        this.#options.logger.warn(`temporary uploads of page ${pageId} not removed: ${error.message}`),
+      );
   }
 }
