@@ -21,7 +21,8 @@ describe('a node killed behind nginx, in Chromium', { timeout: 240_000 }, () => 
 )}\`);
 function __serverSocketEvent() {}`,
     'widget.ts': `let n = 0;
-echo(page.view(() => html\`<span class="node">\${page.node}</span><b class="n">\${n}</b><button pw-click="plus">+</button>\`));
+echo(page.view(() => html\`<span class="node">\${page.node}</span><b class="n">\${n}</b>
+<button pw-click="plus">+</button>\`));
 function __serverSocketEvent(name: string) {
   if (name === 'plus') n++;
 }`,
