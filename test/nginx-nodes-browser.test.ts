@@ -1,7 +1,8 @@
 // In a real Chromium, through a real nginx running the config `pagewire proxy-config nginx`
 // prints for three `pagewire serve --node nX` machines: a page whose node is killed with SIGKILL
 // learns from nginx that its node is gone (410), and reloads onto another node; a page of another
-// node never notices (no reload, its instance's state kept).
+// node never notices (no reload, its instance's state kept). Before that, a page's <pw-include>s:
+// each fragment's request reaches the page's node (X-Pagewire-Node), and each fragment is live.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
@@ -12,7 +13,20 @@ import type { Nginx } from './helpers/nginx.js';
 import { nginxInFront, type ProxiedNode, startNode, stopNode } from './helpers/proxied-nodes.js';
 
 describe('a node killed behind nginx, in Chromium', { timeout: 240_000 }, () => {
-  const folder = scriptsFolder(CLUSTER_SCRIPTS);
+  const folder = scriptsFolder({
+    ...CLUSTER_SCRIPTS,
+    // Six fragments of the widget: round-robin would spread their requests over the three nodes.
+    'board.ts': `echo(html\`<p id="board">\${page.node}</p>\${[1, 2, 3, 4, 5, 6].map(
+  (i) => html\`<pw-include id="w\${i}" src="/widget"></pw-include>\`,
+)}\`);
+function __serverSocketEvent() {}`,
+    'widget.ts': `let n = 0;
+echo(page.view(() => html\`<span class="node">\${page.node}</span><b class="n">\${n}</b>
+<button pw-click="plus">+</button>\`));
+function __serverSocketEvent(name: string) {
+  if (name === 'plus') n++;
+}`,
+  });
   let nodes: ProxiedNode[];
   let nginx: Nginx;
   let browser: Browser;
@@ -45,6 +59,32 @@ describe('a node killed behind nginx, in Chromium', { timeout: 240_000 }, () => 
     page.waitForFunction((count) => document.getElementById('clicks')?.textContent === String(count), n, {
       polling: 20,
     });
+
+  it("loads each <pw-include> from the page's node through nginx, live", async () => {
+    const page = await (await browser.newContext()).newPage();
+    // A fragment's request refused (a node that does not hold the page: 403) fails the test at once.
+    const refused = new Promise<never>((_, reject) => {
+      page.on('response', (response) => {
+        const status = response.status();
+        if (new URL(response.url()).pathname === '/widget' && status !== 200) {
+          reject(new Error(`a fragment's request was answered ${status}`));
+        }
+      });
+    });
+    refused.catch(() => {});
+    await page.goto(`${nginx.url}/board`);
+    const node = (await page.textContent('#board')) ?? '';
+    const six = () => document.querySelectorAll('pw-include[data-pw-page] .node').length === 6;
+    await Promise.race([page.waitForFunction(six, null, { polling: 20 }), refused]);
+    const rendered = await page.$$eval('pw-include .node', (spans) => spans.map((span) => span.textContent));
+    assert.deepEqual(rendered, Array(6).fill(node), "every fragment rendered by the page's node");
+    // Live: each click reaches its own fragment's instance on that node, through the page's socket.
+    for (const id of ['#w2', '#w5', '#w5']) await page.click(`${id} button`);
+    await page.waitForFunction(() => document.querySelector('#w5 .n')?.textContent === '2', null, { polling: 20 });
+    await page.waitForFunction(() => document.querySelector('#w2 .n')?.textContent === '1', null, { polling: 20 });
+    assert.equal(await page.textContent('#w1 .n'), '0');
+    await page.context().close();
+  });
 
   it("reloads the dead node's pages onto a live node through nginx; the others keep their instance", async () => {
     // Round-robin over every request (the client script too): a tab of another node soon comes.

@@ -1,6 +1,7 @@
 // Three `pagewire serve --node nX` machines behind a real nginx running the config `pagewire
 // proxy-config nginx` prints: renders spread over them, each page's socket reaches its own node,
-// a node id the config does not name is answered 410 by nginx and never joined, a node killed
+// so does each live fragment's request (by its X-Pagewire-Node header; a value naming no node is
+// round-robin), a node id the config does not name is answered 410 by nginx and never joined, a node killed
 // with SIGKILL has its pages expire (410 through nginx) while the others keep theirs, and a node
 // added to the config takes renders at once. Then one machine of `--processes 2 --node m1`.
 import assert from 'node:assert/strict';
@@ -18,6 +19,20 @@ async function renders(url: string, count: number, cookie?: string): Promise<Ren
   const pages: Rendered[] = [];
   for (let i = 0; i < count; i++) pages.push(await renderOnNewConnection(url, '/where', cookie));
   return pages;
+}
+
+/**
+ * A live fragment of `page` (/where), asked for through nginx as the client asks for one (its
+ * document's page id and node in headers), on a new connection: the node that rendered it and
+ * its page id, or the status and body it was refused with.
+ */
+async function fragment(url: string, page: Rendered, node = page.node) {
+  const response = await fetch(`${url}/where`, {
+    headers: { connection: 'close', cookie: page.cookie, 'x-pagewire-fragment': page.pageId, 'x-pagewire-node': node },
+  });
+  const body = await response.text();
+  const rendered = /<p id="node">([^<]*)<\/p>/.exec(body)?.[1];
+  return { status: response.status, body, node: rendered, pageId: response.headers.get('x-pagewire-page') };
 }
 
 /** Sends a click and waits for the instance's answer: its count, and the node and pid it runs in. */
@@ -61,6 +76,33 @@ describe('three nodes behind the nginx config pagewire proxy-config prints', { t
       for (const clicks of [1, 2]) {
         assert.deepEqual(await click(client, page, clicks), { clicks, node: node.id, pid: node.server.child.pid });
       }
+    }
+  });
+
+  it("brings each fragment's request (X-Pagewire-Node) to its document's node, every time", async () => {
+    // Round-robin would spread six requests in a row over the three nodes, two of them refusing.
+    for (const node of nodes) {
+      const page = pages.get(node.id) as Rendered;
+      const client = clients.get(node.id) as SocketClient;
+      for (let i = 0; i < 6; i++) {
+        const answer = await fragment(nginx.url, page);
+        assert.equal(answer.status, 200, answer.body);
+        assert.equal(answer.node, node.id);
+        // Owned by the document: it joins on the document's socket.
+        const id = answer.pageId ?? '';
+        client.send({ t: 'join', p: id, a: 0 });
+        await client.next((f) => f.t === 'joined' && f.p === id);
+      }
+    }
+  });
+
+  it('spreads a request whose X-Pagewire-Node names no node round-robin, never routed by it', async () => {
+    const page = pages.get('n1') as Rendered;
+    for (const forged of ['n9', 'n1x', 'xn1', 'n1-x', 'N1', 'n1/', 'pagewire_all', '127.0.0.1:80', '']) {
+      const answers = await Promise.all([1, 2, 3].map(() => fragment(nginx.url, page, forged)));
+      // Round-robin: one of each three in a row reaches n1, which knows the page; the others refuse.
+      const statuses = answers.map((answer) => answer.status).sort();
+      assert.deepEqual(statuses, [200, 403, 403], `${forged}: ${answers.map((answer) => answer.body)}`);
     }
   });
 
@@ -205,6 +247,12 @@ describe('pagewire serve --processes 2 --node m1 behind the generated config', {
         await client.close();
       }
       assert.equal(pids.size, 1, 'one process, one instance');
+      // A fragment's request naming the process: nginx brings it to m1, whose process hands it over.
+      for (let i = 0; i < 4; i++) {
+        const answer = await fragment(nginx.url, page);
+        assert.equal(answer.status, 200, answer.body);
+        assert.equal(answer.node, node);
+      }
     }
     // A process m1 does not have: nginx brings it to m1, whose primary answers 410.
     const page = byNode.get('m1-1') as Rendered;

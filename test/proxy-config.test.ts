@@ -77,7 +77,14 @@ describe('pagewire proxy-config nginx', () => {
     for (const address of ['10.0.0.1:3000', '10.0.0.2:3000']) {
       assert.match(all, new RegExp(`server ${address} max_fails=${MAX_FAILS} fail_timeout=${FAIL_TIMEOUT_S}s;`));
     }
-    assert.match(config, /location \/ \{\s+proxy_pass http:\/\/pagewire_all;/);
+    // Renders round-robin; a fragment's request (X-Pagewire-Node) to its document's node or process.
+    assert.match(config, /location \/ \{\s+proxy_pass http:\/\/\$pagewire_fragment_upstream;/);
+    const map = /map \$http_x_pagewire_node \$pagewire_fragment_upstream \{([^}]*)\}/.exec(config)?.[1] ?? '';
+    assert.deepEqual(
+      map.trim().split(/\s*\n\s*/),
+      ['default pagewire_all;', '~^(?:n1|n1-[0-9]+)$ pagewire_node_n1;', '~^(?:n2|n2-[0-9]+)$ pagewire_node_n2;'],
+      'only the configured ids, anchored; anything else round-robin',
+    );
     // Each node's location: its id and its processes' (-<n>), to that node alone, 410 when it is down.
     for (const [id, address] of [
       ['n1', '10.0.0.1:3000'],

@@ -4,8 +4,11 @@
  * that names no node, go round-robin to all of them; `<base>/__pagewire/<node>/...` (a live
  * page's socket and status paths) and `<base>/__pagewire/<node>-<n>/...` (the processes of
  * `--node <node> --processes N`) go to that node's machine alone, so each page's socket reaches
- * the instance that rendered it. A node id nobody configured, and a node that does not answer,
- * are answered 410 Gone: the client takes that as "expired" and reloads onto a live node.
+ * the instance that rendered it. So does a live fragment's request (`X-Pagewire-Node: <node>` or
+ * `<node>-<n>`, lib/http/fragment-request.ts), through a `map` that knows only the configured
+ * ids: any other value is round-robin, as no header is. A node id nobody configured, and a node
+ * that does not answer, are answered 410 Gone: the client takes that as "expired" and reloads
+ * onto a live node.
  */
 import { DEFAULT_OPTIONS } from '../options.js';
 import {
@@ -67,6 +70,7 @@ export function nginxConfig(input: NginxConfigInput): string {
   return [
     header(input, base),
     upstreams(input.nodes),
+    fragmentMap(input.nodes),
     `# WebSocket upgrades through; other requests without \`Connection: close\`, so that the
 # connections to the nodes are kept for the next request (keepalive). A Host that keeps its
 # port (the Origin check compares both).
@@ -97,9 +101,10 @@ map $http_host $pagewire_host {
     proxy_send_timeout ${idle}s;
     send_timeout ${idle}s;
 
-    # Renders, the client script, and anything else: any node.
+    # Renders, the client script, and anything else: any node; a live fragment's request, its
+    # document's node (the map above: only an upstream of this file, whatever the header says).
     location / {
-        proxy_pass http://pagewire_all;
+        proxy_pass http://$pagewire_fragment_upstream;
     }
 ${input.nodes.map((node) => nodeLocation(node, prefix)).join('')}
     # A node id this config does not name (forged, another site's, or a node since removed).
@@ -138,8 +143,12 @@ function header(input: NginxConfigInput, base: string): string {
 # Routing: renders and every other request go round-robin to all nodes. A live page's socket
 # and status paths name the node that holds it (${base}/__pagewire/<node>/socket, and
 # ${base}/__pagewire/<node>-<n>/ for the processes of pagewire serve --node <node> --processes N):
-# those go to that node only. A node id not below, or a node that does not answer, is
-# answered 410 Gone: the page's client takes it as expired and reloads onto a live node.
+# those go to that node only. So does a live fragment's request (<pw-include>, load(),
+# new ServerSocket(path)): its X-Pagewire-Node header names its document's node or process, and
+# any other node would refuse it (403), not knowing the document; a value naming no node below
+# is round-robin, as a request without it. A node id not below in a path, or a node that does
+# not answer, is answered 410 Gone: the page's client takes it as expired and reloads onto a
+# live node.
 # Each machine runs: pagewire serve --node <its id> --trust-proxy --allowed-host <site name>,
 # with the same PAGEWIRE_SESSION_SECRET everywhere, and is reachable from nginx only (--host
 # <a private address>, or a firewall): --trust-proxy believes whoever connects.
@@ -152,7 +161,8 @@ function upstreams(nodes: readonly ProxyNode[]): string {
   const all = nodes
     .map((node) => `    server ${node.address} max_fails=${MAX_FAILS} fail_timeout=${FAIL_TIMEOUT_S}s;  # ${node.id}\n`)
     .join('');
-  // One server each: nginx never marks it down, so a dead node's paths are tried, refused, 410.
+  // One server each: nginx never marks it down, so a dead node's paths are tried, refused, 410
+  // (and its fragments' requests 502: their document, on that node, is gone too).
   const each = nodes.map((node) => `upstream pagewire_node_${node.id} {\n    server ${node.address};\n}\n`).join('');
   return `# Every node, round-robin; failure counts shared by nginx's worker processes (zone). Idle
 # connections to the nodes are kept (one node behind nginx served 2.5 to 3 times the renders a
@@ -164,6 +174,22 @@ ${all}    keepalive ${KEEPALIVE_CONNECTIONS};
     keepalive_timeout ${KEEPALIVE_TIMEOUT_S}s;
 }
 ${each}`;
+}
+
+/**
+ * The upstream of a request by its `X-Pagewire-Node` header: a fragment's goes to its document's
+ * node. Anchored patterns of the configured ids only (the ids are checked: letters, digits, _ and
+ * -, nothing a regex or the file could read otherwise), so a forged or garbled value never names
+ * an upstream of its own: it is round-robin, as a request without the header, and the node it
+ * reaches refuses a fragment of a document it does not hold.
+ */
+function fragmentMap(nodes: readonly ProxyNode[]): string {
+  const entries = nodes.map((node) => `    ~^(?:${node.id}|${node.id}-[0-9]+)$ pagewire_node_${node.id};\n`).join('');
+  return `# A live fragment's request names its document's node, or one of its processes: there.
+map $http_x_pagewire_node $pagewire_fragment_upstream {
+    default pagewire_all;
+${entries}}
+`;
 }
 
 function nodeLocation(node: ProxyNode, prefix: string): string {
