@@ -53,7 +53,7 @@ export async function readMultipart(
   // No prototype: `__proto__` is a field name like any other.
   const fields = Object.create(null) as FormFields;
   const files = newFormFiles();
-  const writes: Promise<void>[] = [];
+  const writes: Promise<() => void>[] = [];
   const sinks: HashingSink[] = [];
   let fieldBytes = 0;
   let reserved = 0;
@@ -103,7 +103,7 @@ export async function readMultipart(
         const problem = isImageType(type) ? imageSignatureProblem(type, sink.head) : undefined;
         if (problem) throw new BodyError(415, `'${name}' was refused: ${problem}`);
         const sha256 = await sink.finish();
-        addFile(files, field, { name, size: sink.size, type, sha256, path: sink.path });
+        return () => addFile(files, field, { name, size: sink.size, type, sha256, path: sink.path });
       });
       written.catch(reject);
       writes.push(written);
@@ -112,7 +112,13 @@ export async function readMultipart(
     parser.on('fieldsLimit', () => fail(413, `more than ${MAX_FIELDS} fields`));
     parser.on('partsLimit', () => fail(413, `more than ${limits.maxUploadFiles + MAX_FIELDS} parts`));
     parser.on('error', (error: Error) => fail(400, `the multipart body is not valid: ${error.message}`));
-    parser.on('close', () => Promise.all(writes).then(() => resolve(), reject));
+    // Added once all are written, in the body's order: a small file may finish before a larger one.
+    parser.on('close', () =>
+      Promise.all(writes).then((adds) => {
+        for (const add of adds) add();
+        resolve();
+      }, reject),
+    );
     req.on('aborted', () => fail(400, 'the request was aborted while its body was read'));
     count = (bytes: Buffer) => {
       const over = limits.budget?.reserve(bytes.length);
