@@ -2,8 +2,8 @@
  * The host's end of live uploads (protocol/uploads.ts): each upload's declaration checked against
  * its name's rules and the budgets, its chunks taken in order into temporary files of its page,
  * acknowledged once written, resumed on the page's next socket, failed when it stalls. A page's
- * folder (`<dataDir>/.uploads/page-<id>`) goes when the page goes: a script keeps a file by
- * moving it.
+ * folder (`page-<id>`, in its server's own folder: process-folder.ts) goes when the page goes: a
+ * script keeps a file by moving it.
  */
 import { mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
