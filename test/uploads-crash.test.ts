@@ -4,7 +4,6 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { goneProcessFolder } from '../lib/uploads/process-folder.js';
 import { chunkHead } from '../protocol/uploads.js';
 import { FAILURE_REPORT_MS, scriptsFolder, waitFor } from './helpers/fixtures.js';
 import { mulberry32, TEST_SEED } from './helpers/random.js';
@@ -129,21 +128,5 @@ describe('temporary uploads of a process killed mid-upload (the CLI, SIGKILL)', 
     next.child.kill('SIGTERM');
     await next.exited;
     assert.deepEqual(readdirSync(uploads), [liveFolder]);
-  });
-});
-
-describe('goneProcessFolder: which folders a start may remove', () => {
-  const host = hostname().replace(/[^A-Za-z0-9._]/g, '_');
-  it("keeps other hosts', live processes' and unknown folders", () => {
-    assert.equal(goneProcessFolder(`other-host-${process.ppid}-0badf00d-12345678`), false);
-    assert.equal(goneProcessFolder(`${host}-${process.ppid}-0badf00d-12345678`), false, 'the parent runs');
-    assert.equal(goneProcessFolder('page-abc'), false);
-    assert.equal(goneProcessFolder(`${host}-notapid-0badf00d-12345678`), false);
-  });
-  it("removes this host's folder whose pid is this process's but whose process token is not", () => {
-    // This process's token is one of 8 hex digits: of two different ones, one at least is not it.
-    const a = goneProcessFolder(`${host}-${process.pid}-00000000-12345678`);
-    const b = goneProcessFolder(`${host}-${process.pid}-ffffffff-12345678`);
-    assert.ok(a || b, 'at least one of two different tokens is not this process');
   });
 });
