@@ -187,6 +187,34 @@ describe('live uploads: hostile chunks, names and limits (a real ws client)', { 
     await client.close();
   });
 
+  it('cancels an upload from its own socket only (upc): its partial file goes, the script hears it', async () => {
+    const mine = await open();
+    const theirs = await open();
+    const bytes = bytesOf(50_000);
+    // Other tests' pages still hold theirs: this upload's bytes are given back to what was reserved before.
+    const reserved = server.wire.stats().uploads.reservedBytes;
+    const u = declare(theirs.client, theirs.pageId, 'docs', [['a.bin', bytes.length, '']]);
+    await answer(theirs.client, u);
+    chunk(theirs.client, theirs.pageId, u, 0, 0, bytes.subarray(0, 10_000));
+    await theirs.client.next((f) => f.t === 'upa' && f.o === 10_000);
+    // Their page and upload, cancelled from my socket: nothing happens; a malformed id is refused.
+    mine.client.send({ t: 'upc', p: theirs.pageId, u });
+    mine.client.send({ t: 'upc', p: mine.pageId, u: '../x' });
+    assert.match(String((await mine.client.next((f) => f.code === 'BAD_MESSAGE')).message), /'u' must be an upload id/);
+    chunk(theirs.client, theirs.pageId, u, 0, 10_000, bytes.subarray(10_000, 20_000));
+    await theirs.client.next((f) => f.t === 'upa' && f.o === 20_000);
+    assert.equal(filesOf(theirs.pageId).length, 1);
+    theirs.client.send({ t: 'upc', p: theirs.pageId, u });
+    const cancelled = await theirs.client.next((f) => f.t === 'upx' && f.u === u);
+    assert.equal(cancelled.code, 'UPLOAD_CANCELLED');
+    const heard = await pushed(theirs.client, 'upload-error');
+    assert.deepEqual([heard.code, heard.file], ['UPLOAD_CANCELLED', 'a.bin']);
+    await waitFor(() => filesOf(theirs.pageId).length === 0, 'the partial file removed');
+    assert.equal(server.wire.stats().uploads.reservedBytes, reserved, 'the bytes reserved given back');
+    await mine.client.close();
+    await theirs.client.close();
+  });
+
   it('counts maxFiles per upload: the same name takes another upload of as many files', async () => {
     const { pageId, client } = await open();
     const two: [string, number, string][] = [

@@ -229,6 +229,15 @@ export class UploadHub {
     return undefined;
   }
 
+  /**
+   * The browser cancelled an upload (`upc`, on the socket it is bound to): its unfinished files
+   * go, and the script hears UPLOAD_CANCELLED. Another socket's, or one already over: nothing.
+   */
+  cancel(socket: PageSocket, message: Extract<ClientMessage, { t: 'upc' }>): void {
+    const upload = this.#uploads.get(`${message.p} ${message.u}`);
+    if (upload?.socket === socket) this.#fail(upload, 'cancelled by the browser', 'UPLOAD_CANCELLED');
+  }
+
   /** Ends every upload (the server closes): files go with their pages' folders. */
   close(): void {
     for (const upload of [...this.#uploads.values()]) this.#end(upload);
@@ -313,7 +322,7 @@ export class UploadHub {
     ).unref();
   }
 
-  #fail(upload: LiveUpload, text: string): void {
+  #fail(upload: LiveUpload, text: string, code: UploadErrorCode = 'UPLOAD_FAILED'): void {
     if (this.#uploads.get(upload.key) !== upload) return;
     const file = upload.files[upload.current];
     this.#end(upload);
@@ -322,7 +331,7 @@ export class UploadHub {
       unfinished.sink?.abort();
       if (unfinished.sink) void rm(unfinished.sink.path, { force: true });
     }
-    this.#refuse(upload.socket, upload.pageId, upload.id, upload.name, 'UPLOAD_FAILED', text, file?.name);
+    this.#refuse(upload.socket, upload.pageId, upload.id, upload.name, code, text, file?.name);
   }
 
   #end(upload: LiveUpload): void {
