@@ -175,12 +175,18 @@ export class ServerSocket extends ListenerTarget<ServerSocketEvent> {
    * Sends files to the script's `page.allowUpload(name)` over this socket, in chunks, resumed
    * after a drop. `element` (the `pw-upload` input) shows its progress (`--pw-progress`,
    * `progress` events) and a refusal (`pw-upload-error`). Settles when the server has every byte.
+   * `signal` aborted: the upload stops, the server removes its unfinished files, the promise rejects.
    */
-  upload(name: string, files: Iterable<File> | ArrayLike<File>, element?: Element): Promise<void> {
+  upload(
+    name: string,
+    files: Iterable<File> | ArrayLike<File>,
+    element?: Element,
+    signal?: AbortSignal,
+  ): Promise<void> {
     if (this.#closed)
       return Promise.reject(new Error(`serverSocket.upload('${name}'): the page's server instance is closed`));
     this.#uploads ??= new Uploads(this, this.#connection);
-    return this.#uploads.upload(name, Array.from(files), element);
+    return this.#uploads.upload(name, Array.from(files), element, signal);
   }
 
   /** Ends the page's instance on the server now (its close hooks run). */

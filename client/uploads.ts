@@ -55,8 +55,9 @@ export class Uploads {
     });
   }
 
-  upload(name: string, files: File[], element?: Element): Promise<void> {
+  upload(name: string, files: File[], element?: Element, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
+      signal?.throwIfAborted();
       const upload: Upload = {
         id: randomId(),
         name,
@@ -72,6 +73,11 @@ export class Uploads {
       element?.removeAttribute('pw-upload-error');
       this.#progress(upload);
       this.#declare(upload);
+      // The server removes what it has; a socket down now: its `uploadStallTimeout` does.
+      signal?.addEventListener('abort', () => {
+        if (this.#uploads.has(upload.id)) this.#connection.write({ t: 'upc', p: this.#socket.pageId, u: upload.id });
+        this.#end(upload, signal.reason);
+      });
     });
   }
 

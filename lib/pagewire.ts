@@ -15,9 +15,11 @@ import { PageRegistry, type PageStats } from './pages/page-registry.js';
 import { routeRunnerMessages } from './runner-messages.js';
 import { SocketServer } from './socket/socket-server.js';
 import { fsJailDirs } from './fs-jail-dirs.js';
-import { UploadHub, type UploadStats } from './uploads/upload-hub.js';
+import type { UploadStats } from './uploads/live-upload.js';
+import { UploadHub } from './uploads/upload-hub.js';
 import { UploadBudget } from './uploads/upload-budget.js';
 import { uploadsRoot } from './uploads/file-names.js';
+import { openProcessFolder } from './uploads/process-folder.js';
 import { clusterLink } from './cluster/cluster-link.js';
 import { NO_PEERS } from './cluster/peers.js';
 import { hostShared, type SharedApi } from './shared/host-shared.js';
@@ -166,9 +168,11 @@ export function startPagewire(options: PagewireOptions, ownership: ProcessOwners
   const spread = redis ? redis.spread : (message: BusMessage) => link?.publish(resolved.dir, message);
   // One count of the bytes of uploads under way, live or in a multipart POST.
   const uploadBudget = new UploadBudget(resolved.maxUploadSessionBytes, resolved.maxUploadServerBytes);
+  // This server's own folder of temporary uploads; those of this host's processes that are gone, removed.
+  const uploadsFolder = openProcessFolder(uploadsRoot(settings.fsJail.dataDir), resolved.logger);
   const uploads = new UploadHub(
     resolved,
-    uploadsRoot(settings.fsJail.dataDir),
+    uploadsFolder.path,
     runner,
     (socket, pageId) => registry.joinedSession(socket, pageId),
     uploadBudget,
@@ -195,7 +199,7 @@ export function startPagewire(options: PagewireOptions, ownership: ProcessOwners
     : undefined;
   const peers = link ?? NO_PEERS;
   const sockets = new SocketServer(resolved, registry, peers, uploads);
-  const handle = createRequestHandler(resolved, routes, registry, peers, uploadBudget);
+  const handle = createRequestHandler(resolved, routes, registry, peers, uploadBudget, uploadsFolder.path);
   let closing: Promise<void> | undefined;
   const ready = Promise.all([watcher?.ready, redis?.ready]).then(() => undefined);
   let readyAsked = false;
@@ -235,6 +239,7 @@ export function startPagewire(options: PagewireOptions, ownership: ProcessOwners
           // Pages first, while their sockets can still hear why they end; then the sockets.
           await registry.close();
           uploads.close();
+          await uploadsFolder.remove();
           // After the pages: their close hooks may still write.
           sharedCalls.close();
           await store.close();

@@ -31,8 +31,11 @@ export interface UploadFileInfo {
   t: string;
 }
 
-/** Why an upload was refused or failed: before its bytes (`UPLOAD_REFUSED`), or on the way. */
-export type UploadErrorCode = 'UPLOAD_REFUSED' | 'UPLOAD_FAILED';
+/**
+ * Why an upload was refused or failed: before its bytes (`UPLOAD_REFUSED`), on the way
+ * (`UPLOAD_FAILED`), or cancelled by the browser (`UPLOAD_CANCELLED`, `upc`).
+ */
+export type UploadErrorCode = 'UPLOAD_REFUSED' | 'UPLOAD_FAILED' | 'UPLOAD_CANCELLED';
 
 /** Chunks a client keeps unacknowledged per upload (4 MiB of 64 KiB chunks, the default `maxMessageBytes`). */
 export const UPLOAD_WINDOW_CHUNKS = 64;

@@ -114,7 +114,9 @@ export type ClientMessage =
   /** Heartbeat: the server answers `pong`. A client that hears nothing reconnects. */
   | { t: 'ping' }
   /** Declares (or, after a reconnection, resumes) upload `u` of name `n`: protocol/uploads.ts. */
-  | { t: 'up'; p: string; u: string; n: string; f: UploadFileInfo[] };
+  | { t: 'up'; p: string; u: string; n: string; f: UploadFileInfo[] }
+  /** Cancels upload `u` (an `AbortSignal` of `serverSocket.upload`): its unfinished files go. */
+  | { t: 'upc'; p: string; u: string };
 
 /** The longest coalescing key (`ev`'s `k`) the server accepts; the client sends none longer. */
 export const MAX_COALESCING_KEY = 200;

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { servedInBrowser } from './helpers/proxied-browser.js';
 import { createHash } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { scriptsFolder } from './helpers/fixtures.js';
+import { scriptsFolder, waitFor } from './helpers/fixtures.js';
 import { mulberry32, TEST_SEED } from './helpers/random.js';
 
 /** The script hears each upload: its files pushed back to the page, its errors too. */
@@ -50,6 +52,15 @@ describe('live uploads (pw-upload) in Chromium', { timeout: 300_000 }, () => {
   const served = servedInBrowser(folder, { proxied: true, server: { maxMessageBytes: MESSAGE_BYTES } });
 
   const chunks = () => served.server.wire.stats().uploads.chunks;
+  // A page's files, in its server's own folder (`.uploads/<host>-<pid>-<tokens>/page-<id>`).
+  const filesOfPage = (pageId: string) => {
+    const uploads = path.join(folder.dir, '_data', '.uploads');
+    const own = existsSync(uploads) ? readdirSync(uploads) : [];
+    return own.flatMap((name) => {
+      const dir = path.join(uploads, name, `page-${pageId}`);
+      return existsSync(dir) ? readdirSync(dir) : [];
+    });
+  };
   const filesSeen = (page: Page, n: number) =>
     page.waitForFunction((count) => (window as unknown as { files: unknown[] }).files.length >= count, n, {
       polling: 20,
@@ -182,6 +193,44 @@ describe('live uploads (pw-upload) in Chromium', { timeout: 300_000 }, () => {
       fake?.message ?? '',
       /'fake\.png' was refused: its bytes are no image the server knows, not image\/png/,
     );
+    await page.close();
+  });
+
+  it('cancels an upload under way (an AbortSignal): the server drops its bytes, the script hears it', async () => {
+    const page = await open(served.server.url);
+    // Aborted from its element's first progress under half the file: the server cannot have it all.
+    const outcome = await page.evaluate(async () => {
+      const element = document.createElement('div');
+      const controller = new AbortController();
+      element.addEventListener('progress', (e) => {
+        const { loaded, total } = e as ProgressEvent;
+        if (loaded > 0 && loaded < total / 2) controller.abort();
+      });
+      const file = new File([new Uint8Array(5_000_000)], 'cancelled.bin');
+      try {
+        await document.serverSocket?.upload('files', [file], element, controller.signal);
+        return 'resolved';
+      } catch (error) {
+        return `${(error as Error).name} ${element.classList.contains('pw-loading')}`;
+      }
+    });
+    assert.equal(outcome, 'AbortError false', 'the promise rejects with the abort, the element is no longer loading');
+    await page.waitForFunction(() => (window as unknown as { errors: unknown[] }).errors.length > 0, undefined, {
+      polling: 20,
+    });
+    const [error] = await page.evaluate(
+      () => (window as unknown as { errors: { code: string; message: string; file: string }[] }).errors,
+    );
+    assert.deepEqual(error, {
+      name: 'files',
+      code: 'UPLOAD_CANCELLED',
+      message: 'cancelled by the browser',
+      file: 'cancelled.bin',
+    });
+    assert.equal(served.server.wire.stats().uploads.active, 0);
+    assert.equal(served.server.wire.stats().uploads.reservedBytes, 0);
+    const pageId = await page.evaluate(() => document.serverSocket?.pageId ?? '');
+    await waitFor(() => filesOfPage(pageId).length === 0, "the cancelled upload's file removed");
     await page.close();
   });
 });

@@ -48,8 +48,11 @@ describe('live uploads: hostile chunks, names and limits (a real ws client)', { 
     client
       .next(() => client.frames.filter((f) => f.t === 'push' && f.n === n).length > index)
       .then(() => client.frames.filter((f) => f.t === 'push' && f.n === n)[index]?.d as Record<string, unknown>);
+  // A page's folder is in its server's own (`<host>-<pid>-<tokens>`), the one folder in `.uploads` here.
+  const pageFolder = (pageId: string) =>
+    path.join(uploads, existsSync(uploads) ? (readdirSync(uploads)[0] ?? '-') : '-', `page-${pageId}`);
   const filesOf = (pageId: string) => {
-    const dir = path.join(uploads, `page-${pageId}`);
+    const dir = pageFolder(pageId);
     return existsSync(dir) ? readdirSync(dir) : [];
   };
 
@@ -71,11 +74,11 @@ describe('live uploads: hostile chunks, names and limits (a real ws client)', { 
     assert.equal(first.sha256, sha256(bytes));
     assert.ok(Buffer.byteLength(String(second.name)) <= 200 && String(second.name).endsWith('.txt'));
     for (const file of [first, second]) {
-      assert.equal(path.dirname(String(file.path)), path.join(uploads, `page-${pageId}`));
+      assert.equal(path.dirname(String(file.path)), pageFolder(pageId));
     }
     assert.equal(filesOf(pageId).length, 2);
     client.send({ t: 'bye', p: pageId });
-    await waitFor(() => !existsSync(path.join(uploads, `page-${pageId}`)), "the page's folder removed");
+    await waitFor(() => !existsSync(pageFolder(pageId)), "the page's folder removed");
     await client.close();
   });
 
@@ -184,6 +187,52 @@ describe('live uploads: hostile chunks, names and limits (a real ws client)', { 
     await client.close();
   });
 
+  it('cancels an upload from its own socket only (upc): its partial file goes, the script hears it', async () => {
+    const mine = await open();
+    const theirs = await open();
+    const bytes = bytesOf(50_000);
+    // Other tests' pages still hold theirs: this upload's bytes are given back to what was reserved before.
+    const reserved = server.wire.stats().uploads.reservedBytes;
+    const u = declare(theirs.client, theirs.pageId, 'docs', [['a.bin', bytes.length, '']]);
+    await answer(theirs.client, u);
+    chunk(theirs.client, theirs.pageId, u, 0, 0, bytes.subarray(0, 10_000));
+    await theirs.client.next((f) => f.t === 'upa' && f.o === 10_000);
+    // Their page and upload, cancelled from my socket: nothing happens; a malformed id is refused.
+    mine.client.send({ t: 'upc', p: theirs.pageId, u });
+    mine.client.send({ t: 'upc', p: mine.pageId, u: '../x' });
+    assert.match(String((await mine.client.next((f) => f.code === 'BAD_MESSAGE')).message), /'u' must be an upload id/);
+    chunk(theirs.client, theirs.pageId, u, 0, 10_000, bytes.subarray(10_000, 20_000));
+    await theirs.client.next((f) => f.t === 'upa' && f.o === 20_000);
+    assert.equal(filesOf(theirs.pageId).length, 1);
+    theirs.client.send({ t: 'upc', p: theirs.pageId, u });
+    const cancelled = await theirs.client.next((f) => f.t === 'upx' && f.u === u);
+    assert.equal(cancelled.code, 'UPLOAD_CANCELLED');
+    const heard = await pushed(theirs.client, 'upload-error');
+    assert.deepEqual([heard.code, heard.file], ['UPLOAD_CANCELLED', 'a.bin']);
+    await waitFor(() => filesOf(theirs.pageId).length === 0, 'the partial file removed');
+    assert.equal(server.wire.stats().uploads.reservedBytes, reserved, 'the bytes reserved given back');
+    await mine.client.close();
+    await theirs.client.close();
+  });
+
+  it('counts maxFiles per upload: the same name takes another upload of as many files', async () => {
+    const { pageId, client } = await open();
+    const two: [string, number, string][] = [
+      ['a', 1, ''],
+      ['b', 1, ''],
+    ];
+    for (let i = 0; i < 3; i++) {
+      const u = declare(client, pageId, 'docs', two);
+      assert.deepEqual(await answer(client, u), { t: 'up', p: pageId, u, o: [0, 0] }, `upload ${i + 1} of two files`);
+      chunk(client, pageId, u, 0, 0, Buffer.from('1'));
+      chunk(client, pageId, u, 1, 0, Buffer.from('2'));
+      await pushed(client, 'file', 2 * i + 1);
+    }
+    client.send({ t: 'bye', p: pageId });
+    await waitFor(() => !existsSync(pageFolder(pageId)), "the page's folder removed");
+    await client.close();
+  });
+
   it('refuses more than MAX_FILES_PER_PAGE files to one page, empty ones too', async () => {
     const { pageId, client } = await open();
     const empties = Array.from({ length: 20 }, (_, i): [string, number, string] => [`e${i}`, 0, '']);
@@ -194,7 +243,7 @@ describe('live uploads: hostile chunks, names and limits (a real ws client)', { 
     const u = declare(client, pageId, 'quiet', [['one-more', 0, '']]);
     assert.equal((await answer(client, u)).message, `more than ${MAX_FILES_PER_PAGE} files sent to this page`);
     client.send({ t: 'bye', p: pageId });
-    await waitFor(() => !existsSync(path.join(uploads, `page-${pageId}`)), "the page's folder removed");
+    await waitFor(() => !existsSync(pageFolder(pageId)), "the page's folder removed");
     await client.close();
   });
 

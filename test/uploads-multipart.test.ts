@@ -28,7 +28,9 @@ echo(file ? 'kept ' + file.name : 'none');`,
 });
 after(() => folder.remove());
 const uploads = path.join(folder.dir, '_data', '.uploads');
-const leftovers = () => (existsSync(uploads) ? readdirSync(uploads) : []);
+// The request folders in each server's own folder (`<host>-<pid>-<tokens>`, kept while it runs).
+const leftovers = () =>
+  existsSync(uploads) ? readdirSync(uploads).flatMap((own) => readdirSync(path.join(uploads, own))) : [];
 
 const random = mulberry32(TEST_SEED);
 const bytesOf = (n: number) => Buffer.from(Array.from({ length: n }, () => Math.floor(random() * 256)));

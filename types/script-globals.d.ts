@@ -185,12 +185,12 @@ declare const page: {
   /**
    * Takes live uploads of `name` (`<input type="file" pw-upload="name">`, or
    * `document.serverSocket.upload(name, files)`), within these limits, checked before any byte is
-   * sent: `maxFileSize` (bytes) and `maxFiles` (at most the server's `maxUploadFileBytes` and
+   * sent: `maxFileSize` (bytes) and `maxFiles` (per upload; at most the server's `maxUploadFileBytes` and
    * `maxUploadFiles`), `accept` as the HTML attribute (`['image/*', '.pdf']`; an image's bytes
    * must match its type). Each handler runs as a task of the page (its view follows): `onProgress`
    * at each 5% of a file, `onFile` with the file complete (a temporary file of the page, deleted
    * when the page dies unless moved: `fs.renameSync(file.path, dest)`), `onError` when an upload
-   * is refused or fails.
+   * is refused or fails (`code`: UPLOAD_REFUSED, UPLOAD_FAILED, UPLOAD_CANCELLED by the browser).
    */
   allowUpload(
     name: string,

@@ -46,11 +46,13 @@ export function createRequestHandler(
   registry: PageRegistry,
   peers: Peers,
   uploadBudget?: UploadBudget,
+  /** This server's own folder of temporary uploads (process-folder.ts); `<dataDir>/.uploads` without. */
+  uploadsFolder?: string,
 ): RequestHandler {
   const report = createErrorReporter(options);
   const refusedHost = hostGuard(options);
   const serveStatus = statusEndpoint(options, registry, peers);
-  const multipartLimits = { ...options, uploadsRoot: uploadsRoot(fsJailDirs(options).dataDir) };
+  const multipartLimits = { ...options, uploadsRoot: uploadsFolder ?? uploadsRoot(fsJailDirs(options).dataDir) };
   return (req, res, next) => {
     // The path as sent, never parsed as a URL: `//host/secret` must not become `/secret`
     // behind a proxy or middleware that matched the literal path.

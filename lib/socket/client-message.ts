@@ -6,7 +6,7 @@ import {
 } from '../../protocol/wire.js';
 import { MAX_DATA_DEPTH, nestsDeeperThan, tooDeepMessage } from '../http/data-depth.js';
 import { PAGE_ID } from '../http/session.js';
-import { parseUploadStart } from '../uploads/upload-messages.js';
+import { parseUploadCancel, parseUploadStart } from '../uploads/upload-messages.js';
 
 /** Event names longer than this are refused. */
 export const MAX_EVENT_NAME = 200;
@@ -51,6 +51,8 @@ export function parseClientMessage(text: string): ClientMessage | string {
       return { t, p, s, n, d, k };
     case 'up':
       return parseUploadStart(p, u, n, f);
+    case 'upc':
+      return parseUploadCancel(p, u);
     default:
       return `unknown message type '${String(t).slice(0, 40)}'`;
   }

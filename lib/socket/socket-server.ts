@@ -275,6 +275,9 @@ export class SocketServer {
       case 'up':
         this.#uploads?.start(socket, message);
         return;
+      case 'upc':
+        this.#uploads?.cancel(socket, message);
+        return;
       default: {
         const unknown: never = message;
         void unknown;

@@ -2,8 +2,8 @@
  * The host's end of live uploads (protocol/uploads.ts): each upload's declaration checked against
  * its name's rules and the budgets, its chunks taken in order into temporary files of its page,
  * acknowledged once written, resumed on the page's next socket, failed when it stalls. A page's
- * folder (`<dataDir>/.uploads/page-<id>`) goes when the page goes: a script keeps a file by
- * moving it.
+ * folder (`page-<id>`, in its server's own folder: process-folder.ts) goes when the page goes: a
+ * script keeps a file by moving it.
  */
 import { mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -16,11 +16,12 @@ import type { PageSocket } from '../pages/page-entry.js';
 import { frame } from '../socket/frames.js';
 import { safeFileName, tempFilePath } from './file-names.js';
 import { HashingSink } from './hashing-sink.js';
+import type { LiveFile, LiveUpload, UploadStats } from './live-upload.js';
 import { imageSignatureProblem, isImageType, SIGNATURE_BYTES } from './image-signature.js';
 import type { UploadBudget } from './upload-budget.js';
 import { UPLOAD_EVENT, UPLOAD_RULES_PUSH, type UploadEvent } from './upload-events.js';
 import { parseChunk } from './upload-messages.js';
-import { type DeclaredFile, declaredFileProblem, parseRules, type UploadRules } from './upload-rules.js';
+import { declaredFileProblem, parseRules, type UploadRules } from './upload-rules.js';
 
 type Start = Extract<ClientMessage, { t: 'up' }>;
 type HubOptions = Pick<
@@ -36,43 +37,6 @@ type HubOptions = Pick<
 export const MAX_FILES_PER_PAGE = 1000;
 /** A script hears of a file's progress at each 5%. */
 const PROGRESS_STEPS = 20;
-
-interface LiveFile extends DeclaredFile {
-  sink?: HashingSink;
-  received: number;
-  reported: number;
-  /** Handed to the script. */
-  done?: boolean;
-  /** Waiting for its file to drain before the next ack. */
-  draining?: boolean;
-}
-
-interface LiveUpload {
-  /** Settles once the last completed file was handed to the script: the next waits for it. */
-  handed?: Promise<void>;
-  key: string;
-  id: string;
-  pageId: string;
-  session: string;
-  name: string;
-  files: LiveFile[];
-  /** The file whose bytes come next. */
-  current: number;
-  socket: PageSocket;
-  reserved: number;
-  stall: NodeJS.Timeout | undefined;
-}
-
-/** Counts, for `wire.stats().uploads`. */
-export interface UploadStats {
-  /** Uploads under way. */
-  active: number;
-  /** Chunks taken, and refused (unknown upload, out of order, too many bytes). */
-  chunks: number;
-  refusedChunks: number;
-  /** Bytes reserved by uploads under way. */
-  reservedBytes: number;
-}
 
 export class UploadHub {
   readonly #options: HubOptions;
@@ -231,6 +195,15 @@ export class UploadHub {
     return undefined;
   }
 
+  /**
+   * The browser cancelled an upload (`upc`, on the socket it is bound to): its unfinished files
+   * go, and the script hears UPLOAD_CANCELLED. Another socket's, or one already over: nothing.
+   */
+  cancel(socket: PageSocket, message: Extract<ClientMessage, { t: 'upc' }>): void {
+    const upload = this.#uploads.get(`${message.p} ${message.u}`);
+    if (upload?.socket === socket) this.#fail(upload, 'cancelled by the browser', 'UPLOAD_CANCELLED');
+  }
+
   /** Ends every upload (the server closes): files go with their pages' folders. */
   close(): void {
     for (const upload of [...this.#uploads.values()]) this.#end(upload);
@@ -326,7 +299,7 @@ export class UploadHub {
     ).unref();
   }
 
-  #fail(upload: LiveUpload, text: string): void {
+  #fail(upload: LiveUpload, text: string, code: UploadErrorCode = 'UPLOAD_FAILED'): void {
     if (this.#uploads.get(upload.key) !== upload) return;
     const file = upload.files[upload.current];
     this.#end(upload);
@@ -335,7 +308,7 @@ export class UploadHub {
       const sink = unfinished.sink;
       if (sink) void sink.abort().then(() => rm(sink.path, { force: true }));
     }
-    this.#refuse(upload.socket, upload.pageId, upload.id, upload.name, 'UPLOAD_FAILED', text, file?.name);
+    this.#refuse(upload.socket, upload.pageId, upload.id, upload.name, code, text, file?.name);
   }
 
   #end(upload: LiveUpload): void {

@@ -35,6 +35,12 @@ export function parseUploadStart(p: string, u: unknown, n: unknown, f: unknown):
   return { t: 'up', p, u, n, f: files };
 }
 
+/** `{ t: 'upc' }`: the upload to cancel, or what is wrong with it. */
+export function parseUploadCancel(p: string, u: unknown): ClientMessage | string {
+  if (typeof u !== 'string' || !UPLOAD_ID.test(u)) return "'u' must be an upload id (8 to 64 of A-Z a-z 0-9 _ -)";
+  return { t: 'upc', p, u };
+}
+
 /** A chunk's binary frame: its header and bytes, or what is wrong with it. */
 export function parseChunk(frame: Buffer): { header: ChunkHeader; bytes: Buffer } | string {
   if (frame.length < 2) return 'a chunk must start with its header length (2 bytes)';

@@ -1,0 +1,99 @@
+/**
+ * Each server (each `createPagewire`) keeps its temporary uploads in a folder of its own under
+ * `<dataDir>/.uploads`, named for the machine, the process and the server:
+ * `<host>-<pid>-<process token>-<server token>`. A process killed (SIGKILL, a crash, the machine's
+ * power) cannot remove its folder; the next server started on the same machine does, once it
+ * knows that the process which made it is gone.
+ *
+ * The rule, safe when several processes (`--processes N`) or several machines share one dataDir:
+ * a folder is removed only by a process of the same host, and only when its process is gone:
+ * - its pid answers no signal (`process.kill(pid, 0)` fails with ESRCH), or
+ * - its pid is this process's but its process token is not: the process that made it is gone,
+ *   and this one has its pid since.
+ * A live process is never judged gone (a pid that another process reused keeps the folder: the
+ * safe side). Another host's folders are never touched: no pid of theirs can be checked here.
+ */
+import { randomBytes } from 'node:crypto';
+import { readdirSync, rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import type { Logger } from '../logger.js';
+
+const FOLDER = /^(.+)-(\d+)-([0-9a-f]{8})-([0-9a-f]{8})$/;
+
+/**
+ * Made once per process, on `process` itself, so that two copies of this module (the CommonJS and
+ * the ES module builds loaded side by side) agree on it.
+ */
+function processToken(): string {
+  const key = Symbol.for('pagewire.uploads.processToken');
+  const holder = process as unknown as Record<symbol, string | undefined>;
+  holder[key] ??= randomBytes(4).toString('hex');
+  return holder[key];
+}
+
+/** The host's name as a folder's name may hold it (letters, digits, `.`, `_`; `-` separates). */
+function hostPart(): string {
+  return (
+    hostname()
+      .replace(/[^A-Za-z0-9._]/g, '_')
+      .slice(0, 64) || 'host'
+  );
+}
+
+/** Whether a process by that pid runs on this machine (EPERM: it does, another user's). */
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Whether the folder named `name` in `.uploads` belongs to a process of this host that is gone. */
+export function goneProcessFolder(name: string): boolean {
+  const match = FOLDER.exec(name);
+  if (!match || match[1] !== hostPart()) return false;
+  const pid = Number(match[2]);
+  if (pid === process.pid) return match[3] !== processToken();
+  return !processRuns(pid);
+}
+
+export interface ProcessFolder {
+  /** This server's folder: `page-<id>/` and `request-<random>/` are made in it. */
+  readonly path: string;
+  /** Removes it, and whatever a script did not move out (the server closes). */
+  remove(): Promise<void>;
+}
+
+/**
+ * This server's folder, after removing those of this host's processes that are gone. Synchronous,
+ * at start: the folders are gone before the server takes its first request.
+ */
+export function openProcessFolder(root: string, logger: Logger): ProcessFolder {
+  let names: string[] = [];
+  try {
+    names = readdirSync(root);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+      logger.warn(`${root} not read: ${(error as Error).message}`);
+  }
+  for (const name of names.filter(goneProcessFolder)) {
+    try {
+      rmSync(path.join(root, name), { recursive: true, force: true, maxRetries: 3 });
+      logger.info(`removed the temporary uploads of a process that is gone: ${path.join(root, name)}`);
+    } catch (error) {
+      logger.warn(`temporary uploads of a process that is gone not removed: ${(error as Error).message}`);
+    }
+  }
+  const own = path.join(root, `${hostPart()}-${process.pid}-${processToken()}-${randomBytes(4).toString('hex')}`);
+  return {
+    path: own,
+    remove: () =>
+      rm(own, { recursive: true, force: true, maxRetries: 3 }).catch((error: Error) =>
+        logger.warn(`temporary uploads not removed: ${error.message}`),
+      ),
+  };
+}
