@@ -49,7 +49,7 @@ export function layout(title: string, body: PagewireHtml): PagewireHtml {
 }
 `,
   // Plain JavaScript, so that `node --test` runs it with nothing else installed; `.mjs` is never served.
-  'index.test.mjs': `// A test of index.ts: run it with \`node --test\` (Vitest and Jest run the same code).
+  'index.test.mjs': `// A test of index.ts: run it with \`node --test\` (Vitest and Jest too: see the README).
 // pagewire/testing renders the page as the server would, in a page that runs its scripts and
 // Pagewire's browser client, with no browser and no server; a click waits until the script handled it.
 import assert from 'node:assert/strict';

@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { scriptsFolder } from './helpers/fixtures.js';
+import { installPacked, npmMissing, personEnv } from './helpers/packed-package.js';
 import { joinPage, renderLive } from './helpers/server.js';
 
 const root = path.join(import.meta.dirname, '..');
@@ -74,19 +75,8 @@ console.log(typeof ServerSocket, String(new ServerSocketEvent('message', 'text')
 });
 
 describe('the package, packed and installed with its production dependencies only', { timeout: 180_000 }, () => {
-  // The child processes must not take this run's settings: under `npm test`,
-  // npm_config_local_prefix names this folder, and an install would land here. (NODE_TEST_CONTEXT:
-  // a `node --test` of theirs reports as for a person, not to this run.)
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !/^(npm_|NODE_OPTIONS$|NODE_TEST_CONTEXT$)/i.test(name)),
-  );
-  const npmMissing = spawnSync('npm', ['--version'], { env, encoding: 'utf8' }).error;
-  const npm = (args: string[], cwd: string): string => {
-    const result = spawnSync('npm', args, { cwd, env, encoding: 'utf8', timeout: 120_000 });
-    if (result.error) throw result.error;
-    assert.equal(result.status, 0, `npm ${args.join(' ')} (in ${cwd}) failed:\n${result.stderr}`);
-    return result.stdout;
-  };
+  // The child processes must not take this run's settings (see personEnv).
+  const env = personEnv;
 
   it('serves a live page with its CLI; no dev dependency can be loaded', {
     skip: npmMissing && `npm is not available (${npmMissing.message})`,
@@ -109,14 +99,9 @@ function __serverSocketEvent(name: string, data: unknown) {
     });
     const app = path.join(work.dir, 'app');
 
-    // Packed from the dist/ this run built, without `prepare`: it would rebuild dist/ under the
-    // tests running beside this one.
-    const packed = npm(['pack', '--ignore-scripts', '--json', '--pack-destination', work.dir], root);
-    const [tarball] = JSON.parse(packed) as [{ filename: string; files: Array<{ path: string }> }];
-    const sources = tarball.files.map((file) => file.path).filter((file) => /(?<!\.d)\.ts$/.test(file));
+    const packed = installPacked(work.dir, app);
+    const sources = packed.filter((file) => /(?<!\.d)\.ts$/.test(file));
     assert.deepEqual(sources, [], 'TypeScript sources in the package: something would compile them at run time');
-    const install = ['install', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund'];
-    npm([...install, path.join(work.dir, tarball.filename)], app);
 
     const installed = path.join(app, 'node_modules', 'pagewire');
     const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
