@@ -44,6 +44,8 @@ export class PageFrames {
   /** The last push taken, per instance: each numbers its pushes from 1. */
   readonly #lastPush = new Map<string, number>();
   readonly #dones = new Set<string>();
+  /** Every instance that joined on the socket: the document's, its components, fragments, separate scripts. */
+  readonly instances = new Set<string>();
   /** The instances joined on the socket and not closed yet: the document's, and those it owns. */
   readonly #live = new Set<string>();
 
@@ -158,6 +160,7 @@ export class PageFrames {
       case 'joined':
         if (frame.p === this.pageId) this.joined = true;
         this.#live.add(frame.p);
+        this.instances.add(frame.p);
         break;
       case 'push':
         // A push sent again after a reconnection is taken once, as the client takes it.
