@@ -156,6 +156,8 @@ export function installUploads(document: Document, socketOf: (el: Element) => Se
     if (!name || input.type !== 'file' || !input.files?.length) return;
     // The outcome is on the element (its progress, its `pw-upload-error`) and in the script; the
     // files go to the instance the input belongs to (a component's, a fragment's, or the page's).
-    socketOf(input)?.upload(name, input.files, input).catch(() => {});
+    socketOf(input)
+      ?.upload(name, input.files, input)
+      .catch(() => {});
   });
 }
