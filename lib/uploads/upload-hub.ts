@@ -48,6 +48,8 @@ interface LiveFile extends DeclaredFile {
 }
 
 interface LiveUpload {
+  /** Settles once the last completed file was handed to the script: the next waits for it. */
+  handed?: Promise<void>;
   key: string;
   id: string;
   pageId: string;
@@ -281,21 +283,32 @@ export class UploadHub {
     const sink = this.#sinkOf(upload, file);
     upload.current++;
     this.#skipEmptyFiles(upload);
-    let sha256: string;
-    try {
-      sha256 = await sink.finish();
-    } catch (error) {
-      return this.#fail(upload, `'${file.name}' could not be written: ${(error as Error).message}`);
-    }
-    if (this.#uploads.get(upload.key) !== upload) return;
-    this.#tell(upload.pageId, {
-      kind: 'file',
-      name: upload.name,
-      file: { name: file.name, size: file.size, type: file.type, sha256, path: sink.path },
+    // A smaller next file may be flushed first: the script still hears of them in their order.
+    const earlier = upload.handed;
+    let handed = () => {};
+    upload.handed = new Promise<void>((resolve) => {
+      handed = resolve;
     });
-    file.done = true;
-    this.#ack(upload, file);
-    if (upload.files.every((f) => f.done)) this.#end(upload);
+    try {
+      let sha256: string;
+      try {
+        sha256 = await sink.finish();
+      } catch (error) {
+        return this.#fail(upload, `'${file.name}' could not be written: ${(error as Error).message}`);
+      }
+      await earlier;
+      if (this.#uploads.get(upload.key) !== upload) return;
+      this.#tell(upload.pageId, {
+        kind: 'file',
+        name: upload.name,
+        file: { name: file.name, size: file.size, type: file.type, sha256, path: sink.path },
+      });
+      file.done = true;
+      this.#ack(upload, file);
+      if (upload.files.every((f) => f.done)) this.#end(upload);
+    } finally {
+      handed();
+    }
   }
 
   /** Empty files have no chunk: each is complete as soon as it is next. */
