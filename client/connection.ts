@@ -140,9 +140,9 @@ export class Connection {
   bye(pageIds: readonly string[]): void {
     if (this.#opened) {
       for (const pageId of pageIds) this.write({ t: 'bye', p: pageId });
-      // Heard from lately: the socket carries it. Otherwise it may be dead without knowing yet
-      // (the heartbeat would tell in a while): the beacon goes too; a second goodbye is harmless.
-      if (Date.now() - this.#lastHeard < 2 * this.#heartbeat) return;
+      // Heard from lately, nothing buffered before it (an upload's chunks): the socket carries it.
+      // Otherwise the beacon goes too (dead socket, or unloaded first); a second goodbye is harmless.
+      if (Date.now() - this.#lastHeard < 2 * this.#heartbeat && !this.#ws?.bufferedAmount) return;
     }
     if (!this.#statusUrl || !this.#sendBeacon) return;
     // The server reads at most 100 ids a request.

@@ -142,6 +142,11 @@ export class Fragments {
     }
     const tag = CLIENT_TAG.exec(text);
     const pageId = fragmentPage ?? tag?.[1];
+    // An error answer is no page to insert with innerHTML either: say it failed, and with what.
+    const status = response.status;
+    if (!pageId && (status < 200 || status > 299)) {
+      throw new TypeError(`${what}: the request failed (${status}): check its URL, or the server's log`);
+    }
     if (!pageId) {
       throw new TypeError(
         `${what}: this response is not a live script's page (no Pagewire page in it): a plain page, ` +

@@ -146,6 +146,16 @@ describe('fragments and separate scripts on one socket, in Chromium', { timeout:
       );
     });
     assert.match(String(message), /not a live script's page.*innerHTML/);
+    // A failed request is no page to put in with innerHTML: the rejection says it failed, and how.
+    const failed = await page.evaluate(async () => {
+      const response = await fetch('/missing');
+      return document.serverSocket?.insert(document.getElementById('slot') as Element, response).then(
+        () => 'inserted',
+        (error: Error) => error.message,
+      );
+    });
+    assert.match(String(failed), /the request failed \(404\)/);
+    assert.doesNotMatch(String(failed), /innerHTML/);
     const elsewhere = await page.evaluate(async () => {
       const response = await fetch('/other/widget');
       return document.serverSocket?.insert(document.getElementById('slot') as Element, response).then(

@@ -95,7 +95,7 @@ async function openOn(site: TestSite, url: string, options: OpenOptions): Promis
   }
   const isHtml = /^text\/html\b/i.test(String(exchange.headers['content-type'] ?? ''));
   const pageId = isHtml ? /data-pagewire-page="([^"]+)"/.exec(exchange.body)?.[1] : undefined;
-  const frames = pageId ? new PageFrames() : undefined;
+  const frames = pageId ? new PageFrames(pageId) : undefined;
   const window = isHtml ? pageWindow(site, url, cookieHeader, options.context) : undefined;
   if (window) {
     // The page's own scripts failing: as a script error, the test hears of it.

@@ -30,15 +30,26 @@ interface Waiter<T> {
 export class PageFrames {
   readonly pushes: Push[] = [];
   readonly errors: ErrorFrame[] = [];
-  /** The numbers of the events the client sent, in order. */
-  readonly sentEvents: number[] = [];
+  /**
+   * The events the client sent, in order, each as `<page> <number>`: a component, a fragment or a
+   * separate script on the same socket numbers its events from 1 too.
+   */
+  readonly sentEvents: string[] = [];
+  /** Why the document's own page ended (another instance's `closed` is not the document's). */
   closedReason: CloseReason | undefined;
   /** Hears each `{ t: 'error' }` frame (a refused event, a page refused its socket). */
   onErrorFrame: ((error: ErrorFrame) => void) | undefined;
   joined = false;
   #socket: WebSocket | undefined;
-  #lastPush = 0;
-  readonly #dones = new Set<number>();
+  /** The last push taken, per instance: each numbers its pushes from 1. */
+  readonly #lastPush = new Map<string, number>();
+  readonly #dones = new Set<string>();
+  /** Every instance that joined on the socket: the document's, its components, fragments, separate scripts. */
+  readonly instances = new Set<string>();
+  /** The instances joined on the socket and not closed yet: the document's, and those it owns. */
+  readonly #live = new Set<string>();
+
+  constructor(readonly pageId: string) {}
   #waiters: Waiter<ServerMessage | 'sent' | 'closed'>[] = [];
 
   /** The class the page's window gets as `WebSocket`. */
@@ -80,16 +91,17 @@ export class PageFrames {
     await pong;
   }
 
-  /** Resolves when the server said `done` for event `seq`, or the page ended. */
-  async done(seq: number): Promise<void> {
-    if (this.#dones.has(seq) || this.closedReason) return;
+  /** Resolves when the server said `done` for `event` (from `sentEvents`), or the page ended. */
+  async done(event: string): Promise<void> {
+    if (this.#dones.has(event) || this.closedReason) return;
     await this.#wait(
-      (frame) => frame === 'closed' || (typeof frame === 'object' && frame.t === 'done' && frame.s === seq),
+      (frame) =>
+        frame === 'closed' || (typeof frame === 'object' && frame.t === 'done' && `${frame.p} ${frame.s}` === event),
     );
   }
 
-  /** Resolves with the next event's number the client sends, or `undefined` if the page ends first. */
-  async nextSent(): Promise<number | undefined> {
+  /** Resolves with the next event the client sends (as in `sentEvents`), or `undefined` if the page ends first. */
+  async nextSent(): Promise<string | undefined> {
     const count = this.sentEvents.length;
     if (this.closedReason) return undefined;
     await this.#wait((frame) => frame === 'sent' || frame === 'closed');
@@ -98,12 +110,17 @@ export class PageFrames {
 
   async joinedOrClosed(): Promise<void> {
     if (this.joined || this.closedReason) return;
-    await this.#wait((frame) => frame === 'closed' || (typeof frame === 'object' && frame.t === 'joined'));
+    await this.#wait(
+      (frame) => frame === 'closed' || (typeof frame === 'object' && frame.t === 'joined' && frame.p === this.pageId),
+    );
   }
 
+  /**
+   * Resolves once the document's page ended and so did every instance it owned on the socket
+   * (they end with it): the socket may then be let go without the client reconnecting for them.
+   */
   async closed(): Promise<void> {
-    if (this.closedReason) return;
-    await this.#wait((frame) => frame === 'closed');
+    while (!this.closedReason || this.#live.size > 0) await this.#wait((frame) => frame === 'closed');
   }
 
   /** A push named `name` received after the first `after` pushes, waited for if none yet. */
@@ -128,37 +145,41 @@ export class PageFrames {
     this.#socket?.terminate();
     this.#socket = undefined;
     if (!this.closedReason) this.closedReason = 'closed-by-client';
+    this.#live.clear();
     this.#settle('closed');
   }
 
   #sent(message: ClientMessage): void {
-    if (message.t !== 'ev' || this.sentEvents.includes(message.s)) return;
-    this.sentEvents.push(message.s);
+    if (message.t !== 'ev' || this.sentEvents.includes(`${message.p} ${message.s}`)) return;
+    this.sentEvents.push(`${message.p} ${message.s}`);
     this.#settle('sent');
   }
 
   #received(frame: ServerMessage): void {
     switch (frame.t) {
       case 'joined':
-        this.joined = true;
+        if (frame.p === this.pageId) this.joined = true;
+        this.#live.add(frame.p);
+        this.instances.add(frame.p);
         break;
       case 'push':
         // A push sent again after a reconnection is taken once, as the client takes it.
-        if (frame.s <= this.#lastPush) return;
-        this.#lastPush = frame.s;
+        if (frame.s <= (this.#lastPush.get(frame.p) ?? 0)) return;
+        this.#lastPush.set(frame.p, frame.s);
         if (!frame.n.startsWith(RESERVED_EVENT_PREFIX) && !isReservedEventName(frame.n)) {
           this.pushes.push({ name: frame.n, data: frame.d });
         }
         break;
       case 'done':
-        this.#dones.add(frame.s);
+        this.#dones.add(`${frame.p} ${frame.s}`);
         break;
       case 'error':
         this.errors.push({ code: frame.code, message: frame.message });
         this.onErrorFrame?.({ code: frame.code, message: frame.message });
         break;
       case 'closed':
-        this.closedReason = frame.reason;
+        this.#live.delete(frame.p);
+        if (frame.p === this.pageId) this.closedReason = frame.reason;
         this.#settle(frame);
         this.#settle('closed');
         return;

@@ -79,7 +79,7 @@ export class TestPage implements SitePage {
     this.cookies = parts.cookies;
     this.errors = parts.failures;
     this.#stopHearing = this.#site.onFailure((failure) => {
-      if (failure.pageId === undefined || failure.pageId === this.id) this.errors.push(failure);
+      if (failure.pageId === undefined || this.#holds(failure.pageId)) this.errors.push(failure);
     });
     if (this.#frames) this.#frames.onErrorFrame = (frame) => this.errors.push({ ...frame, pageId: this.id });
     this.#site.pages.add(this);
@@ -96,7 +96,12 @@ export class TestPage implements SitePage {
 
   /** What the instance logged about this page: its script's `console.log` and the rest. */
   get logs(): readonly LogLine[] {
-    return this.#site.logs.filter((line) => line.pageId === this.id);
+    return this.#site.logs.filter((line) => line.pageId !== undefined && this.#holds(line.pageId));
+  }
+
+  /** Whether `pageId` is this page's instance, or one on its socket (a component, a fragment...). */
+  #holds(pageId: string): boolean {
+    return pageId === this.id || this.#frames?.instances.has(pageId) === true;
   }
 
   /** The page's HTML as its DOM is now (the response's, changed by every update since). */
