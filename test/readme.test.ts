@@ -10,7 +10,7 @@ const root = path.join(import.meta.dirname, '..');
 
 describe('the README', () => {
   const exampleOf = (readme: string, file: string) =>
-    new RegExp(`\`\`\`ts\n(// sample-scripts/${file.replaceAll('.', '\\.')}[^\n]*\n[\\s\\S]*?)\`\`\``).exec(readme)?.[1];
+    new RegExp(`\`\`\`ts\n(// sample-scripts/${file.replace('.', '\\.')}[^\n]*\n[\\s\\S]*?)\`\`\``).exec(readme)?.[1];
 
   it('its first example is sample-scripts/counter.ts (attributes and page.view), as the file is', () => {
     const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
