@@ -156,8 +156,8 @@ export class PageFrames {
   }
 
   /**
-   * Resolves when the server handed the script every file of upload `upload` (from
-   * `sentUploads`), with `undefined`; or refused or failed it, with what it said; or the page ended.
+   * Resolves when the server handed the script every file of upload `upload` (from `sentUploads`),
+   * or refused or failed it (`refusal`: what it said), or the page ended (`PAGE_CLOSED`).
    */
   async uploadSettled(upload: string): Promise<{ name: string; refusal?: ErrorFrame }> {
     const state = this.#uploads.get(upload);
