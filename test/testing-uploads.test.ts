@@ -107,6 +107,21 @@ describe('page.upload: live uploads without a browser', { timeout: 120_000 }, ()
     }
   });
 
+  it('two uploads at once: each action waits for its own, and fails only with its own refusal', async () => {
+    const page = await open(folder.dir, '/files', { options });
+    try {
+      const fine = page.upload('#files', [{ name: 'fine.bin', content: bytesOf(300_000) }]);
+      const huge = page.upload('#one', [{ name: 'huge.bin', content: bytesOf(2_000_001) }]);
+      const [first, second] = await Promise.allSettled([fine, huge]);
+      assert.equal(first.status, 'fulfilled');
+      assert.equal(second.status === 'rejected' && (second.reason as UploadError).code, 'UPLOAD_REFUSED');
+      assert.equal(page.$$('#got li')[0]?.textContent?.split(' ')[0], 'fine.bin');
+      assert.match(page.$('#problem')?.textContent ?? '', /^UPLOAD_REFUSED: .*maxFileSize/);
+    } finally {
+      await page.close();
+    }
+  });
+
   it("removes the page's files when the page closes (its instance's folder), the site still open", async () => {
     const page = await open(folder.dir, '/files', { options });
     const other = await open(folder.dir, '/files', { options });

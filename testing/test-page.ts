@@ -19,6 +19,7 @@ import {
   fileInput,
   type UploadFile,
   UploadError,
+  type UploadOutcome,
   uploadsSettled,
   windowFiles,
 } from './upload-files.js';
@@ -226,17 +227,18 @@ export class TestPage implements SitePage {
     const input = fileInput(this.#live('upload', selector), selector, files.length);
     const window = this.window;
     const chosen = await windowFiles(window, files);
-    const frames = this.#frames as PageFrames;
-    const before = frames.sentUploads.length;
-    const refusals = await this.#raise(input as unknown as Element, 'change', () => choose(window, input, chosen));
-    if (frames.sentUploads.length === before && !this.closed) {
+    const uploads = await this.#raise(input as unknown as Element, 'change', () => choose(window, input, chosen));
+    if (uploads.length === 0 && !this.closed) {
       throw new Error(
         `upload('${selector}'): choosing files there started no upload (the input has no pw-upload, ` +
           "and the page's own scripts called no serverSocket.upload)",
       );
     }
-    const refused = refusals[0];
-    if (refused) throw new UploadError(`upload('${selector}')`, refused.name, refused.code, refused.message);
+    const refused = uploads.find((upload) => upload.refusal);
+    if (refused?.refusal) {
+      const { code, message } = refused.refusal;
+      throw new UploadError(`upload('${selector}')`, refused.name, code, message);
+    }
   }
 
   /**
@@ -342,26 +344,23 @@ export class TestPage implements SitePage {
 
   /**
    * Does `act`, then waits for the `done` of every event it raised (a debounced one's too), and for
-   * the uploads it started: their refusals, which only `upload` makes its own failure.
+   * the uploads it started: how they ended, which only `upload` makes its own failure.
    */
-  async #raise(
-    el: Element | undefined,
-    type: string,
-    act: () => void,
-  ): Promise<{ name: string; code: string; message: string }[]> {
+  async #raise(el: Element | undefined, type: string, act: () => void): Promise<UploadOutcome[]> {
     const frames = this.#frames as PageFrames;
     const before = frames.sentEvents.length;
     const uploadsBefore = frames.sentUploads.length;
     act();
+    const started = frames.sentUploads.slice(uploadsBefore);
     let raised = frames.sentEvents.slice(before);
     if (raised.length === 0 && el && isTimed(el, type)) {
       const next = await frames.nextSent();
       raised = next === undefined ? [] : [next];
     }
     for (const seq of raised) await frames.done(seq);
-    const refusals = await uploadsSettled(this.document, frames, frames.sentUploads.slice(uploadsBefore));
+    const uploads = await uploadsSettled(this.document, frames, started);
     this.#check();
-    return refusals;
+    return uploads;
   }
 
   /** @internal `open` rejects when the render failed unexpectedly. */

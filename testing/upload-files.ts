@@ -75,20 +75,26 @@ export function choose(window: Window, input: HTMLInputElement, files: File[]): 
   input.dispatchEvent(new window.Event('change', { bubbles: true }));
 }
 
+/** How an upload ended: its name, and what the server said if it refused or failed it. */
+export interface UploadOutcome {
+  name: string;
+  refusal?: { code: string; message: string };
+}
+
 /**
  * Waits for the uploads (from `frames.sentUploads`) to be over on the server, then for the script's
- * handlers of them: the refusals, with the upload's name.
+ * handlers of them: how each ended.
  */
 export async function uploadsSettled(
   document: Document,
   frames: PageFrames,
   uploads: readonly string[],
-): Promise<{ name: string; code: string; message: string }[]> {
+): Promise<UploadOutcome[]> {
   const outcomes = await Promise.all(uploads.map((upload) => frames.uploadSettled(upload)));
   for (const pageId of new Set(uploads.map((upload) => upload.split(' ')[0] as string))) {
     await handlersRan(document, frames, pageId);
   }
-  return outcomes.flatMap(({ name, refusal }) => (refusal ? [{ name, ...refusal }] : []));
+  return outcomes;
 }
 
 interface ClientSocket {
