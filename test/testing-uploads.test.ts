@@ -62,6 +62,10 @@ describe('page.upload: live uploads without a browser', { timeout: 120_000 }, ()
     try {
       const big = bytesOf(1_500_000);
       const image = png(3000);
+      const progress: number[] = [];
+      page
+        .$('#files')
+        ?.addEventListener('progress', (event) => progress.push((event as unknown as ProgressEvent).loaded));
       await page.upload('#files', [
         { name: 'big.bin', type: 'application/octet-stream', content: big },
         { name: 'note.txt', type: 'text/plain', content: 'héllo' },
@@ -79,6 +83,15 @@ describe('page.upload: live uploads without a browser', { timeout: 120_000 }, ()
       assert.equal(sha256(kept[0] as Buffer), sha256(big));
       assert.equal(page.$('#files')?.hasAttribute('pw-upload-error'), false);
       assert.equal(page.$('#files')?.classList.contains('pw-loading'), false);
+      // The client's progress, as a browser shows it: acknowledged in many steps, up to every byte.
+      const total = big.length + 6 + image.length;
+      assert.ok(progress.length > 2, `${progress.length} progress events`);
+      assert.deepEqual(
+        progress,
+        [...progress].sort((a, b) => a - b),
+      );
+      assert.equal(progress.at(-1), total);
+      assert.equal((page.$('#files') as unknown as HTMLElement).style.getPropertyValue('--pw-progress'), '1');
       // The same name takes another upload after it.
       await page.upload('#one', [{ name: 'empty.txt', content: '' }]);
       assert.equal(page.$$('#got li')[3]?.textContent, `empty.txt 0  ${sha256(Buffer.alloc(0))}`);
