@@ -66,7 +66,7 @@ describe('the README', () => {
     assert.match(await runExample('counter.test.mjs'), /^# pass 2$/m);
   });
 
-  it("its upload example (page.upload of photos.ts) passes under node --test, as a project runs it", async () => {
+  it('its upload example (page.upload of photos.ts) passes under node --test, as a project runs it', async () => {
     const png = Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.alloc(2000, 7)]);
     assert.match(await runExample('photos.test.mjs', { 'cat.png': png }), /^# pass 1$/m);
   });
