@@ -16,6 +16,7 @@ import { TestPage } from './test-page.js';
 import { type ScriptFailure, type SiteOptions, TEST_ORIGIN, TestSite } from './test-site.js';
 
 export { type TestPage, UnexpectedScriptError } from './test-page.js';
+export { type FileLike, type UploadFile, UploadError } from './upload-files.js';
 export type { FieldValue } from './fill-fields.js';
 export type { Push } from './page-frames.js';
 export type { PageClock } from './test-clock.js';

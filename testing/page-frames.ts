@@ -2,9 +2,11 @@
  * The page socket of a test's page, and what went over it. The page's browser client (the real
  * one, running in the page's window) gets this WebSocket class: the `ws` package's, its
  * connection held in memory, with the page's session cookie. Every frame is seen here as it goes
- * by, unchanged: the events the client sent, and for each the server's `done`; the pushes; pongs
- * (a round trip orders what came before it); the page's end.
+ * by, unchanged: the events the client sent, and for each the server's `done`; the uploads it
+ * declared, and for each file the server's last ack (the script was handed the file) or the
+ * upload's refusal; the pushes; pongs (a round trip orders what came before it); the page's end.
  */
+import { PropertySymbol } from 'happy-dom';
 import { WebSocket } from 'ws';
 import type { ClientMessage, CloseReason, ServerMessage } from '../protocol/wire.js';
 import { RESERVED_EVENT_PREFIX, isReservedEventName } from '../protocol/wire.js';
@@ -22,6 +24,16 @@ export interface ErrorFrame {
   message: string;
 }
 
+/** An upload the client declared (`up`), as the server answered it so far. */
+interface SentUpload {
+  name: string;
+  sizes: number[];
+  /** The files the server handed the script (acknowledged up to their size). */
+  handed: Set<number>;
+  /** Refused before its bytes, or failed on the way (`upx`). */
+  refusal?: ErrorFrame;
+}
+
 interface Waiter<T> {
   accept: (value: T) => boolean;
   resolve: (value: T) => void;
@@ -35,6 +47,9 @@ export class PageFrames {
    * separate script on the same socket numbers its events from 1 too.
    */
   readonly sentEvents: string[] = [];
+  /** The uploads the client declared, in order, each as `<page> <upload id>`. */
+  readonly sentUploads: string[] = [];
+  readonly #uploads = new Map<string, SentUpload>();
   /** Why the document's own page ended (another instance's `closed` is not the document's). */
   closedReason: CloseReason | undefined;
   /** Hears each `{ t: 'error' }` frame (a refused event, a page refused its socket). */
@@ -68,9 +83,15 @@ export class PageFrames {
         });
       }
 
-      override send(data: string, ...rest: unknown[]): void {
-        frames.#sent(JSON.parse(data) as ClientMessage);
-        (super.send as (data: string, ...rest: unknown[]) => void)(data, ...rest);
+      override send(data: unknown, ...rest: unknown[]): void {
+        const send = super.send as (data: string | Buffer, ...rest: unknown[]) => void;
+        if (typeof data === 'string') {
+          frames.#sent(JSON.parse(data) as ClientMessage);
+          return send.call(this, data, ...rest);
+        }
+        // An upload's chunk: a Blob of the page's window, whose bytes happy-dom holds. Sent now,
+        // as they are, so that it keeps its place among the frames (reading it would be async).
+        send.call(this, (data as { [PropertySymbol.buffer]: Buffer })[PropertySymbol.buffer], ...rest);
       }
     }
     return PageWebSocket as unknown as typeof globalThis.WebSocket;
@@ -134,6 +155,28 @@ export class PageFrames {
     }
   }
 
+  /**
+   * Resolves when the server handed the script every file of upload `upload` (from `sentUploads`),
+   * or refused or failed it (`refusal`: what it said), or the page ended (`PAGE_CLOSED`).
+   */
+  async uploadSettled(upload: string): Promise<{ name: string; refusal?: ErrorFrame }> {
+    const state = this.#uploads.get(upload);
+    if (!state) throw new Error(`no upload ${upload} was sent`);
+    const { name } = state;
+    for (;;) {
+      if (state.refusal) return { name, refusal: state.refusal };
+      if (state.handed.size === state.sizes.length) return { name };
+      if (this.closedReason) {
+        return { name, refusal: { code: 'PAGE_CLOSED', message: `the page closed (${this.closedReason}) first` } };
+      }
+      await this.#wait(
+        (frame) =>
+          frame === 'closed' ||
+          (typeof frame === 'object' && (frame.t === 'upa' || frame.t === 'upx') && `${frame.p} ${frame.u}` === upload),
+      );
+    }
+  }
+
   /** Resolves when the page receives its next frame, or ends. */
   async received(): Promise<void> {
     if (this.closedReason) return;
@@ -150,13 +193,33 @@ export class PageFrames {
   }
 
   #sent(message: ClientMessage): void {
+    if (message.t === 'up') return this.#declared(`${message.p} ${message.u}`, message.n, message.f);
     if (message.t !== 'ev' || this.sentEvents.includes(`${message.p} ${message.s}`)) return;
     this.sentEvents.push(`${message.p} ${message.s}`);
     this.#settle('sent');
   }
 
+  /** An upload declared; once: the client declares it again on each join. */
+  #declared(upload: string, name: string, files: readonly { s: number }[]): void {
+    if (this.#uploads.has(upload)) return;
+    this.#uploads.set(upload, { name, sizes: files.map((file) => file.s), handed: new Set() });
+    this.sentUploads.push(upload);
+    this.#settle('sent');
+  }
+
   #received(frame: ServerMessage): void {
     switch (frame.t) {
+      case 'upa': {
+        // Only the ack of a file's last byte comes after the script was handed the file.
+        const upload = this.#uploads.get(`${frame.p} ${frame.u}`);
+        if (upload && frame.o === upload.sizes[frame.f]) upload.handed.add(frame.f);
+        break;
+      }
+      case 'upx': {
+        const upload = this.#uploads.get(`${frame.p} ${frame.u}`);
+        if (upload) upload.refusal = { code: frame.code, message: frame.message };
+        break;
+      }
       case 'joined':
         if (frame.p === this.pageId) this.joined = true;
         this.#live.add(frame.p);

@@ -4,7 +4,8 @@
  * DOM click, so the client's delegated `pw-*` listeners read the attributes and serialize the
  * fields (client/declarative-events.ts, client/form-fields.ts), and the pushes that answer it are
  * applied by the client (client/dom-updates.ts, idiomorph). An action resolves when the server said
- * `done` for every event it raised: the script handled them, and their updates are in the DOM.
+ * `done` for every event it raised, and the script was handed the files of every upload it started
+ * (client/uploads.ts) and ran its handlers of them: their updates are in the DOM.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Document, Element, HTMLFormElement, Window } from 'happy-dom';
@@ -12,6 +13,16 @@ import { type FieldValue, fillFields, refusedFields } from './fill-fields.js';
 import type { PageFrames, Push } from './page-frames.js';
 import type { PageClock } from './test-clock.js';
 import type { LogLine, ScriptFailure, SitePage, TestSite } from './test-site.js';
+import {
+  choose,
+  type FileLike,
+  fileInput,
+  type UploadFile,
+  UploadError,
+  type UploadOutcome,
+  uploadsSettled,
+  windowFiles,
+} from './upload-files.js';
 
 /** Thrown by the action that follows a script error nobody said to expect. */
 export class UnexpectedScriptError extends Error {
@@ -156,7 +167,7 @@ export class TestPage implements SitePage {
   /** Clicks the element: its `pw-click`, a form's submit button, its page script's `onclick`... */
   async click(selector: string): Promise<void> {
     const el = this.#live('click', selector);
-    return this.#raise(el, 'click', () => (el as unknown as { click(): void }).click());
+    await this.#raise(el, 'click', () => (el as unknown as { click(): void }).click());
   }
 
   /**
@@ -173,7 +184,7 @@ export class TestPage implements SitePage {
     if (invalid.length > 0) {
       throw new Error(`submit('${selector}'): a browser would not submit this form (${invalid.join('; ')})`);
     }
-    return this.#raise(form, 'submit', () => form.requestSubmit(button as never));
+    await this.#raise(form, 'submit', () => form.requestSubmit(button as never));
   }
 
   /** Types `value` into the field (focused, as a person's typing is): its `input` event. */
@@ -190,7 +201,7 @@ export class TestPage implements SitePage {
   async press(selector: string, key: string): Promise<void> {
     const el = this.#live('press', selector);
     const window = this.window;
-    return this.#raise(el, 'keydown', () =>
+    await this.#raise(el, 'keydown', () =>
       el.dispatchEvent(new window.KeyboardEvent('keydown', { key, bubbles: true, cancelable: true })),
     );
   }
@@ -201,7 +212,33 @@ export class TestPage implements SitePage {
       serverSocket: { send(name: string, data?: unknown): void };
     };
     const socket = doc.serverSocket;
-    return this.#raise(undefined, 'send', () => socket.send(name, data));
+    await this.#raise(undefined, 'send', () => socket.send(name, data));
+  }
+
+  /**
+   * Chooses `files` in the `<input type="file">`, as a person does in its file picker: the page's
+   * client uploads them (its `pw-upload`, or the page's own script) to the server, which checks,
+   * hashes and writes them and hands them to the script. Resolves once the script was handed every
+   * file and its handlers' updates are in the DOM. Rejects with an `UploadError` (its `code`, and
+   * the server's message, which the element's `pw-upload-error` shows too) when the server refused
+   * the upload or it failed: the script's `onError` ran first.
+   */
+  async upload(selector: string, files: readonly (UploadFile | FileLike)[]): Promise<void> {
+    const input = fileInput(this.#live('upload', selector), selector, files.length);
+    const window = this.window;
+    const chosen = await windowFiles(window, files);
+    const uploads = await this.#raise(input as unknown as Element, 'change', () => choose(window, input, chosen));
+    if (uploads.length === 0 && !this.closed) {
+      throw new Error(
+        `upload('${selector}'): choosing files there started no upload (the input has no pw-upload, ` +
+          "and the page's own scripts called no serverSocket.upload)",
+      );
+    }
+    const refused = uploads.find((upload) => upload.refusal);
+    if (refused?.refusal) {
+      const { code, message } = refused.refusal;
+      throw new UploadError(`upload('${selector}')`, refused.name, code, message);
+    }
   }
 
   /**
@@ -282,10 +319,10 @@ export class TestPage implements SitePage {
     await this.#site.release();
   }
 
-  #type(type: 'input' | 'change', selector: string, value: string): Promise<void> {
+  async #type(type: 'input' | 'change', selector: string, value: string): Promise<void> {
     const el = this.#live(type, selector) as unknown as Element & { value: string; focus(): void };
     const window = this.window;
-    return this.#raise(el, type, () => {
+    await this.#raise(el, type, () => {
       el.focus();
       el.value = value;
       el.dispatchEvent(new window.Event(type, { bubbles: true }));
@@ -305,18 +342,25 @@ export class TestPage implements SitePage {
     return el;
   }
 
-  /** Does `act`, then waits for the `done` of every event it raised (a debounced one's too). */
-  async #raise(el: Element | undefined, type: string, act: () => void): Promise<void> {
+  /**
+   * Does `act`, then waits for the `done` of every event it raised (a debounced one's too), and for
+   * the uploads it started: how they ended, which only `upload` makes its own failure.
+   */
+  async #raise(el: Element | undefined, type: string, act: () => void): Promise<UploadOutcome[]> {
     const frames = this.#frames as PageFrames;
     const before = frames.sentEvents.length;
+    const uploadsBefore = frames.sentUploads.length;
     act();
+    const started = frames.sentUploads.slice(uploadsBefore);
     let raised = frames.sentEvents.slice(before);
     if (raised.length === 0 && el && isTimed(el, type)) {
       const next = await frames.nextSent();
       raised = next === undefined ? [] : [next];
     }
     for (const seq of raised) await frames.done(seq);
+    const uploads = await uploadsSettled(this.document, frames, started);
     this.#check();
+    return uploads;
   }
 
   /** @internal `open` rejects when the render failed unexpectedly. */

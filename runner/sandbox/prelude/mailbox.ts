@@ -61,7 +61,8 @@ export function dispatch(pageId: string, name: string, dataJson: string, seq: nu
 
 /**
  * A `pw:` event is Pagewire's own, never the script's: VIEW_RESEND_EVENT queues the view's whole
- * HTML (after the events before it, like any); any other name is only reported handled.
+ * HTML (after the events before it, like any); any other name is only reported handled. One naming
+ * no view is a no-op in the queue: pagewire/testing waits on it for the tasks before it (uploads).
  */
 function pagewireEvent(page: PageState, name: string, dataJson: string, seq: number): DispatchOutcome {
   if (name !== VIEW_RESEND_EVENT) {
