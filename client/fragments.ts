@@ -98,13 +98,21 @@ export class Fragments {
     return socket;
   }
 
+  /**
+   * The request headers that ask for a page as a fragment of this document: rendered by the
+   * document's node and owned by its page (`serverSocket.fragmentHeaders`, for an app's own fetch).
+   */
+  get headers(): Record<string, string> {
+    return { [FRAGMENT_HEADER]: this.#host.pageId, ...(this.node ? { [FRAGMENT_NODE_HEADER]: this.node } : {}) };
+  }
+
   /** Asks the server for `path`'s page as a fragment of this document (not yet live: `attach` it). */
   async fetch(path: string, what: string): Promise<FetchedFragment> {
     const url = new URL(path, location.href);
     if (url.origin !== location.origin) throw new TypeError(`${what}: ${path} is not a path of this site`);
     if (this.#host.closed) throw new Error(`${what}: this page's server instance is closed`);
     const response = await fetch(url, {
-      headers: { [FRAGMENT_HEADER]: this.#host.pageId, ...(this.node ? { [FRAGMENT_NODE_HEADER]: this.node } : {}) },
+      headers: this.headers,
       credentials: 'same-origin',
       cache: 'no-store',
     });
@@ -153,10 +161,17 @@ export class Fragments {
           'a static file, or a script with no __serverSocketEvent, timer or close hook. Insert it with innerHTML',
       );
     }
-    // A page of another server or mount joins elsewhere: here it would be unknown, and expire.
+    // A page of another server, mount or process joins elsewhere: here it would be unknown, and expire.
     const itsSocket = tag ? tagData(tag[0]).pagewireSocket : undefined;
     if (itsSocket !== undefined && this.socketUrl !== undefined && itsSocket !== this.socketUrl) {
-      throw new TypeError(`${what}: this response is a live page of another Pagewire server or mount (${itsSocket})`);
+      const node = nodeOf(itsSocket);
+      throw new TypeError(
+        `${what}: ` +
+          (node && itsSocket.replace(`/${node}/`, `/${this.node}/`) === this.socketUrl
+            ? `another server process (${node}) rendered it, not this document's (${this.node}): ` +
+              'fetch it with { headers: document.serverSocket.fragmentHeaders }'
+            : `this response is a live page of another Pagewire server or mount (${itsSocket})`),
+      );
     }
     // The page's own client tag would start a second client: the document's serves it.
     const html = tag ? text.slice(0, tag.index) + text.slice(tag.index + tag[0].length) : text;
@@ -227,7 +242,7 @@ export function startFragments(
   const fragments = new Fragments(host, (pageId) => new (host.constructor as typeof ServerSocket)(pageId, connection));
   host.fragments = fragments;
   fragments.socketUrl = socketUrl;
-  fragments.node = socketUrl && /\/__pagewire\/([\w-]+)\/socket$/.exec(socketUrl)?.[1];
+  fragments.node = socketUrl && nodeOf(socketUrl);
   fragments.onOpen = (socket) => {
     // Its server updates tell the page's hooks too (`updated`).
     socket.useHooks(hooks);
@@ -245,6 +260,11 @@ export function startFragments(
 }
 
 /** The `data-*` of a client tag, as the browser reads them (entities decoded). */
+/** The node (server process) a socket path names: `/__pagewire/<node>/socket`. */
+function nodeOf(socketUrl: string): string | undefined {
+  return /\/__pagewire\/([\w-]+)\/socket$/.exec(socketUrl)?.[1];
+}
+
 function tagData(tagHtml: string): DOMStringMap {
   const template = document.createElement('template');
   template.innerHTML = tagHtml;

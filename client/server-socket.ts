@@ -166,6 +166,16 @@ export class ServerSocket extends ListenerTarget<ServerSocketEvent> {
     return this.#fragments('insert').then((fragments) => fragments.insert(element, response));
   }
 
+  /**
+   * The headers of a request for a page as a fragment of this document, for `insert()`: rendered
+   * by this document's server process and owned by its page (ended with it). Without them, behind
+   * several processes or machines, the page may be rendered by another, and `insert()` refuses it.
+   */
+  get fragmentHeaders(): Record<string, string> {
+    if (!this.fragments) throw new Error('only document.serverSocket holds fragments');
+    return this.fragments.headers;
+  }
+
   #fragments(what: string): Promise<Fragments> {
     if (this.fragments) return Promise.resolve(this.fragments);
     return Promise.reject(new Error(`serverSocket.${what}(): only document.serverSocket holds fragments`));

@@ -1,4 +1,4 @@
-import type { CloseReason, FileChange, HostToRunner, RunnerToHost, ScriptRunner } from './messages.js';
+import type { CloseReason, FileChange, HostToRunner, RunnerToHost, ScriptErrorInfo, ScriptRunner } from './messages.js';
 import { watchSandboxFailures } from './failure-guard.js';
 import { closeCodeConstructors } from './code-constructors.js';
 import { installGuard } from './packages/forbidden-guard.js';
@@ -14,6 +14,11 @@ export interface RunnerSettings extends SandboxSettings {
    * process-wide listeners. Only for whoever owns the process or thread: a worker, the CLI.
    */
   guardProcess: boolean;
+  /**
+   * Told when it starts and ends building a script's sandbox, which runs none of the script's
+   * code: a worker's watchdog does not count that time against the script (worker-slot.ts).
+   */
+  sandboxBuild?: { start(): void; end(): void };
 }
 
 /**
@@ -176,20 +181,9 @@ export class InProcessRunner implements ScriptRunner {
     const { script, pageId, request } = render;
     let sandbox = this.#sandboxes.get(script);
     if (!sandbox) {
-      try {
-        const made: ScriptSandbox = new ScriptSandbox(this.#settings, script, (out) => {
-          if (out.type === 'shared-call') this.#sharedCallers.asked(out.pageId, made);
-          this.#emit(out);
-        });
-        sandbox = made;
-      } catch (error) {
-        const info =
-          error instanceof ScriptError
-            ? error.info
-            : { code: 'LOAD_ERROR' as const, name: 'Error', message: String(error), file: script };
-        this.#emit({ type: 'render-failed', pageId, error: info });
-        return;
-      }
+      const built = this.#build(script);
+      if (!(built instanceof ScriptSandbox)) return this.#emit({ type: 'render-failed', pageId, error: built });
+      sandbox = built;
       this.#sandboxes.set(script, sandbox);
     }
     // Known before the render runs: a script may push, or close itself, while rendering.
@@ -199,6 +193,24 @@ export class InProcessRunner implements ScriptRunner {
     } catch (error) {
       // Not the script's fault (a request too deeply nested to serialize, say): still an answer.
       this.#emit(requestRefused(render, error));
+    }
+  }
+
+  /** `script`'s sandbox, or why it could not be built (a compile error, a file that cannot be read). */
+  #build(script: string): ScriptSandbox | ScriptErrorInfo {
+    this.#settings.sandboxBuild?.start();
+    try {
+      const made: ScriptSandbox = new ScriptSandbox(this.#settings, script, (out) => {
+        if (out.type === 'shared-call') this.#sharedCallers.asked(out.pageId, made);
+        this.#emit(out);
+      });
+      return made;
+    } catch (error) {
+      return error instanceof ScriptError
+        ? error.info
+        : { code: 'LOAD_ERROR', name: 'Error', message: String(error), file: script };
+    } finally {
+      this.#settings.sandboxBuild?.end();
     }
   }
 

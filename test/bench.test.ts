@@ -116,10 +116,15 @@ describe('benchmarks (smoke: npm run bench -- --smoke)', () => {
         'heap growth across edits',
         'upload throughput',
       ];
+      // Why a figure was not measured: the bench says so on stderr (`attempt` in bench/cluster.ts).
+      const why = run.stderr
+        .split('\n')
+        .filter((line) => line.includes('not measured'))
+        .join('\n');
       for (const name of names) {
         const figure = figures.find((f) => f.name.startsWith(name));
         assert.ok(figure, `${name} is measured`);
-        assert.ok(Number.isFinite(figure.value), `${name}: ${figure.value}`);
+        assert.ok(Number.isFinite(figure.value), `${name}: ${figure.value}\n${why}`);
       }
       // A baseline that could not be measured (PHP, when it is not installed) is never met.
       for (const figure of figures) {

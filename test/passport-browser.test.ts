@@ -46,6 +46,8 @@ describe('the passport example, in Chromium', { timeout: 180_000 }, () => {
   it("shows the user; a logout closes the user's other pages only; wire.publish reaches an open page", async () => {
     const alice = await browser.newContext();
     const bob = await browser.newContext();
+    // Patient on a loaded machine: every wait is for an element or an event, however long it takes.
+    for (const context of [alice, bob]) context.setDefaultTimeout(120_000);
     const errors: string[] = [];
     try {
       const first = await signIn(alice, 'alice');

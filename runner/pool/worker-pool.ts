@@ -12,7 +12,7 @@ import { whereStuck } from './stuck-stack.js';
 import { describeTask, type Task } from './task-ledger.js';
 import { busy, measureLoad } from './worker-load.js';
 import type { FromWorker } from './worker-protocol.js';
-import { ALIVE_INTERVAL, type Slot, startSlot } from './worker-slot.js';
+import { ALIVE_INTERVAL, type Slot, silenceAllowed, startSlot } from './worker-slot.js';
 import { forLog } from '../../lib/log-text.js';
 
 export interface PoolSettings extends RunnerSettings {
@@ -184,6 +184,7 @@ export class WorkerPool implements ScriptRunner {
 
   #receive(slot: Slot, incoming: FromWorker): void {
     slot.lastAlive = performance.now();
+    slot.buildingSince = incoming.kind === 'building' ? slot.lastAlive : undefined;
     if (!slot.started) {
       slot.started = true;
       this.#bootFailures = 0;
@@ -243,7 +244,8 @@ export class WorkerPool implements ScriptRunner {
     for (const slot of [...this.#slots]) {
       slot.tasks.prune();
       const silent = now - slot.lastAlive;
-      if (slot.started && !slot.stuck && silent > this.#settings.watchdogTimeout) void this.#stopStuck(slot);
+      const allowed = silenceAllowed(slot, this.#settings.watchdogTimeout);
+      if (slot.started && !slot.stuck && silent > allowed) void this.#stopStuck(slot);
     }
   }
 

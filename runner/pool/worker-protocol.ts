@@ -16,6 +16,11 @@ export type FromWorker =
   /** Sent on a timer: a worker that stops sending it is stuck in a script. */
   | { kind: 'alive' }
   /**
+   * It starts building a script's sandbox, which runs none of the script's code: its silence until
+   * its next message is not a stuck script's (worker-slot.ts, `silenceAllowed`).
+   */
+  | { kind: 'building' }
+  /**
    * Its memory (heap and external) passed `maxMemoryBytes`; it then waits, running nothing more,
    * to be terminated. `inTask`: found as the last task started ended, not on a timer.
    */
@@ -23,7 +28,7 @@ export type FromWorker =
   | { kind: 'closed' };
 
 export interface WorkerData {
-  settings: Omit<RunnerSettings, 'readSource' | 'guardProcess'>;
+  settings: Omit<RunnerSettings, 'readSource' | 'guardProcess' | 'sandboxBuild'>;
   aliveInterval: number;
   /** The worker's V8 heap and external memory together may not pass this (`maxWorkerMemoryBytes`). */
   maxMemoryBytes: number;

@@ -20,6 +20,8 @@ export interface Slot {
   /** False until the worker's first `alive`: booting (tsx, vm2) is not a stuck script. */
   started: boolean;
   lastAlive: number;
+  /** Since when it builds a script's sandbox (its `building` message), until its next message. */
+  buildingSince: number | undefined;
   /** Tasks sent and maybe not started yet: what a stuck worker is stuck in. */
   tasks: TaskLedger;
   /** How busy its event loop was lately: new renders go to a worker that is answering. */
@@ -65,6 +67,7 @@ export function startSlot(settings: PoolSettings, sources: ScriptSources, on: Sl
     outbox: new WorkerOutbox(worker),
     started: false,
     lastAlive: performance.now(),
+    buildingSince: undefined,
     tasks: new TaskLedger(new Int32Array(progress)),
     load: newLoad(worker),
     stuck: false,
@@ -75,4 +78,18 @@ export function startSlot(settings: PoolSettings, sources: ScriptSources, on: Sl
   worker.on('exit', (code) => on.exit(slot, code));
   worker.unref();
   return slot;
+}
+
+/**
+ * Building a script's sandbox (a vm2 VM, the prelude, the script compiled) is Pagewire's own
+ * work and runs none of the script's code, yet in a cold worker on a loaded machine it took over
+ * 2 s: the default `watchdogTimeout` would stop the worker and quarantine a script that had not
+ * run yet. While a worker builds, it may stay silent this long; a build that never ends is a stuck
+ * worker all the same.
+ */
+export const SANDBOX_BUILD_LIMIT = 30_000;
+
+/** How long `slot` may stay silent (ms) before the watchdog stops it. */
+export function silenceAllowed(slot: Pick<Slot, 'buildingSince'>, watchdogTimeout: number): number {
+  return slot.buildingSince === undefined ? watchdogTimeout : Math.max(SANDBOX_BUILD_LIMIT, watchdogTimeout);
 }

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { InProcessRunner } from '../../runner/in-process-runner.js';
+import { type Delivery, InProcessRunner, type RunnerSettings } from '../../runner/in-process-runner.js';
 import type { RequestData, RunnerToHost } from '../../runner/messages.js';
 import { DEFAULT_FORBIDDEN_MODULES, DEFAULT_OPTIONS } from '../../lib/options.js';
 import { RESERVED_EVENT_NAMES } from '../../protocol/wire.js';
@@ -12,7 +12,11 @@ export class RunnerHarness {
   #pageId = 0;
   readonly #eventSeqs = new Map<string, number>();
 
-  constructor(root: string) {
+  /** `settings` over the harness's own; `delivery`: `later` as in the host's thread, or `at-once` as in a worker. */
+  constructor(
+    root: string,
+    { settings = {}, delivery = 'later' }: { settings?: Partial<RunnerSettings>; delivery?: Delivery } = {},
+  ) {
     this.runner = new InProcessRunner(
       {
         root,
@@ -28,8 +32,9 @@ export class RunnerHarness {
         maxSharedValueBytes: DEFAULT_OPTIONS.maxSharedValueBytes,
         // The harness runs in a test process, or a child process of its own (rejection-child.ts).
         guardProcess: true,
+        ...settings,
       },
-      'later',
+      delivery,
     );
     this.runner.onMessage((message) => this.messages.push(message));
   }
