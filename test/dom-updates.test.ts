@@ -139,6 +139,10 @@ echo(page.view(() => {
   return html\`<p>fine</p>\`;
 }));
 function __serverSocketEvent() { broken = true; }`,
+    'many-views.ts': `for (let i = 1; i <= 100; i++) echo(page.view(() => html\`<i>\${i}</i>\`));
+function __serverSocketEvent() {
+  echo(page.view(() => html\`<p>one too many</p>\`));
+}`,
   });
   const harness = new RunnerHarness(folder.dir);
   after(async () => {
@@ -180,5 +184,18 @@ function __serverSocketEvent() { broken = true; }`,
       ['EVENT_ERROR', 'view broke', 'bad-view.ts', 3],
     );
     assert.deepEqual(domPushes(pageId), []);
+  });
+
+  it("refuses a page's 101st view at its line, saying to call page.view in top-level code", async () => {
+    const { pageId, result } = await harness.render('many-views.ts');
+    assert.equal(result.type, 'rendered', 'a hundred views are allowed');
+    harness.event(pageId, 'more');
+    const { error } = await harness.next((m): m is ScriptError => m.type === 'script-error' && m.pageId === pageId);
+    assert.deepEqual(
+      [error.code, error.name, error.file, error.line],
+      ['EVENT_ERROR', 'RangeError', 'many-views.ts', 3],
+    );
+    assert.match(error.message, /this page has 100 views, the most it may have/);
+    assert.match(error.message, /call page\.view in the script's top-level code, once per view/);
   });
 });

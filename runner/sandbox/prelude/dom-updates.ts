@@ -47,6 +47,13 @@ export interface DomBatch {
 
 const batches = new WeakMap<PageState, DomBatch>();
 
+/**
+ * Views one page may have. Each is rendered after every task of the page, for its whole life: a
+ * `page.view` in a handler would add one at each event, and each event would cost more than the
+ * one before. A page built of views needs a handful.
+ */
+export const MAX_VIEWS_PER_PAGE = 100;
+
 function batchOf(page: PageState): DomBatch {
   let batch = batches.get(page);
   if (!batch) {
@@ -240,6 +247,14 @@ export function makeDomUpdates(page: PageState) {
     view(render: () => unknown): HtmlString {
       if (typeof render !== 'function') throw new TypeError('page.view(render) needs a function that returns html');
       const batch = batchOf(page);
+      if (batch.views.length === MAX_VIEWS_PER_PAGE) {
+        throw new RangeError(
+          `page.view(render): this page has ${MAX_VIEWS_PER_PAGE} views, the most it may have. Each call adds ` +
+            'a view that lives as long as the page and is rendered after every task: call page.view in the ' +
+            "script's top-level code, once per view (not in a handler or a timer), and let its render read " +
+            'your variables',
+        );
+      }
       const view: View = { id: `pwv-${page.id.slice(0, 8)}-${batch.views.length + 1}`, render, last: '' };
       view.last = viewHtml(render);
       batch.views.push(view);
