@@ -140,13 +140,14 @@ export class Fragments {
     } else {
       throw new TypeError(`${what}: response must be a fetch() Response or a finished XMLHttpRequest`);
     }
-    const tag = CLIENT_TAG.exec(text);
-    const pageId = fragmentPage ?? tag?.[1];
-    // An error answer is no page to insert with innerHTML either: say it failed, and with what.
+    // An error answer is no page to insert, even a live one (a dev error page reloads itself
+    // when a file is saved: it has a client tag): say it failed, and with what.
     const status = response.status;
-    if (!pageId && (status < 200 || status > 299)) {
+    if (status < 200 || status > 299) {
       throw new TypeError(`${what}: the request failed (${status}): check its URL, or the server's log`);
     }
+    const tag = CLIENT_TAG.exec(text);
+    const pageId = fragmentPage ?? tag?.[1];
     if (!pageId) {
       throw new TypeError(
         `${what}: this response is not a live script's page (no Pagewire page in it): a plain page, ` +

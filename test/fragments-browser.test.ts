@@ -42,6 +42,9 @@ function __serverSocketEvent(name: string, data: unknown) {
   server_socket_event('heard', { data, seen: seen.length });
 }`,
   'plain.ts': `echo(html\`<p>plain</p>\`);`,
+  // A live script whose render fails: in dev its 500 error page has a client tag (it reloads itself).
+  'broken.ts': `function __serverSocketEvent() {}
+throw new Error('broken on purpose');`,
   // The sample: a page that opens room/[name].ts with new ServerSocket(path).
   '_layout.ts': sample('_layout.ts'),
   'talk.ts': sample('talk.ts'),
@@ -156,6 +159,16 @@ describe('fragments and separate scripts on one socket, in Chromium', { timeout:
     });
     assert.match(String(failed), /the request failed \(404\)/);
     assert.doesNotMatch(String(failed), /innerHTML/);
+    // A live script's failed render is a failed request too, though its error page is a live page.
+    const broken = await page.evaluate(async () => {
+      const response = await fetch('/broken');
+      return document.serverSocket?.insert(document.getElementById('slot') as Element, response).then(
+        () => 'inserted',
+        (error: Error) => error.message,
+      );
+    });
+    assert.match(String(broken), /the request failed \(500\)/);
+    assert.equal(await page.locator('#slot').innerHTML(), '');
     const elsewhere = await page.evaluate(async () => {
       const response = await fetch('/other/widget');
       return document.serverSocket?.insert(document.getElementById('slot') as Element, response).then(
