@@ -247,6 +247,44 @@ describe('fragments and separate scripts on one socket, in Chromium', { timeout:
     await page.context().close();
   });
 
+  it('new ServerSocket(path): events sent before it runs are checked when sent, and go as they were', async () => {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${server.url}/host`);
+    const outcome = await page.evaluate(async () => {
+      type Room = EventTarget & { send(n: string, d?: unknown): void; ready: Promise<void> };
+      const Socket = (window as unknown as { ServerSocket: new (path: string) => Room }).ServerSocket;
+      const room = new Socket('/room');
+      const heard: unknown[] = [];
+      const errors: unknown[] = [];
+      room.addEventListener('heard', (e) => heard.push((e as Event & { data: unknown }).data));
+      room.addEventListener('error', (e) => errors.push((e as Event & { data: { code: string } }).data.code));
+      let reserved = 'sent';
+      try {
+        room.send('pw:upload', {});
+      } catch (error) {
+        reserved = (error as Error).message;
+      }
+      const data = { n: 1 };
+      room.send('say', data);
+      data.n = 2; // changed after it was sent: what was sent is what goes
+      room.send('say', 'x'.repeat(70_000)); // more than the server takes: that one alone is refused
+      room.send('say', 3);
+      await room.ready.then(
+        () => undefined,
+        (error: Error) => errors.push(`ready rejected: ${error.message}`),
+      );
+      while (heard.length < 2) await new Promise((resolve) => room.addEventListener('heard', resolve, { once: true }));
+      return { reserved, heard, errors };
+    });
+    assert.match(outcome.reserved, /names starting 'pw:' are Pagewire's own/);
+    assert.deepEqual(outcome.heard, [
+      { data: { n: 1 }, seen: 1 },
+      { data: 3, seen: 2 },
+    ]);
+    assert.deepEqual(outcome.errors, ['EVENT_TOO_LARGE']);
+    await page.context().close();
+  });
+
   it('the talk sample: two pages, each with its own instance of the room, hear each other', async () => {
     const context = await browser.newContext();
     const [alice, bob] = [await context.newPage(), await context.newPage()];
