@@ -141,6 +141,9 @@ export class ServerSocket extends ListenerTarget<ServerSocketEvent> {
     const size = json.length * 3 <= max ? 0 : utf8.encode(json).length;
     if (size > max)
       throw new RangeError(`serverSocket.send('${name}'): ${size} bytes is more than the server accepts (${max})`);
+    // The data as it is now: the event may wait (the socket down) or go again (after a drop), and
+    // what the page changes meanwhile must not go with it.
+    data = (JSON.parse(json) as EventMessage).d;
     const last = this.#events.last;
     if (key !== undefined && last && last.seq > this.#written && last.item.k === key) {
       last.item.n = name;

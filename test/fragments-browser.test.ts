@@ -357,6 +357,10 @@ describe('fragments and separate scripts on one socket, in Chromium', { timeout:
       await page.evaluate(() => {
         const room = (window as unknown as { room: { send(n: string, d: unknown): void } }).room;
         for (let i = 1; i <= 5; i++) room.send('say', i);
+        // Changed by the page once sent: what goes is what was sent.
+        const later = { v: 'as sent' };
+        room.send('say', later);
+        later.v = 'changed';
       });
       await page.click('#hit');
       await page.click('#slot .plus');
@@ -366,13 +370,13 @@ describe('fragments and separate scripts on one socket, in Chromium', { timeout:
     }
     await until(page, '#hits', '2');
     await until(page, '#slot .count', '2');
-    await page.waitForFunction(() => (window as unknown as { heard: unknown[] }).heard.length >= 5, null, {
+    await page.waitForFunction(() => (window as unknown as { heard: unknown[] }).heard.length >= 6, null, {
       polling: 20,
     });
-    const heard = await page.evaluate(() => (window as unknown as { heard: Array<{ data: number }> }).heard);
+    const heard = await page.evaluate(() => (window as unknown as { heard: Array<{ data: unknown }> }).heard);
     assert.deepEqual(
       heard.map((h) => h.data),
-      [1, 2, 3, 4, 5],
+      [1, 2, 3, 4, 5, { v: 'as sent' }],
     );
     await page.context().close();
   });
