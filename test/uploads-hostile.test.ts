@@ -187,7 +187,7 @@ describe('live uploads: hostile chunks, names and limits (a real ws client)', { 
     await client.close();
   });
 
-  it('fails a declaration it cannot read (bad name, a file without a name, no files): the browser hears of it', async () => {
+  it('fails a declaration it cannot read (bad name, a file without a name, no files): the browser hears', async () => {
     const { pageId, client } = await open();
     const malformed: [unknown, unknown, RegExp][] = [
       ['../x', [{ n: 'a', s: 1, t: '' }], /'n' must be an upload name/],
