@@ -116,9 +116,22 @@ export class Fragments {
 
   /** `serverSocket.load(el, path)`: `path`'s HTML into `el`, live; `undefined` when its script is not live. */
   async load(el: Element, path: string): Promise<ServerSocket | undefined> {
-    const { html, pageId } = await this.fetch(path, `serverSocket.load(el, '${path}')`);
+    const what = `serverSocket.load(el, '${path}')`;
+    const { html, pageId } = await this.fetch(path, what);
     el.innerHTML = html;
-    return pageId === undefined ? undefined : this.attach(el, pageId);
+    return pageId === undefined ? undefined : this.#attachIn(el, pageId, what);
+  }
+
+  /**
+   * `attach`, for an element that must be in the document: one removed while its fragment loaded
+   * (or never added) has no removal left to end its instance, which would live as long as the
+   * document: it ends now, and the caller hears why.
+   */
+  #attachIn(el: Element, pageId: string, what: string): ServerSocket {
+    const socket = this.attach(el, pageId);
+    if (el.isConnected) return socket;
+    socket.close();
+    throw new Error(`${what}: the element is not in the document (any more): its instance ended`);
   }
 
   /**
@@ -164,7 +177,7 @@ export class Fragments {
     const template = document.createElement('template');
     template.innerHTML = html;
     el.replaceChildren(template.content);
-    const socket = this.attach(el, pageId);
+    const socket = this.#attachIn(el, pageId, what);
     // An XHR made live carries its channel too: `xhr.serverSocket`.
     if (!(response instanceof Response)) {
       Object.defineProperty(response, 'serverSocket', { value: socket, configurable: true });
@@ -205,6 +218,8 @@ export class Fragments {
       this.#loaded.add(el);
       const src = el.getAttribute('src') ?? '';
       this.load(el, src).catch((error: unknown) => {
+        // Removed while it loaded: nothing to tell.
+        if (!el.isConnected) return;
         console.error(`[pagewire] <pw-include src="${src}">:`, error);
         el.setAttribute('pw-error', '');
       });
