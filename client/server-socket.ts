@@ -26,16 +26,16 @@ import { installUploads, Uploads } from './uploads.js';
 
 export { Connection, type ConnectionOptions } from './connection.js';
 
-/**
- * A server event, or one of the socket's own: `open`, `close`, `reconnecting`, `closed`,
- * `expired` (cancelable: `preventDefault()` stops the reload) and `error`.
- */
 /** @internal Throws for a name a page's code may not send: Pagewire's own (`pw:`). */
 export function checkReserved(name: unknown): void {
   if (typeof name === 'string' && name.startsWith(RESERVED_EVENT_PREFIX))
     throw new TypeError(`serverSocket.send('${name}'): names starting '${RESERVED_EVENT_PREFIX}' are Pagewire's own`);
 }
 
+/**
+ * A server event, or one of the socket's own: `open`, `close`, `reconnecting`, `closed`,
+ * `expired` (cancelable: `preventDefault()` stops the reload) and `error`.
+ */
 export class ServerSocketEvent extends Event {
   /** The event name, as given to `server_socket_event(name, data)`. */
   readonly name: string;
