@@ -6,8 +6,9 @@
  * `document.serverSocket`; `.close()` ends it. Events sent before the server answered wait, in order.
  */
 import type { Fragments } from './fragments.js';
+import { checkReserved } from './event-names.js';
 import { ListenerTarget } from './listener-target.js';
-import { checkReserved, type ServerSocket, ServerSocketEvent } from './server-socket.js';
+import { type ServerSocket, ServerSocketEvent } from './server-socket.js';
 
 let documentFragments: Fragments | undefined;
 

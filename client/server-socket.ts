@@ -16,6 +16,7 @@ import {
   VIEW_RESEND_EVENT,
 } from '../protocol/wire.js';
 import { Connection } from './connection.js';
+import { checkReserved } from './event-names.js';
 import { ListenerTarget } from './listener-target.js';
 import { applyDomUpdates } from './dom-updates.js';
 import { installDeclarativeEvents } from './declarative-events.js';
@@ -25,12 +26,6 @@ import { type Fragments, startFragments } from './fragments.js';
 import { installUploads, Uploads } from './uploads.js';
 
 export { Connection, type ConnectionOptions } from './connection.js';
-
-/** @internal Throws for a name a page's code may not send: Pagewire's own (`pw:`). */
-export function checkReserved(name: unknown): void {
-  if (typeof name === 'string' && name.startsWith(RESERVED_EVENT_PREFIX))
-    throw new TypeError(`serverSocket.send('${name}'): names starting '${RESERVED_EVENT_PREFIX}' are Pagewire's own`);
-}
 
 /**
  * A server event, or one of the socket's own: `open`, `close`, `reconnecting`, `closed`,
