@@ -124,9 +124,22 @@ export class Fragments {
 
   /** `serverSocket.load(el, path)`: `path`'s HTML into `el`, live; `undefined` when its script is not live. */
   async load(el: Element, path: string): Promise<ServerSocket | undefined> {
-    const { html, pageId } = await this.fetch(path, `serverSocket.load(el, '${path}')`);
+    const what = `serverSocket.load(el, '${path}')`;
+    const { html, pageId } = await this.fetch(path, what);
     el.innerHTML = html;
-    return pageId === undefined ? undefined : this.attach(el, pageId);
+    return pageId === undefined ? undefined : this.#attachIn(el, pageId, what);
+  }
+
+  /**
+   * `attach`, for an element that must be in the document: one removed while its fragment loaded
+   * (or never added) has no removal left to end its instance, which would live as long as the
+   * document: it ends now, and the caller hears why.
+   */
+  #attachIn(el: Element, pageId: string, what: string): ServerSocket {
+    const socket = this.attach(el, pageId);
+    if (el.isConnected) return socket;
+    socket.close();
+    throw new Error(`${what}: the element is not in the document (any more): its instance ended`);
   }
 
   /**
@@ -148,13 +161,14 @@ export class Fragments {
     } else {
       throw new TypeError(`${what}: response must be a fetch() Response or a finished XMLHttpRequest`);
     }
-    const tag = CLIENT_TAG.exec(text);
-    const pageId = fragmentPage ?? tag?.[1];
-    // An error answer is no page to insert with innerHTML either: say it failed, and with what.
+    // An error answer is no page to insert, even a live one (a dev error page reloads itself
+    // when a file is saved: it has a client tag): say it failed, and with what.
     const status = response.status;
-    if (!pageId && (status < 200 || status > 299)) {
+    if (status < 200 || status > 299) {
       throw new TypeError(`${what}: the request failed (${status}): check its URL, or the server's log`);
     }
+    const tag = CLIENT_TAG.exec(text);
+    const pageId = fragmentPage ?? tag?.[1];
     if (!pageId) {
       throw new TypeError(
         `${what}: this response is not a live script's page (no Pagewire page in it): a plain page, ` +
@@ -178,7 +192,7 @@ export class Fragments {
     const template = document.createElement('template');
     template.innerHTML = html;
     el.replaceChildren(template.content);
-    const socket = this.attach(el, pageId);
+    const socket = this.#attachIn(el, pageId, what);
     // An XHR made live carries its channel too: `xhr.serverSocket`.
     if (!(response instanceof Response)) {
       Object.defineProperty(response, 'serverSocket', { value: socket, configurable: true });
@@ -219,6 +233,8 @@ export class Fragments {
       this.#loaded.add(el);
       const src = el.getAttribute('src') ?? '';
       this.load(el, src).catch((error: unknown) => {
+        // Removed while it loaded: nothing to tell.
+        if (!el.isConnected) return;
         console.error(`[pagewire] <pw-include src="${src}">:`, error);
         el.setAttribute('pw-error', '');
       });

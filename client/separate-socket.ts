@@ -6,6 +6,7 @@
  * `document.serverSocket`; `.close()` ends it. Events sent before the server answered wait, in order.
  */
 import type { Fragments } from './fragments.js';
+import { checkReserved } from './event-names.js';
 import { ListenerTarget } from './listener-target.js';
 import { type ServerSocket, ServerSocketEvent } from './server-socket.js';
 
@@ -44,7 +45,17 @@ export class SeparateServerSocket extends ListenerTarget<ServerSocketEvent> {
       // Its events reach this object's listeners.
       const socket = fragments.openDetached(pageId, this);
       this.#socket = socket;
-      for (const [name, data] of this.#waiting.splice(0)) socket.send(name, data);
+      for (const [name, data] of this.#waiting.splice(0)) {
+        try {
+          socket.send(name, data);
+        } catch (error) {
+          // Too large (what else `send` refuses was refused when it was called): that event alone
+          // is not sent, and the page hears why; the instance runs, and the events after it go.
+          const message = (error as Error).message;
+          console.error(`[pagewire] ${message}`);
+          this.dispatchEvent(new ServerSocketEvent('error', { t: 'error', code: 'EVENT_TOO_LARGE', message }));
+        }
+      }
       if (this.#closed) socket.close();
     });
     this.ready.catch((error: Error) => {
@@ -69,8 +80,12 @@ export class SeparateServerSocket extends ListenerTarget<ServerSocketEvent> {
     if (this.#socket) return this.#socket.send(name, data);
     if (typeof name !== 'string' || name === '')
       throw new TypeError('serverSocket.send(name, data): name must be a non-empty string');
+    checkReserved(name);
     if (this.#closed) throw new Error(`serverSocket.send('${name}'): the instance of ${this.path} is closed`);
-    this.#waiting.push([name, data]);
+    // Its data as it is now, as when sent at once: what the page changes after does not go; what
+    // JSON cannot hold throws here, to the caller.
+    const json = JSON.stringify(data);
+    this.#waiting.push([name, json === undefined ? json : JSON.parse(json)]);
   }
 
   /** Ends the instance on the server (its close hooks run). */

@@ -16,6 +16,7 @@ import {
   VIEW_RESEND_EVENT,
 } from '../protocol/wire.js';
 import { Connection } from './connection.js';
+import { checkReserved } from './event-names.js';
 import { ListenerTarget } from './listener-target.js';
 import { applyDomUpdates } from './dom-updates.js';
 import { installDeclarativeEvents } from './declarative-events.js';
@@ -115,8 +116,7 @@ export class ServerSocket extends ListenerTarget<ServerSocketEvent> {
    * down the event waits here, and it is delivered once, in order, when the page is back.
    */
   send(name: string, data?: unknown): void {
-    if (typeof name === 'string' && name.startsWith(RESERVED_EVENT_PREFIX))
-      throw new TypeError(`serverSocket.send('${name}'): names starting '${RESERVED_EVENT_PREFIX}' are Pagewire's own`);
+    checkReserved(name);
     this.sendEvent(name, data);
   }
 
@@ -136,6 +136,9 @@ export class ServerSocket extends ListenerTarget<ServerSocketEvent> {
     const size = json.length * 3 <= max ? 0 : utf8.encode(json).length;
     if (size > max)
       throw new RangeError(`serverSocket.send('${name}'): ${size} bytes is more than the server accepts (${max})`);
+    // The data as it is now: the event may wait (the socket down) or go again (after a drop), and
+    // what the page changes meanwhile must not go with it.
+    data = (JSON.parse(json) as EventMessage).d;
     const last = this.#events.last;
     if (key !== undefined && last && last.seq > this.#written && last.item.k === key) {
       last.item.n = name;

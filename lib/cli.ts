@@ -93,12 +93,13 @@ export async function main(argv: string[]): Promise<void> {
     values.node !== undefined ||
     values.redis !== undefined ||
     values['redis-prefix'] !== undefined;
-  if (
-    values.help ||
-    (command !== 'serve' && command !== 'init') ||
-    extra.length > 0 ||
-    (command === 'init' && serveOnlyFlags)
-  ) {
+  // What is wrong, said before the usage: the usage alone leaves a person to find it.
+  let misuse: string | undefined;
+  if (command !== 'serve' && command !== 'init') misuse = command ? `'${command}' is no command` : 'name a command';
+  else if (extra.length > 0) misuse = `${command} takes one folder, but was also given ${extra.join(' ')}`;
+  else if (command === 'init' && serveOnlyFlags) misuse = 'init takes no option of serve (--port, --dev, ...)';
+  if (values.help || misuse) {
+    if (!values.help) console.error(`pagewire: ${misuse}`);
     console.log(USAGE);
     process.exitCode = values.help ? 0 : 2;
     return;

@@ -23,6 +23,7 @@ const folder = scriptsFolder({
   'missing.ts': `const x = 1;\necho(await include('/nothing-here'));\n`,
   'static.ts': `const x = 1;\necho(await include('/style.css'));\n`,
   'private.ts': `const x = 1;\necho(await include('/_partial'));\n`,
+  'relative.ts': `const x = 1;\necho(await include('widget'));\n`,
   '_partial.ts': 'export const y = 1;\n',
   'style.css': 'p {}\n',
   'loop-a.ts': `echo(await include('/loop-b'));\n`,
@@ -33,6 +34,7 @@ const folder = scriptsFolder({
   '_widgets.ts': `export const shown = () => include('/shows-props', { from: 'partial' });\n`,
   'via-partial.ts': `import { shown } from './_widgets.ts';\necho(await shown());\n`,
   'shows-props.ts': live('${JSON.stringify(request.props)} ${String(request.query.q)}'),
+  'two-widgets.ts': `const x = 1;\necho(await include('/widget'));\necho(await include('/widget'));\n`,
 });
 
 type Reported = { error: Error; context: ErrorContext };
@@ -158,6 +160,7 @@ describe('components and fragments on the wire', { timeout: 120_000 }, () => {
     ['missing', /no script serves \/nothing-here \(it does not exist, or it is private/],
     ['static', /\/style\.css is a static file, not a script/],
     ['private', /no script serves \/_partial/],
+    ['relative', /path must start with \/ .*not relative to this script.*got "widget"/],
     ['loop-a', /a recursive include \(loop-a\.ts -> loop-b\.ts -> loop-a\.ts\)/],
     ['d1', /components nest 9 deep \(d1\.ts -> d2\.ts -> .* -> d9\.ts\), past 8/],
   ] as const) {
@@ -168,7 +171,7 @@ describe('components and fragments on the wire', { timeout: 120_000 }, () => {
       const render = reported.find((r) => r.context.code === 'RENDER_ERROR');
       assert.ok(render, JSON.stringify(reported.map((r) => r.context)));
       assert.match(render.error.message, why);
-      if (script === 'missing' || script === 'static' || script === 'private') {
+      if (script === 'missing' || script === 'static' || script === 'private' || script === 'relative') {
         assert.equal(render.context.file, `${script}.ts`);
         assert.equal(render.context.line, 2);
       }
@@ -205,5 +208,26 @@ describe('components and fragments on the wire', { timeout: 120_000 }, () => {
     const refused = await alone.next((f) => f.t === 'error' && f.p === widget);
     assert.equal(refused.code, 'UNKNOWN_PAGE');
     await alone.close();
+  });
+
+  it("past maxPagesPerSession, a render's include never evicts a component of a page still rendering", async () => {
+    const tight = await startServer({
+      dir: folder.dir,
+      maxPagesPerSession: 2,
+      onError: (error, context) => void reported.push({ error, context }),
+    });
+    try {
+      reported.length = 0;
+      // The page and its first widget fill the session: the second widget must not take the
+      // first one's place (its HTML would be sent dead), so the include is refused, at its line.
+      const { status } = await fetchPage(tight.url, '/two-widgets');
+      assert.equal(status, 500);
+      const render = reported.find((r) => r.context.code === 'RENDER_ERROR');
+      assert.ok(render, JSON.stringify(reported.map((r) => r.context)));
+      assert.match(render.error.message, /2 open pages, the most allowed \(maxPagesPerSession\)/);
+      assert.equal(render.context.line, 3);
+    } finally {
+      await tight.close();
+    }
   });
 });

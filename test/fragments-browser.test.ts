@@ -42,6 +42,9 @@ function __serverSocketEvent(name: string, data: unknown) {
   server_socket_event('heard', { data, seen: seen.length });
 }`,
   'plain.ts': `echo(html\`<p>plain</p>\`);`,
+  // A live script whose render fails: in dev its 500 error page has a client tag (it reloads itself).
+  'broken.ts': `function __serverSocketEvent() {}
+throw new Error('broken on purpose');`,
   // The sample: a page that opens room/[name].ts with new ServerSocket(path).
   '_layout.ts': sample('_layout.ts'),
   'talk.ts': sample('talk.ts'),
@@ -156,6 +159,16 @@ describe('fragments and separate scripts on one socket, in Chromium', { timeout:
     });
     assert.match(String(failed), /the request failed \(404\)/);
     assert.doesNotMatch(String(failed), /innerHTML/);
+    // A live script's failed render is a failed request too, though its error page is a live page.
+    const broken = await page.evaluate(async () => {
+      const response = await fetch('/broken');
+      return document.serverSocket?.insert(document.getElementById('slot') as Element, response).then(
+        () => 'inserted',
+        (error: Error) => error.message,
+      );
+    });
+    assert.match(String(broken), /the request failed \(500\)/);
+    assert.equal(await page.locator('#slot').innerHTML(), '');
     const elsewhere = await page.evaluate(async () => {
       const response = await fetch('/other/widget');
       return document.serverSocket?.insert(document.getElementById('slot') as Element, response).then(
@@ -234,6 +247,44 @@ describe('fragments and separate scripts on one socket, in Chromium', { timeout:
     await page.context().close();
   });
 
+  it('new ServerSocket(path): events sent before it runs are checked when sent, and go as they were', async () => {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${server.url}/host`);
+    const outcome = await page.evaluate(async () => {
+      type Room = EventTarget & { send(n: string, d?: unknown): void; ready: Promise<void> };
+      const Socket = (window as unknown as { ServerSocket: new (path: string) => Room }).ServerSocket;
+      const room = new Socket('/room');
+      const heard: unknown[] = [];
+      const errors: unknown[] = [];
+      room.addEventListener('heard', (e) => heard.push((e as Event & { data: unknown }).data));
+      room.addEventListener('error', (e) => errors.push((e as Event & { data: { code: string } }).data.code));
+      let reserved = 'sent';
+      try {
+        room.send('pw:upload', {});
+      } catch (error) {
+        reserved = (error as Error).message;
+      }
+      const data = { n: 1 };
+      room.send('say', data);
+      data.n = 2; // changed after it was sent: what was sent is what goes
+      room.send('say', 'x'.repeat(70_000)); // more than the server takes: that one alone is refused
+      room.send('say', 3);
+      await room.ready.then(
+        () => undefined,
+        (error: Error) => errors.push(`ready rejected: ${error.message}`),
+      );
+      while (heard.length < 2) await new Promise((resolve) => room.addEventListener('heard', resolve, { once: true }));
+      return { reserved, heard, errors };
+    });
+    assert.match(outcome.reserved, /names starting 'pw:' are Pagewire's own/);
+    assert.deepEqual(outcome.heard, [
+      { data: { n: 1 }, seen: 1 },
+      { data: 3, seen: 2 },
+    ]);
+    assert.deepEqual(outcome.errors, ['EVENT_TOO_LARGE']);
+    await page.context().close();
+  });
+
   it('the talk sample: two pages, each with its own instance of the room, hear each other', async () => {
     const context = await browser.newContext();
     const [alice, bob] = [await context.newPage(), await context.newPage()];
@@ -306,6 +357,10 @@ describe('fragments and separate scripts on one socket, in Chromium', { timeout:
       await page.evaluate(() => {
         const room = (window as unknown as { room: { send(n: string, d: unknown): void } }).room;
         for (let i = 1; i <= 5; i++) room.send('say', i);
+        // Changed by the page once sent: what goes is what was sent.
+        const later = { v: 'as sent' };
+        room.send('say', later);
+        later.v = 'changed';
       });
       await page.click('#hit');
       await page.click('#slot .plus');
@@ -315,13 +370,13 @@ describe('fragments and separate scripts on one socket, in Chromium', { timeout:
     }
     await until(page, '#hits', '2');
     await until(page, '#slot .count', '2');
-    await page.waitForFunction(() => (window as unknown as { heard: unknown[] }).heard.length >= 5, null, {
+    await page.waitForFunction(() => (window as unknown as { heard: unknown[] }).heard.length >= 6, null, {
       polling: 20,
     });
-    const heard = await page.evaluate(() => (window as unknown as { heard: Array<{ data: number }> }).heard);
+    const heard = await page.evaluate(() => (window as unknown as { heard: Array<{ data: unknown }> }).heard);
     assert.deepEqual(
       heard.map((h) => h.data),
-      [1, 2, 3, 4, 5],
+      [1, 2, 3, 4, 5, { v: 'as sent' }],
     );
     await page.context().close();
   });

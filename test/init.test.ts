@@ -103,6 +103,11 @@ describe('pagewire init', { timeout: 120_000 }, () => {
       const flagged = await pagewireCli(['init', 'other', '--port', '4000'], project.dir);
       assert.equal(flagged.code, 2);
       assert.match(flagged.output, /pagewire init \[dir\]/);
+      // And what was wrong, before it.
+      assert.match(flagged.output, /^pagewire: init takes no option of serve/);
+      const two = await pagewireCli(['init', 'a', 'b'], project.dir);
+      assert.equal(two.code, 2);
+      assert.match(two.output, /^pagewire: init takes one folder, but was also given b\n/);
     } finally {
       project.remove();
     }

@@ -18,6 +18,17 @@ function __serverSocketEvent(name: string) {
 }`,
     'host.ts': `echo(html\`<!doctype html><body>\${await include('/bad')}</body>\`);
 function __serverSocketEvent() {}`,
+    // A page that inserts its own fetch of a live script: a page of its own, not the document's.
+    'inserts.ts': `echo(html\`<div id="slot"></div><script>
+fetch('/widget').then((response) => document.serverSocket.insert(document.getElementById('slot'), response));
+</script>\`);
+function __serverSocketEvent() {}`,
+    'widget.ts': `let n = 0;
+page.onClose(() => page.channel('closed').publish('widget'));
+echo(page.view(() => html\`<output>\${n}</output><button class="up" pw-click="up">+</button>\`));
+function __serverSocketEvent() { n++; }`,
+    'watch.ts': `page.channel('closed').subscribe((what) => page.append('#closed', html\`<i>\${String(what)}</i>\`));
+echo(html\`<p id="closed"></p>\`);`,
   });
 });
 after(() => {
@@ -74,4 +85,17 @@ test("a component's script error fails the action, at its file:line; its logs ar
   assert.equal(expecting.errors[0]?.file, 'bad.ts');
   assert.equal(expecting.errors[0]?.line, 4);
   await expecting.close();
+});
+
+test('a page that inserted its own fetch of a live script closes, and so does that page', { timeout }, async () => {
+  const watcher = await open(folder.dir, '/watch');
+  const page = await open(folder.dir, '/inserts');
+  await page.waitFor('#slot .up');
+  await page.click('#slot .up');
+  assert.equal(page.$('#slot output')?.textContent, '1');
+  await page.close();
+  assert.equal(page.closed, true);
+  await watcher.waitFor('#closed i');
+  assert.equal(watcher.$('#closed')?.textContent, 'widget');
+  await watcher.close();
 });

@@ -187,6 +187,25 @@ describe('live uploads: hostile chunks, names and limits (a real ws client)', { 
     await client.close();
   });
 
+  it('fails a declaration it cannot read (bad name, a file without a name, no files): the browser hears', async () => {
+    const { pageId, client } = await open();
+    const malformed: [unknown, unknown, RegExp][] = [
+      ['../x', [{ n: 'a', s: 1, t: '' }], /'n' must be an upload name/],
+      ['docs', [{ s: 3, t: '' }], /each file's 'n' must be a name .*a Blob has not/],
+      ['docs', [], /'f' must list 1 to 1000 files/],
+    ];
+    for (const [n, f, reason] of malformed) {
+      const u = newId();
+      client.send({ t: 'up', p: pageId, u, n, f });
+      // Answered for that upload (`upx`): a plain refusal would leave its promise waiting for ever.
+      const refused = await answer(client, u);
+      assert.equal(refused.t, 'upx');
+      assert.equal(refused.code, 'UPLOAD_REFUSED');
+      assert.match(String(refused.message), reason);
+    }
+    await client.close();
+  });
+
   it('cancels an upload from its own socket only (upc): its partial file goes, the script hears it', async () => {
     const mine = await open();
     const theirs = await open();

@@ -116,6 +116,13 @@ describe('multipart POST (busboy): request.body and request.files', () => {
     assert.match(jpeg.text, /a image\/png image, not image\/jpeg/);
     const nul = await request(app).post('/form').attach('doc', bytesOf(10), 'a\u0000b.bin').expect(400);
     assert.match(nul.text, /the multipart body is not valid: Malformed part header/);
+    // A multipart type without its boundary is a malformed body too, never a text body to render.
+    const unbounded = await request(app)
+      .post('/form')
+      .set('content-type', 'multipart/form-data')
+      .send('--x\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--x--')
+      .expect(400);
+    assert.match(unbounded.text, /not a multipart body: .*[Bb]oundary/);
     assert.deepEqual(leftovers(), [], 'nothing left of refused requests');
   });
 

@@ -104,6 +104,15 @@ export class PageFrames {
     (WebSocket.prototype.send as (data: string) => void).call(socket, JSON.stringify(message));
   }
 
+  /**
+   * Says goodbye for every instance on the socket, the document's first, as a browser's client
+   * does when its tab closes: a page of its own the document holds (an `insert()` of the page's own
+   * `fetch`, which no header made the document's) ends only so.
+   */
+  leave(): void {
+    for (const pageId of new Set([this.pageId, ...this.#live])) this.sendRaw({ t: 'bye', p: pageId });
+  }
+
   /** Resolves once the server answered a ping sent now: whatever it sent before has been handled. */
   async roundTrip(): Promise<void> {
     if (this.closedReason || !this.#socket || this.#socket.readyState !== WebSocket.OPEN) return;

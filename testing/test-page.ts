@@ -295,7 +295,7 @@ export class TestPage implements SitePage {
     if (this.#released) return;
     const frames = this.#frames;
     if (frames && this.id && !frames.closedReason) {
-      frames.sendRaw({ t: 'bye', p: this.id });
+      frames.leave();
       await frames.closed();
     }
     await this.#release();

@@ -18,7 +18,7 @@ export function makeRoom(
 ): PageRefusal | undefined {
   const own = table.ofSession(session);
   if (own && own.size >= limits.maxPagesPerSession) {
-    const oldestPending = [...own].find((entry) => entry.state === 'pending');
+    const oldestPending = [...own].find((entry) => entry.state === 'pending' && !inRender(table, entry));
     if (!oldestPending) {
       const most = 'the most allowed (maxPagesPerSession)';
       const message = `this browser session has ${own.size} open pages, ${most}: close some tabs`;
@@ -35,4 +35,15 @@ export function makeRoom(
     evict(victim);
   }
   return undefined;
+}
+
+/**
+ * Whether `entry` is a component of a page still rendering (at any depth): its HTML is not even
+ * sent yet, and evicted now it would reach the browser dead. Such a page is never the one to go.
+ */
+function inRender(table: PageTable, entry: PageEntry): boolean {
+  for (let owner = table.get(entry.owner ?? ''); owner; owner = table.get(owner.owner ?? '')) {
+    if (owner.state === 'rendering') return true;
+  }
+  return false;
 }

@@ -18,6 +18,7 @@ import { TokenBucket } from './rate-limit.js';
 import { identifySocket } from './socket-identity.js';
 import { addClaimant, removeClaimant, upgradeRole } from './upgrade-claims.js';
 import type { UploadHub } from '../uploads/upload-hub.js';
+import { refusedDeclaration } from '../uploads/upload-messages.js';
 
 /** Chunks a socket may send that are refused (another page's, out of order) before it is ended. */
 const MAX_REFUSED_CHUNKS = 16;
@@ -219,10 +220,12 @@ export class SocketServer {
     const { socket } = connection;
     // Binary frames are upload chunks: paced by the upload's window, not by the event rate.
     if (isBinary && this.#uploads) return this.#chunk(connection, data);
-    const message = isBinary ? undefined : parseClientMessage(data.toString());
+    const text = isBinary ? undefined : data.toString();
+    const message = text === undefined ? undefined : parseClientMessage(text);
     if (typeof message === 'string' || message === undefined) {
       const reason = message ?? 'binary frames are not accepted';
-      socket.send(frame({ t: 'error', code: 'BAD_MESSAGE', message: `message refused: ${reason}` }));
+      const upload = text === undefined || message === undefined ? undefined : refusedDeclaration(text, reason);
+      socket.send(frame(upload ?? { t: 'error', code: 'BAD_MESSAGE', message: `message refused: ${reason}` }));
       return;
     }
     if (message.t === 'ack') return this.#registry.ack(socket, message.p, message.a);

@@ -37,7 +37,8 @@ export interface MultipartLimits extends Required<Pick<UploadOptions, 'maxUpload
 }
 
 export function isMultipart(req: IncomingMessage): boolean {
-  return /^multipart\/form-data\s*;/i.test(req.headers['content-type'] ?? '');
+  // Without parameters too: a multipart type without its boundary is a malformed body (400).
+  return /^multipart\/form-data\s*(;|$)/i.test(req.headers['content-type'] ?? '');
 }
 
 /** Reads the whole body; rejects with a BodyError (413, 415, 400) and leaves no file behind. */

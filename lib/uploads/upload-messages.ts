@@ -3,7 +3,7 @@
  * chunk (a binary frame). Nothing of either reaches the upload hub unchecked.
  */
 import { type ChunkHeader, UPLOAD_ID, UPLOAD_NAME, type UploadFileInfo } from '../../protocol/uploads.js';
-import type { ClientMessage } from '../../protocol/wire.js';
+import type { ClientMessage, ServerMessage } from '../../protocol/wire.js';
 import { PAGE_ID } from '../http/session.js';
 
 /** Most files one declaration may name (the server's `maxUploadFiles` refuses sooner). */
@@ -26,13 +26,31 @@ export function parseUploadStart(p: string, u: unknown, n: unknown, f: unknown):
   for (const file of f as unknown[]) {
     const { n: name, s: size, t: type } = (file ?? {}) as Record<string, unknown>;
     if (typeof name !== 'string' || name.length > MAX_NAME)
-      return `each file's 'n' must be a name of at most ${MAX_NAME} characters`;
+      return `each file's 'n' must be a name of at most ${MAX_NAME} characters (a File has one, a Blob has not)`;
     if (!isCount(size)) return "each file's 's' must be its size in bytes (an integer >= 0)";
     if (typeof type !== 'string' || type.length > MAX_TYPE)
       return `each file's 't' must be a media type of at most ${MAX_TYPE} characters`;
     files.push({ n: name, s: size, t: type });
   }
   return { t: 'up', p, u, n, f: files };
+}
+
+/**
+ * The answer to a frame refused as `reason`, when it is an upload's declaration that names its
+ * page and upload: that upload fails (`upx`), where a plain refusal would leave the browser
+ * waiting for an answer for ever (and declaring it again after each reconnection).
+ */
+export function refusedDeclaration(text: string, reason: string): Extract<ServerMessage, { t: 'upx' }> | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const { t, p, u } = (value ?? {}) as Record<string, unknown>;
+  if (t !== 'up' || typeof p !== 'string' || !PAGE_ID.test(p) || typeof u !== 'string' || !UPLOAD_ID.test(u))
+    return undefined;
+  return { t: 'upx', p, u, code: 'UPLOAD_REFUSED', message: `the upload was refused: ${reason}` };
 }
 
 /** `{ t: 'upc' }`: the upload to cancel, or what is wrong with it. */

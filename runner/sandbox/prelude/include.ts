@@ -12,6 +12,7 @@ import type { SharedOp } from '../../../lib/shared/shared-op.js';
 import { HtmlString } from './html.js';
 import { sharedJsonText } from '../../../lib/shared/json-value.js';
 import type { PageState } from './pages.js';
+import { inspect } from './inspect.js';
 import { hostCall } from './shared.js';
 
 /** The operation's name in a shared call: never one of the store's. */
@@ -26,7 +27,8 @@ export function makeInclude(page: PageState): Include {
     const site = new Error();
     if (typeof path !== 'string' || !path.startsWith('/')) {
       throw new TypeError(
-        `include(path, props): path must be a path of this site, such as '/widget', got ${String(path)}`,
+        "include(path, props): path must start with / (a path from the scripts folder's root, as in " +
+          `'/widgets/clock'; not relative to this script), got ${JSON.stringify(inspect(path))}`,
       );
     }
     const value = props === undefined ? 'null' : sharedJsonText(props, `include('${path}', props)`);
