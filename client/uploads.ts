@@ -58,6 +58,11 @@ export class Uploads {
   upload(name: string, files: File[], element?: Element, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
       signal?.throwIfAborted();
+      // The server removes what it has; a socket down now: its `uploadStallTimeout` does.
+      const abort = () => {
+        if (this.#uploads.has(upload.id)) this.#connection.write({ t: 'upc', p: this.#socket.pageId, u: upload.id });
+        this.#end(upload, signal?.reason);
+      };
       const upload: Upload = {
         id: randomId(),
         name,
@@ -66,18 +71,18 @@ export class Uploads {
         sent: files.map(() => 0),
         acked: files.map(() => 0),
         ready: false,
-        settle: (error) => (error ? reject(error) : resolve()),
+        settle: (error) => {
+          // A signal that outlives the upload does not keep its files.
+          signal?.removeEventListener('abort', abort);
+          error ? reject(error) : resolve();
+        },
       };
       this.#uploads.set(upload.id, upload);
       element?.classList.add('pw-loading');
       element?.removeAttribute('pw-upload-error');
       this.#progress(upload);
       this.#declare(upload);
-      // The server removes what it has; a socket down now: its `uploadStallTimeout` does.
-      signal?.addEventListener('abort', () => {
-        if (this.#uploads.has(upload.id)) this.#connection.write({ t: 'upc', p: this.#socket.pageId, u: upload.id });
-        this.#end(upload, signal.reason);
-      });
+      signal?.addEventListener('abort', abort);
     });
   }
 

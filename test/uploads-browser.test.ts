@@ -233,4 +233,23 @@ describe('live uploads (pw-upload) in Chromium', { timeout: 300_000 }, () => {
     await waitFor(() => filesOfPage(pageId).length === 0, "the cancelled upload's file removed");
     await page.close();
   });
+
+  it("lets go of its signal once over: a long-lived AbortSignal keeps no finished upload's files", async () => {
+    const page = await open(served.server.url);
+    await page.evaluate(async () => {
+      const signal = new AbortController().signal;
+      (window as unknown as { signal: AbortSignal }).signal = signal;
+      const file = new File([new Uint8Array(1000)], 'kept.bin');
+      await document.serverSocket?.upload('files', [file], undefined, signal);
+    });
+    // The listeners the page holds on the signal, as DevTools sees them.
+    const cdp = await page.context().newCDPSession(page);
+    const { result } = await cdp.send('Runtime.evaluate', { expression: 'window.signal' });
+    const { listeners } = await cdp.send('DOMDebugger.getEventListeners', { objectId: result.objectId ?? '' });
+    assert.deepEqual(
+      listeners.map((listener) => listener.type),
+      [],
+    );
+    await page.close();
+  });
 });
