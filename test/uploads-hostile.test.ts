@@ -234,6 +234,31 @@ describe('live uploads: hostile chunks, names and limits (a real ws client)', { 
     await theirs.client.close();
   });
 
+  it("removes a whole file cancelled while it was flushed: not the script's, and no longer counted", async () => {
+    const { pageId, client } = await open();
+    // The last chunk and the cancel together: the file is complete, not yet handed to the script.
+    for (let round = 0; round < 3; round++) {
+      const u = declare(client, pageId, 'docs', [
+        [`whole${round}.bin`, 90_000, ''],
+        ['next.bin', 10, ''],
+      ]);
+      assert.equal((await answer(client, u)).t, 'up');
+      chunk(client, pageId, u, 0, 0, bytesOf(45_000));
+      chunk(client, pageId, u, 0, 45_000, bytesOf(45_000));
+      client.send({ t: 'upc', p: pageId, u });
+      assert.equal((await client.next((f) => f.t === 'upx' && f.u === u)).code, 'UPLOAD_CANCELLED');
+      assert.equal(server.wire.stats().uploads.reservedBytes, 0);
+    }
+    // Left in the page's folder: only files the script was handed (their pushes may come later).
+    const handed = () =>
+      client.frames
+        .filter((f) => f.t === 'push' && f.n === 'file')
+        .map((f) => path.basename(String((f.d as { path?: string } | undefined)?.path)));
+    await waitFor(() => filesOf(pageId).every((name) => handed().includes(name)), 'the cancelled files removed');
+    client.send({ t: 'bye', p: pageId });
+    await client.close();
+  });
+
   it('counts maxFiles per upload: the same name takes another upload of as many files', async () => {
     const { pageId, client } = await open();
     const two: [string, number, string][] = [

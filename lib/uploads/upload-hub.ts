@@ -267,10 +267,13 @@ export class UploadHub {
       try {
         sha256 = await sink.finish();
       } catch (error) {
-        return this.#fail(upload, `'${file.name}' could not be written: ${(error as Error).message}`);
+        this.#fail(upload, `'${file.name}' could not be written: ${(error as Error).message}`);
+        return this.#removeFile(sink.path);
       }
       await earlier;
-      if (this.#uploads.get(upload.key) !== upload) return;
+      // Failed or cancelled while it was flushed (#fail goes only from the current file on): the
+      // script is never handed it, and its bytes are no longer counted, so it goes now.
+      if (this.#uploads.get(upload.key) !== upload) return this.#removeFile(sink.path);
       this.#tell(upload.pageId, {
         kind: 'file',
         name: upload.name,
@@ -306,9 +309,15 @@ export class UploadHub {
     // Its unfinished files go now; those the script was handed stay the page's.
     for (const unfinished of upload.files.slice(upload.current)) {
       const sink = unfinished.sink;
-      if (sink) void sink.abort().then(() => rm(sink.path, { force: true }));
+      if (sink) void sink.abort().then(() => this.#removeFile(sink.path));
     }
     this.#refuse(upload.socket, upload.pageId, upload.id, upload.name, code, text, file?.name);
+  }
+
+  #removeFile(file: string): Promise<void> {
+    return rm(file, { force: true }).catch((error: Error) =>
+      this.#options.logger.warn(`a temporary upload not removed: ${error.message}`),
+    );
   }
 
   #end(upload: LiveUpload): void {
