@@ -9,12 +9,15 @@
  * a folder is removed only by a process of the same host, and only when its process is gone:
  * - its pid answers no signal (`process.kill(pid, 0)` fails with ESRCH), or
  * - its pid is this process's but its process token is not: the process that made it is gone,
- *   and this one has its pid since.
+ *   and this one has its pid since (a container restarted, its process pid 1 again). The token is
+ *   the process's start time (Linux's /proc/self/stat), the same in every thread of the process:
+ *   a server in a worker thread, or a test runner's thread, is never taken for another process.
+ *   Where that time cannot be read, a folder with this pid is never judged gone.
  * A live process is never judged gone (a pid that another process reused keeps the folder: the
  * safe side). Another host's folders are never touched: no pid of theirs can be checked here.
  */
-import { randomBytes } from 'node:crypto';
-import { readdirSync, rmSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
@@ -23,15 +26,30 @@ import type { Logger } from '../logger.js';
 const FOLDER = /^(.+)-(\d+)-([0-9a-f]{8})-([0-9a-f]{8})$/;
 
 /**
- * Made once per process, on `process` itself, so that two copies of this module (the CommonJS and
- * the ES module builds loaded side by side) agree on it.
+ * When this process started, in clock ticks since the machine booted (field 22 of
+ * /proc/self/stat): one value for all its threads, another for the next process with its pid.
+ * `undefined` where there is no /proc (macOS, Windows).
  */
-function processToken(): string {
-  const key = Symbol.for('pagewire.uploads.processToken');
-  const holder = process as unknown as Record<symbol, string | undefined>;
-  holder[key] ??= randomBytes(4).toString('hex');
-  return holder[key];
+function processStart(): string | undefined {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    // The command's name (field 2) may hold spaces and parentheses: count from its closing one.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
 }
+
+const START = processStart();
+
+/**
+ * The process's token in its folders' names: from its start time, the same in all its threads (and
+ * in the CommonJS and ES module builds loaded side by side); random where the start is unknown.
+ */
+const PROCESS_TOKEN =
+  START === undefined
+    ? randomBytes(4).toString('hex')
+    : createHash('sha256').update(`${process.pid} ${START}`).digest('hex').slice(0, 8);
 
 /** The host's name as a folder's name may hold it (letters, digits, `.`, `_`; `-` separates). */
 function hostPart(): string {
@@ -57,7 +75,7 @@ export function goneProcessFolder(name: string): boolean {
   const match = FOLDER.exec(name);
   if (!match || match[1] !== hostPart()) return false;
   const pid = Number(match[2]);
-  if (pid === process.pid) return match[3] !== processToken();
+  if (pid === process.pid) return START !== undefined && match[3] !== PROCESS_TOKEN;
   return !processRuns(pid);
 }
 
@@ -88,7 +106,7 @@ export function openProcessFolder(root: string, logger: Logger): ProcessFolder {
       logger.warn(`temporary uploads of a process that is gone not removed: ${(error as Error).message}`);
     }
   }
-  const own = path.join(root, `${hostPart()}-${process.pid}-${processToken()}-${randomBytes(4).toString('hex')}`);
+  const own = path.join(root, `${hostPart()}-${process.pid}-${PROCESS_TOKEN}-${randomBytes(4).toString('hex')}`);
   return {
     path: own,
     remove: () =>

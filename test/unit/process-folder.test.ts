@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { openProcessFolder } from '../../lib/uploads/process-folder.js';
@@ -41,5 +43,26 @@ describe('openProcessFolder: which folders a start removes', () => {
     assert.equal(logger.lines.filter((line) => /a process that is gone/.test(line)).length, 2);
     assert.equal(path.dirname(opened.path), root);
     assert.match(path.basename(opened.path), new RegExp(`^${host}-${process.pid}-${ownToken}-[0-9a-f]{8}$`));
+  });
+
+  it("keeps a live server's folder when a server starts in another thread of the same process", async () => {
+    const shared = path.join(root, 'threads');
+    const mine = openProcessFolder(shared, memoryLogger()).path;
+    mkdirSync(path.join(mine, 'page-x'), { recursive: true });
+    // A server started in a worker thread (a test runner's, an app's): same pid, its own module copy.
+    const module = pathToFileURL(path.join(import.meta.dirname, '../../lib/uploads/process-folder.ts')).href;
+    const code = `const { workerData, parentPort } = require('node:worker_threads');
+import('tsx/esm/api').then(({ register }) => { register(); return import(workerData.module); })
+  .then(({ openProcessFolder }) => parentPort.postMessage(openProcessFolder(workerData.root, console).path));`;
+    const worker = new Worker(code, { eval: true, workerData: { module, root: shared } });
+    const theirs = await new Promise<string>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    await worker.terminate();
+    assert.deepEqual(readdirSync(path.join(mine)), ['page-x'], "the live server's folder is kept");
+    const token = (folder: string) => path.basename(folder).split('-').at(-2);
+    assert.equal(token(theirs), token(mine), 'one process token in all its threads');
+    assert.notEqual(theirs, mine);
   });
 });
