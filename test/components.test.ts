@@ -210,24 +210,30 @@ describe('components and fragments on the wire', { timeout: 120_000 }, () => {
     await alone.close();
   });
 
-  it("past maxPagesPerSession, a render's include never evicts a component of a page still rendering", async () => {
-    const tight = await startServer({
-      dir: folder.dir,
-      maxPagesPerSession: 2,
-      onError: (error, context) => void reported.push({ error, context }),
+  const limits: Array<[option: 'maxPagesPerSession' | 'maxPages', message: RegExp]> = [
+    ['maxPagesPerSession', /2 open pages, the most allowed \(maxPagesPerSession\)/],
+    ['maxPages', /2 live pages, the most allowed \(maxPages\)/],
+  ];
+  for (const [option, message] of limits) {
+    it(`past ${option}, a render's include never evicts a component of a page still rendering`, async () => {
+      const tight = await startServer({
+        dir: folder.dir,
+        [option]: 2,
+        onError: (error, context) => void reported.push({ error, context }),
+      });
+      try {
+        reported.length = 0;
+        // The page and its first widget fill the limit: the second widget must not take the
+        // first one's place (its HTML would be sent dead), so the include is refused, at its line.
+        const { status } = await fetchPage(tight.url, '/two-widgets');
+        assert.equal(status, 500);
+        const render = reported.find((r) => r.context.code === 'RENDER_ERROR');
+        assert.ok(render, JSON.stringify(reported.map((r) => r.context)));
+        assert.match(render.error.message, message);
+        assert.equal(render.context.line, 3);
+      } finally {
+        await tight.close();
+      }
     });
-    try {
-      reported.length = 0;
-      // The page and its first widget fill the session: the second widget must not take the
-      // first one's place (its HTML would be sent dead), so the include is refused, at its line.
-      const { status } = await fetchPage(tight.url, '/two-widgets');
-      assert.equal(status, 500);
-      const render = reported.find((r) => r.context.code === 'RENDER_ERROR');
-      assert.ok(render, JSON.stringify(reported.map((r) => r.context)));
-      assert.match(render.error.message, /2 open pages, the most allowed \(maxPagesPerSession\)/);
-      assert.equal(render.context.line, 3);
-    } finally {
-      await tight.close();
-    }
-  });
+  }
 });

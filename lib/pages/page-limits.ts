@@ -18,7 +18,7 @@ export function makeRoom(
 ): PageRefusal | undefined {
   const own = table.ofSession(session);
   if (own && own.size >= limits.maxPagesPerSession) {
-    const oldestPending = [...own].find((entry) => entry.state === 'pending' && !inRender(table, entry));
+    const oldestPending = oldestGiving(own, table, (entry) => entry.state === 'pending');
     if (!oldestPending) {
       const most = 'the most allowed (maxPagesPerSession)';
       const message = `this browser session has ${own.size} open pages, ${most}: close some tabs`;
@@ -27,13 +27,29 @@ export function makeRoom(
     evict(oldestPending);
   }
   if (table.live >= limits.maxPages) {
-    const victim = table.pending.oldest() ?? table.disconnected.oldest();
+    // The pending set's own oldest first: walking the set from its start costs more each time.
+    const oldest = table.pending.oldest();
+    const pending = oldest && !inRender(table, oldest) ? oldest : oldestGiving(table.pending, table);
+    const victim = pending ?? table.disconnected.oldest();
     if (!victim) {
       const message = `the server holds ${table.live} live pages, the most allowed (maxPages)`;
       return { status: 503, code: 'TOO_MANY_PAGES', message };
     }
     evict(victim);
   }
+  return undefined;
+}
+
+/**
+ * The oldest of `entries` (in insertion order) that `may` allow to go and that is no component of a
+ * page still rendering.
+ */
+function oldestGiving(
+  entries: Iterable<PageEntry>,
+  table: PageTable,
+  may: (entry: PageEntry) => boolean = () => true,
+): PageEntry | undefined {
+  for (const entry of entries) if (may(entry) && !inRender(table, entry)) return entry;
   return undefined;
 }
 
