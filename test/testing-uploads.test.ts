@@ -52,6 +52,9 @@ describe('page.upload: live uploads without a browser', { timeout: 120_000 }, ()
   const folder = scriptsFolder({
     'files.ts': FILES,
     'host.ts': "echo(html`<!doctype html><body>${await include('/files')}</body>`);",
+    'closing.ts': `page.allowUpload('files', { onFile() { page.close(); } });
+echo(html\`<input type="file" id="in" pw-upload="files" multiple>\`);`,
+    'closing-host.ts': "echo(html`<!doctype html><body>${await include('/closing')}</body>`);",
   });
   // Small messages: a file of a megabyte and a half is many chunks, past the client's window of unacknowledged ones.
   const options = { maxMessageBytes: 16 * 1024 };
@@ -171,6 +174,25 @@ describe('page.upload: live uploads without a browser', { timeout: 120_000 }, ()
         page.$('pw-component #got li')?.textContent,
         `c.txt 9 text/plain ${sha256(Buffer.from('component'))}`,
       );
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('a component that closes during its upload: the action rejects with PAGE_CLOSED', async () => {
+    const page = await open(folder.dir, '/closing-host', { options });
+    try {
+      // Its first file closes it: the server drops the second, mid-way, and says nothing of it.
+      const upload = page.upload('pw-component #in', [
+        { name: 'a.txt', content: 'a' },
+        { name: 'b.txt', content: bytesOf(200_000) },
+      ]);
+      await assert.rejects(upload, (error: Error) => {
+        assert.ok(error instanceof UploadError);
+        assert.equal(error.code, 'PAGE_CLOSED');
+        assert.match(error.message, /its instance \([\w-]+\) closed first/);
+        return true;
+      });
     } finally {
       await page.close();
     }

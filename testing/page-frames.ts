@@ -166,7 +166,9 @@ export class PageFrames {
 
   /**
    * Resolves when the server handed the script every file of upload `upload` (from `sentUploads`),
-   * or refused or failed it (`refusal`: what it said), or the page ended (`PAGE_CLOSED`).
+   * or refused or failed it (`refusal`: what it said), or its page ended (`PAGE_CLOSED`): the
+   * document's, or the component's or fragment's that took it (the server drops its uploads then,
+   * and says nothing of them).
    */
   async uploadSettled(upload: string): Promise<{ name: string; refusal?: ErrorFrame }> {
     const state = this.#uploads.get(upload);
@@ -177,6 +179,10 @@ export class PageFrames {
       if (state.handed.size === state.sizes.length) return { name };
       if (this.closedReason) {
         return { name, refusal: { code: 'PAGE_CLOSED', message: `the page closed (${this.closedReason}) first` } };
+      }
+      const instance = upload.split(' ')[0] as string;
+      if (this.instances.has(instance) && !this.#live.has(instance)) {
+        return { name, refusal: { code: 'PAGE_CLOSED', message: `its instance (${instance}) closed first` } };
       }
       await this.#wait(
         (frame) =>

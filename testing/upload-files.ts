@@ -27,7 +27,10 @@ export interface FileLike {
 
 /** `page.upload` rejects with it when the server refused the upload, or it failed on the way. */
 export class UploadError extends Error {
-  /** `UPLOAD_REFUSED` (before its bytes), `UPLOAD_FAILED` (on the way), or `PAGE_CLOSED`. */
+  /**
+   * `UPLOAD_REFUSED` (before its bytes), `UPLOAD_FAILED` (on the way), `UPLOAD_CANCELLED` (the
+   * page's code aborted it), or `PAGE_CLOSED` (the page, or the component that took it, closed).
+   */
   readonly code: string;
   /** The upload's name (`pw-upload="photos"`: `photos`). */
   readonly upload: string;
