@@ -234,6 +234,23 @@ describe('live uploads: hostile chunks, names and limits (a real ws client)', { 
     await theirs.client.close();
   });
 
+  it("takes a cancel from the page's new socket after a reconnection, before it is declared again", async () => {
+    const { pageId, cookie, client } = await open();
+    const reserved = server.wire.stats().uploads.reservedBytes;
+    const u = declare(client, pageId, 'docs', [['cut.bin', 50_000, '']]);
+    await answer(client, u);
+    chunk(client, pageId, u, 0, 0, bytesOf(10_000));
+    await client.next((f) => f.t === 'upa' && f.o === 10_000);
+    // The page comes back on a new socket; the page's code aborts the upload before it is declared again.
+    const back = await joinPage(server.origin, pageId, cookie);
+    back.send({ t: 'upc', p: pageId, u });
+    assert.equal((await back.next((f) => f.t === 'upx' && f.u === u)).code, 'UPLOAD_CANCELLED');
+    assert.equal(server.wire.stats().uploads.reservedBytes, reserved, 'the bytes reserved given back');
+    await waitFor(() => filesOf(pageId).length === 0, 'the partial file removed');
+    await client.close();
+    await back.close();
+  });
+
   it("removes a whole file cancelled while it was flushed: not the script's, and no longer counted", async () => {
     const { pageId, client } = await open();
     // The last chunk and the cancel together: the file is complete, not yet handed to the script.

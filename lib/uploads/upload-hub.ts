@@ -196,12 +196,17 @@ export class UploadHub {
   }
 
   /**
-   * The browser cancelled an upload (`upc`, on the socket it is bound to): its unfinished files
-   * go, and the script hears UPLOAD_CANCELLED. Another socket's, or one already over: nothing.
+   * The browser cancelled an upload (`upc`): its unfinished files go, and the script hears
+   * UPLOAD_CANCELLED. From the socket it is bound to, or the page's new one after a reconnection
+   * (the browser cancels before declaring it again there, and never does then). Another page's,
+   * another session's, or one already over: nothing.
    */
   cancel(socket: PageSocket, message: Extract<ClientMessage, { t: 'upc' }>): void {
     const upload = this.#uploads.get(`${message.p} ${message.u}`);
-    if (upload?.socket === socket) this.#fail(upload, 'cancelled by the browser', 'UPLOAD_CANCELLED');
+    if (!upload) return;
+    if (upload.socket !== socket && this.#sessionOf(socket, upload.pageId) !== upload.session) return;
+    upload.socket = socket;
+    this.#fail(upload, 'cancelled by the browser', 'UPLOAD_CANCELLED');
   }
 
   /** Ends every upload (the server closes): files go with their pages' folders. */
