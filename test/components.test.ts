@@ -24,6 +24,7 @@ const folder = scriptsFolder({
   'static.ts': `const x = 1;\necho(await include('/style.css'));\n`,
   'private.ts': `const x = 1;\necho(await include('/_partial'));\n`,
   'relative.ts': `const x = 1;\necho(await include('widget'));\n`,
+  'no-path.ts': `const x = 1;\necho(await include(undefined as unknown as string));\n`,
   '_partial.ts': 'export const y = 1;\n',
   'style.css': 'p {}\n',
   'loop-a.ts': `echo(await include('/loop-b'));\n`,
@@ -160,7 +161,8 @@ describe('components and fragments on the wire', { timeout: 120_000 }, () => {
     ['missing', /no script serves \/nothing-here \(it does not exist, or it is private/],
     ['static', /\/style\.css is a static file, not a script/],
     ['private', /no script serves \/_partial/],
-    ['relative', /path must start with \/ .*not relative to this script.*got "widget"/],
+    ['relative', /path must start with \/ .*not relative to this script.*got 'widget'$/],
+    ['no-path', /path must start with \/ .*got undefined$/],
     ['loop-a', /a recursive include \(loop-a\.ts -> loop-b\.ts -> loop-a\.ts\)/],
     ['d1', /components nest 9 deep \(d1\.ts -> d2\.ts -> .* -> d9\.ts\), past 8/],
   ] as const) {
@@ -171,7 +173,7 @@ describe('components and fragments on the wire', { timeout: 120_000 }, () => {
       const render = reported.find((r) => r.context.code === 'RENDER_ERROR');
       assert.ok(render, JSON.stringify(reported.map((r) => r.context)));
       assert.match(render.error.message, why);
-      if (script === 'missing' || script === 'static' || script === 'private' || script === 'relative') {
+      if (['missing', 'static', 'private', 'relative', 'no-path'].includes(script)) {
         assert.equal(render.context.file, `${script}.ts`);
         assert.equal(render.context.line, 2);
       }

@@ -21,7 +21,9 @@ export function makeRoom(
     const oldestPending = oldestGiving(own, table, (entry) => entry.state === 'pending');
     if (!oldestPending) {
       const most = 'the most allowed (maxPagesPerSession)';
-      const message = `this browser session has ${own.size} open pages, ${most}: close some tabs`;
+      // Its pages count each component and fragment: one dashboard can fill it, not only many tabs.
+      const fix = 'close some tabs, include fewer components, or raise maxPagesPerSession';
+      const message = `this browser session has ${own.size} open pages, ${most}: ${fix}`;
       return { status: 429, code: 'TOO_MANY_PAGES_IN_SESSION', message };
     }
     evict(oldestPending);

@@ -26,9 +26,10 @@ export function makeInclude(page: PageState): Include {
     // Made here, where the script called: a failure is thrown with its stack at the script's line.
     const site = new Error();
     if (typeof path !== 'string' || !path.startsWith('/')) {
+      const got = typeof path === 'string' ? `'${path}'` : inspect(path);
       throw new TypeError(
         "include(path, props): path must start with / (a path from the scripts folder's root, as in " +
-          `'/widgets/clock'; not relative to this script), got ${JSON.stringify(inspect(path))}`,
+          `'/widgets/clock'; not relative to this script), got ${got}`,
       );
     }
     const value = props === undefined ? 'null' : sharedJsonText(props, `include('${path}', props)`);
