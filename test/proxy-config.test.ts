@@ -8,7 +8,14 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { startCluster } from './helpers/cluster-server.js';
 import { checkNginxConfig } from './helpers/nginx.js';
-import { CONNECT_TIMEOUT_S, FAIL_TIMEOUT_S, MAX_FAILS, nginxConfig } from '../lib/proxy/nginx-config.js';
+import {
+  CONNECT_TIMEOUT_S,
+  FAIL_TIMEOUT_S,
+  KEEPALIVE_CONNECTIONS,
+  KEEPALIVE_TIMEOUT_S,
+  MAX_FAILS,
+  nginxConfig,
+} from '../lib/proxy/nginx-config.js';
 import { DEFAULT_OPTIONS } from '../lib/options.js';
 
 const root = path.join(import.meta.dirname, '..');
@@ -90,7 +97,9 @@ describe('pagewire proxy-config nginx', () => {
       ['n1', '10.0.0.1:3000'],
       ['n2', '10.0.0.2:3000'],
     ]) {
-      assert.match(config, new RegExp(`upstream pagewire_node_${id} \\{\\s+server ${address};\\s+\\}`));
+      // Its connections kept, as the round-robin upstream's: every <pw-include> and load() goes there.
+      const keepalive = `keepalive ${KEEPALIVE_CONNECTIONS};\\s+keepalive_timeout ${KEEPALIVE_TIMEOUT_S}s;`;
+      assert.match(config, new RegExp(`upstream pagewire_node_${id} \\{\\s+server ${address};\\s+${keepalive}\\s+\\}`));
       const location = new RegExp(
         `location ~ \\^/app/__pagewire/\\(\\?:${id}\\|${id}-\\[0-9\\]\\+\\)/ \\{\\s+` +
           `proxy_pass http://pagewire_node_${id};\\s+error_page 502 504 =410 @pagewire_gone;`,

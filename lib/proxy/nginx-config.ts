@@ -162,8 +162,15 @@ function upstreams(nodes: readonly ProxyNode[]): string {
     .map((node) => `    server ${node.address} max_fails=${MAX_FAILS} fail_timeout=${FAIL_TIMEOUT_S}s;  # ${node.id}\n`)
     .join('');
   // One server each: nginx never marks it down, so a dead node's paths are tried, refused, 410
-  // (and its fragments' requests 502: their document, on that node, is gone too).
-  const each = nodes.map((node) => `upstream pagewire_node_${node.id} {\n    server ${node.address};\n}\n`).join('');
+  // (and its fragments' requests 502: their document, on that node, is gone too). Its idle
+  // connections are kept too: every <pw-include> and load() of a page goes this way.
+  const each = nodes
+    .map(
+      (node) =>
+        `upstream pagewire_node_${node.id} {\n    server ${node.address};\n` +
+        `    keepalive ${KEEPALIVE_CONNECTIONS};\n    keepalive_timeout ${KEEPALIVE_TIMEOUT_S}s;\n}\n`,
+    )
+    .join('');
   return `# Every node, round-robin; failure counts shared by nginx's worker processes (zone). Idle
 # connections to the nodes are kept (one node behind nginx served 2.5 to 3 times the renders a
 # second with them than with a new connection per render), and let go before the node's own
